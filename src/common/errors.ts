@@ -1,0 +1,279 @@
+/**
+ * The error hierarchy of mailwire.
+ *
+ * Every error the library throws or rejects with is a {@link MailwireError}, and each
+ * carries a stable, machine-readable {@link MailwireError.code | code}, so callers can
+ * branch on `err.code` (or `instanceof`) instead of parsing messages.
+ *
+ * @packageDocumentation
+ */
+
+/** The stable codes carried by {@link MailwireError.code}. */
+export type MailwireErrorCode =
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_CLOSED'
+  | 'TIMEOUT'
+  | 'TLS'
+  | 'AUTHENTICATION_FAILED'
+  | 'SERVER_REJECTED'
+  | 'PROTOCOL'
+  | 'LIMIT_EXCEEDED'
+  | 'ABORTED'
+  | 'INVALID_ARGUMENT'
+  | 'UNSUPPORTED';
+
+/** Options accepted by every mailwire error constructor. */
+export interface MailwireErrorOptions {
+  /** The lower-level error that caused this one. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of every error mailwire throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.connect();
+ * } catch (err) {
+ *   if (err instanceof MailwireError && err.code === 'TIMEOUT') retryLater();
+ * }
+ * ```
+ */
+export class MailwireError extends Error {
+  /** A stable, machine-readable code naming the kind of failure. */
+  readonly code: MailwireErrorCode;
+
+  /**
+   * @param code - the stable code of this error.
+   * @param message - a human-readable description.
+   * @param options - optional cause.
+   */
+  constructor(code: MailwireErrorCode, message: string, options?: MailwireErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The TCP or TLS connection could not be established (refused, unreachable, DNS failure). */
+export class ConnectionFailedError extends MailwireError {
+  /**
+   * @param message - what failed.
+   * @param options - optional cause (the Node socket error).
+   */
+  constructor(message: string, options?: MailwireErrorOptions) {
+    super('CONNECTION_FAILED', message, options);
+  }
+}
+
+/**
+ * The connection closed, or was closed, while something was still expected of it.
+ *
+ * Every operation pending at that moment rejects with this error.
+ */
+export class ConnectionClosedError extends MailwireError {
+  /**
+   * @param message - what was pending when the connection closed.
+   * @param options - optional cause.
+   */
+  constructor(message: string, options?: MailwireErrorOptions) {
+    super('CONNECTION_CLOSED', message, options);
+  }
+}
+
+/** Which wait ran out of time, carried by {@link TimeoutError.phase}. */
+export type TimeoutPhase = 'connect' | 'tls' | 'greeting' | 'command' | 'idle';
+
+/** A connect, handshake, greeting or response did not arrive in the configured time. */
+export class TimeoutError extends MailwireError {
+  /** Which wait ran out. */
+  readonly phase: TimeoutPhase;
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param phase - which wait ran out.
+   * @param timeoutMs - the configured limit in milliseconds.
+   * @param options - optional cause.
+   */
+  constructor(phase: TimeoutPhase, timeoutMs: number, options?: MailwireErrorOptions) {
+    super('TIMEOUT', `Timed out after ${timeoutMs} ms waiting for ${phase}`, options);
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A TLS handshake failed (for example an unverifiable certificate), TLS was required but not
+ * available, or a STARTTLS/STLS upgrade was refused because the server sent data it must not send.
+ */
+export class TlsError extends MailwireError {
+  /**
+   * @param message - what went wrong.
+   * @param options - optional cause (the Node TLS error).
+   */
+  constructor(message: string, options?: MailwireErrorOptions) {
+    super('TLS', message, options);
+  }
+}
+
+/** Fields shared by errors that carry a server's answer. */
+export interface ServerResponseInfo {
+  /** The command that was answered, with secrets already redacted (e.g. `RETR 7`, `LOGIN`). */
+  readonly command: string;
+  /** The status the server answered with: `NO`, `BAD`, `BYE` (IMAP) or `-ERR` (POP3). */
+  readonly status: string;
+  /** The bracketed response code, upper-cased, if any (`AUTHENTICATIONFAILED`, `IN-USE`, `SYS/TEMP`). */
+  readonly responseCode?: string | undefined;
+  /** The server's human-readable text. */
+  readonly serverText: string;
+}
+
+/** The server refused the credentials or the SASL exchange failed. */
+export class AuthenticationError extends MailwireError implements ServerResponseInfo {
+  /** {@inheritDoc ServerResponseInfo.command} */
+  readonly command: string;
+  /** {@inheritDoc ServerResponseInfo.status} */
+  readonly status: string;
+  /** {@inheritDoc ServerResponseInfo.responseCode} */
+  readonly responseCode?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.serverText} */
+  readonly serverText: string;
+
+  /**
+   * @param info - the server's answer.
+   * @param options - optional cause.
+   */
+  constructor(info: ServerResponseInfo, options?: MailwireErrorOptions) {
+    super('AUTHENTICATION_FAILED', describe('Authentication failed', info), options);
+    this.command = info.command;
+    this.status = info.status;
+    this.responseCode = info.responseCode;
+    this.serverText = info.serverText;
+  }
+}
+
+/** The server answered a command with `NO`, `BAD` (IMAP) or `-ERR` (POP3). */
+export class ServerError extends MailwireError implements ServerResponseInfo {
+  /** {@inheritDoc ServerResponseInfo.command} */
+  readonly command: string;
+  /** {@inheritDoc ServerResponseInfo.status} */
+  readonly status: string;
+  /** {@inheritDoc ServerResponseInfo.responseCode} */
+  readonly responseCode?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.serverText} */
+  readonly serverText: string;
+
+  /**
+   * @param info - the server's answer.
+   * @param options - optional cause.
+   */
+  constructor(info: ServerResponseInfo, options?: MailwireErrorOptions) {
+    super('SERVER_REJECTED', describe(`Server rejected ${info.command}`, info), options);
+    this.command = info.command;
+    this.status = info.status;
+    this.responseCode = info.responseCode;
+    this.serverText = info.serverText;
+  }
+}
+
+/** The server sent bytes that do not follow the protocol's grammar. */
+export class ProtocolError extends MailwireError {
+  /** Offset of the offending byte, counted from the start of the connection's input. */
+  readonly offset: number | undefined;
+  /** A short, printable excerpt of the bytes around the problem. */
+  readonly snippet: string | undefined;
+
+  /**
+   * @param message - what was expected.
+   * @param details - where in the input, and an excerpt of it.
+   * @param options - optional cause.
+   */
+  constructor(message: string, details?: { offset?: number; snippet?: string }, options?: MailwireErrorOptions) {
+    super(
+      'PROTOCOL',
+      details?.snippet === undefined
+        ? message
+        : `${message} at byte ${details.offset ?? '?'}: ${JSON.stringify(details.snippet)}`,
+      options,
+    );
+    this.offset = details?.offset;
+    this.snippet = details?.snippet;
+  }
+}
+
+/** A configured limit (line length, literal size, nesting depth, ...) was exceeded. */
+export class LimitExceededError extends MailwireError {
+  /** The name of the option that sets the limit, e.g. `maxLineLength`. */
+  readonly limit: string;
+  /** The configured maximum. */
+  readonly maximum: number;
+  /** The size that was seen or announced. */
+  readonly actual: number;
+
+  /**
+   * @param limit - the option name.
+   * @param maximum - the configured maximum.
+   * @param actual - what was seen.
+   * @param options - optional cause.
+   */
+  constructor(limit: string, maximum: number, actual: number, options?: MailwireErrorOptions) {
+    super('LIMIT_EXCEEDED', `${limit} exceeded: ${actual} > ${maximum}`, options);
+    this.limit = limit;
+    this.maximum = maximum;
+    this.actual = actual;
+  }
+}
+
+/** The operation was cancelled through an `AbortSignal`. */
+export class AbortError extends MailwireError {
+  /**
+   * @param message - what was aborted.
+   * @param options - optional cause (the signal's reason).
+   */
+  constructor(message = 'The operation was aborted', options?: MailwireErrorOptions) {
+    super('ABORTED', message, options);
+  }
+}
+
+/**
+ * An argument was refused before anything was sent: CR, LF or NUL where the grammar forbids it,
+ * an out-of-range number, an over-long argument.
+ */
+export class InvalidArgumentError extends MailwireError {
+  /**
+   * @param message - which argument and why.
+   * @param options - optional cause.
+   */
+  constructor(message: string, options?: MailwireErrorOptions) {
+    super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** The server lacks a capability the operation needs (e.g. TOP, UIDL, a SASL mechanism). */
+export class UnsupportedError extends MailwireError {
+  /**
+   * @param message - what is missing.
+   * @param options - optional cause.
+   */
+  constructor(message: string, options?: MailwireErrorOptions) {
+    super('UNSUPPORTED', message, options);
+  }
+}
+
+function describe(prefix: string, info: ServerResponseInfo): string {
+  const code = info.responseCode === undefined ? '' : ` [${info.responseCode}]`;
+  return `${prefix}: ${info.status}${code} ${info.serverText}`.trimEnd();
+}
+
+/**
+ * Wraps an `AbortSignal`'s reason as an {@link AbortError} (unless it already is a mailwire error).
+ *
+ * @internal
+ */
+export function abortErrorFrom(signal: AbortSignal, what: string): MailwireError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof MailwireError) return reason;
+  return new AbortError(`${what} was aborted`, { cause: reason });
+}
