@@ -5,7 +5,8 @@ export default defineConfig({
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: true,
+  // TypeScript 6 deprecates the `baseUrl` that tsup's declaration build sets internally.
+  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
   sourcemap: true,
   clean: true,
   splitting: true,
