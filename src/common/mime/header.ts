@@ -1,0 +1,187 @@
+/**
+ * A small RFC 5322 header parser: unfold, split into fields, read address lists leniently.
+ *
+ * Enough for a message list built from `BODY.PEEK[HEADER]` (IMAP) or `TOP n 0` (POP3); not a
+ * full MIME parser.
+ *
+ * @packageDocumentation
+ */
+
+import { decodeEncodedWords } from './encoded-word.js';
+
+/** One header field. */
+export interface HeaderField {
+  /** The field name as sent (`Subject`). */
+  readonly name: string;
+  /** The value, unfolded, leading whitespace removed, encoded words not decoded. */
+  readonly value: string;
+}
+
+/** One mailbox of an address list. */
+export interface MailAddress {
+  /** The display name (encoded words decoded, quotes removed), or null. */
+  readonly name: string | null;
+  /** The `local@domain` address (may be empty for a malformed entry with only a name). */
+  readonly address: string;
+  /** The RFC 5322 group this address was listed in, or null. */
+  readonly group: string | null;
+}
+
+/**
+ * Unfolds a header value (RFC 5322 section 2.2.3): removes each CRLF that precedes whitespace.
+ *
+ * @param value - a possibly folded value.
+ * @returns the unfolded value.
+ */
+export function unfoldHeaderValue(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '');
+}
+
+/**
+ * Splits a message header into fields.
+ *
+ * Lenient: bare LF line ends, a missing blank line at the end and lines without a colon (skipped)
+ * are accepted. Parsing stops at the first empty line (the end of the header).
+ *
+ * @example
+ * ```ts
+ * parseHeaderFields('Subject: Hi\r\n there\r\nFrom: a@b.c\r\n\r\n');
+ * // [{ name: 'Subject', value: 'Hi there' }, { name: 'From', value: 'a@b.c' }]
+ * ```
+ * @param header - the header, as bytes (decoded as UTF-8, which covers ASCII and RFC 6532) or text.
+ * @returns the fields in order.
+ */
+export function parseHeaderFields(header: Uint8Array | string): HeaderField[] {
+  const text = typeof header === 'string' ? header : new TextDecoder().decode(header);
+  const fields: HeaderField[] = [];
+  let name: string | null = null;
+  let value = '';
+  const flush = (): void => {
+    if (name !== null) fields.push({ name, value: value.trim() });
+    name = null;
+  };
+  for (const line of text.split(/\r?\n/)) {
+    if (line.length === 0) break;
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      if (name !== null) value += line;
+      continue;
+    }
+    flush();
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    name = line.slice(0, colon).trim();
+    value = line.slice(colon + 1);
+  }
+  flush();
+  return fields;
+}
+
+/**
+ * Looks a field up by name (case-insensitively).
+ *
+ * @param fields - parsed fields.
+ * @param name - the field name.
+ * @returns the first value, or undefined.
+ */
+export function getHeaderValue(fields: readonly HeaderField[], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return fields.find((field) => field.name.toLowerCase() === wanted)?.value;
+}
+
+/*
+ * address-list    = (address *("," address)) / obs-addr-list
+ * address         = mailbox / group
+ * mailbox         = name-addr / addr-spec
+ * name-addr       = [display-name] angle-addr
+ * group           = display-name ":" [group-list] ";" [CFWS]
+ */
+/**
+ * Parses an address list (From, To, Cc...) leniently: quoted names, comments, groups,
+ * missing angle brackets and stray commas are all handled; encoded words in names are decoded.
+ *
+ * @example
+ * ```ts
+ * parseAddressList('"Doe, Jane" <jane@example.com>, team: a@x.y, b@x.y;');
+ * // [{ name: 'Doe, Jane', address: 'jane@example.com', group: null },
+ * //  { name: null, address: 'a@x.y', group: 'team' }, { name: null, address: 'b@x.y', group: 'team' }]
+ * ```
+ * @param value - the field value (folded or not).
+ * @returns the addresses.
+ */
+export function parseAddressList(value: string): MailAddress[] {
+  const text = unfoldHeaderValue(value);
+  const out: MailAddress[] = [];
+  let group: string | null = null;
+  let phrase = '';
+  let comment = '';
+  let angle: string | null = null;
+  let quotedName = false;
+  const flush = (): void => {
+    const trimmed = phrase.trim();
+    let name: string | null;
+    let address: string;
+    if (angle !== null) {
+      address = angle.trim();
+      name = trimmed.length > 0 ? trimmed : null;
+    } else if (/\s/.test(trimmed) && !quotedName) {
+      // "jane@example.com Jane" style garbage: take the word with the @ as the address.
+      const words = trimmed.split(/\s+/);
+      const at = words.findIndex((word) => word.includes('@'));
+      address = at === -1 ? '' : words.splice(at, 1)[0]!;
+      name = words.join(' ') || null;
+    } else {
+      address = quotedName ? '' : trimmed;
+      name = quotedName ? trimmed : null;
+    }
+    if (name === null && comment.trim().length > 0) name = comment.trim();
+    if (address.length > 0 || name !== null) {
+      out.push({ name: name === null ? null : decodeEncodedWords(name), address, group });
+    }
+    phrase = '';
+    comment = '';
+    angle = null;
+    quotedName = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '"') {
+      let end = i + 1;
+      let content = '';
+      while (end < text.length && text[end] !== '"') {
+        if (text[end] === '\\' && end + 1 < text.length) end++;
+        content += text[end]!;
+        end++;
+      }
+      phrase += content;
+      quotedName = true;
+      i = end;
+    } else if (char === '(') {
+      let depth = 1;
+      let end = i + 1;
+      while (end < text.length && depth > 0) {
+        if (text[end] === '(') depth++;
+        else if (text[end] === ')') depth--;
+        if (depth > 0) comment += text[end]!;
+        end++;
+      }
+      i = end - 1;
+    } else if (char === '<') {
+      const end = text.indexOf('>', i + 1);
+      angle = text.slice(i + 1, end === -1 ? text.length : end);
+      i = end === -1 ? text.length : end;
+    } else if (char === ':' && angle === null && group === null && !phrase.includes('@')) {
+      group = decodeEncodedWords(phrase.trim());
+      phrase = '';
+      quotedName = false;
+    } else if (char === ';' && group !== null) {
+      flush();
+      group = null;
+    } else if (char === ',') {
+      flush();
+    } else {
+      phrase += char;
+    }
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,317 @@
+/**
+ * The response assembler: the IMAP parser's end of the Tokenizer's {@link FrameSink} contract.
+ *
+ * It gathers the line segments and literals of one response, streams FETCH body literals to a sink
+ * the client provides (so a 100 MB message never sits in memory), buffers the small literals that
+ * appear inside ENVELOPE, BODYSTRUCTURE, LIST names and the like, and hands each complete response
+ * to the handler as a typed {@link ImapResponse}.
+ *
+ * @packageDocumentation
+ */
+
+import { Buffer } from 'node:buffer';
+import { LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
+import type { FrameSink, LiteralHeader } from '../../common/tokenizer.js';
+import { FetchLiteralScanner } from './body-literal.js';
+import type { BodyItemName, BodySection } from './fetch-types.js';
+import type { LiteralSlot } from './reader.js';
+import { WireReader } from './reader.js';
+import { parseResponse } from './response.js';
+import type { ImapResponse } from './response-types.js';
+import type { SeqNum, Uid } from './sequence-set.js';
+
+/** What the client learns when a FETCH body literal is about to flow. */
+export interface BodyStart {
+  /** The message's sequence number. */
+  readonly seq: SeqNum;
+  /** The message's UID when `UID n` came earlier in the same FETCH response (servers usually send it first for UID FETCH), else null. */
+  readonly uid: Uid | null;
+  /** The item carrying the value. */
+  readonly item: BodyItemName;
+  /** The section, as in the response. */
+  readonly section: BodySection;
+  /** The origin of a partial fetch (`BODY[]<0>`), or null. */
+  readonly origin: number | null;
+  /** The literal's size in bytes. */
+  readonly size: number;
+  /** True for a literal8 (`~{n}`, BINARY): it may contain NUL bytes. */
+  readonly binary: boolean;
+}
+
+/** Where a streamed body's bytes go. */
+export interface BodySink {
+  /**
+   * The next bytes of the body, in order. The view is valid only during the call: copy it or
+   * consume it synchronously (pushing it into a `Readable` copies it only if you copy it first:
+   * push `Buffer.from(bytes)`).
+   */
+  write(bytes: Uint8Array): void;
+  /** All `size` bytes have been written. */
+  end(): void;
+}
+
+/** Receives what the assembler produces. Handlers must not throw. */
+export interface ResponseHandler {
+  /** A complete, typed response. */
+  onResponse(response: ImapResponse): void;
+  /**
+   * A FETCH body value (`BODY[...]`, `BINARY[...]`, `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`) sent as a
+   * literal is about to flow. Return a sink to stream it (the FETCH response will then carry
+   * `{ kind: 'streamed', size }`), or null to have it buffered into the response as bytes.
+   * Absent: every body is buffered.
+   */
+  onBodyStart?(start: BodyStart): BodySink | null;
+  /**
+   * A response could not be understood, or a buffered literal exceeded its limit. The response is
+   * dropped; the assembler continues with the next one (framing is the tokenizer's and is intact).
+   *
+   * @param error - what went wrong, with offset and snippet.
+   * @param tag - the response's tag when it was a tagged response (so the client can fail that
+   *   command), else null.
+   */
+  onResponseError(error: ProtocolError | LimitExceededError, tag: string | null): void;
+}
+
+/** Limits and session state of a {@link ResponseAssembler}. */
+export interface ResponseAssemblerOptions {
+  /** Largest literal buffered outside body values (ENVELOPE fields, LIST names...). Default 1 MiB. */
+  readonly maxBufferedLiteral?: number;
+  /** Largest body value buffered when the body hook returns null or is absent. Default 256 MiB. */
+  readonly maxBufferedBody?: number;
+  /** Largest BODYSTRUCTURE nesting depth. Default 64. */
+  readonly maxBodyDepth?: number;
+  /** Whether UTF8=ACCEPT is enabled from the start (see {@link ResponseAssembler.utf8Accept}). */
+  readonly utf8Accept?: boolean;
+}
+
+const INITIAL_LINE_CAPACITY = 4096;
+const RETAINED_LINE_CAPACITY = 64 * 1024;
+
+type LiteralTarget =
+  | { readonly kind: 'buffer'; readonly bytes: Buffer; filled: number }
+  | { readonly kind: 'stream'; readonly sink: BodySink }
+  | { readonly kind: 'discard' };
+
+/**
+ * Turns tokenizer frames into typed responses.
+ *
+ * @example
+ * ```ts
+ * const assembler = new ResponseAssembler({
+ *   onResponse: (response) => route(response),
+ *   onBodyStart: (start) => (wantsStream(start) ? streamFor(start) : null),
+ *   onResponseError: (error, tag) => failCommandOrLog(error, tag),
+ * });
+ * const tokenizer = new Tokenizer(assembler, { literals: true });
+ * socket.on('data', (chunk) => tokenizer.push(chunk));
+ * ```
+ */
+export class ResponseAssembler implements FrameSink {
+  /**
+   * Mailbox names are UTF-8 rather than modified UTF-7: set to true once `ENABLE UTF8=ACCEPT`
+   * succeeded (RFC 6855) or IMAP4rev2 is in use.
+   */
+  utf8Accept: boolean;
+  private readonly handler: ResponseHandler;
+  private readonly maxBufferedLiteral: number;
+  private readonly maxBufferedBody: number;
+  private readonly maxBodyDepth: number;
+  private line: Buffer = Buffer.allocUnsafe(INITIAL_LINE_CAPACITY);
+  private lineLength = 0;
+  private literals: LiteralSlot[] = [];
+  private target: LiteralTarget | null = null;
+  private discarding = false;
+  private fetchSeq: number | null | undefined = undefined; // undefined: not determined yet
+  private readonly scanner = new FetchLiteralScanner();
+  private responseOffset = 0;
+  private wireOffset = 0;
+
+  /**
+   * @param handler - receives responses, body streams and errors.
+   * @param options - limits.
+   */
+  constructor(handler: ResponseHandler, options: ResponseAssemblerOptions = {}) {
+    this.handler = handler;
+    this.maxBufferedLiteral = options.maxBufferedLiteral ?? 1024 * 1024;
+    this.maxBufferedBody = options.maxBufferedBody ?? 256 * 1024 * 1024;
+    this.maxBodyDepth = options.maxBodyDepth ?? 64;
+    this.utf8Accept = options.utf8Accept ?? false;
+  }
+
+  /** True between responses (no partial response held). */
+  get idle(): boolean {
+    return this.lineLength === 0 && this.literals.length === 0 && this.target === null && !this.discarding;
+  }
+
+  /**
+   * A line, or the part of a line before a literal announcement (tokenizer contract).
+   *
+   * @param bytes - the segment (a view, copied here).
+   * @param literal - the literal announced at its end, or null at the end of the response's line.
+   */
+  onLine(bytes: Uint8Array, literal: LiteralHeader | null): void {
+    this.wireOffset += bytes.length + 2;
+    if (!this.discarding) this.append(bytes);
+    if (literal === null) {
+      this.completeResponse();
+      return;
+    }
+    this.wireOffset += announcementLength(literal);
+    this.target = this.discarding ? { kind: 'discard' } : this.startLiteral(literal);
+  }
+
+  /**
+   * Part of the current literal: written to the body sink or copied into the literal's buffer.
+   *
+   * @param bytes - the next bytes of the literal (a view, valid only during the call).
+   */
+  onLiteralData(bytes: Uint8Array): void {
+    this.wireOffset += bytes.length;
+    const target = this.target;
+    if (target === null) {
+      throw new ProtocolError('Literal data outside a literal (tokenizer contract broken)');
+    }
+    if (target.kind === 'buffer') {
+      target.bytes.set(bytes, target.filled);
+      target.filled += bytes.length;
+    } else if (target.kind === 'stream') {
+      target.sink.write(bytes);
+    }
+  }
+
+  /** The current literal is complete (a streamed body's sink is ended here). */
+  onLiteralEnd(): void {
+    const target = this.target;
+    this.target = null;
+    if (target?.kind === 'stream') target.sink.end();
+    if (this.fetchSeq !== undefined && this.fetchSeq !== null) this.scanner.literalValue();
+  }
+
+  /** POP3 multi-line data never reaches an IMAP assembler; receiving it is a wiring bug. */
+  onDataChunk(): void {
+    throw new ProtocolError('Unexpected POP3 multi-line data in an IMAP session');
+  }
+
+  /** POP3 multi-line data never reaches an IMAP assembler; receiving it is a wiring bug. */
+  onDataEnd(): void {
+    throw new ProtocolError('Unexpected POP3 multi-line data in an IMAP session');
+  }
+
+  /**
+   * Drops any partial response (for a connection that is being reset). A body sink in progress is
+   * not ended: the client aborts its stream itself.
+   */
+  reset(): void {
+    this.clear();
+  }
+
+  private append(bytes: Uint8Array): void {
+    const needed = this.lineLength + bytes.length;
+    if (needed > this.line.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.line.length * 2));
+      grown.set(this.line.subarray(0, this.lineLength));
+      this.line = grown;
+    }
+    this.line.set(bytes, this.lineLength);
+    this.lineLength = needed;
+  }
+
+  private startLiteral(literal: LiteralHeader): LiteralTarget {
+    const wireLength = announcementLength(literal) + 2 + literal.size;
+    const position = this.lineLength;
+    let limit = this.maxBufferedLiteral;
+    let limitName = 'maxBufferedLiteral';
+    const seq = this.fetchSequenceNumber();
+    if (seq !== null) {
+      this.scanner.scan(this.line, this.lineLength);
+      const head = this.scanner.bodyItemBefore(this.line, this.lineLength);
+      if (head !== null) {
+        const start: BodyStart = {
+          seq: seq as SeqNum,
+          uid: this.scanner.uid as Uid | null,
+          ...head,
+          size: literal.size,
+          binary: literal.binary,
+        };
+        const sink = this.handler.onBodyStart?.(start) ?? null;
+        if (sink !== null) {
+          this.literals.push({ position, value: null, size: literal.size, wireLength });
+          if (literal.size === 0) sink.end();
+          return literal.size === 0 ? { kind: 'discard' } : { kind: 'stream', sink };
+        }
+        limit = this.maxBufferedBody;
+        limitName = 'maxBufferedBody';
+      }
+    }
+    if (literal.size > limit) {
+      this.reportError(new LimitExceededError(limitName, limit, literal.size));
+      this.discarding = true;
+      return { kind: 'discard' };
+    }
+    const bytes = Buffer.allocUnsafe(literal.size);
+    this.literals.push({ position, value: bytes, size: literal.size, wireLength });
+    return { kind: 'buffer', bytes, filled: 0 };
+  }
+
+  /** The sequence number when the response being assembled is `* n FETCH`, else null. */
+  private fetchSequenceNumber(): number | null {
+    if (this.fetchSeq !== undefined) return this.fetchSeq;
+    const match = /^\* +(\d{1,10}) +FETCH /i.exec(this.line.toString('latin1', 0, Math.min(this.lineLength, 32)));
+    this.fetchSeq = match === null ? null : Number(match[1]);
+    return this.fetchSeq;
+  }
+
+  private completeResponse(): void {
+    if (this.discarding) {
+      this.clear();
+      return;
+    }
+    let response: ImapResponse;
+    try {
+      const reader = new WireReader(this.line, this.lineLength, this.literals, this.responseOffset);
+      response = parseResponse(reader, { utf8Accept: this.utf8Accept, maxDepth: this.maxBodyDepth });
+    } catch (error) {
+      this.reportError(toParseError(error));
+      this.clear();
+      return;
+    }
+    this.clear();
+    this.handler.onResponse(response);
+  }
+
+  private reportError(error: ProtocolError | LimitExceededError): void {
+    this.handler.onResponseError(error, this.tagOfCurrentResponse());
+  }
+
+  private tagOfCurrentResponse(): string | null {
+    let end = 0;
+    while (end < this.lineLength && end < 64 && this.line[end] !== 0x20) end++;
+    if (end === 0) return null;
+    const tag = this.line.toString('latin1', 0, end);
+    return tag === '*' || tag === '+' ? null : tag;
+  }
+
+  private clear(): void {
+    if (this.line.length > RETAINED_LINE_CAPACITY) this.line = Buffer.allocUnsafe(INITIAL_LINE_CAPACITY);
+    this.lineLength = 0;
+    if (this.literals.length > 0) this.literals = [];
+    this.target = null;
+    this.discarding = false;
+    if (this.fetchSeq !== undefined) {
+      this.fetchSeq = undefined;
+      this.scanner.reset();
+    }
+    this.responseOffset = this.wireOffset;
+  }
+}
+
+/** Length of `{n}`, `{n+}`, `~{n}` on the wire. */
+function announcementLength(literal: LiteralHeader): number {
+  return String(literal.size).length + 2 + (literal.nonSynchronizing ? 1 : 0) + (literal.binary ? 1 : 0);
+}
+
+function toParseError(error: unknown): ProtocolError | LimitExceededError {
+  if (error instanceof ProtocolError || error instanceof LimitExceededError) return error;
+  const message = error instanceof MailwireError || error instanceof Error ? error.message : String(error);
+  return new ProtocolError(`Could not parse response: ${message}`, undefined, { cause: error });
+}

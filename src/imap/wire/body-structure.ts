@@ -1,0 +1,241 @@
+/**
+ * BODY and BODYSTRUCTURE (RFC 9051 section 7.5.2, grammar in section 9).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { LimitExceededError } from '../../common/errors.js';
+import { parseEnvelope } from './envelope.js';
+import type {
+  BodyExtension,
+  BodyFields,
+  BodyStructure,
+  ContentDisposition,
+  Envelope,
+  MultiPartExtension,
+  SinglePartExtension,
+} from './fetch-types.js';
+import type { WireReader } from './reader.js';
+
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+
+/*
+ * body            = "(" (body-type-1part / body-type-mpart) ")"
+ *
+ * @param singleId - the part id this node has if it is a single part.
+ * @param multiId - the part id it has if it is a multipart (its children are multiId.1, ...).
+ */
+export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', multiId = '', depth = 1): BodyStructure {
+  if (depth > maxDepth) throw new LimitExceededError('maxBodyDepth', maxDepth, depth);
+  reader.expect(LPAREN, '"(" starting a body');
+  reader.sp();
+  const body =
+    reader.peek() === LPAREN
+      ? parseBodyTypeMpart(reader, maxDepth, multiId, depth)
+      : parseBodyType1part(reader, maxDepth, singleId, depth);
+  reader.closeParen();
+  return body;
+}
+
+/*
+ * body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
+ * body-ext-mpart  = body-fld-param [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
+ */
+function parseBodyTypeMpart(reader: WireReader, maxDepth: number, partId: string, depth: number): BodyStructure {
+  const parts: BodyStructure[] = [];
+  while (reader.peek() === LPAREN) {
+    const childId = partId === '' ? String(parts.length + 1) : `${partId}.${parts.length + 1}`;
+    parts.push(parseBody(reader, maxDepth, childId, childId, depth + 1));
+    reader.sp();
+  }
+  const subtype = lower(reader.nstring('media-subtype'));
+  reader.sp();
+  let extension: MultiPartExtension | null = null;
+  if (hasMore(reader)) {
+    const params = parseBodyFldParam(reader);
+    extension = { params, ...parseExtensionTail(reader) };
+  }
+  return { kind: 'multipart', partId, type: 'multipart', subtype, parts, extension };
+}
+
+/*
+ * body-type-1part = (body-type-basic / body-type-msg / body-type-text) [SP body-ext-1part]
+ * body-type-basic = media-basic SP body-fields
+ * body-type-msg   = media-message SP body-fields SP envelope SP body SP body-fld-lines
+ * body-type-text  = media-text SP body-fields SP body-fld-lines
+ * body-ext-1part  = body-fld-md5 [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
+ */
+function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string, depth: number): BodyStructure {
+  const type = lower(reader.nstring('media-type'));
+  reader.sp();
+  const subtype = lower(reader.nstring('media-subtype'));
+  reader.sp();
+  const fields = parseBodyFields(reader);
+  if (type === 'text') {
+    reader.sp();
+    const lines = parseBodyFldLines(reader);
+    return { kind: 'text', partId, type, subtype, ...fields, lines, extension: parseExt1part(reader) };
+  }
+  if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) {
+    reader.sp();
+    let envelope: Envelope | null = null;
+    let body: BodyStructure | null = null;
+    if (!messagePartWithoutStructure(reader)) {
+      envelope = parseEnvelope(reader);
+      reader.sp();
+      body = parseBody(reader, maxDepth, `${partId}.1`, partId, depth + 1);
+      reader.sp();
+    }
+    const lines = parseBodyFldLines(reader);
+    return { kind: 'message', partId, type, subtype, ...fields, envelope, body, lines, extension: parseExt1part(reader) };
+  }
+  return { kind: 'basic', partId, type, subtype, ...fields, extension: parseExt1part(reader) };
+}
+
+/**
+ * Quirk: some servers describe a message/rfc822 part like a basic part, without envelope and body
+ * (reported for Yahoo and for old Exchange builds when the attached message is malformed).
+ * Returns true when the envelope is missing.
+ */
+function messagePartWithoutStructure(reader: WireReader): boolean {
+  return reader.peek() !== LPAREN;
+}
+
+function parseExt1part(reader: WireReader): SinglePartExtension | null {
+  reader.sp();
+  if (!hasMore(reader)) return null;
+  // body-fld-md5 = nstring
+  const md5 = reader.peek() === LPAREN ? (reader.skipValue(), null) : reader.nstring('body-fld-md5');
+  return { md5, ...parseExtensionTail(reader) };
+}
+
+/** The shared tail: [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]. */
+function parseExtensionTail(reader: WireReader): BodyExtension {
+  let disposition: ContentDisposition | null = null;
+  let language: string[] = [];
+  let location: string | null = null;
+  reader.sp();
+  if (hasMore(reader)) {
+    disposition = parseBodyFldDsp(reader);
+    reader.sp();
+    if (hasMore(reader)) {
+      language = parseBodyFldLang(reader);
+      reader.sp();
+      if (hasMore(reader)) {
+        location = reader.peek() === LPAREN ? (reader.skipValue(), null) : reader.nstring('body-fld-loc');
+        reader.sp();
+        // *(SP body-extension): future extensions, skipped.
+        while (hasMore(reader)) {
+          reader.skipValue();
+          reader.sp();
+        }
+      }
+    }
+  }
+  return { disposition, language, location };
+}
+
+function hasMore(reader: WireReader): boolean {
+  const byte = reader.peek();
+  return byte !== RPAREN && (byte !== -1 || reader.literalHere());
+}
+
+/*
+ * body-fields     = body-fld-param SP body-fld-id SP body-fld-desc SP body-fld-enc SP body-fld-octets
+ * body-fld-id     = nstring
+ * body-fld-desc   = nstring
+ * body-fld-enc    = (DQUOTE ("7BIT" / "8BIT" / "BINARY" / "BASE64"/ "QUOTED-PRINTABLE") DQUOTE) / string
+ */
+function parseBodyFields(reader: WireReader): BodyFields {
+  const params = parseBodyFldParam(reader);
+  reader.sp();
+  const id = reader.nstring('body-fld-id');
+  reader.sp();
+  const description = reader.nstring('body-fld-desc');
+  reader.sp();
+  const encoding = (reader.nstring('body-fld-enc') ?? '7BIT').toUpperCase(); // NIL: seen from Exchange
+  reader.sp();
+  const size = parseBodyFldOctets(reader);
+  return { params, id, description, encoding, size };
+}
+
+/*
+ * body-fld-param  = "(" string SP string *(SP string SP string) ")" / nil
+ *
+ * Quirks: Exchange sends "()" for no parameters, and some servers send NIL values; both accepted.
+ */
+function parseBodyFldParam(reader: WireReader): Record<string, string> {
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (reader.nil()) return params;
+  if (reader.peek() !== LPAREN) {
+    reader.string('body-fld-param'); // a bare string: tolerated, dropped
+    return params;
+  }
+  const strings = reader.list(() => reader.nstring('body-fld-param'), 'body-fld-param');
+  for (let i = 0; i + 1 < strings.length; i += 2) {
+    const name = strings[i];
+    if (name != null) params[name.toLowerCase()] = strings[i + 1] ?? '';
+  }
+  return params;
+}
+
+/*
+ * body-fld-octets = number
+ *
+ * Quirk: some servers send a negative number or NIL here (go-imap's ExpectBodyFldOctets documents
+ * it); read as 0.
+ */
+function parseBodyFldOctets(reader: WireReader): number {
+  if (reader.nil()) return 0;
+  if (reader.eat(0x2d)) {
+    reader.number('body-fld-octets');
+    return 0;
+  }
+  return reader.number('body-fld-octets');
+}
+
+/*
+ * body-fld-lines  = number64
+ * Quirk: tolerated as NIL or missing (seen from Exchange for text parts), read as 0.
+ */
+function parseBodyFldLines(reader: WireReader): number {
+  if (reader.nil()) return 0;
+  const byte = reader.peek();
+  if (byte < 0x30 || byte > 0x39) return 0;
+  return reader.number('body-fld-lines');
+}
+
+/*
+ * body-fld-dsp    = "(" string SP body-fld-param ")" / nil
+ *
+ * Quirk: a bare string instead of the list (some Exchange builds) is read as a disposition without
+ * parameters.
+ */
+function parseBodyFldDsp(reader: WireReader): ContentDisposition | null {
+  if (reader.nil()) return null;
+  if (reader.peek() !== LPAREN) return { type: reader.string('body-fld-dsp').toLowerCase(), params: {} };
+  reader.pos++;
+  reader.sp();
+  const type = (reader.nstring('body-fld-dsp') ?? '').toLowerCase();
+  reader.sp();
+  const params = reader.peek() === RPAREN ? {} : parseBodyFldParam(reader);
+  reader.closeParen();
+  return { type, params };
+}
+
+/*
+ * body-fld-lang   = nstring / "(" string *(SP string) ")"
+ */
+function parseBodyFldLang(reader: WireReader): string[] {
+  if (reader.peek() === LPAREN) {
+    return reader.list(() => reader.nstring('body-fld-lang'), 'body-fld-lang').filter((value) => value !== null);
+  }
+  const value = reader.nstring('body-fld-lang');
+  return value === null ? [] : [value];
+}
+
+function lower(value: string | null): string {
+  return value === null ? '' : value.toLowerCase();
+}

@@ -1,0 +1,288 @@
+/**
+ * The typed arguments of an IMAP command, and the helpers that build them.
+ *
+ * Callers say what an argument *is* (an astring, a mailbox name, a secret, a list); the
+ * {@link encodeCommand | encoder} decides how it goes on the wire.
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError } from '../../common/errors.js';
+import type { Secret } from '../../common/secret.js';
+import { formatImapDate, formatImapDateTime } from './date.js';
+import type { SequenceSet } from './sequence-set.js';
+
+/** One argument of a command. Build them with the helper functions of this module. */
+export type CommandArg =
+  /** An atom, sent verbatim (validated: ATOM-CHARs only). */
+  | { readonly kind: 'atom'; readonly value: string }
+  /** A non-negative integer. */
+  | { readonly kind: 'number'; readonly value: number | bigint }
+  /** An astring: atom, quoted or literal, as the encoder sees fit. */
+  | { readonly kind: 'astring'; readonly value: string | Uint8Array }
+  /** A string: quoted or literal, never an atom. */
+  | { readonly kind: 'string'; readonly value: string | Uint8Array }
+  /** A string or NIL. */
+  | { readonly kind: 'nstring'; readonly value: string | null }
+  /** A mailbox name, encoded to modified UTF-7 (or sent as UTF-8 under UTF8=ACCEPT). */
+  | { readonly kind: 'mailbox'; readonly name: string }
+  /** A LIST/LSUB pattern: like a mailbox name, but `%` and `*` stay wildcards. */
+  | { readonly kind: 'list-mailbox'; readonly pattern: string }
+  /** An astring that must never reach the wire log (LOGIN password). */
+  | { readonly kind: 'secret'; readonly value: Secret }
+  /** Always a literal (APPEND message data); `binary` makes it a literal8 (`~{n}`). */
+  | { readonly kind: 'literal'; readonly bytes: Uint8Array; readonly binary: boolean }
+  /** A parenthesized list, items separated by spaces. */
+  | { readonly kind: 'list'; readonly items: readonly CommandArg[] }
+  /** Items written one after the other with no separator (`BODY.PEEK[HEADER.FIELDS (A B)]<0.10>`). */
+  | { readonly kind: 'concat'; readonly items: readonly CommandArg[] }
+  /** Pre-formatted ASCII text sent as is (validated: printable ASCII only). */
+  | { readonly kind: 'raw'; readonly text: string };
+
+/**
+ * An atom argument (a command keyword, `(FLAGS)` item name, `CHARSET` name...).
+ *
+ * @param value - 1*ATOM-CHAR; refused otherwise.
+ * @throws InvalidArgumentError when the value is not an atom.
+ */
+export function atom(value: string): CommandArg {
+  if (!isAtom(value)) throw new InvalidArgumentError(`Not an IMAP atom: ${JSON.stringify(value)}`);
+  return { kind: 'atom', value };
+}
+
+/**
+ * Tells whether a string is a valid atom (1*ATOM-CHAR).
+ *
+ * @param value - the candidate.
+ * @returns true when it can be sent as an atom.
+ */
+export function isAtom(value: string): boolean {
+  return value.length > 0 && allChars(value, isAtomCharCode);
+}
+
+/**
+ * Tells whether a UTF-16 code unit is an ATOM-CHAR.
+ *
+ * ```
+ * ATOM-CHAR       = <any CHAR except atom-specials>
+ * atom-specials   = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
+ * ```
+ *
+ * @internal
+ */
+export function isAtomCharCode(code: number): boolean {
+  return code > 0x20 && code < 0x7f && code !== 0x28 && code !== 0x29 && code !== 0x7b && code !== 0x25 &&
+    code !== 0x2a && code !== 0x22 && code !== 0x5c && code !== 0x5d;
+}
+
+/** @internal */
+export function allChars(value: string, test: (code: number) => boolean): boolean {
+  for (let i = 0; i < value.length; i++) if (!test(value.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * A number argument.
+ *
+ * @param value - a non-negative safe integer or bigint.
+ * @throws InvalidArgumentError for negative or non-integral values.
+ */
+export function num(value: number | bigint): CommandArg {
+  if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : value < 0n) {
+    throw new InvalidArgumentError(`Not a non-negative integer: ${String(value)}`);
+  }
+  return { kind: 'number', value };
+}
+
+/**
+ * An astring argument (user names, header names, search strings...).
+ *
+ * @param value - text (sent as UTF-8) or bytes.
+ */
+export function astring(value: string | Uint8Array): CommandArg {
+  return { kind: 'astring', value };
+}
+
+/**
+ * A string argument (quoted or literal, never an atom).
+ *
+ * @param value - text (sent as UTF-8) or bytes.
+ */
+export function str(value: string | Uint8Array): CommandArg {
+  return { kind: 'string', value };
+}
+
+/**
+ * An nstring argument (ID parameter values, METADATA values): NIL for null.
+ *
+ * @param value - text or null.
+ */
+export function nstring(value: string | null): CommandArg {
+  return { kind: 'nstring', value };
+}
+
+/**
+ * A mailbox name argument.
+ *
+ * @param name - the name as the user sees it; `INBOX` in any case means the inbox.
+ */
+export function mailbox(name: string): CommandArg {
+  return { kind: 'mailbox', name };
+}
+
+/**
+ * A LIST pattern argument (`%` and `*` are wildcards).
+ *
+ * @param pattern - the pattern, e.g. `Archive/%`.
+ */
+export function listMailbox(pattern: string): CommandArg {
+  return { kind: 'list-mailbox', pattern };
+}
+
+/**
+ * A secret astring (LOGIN password): the wire log shows `<redacted>`.
+ *
+ * @param value - the secret.
+ */
+export function secret(value: Secret): CommandArg {
+  return { kind: 'secret', value };
+}
+
+/**
+ * A literal argument (APPEND message data).
+ *
+ * @param bytes - the data.
+ * @param binary - send as literal8 (`~{n}`, RFC 3516) so NUL bytes are allowed.
+ */
+export function literal(bytes: Uint8Array, binary = false): CommandArg {
+  return { kind: 'literal', bytes, binary };
+}
+
+/**
+ * A parenthesized list.
+ *
+ * @param items - its items.
+ */
+export function list(...items: CommandArg[]): CommandArg {
+  return { kind: 'list', items };
+}
+
+/**
+ * Items written back to back, without spaces.
+ *
+ * @param items - the items.
+ */
+export function concat(...items: CommandArg[]): CommandArg {
+  return { kind: 'concat', items };
+}
+
+/**
+ * Pre-formatted text (a fetch item like `BODY.PEEK[1.2]<0.100>`, a flag like `\Seen`).
+ *
+ * @param text - printable ASCII.
+ * @throws InvalidArgumentError when it contains control characters or 8-bit characters.
+ */
+export function raw(text: string): CommandArg {
+  if (text.length === 0 || !allChars(text, (code) => code >= 0x20 && code <= 0x7e)) {
+    throw new InvalidArgumentError(`Not printable ASCII: ${JSON.stringify(text)}`);
+  }
+  return { kind: 'raw', text };
+}
+
+/**
+ * A flag (`\Seen`, `$Forwarded`, `Junk`).
+ *
+ * @param name - a system flag (backslash and atom) or a keyword atom.
+ * @throws InvalidArgumentError when the name is not a valid flag.
+ */
+export function flag(name: string): CommandArg {
+  const body = name.startsWith('\\') ? name.slice(1) : name;
+  if (!isAtom(body)) throw new InvalidArgumentError(`Not a valid flag: ${JSON.stringify(name)}`);
+  return { kind: 'raw', text: name };
+}
+
+/**
+ * A sequence set (`1:5,7,9:*`).
+ *
+ * @param set - the set.
+ */
+export function sequenceSet(set: SequenceSet): CommandArg {
+  return { kind: 'raw', text: set.toString() };
+}
+
+/**
+ * A SEARCH date (`1-Feb-2024`, UTC calendar day).
+ *
+ * @param date - the day.
+ */
+export function date(date: Date): CommandArg {
+  return { kind: 'raw', text: formatImapDate(date) };
+}
+
+/**
+ * An APPEND date-time (`" 1-Feb-2024 09:05:00 +0000"`).
+ *
+ * @param date - the instant.
+ */
+export function dateTime(date: Date): CommandArg {
+  return { kind: 'raw', text: `"${formatImapDateTime(date)}"` };
+}
+
+/** What {@link bodySection} asks for. */
+export interface BodySectionRequest {
+  /** `BINARY[...]` (RFC 3516: the server decodes the transfer encoding) instead of `BODY[...]`. */
+  readonly binary?: boolean;
+  /** Leave \Seen alone (`BODY.PEEK`, `BINARY.PEEK`). Default true. */
+  readonly peek?: boolean;
+  /** The part path (`[1, 2]` for `1.2`); empty or absent for the whole message. */
+  readonly part?: readonly number[];
+  /** The section text (not with `binary`). */
+  readonly text?: 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
+  /** The header field names for HEADER.FIELDS(.NOT). */
+  readonly fields?: readonly string[];
+  /** A partial fetch: `<offset.length>`. */
+  readonly partial?: { readonly offset: number; readonly length: number };
+}
+
+/**
+ * A FETCH body item: `BODY.PEEK[1.2.HEADER.FIELDS (From To)]<0.100>`.
+ *
+ * ```
+ * fetch-att       =/ "BODY" [".PEEK"] section [partial] / "BINARY" [".PEEK"] section-binary [partial]
+ * partial         = "<" number64 "." nz-number64 ">"
+ * ```
+ *
+ * @example
+ * ```ts
+ * bodySection({ text: 'HEADER.FIELDS', fields: ['From', 'Subject'] }); // BODY.PEEK[HEADER.FIELDS (From Subject)]
+ * bodySection({ part: [2], binary: true, partial: { offset: 0, length: 1024 } }); // BINARY.PEEK[2]<0.1024>
+ * ```
+ * @param request - what to fetch.
+ * @throws InvalidArgumentError for invalid part numbers, field names or ranges.
+ */
+export function bodySection(request: BodySectionRequest = {}): CommandArg {
+  const part = request.part ?? [];
+  if (!part.every((n) => Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError('Part numbers must be positive integers');
+  if (request.binary === true && request.text !== undefined) throw new InvalidArgumentError('BINARY sections take no section text');
+  const fields = request.fields ?? [];
+  const withFields = request.text === 'HEADER.FIELDS' || request.text === 'HEADER.FIELDS.NOT';
+  if (withFields !== fields.length > 0) throw new InvalidArgumentError('HEADER.FIELDS(.NOT) needs field names, and only it takes them');
+  // header-fld-name = astring; field names are printable ASCII without ":" (RFC 5322 ftext).
+  for (const field of fields) {
+    if (field.length === 0 || field.includes(':') || !allChars(field, (code) => code > 0x20 && code < 0x7f)) {
+      throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(field)}`);
+    }
+  }
+  const spec = [part.join('.'), request.text ?? ''].filter((piece) => piece.length > 0).join('.');
+  const items: CommandArg[] = [{ kind: 'raw', text: `${request.binary === true ? 'BINARY' : 'BODY'}${request.peek === false ? '' : '.PEEK'}[${spec}` }];
+  if (withFields) items.push({ kind: 'raw', text: ' ' }, { kind: 'list', items: fields.map((field) => astring(field)) });
+  items.push({ kind: 'raw', text: ']' });
+  if (request.partial !== undefined) {
+    const { offset, length } = request.partial;
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 1) {
+      throw new InvalidArgumentError('A partial fetch needs offset >= 0 and length >= 1');
+    }
+    items.push({ kind: 'raw', text: `<${offset}.${length}>` });
+  }
+  return { kind: 'concat', items };
+}

@@ -1,0 +1,198 @@
+/**
+ * FETCH data items: `msg-att` (RFC 9051 section 7.5.2; RFC 3516 BINARY; RFC 7162 MODSEQ;
+ * RFC 8474 OBJECTID; RFC 8514 SAVEDATE).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { parseBody } from './body-structure.js';
+import { parseImapDateTime } from './date.js';
+import { parseEnvelope } from './envelope.js';
+import type { BodyItemName, FetchAttributes, FetchBody, UnknownFetchItem } from './fetch-types.js';
+import type { WireReader } from './reader.js';
+import { decodeText } from './reader.js';
+import { parseSectionSpec, sectionOfRfc822Item } from './section.js';
+import type { Uid } from './sequence-set.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+
+/** Reads a FETCH item name: letters, digits, `.`, `-`, `_`, `$` up to `[`, a space or a parenthesis. */
+function readItemName(reader: WireReader): string {
+  const bytes = reader.bytes;
+  const start = reader.pos;
+  let pos = start;
+  while (pos < reader.end) {
+    const byte = bytes[pos]!;
+    if (byte === 0x20 || byte === 0x5b || byte === LPAREN || byte === RPAREN || byte === 0x22 || byte < 0x20) break;
+    pos++;
+  }
+  if (pos === start) reader.fail('Expected a FETCH item name');
+  reader.pos = pos;
+  return decodeText(bytes, start, pos).toUpperCase();
+}
+
+/*
+ * section         = "[" [section-spec] "]"
+ * section-binary  = "[" [section-part] "]"
+ * Returns the raw text between the brackets.
+ */
+function readSectionRaw(reader: WireReader): string {
+  reader.expect(0x5b, '"["');
+  const start = reader.pos;
+  reader.skipBracket();
+  return decodeText(reader.bytes, start, reader.pos - 1);
+}
+
+/** `"<" number ">"` after a section, or null. */
+function readOrigin(reader: WireReader): number | null {
+  if (!reader.eat(0x3c)) return null;
+  const origin = reader.number('origin octet');
+  reader.expect(0x3e, '">"');
+  return origin;
+}
+
+/*
+ * msg-att         = "(" (msg-att-dynamic / msg-att-static) *(SP (msg-att-dynamic / msg-att-static)) ")"
+ * msg-att-dynamic = "FLAGS" SP "(" [flag-fetch *(SP flag-fetch)] ")"
+ * msg-att-static  = "ENVELOPE" SP envelope / "INTERNALDATE" SP date-time /
+ *                   "RFC822.SIZE" SP number64 / "BODY" ["STRUCTURE"] SP body /
+ *                   "BODY" section ["<" number ">"] SP nstring /
+ *                   "BINARY" section-binary SP (nstring / literal8) /
+ *                   "BINARY.SIZE" section-binary SP number / "UID" SP uniqueid
+ * msg-att-dynamic =/ fetch-mod-resp      ; "MODSEQ" SP "(" permsg-modsequence ")" (RFC 7162)
+ */
+export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttributes {
+  const attributes: Mutable<FetchAttributes> = {};
+  reader.expect(LPAREN, '"(" starting FETCH data');
+  reader.sp();
+  while (reader.peek() !== RPAREN) {
+    if (reader.atEnd()) reader.fail('Unterminated FETCH data');
+    const name = readItemName(reader);
+    switch (name) {
+      case 'UID':
+        reader.sp();
+        attributes.uid = reader.number('uniqueid') as Uid;
+        break;
+      case 'FLAGS':
+        reader.sp();
+        attributes.flags = parseFlagList(reader);
+        break;
+      case 'RFC822.SIZE':
+        reader.sp();
+        attributes.size = reader.number('RFC822.SIZE');
+        break;
+      case 'INTERNALDATE': {
+        reader.sp();
+        const text = reader.nstring('date-time');
+        attributes.internalDate = text === null ? null : parseImapDateTime(text);
+        break;
+      }
+      case 'ENVELOPE':
+        reader.sp();
+        attributes.envelope = parseEnvelope(reader);
+        break;
+      case 'BODYSTRUCTURE':
+        reader.sp();
+        attributes.bodyStructure = parseBody(reader, maxDepth);
+        break;
+      case 'MODSEQ':
+        reader.sp();
+        reader.expect(LPAREN, '"(" after MODSEQ');
+        reader.sp();
+        attributes.modseq = reader.bigNumber('mod-sequence-value');
+        reader.closeParen();
+        break;
+      case 'EMAILID':
+      case 'THREADID': {
+        reader.sp();
+        const id = reader.nil() ? null : parseObjectId(reader);
+        if (name === 'EMAILID') attributes.emailId = id ?? '';
+        else attributes.threadId = id;
+        break;
+      }
+      case 'SAVEDATE': {
+        reader.sp();
+        const text = reader.nstring('date-time');
+        attributes.saveDate = text === null ? null : parseImapDateTime(text);
+        break;
+      }
+      case 'BODY':
+      case 'BINARY':
+        if (reader.peek() === 0x5b) {
+          addBody(attributes, parseBodyValue(reader, name));
+        } else if (name === 'BODY') {
+          reader.sp();
+          attributes.body = parseBody(reader, maxDepth);
+        } else {
+          reader.fail('Expected "[" after BINARY');
+        }
+        break;
+      case 'BINARY.SIZE': {
+        const section = readSectionRaw(reader);
+        reader.sp();
+        attributes.binarySize = { ...attributes.binarySize, [section]: reader.number('BINARY.SIZE') };
+        break;
+      }
+      case 'RFC822':
+      case 'RFC822.HEADER':
+      case 'RFC822.TEXT':
+        addBody(attributes, parseBodyValue(reader, name));
+        break;
+      default: {
+        reader.sp();
+        const item: UnknownFetchItem = { name, value: reader.skipValue() };
+        attributes.unknown = [...(attributes.unknown ?? []), item];
+      }
+    }
+    reader.sp();
+  }
+  reader.pos++;
+  return attributes;
+}
+
+function addBody(attributes: Mutable<FetchAttributes>, body: FetchBody): void {
+  attributes.bodies = attributes.bodies === undefined ? [body] : [...attributes.bodies, body];
+}
+
+/*
+ * "BODY" section ["<" number ">"] SP nstring / "BINARY" section-binary ["<" number ">"] SP (nstring / literal8)
+ * "RFC822" SP nstring / "RFC822.HEADER" SP nstring / "RFC822.TEXT" SP nstring
+ */
+function parseBodyValue(reader: WireReader, item: BodyItemName): FetchBody {
+  const section = item === 'BODY' || item === 'BINARY' ? parseSectionSpec(readSectionRaw(reader)) : sectionOfRfc822Item(item);
+  const origin = item === 'BODY' || item === 'BINARY' ? readOrigin(reader) : null;
+  reader.sp();
+  if (reader.nil()) return { item, section, origin, content: { kind: 'nil' } };
+  const token = reader.stringToken('body value');
+  return {
+    item,
+    section,
+    origin,
+    content: token.kind === 'streamed' ? { kind: 'streamed', size: token.size } : { kind: 'bytes', bytes: token.bytes },
+  };
+}
+
+/*
+ * flag-list       = "(" [flag *(SP flag)] ")"
+ * flag            = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword / flag-extension
+ * flag-fetch      = flag / obsolete-flag-recent
+ * flag-perm       = flag / "\*"
+ * Lenient: a flag is read up to a space or ")", whatever its characters.
+ */
+export function parseFlagList(reader: WireReader): string[] {
+  if (reader.nil()) return []; // quirk: NIL instead of "()", seen from some Exchange builds
+  return reader.list(() => reader.looseAtom('flag'), 'flag list');
+}
+
+/* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */
+function parseObjectId(reader: WireReader): string {
+  reader.expect(LPAREN, '"(" before an object id');
+  reader.sp();
+  const id = reader.looseAtom('objectid');
+  reader.closeParen();
+  return id;
+}

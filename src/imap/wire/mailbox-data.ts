@@ -1,0 +1,325 @@
+/**
+ * `mailbox-data` and friends: LIST/LSUB, STATUS, SEARCH, ESEARCH, NAMESPACE, QUOTA, QUOTAROOT,
+ * METADATA, ID, VANISHED (RFC 9051 section 7.3; RFC 5258, 4731, 2342, 9208, 5464, 2971, 7162).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { decodeModifiedUtf7 } from './modified-utf7.js';
+import type { WireReader } from './reader.js';
+import { parseUidSetText } from './response-code.js';
+import type {
+  ESearchResponse,
+  IdResponse,
+  ListResponse,
+  MailboxStatusAttributes,
+  MailboxStatusResponse,
+  MetadataEntry,
+  MetadataResponse,
+  NamespaceDescriptor,
+  NamespaceResponse,
+  NumberRange,
+  QuotaResponse,
+  QuotaRootResponse,
+  SearchResponse,
+  VanishedResponse,
+} from './response-types.js';
+import type { Uid } from './sequence-set.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+
+/** What the parsers need to know about the session. */
+export interface ParseContext {
+  /** UTF8=ACCEPT is enabled: mailbox names are UTF-8, not modified UTF-7. */
+  readonly utf8Accept: boolean;
+  /** Maximum BODYSTRUCTURE nesting. */
+  readonly maxDepth: number;
+}
+
+/*
+ * mailbox         = "INBOX" / astring
+ *                   ; INBOX is case-insensitive.
+ * Returns [decoded, raw].
+ */
+export function parseMailbox(reader: WireReader, context: ParseContext): [string, string] {
+  const raw = reader.astring('mailbox');
+  if (raw.length === 5 && raw.toUpperCase() === 'INBOX') return ['INBOX', raw];
+  return [context.utf8Accept ? raw : decodeModifiedUtf7(raw), raw];
+}
+
+/*
+ * mailbox-list    = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+ *                   [SP mbox-list-extended]
+ * mbox-list-extended = "(" [mbox-list-extended-item *(SP mbox-list-extended-item)] ")"
+ * mbox-list-extended-item = mbox-list-extended-item-tag SP tagged-ext-val
+ */
+export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', context: ParseContext): ListResponse {
+  const attributes = reader.nil() ? [] : reader.list(() => reader.looseAtom('mailbox attribute'), 'mbx-list-flags');
+  reader.sp();
+  const delimiter = reader.nstring('hierarchy delimiter');
+  reader.sp();
+  const [name, nameRaw] = parseMailbox(reader, context);
+  reader.sp();
+  let childInfo: string[] | null = null;
+  let oldName: string | null = null;
+  if (reader.peek() === LPAREN) {
+    reader.pos++;
+    reader.sp();
+    while (reader.peek() !== RPAREN) {
+      if (reader.atEnd()) reader.fail('Unterminated mbox-list-extended');
+      const tag = reader.astring('mbox-list-extended-item-tag').toUpperCase();
+      reader.sp();
+      if (tag === 'CHILDINFO' && reader.peek() === LPAREN) {
+        childInfo = reader.list(() => reader.astring('CHILDINFO option').toUpperCase(), 'CHILDINFO');
+      } else if (tag === 'OLDNAME' && reader.peek() === LPAREN) {
+        reader.pos++;
+        reader.sp();
+        oldName = parseMailbox(reader, context)[0];
+        reader.closeParen();
+      } else {
+        reader.skipValue();
+      }
+      reader.sp();
+    }
+    reader.pos++;
+  }
+  return { kind: 'list', command, attributes, delimiter, name, nameRaw, childInfo, oldName };
+}
+
+/*
+ * "STATUS" SP mailbox SP "(" [status-att-list] ")"
+ * status-att-list = status-att-val *(SP status-att-val)
+ * status-att-val  = ("MESSAGES" SP number) / ("UIDNEXT" SP nz-number) / ("UIDVALIDITY" SP nz-number) /
+ *                   ("UNSEEN" SP number) / ("DELETED" SP number) / ("SIZE" SP number64) /
+ *                   ("RECENT" SP number) / ("HIGHESTMODSEQ" SP mod-sequence-valzer) /
+ *                   ("APPENDLIMIT" SP (number / nil))
+ */
+export function parseStatusData(reader: WireReader, context: ParseContext): MailboxStatusResponse {
+  const [mailbox] = parseMailbox(reader, context);
+  reader.sp();
+  const attributes: Mutable<MailboxStatusAttributes> = {};
+  reader.expect(LPAREN, '"(" starting status attributes');
+  reader.sp();
+  while (reader.peek() !== RPAREN) {
+    if (reader.atEnd()) reader.fail('Unterminated status attribute list');
+    const name = reader.keyword('status attribute');
+    reader.sp();
+    switch (name) {
+      case 'MESSAGES': attributes.messages = reader.number(); break;
+      case 'RECENT': attributes.recent = reader.number(); break;
+      case 'UIDNEXT': attributes.uidNext = reader.number() as Uid; break;
+      case 'UIDVALIDITY': attributes.uidValidity = reader.number(); break;
+      case 'UNSEEN': attributes.unseen = reader.number(); break;
+      case 'DELETED': attributes.deleted = reader.number(); break;
+      case 'SIZE': attributes.size = reader.number(); break;
+      case 'HIGHESTMODSEQ': attributes.highestModseq = reader.bigNumber(); break;
+      case 'APPENDLIMIT': attributes.appendLimit = reader.nil() ? null : reader.number(); break;
+      default: reader.skipValue();
+    }
+    reader.sp();
+  }
+  reader.pos++;
+  return { kind: 'mailbox-status', mailbox, attributes };
+}
+
+/*
+ * "SEARCH" *(SP nz-number) [SP search-sort-mod-seq]
+ * search-sort-mod-seq = "(" "MODSEQ" SP mod-sequence-value ")"     (RFC 7162)
+ * Lenient: trailing spaces (Exchange, Yahoo) are ignored.
+ */
+export function parseSearch(reader: WireReader): SearchResponse {
+  const ids: number[] = [];
+  let modseq: bigint | null = null;
+  reader.sp();
+  while (!reader.atEnd()) {
+    if (reader.peek() === LPAREN) {
+      reader.pos++;
+      reader.sp();
+      if (reader.keyword() !== 'MODSEQ') reader.fail('Expected MODSEQ');
+      reader.sp();
+      modseq = reader.bigNumber('mod-sequence-value');
+      reader.closeParen();
+    } else {
+      ids.push(reader.number('message number'));
+    }
+    reader.sp();
+  }
+  return { kind: 'search', ids, modseq };
+}
+
+/*
+ * esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP search-return-data)
+ * search-correlator = SP "(" "TAG" SP tag-string ")"
+ * search-return-data = "MIN" SP nz-number / "MAX" SP nz-number / "ALL" SP sequence-set /
+ *                      "COUNT" SP number / "MODSEQ" SP mod-sequence-value / search-ret-data-ext
+ */
+export function parseESearch(reader: WireReader): ESearchResponse {
+  const result: Mutable<ESearchResponse> = {
+    kind: 'esearch', tag: null, uid: false, min: null, max: null, count: null, all: null, modseq: null,
+  };
+  reader.sp();
+  if (reader.peek() === LPAREN) {
+    reader.pos++;
+    reader.sp();
+    if (reader.keyword() !== 'TAG') reader.fail('Expected TAG');
+    reader.sp();
+    result.tag = reader.astring('tag-string');
+    reader.closeParen();
+    reader.sp();
+  }
+  while (!reader.atEnd()) {
+    const name = reader.keyword('search-return-data');
+    reader.sp();
+    switch (name) {
+      case 'UID': result.uid = true; break;
+      case 'MIN': result.min = reader.number(); break;
+      case 'MAX': result.max = reader.number(); break;
+      case 'COUNT': result.count = reader.number(); break;
+      case 'MODSEQ': result.modseq = reader.bigNumber(); break;
+      case 'ALL': result.all = parseSetAtom(reader); break;
+      default: reader.skipValue();
+    }
+    reader.sp();
+  }
+  return result;
+}
+
+function parseSetAtom(reader: WireReader): NumberRange[] {
+  const start = reader.pos;
+  const set = parseUidSetText(reader.atom('sequence-set'));
+  if (set === null) reader.fail('Invalid sequence-set', start);
+  return set;
+}
+
+/*
+ * "VANISHED" [SP "(EARLIER)"] SP known-uids      (RFC 7162)
+ */
+export function parseVanished(reader: WireReader): VanishedResponse {
+  reader.sp();
+  let earlier = false;
+  if (reader.eat(LPAREN)) {
+    if (reader.keyword() !== 'EARLIER') reader.fail('Expected EARLIER');
+    reader.closeParen();
+    earlier = true;
+    reader.sp();
+  }
+  return { kind: 'vanished', earlier, uids: parseSetAtom(reader) };
+}
+
+/*
+ * Namespace-Response = "NAMESPACE" SP Namespace SP Namespace SP Namespace
+ * Namespace          = nil / "(" 1*Namespace-Descr ")"
+ * Namespace-Descr    = "(" string SP (DQUOTE QUOTED-CHAR DQUOTE / nil) [Namespace-Response-Extensions] ")"
+ */
+export function parseNamespace(reader: WireReader, context: ParseContext): NamespaceResponse {
+  const namespace = (): NamespaceDescriptor[] | null => {
+    reader.sp();
+    if (reader.nil()) return null;
+    return reader.list(() => {
+      reader.expect(LPAREN, '"(" starting a namespace');
+      reader.sp();
+      const raw = reader.string('namespace prefix');
+      reader.sp();
+      const delimiter = reader.nstring('namespace delimiter');
+      reader.sp();
+      while (reader.peek() !== RPAREN && !reader.atEnd()) {
+        reader.skipValue(); // Namespace-Response-Extensions
+        reader.sp();
+      }
+      reader.closeParen();
+      return { prefix: context.utf8Accept ? raw : decodeModifiedUtf7(raw), delimiter };
+    }, 'namespace');
+  };
+  const personal = namespace();
+  const otherUsers = namespace();
+  const shared = namespace();
+  return { kind: 'namespace', personal, otherUsers, shared };
+}
+
+/*
+ * id-response     = "ID" SP id-params-list
+ * id-params-list  = "(" *(string SP nstring) ")" / nil
+ */
+export function parseId(reader: WireReader): IdResponse {
+  reader.sp();
+  if (reader.nil()) return { kind: 'id', fields: null };
+  const values = reader.list(() => reader.nstring('id param'), 'id-params-list');
+  const fields: Record<string, string | null> = Object.create(null) as Record<string, string | null>;
+  for (let i = 0; i + 1 < values.length; i += 2) {
+    const key = values[i];
+    if (key != null) fields[key.toLowerCase()] = values[i + 1] ?? null;
+  }
+  return { kind: 'id', fields };
+}
+
+/*
+ * quota-response  = "QUOTA" SP quota-root-name SP quota-list
+ * quota-list      = "(" quota-resource *(SP quota-resource) ")"
+ * quota-resource  = resource-name SP resource-usage SP resource-limit
+ */
+export function parseQuota(reader: WireReader): QuotaResponse {
+  reader.sp();
+  const root = reader.astring('quota-root-name');
+  reader.sp();
+  const resources: { name: string; usage: number; limit: number }[] = [];
+  reader.expect(LPAREN, '"(" starting a quota list');
+  reader.sp();
+  while (reader.peek() !== RPAREN) {
+    if (reader.atEnd()) reader.fail('Unterminated quota list');
+    const name = reader.keyword('resource-name');
+    reader.sp();
+    const usage = reader.number('resource-usage');
+    reader.sp();
+    const limit = reader.number('resource-limit');
+    resources.push({ name, usage, limit });
+    reader.sp();
+  }
+  reader.pos++;
+  return { kind: 'quota', root, resources };
+}
+
+/*
+ * quotaroot-response = "QUOTAROOT" SP mailbox *(SP quota-root-name)
+ */
+export function parseQuotaRoot(reader: WireReader, context: ParseContext): QuotaRootResponse {
+  reader.sp();
+  const [mailbox] = parseMailbox(reader, context);
+  const roots: string[] = [];
+  reader.sp();
+  while (!reader.atEnd()) {
+    roots.push(reader.astring('quota-root-name'));
+    reader.sp();
+  }
+  return { kind: 'quotaroot', mailbox, roots };
+}
+
+/*
+ * metadata-resp   = "METADATA" SP mailbox SP (entry-values / entry-list)
+ * entry-values    = "(" entry-value *(SP entry-value) ")"
+ * entry-value     = entry SP value
+ * entry-list      = entry *(SP entry)      ; unsolicited
+ */
+export function parseMetadata(reader: WireReader, context: ParseContext): MetadataResponse {
+  reader.sp();
+  const [mailbox] = parseMailbox(reader, context);
+  reader.sp();
+  const entries: MetadataEntry[] = [];
+  if (reader.peek() === LPAREN) {
+    let index = 0;
+    const values = reader.list(() => (index++ % 2 === 0 ? reader.astring('entry') : reader.nstring('value')), 'entry-values');
+    for (let i = 0; i + 1 < values.length; i += 2) {
+      const name = values[i];
+      if (name != null) entries.push({ name, value: values[i + 1] ?? null });
+    }
+  } else {
+    while (!reader.atEnd()) {
+      entries.push({ name: reader.astring('entry'), value: null });
+      reader.sp();
+    }
+  }
+  return { kind: 'metadata', mailbox, entries };
+}

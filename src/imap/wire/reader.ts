@@ -1,0 +1,405 @@
+/**
+ * A cursor over one assembled response: the line bytes with the positions where literals stood.
+ *
+ * The parsers read in place on the assembled bytes and decode strings only at the leaves.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { Buffer } from 'node:buffer';
+import { ProtocolError } from '../../common/errors.js';
+
+/** A literal of the response being parsed, in the place where its announcement stood. */
+export interface LiteralSlot {
+  /** Index into the line bytes where the literal's value belongs. */
+  readonly position: number;
+  /** The literal's bytes; null when they were streamed to a body sink or discarded. */
+  readonly value: Uint8Array | null;
+  /** The announced size. */
+  readonly size: number;
+  /** Bytes the literal took on the wire: announcement, CRLF and value (for error offsets). */
+  readonly wireLength: number;
+}
+
+/** A string value read from the wire, before any decoding. */
+export type StringToken =
+  /** A literal whose bytes were streamed to a sink (only body values can be). */
+  | { readonly kind: 'streamed'; readonly size: number }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+const SP = 0x20;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+
+/*
+ * ATOM-CHAR       = <any CHAR except atom-specials>
+ * atom-specials   = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
+ * Lenient: 8-bit bytes are accepted in atoms (some servers send raw UTF-8 keywords).
+ */
+const ATOM_CHAR: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  for (let byte = 0x21; byte < 256; byte++) table[byte] = 1;
+  for (const special of '(){%*"\\]') table[special.charCodeAt(0)] = 0;
+  table[0x7f] = 0;
+  return table;
+})();
+
+/**
+ * Decodes bytes as UTF-8, with a fast path for the ASCII that almost every IMAP value is.
+ * Works on the buffer in place (no subarray view is created).
+ *
+ * @internal
+ */
+export function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 16) {
+    // Short ASCII (flags, numbers, host names): cheaper than a Buffer call.
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return asBuffer(bytes).toString('utf8', start, end);
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  for (let i = start; i < end; i++) {
+    if (bytes[i]! >= 0x80) return asBuffer(bytes).toString('utf8', start, end);
+  }
+  return asBuffer(bytes).toString('latin1', start, end);
+}
+
+/** A Buffer over the same memory (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads tokens from one assembled response.
+ *
+ * @internal
+ */
+export class WireReader {
+  /** The line bytes (literal announcements and CRLFs removed). */
+  readonly bytes: Buffer;
+  /** End of the line bytes. */
+  readonly end: number;
+  /** Current position. */
+  pos = 0;
+  private readonly literals: readonly LiteralSlot[];
+  private nextLiteral = 0;
+  private readonly baseOffset: number;
+
+  /**
+   * @param bytes - line bytes.
+   * @param end - where they end.
+   * @param literals - the literals, by position.
+   * @param baseOffset - connection offset of the response's first byte.
+   */
+  constructor(bytes: Uint8Array, end: number, literals: readonly LiteralSlot[], baseOffset: number) {
+    this.bytes = asBuffer(bytes);
+    this.end = end;
+    this.literals = literals;
+    this.baseOffset = baseOffset;
+  }
+
+  /** Throws a ProtocolError pointing at the current position. */
+  fail(message: string, at = this.pos): never {
+    let offset = this.baseOffset + at;
+    for (const slot of this.literals) if (slot.position <= at) offset += slot.wireLength;
+    const from = Math.max(0, at - 24);
+    const to = Math.min(this.end, at + 24);
+    let snippet = '';
+    for (let i = from; i < to; i++) {
+      const byte = this.bytes[i]!;
+      snippet += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+      if (i + 1 === at) snippet += '\u2038'; // caret marks the offending position
+    }
+    throw new ProtocolError(message, { offset, snippet });
+  }
+
+  /** True at the end of the line and with no literal left here. */
+  atEnd(): boolean {
+    return this.pos >= this.end && !this.literalHere();
+  }
+
+  /** The current byte, or -1 at the end of the line or where a literal stands. */
+  peek(): number {
+    return this.pos < this.end && !this.literalHere() ? this.bytes[this.pos]! : -1;
+  }
+
+  /** True when a literal stands at the current position. */
+  literalHere(): boolean {
+    const slot = this.literals[this.nextLiteral];
+    return slot !== undefined && slot.position === this.pos;
+  }
+
+  /** Skips any number of spaces (lenient: servers send extra ones, or none). */
+  sp(): void {
+    while (this.pos < this.end && this.bytes[this.pos] === SP && !this.literalHere()) this.pos++;
+  }
+
+  /** Consumes `byte` or fails. */
+  expect(byte: number, what: string): void {
+    if (this.peek() !== byte) this.fail(`Expected ${what}`);
+    this.pos++;
+  }
+
+  /** Consumes `byte` when it is next. */
+  eat(byte: number): boolean {
+    if (this.peek() !== byte) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** Consumes the closing parenthesis of a list, after optional spaces. */
+  closeParen(): void {
+    this.sp();
+    this.expect(RPAREN, '")"');
+  }
+
+  /** Reads 1*ATOM-CHAR; returns the position range. Fails when empty. */
+  private atomRange(what: string): number {
+    const start = this.pos;
+    if (this.literalHere()) this.fail(`Expected ${what}, found a literal`);
+    while (this.pos < this.end && ATOM_CHAR[this.bytes[this.pos]!] === 1) this.pos++;
+    if (this.pos === start) this.fail(`Expected ${what}`);
+    return start;
+  }
+
+  /** `atom` as a string, as sent. */
+  atom(what = 'atom'): string {
+    const start = this.atomRange(what);
+    return decodeText(this.bytes, start, this.pos);
+  }
+
+  /** `atom`, upper-cased: for keywords (IMAP keywords are case-insensitive). */
+  keyword(what = 'keyword'): string {
+    return this.atom(what).toUpperCase();
+  }
+
+  /** Reads text up to (not including) a space, `)` or the end: for flags and other loose atoms. */
+  looseAtom(what: string, stopAtBracket = false): string {
+    const start = this.pos;
+    while (this.pos < this.end) {
+      const byte = this.bytes[this.pos]!;
+      if (byte === SP || byte === RPAREN || byte === LPAREN || byte < 0x20 || (stopAtBracket && byte === 0x5d)) break;
+      this.pos++;
+    }
+    if (this.pos === start) this.fail(`Expected ${what}`);
+    return decodeText(this.bytes, start, this.pos);
+  }
+
+  /** `number` (up to 2^53; IMAP numbers are 32-bit, mod-sequences use {@link WireReader.bigNumber}). */
+  number(what = 'number'): number {
+    const start = this.pos;
+    let value = 0;
+    while (this.pos < this.end) {
+      const digit = this.bytes[this.pos]! - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      this.pos++;
+    }
+    if (this.pos === start || this.literalHereAt(start)) this.fail(`Expected ${what}`, start);
+    return value;
+  }
+
+  private literalHereAt(position: number): boolean {
+    const slot = this.literals[this.nextLiteral];
+    return slot !== undefined && slot.position === position;
+  }
+
+  /** `mod-sequence-value`: a 63-bit number. */
+  bigNumber(what = 'number'): bigint {
+    const start = this.pos;
+    while (this.pos < this.end && this.bytes[this.pos]! >= 0x30 && this.bytes[this.pos]! <= 0x39) this.pos++;
+    if (this.pos === start) this.fail(`Expected ${what}`);
+    return BigInt(decodeText(this.bytes, start, this.pos));
+  }
+
+  /** True (and consumed) when the next token is the atom NIL, case-insensitively. */
+  nil(): boolean {
+    const p = this.pos;
+    if (p + 3 > this.end || this.literalHere()) return false;
+    const b = this.bytes;
+    if ((b[p]! | 0x20) !== 0x6e || (b[p + 1]! | 0x20) !== 0x69 || (b[p + 2]! | 0x20) !== 0x6c) return false;
+    if (p + 3 < this.end && ATOM_CHAR[b[p + 3]!] === 1) return false;
+    this.pos = p + 3;
+    return true;
+  }
+
+  /*
+   * string          = quoted / literal
+   * quoted          = DQUOTE *QUOTED-CHAR DQUOTE
+   * Returns the raw token: bytes (unescaped) or a streamed marker.
+   */
+  stringToken(what = 'string'): StringToken {
+    const slot = this.literals[this.nextLiteral];
+    if (slot !== undefined && slot.position === this.pos) {
+      this.nextLiteral++;
+      return slot.value === null ? { kind: 'streamed', size: slot.size } : { kind: 'bytes', bytes: slot.value };
+    }
+    if (this.peek() !== DQUOTE) this.fail(`Expected ${what}`);
+    return { kind: 'bytes', bytes: this.quotedBytes() };
+  }
+
+  /**
+   * Scans a quoted string starting at the current `"`. Returns its content's end; the content starts
+   * at the returned start. `escapes` counts backslashes.
+   */
+  private scanQuoted(): { start: number; stop: number; escapes: number } {
+    const b = this.bytes;
+    const start = ++this.pos;
+    let escapes = 0;
+    let pos = start;
+    const end = this.end;
+    while (pos < end) {
+      const byte = b[pos]!;
+      if (byte === DQUOTE) break;
+      if (byte === BACKSLASH) {
+        escapes++;
+        pos++;
+      }
+      pos++;
+    }
+    if (pos >= end) this.fail('Unterminated quoted string', start - 1);
+    this.pos = pos + 1;
+    return { start, stop: pos, escapes };
+  }
+
+  /** A quoted string's bytes, copied (unescaped). */
+  private quotedBytes(): Buffer {
+    const { start, stop, escapes } = this.scanQuoted();
+    const b = this.bytes;
+    if (escapes === 0) return Buffer.from(b.subarray(start, stop));
+    const out = Buffer.allocUnsafe(stop - start - escapes);
+    let o = 0;
+    for (let i = start; i < stop; i++) {
+      if (b[i] === BACKSLASH) i++; // lenient: any escaped byte stands for itself
+      out[o++] = b[i]!;
+    }
+    return out.subarray(0, o);
+  }
+
+  /** `string`, decoded as UTF-8. */
+  string(what = 'string'): string {
+    if (this.peek() === DQUOTE) return this.quotedText();
+    const token = this.stringToken(what);
+    if (token.kind === 'streamed') this.fail(`Unexpected streamed literal for ${what}`);
+    return decodeText(token.bytes, 0, token.bytes.length);
+  }
+
+  /** A quoted string, decoded, without copying when there are no escapes. */
+  private quotedText(): string {
+    const { start, stop, escapes } = this.scanQuoted();
+    if (escapes === 0) return decodeText(this.bytes, start, stop);
+    this.pos = start - 1;
+    const bytes = this.quotedBytes();
+    return decodeText(bytes, 0, bytes.length);
+  }
+
+  /** `nstring = string / nil`, decoded; NIL is null. */
+  nstring(what = 'string'): string | null {
+    return this.nil() ? null : this.string(what);
+  }
+
+  /*
+   * astring         = 1*ASTRING-CHAR / string
+   * ASTRING-CHAR    = ATOM-CHAR / resp-specials
+   */
+  astring(what = 'astring'): string {
+    const byte = this.peek();
+    if (byte === DQUOTE || this.literalHere()) return this.string(what);
+    const start = this.pos;
+    while (this.pos < this.end && (ATOM_CHAR[this.bytes[this.pos]!] === 1 || this.bytes[this.pos] === 0x5d)) this.pos++;
+    if (this.pos === start) this.fail(`Expected ${what}`);
+    return decodeText(this.bytes, start, this.pos);
+  }
+
+  /**
+   * A parenthesized list of items separated by spaces; lenient about extra spaces.
+   *
+   * @param item - reads one item at the current position.
+   */
+  list<T>(item: () => T, what = 'list'): T[] {
+    this.expect(LPAREN, `"(" starting ${what}`);
+    const items: T[] = [];
+    this.sp();
+    while (this.peek() !== RPAREN) {
+      if (this.atEnd()) this.fail(`Unterminated ${what}`);
+      const before = this.pos;
+      const literalBefore = this.nextLiteral;
+      items.push(item());
+      if (this.pos === before && this.nextLiteral === literalBefore) this.fail(`Unexpected byte in ${what}`);
+      this.sp();
+    }
+    this.pos++;
+    return items;
+  }
+
+  /**
+   * Skips one value of any shape (atom, number, string, literal, nested list) and returns it as
+   * text, literals inlined as JSON strings: for items this parser does not type. Returns '' without
+   * moving when the next byte is `)` or the end.
+   */
+  skipValue(): string {
+    let text = '';
+    let depth = 0;
+    let from = this.pos;
+    for (;;) {
+      if (this.literalHere()) {
+        text += decodeText(this.bytes, from, this.pos);
+        const token = this.stringToken();
+        text += token.kind === 'bytes' ? JSON.stringify(decodeText(token.bytes, 0, token.bytes.length)) : `{${token.size}}`;
+        from = this.pos;
+      } else {
+        const byte = this.peek();
+        if (byte === -1) {
+          if (depth > 0) this.fail('Unterminated list');
+          break;
+        }
+        if (depth === 0 && (byte === RPAREN || byte === SP)) break;
+        if (byte === SP || byte === LPAREN) {
+          if (byte === LPAREN) depth++;
+          this.pos++;
+          continue;
+        }
+        if (byte === RPAREN) {
+          depth--;
+          this.pos++;
+        } else if (byte === DQUOTE) {
+          this.scanQuoted();
+        } else {
+          this.skipAtom();
+        }
+      }
+      if (depth === 0) break;
+    }
+    return text + decodeText(this.bytes, from, this.pos);
+  }
+
+  /** Skips an atom-like token, including a bracketed section with spaces (`BODY[HEADER.FIELDS (A B)]`). */
+  private skipAtom(): void {
+    while (this.pos < this.end && !this.literalHere()) {
+      const byte = this.bytes[this.pos]!;
+      if (byte === SP || byte === LPAREN || byte === RPAREN || byte === DQUOTE) break;
+      this.pos++;
+      if (byte === 0x5b) this.skipBracket();
+    }
+  }
+
+  /** Skips to just after the `]` matching a `[` already consumed. */
+  skipBracket(): void {
+    while (this.pos < this.end && this.bytes[this.pos] !== 0x5d) this.pos++;
+    if (this.pos >= this.end) this.fail('Unterminated "["');
+    this.pos++;
+  }
+
+  /** The rest of the line as text (resp-text). */
+  rest(): string {
+    const start = this.pos;
+    this.pos = this.end;
+    return decodeText(this.bytes, start, this.end);
+  }
+}

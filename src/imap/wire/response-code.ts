@@ -1,0 +1,129 @@
+/**
+ * `resp-text` and its bracketed `resp-text-code` (RFC 9051 section 7.1, RFC 5530, RFC 4315,
+ * RFC 7162, RFC 4978).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import type { ResponseCode, SimpleResponseCodeName } from './response-code-types.js';
+import { SIMPLE_RESPONSE_CODES } from './response-code-types.js';
+import type { NumberRange } from './response-types.js';
+import type { WireReader } from './reader.js';
+import { decodeText } from './reader.js';
+
+/** A parsed `resp-text`. */
+export interface ResponseText {
+  /** The code, or null. */
+  readonly code: ResponseCode | null;
+  /** The text after it. */
+  readonly text: string;
+}
+
+/*
+ * resp-text       = ["[" resp-text-code "]" SP] [text]
+ */
+export function parseRespText(reader: WireReader): ResponseText {
+  reader.sp();
+  if (reader.peek() !== 0x5b) return { code: null, text: reader.rest() };
+  const bytes = reader.bytes;
+  let close = reader.pos + 1;
+  while (close < reader.end && bytes[close] !== 0x5d) close++;
+  if (close >= reader.end) return { code: null, text: reader.rest() }; // no "]": plain text
+  const inner = decodeText(bytes, reader.pos + 1, close);
+  reader.pos = close + 1;
+  reader.sp();
+  return { code: parseRespTextCode(inner), text: reader.rest() };
+}
+
+/*
+ * resp-text-code  = "ALERT" /
+ *                   "BADCHARSET" [SP "(" charset *(SP charset) ")" ] /
+ *                   capability-data / "PARSE" /
+ *                   "PERMANENTFLAGS" SP "(" [flag-perm *(SP flag-perm)] ")" /
+ *                   "READ-ONLY" / "READ-WRITE" / "TRYCREATE" /
+ *                   "UIDNEXT" SP nz-number / "UIDVALIDITY" SP nz-number /
+ *                   "UNSEEN" SP nz-number /
+ *                   atom [SP 1*<any TEXT-CHAR except "]">]
+ * resp-code-apnd  = "APPENDUID" SP nz-number SP append-uid       (RFC 4315)
+ * resp-code-copy  = "COPYUID" SP nz-number SP uid-set SP uid-set (RFC 4315)
+ * resp-text-code  =/ "HIGHESTMODSEQ" SP mod-sequence-value / "NOMODSEQ" /
+ *                    "MODIFIED" SP sequence-set                   (RFC 7162)
+ *
+ * A known code whose data cannot be read falls back to { kind: 'other' }: a status response must
+ * never be lost because of its code.
+ */
+export function parseRespTextCode(inner: string): ResponseCode {
+  const space = inner.indexOf(' ');
+  const name = (space === -1 ? inner : inner.slice(0, space)).toUpperCase();
+  const data = space === -1 ? '' : inner.slice(space + 1).trim();
+  const other: ResponseCode = { kind: 'other', name, text: data };
+  if (SIMPLE_RESPONSE_CODES.has(name)) return { kind: name as SimpleResponseCodeName };
+  switch (name) {
+    case 'CAPABILITY':
+      return { kind: 'CAPABILITY', capabilities: splitWords(data).map((word) => word.toUpperCase()) };
+    case 'BADCHARSET':
+      return { kind: 'BADCHARSET', charsets: splitWords(stripParens(data) ?? data) };
+    case 'PERMANENTFLAGS': {
+      const flags = stripParens(data);
+      return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: splitWords(flags) };
+    }
+    case 'UIDNEXT':
+    case 'UIDVALIDITY':
+    case 'UNSEEN': {
+      const value = parseNumberText(data);
+      return value === null ? other : { kind: name, value };
+    }
+    case 'HIGHESTMODSEQ':
+      return /^\d{1,20}$/.test(data) ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
+    case 'MODIFIED': {
+      const set = parseUidSetText(data);
+      return set === null ? other : { kind: 'MODIFIED', set };
+    }
+    case 'APPENDUID': {
+      const [validity, uids] = data.split(/ +/);
+      const uidValidity = parseNumberText(validity ?? '');
+      const set = parseUidSetText(uids ?? '');
+      return uidValidity === null || set === null ? other : { kind: 'APPENDUID', uidValidity, uids: set };
+    }
+    case 'COPYUID': {
+      const [validity, source, destination] = data.split(/ +/);
+      const uidValidity = parseNumberText(validity ?? '');
+      const sourceUids = parseUidSetText(source ?? '');
+      const destinationUids = parseUidSetText(destination ?? '');
+      if (uidValidity === null || sourceUids === null || destinationUids === null) return other;
+      return { kind: 'COPYUID', uidValidity, sourceUids, destinationUids };
+    }
+    default:
+      return other;
+  }
+}
+
+function splitWords(text: string): string[] {
+  return text.split(' ').filter((word) => word.length > 0);
+}
+
+function stripParens(text: string): string | null {
+  return text.startsWith('(') && text.endsWith(')') ? text.slice(1, -1) : null;
+}
+
+function parseNumberText(text: string): number | null {
+  return /^\d{1,10}$/.test(text) ? Number(text) : null;
+}
+
+/*
+ * uid-set         = (uniqueid / uid-range) *("," uid-set)
+ * uid-range       = (uniqueid ":" uniqueid)
+ */
+export function parseUidSetText(text: string): NumberRange[] | null {
+  if (text.length === 0) return null;
+  const ranges: NumberRange[] = [];
+  for (const element of text.split(',')) {
+    const match = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(element);
+    if (match === null) return null;
+    const a = Number(match[1]);
+    const b = match[2] === undefined ? a : Number(match[2]);
+    ranges.push(a <= b ? { start: a, end: b } : { start: b, end: a });
+  }
+  return ranges;
+}

@@ -1,0 +1,206 @@
+/**
+ * A typed SEARCH criteria builder (RFC 9051 section 6.4.4, RFC 7162 MODSEQ, RFC 5032 WITHIN).
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError } from '../../common/errors.js';
+import type { CommandArg } from './command-args.js';
+import { astring, atom, date, flag, list, num, sequenceSet, str } from './command-args.js';
+import type { SeqNum, SequenceSet, Uid } from './sequence-set.js';
+
+/**
+ * Search criteria. Every field present must match (AND); `or` and `not` combine sub-queries.
+ *
+ * @example
+ * ```ts
+ * const query: SearchQuery = {
+ *   seen: false,
+ *   since: new Date('2024-02-01'),
+ *   or: [{ from: 'alice@example.com' }, { subject: 'Grüße' }],
+ * };
+ * buildSearchCriteria(query); // CHARSET UTF-8 UNSEEN SINCE 1-Feb-2024 OR FROM alice@example.com SUBJECT {7}...
+ * ```
+ */
+export interface SearchQuery {
+  /** Every message (the default for an empty query). */
+  readonly all?: true;
+  /** \Seen set (true) or not (false). */
+  readonly seen?: boolean;
+  /** \Answered set or not. */
+  readonly answered?: boolean;
+  /** \Flagged set or not. */
+  readonly flagged?: boolean;
+  /** \Deleted set or not. */
+  readonly deleted?: boolean;
+  /** \Draft set or not. */
+  readonly draft?: boolean;
+  /** Keywords that must be set. */
+  readonly keyword?: string | readonly string[];
+  /** Keywords that must not be set. */
+  readonly unkeyword?: string | readonly string[];
+  /** From header contains. */
+  readonly from?: string;
+  /** To header contains. */
+  readonly to?: string;
+  /** Cc header contains. */
+  readonly cc?: string;
+  /** Bcc header contains. */
+  readonly bcc?: string;
+  /** Subject contains. */
+  readonly subject?: string;
+  /** Body contains. */
+  readonly body?: string;
+  /** Header or body contains. */
+  readonly text?: string;
+  /** Header fields that must contain a value (empty value: the field must exist). */
+  readonly header?: Readonly<Record<string, string>>;
+  /** Internal date on or after this day (UTC calendar day). */
+  readonly since?: Date;
+  /** Internal date before this day. */
+  readonly before?: Date;
+  /** Internal date on this day. */
+  readonly on?: Date;
+  /** Date header on or after this day. */
+  readonly sentSince?: Date;
+  /** Date header before this day. */
+  readonly sentBefore?: Date;
+  /** Date header on this day. */
+  readonly sentOn?: Date;
+  /** RFC822.SIZE larger than this many octets. */
+  readonly larger?: number;
+  /** RFC822.SIZE smaller than this many octets. */
+  readonly smaller?: number;
+  /** UIDs in this set. */
+  readonly uid?: SequenceSet<Uid>;
+  /** Sequence numbers in this set. */
+  readonly seq?: SequenceSet<SeqNum>;
+  /** MODSEQ at least this (RFC 7162 CONDSTORE). */
+  readonly modseq?: bigint;
+  /** Internal date at most this many seconds ago (RFC 5032 WITHIN). */
+  readonly youngerThan?: number;
+  /** Internal date at least this many seconds ago (RFC 5032 WITHIN). */
+  readonly olderThan?: number;
+  /** All of these must match (useful to repeat a field). */
+  readonly and?: readonly SearchQuery[];
+  /** At least one of these must match (two or more). */
+  readonly or?: readonly SearchQuery[];
+  /** This must not match. */
+  readonly not?: SearchQuery;
+}
+
+/** Options of {@link buildSearchCriteria}. */
+export interface SearchOptions {
+  /** UTF8=ACCEPT is enabled: UTF-8 text needs no CHARSET (RFC 6855 forbids it then). */
+  readonly utf8Accept?: boolean;
+}
+
+const FLAG_KEYS = [
+  ['seen', 'SEEN', 'UNSEEN'],
+  ['answered', 'ANSWERED', 'UNANSWERED'],
+  ['flagged', 'FLAGGED', 'UNFLAGGED'],
+  ['deleted', 'DELETED', 'UNDELETED'],
+  ['draft', 'DRAFT', 'UNDRAFT'],
+] as const;
+
+const TEXT_KEYS = [
+  ['from', 'FROM'], ['to', 'TO'], ['cc', 'CC'], ['bcc', 'BCC'], ['subject', 'SUBJECT'], ['body', 'BODY'], ['text', 'TEXT'],
+] as const;
+
+const DATE_KEYS = [
+  ['since', 'SINCE'], ['before', 'BEFORE'], ['on', 'ON'],
+  ['sentSince', 'SENTSINCE'], ['sentBefore', 'SENTBEFORE'], ['sentOn', 'SENTON'],
+] as const;
+
+/**
+ * Turns a query into SEARCH arguments, with `CHARSET UTF-8` in front when a string is not ASCII
+ * (and UTF8=ACCEPT is not enabled).
+ *
+ * @param query - the criteria.
+ * @param options - session state.
+ * @returns the arguments that follow `SEARCH` (or `UID SEARCH`), for the command encoder.
+ * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers.
+ */
+export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
+  const state = { nonAscii: false };
+  const keys = searchKeys(query, state);
+  const args = keys.length === 0 ? [atom('ALL')] : keys;
+  return state.nonAscii && options.utf8Accept !== true ? [atom('CHARSET'), atom('UTF-8'), ...args] : args;
+}
+
+/*
+ * search-key      = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /
+ *                   "CC" SP astring / "DELETED" / "FLAGGED" / "FROM" SP astring / "KEYWORD" SP flag-keyword /
+ *                   "ON" SP date / "SEEN" / "SINCE" SP date / "SUBJECT" SP astring / "TEXT" SP astring /
+ *                   "TO" SP astring / "UNANSWERED" / "UNDELETED" / "UNFLAGGED" / "UNKEYWORD" SP flag-keyword /
+ *                   "UNSEEN" / "DRAFT" / "HEADER" SP header-fld-name SP astring / "LARGER" SP number64 /
+ *                   "NOT" SP search-key / "OR" SP search-key SP search-key / "SENTBEFORE" SP date /
+ *                   "SENTON" SP date / "SENTSINCE" SP date / "SMALLER" SP number64 / "UID" SP sequence-set /
+ *                   "UNDRAFT" / sequence-set / "(" search-key *(SP search-key) ")"
+ */
+function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandArg[] {
+  const out: CommandArg[] = [];
+  const text = (value: string): CommandArg => {
+    if (!isAscii(value)) state.nonAscii = true;
+    return value.length === 0 ? str(value) : astring(value);
+  };
+  if (query.all === true) out.push(atom('ALL'));
+  for (const [key, yes, no] of FLAG_KEYS) {
+    const value = query[key];
+    if (value !== undefined) out.push(atom(value ? yes : no));
+  }
+  for (const keyword of asArray(query.keyword)) out.push(atom('KEYWORD'), flag(keyword));
+  for (const keyword of asArray(query.unkeyword)) out.push(atom('UNKEYWORD'), flag(keyword));
+  for (const [key, name] of TEXT_KEYS) {
+    const value = query[key];
+    if (value !== undefined) out.push(atom(name), text(value));
+  }
+  for (const [name, value] of Object.entries(query.header ?? {})) out.push(atom('HEADER'), text(name), text(value));
+  for (const [key, name] of DATE_KEYS) {
+    const value = query[key];
+    if (value !== undefined) out.push(atom(name), date(value));
+  }
+  if (query.larger !== undefined) out.push(atom('LARGER'), num(query.larger));
+  if (query.smaller !== undefined) out.push(atom('SMALLER'), num(query.smaller));
+  if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), num(query.youngerThan));
+  if (query.olderThan !== undefined) out.push(atom('OLDER'), num(query.olderThan));
+  if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
+  if (query.seq !== undefined) out.push(sequenceSet(query.seq));
+  if (query.modseq !== undefined) out.push(atom('MODSEQ'), num(query.modseq));
+  for (const sub of query.and ?? []) out.push(...searchKeys(sub, state));
+  if (query.not !== undefined) out.push(atom('NOT'), group(searchKeys(query.not, state)));
+  if (query.or !== undefined) out.push(orOf(query.or, state));
+  return out;
+}
+
+/* "OR" SP search-key SP search-key, folded to the right for more than two alternatives */
+function orOf(alternatives: readonly SearchQuery[], state: { nonAscii: boolean }): CommandArg {
+  if (alternatives.length < 2) throw new InvalidArgumentError('A search "or" needs at least two alternatives');
+  const [first, ...rest] = alternatives;
+  const right = rest.length === 1 ? group(searchKeys(rest[0]!, state)) : orOf(rest, state);
+  return { kind: 'concat', items: [atom('OR'), { kind: 'raw', text: ' ' }, group(searchKeys(first!, state)), { kind: 'raw', text: ' ' }, right] };
+}
+
+/** One search-key: a single key as is, several in parentheses, none as ALL. */
+function group(keys: CommandArg[]): CommandArg {
+  if (keys.length === 0) return atom('ALL');
+  if (keys.length === 1) return keys[0]!;
+  // A key with an argument ("FROM x") is two args: parenthesize unless it is exactly one key.
+  return keys.length === 2 && takesArgument(keys[0]!) ? { kind: 'concat', items: [keys[0]!, { kind: 'raw', text: ' ' }, keys[1]!] } : list(...keys);
+}
+
+const ONE_ARGUMENT = new Set(['KEYWORD', 'UNKEYWORD', 'FROM', 'TO', 'CC', 'BCC', 'SUBJECT', 'BODY', 'TEXT', 'SINCE', 'BEFORE',
+  'ON', 'SENTSINCE', 'SENTBEFORE', 'SENTON', 'LARGER', 'SMALLER', 'YOUNGER', 'OLDER', 'UID', 'MODSEQ', 'NOT']);
+
+function takesArgument(arg: CommandArg): boolean {
+  return arg.kind === 'atom' && ONE_ARGUMENT.has(arg.value);
+}
+
+function asArray(value: string | readonly string[] | undefined): readonly string[] {
+  return value === undefined ? [] : typeof value === 'string' ? [value] : value;
+}
+
+function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * Body section specifiers: the text between the brackets of `BODY[...]` / `BINARY[...]`.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import type { BodyItemName, BodySection } from './fetch-types.js';
+
+const WHOLE: BodySection = { raw: '', part: [], text: null, fields: [] };
+
+/*
+ * section-spec    = section-msgtext / (section-part ["." section-text])
+ * section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
+ * section-part    = nz-number *("." nz-number)
+ * section-text    = section-msgtext / "MIME"
+ * header-list     = "(" header-fld-name *(SP header-fld-name) ")"
+ *
+ * Lenient: anything unrecognised after the part numbers is kept in `raw` with text null.
+ */
+export function parseSectionSpec(raw: string): BodySection {
+  if (raw.length === 0) return WHOLE;
+  const upper = raw.toUpperCase();
+  const part: number[] = [];
+  let index = 0;
+  for (;;) {
+    const match = /^(\d+)(\.|$)/.exec(upper.slice(index));
+    if (match === null) break;
+    part.push(Number(match[1]));
+    index += match[0].length;
+    if (match[2] === '') break;
+  }
+  const rest = upper.slice(index).trim();
+  let text: BodySection['text'] = null;
+  let fields: string[] = [];
+  if (rest.startsWith('HEADER.FIELDS')) {
+    text = rest.startsWith('HEADER.FIELDS.NOT') ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS';
+    const open = rest.indexOf('(');
+    const close = rest.lastIndexOf(')');
+    if (open !== -1 && close > open) {
+      fields = rest.slice(open + 1, close).split(' ').filter((name) => name.length > 0).map(unquote);
+    }
+  } else if (rest === 'HEADER' || rest === 'TEXT' || rest === 'MIME') {
+    text = rest;
+  }
+  return { raw: upper, part, text, fields };
+}
+
+function unquote(name: string): string {
+  return name.length >= 2 && name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name;
+}
+
+/** The section an RFC822 item stands for (RFC 3501 section 6.4.5). */
+export function sectionOfRfc822Item(item: BodyItemName): BodySection {
+  if (item === 'RFC822.HEADER') return { raw: 'HEADER', part: [], text: 'HEADER', fields: [] };
+  if (item === 'RFC822.TEXT') return { raw: 'TEXT', part: [], text: 'TEXT', fields: [] };
+  return WHOLE;
+}

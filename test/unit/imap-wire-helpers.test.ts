@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, ProtocolError } from '../../src/common/errors.js';
+import type { CommandArg, SearchQuery } from '../../src/imap/wire/index.js';
+import {
+  buildSearchCriteria, decodeModifiedUtf7, encodeCommand, encodeModifiedUtf7, formatImapDate, formatImapDateTime, parseImapDate,
+  parseImapDateTime, SequenceSet, seqNum, uid,
+} from '../../src/imap/wire/index.js';
+
+describe('modified UTF-7', () => {
+  it.each([
+    ['INBOX', 'INBOX'],
+    ['&', '&-'],
+    ['Entwürfe', 'Entw&APw-rfe'],
+    ['~peter/mail/台北/日本語', '~peter/mail/&U,BTFw-/&ZeVnLIqe-'],
+    ['Отправленные', '&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-'],
+    ['a😀b', 'a&2D3eAA-b'],
+    ['tab\there', 'tab&AAk-here'],
+  ])('%s <-> %s', (text, wire) => {
+    expect(encodeModifiedUtf7(text)).toBe(wire);
+    expect(decodeModifiedUtf7(wire)).toBe(text);
+  });
+
+  it('decodes invalid input leniently', () => {
+    expect(decodeModifiedUtf7('a&b')).toBe('a&b');
+    expect(decodeModifiedUtf7('a&!!-b')).toBe('a&!!-b');
+    expect(decodeModifiedUtf7('a&AP-b')).toBe('a&AP-b');
+    expect(decodeModifiedUtf7('&-&-')).toBe('&&');
+  });
+});
+
+describe('sequence sets', () => {
+  it('compresses ranges', () => {
+    expect(SequenceSet.from([1, 2, 3, 4, 5, 7, { start: 9, end: '*' }]).toString()).toBe('1:5,7,9:*');
+    expect(SequenceSet.uids([uid(3), uid(1), uid(2), uid(2)]).toString()).toBe('1:3');
+    expect(SequenceSet.seqNums([seqNum(5), { start: seqNum(9), end: seqNum(7) }]).toString()).toBe('5,7:9');
+    expect(SequenceSet.from(['*']).toString()).toBe('*');
+    expect(SequenceSet.from([{ start: 4, end: '*' }, 2, 3, 10]).toString()).toBe('2:*');
+    expect(SequenceSet.from([1, '*']).toString()).toBe('1,*');
+  });
+
+  it('parses, iterates and tests membership', () => {
+    const set = SequenceSet.parse('9:7,1,2,20:*');
+    expect(set.toString()).toBe('1:2,7:9,20:*');
+    expect([...set.values()]).toEqual([1, 2, 7, 8, 9, 20]);
+    expect(set.has(8)).toBe(true);
+    expect(set.has(5)).toBe(false);
+    expect(set.has(1000)).toBe(true);
+    expect(() => SequenceSet.parse('1,,2')).toThrow(ProtocolError);
+    expect(() => SequenceSet.parse('0')).toThrow(ProtocolError);
+  });
+
+  it('refuses bad members', () => {
+    expect(() => SequenceSet.from([])).toThrow(InvalidArgumentError);
+    expect(() => uid(0)).toThrow(InvalidArgumentError);
+    expect(() => uid(2 ** 32)).toThrow(InvalidArgumentError);
+    expect(() => seqNum(1.5)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('dates', () => {
+  it('formats and parses', () => {
+    expect(formatImapDate(new Date('2024-02-01T23:59:00Z'))).toBe('1-Feb-2024');
+    expect(formatImapDateTime(new Date('2024-12-24T18:05:09Z'))).toBe('24-Dec-2024 18:05:09 +0000');
+    expect(parseImapDateTime('17-Jul-1996 02:44:25 -0700')).toEqual(new Date('1996-07-17T09:44:25Z'));
+    expect(parseImapDateTime(' 7-jul-1996 02:44:25 +0130')).toEqual(new Date('1996-07-07T01:14:25Z'));
+    expect(parseImapDateTime('7-Jul-1996 02:44')).toEqual(new Date('1996-07-07T02:44:00Z'));
+    expect(parseImapDateTime('yesterday')).toBeNull();
+    expect(parseImapDateTime('7-Foo-1996 02:44:25 +0000')).toBeNull();
+    expect(parseImapDate('"1-Feb-2024"')).toEqual(new Date('2024-02-01T00:00:00Z'));
+    expect(() => formatImapDate(new Date(NaN))).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('search criteria', () => {
+  function text(query: SearchQuery, utf8Accept = false): string {
+    const args: CommandArg[] = buildSearchCriteria(query, { utf8Accept });
+    return encodeCommand('A1', 'UID SEARCH', args, { literalPlus: true, utf8Accept })
+      .map((fragment) => (fragment.kind === 'line' ? fragment.parts.join('') : `<${Buffer.from(fragment.bytes).toString()}>`))
+      .join('');
+  }
+
+  it.each<[SearchQuery, string]>([
+    [{}, 'A1 UID SEARCH ALL\r\n'],
+    [{ seen: false, flagged: true, deleted: false }, 'A1 UID SEARCH UNSEEN FLAGGED UNDELETED\r\n'],
+    [{ since: new Date('2024-02-01'), before: new Date('2024-03-10') }, 'A1 UID SEARCH SINCE 1-Feb-2024 BEFORE 10-Mar-2024\r\n'],
+    [{ sentOn: new Date('2024-02-01'), sentSince: new Date('2024-01-01'), sentBefore: new Date('2024-05-01'), on: new Date('2024-01-02') },
+      'A1 UID SEARCH ON 2-Jan-2024 SENTSINCE 1-Jan-2024 SENTBEFORE 1-May-2024 SENTON 1-Feb-2024\r\n'],
+    [{ from: 'alice@example.com', subject: 'hello world' }, 'A1 UID SEARCH FROM alice@example.com SUBJECT "hello world"\r\n'],
+    [{ header: { 'X-Priority': '1', 'List-Id': '' } }, 'A1 UID SEARCH HEADER X-Priority 1 HEADER List-Id ""\r\n'],
+    [{ keyword: ['$Forwarded', 'Junk'], unkeyword: 'NonJunk' }, 'A1 UID SEARCH KEYWORD $Forwarded KEYWORD Junk UNKEYWORD NonJunk\r\n'],
+    [{ larger: 1000, smaller: 5000 }, 'A1 UID SEARCH LARGER 1000 SMALLER 5000\r\n'],
+    [{ uid: SequenceSet.uids([uid(1), uid(2), uid(3), { start: uid(10), end: '*' }]) }, 'A1 UID SEARCH UID 1:3,10:*\r\n'],
+    [{ modseq: 620162338n }, 'A1 UID SEARCH MODSEQ 620162338\r\n'],
+    [{ not: { seen: true } }, 'A1 UID SEARCH NOT SEEN\r\n'],
+    [{ not: { from: 'x' } }, 'A1 UID SEARCH NOT FROM x\r\n'],
+    [{ not: { from: 'x', seen: true } }, 'A1 UID SEARCH NOT (SEEN FROM x)\r\n'],
+    [{ or: [{ from: 'a' }, { to: 'b' }] }, 'A1 UID SEARCH OR FROM a TO b\r\n'],
+    [{ or: [{ from: 'a' }, { to: 'b' }, { seen: true, cc: 'c' }] }, 'A1 UID SEARCH OR FROM a OR TO b (SEEN CC c)\r\n'],
+    [{ and: [{ from: 'a' }, { from: 'b' }] }, 'A1 UID SEARCH FROM a FROM b\r\n'],
+    [{ subject: 'Grüße' }, 'A1 UID SEARCH CHARSET UTF-8 SUBJECT {7+}\r\n<Grüße>\r\n'],
+    [{ youngerThan: 3600 }, 'A1 UID SEARCH YOUNGER 3600\r\n'],
+  ])('%o', (query, expected) => {
+    expect(text(query)).toBe(expected);
+  });
+
+  it('sends UTF-8 without CHARSET under UTF8=ACCEPT', () => {
+    expect(text({ subject: 'Grüße' }, true)).toBe('A1 UID SEARCH SUBJECT "Grüße"\r\n');
+  });
+
+  it('refuses an OR with one alternative', () => {
+    expect(() => buildSearchCriteria({ or: [{ seen: true }] })).toThrow(InvalidArgumentError);
+  });
+});

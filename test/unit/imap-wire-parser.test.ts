@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { LimitExceededError, ProtocolError } from '../../src/common/errors.js';
+import type { ImapResponse } from '../../src/imap/wire/index.js';
+import { feed, fixture, one } from './imap-wire/harness.js';
+
+function kinds(responses: readonly ImapResponse[]): string[] {
+  return responses.map((response) => response.kind);
+}
+
+describe('status responses and response codes', () => {
+  it.each([
+    ['A1 OK [ALERT] x', { kind: 'ALERT' }],
+    ['A1 NO [BADCHARSET (UTF-8 US-ASCII)] x', { kind: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] }],
+    ['A1 NO [BADCHARSET] x', { kind: 'BADCHARSET', charsets: [] }],
+    ['A1 OK [CAPABILITY IMAP4rev1 idle AUTH=PLAIN] x', { kind: 'CAPABILITY', capabilities: ['IMAP4REV1', 'IDLE', 'AUTH=PLAIN'] }],
+    ['A1 BAD [PARSE] x', { kind: 'PARSE' }],
+    ['A1 OK [PERMANENTFLAGS (\\Seen \\*)] x', { kind: 'PERMANENTFLAGS', flags: ['\\Seen', '\\*'] }],
+    ['A1 OK [PERMANENTFLAGS ()] x', { kind: 'PERMANENTFLAGS', flags: [] }],
+    ['A1 OK [READ-ONLY] x', { kind: 'READ-ONLY' }],
+    ['A1 OK [READ-WRITE] x', { kind: 'READ-WRITE' }],
+    ['A1 NO [TRYCREATE] x', { kind: 'TRYCREATE' }],
+    ['A1 OK [UIDNEXT 4392] x', { kind: 'UIDNEXT', value: 4392 }],
+    ['A1 OK [UIDVALIDITY 3857529045] x', { kind: 'UIDVALIDITY', value: 3857529045 }],
+    ['A1 OK [UNSEEN 12] x', { kind: 'UNSEEN', value: 12 }],
+    ['A1 OK [APPENDUID 38505 3955] x', { kind: 'APPENDUID', uidValidity: 38505, uids: [{ start: 3955, end: 3955 }] }],
+    ['A1 OK [APPENDUID 38505 3955:3957] x', { kind: 'APPENDUID', uidValidity: 38505, uids: [{ start: 3955, end: 3957 }] }],
+    [
+      'A1 OK [COPYUID 38505 304,319:320 3956:3958] x',
+      {
+        kind: 'COPYUID',
+        uidValidity: 38505,
+        sourceUids: [{ start: 304, end: 304 }, { start: 319, end: 320 }],
+        destinationUids: [{ start: 3956, end: 3958 }],
+      },
+    ],
+    ['A1 NO [UIDNOTSTICKY] x', { kind: 'UIDNOTSTICKY' }],
+    ['A1 OK [HIGHESTMODSEQ 715194045007] x', { kind: 'HIGHESTMODSEQ', value: 715194045007n }],
+    ['A1 OK [NOMODSEQ] x', { kind: 'NOMODSEQ' }],
+    ['A1 OK [MODIFIED 7,9] x', { kind: 'MODIFIED', set: [{ start: 7, end: 7 }, { start: 9, end: 9 }] }],
+    ['A1 OK [CLOSED] x', { kind: 'CLOSED' }],
+    ['A1 OK [COMPRESSIONACTIVE] x', { kind: 'COMPRESSIONACTIVE' }],
+    ['A1 NO [AUTHENTICATIONFAILED] x', { kind: 'AUTHENTICATIONFAILED' }],
+    ['A1 NO [AUTHORIZATIONFAILED] x', { kind: 'AUTHORIZATIONFAILED' }],
+    ['A1 NO [UNAVAILABLE] x', { kind: 'UNAVAILABLE' }],
+    ['A1 NO [EXPIRED] x', { kind: 'EXPIRED' }],
+    ['A1 NO [PRIVACYREQUIRED] x', { kind: 'PRIVACYREQUIRED' }],
+    ['A1 NO [CONTACTADMIN] x', { kind: 'CONTACTADMIN' }],
+    ['A1 NO [NOPERM] x', { kind: 'NOPERM' }],
+    ['A1 NO [INUSE] x', { kind: 'INUSE' }],
+    ['A1 NO [EXPUNGEISSUED] x', { kind: 'EXPUNGEISSUED' }],
+    ['A1 NO [CORRUPTION] x', { kind: 'CORRUPTION' }],
+    ['A1 NO [SERVERBUG] x', { kind: 'SERVERBUG' }],
+    ['A1 NO [CLIENTBUG] x', { kind: 'CLIENTBUG' }],
+    ['A1 NO [CANNOT] x', { kind: 'CANNOT' }],
+    ['A1 NO [LIMIT] x', { kind: 'LIMIT' }],
+    ['A1 NO [OVERQUOTA] x', { kind: 'OVERQUOTA' }],
+    ['A1 NO [ALREADYEXISTS] x', { kind: 'ALREADYEXISTS' }],
+    ['A1 NO [NONEXISTENT] x', { kind: 'NONEXISTENT' }],
+    ['A1 NO [HASCHILDREN] x', { kind: 'HASCHILDREN' }],
+    ['A1 NO [UNKNOWN-CTE] x', { kind: 'UNKNOWN-CTE' }],
+    ['A1 NO [trycreate] x', { kind: 'TRYCREATE' }],
+    ['A1 NO [THROTTLED] x', { kind: 'other', name: 'THROTTLED', text: '' }],
+    ['A1 NO [WEBALERT https://x.y/z] x', { kind: 'other', name: 'WEBALERT', text: 'https://x.y/z' }],
+    ['A1 OK [UIDNEXT abc] x', { kind: 'other', name: 'UIDNEXT', text: 'abc' }],
+  ])('%s', (line, code) => {
+    const response = one(line);
+    expect(response.kind).toBe('tagged');
+    if (response.kind !== 'tagged') return;
+    expect(response.code).toEqual(code);
+    expect(response.text).toBe('x');
+  });
+
+  it('reads tagged statuses with and without text', () => {
+    expect(one('A1 OK Logged in')).toEqual({ kind: 'tagged', tag: 'A1', status: 'OK', code: null, text: 'Logged in' });
+    expect(one('a.b NO')).toEqual({ kind: 'tagged', tag: 'a.b', status: 'NO', code: null, text: '' });
+    expect(one('A2 bad  oops')).toEqual({ kind: 'tagged', tag: 'A2', status: 'BAD', code: null, text: 'oops' });
+    expect(one('A3 OK [ALERT')).toEqual({ kind: 'tagged', tag: 'A3', status: 'OK', code: null, text: '[ALERT' });
+  });
+
+  it('reads untagged statuses, greetings and BYE', () => {
+    expect(one('* PREAUTH [CAPABILITY IMAP4rev2] hi')).toEqual({
+      kind: 'status', status: 'PREAUTH', code: { kind: 'CAPABILITY', capabilities: ['IMAP4REV2'] }, text: 'hi',
+    });
+    expect(one('* BYE [UNAVAILABLE] Server shutting down')).toEqual({
+      kind: 'status', status: 'BYE', code: { kind: 'UNAVAILABLE' }, text: 'Server shutting down',
+    });
+    expect(one('* NO [ALERT] Disk almost full')).toMatchObject({ kind: 'status', status: 'NO', code: { kind: 'ALERT' } });
+    expect(one('* BAD garbage')).toMatchObject({ kind: 'status', status: 'BAD', code: null, text: 'garbage' });
+    expect(one('* OK Grüße, UTF-8 text')).toMatchObject({ text: 'Grüße, UTF-8 text' });
+  });
+
+  it('reads continuation requests, including the bare "+" of Exchange', () => {
+    expect(one('+ Ready for literal data')).toEqual({ kind: 'continuation', text: 'Ready for literal data', code: null });
+    expect(one('+ dGVzdA==')).toEqual({ kind: 'continuation', text: 'dGVzdA==', code: null });
+    expect(one('+ [ALERT] careful')).toEqual({ kind: 'continuation', text: 'careful', code: { kind: 'ALERT' } });
+    expect(one('+')).toEqual({ kind: 'continuation', text: '', code: null });
+    expect(one('+ ')).toEqual({ kind: 'continuation', text: '', code: null });
+  });
+});
+
+describe('mailbox data', () => {
+  it('reads CAPABILITY and ENABLED', () => {
+    expect(one('* CAPABILITY IMAP4rev1  IDLE auth=plain ')).toEqual({ kind: 'capability', capabilities: ['IMAP4REV1', 'IDLE', 'AUTH=PLAIN'] });
+    expect(one('* ENABLED CONDSTORE UTF8=ACCEPT')).toEqual({ kind: 'enabled', capabilities: ['CONDSTORE', 'UTF8=ACCEPT'] });
+    expect(one('* ENABLED')).toEqual({ kind: 'enabled', capabilities: [] });
+  });
+
+  it('reads FLAGS, EXISTS, RECENT, EXPUNGE', () => {
+    expect(one('* FLAGS (\\Answered \\Flagged $Forwarded Junk)')).toEqual({ kind: 'flags', flags: ['\\Answered', '\\Flagged', '$Forwarded', 'Junk'] });
+    expect(one('* 23 EXISTS')).toEqual({ kind: 'exists', count: 23 });
+    expect(one('* 0 exists')).toEqual({ kind: 'exists', count: 0 });
+    expect(one('* 5 RECENT')).toEqual({ kind: 'recent', count: 5 });
+    expect(one('* 44 EXPUNGE')).toEqual({ kind: 'expunge', seq: 44 });
+  });
+
+  it('reads LIST with special-use, delimiters, extended data and decodes modified UTF-7', () => {
+    expect(one('* LIST (\\HasNoChildren \\Sent) "/" "Gesendete &- Objekte"')).toEqual({
+      kind: 'list', command: 'LIST', attributes: ['\\HasNoChildren', '\\Sent'], delimiter: '/', name: 'Gesendete & Objekte',
+      nameRaw: 'Gesendete &- Objekte', childInfo: null, oldName: null,
+    });
+    expect(one('* LSUB () NIL inbox')).toMatchObject({ command: 'LSUB', delimiter: null, name: 'INBOX', nameRaw: 'inbox' });
+    expect(one('* LIST () "." "a\\\\b\\"c"')).toMatchObject({ delimiter: '.', name: 'a\\b"c' });
+    expect(one('* LIST (\\Subscribed) "/" Foo ("CHILDINFO" ("SUBSCRIBED") "X-EXT" (1 2))')).toMatchObject({ childInfo: ['SUBSCRIBED'] });
+    expect(one('* LIST () "/" New ("OLDNAME" ("Entw&APw-rfe"))')).toMatchObject({ name: 'New', oldName: 'Entwürfe' });
+    expect(one('* LIST () "/" "Entwürfe"', { utf8Accept: true })).toMatchObject({ name: 'Entwürfe' });
+    expect(one('* LIST () "/" "&-A"', { utf8Accept: true })).toMatchObject({ name: '&-A' });
+  });
+
+  it('reads STATUS, SEARCH and ESEARCH', () => {
+    expect(one('* STATUS "Entw&APw-rfe" (MESSAGES 3 UIDNEXT 4 UIDVALIDITY 5 UNSEEN 1 RECENT 0 HIGHESTMODSEQ 9 SIZE 10 DELETED 0 APPENDLIMIT NIL X-FOO 3)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'Entwürfe',
+      attributes: { messages: 3, uidNext: 4, uidValidity: 5, unseen: 1, recent: 0, highestModseq: 9n, size: 10, deleted: 0, appendLimit: null },
+    });
+    expect(one('* STATUS INBOX ()')).toEqual({ kind: 'mailbox-status', mailbox: 'INBOX', attributes: {} });
+    expect(one('* SEARCH 2 3 5 (MODSEQ 917162500)')).toEqual({ kind: 'search', ids: [2, 3, 5], modseq: 917162500n });
+    expect(one('* SEARCH')).toEqual({ kind: 'search', ids: [], modseq: null });
+    expect(one('* ESEARCH (TAG "A282") UID MIN 2 COUNT 3 ALL 2,10:11 MODSEQ 7')).toEqual({
+      kind: 'esearch', tag: 'A282', uid: true, min: 2, max: null, count: 3,
+      all: [{ start: 2, end: 2 }, { start: 10, end: 11 }], modseq: 7n,
+    });
+    expect(one('* ESEARCH')).toMatchObject({ kind: 'esearch', tag: null, uid: false, all: null });
+  });
+
+  it('reads VANISHED, NAMESPACE, ID, QUOTA, QUOTAROOT, METADATA', () => {
+    expect(one('* VANISHED (EARLIER) 300:310,405')).toEqual({ kind: 'vanished', earlier: true, uids: [{ start: 300, end: 310 }, { start: 405, end: 405 }] });
+    expect(one('* VANISHED 5')).toEqual({ kind: 'vanished', earlier: false, uids: [{ start: 5, end: 5 }] });
+    expect(one('* NAMESPACE (("" "/")) (("~" "/")) (("#shared/" "/" "X-PARAM" ("a" "b"))("#public/" "/"))')).toEqual({
+      kind: 'namespace', personal: [{ prefix: '', delimiter: '/' }], otherUsers: [{ prefix: '~', delimiter: '/' }],
+      shared: [{ prefix: '#shared/', delimiter: '/' }, { prefix: '#public/', delimiter: '/' }],
+    });
+    expect(one('* NAMESPACE (("INBOX." ".")) NIL NIL')).toMatchObject({ personal: [{ prefix: 'INBOX.', delimiter: '.' }], otherUsers: null, shared: null });
+    expect(one('* ID NIL')).toEqual({ kind: 'id', fields: null });
+    expect(one('* ID ("name" "Dovecot" "Version" NIL)')).toEqual({ kind: 'id', fields: { name: 'Dovecot', version: null } });
+    expect(one('* QUOTA "" (STORAGE 10 512 MESSAGE 3 1000)')).toEqual({
+      kind: 'quota', root: '', resources: [{ name: 'STORAGE', usage: 10, limit: 512 }, { name: 'MESSAGE', usage: 3, limit: 1000 }],
+    });
+    expect(one('* QUOTAROOT INBOX "" user')).toEqual({ kind: 'quotaroot', mailbox: 'INBOX', roots: ['', 'user'] });
+    expect(one('* METADATA INBOX (/private/comment "My comment" /shared/x NIL)')).toEqual({
+      kind: 'metadata', mailbox: 'INBOX', entries: [{ name: '/private/comment', value: 'My comment' }, { name: '/shared/x', value: null }],
+    });
+    expect(one('* METADATA "" /shared/admin /shared/comment')).toMatchObject({ entries: [{ name: '/shared/admin' }, { name: '/shared/comment' }] });
+  });
+
+  it('keeps unknown FETCH items of any shape, literals included', () => {
+    const { responses, errors } = feed('* 1 FETCH (X-FOO ("a" {3}\r\nb c (d e)) X-BAR BODY[1] X-BAZ NIL X-EMPTY) \r\n');
+    expect(errors).toEqual([]);
+    expect(responses[0]).toEqual({
+      kind: 'fetch', seq: 1,
+      attributes: {
+        unknown: [{ name: 'X-FOO', value: '("a" "b c" (d e))' }, { name: 'X-BAR', value: 'BODY[1]' }, { name: 'X-BAZ', value: 'NIL' }, { name: 'X-EMPTY', value: '' }],
+      },
+    });
+  });
+
+  it('keeps unknown responses', () => {
+    expect(one('* XSTATE foo bar')).toEqual({ kind: 'unknown', name: 'XSTATE', text: 'foo bar' });
+    expect(one('* 3 XTHING')).toEqual({ kind: 'unknown', name: 'XTHING', text: '3 XTHING' });
+  });
+});
+
+describe('recorded transcripts', () => {
+  it('Dovecot: greeting, SELECT, LIST with a literal name, EXPUNGE, BYE', () => {
+    const { responses, errors } = feed(fixture('dovecot-select.txt'));
+    expect(errors).toEqual([]);
+    expect(kinds(responses)).toEqual([
+      'status', 'tagged', 'flags', 'status', 'exists', 'recent', 'status', 'status', 'status', 'status', 'tagged',
+      'list', 'list', 'list', 'list', 'list', 'tagged', 'expunge', 'exists', 'status', 'tagged',
+    ]);
+    expect(responses[3]).toMatchObject({ code: { kind: 'PERMANENTFLAGS', flags: expect.arrayContaining(['\\*', '$MDNSent']) } });
+    expect(responses[9]).toMatchObject({ code: { kind: 'HIGHESTMODSEQ', value: 715194045007n } });
+    expect(responses.slice(11, 16).map((r) => (r.kind === 'list' ? r.name : ''))).toEqual([
+      'INBOX', 'Archiv & Alt', 'Entwürfe', 'Sent Items 1', 'Привет',
+    ]);
+    expect(responses[15]).toMatchObject({ childInfo: ['SUBSCRIBED'] });
+    expect(responses[19]).toMatchObject({ kind: 'status', status: 'BYE' });
+  });
+
+  it('Gmail: X-GM items kept as unknown, XLIST read as LIST, lowercase FETCH items', () => {
+    const { responses, errors } = feed(fixture('gmail-fetch.txt'));
+    expect(errors).toEqual([]);
+    expect(responses[0]).toEqual({ kind: 'id', fields: { name: 'GImap', vendor: 'Google, Inc.', 'support-url': null } });
+    expect(responses[1]).toMatchObject({ kind: 'list', command: 'LIST', attributes: ['\\HasNoChildren', '\\Inbox'], name: 'INBOX' });
+    expect(responses[2]).toMatchObject({
+      kind: 'fetch', seq: 1,
+      attributes: {
+        uid: 4, flags: ['\\Seen'],
+        unknown: [
+          { name: 'X-GM-THRID', value: '1278455344230334865' },
+          { name: 'X-GM-MSGID', value: '1278455344230334865' },
+          { name: 'X-GM-LABELS', value: '("\\\\Inbox" "\\\\Sent" Important "Muy importante")' },
+        ],
+      },
+    });
+    expect(responses[3]).toMatchObject({
+      kind: 'fetch', seq: 2,
+      attributes: { uid: 5, flags: ['\\Seen', '$Label1'], size: 4286, internalDate: new Date('1996-07-17T09:44:25Z') },
+    });
+  });
+
+  it('Exchange and Yahoo oddities are tolerated', () => {
+    const { responses, errors } = feed(fixture('exchange-odd.txt'));
+    expect(errors).toEqual([]);
+    expect(kinds(responses)).toEqual(['continuation', 'continuation', 'fetch', 'search', 'search', 'fetch', 'fetch', 'fetch', 'fetch', 'tagged']);
+    expect(responses[2]).toEqual({ kind: 'fetch', seq: 3, attributes: { flags: ['\\Seen'], uid: 5 } });
+    expect(responses[3]).toEqual({ kind: 'search', ids: [2, 3, 5], modseq: null });
+    expect(responses[5]).toMatchObject({ attributes: { uid: 9, flags: [], bodyStructure: { kind: 'text', params: {}, size: 120 } } });
+    expect(responses[6]).toMatchObject({
+      attributes: { bodyStructure: { kind: 'basic', type: 'application', subtype: 'pdf', size: 0, extension: { disposition: { type: 'attachment', params: {} } } } },
+    });
+    expect(responses[7]).toMatchObject({ attributes: { bodyStructure: { kind: 'message', envelope: null, body: null, lines: 20 } } });
+    expect(responses[8]).toMatchObject({ attributes: { envelope: { from: [{ address: 'joe@x.org' }] } } });
+  });
+});
+
+describe('errors', () => {
+  it('reports a malformed response with offset and snippet, and keeps going', () => {
+    const { responses, errors } = feed('* 1 FETCH (UID 5\r\nA1 OK done\r\n* 2 FETCH (FLAGS (\\Seen) UID x)\r\n* 3 EXISTS\r\n');
+    expect(kinds(responses)).toEqual(['tagged', 'exists']);
+    expect(errors).toHaveLength(2);
+    const [first, second] = errors;
+    expect(first!.error).toBeInstanceOf(ProtocolError);
+    expect(first!.tag).toBeNull();
+    expect(second!.error).toBeInstanceOf(ProtocolError);
+    const error = second!.error as ProtocolError;
+    expect(error.offset).toBe(18 + 12 + 29);
+    expect(error.snippet).toContain('UID ‸x)');
+  });
+
+  it('reports the tag of a malformed tagged response', () => {
+    const { errors } = feed('A7 MAYBE so\r\n');
+    expect(errors[0]!.tag).toBe('A7');
+  });
+
+  it('refuses a buffered literal beyond maxBufferedLiteral and skips that response only', () => {
+    const { responses, errors } = feed('* LIST () "/" {20}\r\n01234567890123456789\r\n* 1 EXISTS\r\n', { maxBufferedLiteral: 10 });
+    expect(kinds(responses)).toEqual(['exists']);
+    expect(errors[0]!.error).toBeInstanceOf(LimitExceededError);
+    expect(errors[0]!.error).toMatchObject({ limit: 'maxBufferedLiteral', maximum: 10, actual: 20 });
+  });
+
+  it('limits BODYSTRUCTURE nesting', () => {
+    const nested = '('.repeat(10) + '"text" "plain" NIL NIL NIL "7bit" 1 1' + ' "mixed")'.repeat(9) + ')';
+    const { errors } = feed(`* 1 FETCH (BODYSTRUCTURE ${nested})\r\n`, { maxBodyDepth: 5 });
+    expect(errors[0]!.error).toMatchObject({ limit: 'maxBodyDepth' });
+  });
+});
