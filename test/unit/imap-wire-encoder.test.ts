@@ -81,6 +81,13 @@ describe('encodeCommand', () => {
     expect(render(login('p a"ss'))).toBe('A1 LOGIN joe ["p a\\"ss"]\r\n');
     const withLiteral = login('pässword', { literalPlus: true });
     expect(withLiteral[0]).toEqual({ kind: 'line', parts: ['A1 LOGIN joe {9+}\r\n'] });
+    // A password that needs a literal stays a Secret, so the wire log and recorders redact it.
+    const literalFragment = withLiteral[1];
+    expect(literalFragment?.kind).toBe('literal');
+    if (literalFragment?.kind !== 'literal') throw new Error('expected a literal');
+    expect(literalFragment.secret).toBeInstanceOf(Secret);
+    expect(literalFragment.secret?.reveal()).toBe('pässword');
+    expect(Buffer.from(literalFragment.bytes).toString('utf8')).toBe('pässword');
     expect(JSON.stringify(login('hunter2'))).not.toContain('hunter2');
   });
 

@@ -27,7 +27,16 @@ export type CommandFragment =
    * A literal's bytes. `sync`: send them only after the server's `+` continuation (or fail the
    * command on a tagged NO/BAD); `nonsync`: send them right away (LITERAL+ / LITERAL-).
    */
-  | { readonly kind: 'literal'; readonly bytes: Uint8Array; readonly mode: 'sync' | 'nonsync' };
+  | {
+      readonly kind: 'literal';
+      readonly bytes: Uint8Array;
+      readonly mode: 'sync' | 'nonsync';
+      /**
+       * Set when the literal carries a secret (a LOGIN password that needed a literal): write this
+       * instead of `bytes` so the wire log and recorders redact it. Same bytes on the wire.
+       */
+      readonly secret?: Secret;
+    };
 
 /** What the encoder may rely on. */
 export interface EncoderOptions {
@@ -191,7 +200,7 @@ class FragmentWriter {
       form = 'quoted';
     }
     if (form === 'literal') {
-      this.literal(bytes, false);
+      this.literal(bytes, false, sensitive);
       return;
     }
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(shape.eightBit ? 'utf8' : 'latin1');
@@ -200,12 +209,15 @@ class FragmentWriter {
     else this.text(wire);
   }
 
-  private literal(bytes: Uint8Array, binary: boolean): void {
+  private literal(bytes: Uint8Array, binary: boolean, sensitive = false): void {
     if (!binary && bytes.includes(0)) throw new InvalidArgumentError('A literal cannot contain NUL; use a binary literal (literal8)');
     const nonsync = this.options.literalPlus === true || (this.options.literalMinus === true && bytes.length <= LITERAL_MINUS_MAX);
     this.text(`${binary ? '~' : ''}{${bytes.length}${nonsync ? '+' : ''}}`);
     this.flushLine();
-    this.fragments.push({ kind: 'literal', bytes, mode: nonsync ? 'nonsync' : 'sync' });
+    const mode = nonsync ? 'nonsync' : 'sync';
+    this.fragments.push(
+      sensitive ? { kind: 'literal', bytes, mode, secret: new Secret(Buffer.from(bytes).toString('utf8')) } : { kind: 'literal', bytes, mode },
+    );
   }
 }
 
