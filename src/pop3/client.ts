@@ -1,0 +1,843 @@
+/**
+ * The POP3 client: connection lifecycle, TLS policy, login, the command queue with RFC 2449
+ * pipelining, and RFC 1939 session semantics.
+ *
+ * @packageDocumentation
+ */
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  MailwireError,
+  ProtocolError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  UnsupportedError,
+  abortErrorFrom,
+} from '../common/errors.js';
+import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
+import { Secret } from '../common/secret.js';
+import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
+import { defaultConnector, type Connection } from '../common/connector.js';
+import { SaslExchange, chooseLoginMethod } from './auth.js';
+import {
+  NO_CAPABILITIES,
+  apopDigest,
+  checkLineCount,
+  checkMessageNumber,
+  parseApopTimestamp,
+  parseCapabilities,
+  parseStatusLine,
+  type Pop3Capabilities,
+  type Pop3Language,
+  type Pop3ListEntry,
+  type Pop3Stat,
+  type Pop3UidlEntry,
+} from './codec.js';
+import * as commands from './commands.js';
+import type { Pop3Reply } from './commands.js';
+import type { Exchange } from './exchange.js';
+import { Queue } from './queue.js';
+import type { FlowControl } from './body.js';
+import { ChunkCopier, MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
+import type {
+  Pop3CallOptions,
+  Pop3ClientOptions,
+  Pop3CloseResult,
+  Pop3Credentials,
+  Pop3Greeting,
+  Pop3State,
+  Pop3TlsMode,
+} from './options.js';
+
+export type {
+  Pop3CallOptions,
+  Pop3ClientOptions,
+  Pop3CloseResult,
+  Pop3Credentials,
+  Pop3Greeting,
+  Pop3Limits,
+  Pop3State,
+  Pop3TlsMode,
+} from './options.js';
+
+const DEFAULT_TIMEOUT = 30_000;
+const DEFAULT_COMMAND_TIMEOUT = 60_000;
+const DEFAULT_MAX_LINE = 64 * 1024;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const DEFAULT_PIPELINE_DEPTH = 512;
+
+type AnyExchange = Exchange<unknown>;
+
+/**
+ * A POP3 client (RFC 1939) with the extensions of RFC 2449 (CAPA, PIPELINING, response codes),
+ * RFC 2595 (STLS), RFC 5034 (SASL) and RFC 6856 (UTF8, LANG).
+ *
+ * Commands may be called concurrently: they are queued, and written together when the server
+ * offers PIPELINING, one at a time otherwise. Answers come back in order.
+ *
+ * @example
+ * ```ts
+ * const client = await Pop3Client.connect({
+ *   host: 'pop.example.com',
+ *   auth: { username: 'alice', password: process.env.POP3_PASSWORD ?? '' },
+ * });
+ * const { count } = await client.stat();
+ * for await (const message of client.retrieveMany(range(1, count))) {
+ *   await saveTo(`${message.number}.eml`, message.body);
+ * }
+ * const { deletionsCommitted } = await client.close();
+ * ```
+ */
+export class Pop3Client {
+  readonly #options: Pop3ClientOptions;
+  readonly #tlsMode: Pop3TlsMode;
+  readonly #commandTimeout: number;
+  readonly #maxLineLength: number;
+  readonly #highWaterMark: number;
+  readonly #pipelineDepth: number;
+
+  #transport: Connection | undefined;
+  #tokenizer: Tokenizer;
+  #state: Pop3State = 'disconnected';
+  #capabilities: Pop3Capabilities = NO_CAPABILITIES;
+  #capaAnswered = false;
+  #greeting: Pop3Greeting | undefined;
+  #greetingWaiter: { resolve: (greeting: Pop3Greeting) => void; reject: (error: MailwireError) => void } | undefined;
+  #tlsUpgrade: Promise<void> | undefined;
+  readonly #unsent = new Queue<AnyExchange>();
+  readonly #inFlight = new Queue<AnyExchange>();
+  #flowPaused = false;
+  #closeError: MailwireError | undefined;
+  #quitAnswered: Pop3Reply | undefined;
+  #closing: Promise<Pop3CloseResult> | undefined;
+
+  #messageCount: number | undefined;
+  /** Messages marked deleted (or with a DELE in flight) in this session. */
+  readonly #deleted = new Set<number>();
+
+  /** Set by close(): from then on bodies no longer hold the connection back, so QUIT is answered. */
+  #ignoreBackpressure = false;
+  #connectCalled = false;
+  #quitting = false;
+
+  readonly #flow: FlowControl = {
+    pause: () => {
+      if (this.#ignoreBackpressure) return;
+      this.#flowPaused = true;
+      this.#transport?.pause();
+      this.#transport?.disarmTimeout();
+    },
+    resume: () => {
+      if (!this.#flowPaused) return;
+      this.#flowPaused = false;
+      this.#transport?.resume();
+      this.#armCommandTimeout();
+    },
+  };
+
+  readonly #streaming: BodyStreaming;
+
+  readonly #sink: FrameSink = {
+    onLine: (bytes) => {
+      this.#onLine(bytes);
+    },
+    onLiteralData: () => {
+      // POP3 has no literals (the tokenizer is built with literals: false).
+    },
+    onLiteralEnd: () => {
+      // Idem.
+    },
+    onDataChunk: (bytes) => {
+      this.#head().onData(bytes);
+    },
+    onDataEnd: () => {
+      const head = this.#head();
+      head.onDataEnd();
+      this.#complete();
+    },
+  };
+
+  /**
+   * Prepares a client; {@link Pop3Client.connect} opens the connection.
+   *
+   * @throws InvalidArgumentError on inconsistent options.
+   */
+  constructor(options: Pop3ClientOptions) {
+    this.#options = options;
+    this.#tlsMode = options.tls ?? (options.port === 995 ? 'implicit' : 'starttls');
+    if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
+      throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
+    }
+    this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+    this.#maxLineLength = options.limits?.maxLineLength ?? DEFAULT_MAX_LINE;
+    this.#highWaterMark = options.limits?.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#pipelineDepth = Math.max(1, options.limits?.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    this.#tokenizer = new Tokenizer(this.#sink, { literals: false, maxLineLength: this.#maxLineLength });
+    this.#streaming = { flow: this.#flow, highWaterMark: this.#highWaterMark, copier: new ChunkCopier() };
+  }
+
+  /**
+   * Connects, reads the greeting, asks CAPA, upgrades with STLS as the TLS mode says, and logs in
+   * when `options.auth` is given.
+   *
+   * @example
+   * ```ts
+   * const client = await Pop3Client.connect({ host: 'localhost', port: 995, auth: { username, password } });
+   * ```
+   */
+  static async connect(options: Pop3ClientOptions): Promise<Pop3Client> {
+    const client = new Pop3Client(options);
+    await client.connect();
+    return client;
+  }
+
+  /** The session's phase. */
+  get state(): Pop3State {
+    return this.#state;
+  }
+
+  /** True while the connection is encrypted. */
+  get secure(): boolean {
+    return this.#transport?.secure ?? false;
+  }
+
+  /** The greeting, once received. */
+  get greeting(): Pop3Greeting | undefined {
+    return this.#greeting;
+  }
+
+  /**
+   * What the server announced in its latest CAPA answer (refreshed after STLS and after login).
+   * All `false` when CAPA is not supported; see {@link Pop3Client.capabilitiesKnown}.
+   */
+  get capabilities(): Pop3Capabilities {
+    return this.#capabilities;
+  }
+
+  /** False when the server refused CAPA: the client then learns by trying commands. */
+  get capabilitiesKnown(): boolean {
+    return this.#capaAnswered;
+  }
+
+  /**
+   * The number of messages in the maildrop at login (RFC 1939: fixed for the session), or
+   * undefined before login.
+   */
+  get messageCount(): number | undefined {
+    return this.#messageCount;
+  }
+
+  /** The message numbers marked deleted in this session, ascending. */
+  get markedDeleted(): readonly number[] {
+    return [...this.#deleted].sort((a, b) => a - b);
+  }
+
+  /**
+   * Opens the connection: TCP or TLS, greeting, CAPA, STLS as configured, and login when
+   * `options.auth` is set. On failure the connection is closed and the error rethrown.
+   *
+   * @throws ConnectionFailedError, TimeoutError, TlsError, ServerError (a `-ERR` greeting),
+   *   AuthenticationError, AbortError.
+   */
+  async connect(): Promise<void> {
+    if (this.#connectCalled) throw new InvalidArgumentError('Pop3Client.connect() was already called');
+    this.#connectCalled = true;
+    const options = this.#options;
+    const greeting = new Promise<Pop3Greeting>((resolve, reject) => {
+      this.#greetingWaiter = { resolve, reject };
+    });
+    greeting.catch(() => undefined);
+    const implicit = this.#tlsMode === 'implicit';
+    try {
+      const connector = options.connector ?? defaultConnector;
+      this.#transport = await connector(
+        {
+          host: options.host,
+          port: options.port ?? (implicit ? 995 : 110),
+          tls: implicit,
+          ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
+          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+          ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
+        },
+        {
+          onData: (chunk) => {
+            this.#onData(chunk);
+          },
+          onClose: (error) => {
+            this.#onClose(error);
+          },
+        },
+      );
+    } catch (error) {
+      this.#state = 'closed';
+      throw error;
+    }
+    this.#state = 'authorization';
+    try {
+      this.#transport.armTimeout('greeting', options.greetingTimeout ?? DEFAULT_TIMEOUT);
+      await greeting;
+      this.#transport.disarmTimeout();
+      await this.refreshCapabilities();
+      if (this.#tlsMode === 'starttls') await this.#startTls();
+      if (options.auth !== undefined) await this.login(options.auth);
+    } catch (error) {
+      this.destroy();
+      throw error;
+    }
+  }
+
+  /**
+   * Logs in (RFC 1939 section 7, RFC 5034), then asks CAPA again and STAT for the message count.
+   *
+   * @throws TlsError when the connection is not encrypted and `allowCleartext` is not set: nothing
+   *   is sent. AuthenticationError with the server's response code (`AUTH`, `IN-USE`,
+   *   `LOGIN-DELAY`, `SYS/TEMP`, `SYS/PERM`) when refused; the session stays in the AUTHORIZATION
+   *   state, so another attempt may follow. UnsupportedError when the chosen method is not offered.
+   */
+  async login(credentials: Pop3Credentials, options: Pop3CallOptions = {}): Promise<void> {
+    this.#requireState('authorization', 'login');
+    if (!this.secure && this.#options.allowCleartext !== true) {
+      throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
+    }
+    const sasl: SaslCredentials = {
+      username: credentials.username,
+      ...(credentials.password === undefined ? {} : { password: Secret.from(credentials.password) }),
+      ...(credentials.accessToken === undefined ? {} : { accessToken: Secret.from(credentials.accessToken) }),
+      ...(credentials.authzid === undefined ? {} : { authzid: credentials.authzid }),
+      host: this.#options.host,
+      port: this.#options.port ?? (this.#tlsMode === 'implicit' ? 995 : 110),
+    };
+    const requested = credentials.method ?? 'auto';
+    const method =
+      requested === 'auto'
+        ? chooseLoginMethod(
+            { sasl: this.#capabilities.sasl, apopTimestamp: this.#greeting?.apopTimestamp, secure: this.secure },
+            sasl,
+          )
+        : requested;
+    switch (method) {
+      case 'USER': {
+        const password = requirePassword(credentials);
+        await this.#enqueue(commands.user(credentials.username), options);
+        await this.#enqueue(commands.pass(password), options);
+        break;
+      }
+      case 'APOP': {
+        const timestamp = this.#greeting?.apopTimestamp;
+        if (timestamp === undefined) throw new UnsupportedError('The server offers no APOP timestamp in its greeting');
+        const digest = apopDigest(timestamp, requirePassword(credentials));
+        await this.#enqueue(commands.apop(credentials.username, digest), options);
+        break;
+      }
+      default:
+        await this.#authenticate(method, sasl, options);
+    }
+    this.#state = 'transaction';
+    // RFC 2449 section 5: capabilities may differ after login.
+    const capa = this.#queueCapa();
+    const stat = this.#enqueue(commands.stat(), options);
+    await capa;
+    this.#messageCount = (await stat).count;
+  }
+
+  async #authenticate(mechanism: SaslMechanismName, credentials: SaslCredentials, options: Pop3CallOptions): Promise<void> {
+    if (this.#capaAnswered && !this.#capabilities.sasl.includes(mechanism)) {
+      throw new UnsupportedError(`The server does not offer SASL ${mechanism}`);
+    }
+    const exchange = new SaslExchange(createSaslSession(mechanism, credentials));
+    try {
+      await this.#enqueue(exchange, options);
+    } catch (error) {
+      // The server said +OK but its SCRAM signature did not verify: do not stay on such a server.
+      if (error instanceof MailwireError && error.code === 'AUTHENTICATION_FAILED' && this.#state === 'authorization' && exchange.serverAccepted) {
+        this.destroy(error);
+      }
+      throw error;
+    }
+  }
+
+  /** Asks CAPA again (RFC 2449). When the server refuses CAPA, capabilities become unknown. */
+  async refreshCapabilities(options: Pop3CallOptions = {}): Promise<Pop3Capabilities> {
+    await this.#queueCapa(options);
+    return this.#capabilities;
+  }
+
+  async #queueCapa(options: Pop3CallOptions = {}): Promise<void> {
+    try {
+      this.#capabilities = parseCapabilities(await this.#enqueue(commands.capa(this.#maxLineLength), options));
+      this.#capaAnswered = true;
+    } catch (error) {
+      if (!(error instanceof ServerError)) throw error;
+      // RFC 2449 section 5: a server without CAPA answers -ERR; work from what commands reveal.
+      this.#capabilities = NO_CAPABILITIES;
+      this.#capaAnswered = false;
+    }
+  }
+
+  async #startTls(): Promise<void> {
+    // When CAPA failed, STLS is tried anyway: the command itself says whether it is there.
+    if (this.#capaAnswered && !this.#capabilities.stls) {
+      if (this.#options.allowCleartext === true) return;
+      throw new TlsError('The server does not offer STLS and allowCleartext is not set');
+    }
+    try {
+      await this.#enqueue(commands.stls());
+    } catch (error) {
+      if (error instanceof ServerError && this.#options.allowCleartext === true) return;
+      if (error instanceof ServerError) throw new TlsError(`The server refused STLS: ${error.serverText}`, { cause: error });
+      throw error;
+    }
+    const upgrade = this.#tlsUpgrade;
+    if (upgrade === undefined) throw new ProtocolError('STLS accepted but no upgrade started');
+    try {
+      await upgrade;
+    } finally {
+      this.#tlsUpgrade = undefined;
+    }
+    // RFC 2595 section 4: discard what was learnt before the handshake and ask again. The APOP
+    // timestamp is kept: a tampered one can only make APOP fail, never reveal the password.
+    this.#capabilities = NO_CAPABILITIES;
+    this.#capaAnswered = false;
+    await this.refreshCapabilities();
+  }
+
+  /** `STAT` (RFC 1939 section 5): the count and total size of messages not marked deleted. */
+  async stat(options: Pop3CallOptions = {}): Promise<Pop3Stat> {
+    this.#requireState('transaction', 'STAT');
+    return this.#enqueue(commands.stat(), options);
+  }
+
+  /** `LIST`: the size of every message not marked deleted (RFC 1939 section 5). */
+  list(options?: Pop3CallOptions): Promise<Pop3ListEntry[]>;
+  /** `LIST msg`: the size of one message. */
+  list(messageNumber: number, options?: Pop3CallOptions): Promise<Pop3ListEntry>;
+  async list(first?: number | Pop3CallOptions, second?: Pop3CallOptions): Promise<Pop3ListEntry[] | Pop3ListEntry> {
+    this.#requireState('transaction', 'LIST');
+    if (typeof first === 'number') return this.#enqueue(commands.listOne(this.#checkMessage(first)), second ?? {});
+    return this.#enqueue(commands.listAll(this.#maxLineLength), first ?? {});
+  }
+
+  /**
+   * `UIDL`: the unique-id of every message not marked deleted (RFC 1939 section 7).
+   *
+   * @throws UnsupportedError when the server does not implement UIDL.
+   */
+  uidl(options?: Pop3CallOptions): Promise<Pop3UidlEntry[]>;
+  /** `UIDL msg`: the unique-id of one message. */
+  uidl(messageNumber: number, options?: Pop3CallOptions): Promise<Pop3UidlEntry>;
+  async uidl(first?: number | Pop3CallOptions, second?: Pop3CallOptions): Promise<Pop3UidlEntry[] | Pop3UidlEntry> {
+    this.#requireState('transaction', 'UIDL');
+    if (this.#capaAnswered && !this.#capabilities.uidl) throw new UnsupportedError('The server does not offer UIDL');
+    if (typeof first === 'number') return this.#enqueue(commands.uidlOne(this.#checkMessage(first)), second ?? {});
+    return this.#enqueue(commands.uidlAll(this.#maxLineLength), first ?? {});
+  }
+
+  /**
+   * `RETR msg`: resolves when the server accepts, with a handle whose body streams the message.
+   * Read the body (or `discard()` it) before awaiting later commands: answers arrive in order.
+   *
+   * @example
+   * ```ts
+   * const message = await client.retrieve(1);
+   * const bytes = await message.bytes({ maxBytes: 10 * 1024 * 1024 });
+   * ```
+   */
+  async retrieve(messageNumber: number, options: Pop3CallOptions = {}): Promise<Pop3Message> {
+    this.#requireState('transaction', 'RETR');
+    return this.#enqueue(new MessageExchange(this.#checkMessage(messageNumber), undefined, this.#streaming), options);
+  }
+
+  /**
+   * `TOP msg n`: the headers and the first `lines` lines of the body (RFC 1939 section 7).
+   *
+   * @throws UnsupportedError when CAPA was answered without TOP.
+   */
+  async top(messageNumber: number, lines: number, options: Pop3CallOptions = {}): Promise<Pop3Message> {
+    this.#requireState('transaction', 'TOP');
+    if (this.#capaAnswered && !this.#capabilities.top) throw new UnsupportedError('The server does not offer TOP');
+    const exchange = new MessageExchange(this.#checkMessage(messageNumber), checkLineCount(lines), this.#streaming);
+    return this.#enqueue(exchange, options);
+  }
+
+  /**
+   * Retrieves several messages, pipelined when the server offers PIPELINING. Yields each message
+   * in order of `messageNumbers`; consume each body before asking for the next: whatever is left
+   * unread is discarded when the iteration moves on (or stops).
+   *
+   * @example
+   * ```ts
+   * for await (const message of client.retrieveMany([1, 2, 3])) {
+   *   const bytes = await message.bytes();
+   * }
+   * ```
+   */
+  async *retrieveMany(messageNumbers: Iterable<number>, options: Pop3CallOptions = {}): AsyncGenerator<Pop3Message, void, undefined> {
+    this.#requireState('transaction', 'RETR');
+    const numbers = [...messageNumbers].map((n) => this.#checkMessage(n));
+    const pending = numbers.map((n) => this.#enqueue(new MessageExchange(n, undefined, this.#streaming), options));
+    for (const promise of pending) promise.catch(() => undefined); // each is awaited, or dropped on purpose
+    let next = 0;
+    let previous: Pop3Message | undefined;
+    try {
+      for (; next < pending.length; next++) {
+        if (previous !== undefined) drainBody(previous);
+        previous = await pending[next]!;
+        yield previous;
+      }
+    } finally {
+      if (previous !== undefined) drainBody(previous);
+      // The caller stopped early: the answers still on their way are read and dropped.
+      for (let index = next + 1; index < pending.length; index++) {
+        pending[index]!.then(drainBody, () => undefined);
+      }
+    }
+  }
+
+  /**
+   * `DELE msg`: marks a message deleted (RFC 1939 section 5). It is removed only when
+   * {@link Pop3Client.close} succeeds; later commands on it are refused before sending.
+   */
+  async delete(messageNumber: number, options: Pop3CallOptions = {}): Promise<Pop3Reply> {
+    this.#requireState('transaction', 'DELE');
+    const checked = this.#checkMessage(messageNumber);
+    // Marked now, so a pipelined command after it is refused too; a -ERR unmarks it.
+    this.#deleted.add(checked);
+    return this.#enqueue(
+      commands.dele(checked, () => {
+        this.#deleted.delete(checked);
+      }),
+      options,
+    );
+  }
+
+  /** `RSET`: unmarks every message marked deleted (RFC 1939 section 5). */
+  async reset(options: Pop3CallOptions = {}): Promise<Pop3Reply> {
+    this.#requireState('transaction', 'RSET');
+    const reply = await this.#enqueue(commands.rset(), options);
+    this.#deleted.clear();
+    return reply;
+  }
+
+  /** `NOOP`: keeps the session alive (RFC 1939 section 5). */
+  async noop(options: Pop3CallOptions = {}): Promise<Pop3Reply> {
+    this.#requireState('transaction', 'NOOP');
+    return this.#enqueue(commands.noop(), options);
+  }
+
+  /**
+   * `UTF8` (RFC 6856 section 2): before login, switches the session to UTF-8 (user names,
+   * passwords and server text).
+   *
+   * @throws UnsupportedError when CAPA was answered without UTF8.
+   */
+  async utf8(options: Pop3CallOptions = {}): Promise<Pop3Reply> {
+    this.#requireState('authorization', 'UTF8');
+    if (this.#capaAnswered && this.#capabilities.utf8 === undefined) throw new UnsupportedError('The server does not offer UTF8');
+    return this.#enqueue(commands.utf8(), options);
+  }
+
+  /** `LANG` (RFC 6856 section 3): the languages the server can use for its text. */
+  async languages(options: Pop3CallOptions = {}): Promise<Pop3Language[]> {
+    this.#requireOpen('LANG');
+    return this.#enqueue(commands.langList(this.#maxLineLength), options);
+  }
+
+  /** `LANG tag` (RFC 6856 section 3): switches the language of the server's text (`*` for its default). */
+  async setLanguage(tag: string, options: Pop3CallOptions = {}): Promise<Pop3Reply> {
+    this.#requireOpen('LANG');
+    return this.#enqueue(commands.langSet(tag), options);
+  }
+
+  /**
+   * Ends the session with QUIT and closes the connection. In the TRANSACTION state, a `+OK` means
+   * the messages marked deleted are removed (RFC 1939 section 6). Never rejects on a lost
+   * connection: the result then says nothing was committed.
+   */
+  close(options: Pop3CallOptions = {}): Promise<Pop3CloseResult> {
+    this.#closing ??= this.#quit(options);
+    return this.#closing;
+  }
+
+  async #quit(options: Pop3CallOptions): Promise<Pop3CloseResult> {
+    const wasTransaction = this.#state === 'transaction';
+    const markedDeleted = this.#deleted.size;
+    if (this.#transport === undefined || this.#state === 'closed' || this.#state === 'disconnected') {
+      this.#state = 'closed';
+      return { deletionsCommitted: false, markedDeleted, serverText: undefined };
+    }
+    let reply: Pop3Reply | undefined;
+    let deletionsCommitted = false;
+    this.#quitting = true;
+    // A body nobody reads must not keep QUIT's answer from arriving: what is left of it is
+    // buffered from now on (a reader still gets it all).
+    this.#ignoreBackpressure = true;
+    this.#flow.resume();
+    try {
+      reply = await this.#enqueue(commands.quit(), options);
+      this.#quitAnswered = reply;
+      deletionsCommitted = wasTransaction;
+    } catch (error) {
+      if (error instanceof ServerError) reply = { text: error.serverText, responseCode: error.responseCode };
+      else if (!(error instanceof MailwireError)) throw error;
+    }
+    const transport = this.#transport;
+    this.#state = 'closed';
+    await transport.close().catch(() => undefined);
+    return { deletionsCommitted, markedDeleted, serverText: reply?.text };
+  }
+
+  /** Closes the connection at once, without QUIT: nothing marked deleted is removed. */
+  destroy(error?: MailwireError): void {
+    if (this.#transport !== undefined && !this.#transport.closed) this.#transport.destroy(error);
+    else this.#onClose(error ?? new ConnectionClosedError('The client was destroyed'));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The queue
+  // -------------------------------------------------------------------------------------------
+
+  #enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
+    if (this.#state === 'closed' || this.#transport === undefined) {
+      return Promise.reject(this.#closedError(exchange.display));
+    }
+    const { signal, timeout } = options;
+    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, exchange.display));
+    const untyped = exchange as AnyExchange;
+    this.#unsent.push(untyped);
+    this.#pump();
+    if (signal === undefined && timeout === undefined) return exchange.result;
+
+    const onAbort = (): void => {
+      if (signal === undefined) return;
+      // Not sent yet: withdrawn. In flight: the answer is still read when it comes, then dropped.
+      this.#withdraw(untyped);
+      exchange.fail(abortErrorFrom(signal, exchange.display));
+    };
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = new TimeoutError('command', timeout);
+            if (this.#withdraw(untyped)) exchange.fail(error);
+            else if (!exchange.settled) {
+              exchange.fail(error);
+              this.#transport?.destroy(error);
+            }
+          }, timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    exchange.result.then(cleanup, cleanup);
+    return exchange.result;
+  }
+
+  /** Removes a command that was not sent yet; false when it is already in flight. */
+  #withdraw(exchange: AnyExchange): boolean {
+    return this.#unsent.remove(exchange);
+  }
+
+  /** Writes what may be written: everything up to the pipeline depth with PIPELINING, else one. */
+  #pump(): void {
+    const transport = this.#transport;
+    // Nothing is written before the greeting, nor between the STLS go-ahead and the handshake's end.
+    if (transport === undefined || transport.closed || this.#greeting === undefined || this.#tlsUpgrade !== undefined) return;
+    const parts: (string | Secret)[] = [];
+    const pipelining = this.#capabilities.pipelining;
+    // Refill in batches: every write is a syscall (and, on loopback, the server's wake-up), so a
+    // window that slides one command at a time costs more than the commands themselves.
+    if (pipelining && this.#inFlight.length > this.#pipelineDepth / 2) return;
+    for (;;) {
+      const next = this.#unsent.peek();
+      if (next === undefined) break;
+      const last = this.#inFlight.last();
+      if (last !== undefined) {
+        if (!pipelining || next.barrier || last.barrier || this.#inFlight.length >= this.#pipelineDepth) break;
+      }
+      this.#unsent.shift();
+      this.#inFlight.push(next);
+      for (const part of next.parts) parts.push(part);
+    }
+    if (parts.length === 0) return;
+    try {
+      transport.write(parts);
+    } catch (error) {
+      // Closing or closed: onClose fails what is in flight; make sure it happens.
+      transport.destroy(error instanceof MailwireError ? error : undefined);
+      return;
+    }
+    this.#armCommandTimeout();
+  }
+
+  #armCommandTimeout(): void {
+    if (this.#inFlight.length > 0 && !this.#flowPaused) this.#transport?.armTimeout('command', this.#commandTimeout);
+  }
+
+  #head(): AnyExchange {
+    const head = this.#inFlight.peek();
+    if (head === undefined) throw new ProtocolError('The server sent data nobody asked for');
+    return head;
+  }
+
+  #complete(): void {
+    this.#inFlight.shift();
+    if (this.#inFlight.length === 0) this.#transport?.disarmTimeout();
+    this.#pump();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Input
+  // -------------------------------------------------------------------------------------------
+
+  #onData(chunk: Uint8Array): void {
+    try {
+      const consumed = this.#tokenizer.push(chunk);
+      if (consumed < chunk.length) {
+        // Input stops only after the STLS go-ahead: whatever followed it in the same read was
+        // sent in clear where the handshake should be (RFC 2595 section 4; CVE-2011-0411 style).
+        throw new TlsError('The server sent data after the STLS go-ahead (possible response injection)');
+      }
+    } catch (error) {
+      const failure =
+        error instanceof MailwireError ? error : new ProtocolError('Failed to process server data', {}, { cause: error });
+      this.#transport?.destroy(failure);
+    }
+  }
+
+  #onLine(bytes: Uint8Array): void {
+    const status = parseStatusLine(bytes, this.#tokenizer.offset);
+    if (this.#transport?.logging === true) this.#transport.logServer(logText(bytes, status.kind));
+    const waiter = this.#greetingWaiter;
+    if (waiter !== undefined) {
+      this.#greetingWaiter = undefined;
+      this.#onGreeting(status, waiter);
+      return;
+    }
+    const head = this.#head();
+    const outcome = head.onStatus(status);
+    switch (outcome) {
+      case 'data':
+        this.#tokenizer.startDotData();
+        break;
+      case 'more': {
+        const response = head.takeResponse();
+        if (response !== undefined) this.#transport?.write(response);
+        break;
+      }
+      case 'done':
+        if (status.kind === 'ok' && head.startsTls) {
+          // RFC 2595 section 4: the handshake starts right after this line; nothing after it is parsed.
+          this.#tokenizer.stop();
+          this.#tlsUpgrade = this.#transport?.upgradeToTls();
+          this.#tlsUpgrade?.catch(() => undefined);
+        }
+        this.#complete();
+        break;
+    }
+  }
+
+  #onGreeting(
+    status: ReturnType<typeof parseStatusLine>,
+    waiter: { resolve: (greeting: Pop3Greeting) => void; reject: (error: MailwireError) => void },
+  ): void {
+    if (status.kind !== 'ok') {
+      const error = new ServerError({
+        command: '(greeting)',
+        status: status.kind === 'err' ? '-ERR' : '+',
+        responseCode: status.responseCode,
+        serverText: status.text,
+      });
+      waiter.reject(error);
+      this.#transport?.destroy(error);
+      return;
+    }
+    this.#greeting = { text: status.text, responseCode: status.responseCode, apopTimestamp: parseApopTimestamp(status.text) };
+    waiter.resolve(this.#greeting);
+    this.#pump();
+  }
+
+  #onClose(error: MailwireError): void {
+    if (this.#state === 'closed' && this.#inFlight.length === 0 && this.#unsent.length === 0 && this.#greetingWaiter === undefined) {
+      this.#closeError ??= error;
+      return;
+    }
+    const wasTransaction = this.#state === 'transaction';
+    this.#state = 'closed';
+    this.#closeError = error;
+    const note =
+      wasTransaction && this.#quitAnswered === undefined
+        ? this.#deleted.size > 0
+          ? `; no deletions were committed (${this.#deleted.size} marked message(s) stay in the maildrop)`
+          : '; no deletions were committed'
+        : '';
+    const waiter = this.#greetingWaiter;
+    this.#greetingWaiter = undefined;
+    waiter?.reject(error);
+    const pending = [...this.#inFlight.drain(), ...this.#unsent.drain()];
+    pending.forEach((exchange, index) => {
+      // The command the server was answering gets the cause itself (a timeout, a limit, a
+      // protocol error); the rest learn that the connection is gone.
+      const ownError =
+        index === 0 && !(error instanceof ConnectionClosedError)
+          ? error
+          : new ConnectionClosedError(`The connection closed before the answer to ${exchange.display}${note}`, { cause: error });
+      exchange.fail(ownError);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Session checks
+  // -------------------------------------------------------------------------------------------
+
+  #requireOpen(command: string): void {
+    if (this.#state === 'closed' || this.#state === 'disconnected' || this.#quitting) throw this.#closedError(command);
+  }
+
+  #requireState(state: Pop3State, command: string): void {
+    this.#requireOpen(command);
+    if (this.#state !== state) {
+      throw new InvalidArgumentError(
+        state === 'transaction' ? `${command} needs a logged-in session` : `${command} is only valid before login`,
+      );
+    }
+  }
+
+  #closedError(command: string): MailwireError {
+    return new ConnectionClosedError(
+      `Cannot send ${command}: the connection is closed or closing`,
+      this.#closeError === undefined ? undefined : { cause: this.#closeError },
+    );
+  }
+
+  /** RFC 1939 section 3: numbers are fixed for the session; deleted messages may not be named. */
+  #checkMessage(messageNumber: number): number {
+    checkMessageNumber(messageNumber);
+    const count = this.#messageCount;
+    if (count !== undefined && messageNumber > count) {
+      throw new InvalidArgumentError(`Message ${messageNumber} does not exist: the maildrop has ${count} message(s)`);
+    }
+    if (this.#deleted.has(messageNumber)) throw new InvalidArgumentError(`Message ${messageNumber} is marked deleted`);
+    return messageNumber;
+  }
+}
+
+function requirePassword(credentials: Pop3Credentials): Secret {
+  if (credentials.password === undefined) throw new InvalidArgumentError('A password is needed for this login method');
+  return Secret.from(credentials.password);
+}
+
+/** Reads and drops whatever is left of a body, so the connection moves on. */
+function drainBody(message: Pop3Message): void {
+  message.discard().catch(() => undefined); // a lost connection is reported to the pending calls
+}
+
+/** Server lines for the wire log; SASL challenges are logged by size only. */
+function logText(bytes: Uint8Array, kind: 'ok' | 'err' | 'continue'): string {
+  if (kind === 'continue') return `+ {${bytes.length} bytes}`;
+  return new TextDecoder().decode(bytes);
+}
+

@@ -1,0 +1,147 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { ConnectionClosedError, InvalidArgumentError } from '../../src/common/errors.js';
+import { BodyChannel } from '../../src/pop3/body.js';
+
+function flowRecorder(): { flow: { pause(): void; resume(): void }; paused: () => boolean; log: string[] } {
+  const log: string[] = [];
+  let paused = false;
+  return {
+    log,
+    paused: () => paused,
+    flow: {
+      pause: () => {
+        paused = true;
+        log.push('pause');
+      },
+      resume: () => {
+        paused = false;
+        log.push('resume');
+      },
+    },
+  };
+}
+
+const chunk = (text: string): Buffer => Buffer.from(text);
+
+async function collect(iterable: AsyncIterable<Buffer>): Promise<string> {
+  let text = '';
+  for await (const piece of iterable) text += piece.toString('latin1');
+  return text;
+}
+
+describe('BodyChannel', () => {
+  it('hands chunks to a waiting iterator and ends', async () => {
+    const { flow } = flowRecorder();
+    const channel = new BodyChannel(flow, 100);
+    const iterator = channel.iterator();
+    const first = iterator.next();
+    channel.push(chunk('ab'));
+    expect(await first).toEqual({ value: chunk('ab'), done: false });
+    channel.push(chunk('cd'));
+    channel.end();
+    expect((await iterator.next()).value).toEqual(chunk('cd'));
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    await channel.settled();
+  });
+
+  it('pauses the connection past the high-water mark and resumes as the reader catches up', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 4);
+    channel.push(chunk('abc'));
+    expect(recorder.paused()).toBe(false);
+    channel.push(chunk('def'));
+    expect(recorder.paused()).toBe(true);
+    const iterator = channel.iterator();
+    await iterator.next();
+    expect(recorder.paused()).toBe(false);
+    channel.end();
+    expect(await collect({ [Symbol.asyncIterator]: () => iterator })).toBe('def');
+  });
+
+  it('gives a Readable that takes over what was queued, with backpressure', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 4);
+    channel.push(chunk('hello '));
+    const readable = channel.readable;
+    expect(channel.readable).toBe(readable);
+    channel.push(chunk('world'));
+    channel.end();
+    let text = '';
+    await pipeline(
+      readable,
+      new Writable({
+        write(piece: Buffer, _encoding, callback) {
+          text += piece.toString();
+          callback();
+        },
+      }),
+    );
+    expect(text).toBe('hello world');
+    expect(recorder.paused()).toBe(false);
+    await channel.settled();
+  });
+
+  it('refuses a second reader', () => {
+    const { flow } = flowRecorder();
+    const iterated = new BodyChannel(flow, 4);
+    iterated.iterator();
+    expect(() => iterated.readable).toThrow(InvalidArgumentError);
+    expect(() => iterated.iterator()).toThrow(InvalidArgumentError);
+  });
+
+  it('fails the iterator, the Readable and settled() with the connection error', async () => {
+    const { flow } = flowRecorder();
+    const error = new ConnectionClosedError('gone');
+    const viaIterator = new BodyChannel(flow, 100);
+    const pending = viaIterator.iterator().next();
+    viaIterator.fail(error);
+    await expect(pending).rejects.toBe(error);
+    await expect(viaIterator.settled()).rejects.toBe(error);
+
+    const viaReadable = new BodyChannel(flow, 100);
+    viaReadable.push(chunk('x'));
+    viaReadable.fail(error);
+    await expect(collect(viaReadable.readable)).rejects.toBe(error);
+  });
+
+  it('drops the rest after discard() and resumes the connection', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 2);
+    channel.push(chunk('abcdef'));
+    expect(recorder.paused()).toBe(true);
+    channel.discard();
+    expect(recorder.paused()).toBe(false);
+    expect(channel.wantsData).toBe(false);
+    channel.push(chunk('ignored'));
+    channel.end();
+    await channel.settled();
+  });
+
+  it('drops the rest when an iteration stops early', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 2);
+    channel.push(chunk('abc'));
+    channel.push(chunk('def'));
+    for await (const piece of { [Symbol.asyncIterator]: () => channel.iterator() }) {
+      expect(piece.toString()).toBe('abc');
+      break;
+    }
+    expect(recorder.paused()).toBe(false);
+    expect(channel.wantsData).toBe(false);
+    channel.end();
+    await channel.settled();
+  });
+
+  it('settles discard of a Readable body once it ends', async () => {
+    const { flow } = flowRecorder();
+    const channel = new BodyChannel(flow, 2);
+    const readable = channel.readable;
+    channel.push(chunk('abcdef'));
+    channel.discard();
+    channel.end();
+    await channel.settled();
+    expect(readable.readableEnded).toBe(true);
+  });
+});

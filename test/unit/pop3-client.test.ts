@@ -1,0 +1,704 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  AuthenticationError,
+  ConnectionClosedError,
+  InvalidArgumentError,
+  LimitExceededError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  UnsupportedError,
+} from '../../src/common/errors.js';
+import type { WireLogEntry } from '../../src/common/wirelog.js';
+import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
+import { C, S, hangUp, login, pause, quiet, raw, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+
+const servers: FakeServer[] = [];
+const clients: Pop3Client[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function serve(script: Step[]): Promise<FakeServer> {
+  const server = await startFakeServer(script);
+  servers.push(server);
+  return server;
+}
+
+function options(server: FakeServer, extra: Partial<Pop3ClientOptions> = {}): Pop3ClientOptions {
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    tls: 'none',
+    allowCleartext: true,
+    auth: { username: 'alice', password: 'secret pass', method: 'USER' },
+    commandTimeout: 2_000,
+    ...extra,
+  };
+}
+
+async function connect(server: FakeServer, extra: Partial<Pop3ClientOptions> = {}): Promise<Pop3Client> {
+  const client = new Pop3Client(options(server, extra));
+  clients.push(client);
+  await client.connect();
+  return client;
+}
+
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+
+describe('Pop3Client against scripted servers', () => {
+  it('runs a whole session without pipelining, one command at a time', async () => {
+    const server = await serve([
+      ...login({ capa: ['TOP', 'USER', 'UIDL', 'RESP-CODES'], count: 2 }),
+      C('LIST'),
+      quiet(),
+      S('+OK 2 messages', '1 120', '2 200', '.'),
+      C('LIST 2'),
+      S('+OK 2 200'),
+      C('UIDL'),
+      S('+OK', '1 whqtswO00WBw418f9t5JxYwZ', '2 QhdPYR:00WBw1Ph7x7', '.'),
+      C('UIDL 1'),
+      S('+OK 1 whqtswO00WBw418f9t5JxYwZ'),
+      C('RETR 1'),
+      S('+OK 23 octets', 'Subject: x', '', '..dot', '.'),
+      C('TOP 2 0'),
+      S('+OK', 'Subject: y', '', '.'),
+      C('DELE 1'),
+      S('+OK message 1 deleted'),
+      C('NOOP'),
+      S('+OK'),
+      C('QUIT'),
+      S('+OK bye'),
+      waitEnd(),
+    ]);
+    const client = await connect(server);
+    expect(client.state).toBe('transaction');
+    expect(client.greeting?.apopTimestamp).toBe('<1896.697170952@dbc.mtview.ca.us>');
+    expect(client.capabilities.top).toBe(true);
+    expect(client.messageCount).toBe(2);
+
+    // Issued together: without PIPELINING the client still sends them one at a time.
+    const [list, one, uidl, uidlOne] = await Promise.all([client.list(), client.list(2), client.uidl(), client.uidl(1)]);
+    expect(list).toEqual([
+      { number: 1, size: 120 },
+      { number: 2, size: 200 },
+    ]);
+    expect(one).toEqual({ number: 2, size: 200 });
+    expect(uidl).toEqual([
+      { number: 1, uid: 'whqtswO00WBw418f9t5JxYwZ' },
+      { number: 2, uid: 'QhdPYR:00WBw1Ph7x7' },
+    ]);
+    expect(uidlOne.uid).toBe('whqtswO00WBw418f9t5JxYwZ');
+
+    const message = await client.retrieve(1);
+    expect(message.announcedSize).toBe(23);
+    expect(text(await message.bytes())).toBe('Subject: x\r\n\r\n.dot\r\n');
+    const top = await client.top(2, 0);
+    expect(text(await top.bytes())).toBe('Subject: y\r\n\r\n');
+
+    await client.delete(1);
+    expect(client.markedDeleted).toEqual([1]);
+    await expect(client.retrieve(1)).rejects.toThrow(InvalidArgumentError);
+    await client.noop();
+    const result = await client.close();
+    expect(result).toEqual({ deletionsCommitted: true, markedDeleted: 1, serverText: 'bye' });
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('pipelines a batch when PIPELINING is offered', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING', 'UIDL'], count: 3 }),
+      C('UIDL'),
+      C('LIST'),
+      C('RETR 1'),
+      C('RETR 2'),
+      C('RETR 3'),
+      S('+OK', '1 a', '2 b', '3 c', '.', '+OK', '1 10', '2 20', '3 30', '.'),
+      S('+OK', 'one', '.', '+OK', 'two', '.', '+OK', 'three', '.'),
+      C('QUIT'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    const uidl = client.uidl();
+    const list = client.list();
+    const bodies: string[] = [];
+    const many = (async () => {
+      for await (const message of client.retrieveMany([1, 2, 3])) bodies.push(text(await message.bytes()));
+    })();
+    expect((await uidl).map((entry) => entry.uid)).toEqual(['a', 'b', 'c']);
+    expect((await list).map((entry) => entry.size)).toEqual([10, 20, 30]);
+    await many;
+    expect(bodies).toEqual(['one\r\n', 'two\r\n', 'three\r\n']);
+    expect((await client.close()).deletionsCommitted).toBe(true);
+    await server.done;
+  });
+
+  it('does not pipeline without PIPELINING, even for retrieveMany', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 2 }),
+      C('RETR 1'),
+      quiet(),
+      S('+OK', 'one', '.'),
+      C('RETR 2'),
+      quiet(),
+      S('+OK', 'two', '.'),
+    ]);
+    const client = await connect(server);
+    const bodies: string[] = [];
+    for await (const message of client.retrieveMany([1, 2])) bodies.push(text(await message.bytes()));
+    expect(bodies).toEqual(['one\r\n', 'two\r\n']);
+    await server.done;
+  });
+
+  it('frames the same whatever the cut: the answer split at every offset', async () => {
+    const answer = '+OK 30 octets\r\nA: b\r\n\r\n..x\r\n..\r\n...\r\nend\r\n.\r\n';
+    const expected = 'A: b\r\n\r\n.x\r\n.\r\n..\r\nend\r\n';
+    const script: Step[] = [...login({ capa: ['USER'], count: 1 })];
+    for (let cut = 1; cut < answer.length; cut++) script.push(C('RETR 1'), ...splitAt(answer, [cut]));
+    // Two cuts, around the terminator itself.
+    for (let cut = answer.length - 5; cut < answer.length; cut++) {
+      script.push(C('RETR 1'), ...splitAt(answer, [cut - 1, cut]));
+    }
+    const server = await serve(script);
+    const client = await connect(server);
+    const rounds = answer.length - 1 + 5;
+    for (let round = 0; round < rounds; round++) {
+      const message = await client.retrieve(1);
+      expect(text(await message.bytes())).toBe(expected);
+    }
+    await server.done;
+  });
+
+  it('reads bare-LF servers, keeping the bytes as sent', async () => {
+    const server = await serve([
+      raw('+OK ready\n'),
+      C('CAPA'),
+      raw('+OK\nUSER\nTOP\n.\n'),
+      C('USER alice'),
+      raw('+OK\n'),
+      C('PASS secret pass'),
+      raw('+OK\n'),
+      C('CAPA'),
+      raw('+OK\nUSER\nTOP\n.\n'),
+      C('STAT'),
+      raw('+OK 1 10\n'),
+      C('LIST'),
+      raw('+OK\n1 10\n.\n'),
+      C('RETR 1'),
+      raw('+OK\nline\n..stuffed\n\n.\n'),
+    ]);
+    const client = await connect(server);
+    expect(await client.list()).toEqual([{ number: 1, size: 10 }]);
+    const message = await client.retrieve(1);
+    expect(text(await message.bytes())).toBe('line\n.stuffed\n\n');
+    await server.done;
+  });
+
+  it('keeps 8-bit bytes exact, never decoding them', async () => {
+    const body = Buffer.concat([Buffer.from('Subject: caf'), Buffer.from([0xe9, 0x00, 0xff, 0x80]), Buffer.from('\r\n')]);
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 1 }),
+      C('RETR 1'),
+      raw(Buffer.concat([Buffer.from('+OK\r\n'), body, Buffer.from('.\r\n')])),
+    ]);
+    const client = await connect(server);
+    const bytes = await (await client.retrieve(1)).bytes();
+    expect(Buffer.from(bytes).equals(body)).toBe(true);
+    await server.done;
+  });
+
+  it('refuses TOP and UIDL before sending when CAPA lists neither', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), quiet(100)]);
+    const client = await connect(server);
+    await expect(client.top(1, 5)).rejects.toThrow(UnsupportedError);
+    await expect(client.uidl()).rejects.toThrow(UnsupportedError);
+    await expect(client.uidl(1)).rejects.toThrow(UnsupportedError);
+    await server.done;
+  });
+
+  it('works from what the commands reveal when the server has no CAPA', async () => {
+    const server = await serve([
+      S('+OK old server'),
+      C('CAPA'),
+      S('-ERR unknown command'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('+OK'),
+      C('CAPA'),
+      S('-ERR unknown command'),
+      C('STAT'),
+      S('+OK 1 5'),
+      C('TOP 1 0'),
+      S('-ERR unknown command'),
+      C('UIDL'),
+      S('-ERR unknown command'),
+      C('RETR 1'),
+      S('+OK', 'hi', '.'),
+    ]);
+    const client = await connect(server, { tls: 'none' });
+    expect(client.capabilitiesKnown).toBe(false);
+    await expect(client.top(1, 0)).rejects.toThrow(ServerError);
+    await expect(client.uidl()).rejects.toThrow(ServerError);
+    expect(text(await (await client.retrieve(1)).bytes())).toBe('hi\r\n');
+    await server.done;
+  });
+
+  it('reports -ERR [IN-USE] as an AuthenticationError with the code, the password redacted', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'USER', 'RESP-CODES', 'AUTH-RESP-CODE', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('-ERR [IN-USE] Do you have another POP session running?'),
+      C('QUIT'),
+    ]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    const error = await client.login({ username: 'alice', password: 'secret pass', method: 'USER' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ responseCode: 'IN-USE', command: 'PASS <redacted>', status: '-ERR' });
+    expect((error as Error).message).not.toContain('secret');
+    expect(client.state).toBe('authorization');
+    const result = await client.close();
+    expect(result.deletionsCommitted).toBe(false);
+    await server.done;
+  });
+
+  it('fails connect() with the AuthenticationError and closes the connection', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('-ERR [AUTH] invalid credentials'),
+      waitEnd(),
+    ]);
+    const error = await Pop3Client.connect(options(server)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).responseCode).toBe('AUTH');
+    await server.done;
+  });
+
+  it('rejects everything pending at once when the server closes mid-RETR: nothing committed', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
+      C('DELE 2'),
+      S('+OK'),
+      C('RETR 1'),
+      C('STAT'),
+      raw('+OK\r\nhalf a mess'),
+      pause(20),
+      hangUp(),
+    ]);
+    const client = await connect(server);
+    await client.delete(2);
+    const retrieve = client.retrieve(1);
+    const stat = client.stat();
+    const message = await retrieve;
+    const bodyError = await message.bytes().catch((e: unknown) => e);
+    expect(bodyError).toBeInstanceOf(ConnectionClosedError);
+    const statError = await stat.catch((e: unknown) => e);
+    expect(statError).toBeInstanceOf(ConnectionClosedError);
+    expect((statError as Error).message).toMatch(/no deletions were committed/);
+    expect(client.state).toBe('closed');
+    expect(await client.close()).toEqual({ deletionsCommitted: false, markedDeleted: 1, serverText: undefined });
+    await expect(client.noop()).rejects.toThrow(ConnectionClosedError);
+  });
+
+  it('closes on an over-long status line with LimitExceededError', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('NOOP'), raw(`+OK ${'x'.repeat(5000)}`)]);
+    const client = await connect(server, { limits: { maxLineLength: 1024 } });
+    await expect(client.noop()).rejects.toThrow(LimitExceededError);
+    expect(client.state).toBe('closed');
+  });
+
+  it('closes on an over-long listing line', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('LIST'), S('+OK', `1 ${'9'.repeat(3000)}`, '.')]);
+    const client = await connect(server, { limits: { maxLineLength: 1024 } });
+    await expect(client.list()).rejects.toThrow(LimitExceededError);
+    expect(client.state).toBe('closed');
+  });
+
+  it('times out on a silent server, then closes', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('STAT'), pause(2_000)]);
+    const client = await connect(server, { commandTimeout: 150 });
+    const started = Date.now();
+    const error = await client.stat().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).phase).toBe('command');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(client.state).toBe('closed');
+  });
+
+  it('times out when the greeting never comes', async () => {
+    const server = await serve([pause(2_000)]);
+    const error = await Pop3Client.connect({ ...options(server), greetingTimeout: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).phase).toBe('greeting');
+  });
+
+  it('fails on a -ERR greeting', async () => {
+    const server = await serve([S('-ERR [SYS/TEMP] too many connections')]);
+    const error = await Pop3Client.connect(options(server)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).responseCode).toBe('SYS/TEMP');
+  });
+
+  it('refuses bad message numbers and deleted messages before sending; RSET restores', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'TOP', 'UIDL'], count: 3 }),
+      C('DELE 3'),
+      S('+OK'),
+      C('RSET'),
+      S('+OK'),
+      C('RETR 3'),
+      S('+OK', 'back', '.'),
+    ]);
+    const client = await connect(server);
+    await expect(client.retrieve(0)).rejects.toThrow(InvalidArgumentError);
+    await expect(client.retrieve(4)).rejects.toThrow(InvalidArgumentError);
+    await expect(client.retrieve(1.5)).rejects.toThrow(InvalidArgumentError);
+    await expect(client.top(1, -1)).rejects.toThrow(InvalidArgumentError);
+    await client.delete(3);
+    for (const call of [() => client.retrieve(3), () => client.top(3, 1), () => client.list(3), () => client.uidl(3), () => client.delete(3)]) {
+      await expect(call()).rejects.toThrow(/marked deleted/);
+    }
+    await client.reset();
+    expect(client.markedDeleted).toEqual([]);
+    expect(text(await (await client.retrieve(3)).bytes())).toBe('back\r\n');
+    await server.done;
+  });
+
+  it('unmarks a message whose DELE the server refused', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 2 }), C('DELE 2'), S('-ERR no such message')]);
+    const client = await connect(server);
+    await expect(client.delete(2)).rejects.toThrow(ServerError);
+    expect(client.markedDeleted).toEqual([]);
+  });
+
+  it('reports QUIT -ERR as nothing committed', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), C('QUIT'), S('-ERR some deleted messages not removed')]);
+    const client = await connect(server);
+    await client.delete(1);
+    expect(await client.close()).toEqual({ deletionsCommitted: false, markedDeleted: 1, serverText: 'some deleted messages not removed' });
+  });
+
+  it('refuses to send credentials in cleartext unless allowed', async () => {
+    const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'USER', '.'), quiet(100)]);
+    const error = await Pop3Client.connect({ ...options(server), allowCleartext: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    await server.done;
+    expect(server.received).toEqual(['CAPA']);
+  });
+
+  it('fails starttls mode when the server does not offer STLS', async () => {
+    const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'USER', '.'), quiet(100)]);
+    const error = await Pop3Client.connect({ ...options(server), tls: 'starttls', allowCleartext: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    await server.done;
+  });
+
+  it('refuses a TLS upgrade when the server sends anything after the STLS go-ahead', async () => {
+    const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'STLS', 'USER', '.'), C('STLS'), S('+OK begin TLS', '-ERR injected')]);
+    const error = await Pop3Client.connect({ ...options(server), tls: 'starttls', allowCleartext: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    expect((error as Error).message).toMatch(/injection/);
+  });
+
+  it('authenticates with SASL PLAIN and an initial response', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL PLAIN', '.'),
+      C(`AUTH PLAIN ${Buffer.from('\0alice\0secret pass').toString('base64')}`),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    const client = await connect(server, { auth: { username: 'alice', password: 'secret pass' } });
+    expect(client.messageCount).toBe(0);
+    await server.done;
+  });
+
+  it('authenticates with CRAM-MD5 (RFC 2195 example)', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5 PLAIN', '.'),
+      C('AUTH CRAM-MD5'),
+      S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`),
+      C('dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw'),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    await connect(server, { auth: { username: 'tim', password: 'tanstaaftanstaaf' } });
+    await server.done;
+  });
+
+  it('cancels a SASL exchange with * when the challenge is unusable', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5', '.'),
+      C('AUTH CRAM-MD5'),
+      S('+ %%%not-base64%%%'),
+      C('*'),
+      S('-ERR cancelled'),
+    ]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow();
+    await server.done;
+  });
+
+  it('logs in with APOP (RFC 1939 section 7 example)', async () => {
+    const server = await serve([
+      S('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('APOP mrose c4c9334bac560ecc979e58001b3e22fb'),
+      S('+OK maildrop has 1 message (369 octets)'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 1 369'),
+    ]);
+    await connect(server, { auth: { username: 'mrose', password: 'tanstaaf', method: 'APOP' } });
+    await server.done;
+  });
+
+  it('prefers APOP to USER/PASS in cleartext', async () => {
+    const server = await serve([
+      S('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C(/^APOP mrose [0-9a-f]{32}$/),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    await connect(server, { auth: { username: 'mrose', password: 'tanstaaf' } });
+    await server.done;
+  });
+
+  it('redacts PASS, APOP digests and AUTH payloads in the wire log', async () => {
+    const entries: WireLogEntry[] = [];
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 0 }),
+      C('QUIT'),
+      S('+OK'),
+    ]);
+    const client = await connect(server, { logger: (entry) => entries.push(entry) });
+    await client.close();
+    const all = entries.map((entry) => `${entry.direction} ${entry.text}`).join('\n');
+    expect(all).toContain('client PASS <redacted>');
+    expect(all).toContain('server +OK logged in');
+    expect(all).not.toContain('secret pass');
+  });
+
+  it('withdraws a queued command on abort; an in-flight one is answered and dropped', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 2 }),
+      C('RETR 1'),
+      pause(50),
+      S('+OK', 'one', '.'),
+      C('NOOP'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    const inFlight = new AbortController();
+    const queued = new AbortController();
+    const retrieve = client.retrieve(1, { signal: inFlight.signal });
+    const list = client.list(2, { signal: queued.signal });
+    queued.abort();
+    inFlight.abort();
+    await expect(list).rejects.toThrow(AbortError);
+    await expect(retrieve).rejects.toThrow(AbortError);
+    await client.noop();
+    await server.done;
+    expect(server.received).not.toContain('LIST 2');
+  });
+
+  it('applies backpressure: the server stalls until the body is read', async () => {
+    const chunk = `${'x'.repeat(998)}\r\n`;
+    const body = chunk.repeat(8 * 1024); // 8 MiB
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('RETR 1'), raw(`+OK\r\n${body}.\r\n`)]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 64 * 1024 } });
+    const message = await client.retrieve(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stalled = server.socket()?.writableLength ?? 0;
+    expect(stalled).toBeGreaterThan(1024 * 1024);
+    let total = 0;
+    for await (const piece of message) total += piece.length;
+    expect(total).toBe(body.length);
+  });
+  it('maps -ERR on RETR to a ServerError with command, code and text', async () => {
+    const server = await serve([...login({ capa: ['USER', 'RESP-CODES'], count: 2 }), C('RETR 2'), S('-ERR [SYS/TEMP] message locked'), C('NOOP'), S('+OK')]);
+    const client = await connect(server);
+    const error = await client.retrieve(2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ command: 'RETR 2', status: '-ERR', responseCode: 'SYS/TEMP', serverText: 'message locked' });
+    await client.noop();
+    await server.done;
+  });
+
+  it('stops collecting at maxBytes and keeps the session usable', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 1 }),
+      C('RETR 1'),
+      S('+OK', 'x'.repeat(500), 'y'.repeat(500), '.'),
+      C('NOOP'),
+      S('+OK still here'),
+    ]);
+    const client = await connect(server);
+    const message = await client.retrieve(1);
+    await expect(message.bytes({ maxBytes: 100 })).rejects.toThrow(LimitExceededError);
+    expect((await client.noop()).text).toBe('still here');
+    await server.done;
+  });
+
+  it('drains what a retrieveMany loop left when it stops early', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      C('RETR 3'),
+      S('+OK', 'one', '.', '+OK', 'two', '.', '+OK', 'three', '.'),
+      C('NOOP'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    for await (const message of client.retrieveMany([1, 2, 3])) {
+      expect(message.number).toBe(1);
+      break;
+    }
+    await client.noop();
+    await server.done;
+  });
+
+  it('answers close() even when a large body was never read', async () => {
+    const body = `${'z'.repeat(998)}\r\n`.repeat(4096);
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('RETR 1'), raw(`+OK\r\n${body}.\r\n`), C('QUIT'), S('+OK bye')]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+    const message = await client.retrieve(1);
+    expect(message.number).toBe(1);
+    expect(await client.close()).toMatchObject({ deletionsCommitted: true, serverText: 'bye' });
+    await server.done;
+  });
+
+  it('rejects new commands once close() has started', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('QUIT'), S('+OK')]);
+    const client = await connect(server);
+    const closing = client.close();
+    await expect(client.noop()).rejects.toThrow(ConnectionClosedError);
+    await closing;
+  });
+
+  it('closes the connection when a per-call timeout expires on a sent command', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('NOOP'), pause(1_000)]);
+    const client = await connect(server);
+    const error = await client.noop({ timeout: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(client.state).toBe('closed');
+  });
+
+  it('speaks UTF8 and LANG (RFC 6856)', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'USER', 'UTF8 USER', 'LANG', '.'),
+      C('UTF8'),
+      S('+OK UTF8 enabled'),
+      C('LANG'),
+      S('+OK', 'en English', 'fr Français', '.'),
+      C('LANG fr'),
+      S('+OK Bonjour'),
+    ]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    expect(client.capabilities.utf8).toEqual({ user: true });
+    await client.utf8();
+    expect(await client.languages()).toEqual([
+      { tag: 'en', description: 'English' },
+      { tag: 'fr', description: 'Français' },
+    ]);
+    expect((await client.setLanguage('fr')).text).toBe('Bonjour');
+    await server.done;
+  });
+
+  it('refuses a line nobody asked for', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), S('+OK unsolicited'), pause(200)]);
+    const client = await connect(server);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(client.state).toBe('closed');
+  });
+  it('times out on a body whose terminator never comes, failing the body stream', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('RETR 1'), raw('+OK\r\nSubject: x\r\n\r\nno end'), pause(2_000)]);
+    const client = await connect(server, { commandTimeout: 150 });
+    const message = await client.retrieve(1);
+    await expect(message.bytes()).rejects.toThrow(TimeoutError);
+    expect(client.state).toBe('closed');
+  });
+  it('survives a drop under a body nobody reads (no unhandled stream error)', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('RETR 1'), raw('+OK\r\npartial'), pause(30), hangUp()]);
+    const client = await connect(server);
+    const message = await client.retrieve(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(client.state).toBe('closed');
+    expect(message.body.destroyed).toBe(true);
+  });
+  it('sends an initial response too long for the AUTH line after the empty challenge (RFC 5034)', async () => {
+    const password = 'p'.repeat(300);
+    const initial = Buffer.from(`\0alice\0${password}`).toString('base64');
+    const entries: WireLogEntry[] = [];
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL PLAIN', '.'),
+      C('AUTH PLAIN'),
+      S('+ '),
+      C(initial),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    await connect(server, { auth: { username: 'alice', password, method: 'PLAIN' }, logger: (entry) => entries.push(entry) });
+    await server.done;
+    expect(entries.map((entry) => entry.text).join('\n')).not.toContain(initial);
+  });
+
+  it('refuses a SCRAM server whose +OK comes without a verified signature', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL SCRAM-SHA-256', '.'),
+      C(/^AUTH SCRAM-SHA-256 \S+$/),
+      S('+OK'),
+      waitEnd(),
+    ]);
+    const error = await Pop3Client.connect({ ...options(server), auth: { username: 'alice', password: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    await server.done;
+  });
+});
