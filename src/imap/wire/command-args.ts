@@ -228,7 +228,7 @@ export function dateTime(date: Date): CommandArg {
   return { kind: 'raw', text: `"${formatImapDateTime(date)}"` };
 }
 
-/** What {@link bodySection} asks for. */
+/** A FETCH body item to ask for: which section, with or without PEEK, and which bytes. */
 export interface BodySectionRequest {
   /** `BINARY[...]` (RFC 3516: the server decodes the transfer encoding) instead of `BODY[...]`. */
   readonly binary?: boolean;

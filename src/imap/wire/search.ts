@@ -89,7 +89,7 @@ export interface SearchQuery {
   readonly not?: SearchQuery;
 }
 
-/** Options of {@link buildSearchCriteria}. */
+/** Options for encoding a search: what the server allows (charset, UTF8=ACCEPT). */
 export interface SearchOptions {
   /** UTF8=ACCEPT is enabled: UTF-8 text needs no CHARSET (RFC 6855 forbids it then). */
   readonly utf8Accept?: boolean;

@@ -1,0 +1,394 @@
+/**
+ * IMAP fetch benchmark against Dovecot, the scenarios of issue 4 and /work/shared/BENCHMARKS.md:
+ *
+ *   (a) UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE MODSEQ) of 10,000 messages
+ *   (b) UID FETCH 1:* (UID BODY.PEEK[HEADER]) of the same 10,000 messages
+ *   (c) UID FETCH 1:* (UID BODY.PEEK[]) of 1,000 messages of 100 KB
+ *   (d) UID FETCH 1:* (UID BODY.PEEK[]) of one 100 MiB message
+ *
+ * Contenders: mailwire (ImapClient.fetch; bodies streamed in (c)/(d), headers buffered in (b)),
+ * imapflow 2.10 with its defaults (COMPRESS=DEFLATE on) and with `disableCompression`, and "raw",
+ * a socket that sends the same command and only frames and counts bytes (bench/imap/raw.ts).
+ * Each run is its own process (so RSS is the client's own); runs are interleaved, the first round
+ * is an untimed warm-up (page cache, Dovecot's cache file); the report gives medians of wall time
+ * (the fetch only, after login and EXAMINE), RSS growth during the fetch, and the ratios.
+ *
+ *   node --import tsx bench/imap.ts [--runs 5] [--only a,b,c,d] [--clients raw,mailwire,...] [--tls]
+ *   npm run bench -- imap
+ *
+ * Uses MAILWIRE_DOVECOT_ENV when set (a facts file from `node scripts/dovecot.mjs start`), else
+ * starts a throwaway Dovecot of its own and stops it at the end. Seeding writes Maildir files
+ * directly (bench/imap/seed.ts) and lets Dovecot index them before the first run.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runRaw, type RawTarget } from './imap/raw.js';
+import { seed, type SeedFacts, type Seeded } from './imap/seed.js';
+
+interface Facts extends SeedFacts {
+  readonly host: string;
+  readonly servername: string;
+  readonly ports: { readonly imap: number; readonly imaps: number };
+  readonly users: Readonly<Record<string, { readonly username: string; readonly password: string; readonly maildir: string }>>;
+  readonly ca: string;
+  readonly factsPath: string;
+}
+
+const SCENARIOS = {
+  a: { mailbox: 'INBOX', title: '(a) UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE MODSEQ), 10,000 msgs', command: 'UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE MODSEQ)' },
+  b: { mailbox: 'INBOX', title: '(b) UID FETCH 1:* (UID BODY.PEEK[HEADER]), 10,000 msgs', command: 'UID FETCH 1:* (UID BODY.PEEK[HEADER])' },
+  c: { mailbox: 'Bodies', title: '(c) UID FETCH 1:* (UID BODY.PEEK[]), 1,000 x 100 KB', command: 'UID FETCH 1:* (UID BODY.PEEK[])' },
+  d: { mailbox: 'Large', title: '(d) UID FETCH 1:* (UID BODY.PEEK[]), one 100 MiB message', command: 'UID FETCH 1:* (UID BODY.PEEK[])' },
+} as const;
+type ScenarioName = keyof typeof SCENARIOS;
+
+const CLIENTS = ['raw', 'mailwire', 'imapflow-nocompress', 'imapflow'] as const;
+type ClientName = (typeof CLIENTS)[number];
+
+const USER = 'alice';
+const COUNTS = { headers: 10_000, bodies: 1_000, bodySize: 100 * 1024, largeSize: 100 * 1024 * 1024 };
+
+/** What one worker process reports (one JSON line on stdout). */
+interface WorkerResult {
+  readonly client: ClientName;
+  readonly scenario: ScenarioName;
+  readonly ms: number;
+  /** The highest RSS seen during the fetch minus the RSS right before it, MiB. */
+  readonly rssGrowthMiB: number;
+  /** CPU time (user + system) of the client process during the fetch, ms. */
+  readonly cpuMs: number;
+  /** Messages seen (responses for raw). */
+  readonly messages: number;
+  /** Payload bytes seen: header/body bytes (literal bytes for raw). */
+  readonly bytes: number;
+}
+
+function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers: one client, one scenario, one run
+// ---------------------------------------------------------------------------------------------
+
+interface Measured {
+  readonly ms: number;
+  readonly messages: number;
+  readonly bytes: number;
+}
+
+async function withMailwire(facts: Facts, scenario: ScenarioName, useTls: boolean): Promise<Measured> {
+  const { ImapClient } = await import('../src/imap/client.js');
+  const user = facts.users[USER]!;
+  const client = await ImapClient.connect({
+    host: facts.host,
+    port: useTls ? facts.ports.imaps : facts.ports.imap,
+    tls: useTls ? 'implicit' : 'none',
+    allowCleartext: true,
+    tlsOptions: { ca: facts.ca, servername: facts.servername },
+    auth: { username: user.username, password: user.password, method: 'LOGIN' },
+  });
+  await client.examine(SCENARIOS[scenario].mailbox);
+  let messages = 0;
+  let bytes = 0;
+  const started = performance.now();
+  switch (scenario) {
+    case 'a':
+      for await (const message of client.fetch('1:*', { flags: true, size: true, envelope: true, modseq: true })) {
+        if (message.attributes.envelope !== undefined) messages++;
+      }
+      break;
+    case 'b':
+      for await (const message of client.fetch('1:*', { bodies: ['HEADER'] }, { bodies: 'buffer' })) {
+        bytes += message.bodyBytes('HEADER')?.length ?? 0;
+        messages++;
+      }
+      break;
+    case 'c':
+    case 'd':
+      for await (const message of client.fetch('1:*', { source: true })) {
+        for await (const chunk of message.body()) bytes += (chunk as Buffer).length;
+        messages++;
+      }
+      break;
+  }
+  const ms = performance.now() - started;
+  await client.logout();
+  return { ms, messages, bytes };
+}
+
+interface ImapFlowMessage {
+  envelope?: unknown;
+  headers?: Buffer;
+  source?: Buffer;
+}
+
+interface ImapFlowClient {
+  connect(): Promise<void>;
+  mailboxOpen(path: string, options: { readOnly: boolean }): Promise<unknown>;
+  fetch(range: string, query: Record<string, boolean>, options: { uid: boolean }): AsyncIterable<ImapFlowMessage>;
+  logout(): Promise<void>;
+}
+
+async function withImapFlow(facts: Facts, scenario: ScenarioName, useTls: boolean, compress: boolean): Promise<Measured> {
+  const { ImapFlow } = (await import('imapflow')) as unknown as { ImapFlow: new (options: Record<string, unknown>) => ImapFlowClient };
+  const user = facts.users[USER]!;
+  const client = new ImapFlow({
+    host: facts.host,
+    port: useTls ? facts.ports.imaps : facts.ports.imap,
+    secure: useTls,
+    doSTARTTLS: false,
+    auth: { user: user.username, pass: user.password },
+    tls: { ca: facts.ca, servername: facts.servername },
+    logger: false,
+    disableCompression: !compress,
+  });
+  await client.connect();
+  await client.mailboxOpen(SCENARIOS[scenario].mailbox, { readOnly: true });
+  let messages = 0;
+  let bytes = 0;
+  const started = performance.now();
+  // imapflow adds MODSEQ to every FETCH itself once CONDSTORE is enabled (it enables it at login).
+  const query = scenario === 'a' ? { uid: true, flags: true, size: true, envelope: true } : scenario === 'b' ? { uid: true, headers: true } : { uid: true, source: true };
+  for await (const message of client.fetch('1:*', query, { uid: true })) {
+    if (scenario === 'a') {
+      if (message.envelope !== undefined) messages++;
+    } else {
+      bytes += (scenario === 'b' ? message.headers : message.source)?.length ?? 0;
+      messages++;
+    }
+  }
+  const ms = performance.now() - started;
+  await client.logout();
+  return { ms, messages, bytes };
+}
+
+async function withRaw(facts: Facts, scenario: ScenarioName, useTls: boolean): Promise<Measured> {
+  const user = facts.users[USER]!;
+  const target: RawTarget = {
+    host: facts.host,
+    port: useTls ? facts.ports.imaps : facts.ports.imap,
+    tls: useTls,
+    ca: facts.ca,
+    servername: facts.servername,
+    username: user.username,
+    password: user.password,
+  };
+  const result = await runRaw(target, SCENARIOS[scenario].mailbox, SCENARIOS[scenario].command);
+  return { ms: result.ms, messages: result.responses, bytes: result.literalBytes };
+}
+
+async function runWorker(client: ClientName, scenario: ScenarioName, facts: Facts, useTls: boolean): Promise<WorkerResult> {
+  const rss = (): number => process.memoryUsage.rss();
+  // Sampled RSS peak; the process's maxRSS catches what the timer misses during long sync work.
+  const maxRssBefore = process.resourceUsage().maxRSS * 1024;
+  let baseline = rss();
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rss());
+  }, 5);
+  const cpuBefore = process.cpuUsage();
+  const reset = (): void => {
+    baseline = rss();
+    peak = baseline;
+  };
+  reset();
+  let measured: Measured;
+  switch (client) {
+    case 'mailwire':
+      measured = await withMailwire(facts, scenario, useTls);
+      break;
+    case 'imapflow':
+      measured = await withImapFlow(facts, scenario, useTls, true);
+      break;
+    case 'imapflow-nocompress':
+      measured = await withImapFlow(facts, scenario, useTls, false);
+      break;
+    case 'raw':
+      measured = await withRaw(facts, scenario, useTls);
+      break;
+  }
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpuBefore);
+  const maxRssAfter = process.resourceUsage().maxRSS * 1024;
+  const highest = Math.max(peak, maxRssAfter > maxRssBefore ? maxRssAfter : 0);
+  return {
+    client,
+    scenario,
+    ...measured,
+    rssGrowthMiB: Math.max(0, highest - baseline) / 2 ** 20,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: Dovecot, seeding, interleaved runs, report
+// ---------------------------------------------------------------------------------------------
+
+function runChild(client: ClientName, scenario: ScenarioName, factsPath: string, useTls: boolean, profileDir: string | undefined): Promise<WorkerResult> {
+  const self = fileURLToPath(import.meta.url);
+  const args = [
+    ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
+    '--import',
+    import.meta.resolve('tsx'),
+    self,
+    '--worker',
+    client,
+    '--scenario',
+    scenario,
+    '--facts',
+    factsPath,
+    ...(useTls ? ['--tls'] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`${client} ${scenario} worker exited with ${String(code)}: ${output}`));
+        return;
+      }
+      resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}') as WorkerResult);
+    });
+  });
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** Checks that a run saw everything that was seeded. */
+function verify(result: WorkerResult, seeded: Seeded): void {
+  const expected: Record<ScenarioName, { messages: number; bytes: number | null }> = {
+    a: { messages: seeded.headerMessages, bytes: null },
+    b: { messages: seeded.headerMessages, bytes: seeded.headerBytes },
+    c: { messages: seeded.bodyMessages, bytes: seeded.bodyBytes },
+    d: { messages: 1, bytes: seeded.largeBytes },
+  };
+  const want = expected[result.scenario];
+  if (result.messages !== want.messages) throw new Error(`${result.client} (${result.scenario}) saw ${result.messages} messages, expected ${want.messages}`);
+  // raw counts every literal byte; for (a) that includes ENVELOPE strings sent as literals.
+  if (want.bytes !== null && result.bytes !== want.bytes) {
+    throw new Error(`${result.client} (${result.scenario}) saw ${result.bytes} bytes, expected ${want.bytes}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = Number(argument('--runs', '5'));
+  const only = argument('--only', 'a,b,c,d').split(',').filter((name): name is ScenarioName => name in SCENARIOS);
+  const clients = argument('--clients', CLIENTS.join(',')).split(',').filter((name): name is ClientName => (CLIENTS as readonly string[]).includes(name));
+  const useTls = process.argv.includes('--tls');
+  const profileDir = process.argv.includes('--profile') ? path.resolve(argument('--profile', '.tmp/imap-bench-profiles')) : undefined;
+
+  let facts: Facts;
+  let stop: (() => Promise<void>) | undefined;
+  const envFile = process.env.MAILWIRE_DOVECOT_ENV;
+  if (envFile !== undefined && envFile !== '') {
+    facts = JSON.parse(readFileSync(envFile, 'utf8')) as Facts;
+  } else {
+    const script = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../scripts/dovecot.mjs')).href)) as {
+      startDovecot(options: { parentDir: string }): Promise<Facts>;
+      stopDovecot(facts: Facts): Promise<void>;
+    };
+    const parentDir = mkdtempSync(path.join(process.env.MAILWIRE_DOVECOT_TMPDIR ?? tmpdir(), 'mailwire-bench-imap-'));
+    // As root, Dovecot's mail processes run as nobody and must be able to enter the folder.
+    chmodSync(parentDir, 0o711);
+    try {
+      facts = await script.startDovecot({ parentDir });
+    } catch (error) {
+      rmSync(parentDir, { recursive: true, force: true });
+      throw error;
+    }
+    stop = async () => {
+      await script.stopDovecot(facts);
+      rmSync(parentDir, { recursive: true, force: true });
+    };
+  }
+
+  try {
+    const seedStart = performance.now();
+    const seeded = seed(facts, USER, COUNTS);
+    console.error(
+      `seeded (or reused) ${COUNTS.headers} + ${COUNTS.bodies} + 1 messages in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; ` +
+        `${runs} interleaved runs per client${useTls ? ' over implicit TLS' : ''}, each in its own process`,
+    );
+    const summary: string[] = [];
+    for (const scenario of only) {
+      const results = new Map<ClientName, WorkerResult[]>(clients.map((client) => [client, []]));
+      // One untimed round: page cache, and Dovecot's cache decisions for ENVELOPE/headers.
+      for (const client of clients) verify(await runChild(client, scenario, facts.factsPath, useTls, undefined), seeded);
+      for (let run = 0; run < runs; run++) {
+        const order = clients.map((_, index) => clients[(index + run) % clients.length]!);
+        for (const client of order) {
+          const profile = profileDir !== undefined && client === 'mailwire' && run === 0 ? path.join(profileDir, scenario) : undefined;
+          const result = await runChild(client, scenario, facts.factsPath, useTls, profile);
+          verify(result, seeded);
+          results.get(client)!.push(result);
+        }
+      }
+      const rows = clients.map((client) => {
+        const list = results.get(client)!;
+        return { client, ms: median(list.map((r) => r.ms)), cpu: median(list.map((r) => r.cpuMs)), growth: median(list.map((r) => r.rssGrowthMiB)) };
+      });
+      const by = (client: ClientName): { ms: number; growth: number } | undefined => rows.find((row) => row.client === client);
+      const raw = by('raw');
+      console.log(`\n${SCENARIOS[scenario].title}${useTls ? ', implicit TLS' : ''}; Dovecot, median of ${runs}`);
+      console.log('| client | wall time | vs raw | CPU time | RSS growth |');
+      console.log('|---|---|---|---|---|');
+      for (const row of rows) {
+        const ratio = raw === undefined ? '' : `${(row.ms / raw.ms).toFixed(2)}x`;
+        console.log(`| ${row.client} | ${(row.ms / 1000).toFixed(3)} s | ${ratio} | ${(row.cpu / 1000).toFixed(3)} s | +${row.growth.toFixed(1)} MiB |`);
+      }
+      const mailwire = by('mailwire');
+      if (mailwire === undefined) continue;
+      const goals: string[] = [];
+      const flow = by('imapflow-nocompress');
+      const flowDefault = by('imapflow');
+      if (scenario === 'a' || scenario === 'b') {
+        if (flow !== undefined) goals.push(`${(flow.ms / mailwire.ms).toFixed(2)}x faster than imapflow (COMPRESS off; goal >= 2x: ${flow.ms / mailwire.ms >= 2 ? 'met' : 'NOT met'})`);
+        if (flowDefault !== undefined) goals.push(`${(flowDefault.ms / mailwire.ms).toFixed(2)}x faster than imapflow defaults`);
+        if (raw !== undefined) goals.push(`${(mailwire.ms / raw.ms).toFixed(2)}x raw (goal <= 1.5x: ${mailwire.ms / raw.ms <= 1.5 ? 'met' : 'NOT met'})`);
+      } else if (scenario === 'c') {
+        if (raw !== undefined) goals.push(`${(mailwire.ms / raw.ms).toFixed(2)}x raw (goal <= 1.2x: ${mailwire.ms / raw.ms <= 1.2 ? 'met' : 'NOT met'})`);
+      } else {
+        goals.push(`RSS growth +${mailwire.growth.toFixed(1)} MiB (goal < 32 MiB: ${mailwire.growth < 32 ? 'met' : 'NOT met'})`);
+      }
+      const line = `mailwire ${scenario}: ${goals.join('; ')}`;
+      console.log(`\n${line}`);
+      summary.push(line);
+    }
+    console.log(`\nSummary\n${summary.join('\n')}`);
+    if (profileDir !== undefined) console.log(`\nCPU profiles of mailwire's first timed run: ${profileDir}/<scenario>/*.cpuprofile`);
+  } finally {
+    await stop?.();
+  }
+}
+
+if (process.argv.includes('--worker')) {
+  const client = argument('--worker', 'raw') as ClientName;
+  const scenario = argument('--scenario', 'a') as ScenarioName;
+  const facts = JSON.parse(readFileSync(argument('--facts', ''), 'utf8')) as Facts;
+  runWorker(client, scenario, facts, process.argv.includes('--tls')).then(
+    (result) => {
+      console.log(JSON.stringify(result));
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

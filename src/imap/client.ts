@@ -1,0 +1,933 @@
+/**
+ * The IMAP client core: connection lifecycle, the tag table, pipelining, literal continuations,
+ * routing of untagged data to the command that asked for it, and the unsolicited event stream.
+ * The commands themselves live in `commands/*.ts` (see "IMAP client" in docs/internals.md).
+ *
+ * @packageDocumentation
+ */
+
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  MailwireError,
+  ProtocolError,
+  TimeoutError,
+  TlsError,
+  abortErrorFrom,
+  type LimitExceededError,
+} from '../common/errors.js';
+import type { Secret } from '../common/secret.js';
+import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
+import { clientConnector, type Connection } from '../common/connector.js';
+import { ResponseAssembler, type BodySink, type BodyStart } from './wire/assembler.js';
+import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
+import type { ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
+import { EventChannel, type EventSubscriptionOptions } from './events.js';
+import * as connection from './commands/connection.js';
+import * as select from './commands/select.js';
+import * as fetch from './commands/fetch.js';
+import * as idle from './commands/idle.js';
+import * as mailboxes from './commands/mailboxes.js';
+import * as statusFamily from './commands/status.js';
+import * as storeFamily from './commands/store.js';
+import * as copyMove from './commands/copy-move.js';
+import * as expungeFamily from './commands/expunge.js';
+import * as appendFamily from './commands/append.js';
+import * as searchFamily from './commands/search.js';
+import type { SearchQuery } from './wire/search.js';
+import type { MailboxStatusAttributes } from './wire/response-types.js';
+import type { SeqNum, Uid } from './wire/sequence-set.js';
+import { commandError, mailboxEventOf, updateMailbox } from './routing.js';
+import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
+import type {
+  CommandContext,
+  CoreSession,
+  ImapCallOptions,
+  ImapCommand,
+  ImapSession,
+  ImapState,
+  ImapTlsMode,
+  MailboxEventStream,
+  MailboxState,
+  MutableMailboxState,
+} from './session.js';
+
+interface Pending {
+  readonly command: ImapCommand<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: MailwireError) => void;
+  tag: string;
+  fragments: CommandFragment[];
+  next: number;
+  settled: boolean;
+  interrupted: boolean;
+  /** The server may stay silent: IDLE after its `+`, until the client sends DONE. */
+  silent: boolean;
+  context: CommandContext | undefined;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+const DEFAULT_COMMAND_TIMEOUT = 60_000;
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const DEFAULT_MAX_FETCH_BUFFER = 256 * 1024 * 1024;
+const decoder = new TextDecoder();
+
+export type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
+
+/**
+ * An IMAP4rev1 / IMAP4rev2 client (RFC 3501, RFC 9051) with pipelining, streamed FETCH bodies
+ * and IDLE.
+ *
+ * Every method may be called at any time, concurrently: commands are pipelined where the protocol
+ * allows, and serialised where it does not. Untagged data goes to the command that asked for it;
+ * the rest is readable from {@link ImapClient.events}.
+ *
+ * @example
+ * ```ts
+ * const client = await ImapClient.connect({ host: 'imap.example.com', auth: { username, password } });
+ * await client.select('INBOX');
+ * for await (const message of client.fetch('1:*', { envelope: true, flags: true })) {
+ *   console.log(message.uid, message.attributes.envelope?.subject);
+ * }
+ * await client.logout();
+ * ```
+ */
+export class ImapClient implements ImapSession {
+  readonly #options: ImapClientOptions;
+  readonly #tlsMode: ImapTlsMode;
+  readonly #commandTimeout: number;
+  readonly #tokenizer: Tokenizer;
+  readonly #assembler: ResponseAssembler;
+  readonly #events = new EventChannel();
+  #transport: Connection | undefined;
+  #state: ImapState = 'not-authenticated';
+  #opened = false;
+  #ready = false;
+  #capabilities = new Set<string>();
+  #capabilitiesKnown = false;
+  readonly #enabled = new Set<string>();
+  #mailbox: MutableMailboxState | null = null;
+  #greeting: ImapGreeting | undefined;
+  #greetingWaiter: { resolve: (greeting: ImapGreeting) => void; reject: (error: MailwireError) => void } | undefined;
+  #queue: Pending[] = [];
+  #inFlight: Pending[] = [];
+  #writer: Pending | undefined;
+  #tagCounter = 0;
+  #closeError: MailwireError | undefined;
+  #loggingOut = false;
+  readonly #pauseRequests = new Map<object, Pending>();
+  #paused = false;
+  readonly #core: CoreSession;
+
+  /**
+   * Prepares a client; {@link ImapClient.connect} opens the connection.
+   *
+   * @throws InvalidArgumentError on inconsistent options.
+   */
+  constructor(options: ImapClientOptions) {
+    this.#options = options;
+    this.#tlsMode = options.tls ?? (options.port === 993 ? 'implicit' : 'starttls');
+    if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
+      throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
+    }
+    this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+    for (const [name, ms] of [['commandTimeout', this.#commandTimeout], ['greetingTimeout', options.greetingTimeout ?? DEFAULT_TIMEOUT]] as const) {
+      if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);
+    }
+    const limits = options.limits ?? {};
+    this.#assembler = new ResponseAssembler(
+      {
+        onResponse: (response) => {
+          this.#onResponse(response);
+        },
+        onBodyStart: (start) => this.#onBodyStart(start),
+        onResponseError: (error, tag) => {
+          this.#onResponseError(error, tag);
+        },
+      },
+      {
+        ...(limits.maxBufferedLiteral === undefined ? {} : { maxBufferedLiteral: limits.maxBufferedLiteral }),
+        ...(limits.maxBodyDepth === undefined ? {} : { maxBodyDepth: limits.maxBodyDepth }),
+      },
+    );
+    this.#tokenizer = new Tokenizer(this.#sink(), {
+      literals: true,
+      ...(limits.maxLineLength === undefined ? {} : { maxLineLength: limits.maxLineLength }),
+      ...(limits.maxLiteralSize === undefined ? {} : { maxLiteralSize: limits.maxLiteralSize }),
+    });
+    this.#core = this.#makeCore(limits);
+  }
+
+  /**
+   * Creates a client and connects it (see {@link ImapClient.connect}).
+   *
+   * @example
+   * ```ts
+   * const client = await ImapClient.connect({ host: 'localhost', port: 993, auth: { username: 'alice', password } });
+   * ```
+   */
+  static async connect(options: ImapClientOptions): Promise<ImapClient> {
+    const client = new ImapClient(options);
+    await client.connect();
+    return client;
+  }
+
+  /** The session state. */
+  get state(): ImapState {
+    return this.#state;
+  }
+
+  /** The capabilities, upper-cased; refreshed after STARTTLS and after login. */
+  get capabilities(): ReadonlySet<string> {
+    return this.#capabilities;
+  }
+
+  /** Extensions enabled with {@link ImapClient.enable}, upper-cased. */
+  get enabled(): ReadonlySet<string> {
+    return this.#enabled;
+  }
+
+  /** The selected mailbox, kept current by EXISTS/EXPUNGE/FLAGS; null when none is selected. */
+  get mailbox(): MailboxState | null {
+    return this.#mailbox;
+  }
+
+  /** True while the connection is encrypted. */
+  get secure(): boolean {
+    return this.#transport?.secure ?? false;
+  }
+
+  /** The greeting, once received. */
+  get greeting(): ImapGreeting | undefined {
+    return this.#greeting;
+  }
+
+  /** True when the server offers `name` (case-insensitive, e.g. `'IDLE'`, `'AUTH=PLAIN'`). */
+  hasCapability(name: string): boolean {
+    return this.#capabilities.has(name.toUpperCase());
+  }
+
+  /**
+   * Opens the connection: TCP or TLS, greeting, CAPABILITY, STARTTLS as configured, and login when
+   * `options.auth` is set. On failure the connection is closed and the error rethrown.
+   *
+   * @throws ConnectionFailedError, TimeoutError, TlsError, ServerError (a BYE greeting),
+   *   AuthenticationError, AbortError.
+   */
+  async connect(): Promise<void> {
+    if (this.#opened) throw new InvalidArgumentError('ImapClient.connect() was already called');
+    this.#opened = true;
+    const options = this.#options;
+    const greeting = new Promise<ImapGreeting>((resolve, reject) => {
+      this.#greetingWaiter = { resolve, reject };
+    });
+    greeting.catch(() => undefined);
+    const implicit = this.#tlsMode === 'implicit';
+    try {
+      const connector = await clientConnector(options, 'imap');
+      this.#transport = await connector(
+        {
+          host: options.host,
+          port: this.#core.port,
+          tls: implicit,
+          ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
+          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+          ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
+        },
+        {
+          onData: (chunk) => {
+            this.#onData(chunk);
+          },
+          onClose: (error) => {
+            this.#onClose(error);
+          },
+        },
+      );
+    } catch (error) {
+      this.#state = 'logout';
+      this.#events.close(error instanceof MailwireError ? error : undefined);
+      throw error;
+    }
+    try {
+      this.#transport.armTimeout('greeting', options.greetingTimeout ?? DEFAULT_TIMEOUT);
+      await greeting;
+      await connection.establish(this.#core, options.auth);
+    } catch (error) {
+      this.destroy(error instanceof MailwireError ? error : undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs one command (the primitive the command families are written on; see
+   * docs/internals.md). Prefer the typed methods.
+   */
+  run<T>(command: ImapCommand<T>, options: ImapCallOptions = {}): Promise<T> {
+    if (this.#state === 'logout' || this.#transport === undefined) {
+      return Promise.reject(this.#closedError(command.display ?? command.name));
+    }
+    const { signal, timeout } = options;
+    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, command.display ?? command.name));
+    let pending!: Pending;
+    const result = new Promise<T>((resolve, reject) => {
+      pending = {
+        command: command,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        tag: '',
+        fragments: [],
+        next: 0,
+        settled: false,
+        interrupted: false,
+        silent: false,
+        context: undefined,
+      };
+    });
+    this.#queue.push(pending);
+    this.#pump();
+    if (signal === undefined && timeout === undefined) return result;
+    const cancel = (error: MailwireError): void => {
+      const index = this.#queue.indexOf(pending);
+      if (index !== -1) this.#queue.splice(index, 1);
+      this.#settle(pending, error);
+      this.#updateFlow();
+    };
+    const onAbort = (): void => {
+      if (signal !== undefined) cancel(abortErrorFrom(signal, command.display ?? command.name));
+    };
+    const timer = timeout === undefined ? undefined : setTimeout(() => {
+      cancel(new TimeoutError('command', timeout));
+    }, timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    result.then(cleanup, cleanup);
+    return result;
+  }
+
+  /**
+   * Subscribes to the unsolicited event stream of the session: EXISTS, EXPUNGE, VANISHED, flag
+   * changes made by other sessions, alerts, BYE. Each call returns a new subscription that sees
+   * the events emitted from then on; it ends when the connection closes (throwing its error,
+   * unless after LOGOUT) or when `signal` aborts. Emitting never waits for a reader: a subscriber
+   * more than `limit` events behind loses the oldest and reads an `overflow` event instead.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.events({ signal })) {
+   *   if (event.kind === 'exists') console.log(`${event.count} messages`);
+   * }
+   * ```
+   */
+  events(options: EventSubscriptionOptions = {}): MailboxEventStream {
+    return this.#events.subscribe(options);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands of the core's own families (one-line wrappers)
+  // ---------------------------------------------------------------------------------------------
+
+  /** `CAPABILITY`: asks again and returns the capabilities. */
+  capability(options?: ImapCallOptions): Promise<ReadonlySet<string>> {
+    return connection.capability(this.#core, options);
+  }
+
+  /**
+   * Logs in with LOGIN or AUTHENTICATE (the strongest SASL mechanism both sides offer, unless
+   * `credentials.method` names one), then refreshes the capabilities.
+   *
+   * @throws TlsError when not encrypted and `allowCleartext` is not set (nothing is sent);
+   *   UnsupportedError when LOGINDISABLED or no usable mechanism; AuthenticationError when refused.
+   */
+  login(credentials: connection.ImapCredentials, options?: ImapCallOptions): Promise<void> {
+    return connection.login(this.#core, credentials, options);
+  }
+
+  /** `ENABLE` (RFC 5161): returns the extensions the server enabled. */
+  enable(extensions: readonly string[], options?: ImapCallOptions): Promise<readonly string[]> {
+    return connection.enable(this.#core, extensions, options);
+  }
+
+  /** `ID` (RFC 2971): sends the client's fields, returns the server's (null for NIL). */
+  id(fields: Readonly<Record<string, string | null>> | null = null, options?: ImapCallOptions): Promise<Readonly<Record<string, string | null>> | null> {
+    return connection.id(this.#core, fields, options);
+  }
+
+  /** `NAMESPACE` (RFC 2342). */
+  namespace(options?: ImapCallOptions): Promise<connection.Namespaces> {
+    return connection.namespace(this.#core, options);
+  }
+
+  /** `NOOP`: polls for mailbox changes (they reach {@link ImapClient.events}). */
+  noop(options?: ImapCallOptions): Promise<void> {
+    return connection.noop(this.#core, options);
+  }
+
+  /** `LOGOUT`, then closes the connection. Never rejects on a lost connection. */
+  logout(options?: ImapCallOptions): Promise<void> {
+    this.#loggingOut = true;
+    return connection.logout(this.#core, options);
+  }
+
+  /** Ends the session: LOGOUT when possible, then closes. Same as {@link ImapClient.logout}. */
+  close(options?: ImapCallOptions): Promise<void> {
+    return this.logout(options);
+  }
+
+  /** `SELECT`: opens a mailbox read-write (`options.condstore` adds `(CONDSTORE)`). */
+  select(mailbox: string, options?: select.SelectOptions): Promise<MailboxState> {
+    return select.select(this.#core, mailbox, false, options);
+  }
+
+  /** `EXAMINE`: opens a mailbox read-only. */
+  examine(mailbox: string, options?: select.SelectOptions): Promise<MailboxState> {
+    return select.select(this.#core, mailbox, true, options);
+  }
+
+  /** `UNSELECT` (RFC 3691), or CLOSE on a read-only mailbox where UNSELECT is absent. */
+  unselect(options?: ImapCallOptions): Promise<void> {
+    return select.unselect(this.#core, options);
+  }
+
+  /** `CLOSE`: expunges messages flagged `\Deleted` (unless read-only) and deselects. */
+  closeMailbox(options?: ImapCallOptions): Promise<void> {
+    return select.closeMailbox(this.#core, options);
+  }
+
+  /**
+   * `UID FETCH` (or `FETCH` with `byUid: false`): an async iterable of messages; body values are
+   * streams (see {@link FetchedMessage}).
+   */
+  fetch(set: fetch.FetchSet, query: fetch.FetchQuery, options?: fetch.FetchOptions): fetch.FetchIterable {
+    return fetch.fetch(this.#core, set, query, options);
+  }
+
+  /** Fetches one message by UID with its bodies buffered; undefined when it does not exist. */
+  fetchOne(set: fetch.FetchSet, query: fetch.FetchQuery, options?: fetch.FetchOptions): Promise<fetch.FetchedMessage | undefined> {
+    return fetch.fetchOne(this.#core, set, query, options);
+  }
+
+  /**
+   * IDLE (RFC 2177): mailbox events as they happen, until the iteration stops or `signal` aborts.
+   * Falls back to NOOP polling where IDLE is absent.
+   */
+  idle(options?: idle.IdleOptions): MailboxEventStream {
+    return idle.idle(this.#core, options);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The other command families (commands/mailboxes, status, store, copy-move, expunge, append,
+  // search): one-line wrappers, documented in their files.
+  // ---------------------------------------------------------------------------------------------
+
+  /** `LIST` (RFC 9051 section 6.3.9, RFC 5258, RFC 6154, RFC 5819): the mailboxes matching the options. */
+  list(options?: mailboxes.ListOptions): Promise<mailboxes.MailboxEntry[]> {
+    return mailboxes.list(this, options);
+  }
+
+  /** `LSUB`: the subscribed mailboxes matching `pattern`. */
+  lsub(pattern?: string, options?: ImapCallOptions): Promise<mailboxes.MailboxEntry[]> {
+    return mailboxes.lsub(this, pattern, options);
+  }
+
+  /** `CREATE` (with `USE` for special-use mailboxes, RFC 6154). */
+  createMailbox(name: string, options?: mailboxes.CreateMailboxOptions): Promise<void> {
+    return mailboxes.createMailbox(this, name, options);
+  }
+
+  /** `DELETE`. */
+  deleteMailbox(name: string, options?: ImapCallOptions): Promise<void> {
+    return mailboxes.deleteMailbox(this, name, options);
+  }
+
+  /** `RENAME`. */
+  renameMailbox(from: string, to: string, options?: ImapCallOptions): Promise<void> {
+    return mailboxes.renameMailbox(this, from, to, options);
+  }
+
+  /** `SUBSCRIBE`. */
+  subscribeMailbox(name: string, options?: ImapCallOptions): Promise<void> {
+    return mailboxes.subscribeMailbox(this, name, options);
+  }
+
+  /** `UNSUBSCRIBE`. */
+  unsubscribeMailbox(name: string, options?: ImapCallOptions): Promise<void> {
+    return mailboxes.unsubscribeMailbox(this, name, options);
+  }
+
+  /** `STATUS`: a mailbox's counters without selecting it. */
+  status(name: string, items?: readonly statusFamily.StatusItem[], options?: ImapCallOptions): Promise<MailboxStatusAttributes> {
+    return statusFamily.status(this, name, items, options);
+  }
+
+  /** `UID STORE` / `STORE`: adds, removes or sets flags. */
+  store(messages: storeFamily.MessageSelector, operation: storeFamily.StoreOperation, flags: readonly string[], options?: storeFamily.StoreOptions): Promise<storeFamily.StoreResult> {
+    return storeFamily.store(this, messages, operation, flags, options);
+  }
+
+  /** `UID COPY` / `COPY` (COPYUID read from UIDPLUS). */
+  copy(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.CopyResult> {
+    return copyMove.copy(this, messages, destination, options);
+  }
+
+  /** `UID MOVE` / `MOVE`, or COPY + STORE + UID EXPUNGE where MOVE is absent and UIDPLUS present. */
+  move(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.MoveResult> {
+    return copyMove.move(this, messages, destination, options);
+  }
+
+  /** `EXPUNGE`: removes every message flagged `\Deleted`. */
+  expunge(options?: ImapCallOptions): Promise<expungeFamily.ExpungeResult> {
+    return expungeFamily.expunge(this, options);
+  }
+
+  /** `UID EXPUNGE` (UIDPLUS): removes only these messages, if flagged `\Deleted`. */
+  uidExpunge(uids: storeFamily.MessageSelector, options?: ImapCallOptions): Promise<expungeFamily.ExpungeResult> {
+    return expungeFamily.uidExpunge(this, uids, options);
+  }
+
+  /** `APPEND` (APPENDUID read from UIDPLUS; null when the server does not say). */
+  append(mailbox: string, body: appendFamily.AppendBody, options?: appendFamily.AppendOptions): Promise<appendFamily.AppendResult | null> {
+    return appendFamily.append(this, mailbox, body, options);
+  }
+
+  /** `UID SEARCH`: the UIDs of the matching messages. */
+  search(query: SearchQuery, options?: ImapCallOptions): Promise<Uid[]> {
+    return searchFamily.search(this, query, options);
+  }
+
+  /** `SEARCH`: the sequence numbers of the matching messages. */
+  searchSeq(query: SearchQuery, options?: ImapCallOptions): Promise<SeqNum[]> {
+    return searchFamily.searchSeq(this, query, options);
+  }
+
+  /** ESEARCH-style results (MIN, MAX, COUNT, ALL): one ESEARCH where offered, computed locally elsewhere. */
+  searchSummary(query: SearchQuery, returns: readonly searchFamily.SearchReturn[], options?: searchFamily.SearchSummaryOptions & { readonly bySequence?: false | undefined }): Promise<searchFamily.SearchSummary<Uid>>;
+  /** The same by sequence numbers. */
+  searchSummary(query: SearchQuery, returns: readonly searchFamily.SearchReturn[], options: searchFamily.SearchSummaryOptions & { readonly bySequence: true }): Promise<searchFamily.SearchSummary<SeqNum>>;
+  searchSummary(query: SearchQuery, returns: readonly searchFamily.SearchReturn[], options: searchFamily.SearchSummaryOptions = {}): Promise<searchFamily.SearchSummary<number>> {
+    return searchFamily.searchSummary(this, query, returns, options as searchFamily.SearchSummaryOptions & { readonly bySequence: true });
+  }
+
+  /** Closes the connection at once, without LOGOUT; pending commands reject. */
+  destroy(error?: MailwireError): void {
+    if (this.#transport !== undefined && !this.#transport.closed) this.#transport.destroy(error);
+    else this.#onClose(error ?? new ConnectionClosedError('The client was destroyed'));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+  // ---------------------------------------------------------------------------------------------
+
+  #pump(): void {
+    const transport = this.#transport;
+    if (transport === undefined || transport.closed || !this.#ready) return;
+    while (this.#queue.length > 0 && this.#writer === undefined) {
+      const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
+      if (exclusive !== undefined) {
+        if (!exclusive.interrupted && exclusive.command.interrupt !== undefined) {
+          exclusive.interrupted = true;
+          exclusive.command.interrupt(this.#contextOf(exclusive));
+        }
+        break;
+      }
+      const next = this.#queue[0]!;
+      if (next.command.exclusive === true && this.#inFlight.length > 0) break;
+      this.#queue.shift();
+      if (next.settled) continue;
+      const states = next.command.states;
+      if (states !== undefined && !states.includes(this.#state)) {
+        this.#settle(next, new InvalidArgumentError(`${next.command.display ?? next.command.name} is not allowed in the ${this.#state} state`));
+        continue;
+      }
+      try {
+        next.tag = `A${String(++this.#tagCounter)}`;
+        next.fragments = encodeCommand(next.tag, next.command.name, next.command.args ?? [], {
+          literalPlus: this.#capabilities.has('LITERAL+'),
+          literalMinus: this.#capabilities.has('LITERAL-'),
+          utf8Accept: this.#assembler.utf8Accept,
+        });
+      } catch (error) {
+        this.#settle(next, error instanceof MailwireError ? error : new InvalidArgumentError(String(error)));
+        continue;
+      }
+      this.#inFlight.push(next);
+      if (!this.#writeFragments(next)) return;
+    }
+    this.#updateFlow();
+    this.#armTimeout();
+  }
+
+  /** Writes fragments up to the next synchronizing literal; false when the connection is gone. */
+  #writeFragments(pending: Pending): boolean {
+    const transport = this.#transport;
+    if (transport === undefined) return false;
+    try {
+      while (pending.next < pending.fragments.length) {
+        const fragment = pending.fragments[pending.next]!;
+        if (fragment.kind === 'literal' && fragment.mode === 'sync' && this.#writer !== pending) {
+          this.#writer = pending; // the `+` go-ahead releases it
+          return true;
+        }
+        this.#writer = undefined;
+        pending.next++;
+        transport.write(fragment.kind === 'line' ? fragment.parts : [fragment.secret ?? fragment.bytes]);
+      }
+      this.#writer = undefined;
+      return true;
+    } catch (error) {
+      transport.destroy(error instanceof MailwireError ? error : undefined);
+      return false;
+    }
+  }
+
+  #contextOf(pending: Pending): CommandContext {
+    pending.context ??= {
+      sendLine: (text: string | Secret) => {
+        const transport = this.#transport;
+        if (transport === undefined || transport.closed) return; // onClose settles the command
+        try {
+          transport.write(lineParts(text));
+          pending.silent = false; // an answer is due again
+          this.#armTimeout();
+        } catch (error) {
+          // Closing: the pending command is failed by onClose; a bad line is the command's bug.
+          if (!(error instanceof ConnectionClosedError)) throw error;
+        }
+      },
+      pauseInput: () => {
+        const token = {};
+        this.#pauseRequests.set(token, pending);
+        this.#updateFlow();
+        return () => {
+          if (this.#pauseRequests.delete(token)) this.#updateFlow();
+        };
+      },
+      get othersWaiting(): boolean {
+        return othersWaiting(pending);
+      },
+    };
+    const othersWaiting = (target: Pending): boolean =>
+      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
+    return pending.context;
+  }
+
+  /** Pauses reading while a stream asks for it and nothing issued after the asker waits. */
+  #updateFlow(): void {
+    let pause = false;
+    for (const pending of this.#pauseRequests.values()) {
+      if (pending.settled || !this.#inFlight.includes(pending)) continue;
+      if (this.#queue.length === 0 && this.#inFlight[this.#inFlight.length - 1] === pending) pause = true;
+    }
+    if (pause === this.#paused) return;
+    this.#paused = pause;
+    if (pause) this.#transport?.pause();
+    else this.#transport?.resume();
+  }
+
+  #armTimeout(): void {
+    const transport = this.#transport;
+    if (transport === undefined || transport.closed || !this.#ready) return;
+    if (this.#inFlight.some((pending) => !pending.silent)) transport.armTimeout('command', this.#commandTimeout);
+    else transport.disarmTimeout();
+  }
+
+  #settle(pending: Pending, outcome: MailwireError | { value: unknown }): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (outcome instanceof MailwireError) pending.reject(outcome);
+    else pending.resolve(outcome.value);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading
+  // ---------------------------------------------------------------------------------------------
+
+  /** The tokenizer's sink: the assembler itself, behind a wire-log tap when a logger is set. */
+  #sink(): FrameSink {
+    const assembler = this.#assembler;
+    if (this.#options.logger === undefined) return assembler;
+    return {
+      onLine: (bytes: Uint8Array, literal: LiteralHeader | null) => {
+        const transport = this.#transport;
+        if (transport?.logging === true) {
+          const authenticating = this.#writer === undefined && this.#inFlight.some((pending) => pending.command.authentication === true);
+          transport.logServer(serverLogText(bytes, literal, authenticating));
+        }
+        assembler.onLine(bytes, literal);
+      },
+      onLiteralData: (bytes: Uint8Array) => {
+        assembler.onLiteralData(bytes);
+      },
+      onLiteralEnd: () => {
+        assembler.onLiteralEnd();
+      },
+      onDataChunk: () => {
+        assembler.onDataChunk();
+      },
+      onDataEnd: () => {
+        assembler.onDataEnd();
+      },
+    };
+  }
+
+  #onData(chunk: Uint8Array): void {
+    try {
+      const consumed = this.#tokenizer.push(chunk);
+      if (consumed < chunk.length) {
+        // Parsing stops only after STARTTLS's tagged OK: bytes after it in the same read were sent in
+        // clear where the handshake should be (RFC 9051 section 6.2.1; CVE-2011-0411 style injection).
+        throw new TlsError('The server sent data after the STARTTLS go-ahead (possible response injection)');
+      }
+    } catch (error) {
+      const failure = error instanceof MailwireError ? error : new ProtocolError('Failed to process server data', {}, { cause: error });
+      this.#transport?.destroy(failure);
+    }
+  }
+
+  #onResponse(response: ImapResponse): void {
+    if (this.#greetingWaiter !== undefined) {
+      this.#onGreeting(response);
+      return;
+    }
+    switch (response.kind) {
+      case 'tagged':
+        this.#onTagged(response);
+        return;
+      case 'continuation': {
+        const writer = this.#writer;
+        if (writer !== undefined) {
+          if (this.#writeFragments(writer)) this.#pump();
+          return;
+        }
+        const target = [...this.#inFlight].reverse().find((pending) => pending.command.continuation !== undefined);
+        if (target !== undefined) {
+          // RFC 2177: once idling, the server may say nothing for as long as it likes.
+          if (target.command.name === 'IDLE') target.silent = true;
+          target.command.continuation?.(response, this.#contextOf(target));
+          this.#armTimeout();
+        } else {
+          this.#events.emit({ kind: 'other', response });
+        }
+        return;
+      }
+      default:
+        this.#onUntagged(response);
+    }
+  }
+
+  #onGreeting(response: ImapResponse): void {
+    const waiter = this.#greetingWaiter!;
+    this.#greetingWaiter = undefined;
+    this.#transport?.disarmTimeout();
+    if (response.kind !== 'status' || (response.status !== 'OK' && response.status !== 'PREAUTH')) {
+      const error = connection.greetingError(response);
+      waiter.reject(error);
+      this.#transport?.destroy(error);
+      return;
+    }
+    if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
+    this.#state = response.status === 'PREAUTH' ? 'authenticated' : 'not-authenticated';
+    this.#greeting = { status: response.status, text: response.text };
+    this.#ready = true;
+    waiter.resolve(this.#greeting);
+    this.#pump();
+  }
+
+  #onUntagged(response: ImapResponse): void {
+    if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
+    else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
+    if (this.#mailbox !== null) updateMailbox(this.#mailbox, response);
+    for (const pending of this.#inFlight) {
+      if (pending.command.untagged?.(response, this.#contextOf(pending)) === true) return;
+    }
+    if (response.kind === 'status' && response.status === 'BYE') {
+      this.#events.emit({ kind: 'bye', text: response.text });
+      if (this.#loggingOut) return;
+      // The server ends the session: every pending command fails now, not when the socket closes.
+      const error = new ConnectionClosedError(`The server closed the session: BYE ${response.text}`.trimEnd());
+      this.#failAll(error);
+      void this.#transport?.close();
+      return;
+    }
+    const event = mailboxEventOf(response);
+    if (event !== null) this.#events.emit(event);
+  }
+
+  #onTagged(response: TaggedStatusResponse): void {
+    const pending = this.#inFlight.find((candidate) => candidate.tag === response.tag);
+    if (pending === undefined) {
+      this.#events.emit({ kind: 'other', response });
+      return;
+    }
+    this.#retire(pending);
+    if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
+    const command = pending.command;
+    if (response.status === 'OK') {
+      let outcome: MailwireError | { value: unknown };
+      try {
+        outcome = { value: command.done(response, this.#contextOf(pending)) };
+      } catch (error) {
+        outcome = error instanceof MailwireError ? error : new ProtocolError(`${command.name} failed`, {}, { cause: error });
+        command.failed?.(outcome);
+      }
+      this.#settle(pending, outcome);
+    } else {
+      const error = commandError(command, response);
+      command.failed?.(error);
+      this.#settle(pending, error);
+    }
+    this.#pump();
+  }
+
+  #onBodyStart(start: BodyStart): BodySink | null {
+    for (const pending of this.#inFlight) {
+      const sink = pending.command.bodyStart?.(start, this.#contextOf(pending)) ?? null;
+      if (sink !== null) return sink;
+    }
+    return null;
+  }
+
+  #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null): void {
+    const pending = tag === null ? undefined : this.#inFlight.find((candidate) => candidate.tag === tag);
+    if (pending === undefined) {
+      this.#events.emit({ kind: 'other', response: { kind: 'unknown', name: 'ERROR', text: error.message } });
+      return;
+    }
+    this.#retire(pending);
+    pending.command.failed?.(error);
+    this.#settle(pending, error);
+    this.#pump();
+  }
+
+  /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */
+  #retire(pending: Pending): void {
+    this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);
+    if (this.#writer === pending) this.#writer = undefined;
+    for (const [token, owner] of this.#pauseRequests) if (owner === pending) this.#pauseRequests.delete(token);
+  }
+
+  #failAll(error: MailwireError): void {
+    this.#state = 'logout';
+    this.#ready = false;
+    this.#closeError ??= error;
+    const pending = [...this.#inFlight, ...this.#queue];
+    this.#inFlight = [];
+    this.#queue = [];
+    this.#writer = undefined;
+    this.#pauseRequests.clear();
+    for (const each of pending) {
+      each.command.failed?.(error);
+      this.#settle(each, error);
+    }
+  }
+
+  #onClose(error: MailwireError): void {
+    const waiter = this.#greetingWaiter;
+    this.#greetingWaiter = undefined;
+    waiter?.reject(error);
+    const cause = this.#closeError;
+    const failure =
+      error instanceof ConnectionClosedError && cause === undefined
+        ? new ConnectionClosedError('The connection closed before the server answered', { cause: error })
+        : cause ?? error;
+    this.#failAll(failure);
+    this.#mailbox = null;
+    this.#events.close(this.#loggingOut ? undefined : failure);
+  }
+
+  #closedError(command: string): MailwireError {
+    if (!this.#opened) return new ConnectionClosedError(`Cannot send ${command}: not connected (call connect() first)`);
+    return new ConnectionClosedError(
+      `Cannot send ${command}: the connection is closed`,
+      this.#closeError === undefined ? undefined : { cause: this.#closeError },
+    );
+  }
+
+  #makeCore(limits: ImapLimits): CoreSession {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const client = this;
+    return {
+      get state() {
+        return client.#state;
+      },
+      get capabilities() {
+        return client.#capabilities;
+      },
+      get enabled() {
+        return client.#enabled;
+      },
+      get mailbox() {
+        return client.#mailbox;
+      },
+      hasCapability: (name) => client.hasCapability(name),
+      run: (command, options) => client.run(command, options),
+      get secure() {
+        return client.secure;
+      },
+      allowCleartext: this.#options.allowCleartext === true,
+      tlsMode: this.#tlsMode,
+      host: this.#options.host,
+      port: this.#options.port ?? (this.#tlsMode === 'implicit' ? 993 : 143),
+      get capabilitiesKnown() {
+        return client.#capabilitiesKnown;
+      },
+      setCapabilities: (capabilities) => {
+        client.#capabilities = new Set(capabilities?.map((name) => name.toUpperCase()) ?? []);
+        client.#capabilitiesKnown = capabilities !== null;
+        if (client.#capabilities.has('IMAP4REV2') && !client.#capabilities.has('IMAP4REV1')) client.#assembler.utf8Accept = true;
+      },
+      setState: (state) => {
+        client.#state = state;
+      },
+      addEnabled: (names) => {
+        for (const name of names) client.#enabled.add(name.toUpperCase());
+        if (client.#enabled.has('UTF8=ACCEPT') || client.#enabled.has('IMAP4REV2')) client.#assembler.utf8Accept = true;
+      },
+      startTls: () => {
+        client.#tokenizer.stop();
+        const transport = client.#transport;
+        if (transport === undefined) return Promise.reject(client.#closedError('STARTTLS'));
+        client.#ready = false;
+        const upgrade = transport.upgradeToTls(client.#options.tlsOptions).then(() => {
+          client.#ready = true;
+          client.#pump();
+        });
+        upgrade.catch(() => undefined);
+        return upgrade;
+      },
+      setMailbox: (mailbox) => {
+        client.#mailbox = mailbox;
+        client.#state = mailbox === null ? 'authenticated' : 'selected';
+      },
+      subscribe: (options) => client.#events.subscribe(options),
+      destroy: (error) => {
+        client.destroy(error);
+      },
+      closeConnection: async () => {
+        client.#loggingOut = true;
+        await client.#transport?.close();
+      },
+      bodyHighWaterMark: limits.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+      maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
+    };
+  }
+}
+
+function lineParts(text: string | Secret): readonly (string | Secret)[] {
+  const fragment = encodeContinuation(text)[0];
+  return fragment?.kind === 'line' ? (fragment.parts as readonly (string | Secret)[]) : [];
+}
+
+/** A server line for the wire log; SASL challenges are logged by size only. */
+function serverLogText(bytes: Uint8Array, literal: LiteralHeader | null, authenticating: boolean): string {
+  if (authenticating && bytes[0] === 0x2b) return `+ {${bytes.length} bytes}`;
+  const text = decoder.decode(bytes);
+  if (literal === null) return text;
+  return `${text}${literal.binary ? '~' : ''}{${literal.size}${literal.nonSynchronizing ? '+' : ''}}`;
+}

@@ -1,0 +1,348 @@
+/**
+ * The connection family: CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE, ENABLE, ID, NAMESPACE, NOOP,
+ * LOGOUT, and the session set-up that strings them together (RFC 9051 sections 6.1, 6.2; RFC 4959
+ * SASL-IR; RFC 5161 ENABLE; RFC 2971 ID; RFC 2342 NAMESPACE).
+ *
+ * @packageDocumentation
+ */
+
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  MailwireError,
+  ProtocolError,
+  ServerError,
+  TlsError,
+  UnsupportedError,
+} from '../../common/errors.js';
+import {
+  chooseSaslMechanism,
+  createSaslSession,
+  decodeSaslChallenge,
+  encodeSaslResponse,
+  toSaslMechanismName,
+  type SaslCredentials,
+  type SaslMechanismName,
+} from '../../common/sasl/index.js';
+import { Secret } from '../../common/secret.js';
+import { responseCodeName } from '../routing.js';
+import type { CoreSession, ImapCallOptions } from '../session.js';
+import { astring, atom, list, nstring, raw, secret, str } from '../wire/command-args.js';
+import type { ImapResponse, NamespaceDescriptor } from '../wire/response-types.js';
+
+/** How {@link ImapCredentials} log in: `'auto'`, the LOGIN command, or a named SASL mechanism. */
+export type ImapLoginMethod = 'auto' | 'LOGIN' | SaslMechanismName;
+
+/** Credentials for {@link ImapClient.login}. */
+export interface ImapCredentials {
+  /** The user name (LOGIN, or the SASL authentication identity). */
+  readonly username: string;
+  /** The password; wrapped in a {@link Secret} at once. */
+  readonly password?: string | Secret | undefined;
+  /** An OAuth 2.0 access token, for XOAUTH2 and OAUTHBEARER. */
+  readonly accessToken?: string | Secret | undefined;
+  /** A SASL authorization identity, to act as another user. */
+  readonly authzid?: string | undefined;
+  /**
+   * `'auto'` (default): the strongest SASL mechanism both sides offer (SCRAM first), else LOGIN;
+   * `'LOGIN'`: the LOGIN command; a SASL name: AUTHENTICATE with it.
+   */
+  readonly method?: ImapLoginMethod | undefined;
+}
+
+/** The namespaces of a NAMESPACE response (each empty when the server says NIL). */
+export interface Namespaces {
+  /** The user's own mailboxes. */
+  readonly personal: readonly NamespaceDescriptor[];
+  /** Other users' mailboxes. */
+  readonly otherUsers: readonly NamespaceDescriptor[];
+  /** Shared mailboxes. */
+  readonly shared: readonly NamespaceDescriptor[];
+}
+
+/** After the greeting: capabilities, STARTTLS as the TLS mode says, then login when asked. */
+export async function establish(session: CoreSession, auth: ImapCredentials | undefined): Promise<void> {
+  if (!session.capabilitiesKnown) await capability(session);
+  if (session.tlsMode === 'starttls' && !session.secure) {
+    if (session.state === 'authenticated') {
+      // PREAUTH on a clear connection: STARTTLS is only valid before authentication, so TLS is
+      // impossible now (and PREAUTH is how a man in the middle strips STARTTLS).
+      if (!session.allowCleartext) {
+        throw new TlsError('The server greeted with PREAUTH on an unencrypted connection, so STARTTLS is impossible');
+      }
+    } else if (session.hasCapability('STARTTLS')) {
+      await startTls(session);
+    } else if (!session.allowCleartext) {
+      throw new TlsError('The server does not offer STARTTLS and allowCleartext is not set');
+    }
+  }
+  if (auth !== undefined && session.state === 'not-authenticated') await login(session, auth);
+}
+
+/** `CAPABILITY` (RFC 9051 section 6.1.1); the core records the answer. */
+export async function capability(session: CoreSession, options?: ImapCallOptions): Promise<ReadonlySet<string>> {
+  await session.run({ name: 'CAPABILITY', untagged: (response) => response.kind === 'capability', done: () => undefined }, options);
+  return session.capabilities;
+}
+
+/**
+ * `STARTTLS` (RFC 9051 section 6.2.1): parsing stops right after the tagged OK (anything after it in
+ * the same read is refused as injection), the handshake runs, and the capabilities learnt before
+ * it are forgotten and asked again.
+ */
+export async function startTls(session: CoreSession, options?: ImapCallOptions): Promise<void> {
+  let upgrade: Promise<void> | undefined;
+  try {
+    await session.run(
+      {
+        name: 'STARTTLS',
+        exclusive: true,
+        states: ['not-authenticated'],
+        done: () => {
+          upgrade = session.startTls();
+        },
+      },
+      options,
+    );
+  } catch (error) {
+    if (error instanceof ServerError) throw new TlsError(`The server refused STARTTLS: ${error.serverText}`, { cause: error });
+    throw error;
+  }
+  if (upgrade === undefined) throw new ProtocolError('STARTTLS accepted but no handshake started');
+  await upgrade;
+  session.setCapabilities(null);
+  await capability(session, options);
+}
+
+/**
+ * Logs in with LOGIN or AUTHENTICATE, then makes sure the capabilities are current (from the
+ * tagged OK's `[CAPABILITY]` code when present, else by asking).
+ */
+export async function login(session: CoreSession, credentials: ImapCredentials, options?: ImapCallOptions): Promise<void> {
+  if (session.state !== 'not-authenticated') throw new InvalidArgumentError(`Cannot log in: the session is ${session.state}`);
+  if (!session.secure && !session.allowCleartext) {
+    throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
+  }
+  if (!session.capabilitiesKnown) await capability(session, options);
+  const sasl: SaslCredentials = {
+    username: credentials.username,
+    ...(credentials.password === undefined ? {} : { password: Secret.from(credentials.password) }),
+    ...(credentials.accessToken === undefined ? {} : { accessToken: Secret.from(credentials.accessToken) }),
+    ...(credentials.authzid === undefined ? {} : { authzid: credentials.authzid }),
+    host: session.host,
+    port: session.port,
+  };
+  const method = credentials.method ?? 'auto';
+  let carried: boolean;
+  if (method === 'LOGIN') {
+    carried = await loginCommand(session, credentials, options);
+  } else if (method === 'auto') {
+    const offered = [...session.capabilities].filter((name) => name.startsWith('AUTH=')).map((name) => name.slice(5));
+    const mechanism = chooseSaslMechanism(offered, sasl, { allowCleartext: session.secure || session.allowCleartext });
+    if (mechanism !== undefined) carried = await authenticate(session, mechanism, sasl, options);
+    else if (credentials.password !== undefined) carried = await loginCommand(session, credentials, options);
+    else throw new UnsupportedError(`No SASL mechanism the server offers (${offered.join(', ') || 'none'}) fits these credentials`);
+  } else {
+    const mechanism = toSaslMechanismName(method);
+    if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
+    if (!session.hasCapability(`AUTH=${mechanism}`)) throw new UnsupportedError(`The server does not offer AUTH=${mechanism}`);
+    carried = await authenticate(session, mechanism, sasl, options);
+  }
+  session.setState('authenticated');
+  // RFC 9051 section 6.2: capabilities may change after login; trust nothing from before it.
+  if (!carried) {
+    session.setCapabilities(null);
+    await capability(session, options);
+  }
+}
+
+/** `LOGIN user password`; resolves true when the OK carried `[CAPABILITY ...]`. */
+async function loginCommand(session: CoreSession, credentials: ImapCredentials, options?: ImapCallOptions): Promise<boolean> {
+  if (session.hasCapability('LOGINDISABLED')) {
+    throw new UnsupportedError('The server announces LOGINDISABLED: LOGIN is not allowed on this connection');
+  }
+  if (credentials.password === undefined) throw new InvalidArgumentError('LOGIN needs a password');
+  const password = Secret.from(credentials.password);
+  if (/[\r\n\0]/.test(credentials.username) || /[\0]/.test(password.reveal())) {
+    throw new InvalidArgumentError('The user name or password contains characters IMAP cannot carry');
+  }
+  return session.run(
+    {
+      name: 'LOGIN',
+      args: [astring(credentials.username), secret(password)],
+      exclusive: true,
+      authentication: true,
+      states: ['not-authenticated'],
+      display: 'LOGIN',
+      done: (response) => response.code?.kind === 'CAPABILITY',
+    },
+    options,
+  );
+}
+
+/**
+ * `AUTHENTICATE mechanism [initial-response]` (RFC 9051 section 6.2.2, RFC 4959 SASL-IR). A local
+ * SASL failure cancels the exchange with `*` and rejects with that failure after the server's answer.
+ */
+async function authenticate(session: CoreSession, mechanism: SaslMechanismName, credentials: SaslCredentials, options?: ImapCallOptions): Promise<boolean> {
+  const sasl = createSaslSession(mechanism, credentials);
+  const initial = session.hasCapability('SASL-IR') ? sasl.initialResponse() : null;
+  // Set from callbacks: kept in an object so control-flow analysis does not assume it unchanged.
+  const exchange: { localFailure: AuthenticationError | undefined; accepted: boolean } = { localFailure: undefined, accepted: false };
+  try {
+    return await session.run(
+      {
+        name: 'AUTHENTICATE',
+        args: initial === null ? [atom(mechanism)] : [atom(mechanism), secret(encodeSaslResponse(initial, { initialResponse: true }))],
+        exclusive: true,
+        authentication: true,
+        states: ['not-authenticated'],
+        display: `AUTHENTICATE ${mechanism}`,
+        continuation: (response, context) => {
+          if (exchange.localFailure !== undefined) return;
+          try {
+            context.sendLine(encodeSaslResponse(sasl.respond(decodeSaslChallenge(response.text))));
+          } catch (error) {
+            exchange.localFailure =
+              error instanceof AuthenticationError
+                ? error
+                : new AuthenticationError(
+                    { command: `AUTHENTICATE ${mechanism}`, status: 'SASL', serverText: error instanceof Error ? error.message : String(error) },
+                    { cause: error },
+                  );
+            context.sendLine('*');
+          }
+        },
+        done: (response) => {
+          exchange.accepted = true;
+          if (exchange.localFailure !== undefined) throw exchange.localFailure;
+          sasl.complete(null);
+          return response.code?.kind === 'CAPABILITY';
+        },
+      },
+      options,
+    );
+  } catch (error) {
+    if (exchange.accepted) {
+      // The server said OK but did not prove itself (SCRAM): do not stay on such a server.
+      session.destroy(error instanceof MailwireError ? error : new AuthenticationError({ command: `AUTHENTICATE ${mechanism}`, status: 'SASL', serverText: String(error) }));
+      throw error;
+    }
+    if (exchange.localFailure !== undefined) throw exchange.localFailure;
+    const detail = sasl.serverError;
+    if (error instanceof AuthenticationError && detail !== undefined) {
+      throw new AuthenticationError({
+        command: error.command,
+        status: error.status,
+        responseCode: error.responseCode,
+        serverText: `${error.serverText} (${detail.status}: ${detail.detail})`,
+      });
+    }
+    throw error;
+  }
+}
+
+/** `ENABLE` (RFC 5161): returns what the server enabled. */
+export async function enable(session: CoreSession, extensions: readonly string[], options?: ImapCallOptions): Promise<readonly string[]> {
+  if (extensions.length === 0) throw new InvalidArgumentError('ENABLE needs at least one extension');
+  const enabled: string[] = [];
+  await session.run(
+    {
+      name: 'ENABLE',
+      args: extensions.map((name) => atom(name)),
+      exclusive: true,
+      states: ['authenticated'],
+      untagged: (response) => {
+        if (response.kind !== 'enabled') return false;
+        enabled.push(...response.capabilities);
+        return true;
+      },
+      done: () => undefined,
+    },
+    options,
+  );
+  session.addEnabled(enabled);
+  return enabled;
+}
+
+/** `ID` (RFC 2971): sends the client's fields (or NIL) and returns the server's. */
+export async function id(
+  session: CoreSession,
+  fields: Readonly<Record<string, string | null>> | null,
+  options?: ImapCallOptions,
+): Promise<Readonly<Record<string, string | null>> | null> {
+  const entries = fields === null ? [] : Object.entries(fields);
+  let serverFields: Readonly<Record<string, string | null>> | null = null;
+  await session.run(
+    {
+      name: 'ID',
+      args: [entries.length === 0 ? raw('NIL') : list(...entries.flatMap(([name, value]) => [str(name), nstring(value)]))],
+      untagged: (response) => {
+        if (response.kind !== 'id') return false;
+        serverFields = response.fields;
+        return true;
+      },
+      done: () => undefined,
+    },
+    options,
+  );
+  return serverFields;
+}
+
+/** `NAMESPACE` (RFC 2342, RFC 9051 section 6.3.10). */
+export async function namespace(session: CoreSession, options?: ImapCallOptions): Promise<Namespaces> {
+  let found: Namespaces = { personal: [], otherUsers: [], shared: [] };
+  await session.run(
+    {
+      name: 'NAMESPACE',
+      states: ['authenticated', 'selected'],
+      untagged: (response) => {
+        if (response.kind !== 'namespace') return false;
+        found = { personal: response.personal ?? [], otherUsers: response.otherUsers ?? [], shared: response.shared ?? [] };
+        return true;
+      },
+      done: () => undefined,
+    },
+    options,
+  );
+  return found;
+}
+
+/** `NOOP`: whatever the server reports meanwhile goes to the event stream. */
+export async function noop(session: CoreSession, options?: ImapCallOptions): Promise<void> {
+  await session.run({ name: 'NOOP', done: () => undefined }, options);
+}
+
+/** `LOGOUT` (RFC 9051 section 6.1.3), then a graceful close; never rejects on a lost connection. */
+export async function logout(session: CoreSession, options?: ImapCallOptions): Promise<void> {
+  if (session.state !== 'logout') {
+    try {
+      await session.run(
+        {
+          name: 'LOGOUT',
+          exclusive: true,
+          untagged: (response) => response.kind === 'status' && response.status === 'BYE',
+          done: () => undefined,
+        },
+        options,
+      );
+    } catch (error) {
+      if (!(error instanceof MailwireError)) throw error;
+    }
+  }
+  session.setState('logout');
+  await session.closeConnection();
+}
+
+/** The error for a greeting other than OK/PREAUTH. */
+export function greetingError(response: ImapResponse): MailwireError {
+  if (response.kind === 'status') {
+    return new ServerError({
+      command: '(greeting)',
+      status: response.status,
+      responseCode: responseCodeName(response.code),
+      serverText: response.text,
+    });
+  }
+  return new ProtocolError(`Expected a greeting, got a ${response.kind} response`);
+}

@@ -1,0 +1,179 @@
+/**
+ * COPY and MOVE (RFC 9051 sections 6.4.7 and 6.4.8, RFC 6851), their UID forms, and the COPYUID
+ * response code of UIDPLUS (RFC 4315) read into a source-to-destination UID map.
+ *
+ * Without MOVE, a move is done as UID COPY, UID STORE +FLAGS.SILENT (\Deleted) and UID EXPUNGE of
+ * exactly those UIDs, which is safe only with UIDPLUS: a plain EXPUNGE would also remove messages
+ * someone else had marked \Deleted, so without UIDPLUS the move is refused.
+ *
+ * @packageDocumentation
+ */
+
+import { UnsupportedError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapSession } from '../session.js';
+import { mailbox, sequenceSet } from '../wire/command-args.js';
+import type { ResponseCode } from '../wire/response-code-types.js';
+import type { SeqNum, Uid } from '../wire/sequence-set.js';
+import { SequenceSet } from '../wire/sequence-set.js';
+import { uidExpunge } from './expunge.js';
+import { assertMailboxName } from './mailboxes.js';
+import { search } from './search.js';
+import type { MessageSelector, ResolvedSelector } from './store.js';
+import { expandRanges, resolveSelector, store } from './store.js';
+
+/** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
+export interface CopyResult {
+  /** UIDVALIDITY of the destination mailbox, or null when the server sent no COPYUID. */
+  readonly uidValidity: number | null;
+  /** Source UID to destination UID, for every message copied; empty without COPYUID. */
+  readonly uidMap: ReadonlyMap<Uid, Uid>;
+}
+
+/** What {@link ImapClient.move} reports. */
+export interface MoveResult extends CopyResult {
+  /**
+   * The `* n EXPUNGE` sequence numbers the move caused, in order (each relative to the mailbox
+   * after the previous ones); empty when the server sent VANISHED instead (QRESYNC).
+   */
+  readonly expungedSeqs: readonly SeqNum[];
+  /** The UIDs reported gone by `* VANISHED` (QRESYNC enabled), or by the fallback's UID EXPUNGE. */
+  readonly expungedUids: readonly Uid[];
+  /** True when MOVE was absent and COPY + STORE + UID EXPUNGE did the move. */
+  readonly emulated: boolean;
+}
+
+/** The largest COPYUID map read; a larger one (a broken or hostile server) is ignored. */
+const MAX_UID_MAP = 10_000_000;
+
+/**
+ * Reads a COPYUID response code into a map (RFC 4315 section 3: the source and destination sets
+ * list the UIDs in corresponding order).
+ *
+ * @param code - a response code (anything but COPYUID gives null).
+ * @returns the destination UIDVALIDITY and the map, or null.
+ * @internal
+ */
+export function readCopyUid(code: ResponseCode | null): { uidValidity: number; uidMap: Map<Uid, Uid> } | null {
+  if (code?.kind !== 'COPYUID') return null;
+  const sources = expandRanges(code.sourceUids, MAX_UID_MAP);
+  const destinations = expandRanges(code.destinationUids, MAX_UID_MAP);
+  if (sources === null || destinations === null || sources.length !== destinations.length) return null;
+  const uidMap = new Map<Uid, Uid>();
+  sources.forEach((source, index) => uidMap.set(source as Uid, destinations[index]! as Uid));
+  return { uidValidity: code.uidValidity, uidMap };
+}
+
+const NO_COPYUID: CopyResult = { uidValidity: null, uidMap: new Map() };
+
+/**
+ * Copies messages to another mailbox (UID COPY by default).
+ *
+ * @example
+ * ```ts
+ * const { uidMap } = await client.copy([uid(5), uid(9)], 'Archive');
+ * uidMap.get(uid(5)); // the copy's UID in Archive (with UIDPLUS)
+ * ```
+ * @param session - the client; a mailbox must be selected.
+ * @param messages - the messages (UIDs, or `{ seq }`).
+ * @param destination - the destination mailbox.
+ * @param options - signal, timeout.
+ * @returns the COPYUID data when the server sent it.
+ * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist.
+ */
+export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
+  assertMailboxName(destination, 'Destination mailbox name');
+  const selector = resolveSelector(messages);
+  return session.run(
+    {
+      name: selector.byUid ? 'UID COPY' : 'COPY',
+      args: [sequenceSet(selector.set), mailbox(destination)],
+      states: ['selected'],
+      done: (response) => readCopyUid(response.code) ?? NO_COPYUID,
+    },
+    options,
+  );
+}
+
+/**
+ * Moves messages to another mailbox: UID MOVE (RFC 6851) when offered, else UID COPY + UID STORE
+ * \Deleted + UID EXPUNGE (needs UIDPLUS).
+ *
+ * @example
+ * ```ts
+ * const moved = await client.move([uid(5)], 'Trash');
+ * console.log(moved.uidMap.get(uid(5)), moved.emulated);
+ * ```
+ * @param session - the client; a mailbox must be selected read-write.
+ * @param messages - the messages (UIDs, or `{ seq }`).
+ * @param destination - the destination mailbox.
+ * @param options - signal, timeout.
+ * @returns the COPYUID data and what was expunged.
+ * @throws UnsupportedError when neither MOVE nor UIDPLUS is offered (no safe way to move);
+ *   ServerError with responseCode `TRYCREATE` when the destination does not exist.
+ */
+export async function move(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<MoveResult> {
+  assertMailboxName(destination, 'Destination mailbox name');
+  const selector = resolveSelector(messages);
+  if (session.hasCapability('MOVE') || session.hasCapability('IMAP4REV2')) return nativeMove(session, selector, destination, options);
+  if (!session.hasCapability('UIDPLUS')) {
+    throw new UnsupportedError('The server offers neither MOVE nor UIDPLUS: a move would need an EXPUNGE of every \\Deleted message');
+  }
+  if (session.mailbox?.readOnly === true) {
+    throw new UnsupportedError('Cannot move out of a read-only mailbox (selected with EXAMINE or [READ-ONLY])');
+  }
+  return emulatedMove(session, selector, destination, options);
+}
+
+async function nativeMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
+  let copyUid: CopyResult = NO_COPYUID;
+  const expungedSeqs: SeqNum[] = [];
+  const expungedUids: Uid[] = [];
+  await session.run(
+    {
+      name: selector.byUid ? 'UID MOVE' : 'MOVE',
+      args: [sequenceSet(selector.set), mailbox(destination)],
+      states: ['selected'],
+      // Its EXPUNGE answers cannot be told from another command's (RFC 9051 section 5.5).
+      exclusive: true,
+      untagged: (response) => {
+        // RFC 6851 section 4.3: COPYUID comes in an untagged OK before the expunges.
+        if (response.kind === 'status' && response.status === 'OK' && response.code?.kind === 'COPYUID') {
+          copyUid = readCopyUid(response.code) ?? NO_COPYUID;
+          return true;
+        }
+        if (response.kind === 'expunge') {
+          expungedSeqs.push(response.seq);
+          return true;
+        }
+        if (response.kind === 'vanished' && !response.earlier) {
+          for (const range of response.uids) for (let value = range.start; value <= range.end; value++) expungedUids.push(value as Uid);
+          return true;
+        }
+        return false;
+      },
+      done: (response) => {
+        // Some servers put COPYUID on the tagged OK instead.
+        const tagged = readCopyUid(response.code);
+        if (tagged !== null) copyUid = tagged;
+        return undefined;
+      },
+    },
+    options,
+  );
+  return { ...copyUid, expungedSeqs, expungedUids, emulated: false };
+}
+
+async function emulatedMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
+  // UID EXPUNGE needs UIDs: resolve sequence numbers first (UID SEARCH <seq-set> answers with UIDs).
+  const uids = selector.byUid ? (selector.set as SequenceSet<Uid>) : await uidsOf(session, selector.set, options);
+  if (uids === null) return { ...NO_COPYUID, expungedSeqs: [], expungedUids: [], emulated: true };
+  const copied = await copy(session, uids, destination, options);
+  await store(session, uids, 'add', ['\\Deleted'], { ...options, silent: true });
+  const expunged = await uidExpunge(session, uids, options);
+  return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
+}
+
+async function uidsOf(session: ImapSession, seqs: SequenceSet, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
+  const found = await search(session, { seq: seqs as SequenceSet<SeqNum> }, options);
+  return found.length === 0 ? null : SequenceSet.uids(found);
+}

@@ -1,0 +1,106 @@
+/**
+ * EXPUNGE (RFC 9051 section 6.4.3) and UID EXPUNGE (RFC 4315 UIDPLUS, RFC 9051 section 6.4.9):
+ * permanently remove the messages marked \Deleted, reporting what went.
+ *
+ * @packageDocumentation
+ */
+
+import { UnsupportedError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapSession } from '../session.js';
+import type { CommandArg } from '../wire/command-args.js';
+import { sequenceSet } from '../wire/command-args.js';
+import type { ImapResponse } from '../wire/response-types.js';
+import type { SeqNum, Uid } from '../wire/sequence-set.js';
+import type { MessageSelector } from './store.js';
+import { resolveSelector } from './store.js';
+
+/** What EXPUNGE or UID EXPUNGE removed. */
+export interface ExpungeResult {
+  /**
+   * The sequence numbers of `* n EXPUNGE` responses, in the order sent. Each is relative to the
+   * mailbox after the previous ones (expunging 3 and 4 is usually reported as `3, 3`).
+   */
+  readonly seqs: readonly SeqNum[];
+  /**
+   * The UIDs of `* VANISHED` responses (sent instead of EXPUNGE once QRESYNC is enabled). A single
+   * range of more than 10,000,000 UIDs is listed by its two ends only.
+   */
+  readonly uids: readonly Uid[];
+  /** The mailbox's new HIGHESTMODSEQ from the tagged OK (CONDSTORE), or undefined. */
+  readonly highestModseq: bigint | undefined;
+}
+
+/** The largest VANISHED range expanded into the result; a larger one is reported by its ends only. */
+const MAX_VANISHED = 10_000_000;
+
+/**
+ * Removes every message marked \Deleted from the selected mailbox (EXPUNGE).
+ *
+ * @example
+ * ```ts
+ * await client.store([uid(3), uid(4)], 'add', ['\\Deleted']);
+ * const { seqs } = await client.expunge();
+ * ```
+ * @param session - the client; a mailbox must be selected read-write.
+ * @param options - signal, timeout.
+ * @returns what was removed.
+ * @throws ServerError when refused (a read-only mailbox).
+ */
+export function expunge(session: ImapSession, options: ImapCallOptions = {}): Promise<ExpungeResult> {
+  return runExpunge(session, 'EXPUNGE', [], options);
+}
+
+/**
+ * Removes only the given messages, if marked \Deleted (UID EXPUNGE, RFC 4315). Messages other
+ * sessions marked \Deleted stay.
+ *
+ * @example
+ * ```ts
+ * await client.store([uid(9)], 'add', ['\\Deleted']);
+ * const { seqs, uids } = await client.uidExpunge([uid(9)]);
+ * ```
+ * @param session - the client; a mailbox must be selected read-write.
+ * @param uids - the UIDs (a `{ seq }` selector is refused: the command takes UIDs only).
+ * @param options - signal, timeout.
+ * @returns what was removed.
+ * @throws UnsupportedError without UIDPLUS (or IMAP4rev2); ServerError when refused.
+ */
+export function uidExpunge(session: ImapSession, uids: MessageSelector, options: ImapCallOptions = {}): Promise<ExpungeResult> {
+  const selector = resolveSelector(uids);
+  if (!selector.byUid) return Promise.reject(new UnsupportedError('UID EXPUNGE takes UIDs, not sequence numbers'));
+  if (!session.hasCapability('UIDPLUS') && !session.hasCapability('IMAP4REV2')) {
+    return Promise.reject(new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer'));
+  }
+  return runExpunge(session, 'UID EXPUNGE', [sequenceSet(selector.set)], options);
+}
+
+async function runExpunge(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions): Promise<ExpungeResult> {
+  const seqs: SeqNum[] = [];
+  const uids: Uid[] = [];
+  const highestModseq = await session.run(
+    {
+      name,
+      args,
+      states: ['selected'],
+      // Its answers cannot be told from another command's (RFC 9051 section 5.5).
+      exclusive: true,
+      untagged: (response: ImapResponse) => {
+        if (response.kind === 'expunge') {
+          seqs.push(response.seq);
+          return true;
+        }
+        if (response.kind === 'vanished' && !response.earlier) {
+          for (const range of response.uids) {
+            if (range.end - range.start >= MAX_VANISHED) uids.push(range.start as Uid, range.end as Uid);
+            else for (let value = range.start; value <= range.end; value++) uids.push(value as Uid);
+          }
+          return true;
+        }
+        return false;
+      },
+      done: (response) => (response.code?.kind === 'HIGHESTMODSEQ' ? response.code.value : undefined),
+    },
+    options,
+  );
+  return { seqs, uids, highestModseq };
+}

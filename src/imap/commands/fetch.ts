@@ -1,0 +1,342 @@
+/**
+ * The FETCH family: `UID FETCH` (the default) and `FETCH`, as an async iterable of messages whose
+ * body values stream (RFC 9051 section 6.4.5; RFC 7162 CHANGEDSINCE).
+ *
+ * Flow: a body literal reaches a {@link BodyStream} as it is read; when the stream's buffer is
+ * full the client stops reading the socket, unless a command issued after this fetch waits for its
+ * answer (that answer comes after the fetch's data, so pausing would deadlock): then the fetch keeps
+ * buffering, up to `limits.maxFetchBuffer`, beyond which it fails with a LimitExceededError.
+ * Complete messages waiting in the iterator are bounded the same way.
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
+import { BodyReadable, MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
+import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
+import type { BodySink, BodyStart } from '../wire/assembler.js';
+import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
+import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
+import type { SequenceSet } from '../wire/sequence-set.js';
+import { resolveSelector, type MessageSelector } from './store.js';
+
+/**
+ * What {@link ImapClient.fetch} fetches: UIDs by default (`UID FETCH`): a SequenceSet of UIDs, one
+ * UID, a list of UIDs and ranges, or wire text such as `'1:*'`; or `{ seq: ... }` for sequence
+ * numbers (`FETCH`). The same shapes as the other message commands take.
+ */
+export type FetchSet = MessageSelector;
+
+/**
+ * A body section to fetch: a section spec (`''` for the whole message, `'HEADER'`, `'TEXT'`,
+ * `'1.2'`, `'1.MIME'`, `'HEADER.FIELDS (From Subject)'`), or the same as an object.
+ */
+export type BodyRequest =
+  | string
+  | {
+      /** The section spec (default `''`, the whole message). */
+      readonly section?: string | undefined;
+      /** Header field names: turns the section into `HEADER.FIELDS (...)` (or `.NOT` with `exclude`). */
+      readonly fields?: readonly string[] | undefined;
+      /** With `fields`: fetch every header except these. */
+      readonly exclude?: boolean | undefined;
+      /** A partial fetch: `length` octets from `start` (`<start.length>`). */
+      readonly partial?: { readonly start: number; readonly length: number } | undefined;
+    };
+
+/** The data items to fetch. UID is always fetched. */
+export interface FetchQuery {
+  /** FLAGS. */
+  readonly flags?: boolean | undefined;
+  /** INTERNALDATE. */
+  readonly internalDate?: boolean | undefined;
+  /** RFC822.SIZE. */
+  readonly size?: boolean | undefined;
+  /** ENVELOPE. */
+  readonly envelope?: boolean | undefined;
+  /** BODYSTRUCTURE. */
+  readonly bodyStructure?: boolean | undefined;
+  /** MODSEQ (RFC 7162; needs CONDSTORE). */
+  readonly modseq?: boolean | undefined;
+  /** The whole message, `BODY.PEEK[]`: read it with `message.body()`. */
+  readonly source?: boolean | undefined;
+  /** Body sections, read with `message.body(section)`. */
+  readonly bodies?: readonly BodyRequest[] | undefined;
+  /** Use `BODY[...]` instead of `BODY.PEEK[...]`, which sets `\Seen`. Default false. */
+  readonly markSeen?: boolean | undefined;
+}
+
+/** Options of {@link ImapClient.fetch}. */
+export interface FetchOptions extends ImapCallOptions {
+  /** `'stream'` (default): bodies are streams with backpressure; `'buffer'`: bodies arrive whole. */
+  readonly bodies?: 'stream' | 'buffer' | undefined;
+  /** Only messages whose mod-sequence is higher (RFC 7162 `CHANGEDSINCE`). */
+  readonly changedSince?: bigint | undefined;
+}
+
+/**
+ * An async iterator of fetched messages; the command is sent at once. `return()` (what `break`
+ * calls) stops the iteration: the rest of the answer is read and dropped.
+ */
+export interface FetchIterable extends AsyncIterableIterator<FetchedMessage> {
+  /** Stops the iteration. */
+  return(): Promise<IteratorResult<FetchedMessage>>;
+}
+
+const QUEUE_HIGH_WATER = 1000;
+const SECTION_SPEC = /^[0-9A-Za-z.]*( \([^()\r\n\]]*\))?$/;
+const DISCARD: BodySink = { write: () => undefined, end: () => undefined };
+
+class FetchRun implements FetchIterable {
+  readonly #session: CoreSession;
+  readonly #byUid: boolean;
+  readonly #set: SequenceSet;
+  readonly #onlyFlags: boolean;
+  readonly #buffer: boolean;
+  readonly #queue: MessageRecord[] = [];
+  #queuedBytes = 0;
+  #current: MessageRecord | undefined;
+  #previous: MessageRecord | undefined;
+  #waiter: { resolve: (result: IteratorResult<FetchedMessage>) => void; reject: (error: unknown) => void } | undefined;
+  #ended = false;
+  #error: MailwireError | undefined;
+  #abandoned = false;
+  #release: (() => void) | undefined;
+
+  constructor(session: CoreSession, set: FetchSet, query: FetchQuery, options: FetchOptions) {
+    this.#session = session;
+    const resolved = resolveSelector(set);
+    this.#byUid = resolved.byUid;
+    this.#set = resolved.set;
+    this.#buffer = options.bodies === 'buffer';
+    const items = fetchItems(query);
+    this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
+    const args: CommandArg[] = [raw(this.#set.toString()), list(...items.map((item) => raw(item)))];
+    if (options.changedSince !== undefined) args.push(list(atom('CHANGEDSINCE'), num(options.changedSince)));
+    session
+      .run(
+        {
+          name: this.#byUid ? 'UID FETCH' : 'FETCH',
+          args,
+          states: ['selected'],
+          untagged: (response, context) => this.#untagged(response, context),
+          bodyStart: (start, context) => this.#bodyStart(start, context),
+          done: () => {
+            this.#end(undefined);
+          },
+          failed: (error) => {
+            this.#end(error);
+          },
+        },
+        options,
+      )
+      .catch((error: unknown) => {
+        this.#end(error instanceof MailwireError ? error : new ProtocolError('FETCH failed', {}, { cause: error }));
+      });
+  }
+
+  readonly #newStream = (key: string): BodyReadable =>
+    new BodyReadable(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer);
+
+  #inSet(value: number): boolean {
+    return this.#set.has(value) || this.#set.ranges.some((range) => range.start === '*');
+  }
+
+  #untagged(response: ImapResponse, context: CommandContext): boolean {
+    if (response.kind !== 'fetch') return false;
+    const current = this.#current;
+    if (current !== undefined && current.seq === response.seq) {
+      this.#current = undefined;
+      current.finish(response.attributes);
+      if (this.#abandoned) current.drainUnclaimed(true);
+      return true;
+    }
+    if (!this.#matches(response)) return false;
+    this.#failCurrent();
+    if (this.#abandoned) return true;
+    const record = new MessageRecord(this.#newStream, response.seq, response.attributes.uid);
+    record.finish(response.attributes);
+    this.#enqueue(record, context);
+    return true;
+  }
+
+  #bodyStart(start: BodyStart, context: CommandContext): BodySink | null {
+    const current = this.#current;
+    if (current?.seq === start.seq) return this.#abandoned ? DISCARD : current.startBody(start, context);
+    if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid) : !this.#inSet(start.seq)) return null;
+    this.#failCurrent();
+    if (this.#abandoned) return DISCARD;
+    if (this.#buffer) return null;
+    const record = new MessageRecord(this.#newStream, start.seq, start.uid ?? undefined);
+    this.#current = record;
+    this.#enqueue(record, context);
+    return record.startBody(start, context);
+  }
+
+  /** Is this untagged FETCH an answer to this command (not a flag change reported by the server)? */
+  #matches(response: FetchResponse): boolean {
+    const attributes = response.attributes;
+    if (this.#byUid ? attributes.uid === undefined || !this.#inSet(attributes.uid) : !this.#inSet(response.seq)) return false;
+    if (this.#onlyFlags) return true;
+    return (
+      attributes.envelope !== undefined || attributes.bodyStructure !== undefined || attributes.body !== undefined ||
+      attributes.internalDate !== undefined || attributes.size !== undefined || attributes.bodies !== undefined
+    );
+  }
+
+  #failCurrent(): void {
+    const current = this.#current;
+    if (current === undefined) return;
+    this.#current = undefined;
+    current.fail(new ProtocolError(`The FETCH response for message ${current.seq} was lost (it could not be parsed)`));
+  }
+
+  #enqueue(record: MessageRecord, context: CommandContext): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      this.#previous = record;
+      waiter.resolve({ value: record, done: false });
+      return;
+    }
+    this.#queue.push(record);
+    this.#queuedBytes += record.weight;
+    if (this.#queue.length >= QUEUE_HIGH_WATER || this.#queuedBytes >= this.#session.bodyHighWaterMark) {
+      this.#release ??= context.pauseInput();
+      if (context.othersWaiting && this.#queuedBytes > this.#session.maxFetchBuffer) {
+        this.#abandon(new LimitExceededError('maxFetchBuffer', this.#session.maxFetchBuffer, this.#queuedBytes));
+      }
+    }
+  }
+
+  #end(error: MailwireError | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    if (error !== undefined) this.#abandoned = true;
+    const current = this.#current;
+    this.#current = undefined;
+    if (current !== undefined) current.fail(error ?? new ProtocolError(`The FETCH response for message ${current.seq} never completed`));
+    this.#releaseFlow();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter === undefined) return;
+    if (error !== undefined) {
+      this.#error = undefined;
+      waiter.reject(error);
+    } else {
+      waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  #abandon(error: MailwireError | undefined): void {
+    this.#abandoned = true;
+    for (const record of this.#queue.splice(0)) record.drainUnclaimed(true);
+    this.#queuedBytes = 0;
+    this.#previous?.drainUnclaimed();
+    this.#current?.drainUnclaimed(true);
+    if (error !== undefined) this.#end(error);
+    this.#releaseFlow();
+  }
+
+  #releaseFlow(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  next(): Promise<IteratorResult<FetchedMessage>> {
+    this.#previous?.drainUnclaimed();
+    this.#previous = undefined;
+    const record = this.#queue.shift();
+    if (record !== undefined) {
+      this.#queuedBytes = Math.max(0, this.#queuedBytes - record.weight);
+      this.#previous = record;
+      if (this.#queue.length < QUEUE_HIGH_WATER / 2 && this.#queuedBytes < this.#session.bodyHighWaterMark / 2) this.#releaseFlow();
+      return Promise.resolve({ value: record, done: false });
+    }
+    if (this.#ended) {
+      const error = this.#error;
+      this.#error = undefined;
+      return error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(error);
+    }
+    this.#releaseFlow();
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<FetchedMessage>> {
+    // The command still runs on the server; the rest of its answer is read and dropped.
+    if (!this.#ended) this.#abandon(undefined);
+    else this.#previous?.drainUnclaimed();
+    this.#error = undefined;
+    this.#ended = true;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): FetchIterable {
+    return this;
+  }
+}
+
+export type { BodyStream, FetchedMessage };
+
+/** The FETCH items of a query, bodies last (so the small items arrive before a large literal). */
+export function fetchItems(query: FetchQuery): string[] {
+  const items = ['UID'];
+  if (query.flags === true) items.push('FLAGS');
+  if (query.internalDate === true) items.push('INTERNALDATE');
+  if (query.size === true) items.push('RFC822.SIZE');
+  if (query.envelope === true) items.push('ENVELOPE');
+  if (query.bodyStructure === true) items.push('BODYSTRUCTURE');
+  if (query.modseq === true) items.push('MODSEQ');
+  const name = query.markSeen === true ? 'BODY' : 'BODY.PEEK';
+  const requests: BodyRequest[] = [...(query.source === true ? [''] : []), ...(query.bodies ?? [])];
+  for (const request of requests) items.push(`${name}[${sectionText(request)}]${partialText(request)}`);
+  return items;
+}
+
+function sectionText(request: BodyRequest): string {
+  const spec = (typeof request === 'string' ? request : request.section ?? '').trim();
+  let text = spec;
+  if (typeof request !== 'string' && request.fields !== undefined) {
+    for (const field of request.fields) {
+      if (!/^[!-9;-~]+$/.test(field)) throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(field)}`);
+    }
+    const which = request.exclude === true ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS';
+    text = `${spec === '' ? '' : `${spec}.`}${which} (${request.fields.join(' ')})`;
+  }
+  if (!SECTION_SPEC.test(text)) throw new InvalidArgumentError(`Not a body section: ${JSON.stringify(text)}`);
+  return text;
+}
+
+function partialText(request: BodyRequest): string {
+  if (typeof request === 'string' || request.partial === undefined) return '';
+  const { start, length } = request.partial;
+  if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(length) || length < 1) {
+    throw new InvalidArgumentError('A partial fetch needs a start >= 0 and a length >= 1');
+  }
+  return `<${start}.${length}>`;
+}
+
+/**
+ * `UID FETCH` / `FETCH` as an async iterable.
+ *
+ * @example
+ * ```ts
+ * for await (const message of fetch(session, '1:*', { source: true })) {
+ *   await pipeline(message.body(), createWriteStream(`${message.uid}.eml`));
+ * }
+ * ```
+ */
+export function fetch(session: CoreSession, set: FetchSet, query: FetchQuery, options: FetchOptions = {}): FetchIterable {
+  return new FetchRun(session, set, query, options);
+}
+
+/** Fetches messages with their bodies buffered and returns the first, or undefined when none matched. */
+export async function fetchOne(session: CoreSession, set: FetchSet, query: FetchQuery, options: FetchOptions = {}): Promise<FetchedMessage | undefined> {
+  let first: FetchedMessage | undefined;
+  for await (const message of fetch(session, set, query, { ...options, bodies: 'buffer' })) first ??= message;
+  return first;
+}

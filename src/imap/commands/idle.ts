@@ -1,0 +1,165 @@
+/**
+ * IDLE (RFC 2177): mailbox events as they happen. The client leaves IDLE (`DONE`) when the caller
+ * stops iterating, when another command is issued (and re-enters IDLE once it is answered), and
+ * every `restartAfter` milliseconds (RFC 2177 section 3: servers may drop a client idle for 30
+ * minutes). Without the IDLE capability it polls with NOOP.
+ *
+ * @packageDocumentation
+ */
+
+import { ConnectionClosedError, MailwireError, ProtocolError } from '../../common/errors.js';
+import type { CommandContext, CoreSession, MailboxEvent, MailboxEventStream } from '../session.js';
+import { noop } from './connection.js';
+
+/** Options of {@link ImapClient.idle}. */
+export interface IdleOptions {
+  /** Stops idling (the iteration then ends normally). */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds after which IDLE is ended and re-issued. Default 29 minutes. */
+  readonly restartAfter?: number | undefined;
+  /** Milliseconds between NOOPs where the server lacks IDLE. Default 30,000. */
+  readonly pollInterval?: number | undefined;
+  /** Unread events kept before the oldest are dropped (an `overflow` event says so). Default 10,000. */
+  readonly limit?: number | undefined;
+}
+
+const DEFAULT_RESTART = 29 * 60 * 1000;
+const DEFAULT_POLL = 30_000;
+
+class IdleLoop implements MailboxEventStream {
+  readonly #session: CoreSession;
+  readonly #events: MailboxEventStream;
+  readonly #restartAfter: number;
+  readonly #pollInterval: number;
+  readonly #signal: AbortSignal | undefined;
+  #stopped = false;
+  #failure: MailwireError | undefined;
+  #failed: Promise<never>;
+  #fail!: (error: MailwireError) => void;
+  /** Ends the current IDLE (or the current poll wait). */
+  #wake: (() => void) | undefined;
+  readonly #loop: Promise<void>;
+  readonly #onAbort = (): void => {
+    this.#stop();
+  };
+
+  constructor(session: CoreSession, options: IdleOptions) {
+    this.#session = session;
+    this.#signal = options.signal;
+    this.#restartAfter = options.restartAfter ?? DEFAULT_RESTART;
+    this.#pollInterval = options.pollInterval ?? DEFAULT_POLL;
+    this.#events = session.subscribe({ signal: options.signal, limit: options.limit });
+    this.#failed = new Promise<never>((_resolve, reject) => {
+      this.#fail = reject;
+    });
+    this.#failed.catch(() => undefined);
+    if (this.#signal?.aborted === true) this.#stopped = true;
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (!this.#stopped) {
+        if (this.#session.hasCapability('IDLE')) await this.#idleOnce();
+        else await this.#pollOnce();
+      }
+    } catch (error) {
+      if (this.#stopped && error instanceof MailwireError && error.code === 'ABORTED') return;
+      // After LOGOUT the event stream ends by itself (normally, or with the connection's error).
+      if (this.#session.state === 'logout' && error instanceof ConnectionClosedError) return;
+      this.#failure = error instanceof MailwireError ? error : new ProtocolError('IDLE failed', {}, { cause: error });
+      this.#fail(this.#failure);
+    } finally {
+      this.#signal?.removeEventListener('abort', this.#onAbort);
+    }
+  }
+
+  /** One IDLE command, ended by DONE on stop, interrupt or restart timer. */
+  async #idleOnce(): Promise<void> {
+    let context: CommandContext | undefined;
+    let doneWanted = false;
+    let doneSent = false;
+    let timer: NodeJS.Timeout | undefined;
+    const sendDone = (): void => {
+      doneWanted = true;
+      if (context === undefined || doneSent) return;
+      doneSent = true;
+      context.sendLine('DONE');
+    };
+    // Stopping before the server's `+`: a queued IDLE is withdrawn; a sent one gets its DONE as soon
+    // as the `+` arrives (RFC 2177 allows DONE only then), without the caller waiting for it.
+    const withdraw = new AbortController();
+    this.#wake = () => {
+      sendDone();
+      if (context === undefined) withdraw.abort();
+    };
+    try {
+      await this.#session.run({
+        name: 'IDLE',
+        exclusive: true,
+        states: ['authenticated', 'selected'],
+        continuation: (_response, commandContext) => {
+          context = commandContext;
+          if (doneWanted) sendDone();
+          else timer = setTimeout(sendDone, this.#restartAfter);
+        },
+        interrupt: () => {
+          sendDone();
+        },
+        done: () => undefined,
+      }, { signal: withdraw.signal });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.#wake = undefined;
+    }
+  }
+
+  /** Waits `pollInterval` (or until stopped), then NOOP: its untagged data becomes events. */
+  async #pollOnce(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#pollInterval);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+    if (!this.#stopped) await noop(this.#session);
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  async next(): Promise<IteratorResult<MailboxEvent>> {
+    if (this.#failure !== undefined) throw this.#failure;
+    return Promise.race([this.#events.next(), this.#failed]);
+  }
+
+  async return(): Promise<IteratorResult<MailboxEvent>> {
+    this.#stop();
+    await this.#events.return();
+    await this.#loop;
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): MailboxEventStream {
+    return this;
+  }
+}
+
+/**
+ * IDLE as an async iterable of mailbox events.
+ *
+ * @example
+ * ```ts
+ * for await (const event of client.idle({ signal })) {
+ *   if (event.kind === 'exists') await fetchNew();   // the fetch ends IDLE, IDLE resumes after it
+ * }
+ * ```
+ */
+export function idle(session: CoreSession, options: IdleOptions = {}): MailboxEventStream {
+  return new IdleLoop(session, options);
+}

@@ -1,0 +1,403 @@
+/**
+ * Mailbox management: LIST and LSUB (RFC 9051 sections 6.3.9 and 6.3.8 of RFC 3501), with RFC 6154
+ * special-use attributes, RFC 5258 LIST-EXTENDED selection and RFC 5819 LIST-STATUS where the server
+ * offers them; CREATE (with RFC 6154 CREATE-SPECIAL-USE), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE.
+ *
+ * Names are plain JavaScript strings: the encoder writes them in modified UTF-7 (or UTF-8 under
+ * UTF8=ACCEPT) and the parser decodes them, so `Entwürfe & Co` round-trips.
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError, ServerError, UnsupportedError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
+import type { CommandArg } from '../wire/command-args.js';
+import { atom, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
+import { encodeModifiedUtf7 } from '../wire/modified-utf7.js';
+import type { ListResponse, MailboxStatusAttributes } from '../wire/response-types.js';
+import type { StatusItem } from './status.js';
+import { status, statusItemsFor } from './status.js';
+
+/** The special-use attributes of RFC 6154 (and `\Important`, RFC 8457). */
+export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash' | '\\Important';
+
+const SPECIAL_USES: ReadonlyMap<string, SpecialUse> = new Map(
+  (['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash', '\\Important'] as const).map((use) => [use.toLowerCase(), use]),
+);
+
+/** One mailbox as LIST or LSUB reported it. */
+export interface MailboxEntry {
+  /** The name, decoded (modified UTF-7 undone); pass it as is to SELECT, STATUS, RENAME... */
+  readonly name: string;
+  /** The name exactly as the server sent it. */
+  readonly nameRaw: string;
+  /** The hierarchy delimiter (`/`, `.`), or null for a flat namespace. */
+  readonly delimiter: string | null;
+  /** Every attribute as sent (`\HasNoChildren`, `\Noselect`, `\Sent`, `\Subscribed`...). */
+  readonly attributes: readonly string[];
+  /** The special use (`\Sent`, `\Trash`...), or null. */
+  readonly specialUse: SpecialUse | null;
+  /** False for `\Noselect` and `\NonExistent` entries (hierarchy placeholders). */
+  readonly selectable: boolean;
+  /**
+   * True when subscribed: always for LSUB entries, from `\Subscribed` when LIST-EXTENDED is
+   * offered; undefined when the server could not tell.
+   */
+  readonly subscribed: boolean | undefined;
+  /** From `\HasChildren` / `\HasNoChildren`; undefined when the server did not say. */
+  readonly hasChildren: boolean | undefined;
+  /** RFC 5258 CHILDINFO data (`SUBSCRIBED`), or null. */
+  readonly childInfo: readonly string[] | null;
+  /** The STATUS attributes, when `status` was asked for (LIST-STATUS or one STATUS per mailbox). */
+  readonly status: MailboxStatusAttributes | undefined;
+}
+
+/** Options of {@link ImapClient.list}. */
+export interface ListOptions extends ImapCallOptions {
+  /** The reference name (RFC 9051 section 6.3.9); default `''`. */
+  readonly reference?: string | undefined;
+  /**
+   * The pattern(s): `*` matches anything, `%` anything but the delimiter. Default `'*'`. Several
+   * patterns go in one command with LIST-EXTENDED, else in one command each.
+   */
+  readonly pattern?: string | readonly string[] | undefined;
+  /** Only subscribed mailboxes: `LIST (SUBSCRIBED)` with LIST-EXTENDED, else LSUB. */
+  readonly subscribedOnly?: boolean | undefined;
+  /** Only mailboxes with a special use: `LIST (SPECIAL-USE)` where offered, else filtered here. */
+  readonly specialUseOnly?: boolean | undefined;
+  /**
+   * STATUS items wanted for each selectable mailbox: `RETURN (STATUS (...))` with LIST-STATUS
+   * (RFC 5819), else one STATUS command per mailbox, pipelined. Items the server does not offer
+   * are left out (see {@link ImapClient.status}).
+   */
+  readonly status?: readonly StatusItem[] | undefined;
+}
+
+/** Options of {@link ImapClient.createMailbox}. */
+export interface CreateMailboxOptions extends ImapCallOptions {
+  /** Special uses to give the new mailbox (RFC 6154 `USE`); needs CREATE-SPECIAL-USE. */
+  readonly specialUse?: readonly SpecialUse[] | undefined;
+}
+
+/**
+ * Refuses a mailbox name that cannot be sent: empty, or with CR, LF or NUL (which would otherwise be
+ * modified-UTF-7 encoded and create a mailbox nobody asked for).
+ *
+ * @param name - the name as the caller gave it.
+ * @param what - what the name is, for the error message.
+ * @throws InvalidArgumentError when the name is empty or contains CR, LF or NUL.
+ * @internal
+ */
+export function assertMailboxName(name: string, what = 'Mailbox name'): void {
+  if (name.length === 0) throw new InvalidArgumentError(`${what} is empty`);
+  if (/[\r\n\0]/.test(name)) throw new InvalidArgumentError(`${what} cannot contain CR, LF or NUL: ${JSON.stringify(name)}`);
+}
+
+/**
+ * Tells whether two decoded mailbox names denote the same mailbox (`INBOX` is case-insensitive).
+ *
+ * @internal
+ */
+export function sameMailbox(a: string, b: string): boolean {
+  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}
+
+/**
+ * True when mailbox names and strings travel as UTF-8 (UTF8=ACCEPT enabled, or IMAP4rev2).
+ *
+ * @internal
+ */
+export function utf8Enabled(session: ImapSession): boolean {
+  return session.enabled.has('UTF8=ACCEPT') || session.enabled.has('IMAP4REV2');
+}
+
+/**
+ * Lists mailboxes (LIST, or LSUB for `subscribedOnly` without LIST-EXTENDED).
+ *
+ * @example
+ * ```ts
+ * const boxes = await client.list();
+ * const sent = boxes.find((box) => box.specialUse === '\\Sent');
+ * const counts = await client.list({ pattern: '%', status: ['MESSAGES', 'UNSEEN'] });
+ * ```
+ * @param session - the client.
+ * @param options - pattern, selection, STATUS items, signal, timeout.
+ * @returns the entries in the order the server sent them.
+ * @throws InvalidArgumentError for a pattern with CR, LF or NUL; ServerError when refused.
+ */
+export async function list(session: ImapSession, options: ListOptions = {}): Promise<MailboxEntry[]> {
+  const reference = options.reference ?? '';
+  const patterns = typeof options.pattern === 'string' ? [options.pattern] : (options.pattern ?? ['*']);
+  if (patterns.length === 0) throw new InvalidArgumentError('list() needs at least one pattern');
+  for (const pattern of [reference, ...patterns]) {
+    if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`A LIST pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
+  }
+  const extended = session.hasCapability('LIST-EXTENDED');
+  const specialUse = session.hasCapability('SPECIAL-USE');
+  const statusItems = options.status === undefined ? [] : statusItemsFor(session, options.status);
+  const listStatus = statusItems.length > 0 && session.hasCapability('LIST-STATUS');
+
+  let entries: MailboxEntry[];
+  if (extended) {
+    const selection: CommandArg[] = [];
+    if (options.subscribedOnly === true) selection.push(atom('SUBSCRIBED'));
+    if (options.specialUseOnly === true && specialUse) selection.push(atom('SPECIAL-USE'));
+    const returns: CommandArg[] = [atom('SUBSCRIBED'), atom('CHILDREN')];
+    if (specialUse) returns.push(atom('SPECIAL-USE'));
+    if (listStatus) returns.push(atom('STATUS'), listOf(...statusItems.map(atom)));
+    const args: CommandArg[] = [];
+    if (selection.length > 0) args.push(listOf(...selection));
+    args.push(listMailbox(reference));
+    args.push(patterns.length === 1 ? listMailbox(patterns[0]!) : listOf(...patterns.map(listMailbox)));
+    args.push(atom('RETURN'), listOf(...returns));
+    entries = await runList(session, 'LIST', args, reference, patterns, listStatus, options);
+  } else {
+    const command = options.subscribedOnly === true ? 'LSUB' : 'LIST';
+    const results = await Promise.all(
+      patterns.map((pattern) => runList(session, command, [listMailbox(reference), listMailbox(pattern)], reference, [pattern], false, options)),
+    );
+    // Overlapping patterns list a mailbox twice: keep the first.
+    const byName = new Map<string, MailboxEntry>();
+    for (const entry of results.flat()) if (!byName.has(entry.nameRaw)) byName.set(entry.nameRaw, entry);
+    entries = [...byName.values()];
+  }
+  if (options.specialUseOnly === true) entries = entries.filter((entry) => entry.specialUse !== null);
+  if (statusItems.length > 0 && !listStatus) {
+    // Like LIST-STATUS, which leaves out the STATUS of a mailbox it cannot open, a mailbox whose
+    // STATUS is refused (deleted meanwhile, no rights) keeps `status: undefined`.
+    entries = await Promise.all(
+      entries.map(async (entry) => {
+        if (!entry.selectable) return entry;
+        try {
+          return { ...entry, status: await status(session, entry.name, statusItems, options) };
+        } catch (error) {
+          if (error instanceof ServerError) return entry;
+          throw error;
+        }
+      }),
+    );
+  }
+  return entries;
+}
+
+/**
+ * Lists subscribed mailboxes with LSUB (RFC 3501; deprecated by RFC 9051 in favour of
+ * `list({ subscribedOnly: true })`, which this library prefers when LIST-EXTENDED is offered).
+ *
+ * @param session - the client.
+ * @param pattern - the pattern, default `'*'`.
+ * @param options - signal, timeout.
+ * @returns the subscribed mailboxes (`subscribed` is true on each).
+ */
+export async function lsub(session: ImapSession, pattern = '*', options: ImapCallOptions = {}): Promise<MailboxEntry[]> {
+  if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`An LSUB pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
+  return runList(session, 'LSUB', [listMailbox(''), listMailbox(pattern)], '', [pattern], false, options);
+}
+
+/** The LIST/LSUB commands of this module in flight, per session, to tell their answers apart. */
+const listsInFlight = new WeakMap<ImapSession, Set<ListCollector>>();
+
+interface ListCollector {
+  readonly command: 'LIST' | 'LSUB';
+  matches(entry: ListResponse): boolean;
+}
+
+async function runList(
+  session: ImapSession,
+  command: 'LIST' | 'LSUB',
+  args: readonly CommandArg[],
+  reference: string,
+  patterns: readonly string[],
+  withStatus: boolean,
+  options: ImapCallOptions,
+): Promise<MailboxEntry[]> {
+  const entries: MailboxEntry[] = [];
+  const awaitingStatus = new Map<string, number>(); // decoded name -> index in entries
+  const wirePatterns = patterns.map((pattern) => toWire(session, reference + pattern));
+  const collector: ListCollector = {
+    command,
+    matches: (entry) => wirePatterns.some((pattern) => patternMatches(pattern, entry.nameRaw, entry.delimiter)),
+  };
+  let inFlight = listsInFlight.get(session);
+  if (inFlight === undefined) {
+    inFlight = new Set();
+    listsInFlight.set(session, inFlight);
+  }
+  const others = inFlight;
+  const definition: ImapCommand<undefined> = {
+    name: command,
+    args,
+    states: ['authenticated', 'selected'],
+    untagged: (response) => {
+      if (response.kind === 'list') {
+        if (response.command !== command) return false;
+        // Pipelined LISTs cannot be told apart by their answers (RFC 9051 section 5.5) except by
+        // the patterns: when another LIST of ours is in flight, take only what our patterns match.
+        const alone = [...others].every((other) => other === collector || other.command !== command);
+        if (!alone && !collector.matches(response)) return false;
+        const entry = toEntry(response, command);
+        if (withStatus && entry.selectable) awaitingStatus.set(entry.name, entries.length);
+        entries.push(entry);
+        return true;
+      }
+      if (response.kind === 'mailbox-status' && withStatus) {
+        // RFC 5819: the STATUS response follows the LIST response of the same mailbox.
+        const index = findAwaiting(awaitingStatus, response.mailbox);
+        if (index === undefined) return false;
+        const entry = entries[index]!;
+        entries[index] = { ...entry, status: response.attributes };
+        return true;
+      }
+      return false;
+    },
+    done: () => undefined,
+  };
+  others.add(collector);
+  try {
+    await session.run(definition, options);
+  } finally {
+    others.delete(collector);
+  }
+  return entries;
+}
+
+function findAwaiting(awaiting: Map<string, number>, name: string): number | undefined {
+  for (const [key, index] of awaiting) {
+    if (sameMailbox(key, name)) {
+      awaiting.delete(key);
+      return index;
+    }
+  }
+  return undefined;
+}
+
+function toEntry(response: ListResponse, command: 'LIST' | 'LSUB'): MailboxEntry {
+  let specialUse: SpecialUse | null = null;
+  let selectable = true;
+  let subscribed: boolean | undefined = command === 'LSUB' ? true : undefined;
+  let hasChildren: boolean | undefined;
+  for (const attribute of response.attributes) {
+    const lower = attribute.toLowerCase();
+    specialUse ??= SPECIAL_USES.get(lower) ?? null;
+    if (lower === '\\noselect' || lower === '\\nonexistent') selectable = false;
+    else if (lower === '\\subscribed') subscribed = true;
+    else if (lower === '\\haschildren') hasChildren = true;
+    else if (lower === '\\hasnochildren' || lower === '\\noinferiors') hasChildren ??= false;
+  }
+  return {
+    name: response.name,
+    nameRaw: response.nameRaw,
+    delimiter: response.delimiter,
+    attributes: response.attributes,
+    specialUse,
+    selectable,
+    subscribed,
+    hasChildren,
+    childInfo: response.childInfo,
+    status: undefined,
+  };
+}
+
+/** A LIST pattern as the server sees it (the encoder's choice for `list-mailbox`). */
+function toWire(session: ImapSession, pattern: string): string {
+  return utf8Enabled(session) ? pattern : encodeModifiedUtf7(pattern);
+}
+
+/**
+ * Does a mailbox name match a LIST pattern (`*` anything, `%` anything but the delimiter)? INBOX
+ * is compared case-insensitively, as RFC 9051 section 5.1 asks.
+ */
+function patternMatches(pattern: string, name: string, delimiter: string | null): boolean {
+  const canonical = (value: string): string =>
+    /^inbox$/i.test(value) || (delimiter !== null && value.toUpperCase().startsWith(`INBOX${delimiter}`)) ? `INBOX${value.slice(5)}` : value;
+  const notDelimiter = delimiter === null ? '[^]' : `[^${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`;
+  let source = '';
+  for (const char of canonical(pattern)) {
+    if (char === '*') source += '[^]*';
+    else if (char === '%') source += `${notDelimiter}*`;
+    else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'u').test(canonical(name));
+}
+
+/**
+ * Creates a mailbox (CREATE), optionally with special uses (CREATE-SPECIAL-USE, RFC 6154).
+ *
+ * @example
+ * ```ts
+ * await client.createMailbox('Projects/Été 2026');
+ * await client.createMailbox('Archive/2026', { specialUse: ['\\Archive'] });
+ * ```
+ * @param session - the client.
+ * @param name - the new mailbox's name; intermediate levels are created by most servers.
+ * @param options - special uses, signal, timeout.
+ * @throws ServerError with responseCode `ALREADYEXISTS` (or another code) when refused;
+ *   UnsupportedError when `specialUse` is given and CREATE-SPECIAL-USE is not offered.
+ */
+export async function createMailbox(session: ImapSession, name: string, options: CreateMailboxOptions = {}): Promise<void> {
+  assertMailboxName(name);
+  const args: CommandArg[] = [mailbox(name)];
+  const uses = options.specialUse ?? [];
+  if (uses.length > 0) {
+    if (!session.hasCapability('CREATE-SPECIAL-USE')) throw new UnsupportedError('The server does not offer CREATE-SPECIAL-USE');
+    args.push(listOf(atom('USE'), listOf(...uses.map((use) => raw(use)))));
+  }
+  await simple(session, 'CREATE', args, options);
+}
+
+/**
+ * Deletes a mailbox (DELETE).
+ *
+ * @param session - the client.
+ * @param name - the mailbox.
+ * @param options - signal, timeout.
+ * @throws ServerError with responseCode `NONEXISTENT`, `HASCHILDREN`, `INUSE`... when refused.
+ */
+export async function deleteMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
+  assertMailboxName(name);
+  await simple(session, 'DELETE', [mailbox(name)], options);
+}
+
+/**
+ * Renames a mailbox (RENAME). Renaming INBOX moves its messages to the new mailbox and leaves INBOX
+ * empty (RFC 9051 section 6.3.6).
+ *
+ * @param session - the client.
+ * @param from - the current name.
+ * @param to - the new name.
+ * @param options - signal, timeout.
+ * @throws ServerError with responseCode `NONEXISTENT`, `ALREADYEXISTS`... when refused.
+ */
+export async function renameMailbox(session: ImapSession, from: string, to: string, options: ImapCallOptions = {}): Promise<void> {
+  assertMailboxName(from, 'Source mailbox name');
+  assertMailboxName(to, 'New mailbox name');
+  await simple(session, 'RENAME', [mailbox(from), mailbox(to)], options);
+}
+
+/**
+ * Subscribes to a mailbox (SUBSCRIBE).
+ *
+ * @param session - the client.
+ * @param name - the mailbox (servers may accept names that do not exist).
+ * @param options - signal, timeout.
+ */
+export async function subscribeMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
+  assertMailboxName(name);
+  await simple(session, 'SUBSCRIBE', [mailbox(name)], options);
+}
+
+/**
+ * Unsubscribes from a mailbox (UNSUBSCRIBE).
+ *
+ * @param session - the client.
+ * @param name - the mailbox.
+ * @param options - signal, timeout.
+ */
+export async function unsubscribeMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
+  assertMailboxName(name);
+  await simple(session, 'UNSUBSCRIBE', [mailbox(name)], options);
+}
+
+function simple(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions): Promise<undefined> {
+  return session.run({ name, args, states: ['authenticated', 'selected'], done: () => undefined }, options);
+}

@@ -1,0 +1,243 @@
+/**
+ * SEARCH and UID SEARCH (RFC 9051 section 6.4.4) with the typed criteria of
+ * {@link buildSearchCriteria} (CHARSET UTF-8 added for non-ASCII text), and ESEARCH result options
+ * (RFC 4731 `RETURN (MIN MAX COUNT ALL)`) where offered, computed locally where not.
+ *
+ * @packageDocumentation
+ */
+
+import { ProtocolError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapSession } from '../session.js';
+import type { CommandArg } from '../wire/command-args.js';
+import { atom, list } from '../wire/command-args.js';
+import type { ESearchResponse } from '../wire/response-types.js';
+import type { SearchQuery } from '../wire/search.js';
+import { buildSearchCriteria } from '../wire/search.js';
+import type { SeqNum, Uid } from '../wire/sequence-set.js';
+import { SequenceSet } from '../wire/sequence-set.js';
+import { utf8Enabled } from './mailboxes.js';
+import { expandRanges } from './store.js';
+
+/** An ESEARCH result option (RFC 4731). */
+export type SearchReturn = 'MIN' | 'MAX' | 'COUNT' | 'ALL';
+
+/** Options of {@link ImapClient.searchSummary}. */
+export interface SearchSummaryOptions extends ImapCallOptions {
+  /** Report sequence numbers (SEARCH) instead of UIDs (UID SEARCH, the default). */
+  readonly bySequence?: boolean | undefined;
+}
+
+/** What {@link ImapClient.searchSummary} returns; each field is set only when asked for. */
+export interface SearchSummary<N extends number> {
+  /** The lowest match (MIN), or undefined when nothing matched or it was not asked for. */
+  readonly min: N | undefined;
+  /** The highest match (MAX), or undefined. */
+  readonly max: N | undefined;
+  /** The number of matches (COUNT), or undefined when not asked for. */
+  readonly count: number | undefined;
+  /** Every match as a compact set (ALL), or undefined when nothing matched or not asked for. */
+  readonly all: SequenceSet<N> | undefined;
+  /** The highest MODSEQ of the matches, when the query used MODSEQ (RFC 7162), or undefined. */
+  readonly modseq: bigint | undefined;
+}
+
+/** The largest result expanded into an array; a larger one (a broken server) is refused. */
+const MAX_RESULTS = 10_000_000;
+
+/**
+ * Searches the selected mailbox (UID SEARCH) and returns the UIDs of the matching messages.
+ *
+ * @example
+ * ```ts
+ * const uids = await client.search({ seen: false, since: new Date('2026-11-01') });
+ * const greetings = await client.search({ or: [{ subject: 'Grüße' }, { from: 'anna@example.com' }] });
+ * ```
+ * @param session - the client; a mailbox must be selected.
+ * @param query - the criteria (an empty query matches every message).
+ * @param options - signal, timeout.
+ * @returns the UIDs, ascending when the server sorted them (ESEARCH always does).
+ * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8).
+ */
+export async function search(session: ImapSession, query: SearchQuery, options: ImapCallOptions = {}): Promise<Uid[]> {
+  return (await runSearch(session, query, true, null, options)).ids as Uid[];
+}
+
+/**
+ * Searches the selected mailbox (SEARCH) and returns the sequence numbers of the matches. Prefer
+ * {@link ImapClient.search}: sequence numbers change when messages are expunged.
+ *
+ * @param session - the client; a mailbox must be selected.
+ * @param query - the criteria.
+ * @param options - signal, timeout.
+ * @returns the sequence numbers.
+ */
+export async function searchSeq(session: ImapSession, query: SearchQuery, options: ImapCallOptions = {}): Promise<SeqNum[]> {
+  return (await runSearch(session, query, false, null, options)).ids as SeqNum[];
+}
+
+/**
+ * Searches and returns only MIN, MAX, COUNT and/or ALL: one ESEARCH command when the server offers
+ * ESEARCH (RFC 4731), else a plain search whose results are summarised here.
+ *
+ * @example
+ * ```ts
+ * const { count, max } = await client.searchSummary({ seen: false }, ['COUNT', 'MAX']);
+ * ```
+ * @param session - the client; a mailbox must be selected.
+ * @param query - the criteria.
+ * @param returns - the result options wanted (all four when empty).
+ * @param options - `bySequence`, signal, timeout.
+ * @returns the summary.
+ */
+export function searchSummary(
+  session: ImapSession,
+  query: SearchQuery,
+  returns: readonly SearchReturn[],
+  options?: SearchSummaryOptions & { readonly bySequence?: false | undefined },
+): Promise<SearchSummary<Uid>>;
+export function searchSummary(
+  session: ImapSession,
+  query: SearchQuery,
+  returns: readonly SearchReturn[],
+  options: SearchSummaryOptions & { readonly bySequence: true },
+): Promise<SearchSummary<SeqNum>>;
+export async function searchSummary(
+  session: ImapSession,
+  query: SearchQuery,
+  returns: readonly SearchReturn[],
+  options: SearchSummaryOptions = {},
+): Promise<SearchSummary<number>> {
+  const wanted = new Set<SearchReturn>(returns.length === 0 ? ['MIN', 'MAX', 'COUNT', 'ALL'] : returns);
+  const byUid = options.bySequence !== true;
+  const outcome = await runSearch(session, query, byUid, wanted, options);
+  if (outcome.esearch !== null && outcome.summarised) {
+    const found = outcome.esearch;
+    return {
+      min: wanted.has('MIN') ? (found.min ?? undefined) : undefined,
+      max: wanted.has('MAX') ? (found.max ?? undefined) : undefined,
+      count: wanted.has('COUNT') ? (found.count ?? 0) : undefined,
+      all: wanted.has('ALL') && found.all !== null && found.all.length > 0 ? SequenceSet.from(found.all) : undefined,
+      modseq: found.modseq ?? undefined,
+    };
+  }
+  const ids = outcome.ids;
+  let min: number | undefined;
+  let max: number | undefined;
+  for (const id of ids) {
+    if (min === undefined || id < min) min = id;
+    if (max === undefined || id > max) max = id;
+  }
+  return {
+    min: wanted.has('MIN') ? min : undefined,
+    max: wanted.has('MAX') ? max : undefined,
+    count: wanted.has('COUNT') ? ids.length : undefined,
+    all: wanted.has('ALL') && ids.length > 0 ? SequenceSet.from(ids) : undefined,
+    modseq: outcome.modseq,
+  };
+}
+
+interface SearchOutcome {
+  /** The matches, expanded (empty for a summarised ESEARCH). */
+  readonly ids: number[];
+  /** The ESEARCH response, when the server answered with one. */
+  readonly esearch: ESearchResponse | null;
+  /** True when `RETURN (...)` was sent, so `esearch` holds a summary rather than ALL. */
+  readonly summarised: boolean;
+  readonly modseq: bigint | undefined;
+}
+
+/**
+ * The searches of this module in flight, per session. ESEARCH answers carry their command's tag
+ * (RFC 4731 `(TAG "A5")`) but a command does not know its tag before it completes, so any of our
+ * searches takes a tagged ESEARCH, files it here, and each looks its own up in `done`.
+ */
+interface SearchRegistry {
+  readonly inFlight: Set<object>;
+  readonly byTag: Map<string, ESearchResponse>;
+}
+
+const registries = new WeakMap<ImapSession, SearchRegistry>();
+
+function registryOf(session: ImapSession): SearchRegistry {
+  let registry = registries.get(session);
+  if (registry === undefined) {
+    registry = { inFlight: new Set(), byTag: new Map() };
+    registries.set(session, registry);
+  }
+  return registry;
+}
+
+async function runSearch(
+  session: ImapSession,
+  query: SearchQuery,
+  byUid: boolean,
+  summary: ReadonlySet<SearchReturn> | null,
+  options: ImapCallOptions,
+): Promise<SearchOutcome> {
+  const esearchOffered = session.hasCapability('ESEARCH') || session.hasCapability('IMAP4REV2');
+  const args: CommandArg[] = [];
+  // A full result goes as RETURN (ALL) too where offered: a compact set instead of every number.
+  const returns = summary === null ? ['ALL'] : [...summary];
+  if (esearchOffered) args.push(atom('RETURN'), list(...returns.map((item) => atom(item))));
+  args.push(...buildSearchCriteria(query, { utf8Accept: utf8Enabled(session) }));
+
+  const registry = registryOf(session);
+  const token = {};
+  const ids: number[] = [];
+  let modseq: bigint | undefined;
+  let esearch: ESearchResponse | null = null;
+  let answered = false;
+  registry.inFlight.add(token);
+  try {
+    await session.run(
+      {
+        name: byUid ? 'UID SEARCH' : 'SEARCH',
+        args,
+        states: ['selected'],
+        untagged: (response) => {
+          // Pipelined searches answer in order, one SEARCH line each: take the first one, or
+          // every one when no other search of ours is waiting for its own.
+          const alone = registry.inFlight.size === 1;
+          if (response.kind === 'search') {
+            if (answered && !alone) return false;
+            answered = true;
+            for (const id of response.ids) ids.push(id);
+            if (response.modseq !== null) modseq = response.modseq;
+            return true;
+          }
+          if (response.kind === 'esearch') {
+            if (response.tag !== null) {
+              registry.byTag.set(response.tag, response);
+              return true;
+            }
+            if (answered && !alone) return false;
+            answered = true;
+            esearch = response;
+            return true;
+          }
+          return false;
+        },
+        done: (response) => {
+          const tagged = registry.byTag.get(response.tag);
+          if (tagged !== undefined) {
+            registry.byTag.delete(response.tag);
+            esearch = tagged;
+          }
+          return undefined;
+        },
+      },
+      options,
+    );
+  } finally {
+    registry.inFlight.delete(token);
+    if (registry.inFlight.size === 0) registry.byTag.clear();
+  }
+  const found = esearch as ESearchResponse | null;
+  if (found === null) return { ids, esearch: null, summarised: false, modseq };
+  if (found.all !== null && summary === null) {
+    const expanded = expandRanges(found.all, MAX_RESULTS);
+    if (expanded === null) throw new ProtocolError(`ESEARCH ALL holds more than ${MAX_RESULTS} messages`);
+    for (const id of expanded) ids.push(id);
+  }
+  return { ids, esearch: found, summarised: summary !== null && esearchOffered, modseq: found.modseq ?? modseq };
+}

@@ -1,0 +1,112 @@
+/**
+ * STATUS (RFC 9051 section 6.3.11): counters of a mailbox without selecting it, with
+ * HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438) and APPENDLIMIT (RFC 7889) where offered.
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapSession } from '../session.js';
+import { atom, list, mailbox } from '../wire/command-args.js';
+import type { MailboxStatusAttributes } from '../wire/response-types.js';
+import { assertMailboxName, sameMailbox } from './mailboxes.js';
+
+/** A STATUS data item. */
+export type StatusItem =
+  | 'MESSAGES'
+  | 'RECENT'
+  | 'UIDNEXT'
+  | 'UIDVALIDITY'
+  | 'UNSEEN'
+  | 'DELETED'
+  | 'SIZE'
+  | 'HIGHESTMODSEQ'
+  | 'APPENDLIMIT';
+
+const ALL_ITEMS: ReadonlySet<string> = new Set<StatusItem>([
+  'MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'HIGHESTMODSEQ', 'APPENDLIMIT',
+]);
+
+/** What {@link ImapClient.status} asks for when no items are given. */
+export const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ'];
+
+/**
+ * The items of `wanted` that this server can answer: HIGHESTMODSEQ needs CONDSTORE, SIZE needs
+ * STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs APPENDLIMIT, and RECENT is
+ * gone from IMAP4rev2-only servers. Duplicates are dropped.
+ *
+ * @param session - the client.
+ * @param wanted - the items asked for.
+ * @returns the items to send.
+ * @throws InvalidArgumentError for an unknown item.
+ * @internal
+ */
+export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem[]): StatusItem[] {
+  const rev2 = session.hasCapability('IMAP4REV2');
+  const out: StatusItem[] = [];
+  for (const item of wanted) {
+    const name = item.toUpperCase();
+    if (!ALL_ITEMS.has(name)) throw new InvalidArgumentError(`Unknown STATUS item: ${JSON.stringify(item)}`);
+    const known = name as StatusItem;
+    if (out.includes(known)) continue;
+    if (known === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE')) continue;
+    if (known === 'SIZE' && !rev2 && !session.hasCapability('STATUS=SIZE')) continue;
+    if (known === 'DELETED' && !rev2) continue;
+    if (known === 'APPENDLIMIT' && !session.hasCapability('APPENDLIMIT')) continue;
+    if (known === 'RECENT' && rev2 && !session.hasCapability('IMAP4REV1')) continue;
+    out.push(known);
+  }
+  return out;
+}
+
+/**
+ * Reads a mailbox's counters with STATUS.
+ *
+ * Items the server does not offer (see the list under `items`) are left out rather than sent and
+ * refused, so each field of the result is present only when the server reported it.
+ *
+ * @example
+ * ```ts
+ * const { messages, unseen, uidNext } = await client.status('INBOX');
+ * const { size } = await client.status('Archive', ['SIZE']); // undefined without STATUS=SIZE
+ * ```
+ * @param session - the client.
+ * @param name - the mailbox (RFC 9051 advises against asking for the selected one).
+ * @param items - what to ask for (default {@link DEFAULT_STATUS_ITEMS}). HIGHESTMODSEQ needs
+ *   CONDSTORE, SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
+ *   APPENDLIMIT.
+ * @param options - signal, timeout.
+ * @returns the attributes the server sent.
+ * @throws ServerError with responseCode `NONEXISTENT` for an unknown mailbox (Dovecot 2.3 sends a
+ *   bare NO); UnsupportedError when the server offers none of `items`; InvalidArgumentError for an
+ *   empty or unknown item, or a name with CR, LF or NUL.
+ */
+export async function status(
+  session: ImapSession,
+  name: string,
+  items: readonly StatusItem[] = DEFAULT_STATUS_ITEMS,
+  options: ImapCallOptions = {},
+): Promise<MailboxStatusAttributes> {
+  assertMailboxName(name);
+  if (items.length === 0) throw new InvalidArgumentError('status() needs at least one item');
+  const send = statusItemsFor(session, items);
+  if (send.length === 0) throw new UnsupportedError(`The server offers none of the STATUS items ${items.join(', ')}`);
+  let found: MailboxStatusAttributes = {};
+  let taken = false;
+  await session.run(
+    {
+      name: 'STATUS',
+      args: [mailbox(name), list(...send.map(atom))],
+      states: ['authenticated', 'selected'],
+      untagged: (response) => {
+        if (taken || response.kind !== 'mailbox-status' || !sameMailbox(response.mailbox, name)) return false;
+        found = response.attributes;
+        taken = true;
+        return true;
+      },
+      done: () => undefined,
+    },
+    options,
+  );
+  return found;
+}

@@ -1,0 +1,199 @@
+/**
+ * STORE and UID STORE (RFC 9051 section 6.4.6): add, remove or replace flags, optionally silent,
+ * optionally conditional (`UNCHANGEDSINCE`, RFC 7162 CONDSTORE). Also the message-set helpers the
+ * other message command families share.
+ *
+ * @packageDocumentation
+ */
+
+import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
+import type { ImapCallOptions, ImapSession } from '../session.js';
+import type { CommandArg } from '../wire/command-args.js';
+import { atom, flag, list, num, sequenceSet } from '../wire/command-args.js';
+import type { FetchResponse, NumberRange } from '../wire/response-types.js';
+import type { SeqNum, SequenceInput, Uid } from '../wire/sequence-set.js';
+import { SequenceSet } from '../wire/sequence-set.js';
+
+/**
+ * Which messages a command acts on. UIDs are the default: a {@link SequenceSet} of UIDs, one UID,
+ * an array of UIDs or UID ranges, or wire text such as `'1:*'`. Sequence numbers must be asked for
+ * explicitly with `{ seq: ... }`, so the two can never be mixed up. (The same shapes as
+ * `FetchSet`.)
+ *
+ * @example
+ * ```ts
+ * await client.store([uid(4), uid(7)], 'add', ['\\Seen']);          // UID STORE 4,7 +FLAGS (\Seen)
+ * await client.store('1:*', 'remove', ['\\Flagged']);                // UID STORE 1:* -FLAGS (\Flagged)
+ * await client.store({ seq: [seqNum(1)] }, 'add', ['\\Seen']);        // STORE 1 +FLAGS (\Seen)
+ * ```
+ */
+export type MessageSelector =
+  | SequenceSet<Uid>
+  | Uid
+  | readonly SequenceInput<Uid>[]
+  | string
+  | { readonly seq: SequenceSet<SeqNum> | SeqNum | readonly SequenceInput<SeqNum>[] | string };
+
+/**
+ * A {@link MessageSelector} resolved: the set, and whether it holds UIDs.
+ *
+ * @internal
+ */
+export interface ResolvedSelector {
+  /** True for UIDs (the `UID` form of the command). */
+  readonly byUid: boolean;
+  /** The numbers. */
+  readonly set: SequenceSet;
+}
+
+/**
+ * Resolves a selector to a set and its kind.
+ *
+ * @param selector - what the caller passed.
+ * @returns the set and whether it holds UIDs.
+ * @throws InvalidArgumentError for an empty set, bad text or an out-of-range number.
+ * @internal
+ */
+export function resolveSelector(selector: MessageSelector): ResolvedSelector {
+  if (typeof selector === 'object' && !Array.isArray(selector) && 'seq' in selector) {
+    return { byUid: false, set: toSet(selector.seq) };
+  }
+  return { byUid: true, set: toSet(selector as SequenceSet<Uid> | Uid | readonly SequenceInput<Uid>[] | string) };
+}
+
+function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | string): SequenceSet {
+  if (input instanceof SequenceSet) return input;
+  if (typeof input === 'number') return SequenceSet.from([input]);
+  if (typeof input === 'string') {
+    try {
+      return SequenceSet.parse(input);
+    } catch (error) {
+      throw new InvalidArgumentError(`Not a sequence set: ${JSON.stringify(input)}`, { cause: error });
+    }
+  }
+  return SequenceSet.from(input);
+}
+
+/**
+ * Expands server-sent ranges (COPYUID, ESEARCH ALL) into numbers, refusing more than `max` of
+ * them so that a hostile `1:4294967295` cannot exhaust memory.
+ *
+ * @returns the numbers in order, or null when there are more than `max`.
+ * @internal
+ */
+export function expandRanges(ranges: readonly NumberRange[], max: number): number[] | null {
+  let total = 0;
+  for (const range of ranges) total += range.end - range.start + 1;
+  if (total > max) return null;
+  const out: number[] = [];
+  for (const range of ranges) for (let value = range.start; value <= range.end; value++) out.push(value);
+  return out;
+}
+
+/**
+ * Tells whether a FETCH response is about a message of the set (by UID for the UID form, which
+ * RFC 9051 section 6.4.9 says such responses carry; by sequence number otherwise).
+ *
+ * @internal
+ */
+export function fetchIsFor(response: FetchResponse, selector: ResolvedSelector): boolean {
+  if (!selector.byUid) return selector.set.has(response.seq);
+  const id = response.attributes.uid;
+  return id !== undefined && selector.set.has(id);
+}
+
+/** How STORE changes the flags: `add` (+FLAGS), `remove` (-FLAGS) or `set` (FLAGS). */
+export type StoreOperation = 'add' | 'remove' | 'set';
+
+/** Options of {@link ImapClient.store}. */
+export interface StoreOptions extends ImapCallOptions {
+  /** `.SILENT`: the server does not echo the new flags (the result is then usually empty). */
+  readonly silent?: boolean | undefined;
+  /**
+   * RFC 7162 CONDSTORE: change only messages whose MODSEQ is not above this; the others are
+   * reported in {@link StoreResult.modified}. Needs CONDSTORE.
+   */
+  readonly unchangedSince?: bigint | undefined;
+}
+
+/** The new flags of one message, as the server echoed them. */
+export interface FlagUpdate {
+  /** The message's sequence number. */
+  readonly seq: SeqNum;
+  /** The UID (always present for the UID form). */
+  readonly uid: Uid | undefined;
+  /** The flags now set, or undefined when the server sent only MODSEQ (silent CONDSTORE). */
+  readonly flags: readonly string[] | undefined;
+  /** The new MODSEQ (CONDSTORE), or undefined. */
+  readonly modseq: bigint | undefined;
+}
+
+/** What {@link ImapClient.store} returns. */
+export interface StoreResult {
+  /** One entry per message the server reported, in the order it did. */
+  readonly updated: readonly FlagUpdate[];
+  /**
+   * `UNCHANGEDSINCE` only: the messages (UIDs for the UID form) the server did not change because
+   * they were modified since (`[MODIFIED ...]`); empty otherwise.
+   */
+  readonly modified: readonly number[];
+}
+
+/**
+ * Changes flags (UID STORE by default, STORE for `{ seq }` selectors).
+ *
+ * Only the untagged FETCH responses of the messages in the set are collected; flag changes of
+ * other messages (made by other sessions) stay in the event stream.
+ *
+ * @example
+ * ```ts
+ * const { updated } = await client.store([uid(12)], 'add', ['\\Seen', '$Important']);
+ * console.log(updated[0]?.flags); // ['\\Seen', '$Important']
+ * ```
+ * @param session - the client; a mailbox must be selected.
+ * @param messages - the messages.
+ * @param operation - add, remove or replace.
+ * @param flags - system flags (`\Seen`) and keywords (`$Forwarded`); refused if not valid flags.
+ * @param options - silent, unchangedSince, signal, timeout.
+ * @returns the new flags per message.
+ * @throws InvalidArgumentError for a bad flag; UnsupportedError for `unchangedSince` without
+ *   CONDSTORE; ServerError when refused (e.g. a read-only mailbox).
+ */
+export async function store(
+  session: ImapSession,
+  messages: MessageSelector,
+  operation: StoreOperation,
+  flags: readonly string[],
+  options: StoreOptions = {},
+): Promise<StoreResult> {
+  const selector = resolveSelector(messages);
+  if (operation !== 'set' && flags.length === 0) throw new InvalidArgumentError(`store(${operation}) needs at least one flag`);
+  const flagArgs = flags.map(flag);
+  const args: CommandArg[] = [sequenceSet(selector.set)];
+  if (options.unchangedSince !== undefined) {
+    if (!session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) {
+      throw new UnsupportedError('UNCHANGEDSINCE needs CONDSTORE, which the server does not offer');
+    }
+    args.push(list(atom('UNCHANGEDSINCE'), num(options.unchangedSince)));
+  }
+  const prefix = operation === 'add' ? '+' : operation === 'remove' ? '-' : '';
+  args.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
+  const updated: FlagUpdate[] = [];
+  const modified = await session.run(
+    {
+      name: selector.byUid ? 'UID STORE' : 'STORE',
+      args,
+      states: ['selected'],
+      untagged: (response) => {
+        if (response.kind !== 'fetch' || !fetchIsFor(response, selector)) return false;
+        const { attributes } = response;
+        if (attributes.flags === undefined && attributes.modseq === undefined) return false;
+        updated.push({ seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq });
+        return true;
+      },
+      done: (response) => (response.code?.kind === 'MODIFIED' ? (expandRanges(response.code.set, 1_000_000) ?? []) : []),
+    },
+    options,
+  );
+  return { updated, modified };
+}

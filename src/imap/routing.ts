@@ -1,0 +1,131 @@
+/**
+ * Pure helpers of the client core: selected-mailbox bookkeeping, the mapping of unclaimed
+ * untagged responses to {@link MailboxEvent}s, and the typed error of a tagged NO/BAD.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { AuthenticationError, ServerError, type MailwireError } from '../common/errors.js';
+import type { ResponseCode } from './wire/response-code-types.js';
+import type { ImapResponse, NumberRange, TaggedStatusResponse } from './wire/response-types.js';
+import type { ImapCommand, MailboxEvent, MutableMailboxState } from './session.js';
+
+/** The name of a response code as ServerError.responseCode carries it (`TRYCREATE`, `COPYUID`...). */
+export function responseCodeName(code: ResponseCode | null): string | undefined {
+  if (code === null) return undefined;
+  return code.kind === 'other' ? code.name : code.kind;
+}
+
+/** The typed error of a tagged NO or BAD. */
+export function commandError(command: ImapCommand<unknown>, response: TaggedStatusResponse): MailwireError {
+  const info = {
+    command: command.display ?? command.name,
+    status: response.status,
+    responseCode: responseCodeName(response.code),
+    serverText: response.text,
+  };
+  return command.authentication === true ? new AuthenticationError(info) : new ServerError(info);
+}
+
+/** How many numbers a list of ranges covers. */
+export function rangeCount(ranges: readonly NumberRange[]): number {
+  let count = 0;
+  for (const range of ranges) count += Math.abs(range.end - range.start) + 1;
+  return count;
+}
+
+/**
+ * Applies what an untagged response says about the selected mailbox (RFC 9051 section 7.3/7.4):
+ * message counts, flags, and the response codes of untagged OK.
+ */
+export function updateMailbox(mailbox: MutableMailboxState, response: ImapResponse): void {
+  switch (response.kind) {
+    case 'exists':
+      mailbox.exists = response.count;
+      break;
+    case 'recent':
+      mailbox.recent = response.count;
+      break;
+    case 'expunge':
+      mailbox.exists = Math.max(0, mailbox.exists - 1);
+      break;
+    case 'vanished':
+      if (!response.earlier) mailbox.exists = Math.max(0, mailbox.exists - rangeCount(response.uids));
+      break;
+    case 'flags':
+      mailbox.flags = response.flags;
+      break;
+    case 'fetch': {
+      const modseq = response.attributes.modseq;
+      if (modseq !== undefined && mailbox.highestModseq !== undefined && modseq > mailbox.highestModseq) mailbox.highestModseq = modseq;
+      break;
+    }
+    case 'status':
+      if (response.status === 'OK' && response.code !== null) applyCode(mailbox, response.code);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Applies a response code of SELECT/EXAMINE or of an untagged OK to the mailbox state. */
+export function applyCode(mailbox: MutableMailboxState, code: ResponseCode): void {
+  switch (code.kind) {
+    case 'UIDNEXT':
+      mailbox.uidNext = code.value as MutableMailboxState['uidNext'];
+      break;
+    case 'UIDVALIDITY':
+      mailbox.uidValidity = code.value;
+      break;
+    case 'UNSEEN':
+      mailbox.unseen = code.value as MutableMailboxState['unseen'];
+      break;
+    case 'PERMANENTFLAGS':
+      mailbox.permanentFlags = code.flags;
+      break;
+    case 'HIGHESTMODSEQ':
+      mailbox.highestModseq = code.value;
+      break;
+    case 'NOMODSEQ':
+      mailbox.highestModseq = undefined;
+      break;
+    case 'READ-ONLY':
+      mailbox.readOnly = true;
+      break;
+    case 'READ-WRITE':
+      mailbox.readOnly = false;
+      break;
+    default:
+      break;
+  }
+}
+
+/** The event an unclaimed untagged response becomes, or null for none. */
+export function mailboxEventOf(response: ImapResponse): MailboxEvent | null {
+  switch (response.kind) {
+    case 'exists':
+      return { kind: 'exists', count: response.count };
+    case 'recent':
+      return { kind: 'recent', count: response.count };
+    case 'expunge':
+      return { kind: 'expunge', seq: response.seq };
+    case 'vanished':
+      return { kind: 'vanished', uids: response.uids, earlier: response.earlier };
+    case 'flags':
+      return { kind: 'flags', flags: response.flags };
+    case 'fetch': {
+      const { attributes } = response;
+      return { kind: 'fetch', seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq, attributes };
+    }
+    case 'status':
+      if (response.code?.kind === 'ALERT') return { kind: 'alert', text: response.text };
+      if (response.status === 'BYE') return { kind: 'bye', text: response.text };
+      return { kind: 'status', status: response.status, code: response.code, text: response.text };
+    case 'capability':
+    case 'enabled':
+      return null;
+    default:
+      return { kind: 'other', response };
+  }
+}

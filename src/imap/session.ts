@@ -1,0 +1,263 @@
+/**
+ * The contract between the IMAP client core (`client.ts`) and the command families
+ * (`commands/*.ts`): how a command is described, how it collects its untagged data, and the
+ * shared public types (session state, mailbox state, call options, mailbox events).
+ *
+ * @packageDocumentation
+ */
+
+import type { MailwireError } from '../common/errors.js';
+import type { Secret } from '../common/secret.js';
+import type { BodySink, BodyStart } from './wire/assembler.js';
+import type { CommandArg } from './wire/command-args.js';
+import type { FetchAttributes } from './wire/fetch-types.js';
+import type { ResponseCode } from './wire/response-code-types.js';
+import type {
+  ContinuationResponse,
+  ImapResponse,
+  NumberRange,
+  TaggedStatusResponse,
+  UntaggedStatusResponse,
+} from './wire/response-types.js';
+import type { SeqNum, Uid } from './wire/sequence-set.js';
+
+/** The session's state (RFC 9051 section 3). */
+export type ImapState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** Options every command call accepts. */
+export interface ImapCallOptions {
+  /**
+   * Cancels the call: a command not yet sent is withdrawn; one already sent runs to its end on the
+   * server (its answer is read and dropped) but the call rejects at once with an AbortError.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds for this call from now; on expiry it rejects with a TimeoutError, like an abort. */
+  readonly timeout?: number | undefined;
+}
+
+/** The selected mailbox, as SELECT/EXAMINE reported it and untagged data has updated it since. */
+export interface MailboxState {
+  /** The mailbox name as the caller gave it. */
+  readonly name: string;
+  /** True after EXAMINE, or when the server answered `[READ-ONLY]`. */
+  readonly readOnly: boolean;
+  /** UIDVALIDITY (0 when the server did not send it, which RFC 9051 forbids). */
+  readonly uidValidity: number;
+  /** UIDNEXT, or undefined when the server did not send it. */
+  readonly uidNext: Uid | undefined;
+  /** The number of messages (EXISTS), kept current by EXISTS/EXPUNGE/VANISHED. */
+  readonly exists: number;
+  /** RECENT (IMAP4rev1 only), or undefined. */
+  readonly recent: number | undefined;
+  /** The first unseen message's sequence number (`[UNSEEN n]`, IMAP4rev1), or undefined. */
+  readonly unseen: SeqNum | undefined;
+  /** The flags defined in the mailbox (FLAGS). */
+  readonly flags: readonly string[];
+  /** The flags that can be changed permanently; `\*` means new keywords may be created. */
+  readonly permanentFlags: readonly string[];
+  /** HIGHESTMODSEQ (RFC 7162), or undefined when the server sent `[NOMODSEQ]` or nothing. */
+  readonly highestModseq: bigint | undefined;
+}
+
+/**
+ * Something the server told about the selected mailbox (or the session) that no command asked
+ * for: new messages, expunges, flag changes made elsewhere, alerts. Read them with
+ * `client.events()` or `client.idle()`.
+ */
+export type MailboxEvent =
+  /** `* n EXISTS`: the mailbox now holds `count` messages. */
+  | { readonly kind: 'exists'; readonly count: number }
+  /** `* n RECENT` (IMAP4rev1). */
+  | { readonly kind: 'recent'; readonly count: number }
+  /** `* n EXPUNGE`: the message with this sequence number is gone; later numbers shift down by one. */
+  | { readonly kind: 'expunge'; readonly seq: SeqNum }
+  /** `* VANISHED` (QRESYNC): these UIDs are gone. `earlier` when it answers a request. */
+  | { readonly kind: 'vanished'; readonly uids: readonly NumberRange[]; readonly earlier: boolean }
+  /** An unsolicited `* n FETCH` (usually FLAGS changed by another session). */
+  | {
+      readonly kind: 'fetch';
+      readonly seq: SeqNum;
+      readonly uid: Uid | undefined;
+      readonly flags: readonly string[] | undefined;
+      readonly modseq: bigint | undefined;
+      readonly attributes: FetchAttributes;
+    }
+  /** `* FLAGS (...)`: the flags defined in the mailbox changed. */
+  | { readonly kind: 'flags'; readonly flags: readonly string[] }
+  /** `* OK [ALERT] text`: RFC 9051 says the text must be shown to the user. */
+  | { readonly kind: 'alert'; readonly text: string }
+  /** Any other untagged OK/NO/BAD nobody asked for (warnings, `[CLOSED]`, `[HIGHESTMODSEQ n]`...). */
+  | {
+      readonly kind: 'status';
+      readonly status: UntaggedStatusResponse['status'];
+      readonly code: ResponseCode | null;
+      readonly text: string;
+    }
+  /** `* BYE`: the server is closing the connection. */
+  | { readonly kind: 'bye'; readonly text: string }
+  /** Another untagged response nobody asked for (kept so nothing is silently lost). */
+  | { readonly kind: 'other'; readonly response: ImapResponse }
+  /** A subscriber read too slowly: `dropped` events were discarded (the oldest first). */
+  | { readonly kind: 'overflow'; readonly dropped: number };
+
+/**
+ * An async iterator of mailbox events ({@link ImapClient.events}, {@link ImapClient.idle});
+ * `return()` (what `break` calls) stops it.
+ */
+export interface MailboxEventStream extends AsyncIterableIterator<MailboxEvent> {
+  /** Stops the iteration (unsubscribes; for IDLE, sends DONE and waits for the server's answer). */
+  return(): Promise<IteratorResult<MailboxEvent>>;
+}
+
+/** What a command may do from its callbacks. */
+export interface CommandContext {
+  /**
+   * Writes one client line right away (an AUTHENTICATE answer, IDLE's `DONE`); a Secret stays
+   * redacted in the wire log.
+   */
+  sendLine(text: string | Secret): void;
+  /**
+   * Asks the core to stop reading from the socket (a body stream's buffer is full). Honoured only
+   * while no command issued after this one is waiting (see "Backpressure" in docs/internals.md);
+   * returns a function that releases the request (idempotent).
+   */
+  pauseInput(): () => void;
+  /** True when commands issued after this one are in flight or queued (so input will not pause). */
+  readonly othersWaiting: boolean;
+}
+
+/**
+ * One IMAP command, as a command family describes it to the core.
+ *
+ * The core assigns the tag, encodes `name` and `args` (choosing atom, quoted or literal and
+ * waiting for `+` before a synchronizing literal), routes responses, and settles the call's
+ * promise with `done`'s result, or with a typed error for NO/BAD/BYE/connection loss.
+ */
+export interface ImapCommand<T> {
+  /** The command name, one or more atoms (`'UID FETCH'`). */
+  readonly name: string;
+  /** The arguments after the name. */
+  readonly args?: readonly CommandArg[] | undefined;
+  /**
+   * Not pipelined: sent only when nothing else is in flight, and nothing else is sent until it
+   * completes. Use for commands that change the session state or the selected mailbox (SELECT,
+   * EXAMINE, CLOSE, UNSELECT, LOGIN, AUTHENTICATE, STARTTLS, ENABLE, LOGOUT, IDLE) and for those
+   * whose untagged answers cannot be told apart from another command's (EXPUNGE, MOVE: RFC 9051
+   * section 5.5).
+   */
+  readonly exclusive?: boolean | undefined;
+  /** A NO/BAD becomes an AuthenticationError instead of a ServerError (LOGIN, AUTHENTICATE). */
+  readonly authentication?: boolean | undefined;
+  /** The states in which the command may be sent; refused with InvalidArgumentError otherwise. */
+  readonly states?: readonly ImapState[] | undefined;
+  /**
+   * Offered every untagged response while the command is in flight (oldest command first).
+   * Return true to take it: it is then not emitted as a MailboxEvent. Selected-mailbox bookkeeping
+   * (EXISTS, EXPUNGE, VANISHED, FLAGS counts) happens in the core either way.
+   */
+  untagged?(response: ImapResponse, context: CommandContext): boolean;
+  /**
+   * A `+` continuation that is not the go-ahead for one of this command's literals (AUTHENTICATE
+   * challenges, IDLE's "idling").
+   */
+  continuation?(response: ContinuationResponse, context: CommandContext): void;
+  /**
+   * A FETCH body literal is about to flow: return a sink to stream it, or null to let it be
+   * buffered into the FETCH response (or to let a later command claim it).
+   */
+  bodyStart?(start: BodyStart, context: CommandContext): BodySink | null;
+  /**
+   * The tagged OK arrived: return the call's result. Throwing (a MailwireError) rejects the call
+   * instead (SCRAM's server signature check).
+   */
+  done(response: TaggedStatusResponse, context: CommandContext): T;
+  /**
+   * The command failed (tagged NO/BAD, BYE, connection loss, parse error of its tagged line).
+   * Release resources here (end body streams with the error). Not called after an abort: the
+   * command is still running on the server then.
+   */
+  failed?(error: MailwireError): void;
+  /**
+   * Another command is waiting to be sent while this exclusive command is in flight: finish early
+   * if you can (IDLE sends `DONE`). Called at most once per waiting episode.
+   */
+  interrupt?(context: CommandContext): void;
+  /** The text shown in errors and used as ServerError.command (default: `name`; never a secret). */
+  readonly display?: string | undefined;
+}
+
+/**
+ * What a command family gets from the client: state to read, and `run` to execute a command.
+ * Implemented by {@link ImapClient}; command functions take it as their first parameter.
+ */
+export interface ImapSession {
+  /** The session state. */
+  readonly state: ImapState;
+  /** The capabilities, upper-cased (`IMAP4REV1`, `AUTH=PLAIN`, `LITERAL+`). */
+  readonly capabilities: ReadonlySet<string>;
+  /** Extensions enabled with ENABLE, upper-cased. */
+  readonly enabled: ReadonlySet<string>;
+  /** The selected mailbox, or null. */
+  readonly mailbox: MailboxState | null;
+  /** True when the server offers `name` (case-insensitive). */
+  hasCapability(name: string): boolean;
+  /**
+   * Runs one command: queues it, sends it when the pipeline allows, routes its untagged data to
+   * `command.untagged`, and resolves with `command.done`'s result.
+   *
+   * @throws ServerError (NO/BAD), AuthenticationError (NO/BAD of an `authentication` command),
+   *   ConnectionClosedError (BYE or connection lost), ProtocolError, AbortError, TimeoutError,
+   *   InvalidArgumentError (not allowed in this state, or an argument cannot be encoded).
+   */
+  run<T>(command: ImapCommand<T>, options?: ImapCallOptions): Promise<T>;
+}
+
+/** The TLS modes of {@link ImapClientOptions.tls}. */
+export type ImapTlsMode = 'implicit' | 'starttls' | 'none';
+
+/** The mutable form of {@link MailboxState} the core keeps. @internal */
+export type MutableMailboxState = { -readonly [K in keyof MailboxState]: MailboxState[K] };
+
+/**
+ * The extra powers of the core's own families (connection, select, fetch, idle): state changes the
+ * public session does not expose.
+ *
+ * @internal
+ */
+export interface CoreSession extends ImapSession {
+  /** TLS is active. */
+  readonly secure: boolean;
+  /** The caller allows credentials over an unencrypted connection. */
+  readonly allowCleartext: boolean;
+  /** The configured TLS mode. */
+  readonly tlsMode: ImapTlsMode;
+  /** The host, for SASL mechanisms that send it (OAUTHBEARER). */
+  readonly host: string;
+  /** The port. */
+  readonly port: number;
+  /** False until a CAPABILITY response (or code) was seen on this (TLS) layer. */
+  readonly capabilitiesKnown: boolean;
+  /** Replaces the capabilities (null: forget them, as after STARTTLS). */
+  setCapabilities(capabilities: readonly string[] | null): void;
+  /** Moves the session to another state. */
+  setState(state: ImapState): void;
+  /** Records extensions enabled by ENABLE (UTF8=ACCEPT and IMAP4REV2 switch the parser to UTF-8). */
+  addEnabled(names: readonly string[]): void;
+  /**
+   * Call from STARTTLS's `done`: stops parsing right after the tagged OK (bytes after it are refused
+   * as injection) and starts the handshake; the promise settles when TLS is up.
+   */
+  startTls(): Promise<void>;
+  /** The new selected mailbox (null: none), e.g. from SELECT's `done`. */
+  setMailbox(mailbox: MutableMailboxState | null): void;
+  /** A new subscription to the unsolicited event stream. */
+  subscribe(options?: { signal?: AbortSignal | undefined; limit?: number | undefined }): MailboxEventStream;
+  /** Closes the connection at once (pending commands reject with `error`). */
+  destroy(error: MailwireError): void;
+  /** Closes the connection gracefully after LOGOUT (subscriptions end without error). */
+  closeConnection(): Promise<void>;
+  /** The configured body stream high-water mark, in bytes. */
+  readonly bodyHighWaterMark: number;
+  /** The hard cap on what one fetch buffers while it may not pause the socket, in bytes. */
+  readonly maxFetchBuffer: number;
+}

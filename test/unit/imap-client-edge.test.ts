@@ -1,0 +1,310 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  AuthenticationError,
+  LimitExceededError,
+  ProtocolError,
+  TlsError,
+} from '../../src/common/errors.js';
+import type { WireLogEntry } from '../../src/common/wirelog.js';
+import { ImapClient, type ImapClientOptions } from '../../src/imap/client.js';
+import type { MailboxEvent } from '../../src/imap/session.js';
+import { uid } from '../../src/imap/wire/sequence-set.js';
+import { C, S, login, pause, quiet, raw, selectInbox, sleep, startFakeServer, trickle, type FakeServer, type Step } from './imap/fake-server.js';
+
+const servers: FakeServer[] = [];
+const clients: ImapClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function serve(script: Step[]): Promise<FakeServer> {
+  const server = await startFakeServer(script);
+  servers.push(server);
+  return server;
+}
+
+function options(server: FakeServer, extra: Partial<ImapClientOptions> = {}): ImapClientOptions {
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    tls: 'none',
+    allowCleartext: true,
+    auth: { username: 'alice', password: 'secret', method: 'LOGIN' },
+    commandTimeout: 3_000,
+    ...extra,
+  };
+}
+
+async function connect(server: FakeServer, extra: Partial<ImapClientOptions> = {}): Promise<ImapClient> {
+  const client = new ImapClient(options(server, extra));
+  clients.push(client);
+  await client.connect();
+  return client;
+}
+
+describe('ImapClient: greeting variants', () => {
+  it('accepts PREAUTH and skips login', async () => {
+    const server = await serve([S('* PREAUTH [CAPABILITY IMAP4rev1 IDLE] welcome back'), C('A1 NOOP'), S('A1 OK')]);
+    const client = await connect(server);
+    expect(client.state).toBe('authenticated');
+    expect(client.greeting).toEqual({ status: 'PREAUTH', text: 'welcome back' });
+    await client.noop();
+  });
+
+  it('refuses PREAUTH on a clear connection in starttls mode (STARTTLS stripping)', async () => {
+    const server = await serve([S('* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi'), quiet(50)]);
+    const client = new ImapClient(options(server, { tls: 'starttls', allowCleartext: false }));
+    clients.push(client);
+    await expect(client.connect()).rejects.toBeInstanceOf(TlsError);
+  });
+});
+
+describe('ImapClient: authentication edge cases', () => {
+  it('cancels AUTHENTICATE with * when a challenge is not base64, and rejects with that failure', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready'),
+      C('A1 AUTHENTICATE CRAM-MD5'),
+      S('+ !!!not base64!!!'),
+      C('*'),
+      S('A1 BAD Authentication cancelled'),
+    ]);
+    const client = new ImapClient(options(server, { auth: { username: 'alice', password: 'secret', method: 'CRAM-MD5' } }));
+    clients.push(client);
+    const error = await client.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 'SASL' });
+    await server.done;
+  });
+
+  it('drops a server that says OK to SCRAM without proving itself', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
+      C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
+      S('A1 OK [CAPABILITY IMAP4rev1] Logged in'),
+      quiet(50),
+    ]);
+    const client = new ImapClient(options(server, { auth: { username: 'alice', password: 'secret' } }));
+    clients.push(client);
+    await expect(client.connect()).rejects.toBeInstanceOf(AuthenticationError);
+    expect(client.state).toBe('logout');
+  });
+
+  it('releases the writer when the server refuses a literal instead of sending +', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1] ready'),
+      C('A1 LOGIN bob {10}'),
+      S('A1 NO [AUTHENTICATIONFAILED] nope'),
+      C('A2 NOOP'),
+      S('A2 OK'),
+    ]);
+    const client = new ImapClient(options(server, { auth: undefined }));
+    clients.push(client);
+    await client.connect();
+    await expect(client.login({ username: 'bob', password: 'pässwörd', method: 'LOGIN' })).rejects.toMatchObject({
+      responseCode: 'AUTHENTICATIONFAILED',
+    });
+    await client.noop();
+  });
+});
+
+describe('ImapClient: fetch edge cases', () => {
+  it('rejects an aborted fetch at once, drops the rest of its answer, and keeps the session', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 3),
+      C('A3 UID FETCH 1:* (UID FLAGS)'),
+      S('* 1 FETCH (UID 1 FLAGS ())'),
+      pause(80),
+      S('* 2 FETCH (UID 2 FLAGS ())', '* 3 FETCH (UID 3 FLAGS ())', 'A3 OK done'),
+      C('A4 NOOP'),
+      S('A4 OK'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const events: MailboxEvent[] = [];
+    const subscription = client.events();
+    void (async () => {
+      for await (const event of subscription) events.push(event);
+    })().catch(() => undefined);
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    const error = await (async () => {
+      for await (const message of client.fetch('1:*', { flags: true }, { signal: controller.signal })) {
+        seen.push(message.uid);
+        controller.abort();
+      }
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(seen).toEqual([1]);
+    await sleep(150);
+    await client.noop();
+    expect(events).toEqual([]); // the dropped answers did not leak into the event stream
+  });
+
+  it('drops the rest of a fetch when the loop breaks early', async () => {
+    const body = 'x'.repeat(5000);
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 3),
+      C('A3 UID FETCH 1:3 (UID BODY.PEEK[])'),
+      raw(
+        [1, 2, 3].map((n) => `* ${n} FETCH (UID ${n} BODY[] {${body.length}}\r\n${body})\r\n`).join('') + 'A3 OK done\r\n',
+      ),
+      C('A4 NOOP'),
+      S('A4 OK'),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 1024 } });
+    await client.select('INBOX');
+    for await (const message of client.fetch('1:3', { source: true })) {
+      expect(message.uid).toBe(1);
+      break;
+    }
+    await client.noop();
+  });
+
+  it('fails a fetch that must buffer past maxFetchBuffer because a later command waits', async () => {
+    const body = 'y'.repeat(200_000);
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 UID FETCH 1 (UID BODY.PEEK[])'),
+      C('A4 NOOP'),
+      raw(`* 1 FETCH (UID 1 BODY[] {${body.length}}\r\n${body})\r\nA3 OK done\r\nA4 OK noop\r\n`),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 1024, maxFetchBuffer: 50_000 } });
+    await client.select('INBOX');
+    const iterator = client.fetch(uid(1), { source: true });
+    const noop = client.noop();
+    const first = await iterator.next();
+    const message = first.value;
+    await noop; // answered although nobody read the body
+    await expect(message.body().collect()).rejects.toBeInstanceOf(LimitExceededError);
+  });
+
+  it('fails only the command whose tagged response cannot be parsed', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('A2 WHAT is this'), C('A3 NOOP'), S('A3 OK')]);
+    const client = await connect(server);
+    await expect(client.noop()).rejects.toBeInstanceOf(ProtocolError);
+    await client.noop();
+  });
+});
+
+describe('ImapClient: events', () => {
+  it('reports overflow to a slow subscriber instead of blocking', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('* 1 EXISTS', '* 2 EXISTS', '* 3 EXISTS', '* 4 EXISTS', 'A2 OK')]);
+    const client = await connect(server);
+    const events = client.events({ limit: 2 });
+    await client.noop();
+    const first = await events.next();
+    const second = await events.next();
+    const third = await events.next();
+    expect([first.value, second.value, third.value]).toEqual([
+      { kind: 'overflow', dropped: 2 },
+      { kind: 'exists', count: 3 },
+      { kind: 'exists', count: 4 },
+    ]);
+    await events.return();
+  });
+
+  it('routes alerts and unknown tags to the event stream, and logs server lines', async () => {
+    const log: WireLogEntry[] = [];
+    const server = await serve([...login(), C('A2 NOOP'), S('* OK [ALERT] Maintenance at noon', 'Z9 OK stray', 'A2 OK')]);
+    const client = await connect(server, { logger: (entry) => log.push(entry) });
+    const events = client.events();
+    await client.noop();
+    expect((await events.next()).value).toEqual({ kind: 'alert', text: 'Maintenance at noon' });
+    expect((await events.next()).value).toMatchObject({ kind: 'other', response: { kind: 'tagged', tag: 'Z9' } });
+    expect(log).toContainEqual({ direction: 'server', text: '* OK [ALERT] Maintenance at noon' });
+    await events.return();
+  });
+
+  it('ends subscriptions normally after LOGOUT', async () => {
+    const server = await serve([...login(), C('A2 LOGOUT'), S('* BYE bye', 'A2 OK')]);
+    const client = await connect(server);
+    const events = client.events();
+    await client.logout();
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('ImapClient: IDLE and timeouts', () => {
+  it('lets an established IDLE stay silent past commandTimeout, but not a server that never answers IDLE', async () => {
+    const server = await serve([
+      ...login(),
+      C('A2 IDLE'),
+      S('+ idling'),
+      pause(300),
+      S('* 3 EXISTS'),
+      C('DONE'),
+      S('A2 OK'),
+      C('A3 IDLE'),
+      pause(1_000),
+    ]);
+    const client = await connect(server, { commandTimeout: 100 });
+    const idle = client.idle();
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3 });
+    await idle.return();
+    const again = client.idle();
+    await expect(again.next()).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('never sends an IDLE that was stopped while still queued', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), pause(50), S('A2 OK'), quiet(80)]);
+    const client = await connect(server);
+    const noop = client.noop();
+    const idle = client.idle();
+    await sleep(10);
+    await idle.return();
+    await noop;
+    await server.done;
+  });
+
+  it('ends an IDLE iteration quietly when the session logs out', async () => {
+    const server = await serve([
+      ...login(),
+      C('A2 IDLE'),
+      S('+ idling'),
+      C('DONE'),
+      S('A2 OK'),
+      C('A3 LOGOUT'),
+      S('* BYE', 'A3 OK'),
+    ]);
+    const client = await connect(server);
+    const idle = client.idle();
+    const next = idle.next();
+    await sleep(30);
+    await client.logout();
+    expect(await next).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('ImapClient: responses cut at every point', () => {
+  it('assembles literals, bodies and events the same whatever the read boundaries', async () => {
+    const body = 'Subject: cut\r\n\r\nline one\r\nline two\r\n';
+    const transcript =
+      `* 1 FETCH (UID 7 FLAGS (\\Seen) ENVELOPE (NIL {5}\r\nhello NIL NIL NIL NIL NIL NIL NIL NIL) BODY[] {${body.length}}\r\n${body})\r\n` +
+      '* 2 EXISTS\r\n' +
+      `* 1 FETCH (FLAGS (\\Seen \\Flagged))\r\n` +
+      'A3 OK done\r\n';
+    for (const size of [1, 3, 7, 64]) {
+      const server = await serve([...login(), ...selectInbox('A2', 1), C('A3 UID FETCH 7 (UID FLAGS ENVELOPE BODY.PEEK[])'), ...trickle(transcript, size)]);
+      const client = await connect(server);
+      await client.select('INBOX');
+      const events = client.events();
+      const got: string[] = [];
+      for await (const message of client.fetch(uid(7), { flags: true, envelope: true, source: true })) {
+        got.push((await message.body().collect()).toString());
+        const attributes = await message.complete();
+        got.push(attributes.envelope?.subject ?? 'none', String(attributes.flags));
+      }
+      expect(got).toEqual([body, 'hello', '\\Seen']);
+      expect((await events.next()).value).toEqual({ kind: 'exists', count: 2 });
+      expect((await events.next()).value).toMatchObject({ kind: 'fetch', seq: 1, flags: ['\\Seen', '\\Flagged'] });
+      await events.return();
+      client.destroy();
+    }
+  });
+});

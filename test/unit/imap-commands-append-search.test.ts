@@ -1,0 +1,254 @@
+// APPEND (synchronizing literal vs LITERAL+, streams, APPENDUID, TRYCREATE/OVERQUOTA) and
+// SEARCH / UID SEARCH / ESEARCH against a scripted fake server.
+import { Readable } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { InvalidArgumentError, LimitExceededError, ServerError } from '../../src/common/errors.js';
+import { append } from '../../src/imap/commands/append.js';
+import { search, searchSeq, searchSummary } from '../../src/imap/commands/search.js';
+import { SequenceSet, uid } from '../../src/imap/wire/sequence-set.js';
+import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
+
+const MESSAGE = 'Subject: hi\r\n\r\nHello\r\n';
+
+describe('APPEND', () => {
+  test('without LITERAL+ the message waits for the server\'s "+"', async () => {
+    const { client, finish } = await scripted([
+      greeting('UIDPLUS'),
+      `C: A1 APPEND Drafts (\\Draft \\Seen) " 5-Mar-2026 09:07:03 +0000" {${MESSAGE.length}}`,
+      { quiet: 150 },
+      'S: + Ready for literal data',
+      { client: `${MESSAGE}\r\n` },
+      'S: A1 OK [APPENDUID 38505 3955] Append completed',
+    ]);
+    const result = await append(client, 'Drafts', MESSAGE, { flags: ['\\Draft', '\\Seen'], internalDate: new Date('2026-03-05T09:07:03Z') });
+    expect(result).toEqual({ uidValidity: 38505, uid: 3955 });
+    await finish();
+  });
+
+  test('with LITERAL+ the message follows at once; no APPENDUID gives null', async () => {
+    const { client, finish } = await scripted([
+      greeting('LITERAL+'),
+      `C: A1 APPEND INBOX {${MESSAGE.length}+}`,
+      { client: `${MESSAGE}\r\n` },
+      'S: A1 OK Append completed',
+    ]);
+    expect(await append(client, 'inbox', Buffer.from(MESSAGE))).toBeNull();
+    await finish();
+  });
+
+  test('with LITERAL- only messages up to 4096 bytes skip the "+" (RFC 7888)', async () => {
+    const big = `Subject: big\r\n\r\n${'x'.repeat(5000)}\r\n`;
+    const { client, finish } = await scripted([
+      greeting('LITERAL-'),
+      `C: A1 APPEND INBOX {${MESSAGE.length}+}`,
+      { client: `${MESSAGE}\r\n` },
+      'S: A1 OK done',
+      `C: A2 APPEND INBOX {${big.length}}`,
+      { quiet: 100 },
+      'S: + go ahead',
+      { client: `${big}\r\n` },
+      'S: A2 OK done',
+    ]);
+    await append(client, 'INBOX', MESSAGE);
+    await append(client, 'INBOX', big);
+    await finish();
+  });
+
+  test('a refused literal: NO [TRYCREATE] instead of "+" rejects with the code, nothing more is sent', async () => {
+    const { client, server, finish } = await scripted([
+      greeting(''),
+      `C: A1 APPEND "Does not exist" {${MESSAGE.length}}`,
+      'S: A1 NO [TRYCREATE] Mailbox does not exist',
+      { quiet: 100 },
+    ]);
+    const error = await append(client, 'Does not exist', MESSAGE).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ responseCode: 'TRYCREATE', status: 'NO' });
+    await finish();
+    expect(server.received()).not.toContain('Hello');
+  });
+
+  test('NO [OVERQUOTA] after the literal is a ServerError with the code', async () => {
+    const { client, finish } = await scripted([
+      greeting('LITERAL+'),
+      `C: A1 APPEND INBOX {${MESSAGE.length}+}`,
+      { client: `${MESSAGE}\r\n` },
+      'S: A1 NO [OVERQUOTA] Quota exceeded (mailbox for user is full)',
+    ]);
+    await expect(append(client, 'INBOX', MESSAGE)).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+    await finish();
+  });
+
+  test('a stream of unknown size is buffered to learn it; a stated size is checked', async () => {
+    const chunks = ['Subject: streamed\r\n', '\r\n', 'part one\r\n', 'part two\r\n'];
+    const body = chunks.join('');
+    const { client, finish } = await scripted([
+      greeting('LITERAL+ UIDPLUS'),
+      `C: A1 APPEND Archive {${body.length}+}`,
+      { client: `${body}\r\n` },
+      'S: A1 OK [APPENDUID 1 7] done',
+      `C: A2 APPEND Archive {${body.length}+}`,
+      { client: `${body}\r\n` },
+      'S: A2 OK [APPENDUID 1 8] done',
+    ]);
+    expect(await append(client, 'Archive', Readable.from(chunks.map((chunk) => Buffer.from(chunk))))).toEqual({ uidValidity: 1, uid: 7 });
+    const iterable: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => {
+        let index = 0;
+        return { next: () => Promise.resolve(index < chunks.length ? { value: chunks[index++]!, done: false } : { value: undefined, done: true }) };
+      },
+    };
+    expect(await append(client, 'Archive', iterable, { size: body.length })).toEqual({ uidValidity: 1, uid: 8 });
+    await expect(append(client, 'Archive', Readable.from([Buffer.from(body)]), { size: body.length - 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(append(client, 'Archive', Readable.from([Buffer.from(body)]), { size: body.length + 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+  });
+
+  test('limits: maxSize for streams, APPENDLIMIT from the capability, empty bodies, NUL without BINARY', async () => {
+    const { client, server, finish } = await scripted([greeting('APPENDLIMIT=100')]);
+    await expect(append(client, 'INBOX', Readable.from([Buffer.alloc(40, 0x61), Buffer.alloc(40, 0x61)]), { maxSize: 50 })).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(append(client, 'INBOX', Buffer.alloc(101, 0x61))).rejects.toMatchObject({ limit: 'APPENDLIMIT', maximum: 100, actual: 101 });
+    await expect(append(client, 'INBOX', Readable.from([Buffer.alloc(10)]), { size: 200 })).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(append(client, 'INBOX', '')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(append(client, 'INBOX', 'a\0b')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(append(client, 'bad\r\nname', MESSAGE)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe('');
+  });
+
+  test('NUL bytes go as a literal8 when BINARY is offered', async () => {
+    const { client, finish } = await scripted([
+      greeting('BINARY LITERAL+'),
+      'C: A1 APPEND INBOX ~{3+}',
+      { client: Buffer.from([0x61, 0x00, 0x62, 0x0d, 0x0a]) },
+      'S: A1 OK done',
+    ]);
+    await append(client, 'INBOX', Buffer.from([0x61, 0x00, 0x62]));
+    await finish();
+  });
+});
+
+describe('SEARCH', () => {
+  test('UID SEARCH with dates, flags, sizes, headers, UID sets, OR and NOT returns typed UIDs', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID SEARCH UNSEEN FLAGGED FROM alice@example.com HEADER X-Priority 1 SINCE 1-Feb-2026 LARGER 1000 UID 1:100 NOT SUBJECT spam OR TO bob CC bob',
+        'S: * SEARCH 3 5 8',
+        'S: A2 OK Search completed',
+      ],
+      { select: true },
+    );
+    const uids = await search(client, {
+      seen: false,
+      flagged: true,
+      from: 'alice@example.com',
+      header: { 'X-Priority': '1' },
+      since: new Date('2026-02-01T12:00:00Z'),
+      larger: 1000,
+      uid: SequenceSet.uids([{ start: uid(1), end: uid(100) }]),
+      not: { subject: 'spam' },
+      or: [{ to: 'bob' }, { cc: 'bob' }],
+    });
+    expect(uids).toEqual([3, 5, 8]);
+    await finish();
+  });
+
+  test('non-ASCII text: CHARSET UTF-8 and the text as a literal (waiting for "+" without LITERAL+)', async () => {
+    const subject = 'Grüße';
+    const bytes = Buffer.from(subject, 'utf8');
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        `C: A2 UID SEARCH CHARSET UTF-8 SUBJECT {${bytes.length}}`,
+        { quiet: 100 },
+        'S: + go ahead',
+        { client: Buffer.concat([bytes, Buffer.from('\r\n')]) },
+        'S: * SEARCH',
+        'S: A2 OK done',
+      ],
+      { select: true },
+    );
+    expect(await search(client, { subject })).toEqual([]);
+    await finish();
+  });
+
+  test('NO [BADCHARSET] is a ServerError with the code', async () => {
+    const { client, finish } = await scripted(
+      [greeting('LITERAL+'), ...selectInbox('A1'), 'C: A2 UID SEARCH CHARSET UTF-8 BODY {3+}', { client: 'Кc\r\n' }, 'S: A2 NO [BADCHARSET (US-ASCII)] Unsupported charset'],
+      { select: true },
+    );
+    await expect(search(client, { body: 'Кc' })).rejects.toMatchObject({ responseCode: 'BADCHARSET' });
+    await finish();
+  });
+
+  test('sequence-number SEARCH', async () => {
+    const { client, finish } = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 SEARCH DELETED', 'S: * SEARCH 2 3', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await searchSeq(client, { deleted: true })).toEqual([2, 3]);
+    await finish();
+  });
+
+  test('ESEARCH: RETURN (ALL) for a full result, expanded to UIDs', async () => {
+    const { client, finish } = await scripted(
+      [greeting('ESEARCH'), ...selectInbox('A1'), 'C: A2 UID SEARCH RETURN (ALL) ALL', 'S: * ESEARCH (TAG "A2") UID ALL 1:3,7', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await search(client, {})).toEqual([1, 2, 3, 7]);
+    await finish();
+  });
+
+  test('ESEARCH summary: MIN MAX COUNT ALL in one command; pipelined searches get their own answers', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('ESEARCH'),
+        ...selectInbox('A1'),
+        'C: A2 UID SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN',
+        'C: A3 UID SEARCH RETURN (COUNT) SEEN',
+        'S: * ESEARCH (TAG "A3") UID COUNT 2',
+        'S: * ESEARCH (TAG "A2") UID MIN 4 MAX 9 COUNT 3 ALL 4,8:9',
+        'S: A2 OK done',
+        'S: A3 OK done',
+      ],
+      { select: true },
+    );
+    const [unseen, seen] = await Promise.all([searchSummary(client, { seen: false }, []), searchSummary(client, { seen: true }, ['COUNT'])]);
+    expect(unseen).toMatchObject({ min: 4, max: 9, count: 3 });
+    expect(unseen.all?.toString()).toBe('4,8:9');
+    expect(seen).toEqual({ min: undefined, max: undefined, count: 2, all: undefined, modseq: undefined });
+    await finish();
+  });
+
+  test('summary without ESEARCH is computed from a plain SEARCH', async () => {
+    const { client, finish } = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 SEARCH ANSWERED', 'S: * SEARCH 9 2 5', 'S: A2 OK done'],
+      { select: true },
+    );
+    const summary = await searchSummary(client, { answered: true }, ['MIN', 'MAX', 'COUNT', 'ALL'], { bySequence: true });
+    expect(summary).toMatchObject({ min: 2, max: 9, count: 3 });
+    expect(summary.all?.toString()).toBe('2,5,9');
+    await finish();
+  });
+
+  test('pipelined plain SEARCHes take one SEARCH line each, in order', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID SEARCH SEEN',
+        'C: A3 UID SEARCH UNSEEN',
+        'S: * SEARCH 1 2',
+        'S: A2 OK done',
+        'S: * SEARCH 3',
+        'S: A3 OK done',
+      ],
+      { select: true },
+    );
+    expect(await Promise.all([search(client, { seen: true }), search(client, { seen: false })])).toEqual([[1, 2], [3]]);
+    await finish();
+  });
+});

@@ -1,0 +1,229 @@
+// LIST/LSUB/CREATE/DELETE/RENAME/SUBSCRIBE/UNSUBSCRIBE and STATUS against a scripted fake server:
+// the exact bytes each sends and what each makes of the answers.
+import { describe, expect, test } from 'vitest';
+import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import {
+  createMailbox,
+  deleteMailbox,
+  list,
+  lsub,
+  renameMailbox,
+  subscribeMailbox,
+  unsubscribeMailbox,
+} from '../../src/imap/commands/mailboxes.js';
+import { status } from '../../src/imap/commands/status.js';
+import { greeting, scripted } from './imap-commands/fake-server.js';
+
+describe('LIST', () => {
+  test('plain LIST: typed entries, special use, decoded modified UTF-7 names', async () => {
+    const { client, finish } = await scripted([
+      greeting('SPECIAL-USE'),
+      'C: A1 LIST "" *',
+      'S: * LIST (\\HasNoChildren) "/" INBOX',
+      'S: * LIST (\\HasNoChildren \\Sent) "/" Sent',
+      'S: * LIST (\\Noselect \\HasChildren) "/" Projects',
+      'S: * LIST (\\HasNoChildren) "/" "Projects/R&AOk-sum&AOk- &- Co"',
+      'S: * LIST (\\HasNoChildren) "/" &BBoEOARABDgEOwQ7BDgERgQw-',
+      'S: A1 OK List completed',
+    ]);
+    const entries = await list(client);
+    expect(entries.map((entry) => entry.name)).toEqual(['INBOX', 'Sent', 'Projects', 'Projects/Résumé & Co', 'Кириллица']);
+    expect(entries[1]).toMatchObject({ specialUse: '\\Sent', selectable: true, hasChildren: false, delimiter: '/', subscribed: undefined });
+    expect(entries[2]).toMatchObject({ specialUse: null, selectable: false, hasChildren: true });
+    expect(entries[3]!.nameRaw).toBe('Projects/R&AOk-sum&AOk- &- Co');
+    await finish();
+  });
+
+  test('LIST-EXTENDED: selection, RETURN options and LIST-STATUS in one command', async () => {
+    const { client, finish } = await scripted([
+      greeting('LIST-EXTENDED SPECIAL-USE LIST-STATUS CONDSTORE'),
+      'C: A1 LIST (SUBSCRIBED) "" (INBOX Archive/%) RETURN (SUBSCRIBED CHILDREN SPECIAL-USE STATUS (MESSAGES UNSEEN HIGHESTMODSEQ))',
+      'S: * LIST (\\Subscribed \\HasNoChildren) "/" INBOX',
+      'S: * STATUS INBOX (MESSAGES 17 UNSEEN 16 HIGHESTMODSEQ 9)',
+      'S: * LIST (\\Subscribed \\Archive \\HasNoChildren) "/" Archive/2026',
+      'S: * STATUS Archive/2026 (MESSAGES 2 UNSEEN 0 HIGHESTMODSEQ 4)',
+      'S: * LIST (\\Subscribed \\NonExistent) "/" Archive/Gone',
+      'S: A1 OK List completed',
+    ]);
+    const entries = await list(client, { pattern: ['INBOX', 'Archive/%'], subscribedOnly: true, status: ['MESSAGES', 'UNSEEN', 'HIGHESTMODSEQ'] });
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toMatchObject({ name: 'INBOX', subscribed: true, status: { messages: 17, unseen: 16, highestModseq: 9n } });
+    expect(entries[1]).toMatchObject({ name: 'Archive/2026', specialUse: '\\Archive', status: { messages: 2, unseen: 0 } });
+    expect(entries[2]).toMatchObject({ name: 'Archive/Gone', selectable: false, status: undefined });
+    await finish();
+  });
+
+  test('without LIST-STATUS, STATUS items are fetched per selectable mailbox (unsupported items dropped)', async () => {
+    const { client, finish } = await scripted([
+      greeting('LITERAL+'),
+      'C: A1 LIST "" %',
+      'S: * LIST (\\HasNoChildren) "." INBOX',
+      'S: * LIST (\\Noselect) "." Shared',
+      'S: * LIST () "." Gone',
+      'S: A1 OK done',
+      'C: A2 STATUS INBOX (MESSAGES)',
+      'C: A3 STATUS Gone (MESSAGES)',
+      'S: * STATUS INBOX (MESSAGES 4)',
+      'S: A2 OK done',
+      'S: A3 NO [NONEXISTENT] Deleted meanwhile',
+    ]);
+    const entries = await list(client, { pattern: '%', status: ['MESSAGES', 'HIGHESTMODSEQ', 'SIZE'] });
+    expect(entries.map((entry) => entry.status)).toEqual([{ messages: 4 }, undefined, undefined]);
+    await finish();
+  });
+
+  test('specialUseOnly without LIST-EXTENDED filters locally; several patterns go in separate commands', async () => {
+    const { client, finish } = await scripted([
+      greeting('SPECIAL-USE'),
+      'C: A1 LIST "" Sent',
+      'C: A2 LIST "" Trash',
+      'S: * LIST (\\Sent) "/" Sent',
+      'S: A1 OK done',
+      'S: * LIST (\\Trash) "/" Trash',
+      'S: A2 OK done',
+    ]);
+    const entries = await list(client, { pattern: ['Sent', 'Trash'], specialUseOnly: true });
+    expect(entries.map((entry) => entry.specialUse)).toEqual(['\\Sent', '\\Trash']);
+    await finish();
+  });
+
+  test('pipelined LISTs take only the entries their patterns match', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" Work/%',
+      'C: A2 LIST "" Home/*',
+      // A server may interleave nothing, but routing must still not hand Home/* data to A1.
+      'S: * LIST () "/" Home/Kids',
+      'S: * LIST () "/" Work/Q1',
+      'S: A1 OK done',
+      'S: A2 OK done',
+    ]);
+    const [work, home] = await Promise.all([list(client, { pattern: 'Work/%' }), list(client, { pattern: 'Home/*' })]);
+    expect(work.map((entry) => entry.name)).toEqual(['Work/Q1']);
+    expect(home.map((entry) => entry.name)).toEqual(['Home/Kids']);
+    await finish();
+  });
+
+  test('LSUB marks every entry subscribed', async () => {
+    const { client, finish } = await scripted([greeting(''), 'C: A1 LSUB "" *', 'S: * LSUB () "/" Lists/IETF', 'S: A1 OK done']);
+    expect(await lsub(client)).toMatchObject([{ name: 'Lists/IETF', subscribed: true }]);
+    await finish();
+  });
+
+  test('a pattern with CR or LF is refused before anything is sent', async () => {
+    const { client, server, finish } = await scripted([greeting('')]);
+    await expect(list(client, { pattern: 'a\r\nA9 DELETE INBOX' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe('');
+  });
+});
+
+describe('CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE', () => {
+  test('names with & and non-Latin letters go out in modified UTF-7', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 CREATE "Entw&APw-rfe &- Notizen"',
+      'S: A1 OK Create completed',
+      'C: A2 RENAME "Entw&APw-rfe &- Notizen" &BBoEOAQ,-',
+      'S: A2 OK Rename completed',
+      'C: A3 SUBSCRIBE &BBoEOAQ,-',
+      'S: A3 OK done',
+      'C: A4 UNSUBSCRIBE &BBoEOAQ,-',
+      'S: A4 OK done',
+      'C: A5 DELETE &BBoEOAQ,-',
+      'S: A5 OK done',
+    ]);
+    await createMailbox(client, 'Entwürfe & Notizen');
+    await renameMailbox(client, 'Entwürfe & Notizen', 'Кип');
+    await subscribeMailbox(client, 'Кип');
+    await unsubscribeMailbox(client, 'Кип');
+    await deleteMailbox(client, 'Кип');
+    await finish();
+  });
+
+  test('CREATE with special use (CREATE-SPECIAL-USE)', async () => {
+    const { client, finish } = await scripted([greeting('CREATE-SPECIAL-USE'), 'C: A1 CREATE Archive/2026 (USE (\\Archive))', 'S: A1 OK done']);
+    await createMailbox(client, 'Archive/2026', { specialUse: ['\\Archive'] });
+    await finish();
+  });
+
+  test('CREATE with special use without CREATE-SPECIAL-USE: UnsupportedError, nothing sent', async () => {
+    const { client, server, finish } = await scripted([greeting('')]);
+    await expect(createMailbox(client, 'Junk2', { specialUse: ['\\Junk'] })).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe('');
+  });
+
+  test.each([
+    ['CREATE', 'ALREADYEXISTS', (client: Parameters<typeof createMailbox>[0]) => createMailbox(client, 'Sent')],
+    ['DELETE', 'NONEXISTENT', (client: Parameters<typeof createMailbox>[0]) => deleteMailbox(client, 'Sent')],
+    ['RENAME', 'NONEXISTENT', (client: Parameters<typeof createMailbox>[0]) => renameMailbox(client, 'Sent', 'Old')],
+  ])('%s refused with [%s] rejects with a ServerError carrying the code', async (command, code, call) => {
+    const line = command === 'RENAME' ? 'C: A1 RENAME Sent Old' : `C: A1 ${command} Sent`;
+    const { client, finish } = await scripted([greeting(''), line, `S: A1 NO [${code}] Refused`]);
+    const error = await call(client).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ responseCode: code, status: 'NO', serverText: 'Refused' });
+    await finish();
+  });
+
+  test.each(['bad\rname', 'bad\nname', 'bad\0name', ''])('mailbox name %j is refused before sending', async (name) => {
+    const { client, server, finish } = await scripted([greeting('')]);
+    for (const call of [
+      () => createMailbox(client, name),
+      () => deleteMailbox(client, name),
+      () => renameMailbox(client, 'ok', name),
+      () => subscribeMailbox(client, name),
+      () => status(client, name),
+    ]) {
+      await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    await finish();
+    expect(server.received()).toBe('');
+  });
+});
+
+describe('STATUS', () => {
+  test('asks for the items the server offers and returns the typed attributes', async () => {
+    const { client, finish } = await scripted([
+      greeting('CONDSTORE STATUS=SIZE'),
+      'C: A1 STATUS Entw&APw-rfe (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ SIZE)',
+      'S: * STATUS "Entw&APw-rfe" (MESSAGES 3 RECENT 1 UIDNEXT 44 UIDVALIDITY 1234 UNSEEN 2 HIGHESTMODSEQ 90071992547409930 SIZE 9000)',
+      'S: A1 OK Status completed',
+    ]);
+    const result = await status(client, 'Entwürfe', ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE']);
+    expect(result).toEqual({ messages: 3, recent: 1, uidNext: 44, uidValidity: 1234, unseen: 2, highestModseq: 90071992547409930n, size: 9000 });
+    await finish();
+  });
+
+  test('default items; HIGHESTMODSEQ left out without CONDSTORE; another mailbox\'s STATUS is not taken', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)',
+      'S: * STATUS Other (MESSAGES 99)',
+      'S: * STATUS INBOX (MESSAGES 5 UIDNEXT 6 UIDVALIDITY 7 UNSEEN 0)',
+      'S: A1 OK done',
+    ]);
+    const events = client.events();
+    const result = await status(client, 'inbox');
+    expect(result).toEqual({ messages: 5, uidNext: 6, uidValidity: 7, unseen: 0 });
+    const event = await events.next();
+    expect(event.value).toMatchObject({ kind: 'other', response: { kind: 'mailbox-status', mailbox: 'Other' } });
+    await finish();
+  });
+
+  test('only unsupported items: UnsupportedError; no items or an unknown one: InvalidArgumentError; nothing sent', async () => {
+    const { client, server, finish } = await scripted([greeting('')]);
+    await expect(status(client, 'INBOX', ['SIZE', 'HIGHESTMODSEQ'])).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(status(client, 'INBOX', [])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(status(client, 'INBOX', ['BOGUS' as never])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe('');
+  });
+
+  test('NO [NONEXISTENT] is a ServerError with the code', async () => {
+    const { client, finish } = await scripted([greeting(''), 'C: A1 STATUS Nope (MESSAGES)', 'S: A1 NO [NONEXISTENT] Mailbox does not exist']);
+    await expect(status(client, 'Nope', ['MESSAGES'])).rejects.toMatchObject({ code: 'SERVER_REJECTED', responseCode: 'NONEXISTENT' });
+    await finish();
+  });
+});

@@ -1,0 +1,266 @@
+// STORE, COPY, MOVE (native and emulated), EXPUNGE and UID EXPUNGE against a scripted fake server.
+import { describe, expect, test } from 'vitest';
+import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
+import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
+import { store } from '../../src/imap/commands/store.js';
+import { SequenceSet, seqNum, uid } from '../../src/imap/wire/sequence-set.js';
+import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
+
+describe('STORE', () => {
+  test('UID STORE +FLAGS collects the FETCH of its own messages only; the rest become events', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID STORE 4,7 +FLAGS (\\Seen $Important)',
+        'S: * 2 FETCH (UID 4 FLAGS (\\Seen $Important))',
+        'S: * 9 FETCH (UID 30 FLAGS (\\Deleted))',
+        'S: * 3 FETCH (FLAGS (\\Seen $Important \\Answered) UID 7)',
+        'S: A2 OK Store completed',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    const result = await store(client, [uid(4), uid(7)], 'add', ['\\Seen', '$Important']);
+    expect(result.updated).toEqual([
+      { seq: 2, uid: 4, flags: ['\\Seen', '$Important'], modseq: undefined },
+      { seq: 3, uid: 7, flags: ['\\Seen', '$Important', '\\Answered'], modseq: undefined },
+    ]);
+    expect(result.modified).toEqual([]);
+    expect((await events.next()).value).toMatchObject({ kind: 'fetch', seq: 9, uid: 30, flags: ['\\Deleted'] });
+    await finish();
+  });
+
+  test('-FLAGS.SILENT, FLAGS replace, and the sequence-number form', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID STORE 1:* -FLAGS.SILENT (\\Flagged)',
+        'S: A2 OK done',
+        'C: A3 STORE 2:3 FLAGS ()',
+        'S: * 2 FETCH (FLAGS ())',
+        'S: * 3 FETCH (FLAGS ())',
+        'S: A3 OK done',
+      ],
+      { select: true },
+    );
+    expect((await store(client, '1:*', 'remove', ['\\Flagged'], { silent: true })).updated).toEqual([]);
+    const result = await store(client, { seq: SequenceSet.seqNums([seqNum(2), seqNum(3)]) }, 'set', []);
+    expect(result.updated.map((update) => [update.seq, update.uid, update.flags])).toEqual([[2, undefined, []], [3, undefined, []]]);
+    await finish();
+  });
+
+  test('UNCHANGEDSINCE (CONDSTORE): MODSEQ per message and the MODIFIED set', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('CONDSTORE'),
+        ...selectInbox('A1'),
+        'C: A2 UID STORE 5:9 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)',
+        'S: * 1 FETCH (UID 5 MODSEQ (320162350))',
+        'S: * 3 FETCH (UID 9 MODSEQ (320162349))',
+        'S: A2 OK [MODIFIED 7] Conditional STORE failed for one message',
+      ],
+      { select: true },
+    );
+    const result = await store(client, SequenceSet.uids([{ start: uid(5), end: uid(9) }]), 'add', ['\\Deleted'], { silent: true, unchangedSince: 320162338n });
+    expect(result.updated).toEqual([
+      { seq: 1, uid: 5, flags: undefined, modseq: 320162350n },
+      { seq: 3, uid: 9, flags: undefined, modseq: 320162349n },
+    ]);
+    expect(result.modified).toEqual([7]);
+    await finish();
+  });
+
+  test('UNCHANGEDSINCE without CONDSTORE and bad flags are refused before sending', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(store(client, uid(1), 'add', ['\\Seen'], { unchangedSince: 1n })).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(store(client, uid(1), 'add', ['bad flag'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(store(client, uid(1), 'add', ['\\Seen\r\nA9 EXPUNGE'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(store(client, uid(1), 'add', [])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+});
+
+describe('COPY', () => {
+  test('UID COPY reads COPYUID into a source -> destination map', async () => {
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1'), 'C: A2 UID COPY 304,319:320 Archive', 'S: A2 OK [COPYUID 38505 304,319:320 3956:3958] Done'],
+      { select: true },
+    );
+    const result = await copy(client, [uid(304), uid(319), uid(320)], 'Archive');
+    expect(result.uidValidity).toBe(38505);
+    expect([...result.uidMap]).toEqual([[304, 3956], [319, 3957], [320, 3958]]);
+    await finish();
+  });
+
+  test('NO [TRYCREATE] is a ServerError with the code; no COPYUID gives an empty map', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID COPY 1 Nowhere',
+        'S: A2 NO [TRYCREATE] Mailbox does not exist',
+        'C: A3 COPY 1 Somewhere',
+        'S: A3 OK Copy completed',
+      ],
+      { select: true },
+    );
+    const error = await copy(client, uid(1), 'Nowhere').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ responseCode: 'TRYCREATE', command: 'UID COPY' });
+    expect(await copy(client, { seq: seqNum(1) }, 'Somewhere')).toEqual({ uidValidity: null, uidMap: new Map() });
+    await finish();
+  });
+
+  test('readCopyUid ignores a map whose sides differ in length or that is absurdly large', () => {
+    expect(readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 1, end: 2 }], destinationUids: [{ start: 5, end: 5 }] })).toBeNull();
+    expect(readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 1, end: 4294967295 }], destinationUids: [{ start: 1, end: 4294967295 }] })).toBeNull();
+    expect(readCopyUid(null)).toBeNull();
+  });
+});
+
+describe('MOVE', () => {
+  test('UID MOVE: untagged COPYUID, then the expunges, all taken by the command', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('MOVE UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID MOVE 42:43 Trash',
+        'S: * OK [COPYUID 432432 42:43 11:12] Moved UIDs.',
+        'S: * 2 EXPUNGE',
+        'S: * 2 EXPUNGE',
+        'S: A2 OK Move completed',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    const result = await move(client, SequenceSet.uids([uid(42), uid(43)]), 'Trash');
+    expect(result).toMatchObject({ uidValidity: 432432, expungedSeqs: [2, 2], expungedUids: [], emulated: false });
+    expect([...result.uidMap]).toEqual([[42, 11], [43, 12]]);
+    expect(client.mailbox?.exists).toBe(3);
+    // Nothing was left for the event stream.
+    const next = events.next();
+    const marker = Symbol('none');
+    expect(await Promise.race([next, new Promise((resolve) => setTimeout(() => { resolve(marker); }, 50))])).toBe(marker);
+    await finish();
+  });
+
+  test('UID MOVE under QRESYNC reports VANISHED UIDs', async () => {
+    const { client, finish } = await scripted(
+      [greeting('MOVE'), ...selectInbox('A1', 5), 'C: A2 UID MOVE 1:3 Junk', 'S: * VANISHED 1:3', 'S: A2 OK [COPYUID 9 1:3 100:102] done'],
+      { select: true },
+    );
+    const result = await move(client, '1:3', 'Junk');
+    expect(result.expungedUids).toEqual([1, 2, 3]);
+    expect(result.uidMap.get(uid(3))).toBe(102);
+    await finish();
+  });
+
+  test('without MOVE but with UIDPLUS: UID COPY, UID STORE +FLAGS.SILENT \\Deleted, UID EXPUNGE', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID COPY 7,9 Archive',
+        'S: A2 OK [COPYUID 77 7,9 20:21] Copied',
+        'C: A3 UID STORE 7,9 +FLAGS.SILENT (\\Deleted)',
+        'S: A3 OK Stored',
+        'C: A4 UID EXPUNGE 7,9',
+        'S: * 3 EXPUNGE',
+        'S: * 4 EXPUNGE',
+        'S: A4 OK Expunged',
+      ],
+      { select: true },
+    );
+    const result = await move(client, [uid(7), uid(9)], 'Archive');
+    expect(result).toMatchObject({ emulated: true, uidValidity: 77, expungedSeqs: [3, 4] });
+    expect([...result.uidMap]).toEqual([[7, 20], [9, 21]]);
+    await finish();
+  });
+
+  test('the fallback resolves sequence numbers to UIDs first', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID SEARCH 2:3',
+        'S: * SEARCH 12 13',
+        'S: A2 OK done',
+        'C: A3 UID COPY 12:13 Archive',
+        'S: A3 OK done',
+        'C: A4 UID STORE 12:13 +FLAGS.SILENT (\\Deleted)',
+        'S: A4 OK done',
+        'C: A5 UID EXPUNGE 12:13',
+        'S: * 2 EXPUNGE',
+        'S: * 2 EXPUNGE',
+        'S: A5 OK done',
+      ],
+      { select: true },
+    );
+    const result = await move(client, { seq: '2:3' }, 'Archive');
+    expect(result).toMatchObject({ emulated: true, uidValidity: null, expungedSeqs: [2, 2] });
+    await finish();
+  });
+
+  test('neither MOVE nor UIDPLUS: UnsupportedError before anything is sent', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(move(client, uid(1), 'Trash')).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+
+  test('MOVE refused with [TRYCREATE] is a ServerError with the code', async () => {
+    const { client, finish } = await scripted(
+      [greeting('MOVE'), ...selectInbox('A1'), 'C: A2 UID MOVE 1 Gone', 'S: A2 NO [TRYCREATE] No such mailbox'],
+      { select: true },
+    );
+    await expect(move(client, uid(1), 'Gone')).rejects.toMatchObject({ responseCode: 'TRYCREATE' });
+    await finish();
+  });
+});
+
+describe('EXPUNGE', () => {
+  test('EXPUNGE returns the sequence numbers, in order, and HIGHESTMODSEQ', async () => {
+    const { client, finish } = await scripted(
+      [greeting('CONDSTORE'), ...selectInbox('A1', 11), 'C: A2 EXPUNGE', 'S: * 3 EXPUNGE', 'S: * 3 EXPUNGE', 'S: * 5 EXPUNGE', 'S: * 8 EXPUNGE', 'S: A2 OK [HIGHESTMODSEQ 20010715194045319] done'],
+      { select: true },
+    );
+    expect(await expunge(client)).toEqual({ seqs: [3, 3, 5, 8], uids: [], highestModseq: 20010715194045319n });
+    expect(client.mailbox?.exists).toBe(7);
+    await finish();
+  });
+
+  test('UID EXPUNGE (UIDPLUS) with VANISHED answers', async () => {
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1', 11), 'C: A2 UID EXPUNGE 3000:3002', 'S: * VANISHED 3000:3001', 'S: * VANISHED (EARLIER) 5', 'S: A2 OK done'],
+      { select: true },
+    );
+    const events = client.events();
+    expect(await uidExpunge(client, '3000:3002')).toEqual({ seqs: [], uids: [3000, 3001], highestModseq: undefined });
+    expect((await events.next()).value).toMatchObject({ kind: 'vanished', earlier: true });
+    await finish();
+  });
+
+  test('UID EXPUNGE without UIDPLUS, or with sequence numbers, is refused', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(uidExpunge(client, uid(1))).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(uidExpunge(client, { seq: seqNum(1) })).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+
+  test('EXPUNGE in a read-only mailbox: ServerError', async () => {
+    const { client, finish } = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 EXPUNGE', 'S: A2 NO [READ-ONLY] Mailbox is read-only'],
+      { select: true },
+    );
+    await expect(expunge(client)).rejects.toMatchObject({ status: 'NO', responseCode: 'READ-ONLY' });
+    await finish();
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../src/common/errors.js';
+import { fetchItems } from '../../../src/imap/commands/fetch.js';
+import { requestKey, sectionKey } from '../../../src/imap/fetch-message.js';
+import { parseSectionSpec } from '../../../src/imap/wire/section.js';
+
+describe('fetchItems', () => {
+  it('asks for UID first and body items last, with PEEK unless markSeen', () => {
+    expect(
+      fetchItems({
+        bodies: ['1.2', { fields: ['From', 'Subject'] }, { section: '2', fields: ['X-A'], exclude: true }, '1.MIME', { partial: { start: 0, length: 1024 } }],
+        flags: true,
+        internalDate: true,
+        size: true,
+        envelope: true,
+        bodyStructure: true,
+        modseq: true,
+        source: true,
+      }),
+    ).toEqual([
+      'UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'MODSEQ',
+      'BODY.PEEK[]', 'BODY.PEEK[1.2]', 'BODY.PEEK[HEADER.FIELDS (From Subject)]', 'BODY.PEEK[2.HEADER.FIELDS.NOT (X-A)]',
+      'BODY.PEEK[1.MIME]', 'BODY.PEEK[]<0.1024>',
+    ]);
+    expect(fetchItems({ bodies: ['TEXT'], markSeen: true })).toEqual(['UID', 'BODY[TEXT]']);
+  });
+
+  it('refuses sections and field names that could break the command', () => {
+    expect(() => fetchItems({ bodies: ['HEADER]'] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: ['TEXT\r\nA2 LOGOUT'] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: [{ fields: ['Bad Name'] }] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: [{ partial: { start: -1, length: 5 } }] })).toThrow(InvalidArgumentError);
+  });
+
+  it('matches a requested section with the one the server sends back', () => {
+    const cases: [string, string][] = [
+      ['', ''],
+      ['header', 'HEADER'],
+      ['1.2', '1.2'],
+      ['1.mime', '1.MIME'],
+      ['HEADER.FIELDS (From Subject)', 'HEADER.FIELDS (FROM SUBJECT)'],
+      ['2.HEADER.FIELDS.NOT (X-A)', '2.HEADER.FIELDS.NOT (X-A)'],
+    ];
+    for (const [requested, sent] of cases) expect(requestKey(requested)).toBe(sectionKey(parseSectionSpec(sent)));
+  });
+});
