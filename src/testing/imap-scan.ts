@@ -1,0 +1,151 @@
+/**
+ * Finds IMAP tags in a byte stream, one direction of a connection, chunk by chunk: the first word
+ * of a line that is not inside a literal, when a space follows it and it has the shape of a tag
+ * (RFC 9051 `tag = 1*<any ASTRING-CHAR except "+">`). The recorder renames tags to `A1`, `A2`...
+ * with it; the replay finds the tags of a transcript with it.
+ *
+ * Client lines that are not commands (`DONE`, a SASL response, `*`) and server lines `* ...` and
+ * `+ ...` never match: they have no space after a tag-shaped first word, or start with `*`/`+`.
+ *
+ * @packageDocumentation
+ * @internal
+ */
+
+/** Receives the scanned stream: bytes as they are, and each tag in place of its bytes. */
+export interface TagSink {
+  /** Bytes that are not a tag (a view: copy to keep). */
+  bytes(bytes: Uint8Array): void;
+  /** A tag at the start of a line; the space after it follows as bytes. */
+  tag(tag: string): void;
+  /** An opaque piece (a secret) passed through {@link ImapTagScanner.opaque}. */
+  opaque?(): void;
+  /** A literal of `size` bytes starts after the line just scanned (called after its bytes). */
+  literalStart?(size: number): void;
+  /** Bytes of a literal; without this callback they go to {@link TagSink.bytes}. */
+  literalBytes?(bytes: Uint8Array): void;
+  /** The literal that started last is complete. */
+  literalEnd?(): void;
+}
+
+/** The longest tag recognised; a longer first word is left alone. */
+const MAX_TAG = 64;
+/** How much of a line's end is kept to recognise a literal announcement across chunks. */
+const TAIL = 32;
+const LITERAL_AT_END = /~?\{(\d{1,16})\+?\}\r?$/;
+
+/** True for a byte allowed in a tag: ASTRING-CHAR except `+` (RFC 9051 section 9). */
+export function isTagByte(byte: number): boolean {
+  if (byte <= 0x20 || byte >= 0x7f) return false;
+  // atom-specials "(" ")" "{" SP CTL "%" "*" DQUOTE "\" and the excluded "+"; "]" is allowed.
+  return byte !== 0x28 && byte !== 0x29 && byte !== 0x7b && byte !== 0x25 && byte !== 0x2a && byte !== 0x22 && byte !== 0x5c && byte !== 0x2b;
+}
+
+/**
+ * A streaming scanner of one direction. Keeps the literal state across chunks, and holds back the
+ * start of a line until its first word is complete (at most {@link MAX_TAG} bytes).
+ */
+export class ImapTagScanner {
+  #atLineStart = true;
+  #literalRemaining = 0;
+  #tail = '';
+  #head: number[] = [];
+
+  /**
+   * Scans bytes.
+   *
+   * @param bytes - the next bytes of the stream.
+   * @param sink - receives the result.
+   */
+  push(bytes: Uint8Array, sink: TagSink): void {
+    let index = 0;
+    let runStart = 0;
+    const flush = (end: number): void => {
+      if (end > runStart) sink.bytes(bytes.subarray(runStart, end));
+    };
+    while (index < bytes.length) {
+      if (this.#literalRemaining > 0) {
+        const take = Math.min(this.#literalRemaining, bytes.length - index);
+        this.#literalRemaining -= take;
+        if (sink.literalBytes !== undefined) {
+          flush(index);
+          sink.literalBytes(bytes.subarray(index, index + take));
+          runStart = index + take;
+        }
+        index += take;
+        if (this.#literalRemaining === 0) {
+          flush(index);
+          runStart = index;
+          sink.literalEnd?.();
+        }
+        continue;
+      }
+      if (this.#atLineStart) {
+        // Collect the first word of the line.
+        flush(index);
+        while (index < bytes.length && isTagByte(bytes[index]!) && this.#head.length <= MAX_TAG) {
+          this.#head.push(bytes[index]!);
+          index++;
+        }
+        runStart = index;
+        if (index === bytes.length && this.#head.length <= MAX_TAG) return; // wait for the rest of the word
+        const head = this.#head;
+        this.#head = [];
+        this.#atLineStart = false;
+        const word = String.fromCharCode(...head);
+        if (head.length > 0 && head.length <= MAX_TAG && bytes[index] === 0x20) sink.tag(word);
+        else if (head.length > 0) sink.bytes(Uint8Array.from(head));
+        this.#tail = word.slice(-TAIL);
+        continue;
+      }
+      const lf = bytes.indexOf(10, index);
+      const end = lf === -1 ? bytes.length : lf;
+      this.#tail = (this.#tail + Buffer.from(bytes.buffer, bytes.byteOffset + index, end - index).toString('latin1')).slice(-TAIL);
+      if (lf === -1) {
+        index = bytes.length;
+        break;
+      }
+      index = lf + 1;
+      const literal = LITERAL_AT_END.exec(this.#tail);
+      this.#tail = '';
+      if (literal === null) {
+        this.#atLineStart = true;
+        flush(index);
+        runStart = index;
+      } else {
+        // The line continues after the literal's bytes.
+        this.#literalRemaining = Number(literal[1]);
+        flush(index);
+        runStart = index;
+        sink.literalStart?.(this.#literalRemaining);
+        if (this.#literalRemaining === 0) sink.literalEnd?.();
+      }
+    }
+    flush(index);
+  }
+
+  /**
+   * An opaque piece of unknown content (a redacted secret): it ends a held line start, and inside a
+   * literal it is taken to fill the rest of the literal.
+   */
+  opaque(sink: TagSink): void {
+    this.#releaseHead(sink);
+    if (this.#literalRemaining > 0) this.#literalRemaining = 0;
+    this.#atLineStart = false;
+    this.#tail += '?';
+    sink.opaque?.();
+  }
+
+  /** Emits a held line start as plain bytes (end of stream). */
+  end(sink: TagSink): void {
+    this.#releaseHead(sink);
+  }
+
+  #releaseHead(sink: TagSink): void {
+    if (this.#head.length === 0) return;
+    const head = Uint8Array.from(this.#head);
+    this.#head = [];
+    this.#atLineStart = false;
+    this.#tail = String.fromCharCode(...head).slice(-TAIL);
+    sink.bytes(head);
+  }
+}

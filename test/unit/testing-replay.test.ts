@@ -1,0 +1,511 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import type { Connection, Connector } from '../../src/common/connector.js';
+import { ConnectionClosedError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
+import { Secret } from '../../src/common/secret.js';
+import type { WirePart } from '../../src/common/wirelog.js';
+import {
+  FixtureFormatError,
+  FixtureMismatchError,
+  FixtureUnconsumedError,
+  chunkBytes,
+  loadTranscript,
+  parseTranscript,
+  recordingConnector,
+  replayConnector,
+  type ReplayChunking,
+  type Transcript,
+} from '../../src/testing/index.js';
+
+const IMAP = `# mailwire transcript v1
+# protocol: imap
+# tls: none
+
+S: * OK [CAPABILITY IMAP4rev1 LITERAL+] ready
+C: A1 LOGIN alice <redacted>
+S: A1 OK [CAPABILITY IMAP4rev1] Logged in
+C: A2 SELECT INBOX
+S: * 1 EXISTS
+S: A2 OK [READ-WRITE] Select completed
+C: A3 FETCH 1 BODY[]
+S: * 1 FETCH (BODY[] {33}
+S: A1 OK not a tag: a literal line
+S: )
+S: A3 OK Fetch completed
+C: A4 LOGOUT
+S: * BYE Logging out
+S: A4 OK Logout completed
+@close server
+@end
+`;
+
+/** Narrows an error to the class expected, failing the test otherwise. */
+function as<T>(type: abstract new (...args: never[]) => T, error: unknown): T {
+  expect(error).toBeInstanceOf(type);
+  if (!(error instanceof type)) throw new Error('unreachable');
+  return error;
+}
+
+const chunkings: ReplayChunking[] = ['recorded', 'byte', { seed: 1 }, { seed: 42, maxChunk: 3 }];
+
+async function playImap(connector: Connector, tags: readonly string[] = ['a.1', 'a.2', 'a.3', 'a.4']): Promise<string> {
+  const client = await fakeClient(connector);
+  await client.waitFor('ready\r\n');
+  client.write(`${tags[0]} LOGIN alice `, new Secret('"s3cret pass"'), '\r\n');
+  await client.waitFor(`${tags[0]} OK`);
+  // Pipelined: SELECT and FETCH before any answer.
+  client.write(`${tags[1]} SELECT INBOX\r\n`);
+  client.write(`${tags[2]} FETCH 1 BODY[]\r\n`);
+  await client.waitFor(`${tags[2]} OK Fetch completed\r\n`);
+  client.write(`${tags[3]} LOGOUT\r\n`);
+  await client.waitFor(`${tags[3]} OK Logout completed\r\n`);
+  const closed = await client.closed;
+  expect(closed).toBeInstanceOf(ConnectionClosedError);
+  return client.received();
+}
+
+describe('replayConnector', () => {
+  for (const chunking of chunkings) {
+    it(`replays a scripted client with ${JSON.stringify(chunking)} chunking, mapping tags both ways`, async () => {
+      const replay = replayConnector(parseTranscript(IMAP), { chunking });
+      const received = await playImap(replay);
+      expect(received).toBe(
+        '* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n' +
+          'a.1 OK [CAPABILITY IMAP4rev1] Logged in\r\n' +
+          '* 1 EXISTS\r\na.2 OK [READ-WRITE] Select completed\r\n' +
+          '* 1 FETCH (BODY[] {33}\r\nA1 OK not a tag: a literal line\r\n)\r\na.3 OK Fetch completed\r\n' +
+          '* BYE Logging out\r\na.4 OK Logout completed\r\n',
+      );
+      replay.assertDone();
+      await replay.close();
+    });
+  }
+
+  it('follows synchronizing literals: literal lines are never taken for tags, in either direction', async () => {
+    const text =
+      '# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 APPEND INBOX {12}\nS: + Ready\nC: A1 OK fake\nC:\n' +
+      'S: A1 OK [APPENDUID 1 2] done\nC: A2 FETCH 2 BODY[]\nS: * 2 FETCH (BODY[] {14}\nS: A2 OK inside\nS: )\nS: A2 OK fetched\n@end\n';
+    for (const chunking of ['recorded', 'byte', { seed: 11 }] as const) {
+      const replay = replayConnector(parseTranscript(text), { chunking });
+      const client = await fakeClient(replay);
+      await client.waitFor('* OK\r\n');
+      client.write('q1 APPEND INBOX {12}\r\n');
+      await client.waitFor('+ Ready\r\n');
+      client.write(new Uint8Array(Buffer.from('A1 OK fake\r\n')), '\r\n');
+      await client.waitFor('q1 OK [APPENDUID 1 2] done\r\n');
+      client.write('q2 FETCH 2 BODY[]\r\n');
+      expect(await client.waitFor('q2 OK fetched\r\n')).toBe('* 2 FETCH (BODY[] {14}\r\nA2 OK inside\r\n)\r\nq2 OK fetched\r\n');
+      replay.assertDone();
+    }
+  });
+
+  it('gives the same frames for many random splits', async () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const replay = replayConnector(parseTranscript(IMAP), { chunking: { seed, maxChunk: 1 + (seed % 7) } });
+      const received = await playImap(replay, [`s${seed}`, `t${seed}`, `u${seed}`, `v${seed}`]);
+      expect(received).toContain(`u${seed} OK Fetch completed\r\n`);
+      replay.assertDone();
+    }
+  });
+
+  it('splits as asked: one byte at a time, or the same random split for the same seed', async () => {
+    const sizes = async (chunking: ReplayChunking): Promise<number[]> => {
+      const replay = replayConnector(parseTranscript(IMAP), { chunking });
+      const client = await fakeClient(replay);
+      await client.waitFor('ready\r\n');
+      client.connection.destroy();
+      return client.chunks.map((chunk) => chunk.length);
+    };
+    expect(await sizes('recorded')).toEqual([44]);
+    expect(new Set(await sizes('byte'))).toEqual(new Set([1]));
+    const seeded = await sizes({ seed: 7 });
+    expect(seeded.length).toBeGreaterThan(1);
+    expect(await sizes({ seed: 7 })).toEqual(seeded);
+    expect(await sizes({ seed: 8 })).not.toEqual(seeded);
+  });
+
+  it('fails the pending call with FixtureMismatchError showing expected and actual side by side', async () => {
+    const replay = replayConnector(parseTranscript(IMAP, { file: 'fixtures/imap.txt' }));
+    const client = await fakeClient(replay);
+    await client.waitFor('ready\r\n');
+    client.write('t1 LOGIN alice ', new Secret('pw'), '\r\n');
+    await client.waitFor('t1 OK');
+    client.write('t2 SELECT Archive\r\n');
+    const mismatch = as(FixtureMismatchError, await client.closed);
+    expect(mismatch.line).toBe(8);
+    expect(mismatch.code).toBe('PROTOCOL');
+    expect(mismatch.expected).toBe('C: A2 SELECT INBOX');
+    expect(mismatch.actual).toBe('C: t2 SELECT Archive');
+    expect(mismatch.message).toBe(
+      'fixtures/imap.txt:8: replay mismatch: the client sent something else than the transcript\n' +
+        '  expected: C: A2 SELECT INBOX\n' +
+        '  actual:   C: t2 SELECT Archive',
+    );
+    expect(() => {
+      replay.assertDone();
+    }).toThrow(mismatch);
+    await expect(replay.close()).rejects.toBe(mismatch);
+  });
+
+  it('refuses a tag that does not correspond (a reused tag)', async () => {
+    const replay = replayConnector(parseTranscript(IMAP));
+    const client = await fakeClient(replay);
+    await client.waitFor('ready\r\n');
+    client.write('t1 LOGIN alice ', new Secret('pw'), '\r\n');
+    await client.waitFor('t1 OK');
+    client.write('t1 SELECT INBOX\r\n');
+    const error = as(FixtureMismatchError, await client.closed);
+    expect(error.message).toMatch(/tag t1 does not correspond to the transcript's A2/);
+  });
+
+  it('checks the text around a redacted field', async () => {
+    const replay = replayConnector(parseTranscript(IMAP));
+    const client = await fakeClient(replay);
+    await client.waitFor('ready\r\n');
+    client.write('t1 LOGIN bob ', new Secret('pw'), '\r\n');
+    const error = as(FixtureMismatchError, await client.closed);
+    expect(error).toBeInstanceOf(FixtureMismatchError);
+    expect(error.expected).toBe('C: A1 LOGIN alice <redacted>');
+    expect(error.actual).toBe('C: t1 LOGIN bob pw');
+  });
+
+  it('reports a transcript not played to its end, naming the line', async () => {
+    const replay = replayConnector(parseTranscript(IMAP, { file: 'imap.txt' }));
+    const client = await fakeClient(replay);
+    await client.waitFor('ready\r\n');
+    client.write('t1 LOGIN alice ', new Secret('pw'), '\r\n');
+    await client.waitFor('t1 OK');
+    await client.connection.close();
+    let error: unknown;
+    try {
+      replay.assertDone();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FixtureUnconsumedError);
+    expect((error as FixtureUnconsumedError).line).toBe(8);
+    expect((error as FixtureUnconsumedError).message).toBe('imap.txt:8: the transcript was not played to its end; next: C: A2 SELECT INBOX');
+    await expect(replay.close()).rejects.toBeInstanceOf(FixtureUnconsumedError);
+  });
+
+  it('reports data the client sends after the end, and connections never opened or too many', async () => {
+    const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: QUIT\nS: +OK bye\n@close client\n@end\n@connect\nS: +OK again\n@end\n';
+    const replay = replayConnector(parseTranscript(text));
+    const first = await fakeClient(replay);
+    await first.waitFor('hi\r\n');
+    first.write('QUIT\r\n');
+    await first.waitFor('bye\r\n');
+    await first.connection.close();
+    expect(() => {
+      replay.assertDone();
+    }).toThrow(/line 10: .*connection #2 was never opened/);
+    const second = await fakeClient(replay);
+    await second.waitFor('again\r\n');
+    second.write('NOOP\r\n');
+    const error = as(FixtureMismatchError, await second.closed);
+    expect(error.message).toMatch(/line 11: replay mismatch: the transcript ended, but the client sent more/);
+    await expect(fakeClient(replay)).rejects.toThrow(/more connections than were recorded/);
+  });
+
+  it('refuses implicit TLS when the transcript was recorded without, and the reverse', async () => {
+    await expect(fakeClient(replayConnector(parseTranscript(IMAP)), { tls: true })).rejects.toThrow(/# tls: none/);
+    const implicit = IMAP.replace('# tls: none', '# tls: implicit');
+    const client = await fakeClient(replayConnector(parseTranscript(implicit)), { tls: true });
+    expect(client.connection.secure).toBe(true);
+  });
+
+  it('plays a @tls step through upgradeToTls, and refuses one the transcript does not have', async () => {
+    const text = '# mailwire transcript v1\n# protocol: pop3\n# tls: starttls\n\nS: +OK\nC: STLS\nS: +OK Begin TLS\n@tls\nC: CAPA\nS: +OK\nS: .\n@end\n';
+    const replay = replayConnector(parseTranscript(text));
+    const client = await fakeClient(replay);
+    await client.waitFor('+OK\r\n');
+    client.write('STLS\r\n');
+    await client.waitFor('Begin TLS\r\n');
+    expect(client.connection.secure).toBe(false);
+    await client.connection.upgradeToTls();
+    expect(client.connection.secure).toBe(true);
+    client.write('CAPA\r\n');
+    await client.waitFor('.\r\n');
+    replay.assertDone();
+
+    const early = replayConnector(parseTranscript(text));
+    const hasty = await fakeClient(early);
+    await hasty.waitFor('+OK\r\n');
+    await expect(hasty.connection.upgradeToTls()).rejects.toThrow(/started TLS where the transcript does not/);
+  });
+
+  it('does not deliver while paused, and times out like the transport', async () => {
+    const replay = replayConnector(parseTranscript(IMAP), { chunking: 'byte' });
+    const client = await fakeClient(replay);
+    client.connection.pause();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.chunks).toHaveLength(0);
+    client.connection.resume();
+    await client.waitFor('ready\r\n');
+    client.connection.armTimeout('command', 30);
+    expect(await client.closed).toBeInstanceOf(TimeoutError);
+  });
+
+  it('says so when server data was redacted (a SCRAM server-final) instead of inventing it', async () => {
+    const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\nC: AUTH SCRAM-SHA-1 <redacted>\nS: + <redacted>\n@end\n';
+    const client = await fakeClient(replayConnector(parseTranscript(text)));
+    await client.waitFor('+OK\r\n');
+    client.write('AUTH SCRAM-SHA-1 ', new Secret('biwsbj1hbGljZSxyPWFiYw=='), '\r\n');
+    expect(as(FixtureFormatError, await client.closed).line).toBe(6);
+  });
+});
+
+describe('recordingConnector', () => {
+  it('records what a replay plays, redacting secrets and normalising tags, and the record replays again', async () => {
+    let text = '';
+    const recorder = recordingConnector(replayConnector(parseTranscript(IMAP), { chunking: 'recorded' }), {
+      protocol: 'imap',
+      sink: (piece) => {
+        text += piece;
+      },
+      server: 'replay',
+      fields: { flow: 'login, select, fetch' },
+    });
+    await playImap(recorder, ['x17', 'x18', 'x19', 'x20']);
+    expect(text).toBe(recorder.text());
+    expect(text).not.toContain('s3cret');
+    expect(text).toMatch(/^# mailwire transcript v1\n# protocol: imap\n# recorded-at: \d{4}-[^\n]+\n# server: replay\n# flow: login, select, fetch\n\n/);
+    const body = text.slice(text.indexOf('\n\n') + 2);
+    expect(body).toBe(
+      'S: * OK [CAPABILITY IMAP4rev1 LITERAL+] ready\n' +
+        'C: A1 LOGIN alice <redacted>\n' +
+        'S: A1 OK [CAPABILITY IMAP4rev1] Logged in\n' +
+        'C: A2 SELECT INBOX\n' +
+        '@chunk\n' +
+        'C: A3 FETCH 1 BODY[]\n' +
+        'S: * 1 EXISTS\n' +
+        'S: A2 OK [READ-WRITE] Select completed\n' +
+        '@chunk\n' +
+        'S: * 1 FETCH (BODY[] {33}\n' +
+        'S: A1 OK not a tag: a literal line\n' +
+        'S: )\n' +
+        'S: A3 OK Fetch completed\n' +
+        'C: A4 LOGOUT\n' +
+        'S: * BYE Logging out\n' +
+        'S: A4 OK Logout completed\n' +
+        '@close server\n' +
+        '@end\n',
+    );
+    const again = replayConnector(parseTranscript(text), { chunking: 'byte' });
+    await playImap(again, ['z1', 'z2', 'z3', 'z4']);
+    again.assertDone();
+  });
+
+  it('redacts extra values, and records who closed and why', async () => {
+    const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\nC: USER <redacted>\nS: +OK\n@end\n'));
+    const recorder = recordingConnector(inner, { protocol: 'pop3', sink: () => undefined, redact: ['alice@example.com'] });
+    const client = await fakeClient(recorder);
+    await client.waitFor('+OK\r\n');
+    client.write('USER alice@example.com\r\n');
+    await client.waitFor('+OK\r\n');
+    client.connection.destroy(new TimeoutError('command', 5));
+    await client.closed;
+    expect(recorder.text()).toMatch(/S: \+OK\nC: USER <redacted>\nS: \+OK\n@close client\n# ended with TimeoutError: Timed out after 5 ms waiting for command\n@end\n$/);
+  });
+
+  it('redacts the SCRAM server-final message', async () => {
+    const serverFinal = Buffer.from('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=').toString('base64');
+    const serverFirst = Buffer.from('r=abc,s=QSXCR+Q6sek8bf92,i=4096').toString('base64');
+    const inner = replayConnector(
+      parseTranscript(
+        `# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 AUTHENTICATE SCRAM-SHA-1 <redacted>\nS: + ${serverFirst}\nC: <redacted>\nS: + ${serverFinal}\nC:\nS: A1 OK done\n@end\n`,
+      ),
+    );
+    const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined });
+    const client = await fakeClient(recorder);
+    await client.waitFor('* OK\r\n');
+    client.write('t AUTHENTICATE SCRAM-SHA-1 ', new Secret('biws'), '\r\n');
+    await client.waitFor('\r\n');
+    client.write(new Secret('Yz1iaXdz'), '\r\n');
+    await client.waitFor('\r\n');
+    client.write('\r\n');
+    await client.waitFor('t OK done\r\n');
+    const text = recorder.text();
+    expect(text).toContain(`S: + ${serverFirst}\n`);
+    expect(text).not.toContain(serverFinal);
+    expect(text).toContain('C: <redacted>\nS: + <redacted>\nC:\nS: A1 OK done\n');
+  });
+
+  it('hides the size of a secret sent as a literal, and the replay accepts any size there', async () => {
+    const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 LOGIN bob {25+}\n@chunk\nC: <redacted>\\\nC:\nS: A1 OK in\n@end\n'));
+    const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined });
+    const client = await fakeClient(recorder);
+    await client.waitFor('* OK\r\n');
+    client.write('x LOGIN bob {9+}\r\n', new Secret('p\u00e4ss wd'), '\r\n');
+    await client.waitFor('x OK in\r\n');
+    expect(recorder.text()).toContain('C: A1 LOGIN bob {<redacted>+}\nC: <redacted>\nS: A1 OK in\n');
+  });
+
+  it('records one connection at a time', async () => {
+    const transcript = parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@end\n@connect\nS: +OK\n@end\n');
+    const recorder = recordingConnector(replayConnector(transcript), { protocol: 'pop3', sink: () => undefined });
+    const first: Connection = (await fakeClient(recorder)).connection;
+    await expect(fakeClient(recorder)).rejects.toThrow(/one connection at a time/);
+    await first.close();
+    const second = await fakeClient(recorder);
+    await second.waitFor('+OK\r\n');
+    await second.connection.close();
+    expect(recorder.connections).toBe(2);
+    expect(recorder.text()).toMatch(/@close client\n@end\n@connect\nS: \+OK\n@close client\n@end\n$/);
+    expect(parseTranscript(recorder.text()).sessions).toHaveLength(2);
+  });
+});
+
+// ---- a scripted fake client: raw writes through a Connector, reads of what comes back ----------
+
+export interface FakeClient {
+  readonly connection: Connection;
+  /** Every chunk received, in order (copies). */
+  readonly chunks: Uint8Array[];
+  write(...parts: WirePart[]): void;
+  /** Resolves with the received text once it contains `text` (after what earlier waits consumed). */
+  waitFor(text: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the error given to onClose. */
+  readonly closed: Promise<MailwireError>;
+  received(): string;
+}
+
+export async function fakeClient(
+  connector: Connector,
+  options: { tls?: boolean; host?: string; port?: number } = {},
+): Promise<FakeClient> {
+  const chunks: Uint8Array[] = [];
+  let text = '';
+  let consumed = 0;
+  let waiters: (() => void)[] = [];
+  let resolveClosed!: (error: MailwireError) => void;
+  const closed = new Promise<MailwireError>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const connection = await connector(
+    { host: options.host ?? 'replay.invalid', port: options.port ?? 143, ...(options.tls === undefined ? {} : { tls: options.tls }) },
+    {
+      onData: (chunk) => {
+        chunks.push(Uint8Array.prototype.slice.call(chunk));
+        text += Buffer.from(chunk).toString('latin1');
+        const current = waiters;
+        waiters = [];
+        for (const wake of current) wake();
+      },
+      onClose: (error) => {
+        resolveClosed(error);
+        const current = waiters;
+        waiters = [];
+        for (const wake of current) wake();
+      },
+    },
+  );
+  let isClosed = false;
+  void closed.then(() => {
+    isClosed = true;
+  });
+  return {
+    connection,
+    chunks,
+    closed,
+    received: () => text,
+    write: (...parts) => {
+      connection.write(parts);
+    },
+    waitFor: async (wanted, timeoutMs = 2000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const at = text.indexOf(wanted, consumed);
+        if (at !== -1) {
+          const out = text.slice(consumed, at + wanted.length);
+          consumed = at + wanted.length;
+          return out;
+        }
+        if (isClosed || Date.now() > deadline) throw new Error(`did not receive ${JSON.stringify(wanted)}; got ${JSON.stringify(text.slice(consumed))}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
+
+describe('side files', () => {
+  const serverBytes = (transcript: Transcript): string =>
+    transcript.sessions
+      .flatMap((session) => session.events)
+      .map((event) => (event.kind === 'data' && event.from === 'server' ? Buffer.from(chunkBytes(event)).toString('latin1') : ''))
+      .join('');
+
+  it('stores long IMAP literals beside the transcript, and the result replays', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-side-'));
+    try {
+      // One byte at a time: the literal's start and end fall in chunks of their own.
+      const bytewise = path.join(folder, 'bytewise.txt');
+      await playImap(recordingConnector(replayConnector(parseTranscript(IMAP), { chunking: 'byte' }), { protocol: 'imap', file: bytewise, sideFiles: { minBytes: 10 } }));
+      expect(readFileSync(path.join(folder, 'bytewise-bodies/1.eml'), 'latin1')).toBe('A1 OK not a tag: a literal line\r\n');
+      expect(serverBytes(await loadTranscript(bytewise))).toBe(serverBytes(parseTranscript(IMAP)));
+
+      const file = path.join(folder, 'fetch.txt');
+      const recorder = recordingConnector(replayConnector(parseTranscript(IMAP)), {
+        protocol: 'imap',
+        file,
+        sideFiles: { minBytes: 10 },
+      });
+      await playImap(recorder);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('S: * 1 FETCH (BODY[] {33}\n@file S fetch-bodies/1.eml\nS: )\n');
+      expect(readFileSync(path.join(folder, 'fetch-bodies/1.eml'), 'latin1')).toBe('A1 OK not a tag: a literal line\r\n');
+      const recorded = await loadTranscript(file);
+      expect(serverBytes(recorded)).toBe(serverBytes(parseTranscript(IMAP)));
+      const again = replayConnector(recorded, { chunking: { seed: 3 } });
+      await playImap(again);
+      again.assertDone();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('stores long POP3 bodies (dot-stuffed, as on the wire) and keeps short ones inline', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-side-'));
+    const original = parseTranscript(
+      '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: AUTH PLAIN\nS: +\\x20\nC: <redacted>\nS: +OK in\nC: RETR 1\nS: +OK\nS: ..stuffed\nS: a long enough body line\nS: .\nC: TOP 1 0\nS: +OK\nS: short\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: .\n@end\n',
+    );
+    const record = async (name: string, chunking: ReplayChunking): Promise<string> => {
+      const file = path.join(folder, `${name}.txt`);
+      const recorder = recordingConnector(replayConnector(original, { chunking }), { protocol: 'pop3', file, sideFiles: { minBytes: 20 } });
+      const client = await fakeClient(recorder);
+      await client.waitFor('hi\r\n');
+      client.write('AUTH PLAIN\r\n');
+      await client.waitFor('+ \r\n');
+      client.write(new Secret('AGNhcm9sAHNlY3JldA=='), '\r\n');
+      await client.waitFor('in\r\n');
+      client.write('RETR 1\r\n');
+      await client.waitFor('\r\n.\r\n');
+      client.write('TOP 1 0\r\n');
+      await client.waitFor('\r\n.\r\n');
+      client.write('LIST\r\n');
+      await client.waitFor('\r\n.\r\n');
+      await client.connection.close();
+      return file;
+    };
+    try {
+      const file = await record('pop', 'recorded');
+      expect(readFileSync(file, 'utf8')).toContain('C: RETR 1\nS: +OK\n@file S pop-bodies/1.eml\nS: .\nC: TOP 1 0\nS: +OK\nS: short\nS: .\n');
+      expect(readFileSync(path.join(folder, 'pop-bodies/1.eml'), 'latin1')).toBe('..stuffed\r\na long enough body line\r\n');
+      expect(serverBytes(await loadTranscript(file))).toBe(serverBytes(original));
+      for (const [name, chunking] of [['bytes', 'byte'], ['random', { seed: 9, maxChunk: 4 }]] as const) {
+        const split = await record(name, chunking);
+        expect(readFileSync(path.join(folder, `${name}-bodies/1.eml`), 'latin1')).toBe('..stuffed\r\na long enough body line\r\n');
+        expect(serverBytes(await loadTranscript(split))).toBe(serverBytes(original));
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
