@@ -1,7 +1,42 @@
 /**
  * mailwire: typed IMAP and POP3 clients for Node.js with zero runtime dependencies.
  *
+ * - {@link ImapClient}: IMAP4rev1/IMAP4rev2 with pipelining, streamed bodies and IDLE.
+ * - {@link Pop3Client}: POP3 with CAPA, SASL, STLS, pipelining and streamed RETR/TOP.
+ * - Every failure is a {@link MailwireError} with a stable `code`.
+ * - Test kit (record and replay sessions): `mailwire/testing`.
+ *
  * @packageDocumentation
  */
 export * from './common/errors.js';
 export { Secret } from './common/secret.js';
+export type { WireLogEntry, WireLogger, WirePart } from './common/wirelog.js';
+export { Transport, type TransportHandlers, type TransportOptions, type TransportTlsOptions } from './common/transport.js';
+export { defaultConnector, type Connection, type Connector, type RecordSetting } from './common/connector.js';
+export type { SaslCredentials, SaslMechanismName } from './common/sasl/index.js';
+export {
+  decodeEncodedWords,
+  getHeaderValue,
+  parseAddressList,
+  parseHeaderFields,
+  unfoldHeaderValue,
+  type HeaderField,
+  type MailAddress,
+} from './common/mime/index.js';
+
+export * from './pop3/index.js';
+
+export { ImapClient } from './imap/client.js';
+export type * from './imap/index.js';
+export {
+  MAX_MESSAGE_NUMBER,
+  SequenceSet,
+  decodeModifiedUtf7,
+  encodeModifiedUtf7,
+  formatImapDate,
+  formatImapDateTime,
+  parseImapDate,
+  parseImapDateTime,
+  seqNum,
+  uid,
+} from './imap/wire/index.js';

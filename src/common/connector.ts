@@ -7,6 +7,7 @@
  */
 import type { MailwireError, TimeoutPhase } from './errors.js';
 import { Transport, type TransportHandlers, type TransportOptions, type TransportTlsOptions } from './transport.js';
+import type { RecordOptions } from '../testing/record.js';
 import type { WirePart } from './wirelog.js';
 
 /**
@@ -65,3 +66,28 @@ export type Connector = (options: TransportOptions, handlers: TransportHandlers)
 
 /** The connector clients use by default: a real socket, `Transport.connect`. */
 export const defaultConnector: Connector = (options, handlers) => Transport.connect(options, handlers);
+
+/**
+ * Where a client records its session (the `record` option of `ImapClient` and `Pop3Client`): the
+ * path of a transcript file, or the recorder's options (see `recordingConnector` in
+ * `mailwire/testing`). The recorder is loaded only when this is set, so production bundles that never
+ * record do not carry it.
+ */
+export type RecordSetting = string | Omit<RecordOptions, 'protocol'>;
+
+/**
+ * The connector a client uses: its `connector` option (or a real socket), wrapped in a recorder when
+ * its `record` option is set.
+ *
+ * @internal
+ */
+export async function clientConnector(
+  settings: { readonly connector?: Connector | undefined; readonly record?: RecordSetting | undefined },
+  protocol: 'imap' | 'pop3',
+): Promise<Connector> {
+  const connector = settings.connector ?? defaultConnector;
+  const record = settings.record;
+  if (record === undefined) return connector;
+  const { recordingConnector } = await import('../testing/record.js');
+  return recordingConnector(connector, typeof record === 'string' ? { protocol, file: record } : { ...record, protocol });
+}

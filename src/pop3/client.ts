@@ -18,7 +18,7 @@ import {
 import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
-import { defaultConnector, type Connection } from '../common/connector.js';
+import { clientConnector, type Connection } from '../common/connector.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
   NO_CAPABILITIES,
@@ -250,7 +250,7 @@ export class Pop3Client {
     greeting.catch(() => undefined);
     const implicit = this.#tlsMode === 'implicit';
     try {
-      const connector = options.connector ?? defaultConnector;
+      const connector = await clientConnector(options, 'pop3');
       this.#transport = await connector(
         {
           host: options.host,

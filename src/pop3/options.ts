@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { Connector } from '../common/connector.js';
+import type { Connector, RecordSetting } from '../common/connector.js';
 import type { Secret } from '../common/secret.js';
 import type { TransportTlsOptions } from '../common/transport.js';
 import type { WireLogger } from '../common/wirelog.js';
@@ -93,6 +93,17 @@ export interface Pop3ClientOptions {
    * a session or replay a recorded one.
    */
   readonly connector?: Connector | undefined;
+  /**
+   * Records the whole session to a transcript as it happens: a file path, or the recorder's
+   * options. Secrets (passwords, SASL payloads, tokens) never reach the file. Replay it in tests with
+   * `replayConnector` from `mailwire/testing`; see docs/testing.md.
+   *
+   * @example
+   * ```ts
+   * const client = await Pop3Client.connect({ host, auth, record: 'fixtures/my-server-login.txt' });
+   * ```
+   */
+  readonly record?: RecordSetting | undefined;
 }
 
 /** Options of a single call. */
