@@ -40,3 +40,27 @@ export {
   seqNum,
   uid,
 } from './imap/wire/index.js';
+
+export { openMailbox, parseMailboxUrl, type OpenMailboxOptions, type MailboxUrl } from './open-mailbox.js';
+export {
+  imapMessageId,
+  parseMessageId,
+  pop3MessageId,
+  type DeleteResult,
+  type HeaderSummary,
+  type HeadersOptions,
+  type ImapMessageId,
+  type Mailbox,
+  type MailboxCloseResult,
+  type MailboxProtocol,
+  type MailboxTraits,
+  type MailboxWatch,
+  type MessageContent,
+  type MessageId,
+  type MessageInfo,
+  type Pop3MessageId,
+  type WatchEvent,
+  type WatchOptions,
+} from './common/mailbox.js';
+export { ImapMailbox, type ImapMailboxOptions } from './imap/mailbox.js';
+export { Pop3Mailbox, type Pop3MailboxOptions } from './pop3/mailbox.js';

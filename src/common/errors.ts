@@ -20,7 +20,8 @@ export type MailwireErrorCode =
   | 'LIMIT_EXCEEDED'
   | 'ABORTED'
   | 'INVALID_ARGUMENT'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  | 'UIDVALIDITY_CHANGED';
 
 /** Options accepted by every mailwire error constructor. */
 export interface MailwireErrorOptions {
@@ -259,6 +260,34 @@ export class UnsupportedError extends MailwireError {
    */
   constructor(message: string, options?: MailwireErrorOptions) {
     super('UNSUPPORTED', message, options);
+  }
+}
+
+/**
+ * An IMAP mailbox's UIDVALIDITY is not the one an id (or a watch) was issued under: the server
+ * renumbered its messages, so every id of that mailbox is void. Nothing was touched; list again.
+ */
+export class UidValidityChangedError extends MailwireError {
+  /** The mailbox. */
+  readonly mailbox: string;
+  /** The UIDVALIDITY the ids were issued under. */
+  readonly expected: number;
+  /** The mailbox's UIDVALIDITY now. */
+  readonly actual: number;
+
+  /**
+   * @param mailbox - the mailbox name.
+   * @param expected - the UIDVALIDITY of the ids.
+   * @param actual - the current UIDVALIDITY.
+   */
+  constructor(mailbox: string, expected: number, actual: number) {
+    super(
+      'UIDVALIDITY_CHANGED',
+      `UIDVALIDITY of ${JSON.stringify(mailbox)} changed from ${expected} to ${actual}: ids issued before are void (nothing was touched; list again)`,
+    );
+    this.mailbox = mailbox;
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

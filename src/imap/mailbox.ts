@@ -1,0 +1,478 @@
+/**
+ * The IMAP implementation of the common {@link Mailbox}, built on {@link ImapClient} and the IMAP
+ * command families.
+ *
+ * IMAP keeps mail on the server and shares its state with every client of the account:
+ * - ids are UIDVALIDITY + UID; an id of another UIDVALIDITY is refused with a
+ *   {@link UidValidityChangedError} before anything is sent, so the wrong message is never touched;
+ * - `headers()` and `fetch()` use `BODY.PEEK[...]` (no `\Seen`); `retrieve()` uses `BODY[]`,
+ *   which sets `\Seen`, and leaves the message;
+ * - `delete()` flags `\Deleted` and expunges those UIDs only (`UID EXPUNGE`, RFC 4315): a plain
+ *   EXPUNGE would also remove what other clients had merely marked;
+ * - `watch()` idles on a connection of its own and keeps a UID/flags map; after a drop it
+ *   reconnects with backoff and diffs (with CONDSTORE: only the flags changed since the last
+ *   known MODSEQ), so no event is lost or repeated.
+ *
+ * @packageDocumentation
+ */
+import { InvalidArgumentError, UnsupportedError } from '../common/errors.js';
+import {
+  connectSignal,
+  imapMessageId,
+  isTransient,
+  messageContent,
+  requireProtocol,
+  resolveBackoff,
+  sleep,
+  summarizeHeader,
+  UidValidityChangedError,
+  type DeleteResult,
+  type HeaderSummary,
+  type HeadersOptions,
+  type ImapMessageId,
+  type Mailbox,
+  type MailboxCloseResult,
+  type MailboxTraits,
+  type MessageContent,
+  type MessageId,
+  type MessageInfo,
+  type MailboxWatch,
+  type WatchEvent,
+  type WatchOptions,
+  WatchRun,
+} from '../common/mailbox.js';
+import type { Connector } from '../common/connector.js';
+import { ImapClient } from './client.js';
+import type { ImapClientOptions } from './options.js';
+import { uidExpunge } from './commands/expunge.js';
+import { search } from './commands/search.js';
+import { store } from './commands/store.js';
+import type { MailboxEvent } from './session.js';
+import { SequenceSet, type Uid } from './wire/sequence-set.js';
+
+/** Options of {@link ImapMailbox.open}. */
+export interface ImapMailboxOptions {
+  /** The client's options; `auth` is required. `watch()` opens a second connection with them. */
+  readonly client: ImapClientOptions;
+  /** The mailbox (folder) to open. Default `INBOX`. */
+  readonly mailbox?: string | undefined;
+  /**
+   * The connector of the connection `watch()` opens (default: `client.connector`). A recording
+   * connector records one connection at a time, so a recorded watch needs a transcript of its own.
+   */
+  readonly watchConnector?: Connector | undefined;
+}
+
+const DEFAULT_POLL_INTERVAL = 30_000;
+const DEFAULT_IDLE_RESTART = 25 * 60 * 1000;
+
+/**
+ * An IMAP mailbox (folder) as a {@link Mailbox}. Open one with `openMailbox('imaps://user@host/INBOX', ...)`
+ * or {@link ImapMailbox.open}. The folder is SELECTed read-write.
+ *
+ * @example
+ * ```ts
+ * await using mailbox = await ImapMailbox.open({ client: { host, auth: { username, password } } });
+ * for await (const { id, subject } of mailbox.headers()) console.log(id.uid, subject); // no \Seen
+ * ```
+ */
+export class ImapMailbox implements Mailbox {
+  readonly #options: ImapMailboxOptions;
+  readonly #name: string;
+  #client: ImapClient | undefined;
+  #opening: Promise<ImapClient> | undefined;
+  #uidValidity = 0;
+  #closed = false;
+  readonly #watches = new Set<WatchRun>();
+
+  private constructor(options: ImapMailboxOptions) {
+    this.#options = options;
+    this.#name = options.mailbox ?? 'INBOX';
+  }
+
+  /**
+   * Connects, logs in and selects the mailbox.
+   *
+   * @throws the client's connect and login errors; ServerError when the mailbox does not exist.
+   */
+  static async open(options: ImapMailboxOptions): Promise<ImapMailbox> {
+    if (options.client.auth === undefined) throw new InvalidArgumentError('An IMAP mailbox needs credentials (client.auth)');
+    const mailbox = new ImapMailbox(options);
+    await mailbox.#ensure();
+    return mailbox;
+  }
+
+  /** How IMAP behaves (see {@link MailboxTraits}); `push` is `polling` on a server without IDLE. */
+  get traits(): MailboxTraits {
+    return {
+      protocol: 'imap',
+      removesOnRetrieve: false,
+      sharedState: true,
+      headerFetch: 'native',
+      push: this.#client === undefined || this.#client.hasCapability('IDLE') ? 'idle' : 'polling',
+      folders: true,
+      flags: true,
+      deletions: 'immediate',
+      snapshot: false,
+    };
+  }
+
+  /** The mailbox (folder) name. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The UIDVALIDITY the ids of this mailbox are issued under. */
+  get uidValidity(): number {
+    return this.#uidValidity;
+  }
+
+  /** The underlying client (IMAP-only power stays there: folders, search, flags, ...). */
+  get client(): ImapClient | undefined {
+    return this.#client;
+  }
+
+  /** Every message with its id, size, flags and internal date (NOOP, then `UID FETCH 1:*`). See {@link Mailbox.list}. */
+  async list(): Promise<MessageInfo[]> {
+    const client = await this.#ensure();
+    // NOOP first: the server tells of expunges (and flag changes) made elsewhere only between
+    // commands, and until it has told, the expunged messages still exist for this session.
+    await client.noop();
+    if (client.mailbox?.exists === 0) return [];
+    const out: MessageInfo[] = [];
+    for await (const message of client.fetch('1:*', { flags: true, size: true, internalDate: true })) {
+      const { uid, flags, size, internalDate } = await message.complete();
+      if (uid === undefined) continue;
+      out.push({ id: imapMessageId(this.#uidValidity, uid), size: size ?? 0, flags: sharedFlags(flags), date: internalDate ?? undefined });
+    }
+    return out;
+  }
+
+  /** Parsed headers via `BODY.PEEK[HEADER]`, which leaves `\Seen` alone. See {@link Mailbox.headers}. */
+  async *headers(ids?: readonly MessageId[], options: HeadersOptions = {}): AsyncGenerator<HeaderSummary, void, undefined> {
+    const client = await this.#ensure();
+    const set = ids === undefined ? '1:*' : this.#uidSet(ids);
+    if (set === undefined || (ids === undefined && client.mailbox?.exists === 0)) return;
+    const signalOption = options.signal === undefined ? {} : { signal: options.signal };
+    for await (const message of client.fetch(set, { bodies: ['HEADER'] }, { bodies: 'buffer', ...signalOption })) {
+      const { uid } = await message.complete();
+      if (uid === undefined) continue;
+      yield summarizeHeader(imapMessageId(this.#uidValidity, uid), message.bodyBytes('HEADER') ?? new Uint8Array());
+    }
+  }
+
+  /** The whole message via `BODY.PEEK[]`: no side effect. See {@link Mailbox.fetch}. */
+  fetch(id: MessageId): Promise<MessageContent> {
+    return this.#body(id, false);
+  }
+
+  /** The whole message via `BODY[]`, which sets `\Seen`; the message stays. See {@link Mailbox.retrieve}. */
+  retrieve(id: MessageId): Promise<MessageContent> {
+    return this.#body(id, true);
+  }
+
+  /** `UID STORE +FLAGS.SILENT (\Deleted)` then `UID EXPUNGE` of those UIDs only. See {@link Mailbox.delete}. */
+  async delete(ids: readonly MessageId[]): Promise<DeleteResult> {
+    const client = await this.#ensure();
+    const set = this.#uidSet(ids);
+    if (set === undefined) return { deleted: [], missing: [] };
+    if (!client.hasCapability('UIDPLUS') && !client.hasCapability('IMAP4REV2')) {
+      throw new UnsupportedError(
+        'The server offers no UID EXPUNGE (UIDPLUS): a plain EXPUNGE would also remove messages other clients marked \\Deleted, so nothing was deleted',
+      );
+    }
+    const present = new Set<number>(await search(client, { uid: set }));
+    const deleted = ids.filter((id) => present.has((id as ImapMessageId).uid));
+    const missing = ids.filter((id) => !present.has((id as ImapMessageId).uid));
+    if (deleted.length === 0) return { deleted, missing };
+    const targets = SequenceSet.uids([...present] as Uid[]);
+    await store(client, targets, 'add', ['\\Deleted'], { silent: true });
+    await uidExpunge(client, targets);
+    return { deleted, missing };
+  }
+
+  /** IDLE (or NOOP polling) on a connection of its own. See {@link Mailbox.watch}. */
+  watch(options: WatchOptions = {}): MailboxWatch {
+    const connector = this.#options.watchConnector;
+    const clientOptions: ImapClientOptions = connector === undefined ? this.#options.client : { ...this.#options.client, connector };
+    const watch = new WatchRun((signal, ready) => watchImap(clientOptions, this.#name, this.#uidValidity, options, signal, ready), options.signal);
+    this.#watches.add(watch);
+    return watch;
+  }
+
+  /** Stops the watches, then LOGOUT. See {@link Mailbox.close}. */
+  async close(): Promise<MailboxCloseResult> {
+    this.#closed = true;
+    await Promise.all([...this.#watches].map((watch) => watch.return()));
+    this.#watches.clear();
+    const client = this.#client ?? (await this.#opening?.catch(() => undefined));
+    this.#client = undefined;
+    await client?.logout();
+    return { deletionsCommitted: true, markedDeleted: 0 };
+  }
+
+  /** Same as {@link Mailbox.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #body(id: MessageId, markSeen: boolean): Promise<MessageContent> {
+    const client = await this.#ensure();
+    const uid = this.#check(id).uid as Uid;
+    const messages = client.fetch(uid, { source: true, size: true, markSeen });
+    const first = await messages.next();
+    if (first.done === true) throw new InvalidArgumentError(`No message ${id.key} in ${JSON.stringify(this.#name)} (expunged?)`);
+    const body = first.value.body('');
+    // The rest of the iteration (the tagged OK) completes in the background.
+    void (async () => {
+      try {
+        for (;;) if ((await messages.next()).done === true) break;
+      } catch {
+        // The body stream carries the error.
+      }
+    })();
+    return messageContent(id, body.size ?? first.value.attributes.size, body);
+  }
+
+  #check(id: MessageId): ImapMessageId {
+    const imap = requireProtocol(id, 'imap');
+    // A server may announce a new UIDVALIDITY inside the session (`* OK [UIDVALIDITY n]`): the
+    // core keeps the selected mailbox's state current, so compare with that.
+    const live = this.#client?.mailbox?.uidValidity;
+    if (live !== undefined && live !== 0) this.#uidValidity = live;
+    if (imap.uidValidity !== this.#uidValidity) throw new UidValidityChangedError(this.#name, imap.uidValidity, this.#uidValidity);
+    return imap;
+  }
+
+  #uidSet(ids: readonly MessageId[]): SequenceSet<Uid> | undefined {
+    const uids = ids.map((id) => this.#check(id).uid as Uid);
+    return uids.length === 0 ? undefined : SequenceSet.uids(uids);
+  }
+
+  /**
+   * The selected connection, reconnecting (and re-selecting) after a loss. A UIDVALIDITY that
+   * changed in between makes every later call with an old id fail with UidValidityChangedError.
+   */
+  async #ensure(): Promise<ImapClient> {
+    if (this.#closed) throw new InvalidArgumentError('The mailbox is closed');
+    const current = this.#client;
+    if (current !== undefined && current.state === 'selected') return current;
+    this.#client = undefined;
+    this.#opening ??= (async () => {
+      const client = await ImapClient.connect(this.#options.client);
+      try {
+        const state = await client.select(this.#name);
+        if (this.#uidValidity === 0) this.#uidValidity = state.uidValidity;
+        else if (state.uidValidity !== this.#uidValidity) {
+          // Old ids stay void: every call with one fails, ids issued from now on use the new value.
+          const old = this.#uidValidity;
+          this.#uidValidity = state.uidValidity;
+          this.#client = client;
+          throw new UidValidityChangedError(this.#name, old, state.uidValidity);
+        }
+        this.#client = client;
+        return client;
+      } catch (error) {
+        if (this.#client !== client) client.destroy();
+        throw error;
+      }
+    })().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+}
+
+interface Known {
+  /** UIDs in sequence order (IMAP keeps both orders the same). */
+  uids: number[];
+  /** UID -> flags. */
+  flags: Map<number, readonly string[]>;
+  highestModseq: bigint | undefined;
+  uidValidity: number;
+}
+
+/**
+ * `watch()`: IDLE (or NOOP polling) on a connection of its own, EXAMINEd so that it changes
+ * nothing. Events are derived from a UID/flags map, so a reconnect diffs against what was known.
+ */
+async function* watchImap(
+  clientOptions: ImapClientOptions,
+  name: string,
+  uidValidityOfIds: number,
+  options: WatchOptions,
+  signal: AbortSignal,
+  ready: () => void,
+): AsyncGenerator<WatchEvent, void, undefined> {
+  const backoff = resolveBackoff(options);
+  let known: Known | undefined;
+  let failures = 0;
+  while (!isAborted(signal)) {
+    let client: ImapClient | undefined;
+    try {
+      const connecting = connectSignal(signal, clientOptions.signal);
+      try {
+        client = await ImapClient.connect({ ...clientOptions, ...connecting.options });
+      } finally {
+        connecting.release();
+      }
+      const condstore = client.hasCapability('CONDSTORE');
+      const state = await client.examine(name, { condstore });
+      const expected = known?.uidValidity ?? (uidValidityOfIds || state.uidValidity);
+      if (state.uidValidity !== expected) throw new UidValidityChangedError(name, expected, state.uidValidity);
+      const events: WatchEvent[] = [];
+      known = await resync(client, known, state.uidValidity, events);
+      failures = 0;
+      ready();
+      for (const event of events) yield event;
+      const idle = client.idle({
+        restartAfter: options.idleRestart ?? DEFAULT_IDLE_RESTART,
+        pollInterval: options.interval ?? DEFAULT_POLL_INTERVAL,
+        signal,
+      });
+      for await (const event of idle) {
+        const out: WatchEvent[] = [];
+        await apply(client, known, event, out);
+        for (const each of out) yield each;
+      }
+      if (isAborted(signal)) break;
+    } catch (error) {
+      if (isAborted(signal)) break;
+      failures++;
+      if (!isTransient(error) || failures >= backoff.attempts) throw error;
+      client?.destroy();
+      await sleep(Math.min(backoff.max, backoff.first * 2 ** (failures - 1)), signal);
+      continue;
+    } finally {
+      if (client !== undefined && client.state !== 'logout') await client.logout().catch(() => undefined);
+    }
+  }
+}
+
+/** Brings `known` up to date with the mailbox, appending the differences to `events`. */
+async function resync(client: ImapClient, previous: Known | undefined, uidValidity: number, events: WatchEvent[]): Promise<Known> {
+  const modseq = client.mailbox?.highestModseq;
+  const next: Known = { uids: [], flags: new Map(), highestModseq: modseq, uidValidity };
+  const sizes = new Map<number, number>();
+  const empty = client.mailbox?.exists === 0;
+  if (previous?.highestModseq !== undefined && modseq !== undefined) {
+    // CONDSTORE (RFC 7162 section 3.1.4.1): only flags changed since the last known MODSEQ, plus
+    // the current UID list for arrivals and removals.
+    next.uids = empty ? [] : (await search(client, {})).map(Number).sort((a, b) => a - b);
+    for (const uid of next.uids) {
+      const flags = previous.flags.get(uid);
+      if (flags !== undefined) next.flags.set(uid, flags);
+    }
+    if (!empty) {
+      for await (const message of client.fetch('1:*', { flags: true }, { changedSince: previous.highestModseq })) {
+        const { uid, flags } = await message.complete();
+        if (uid !== undefined && flags !== undefined) next.flags.set(uid, sharedFlags(flags));
+      }
+      const arrived = next.uids.filter((uid) => !previous.flags.has(uid));
+      if (arrived.length > 0) {
+        for await (const message of client.fetch(SequenceSet.uids(arrived as Uid[]), { flags: true, size: true })) {
+          const { uid, flags, size } = await message.complete();
+          if (uid === undefined) continue;
+          next.flags.set(uid, sharedFlags(flags));
+          if (size !== undefined) sizes.set(uid, size);
+        }
+      }
+    }
+  } else if (!empty) {
+    for await (const message of client.fetch('1:*', { flags: true, size: true })) {
+      const { uid, flags, size } = await message.complete();
+      if (uid === undefined) continue;
+      next.uids.push(uid);
+      next.flags.set(uid, sharedFlags(flags));
+      if (size !== undefined) sizes.set(uid, size);
+    }
+    next.uids.sort((a, b) => a - b);
+  }
+  if (previous !== undefined) {
+    const current = new Set(next.uids);
+    for (const uid of previous.uids) if (!current.has(uid)) events.push({ kind: 'removed', id: imapMessageId(uidValidity, uid) });
+    for (const uid of next.uids) {
+      const flags = next.flags.get(uid) ?? [];
+      const before = previous.flags.get(uid);
+      if (before === undefined) events.push({ kind: 'new', id: imapMessageId(uidValidity, uid), size: sizes.get(uid), flags });
+      else if (!sameFlags(before, flags)) events.push({ kind: 'flags', id: imapMessageId(uidValidity, uid), flags });
+    }
+  }
+  return next;
+}
+
+/** Applies one IDLE event to `known`, appending the resulting watch events to `out`. */
+async function apply(client: ImapClient, known: Known, event: MailboxEvent, out: WatchEvent[]): Promise<void> {
+  const id = (uid: number): ImapMessageId => imapMessageId(known.uidValidity, uid);
+  switch (event.kind) {
+    case 'exists': {
+      if (event.count <= known.uids.length) return;
+      const last = known.uids[known.uids.length - 1] ?? 0;
+      // `n:*` also matches the highest UID when it is below n (RFC 9051 section 6.4.8): filter.
+      for await (const message of client.fetch(`${last + 1}:*`, { flags: true, size: true })) {
+        const { uid, flags, size } = await message.complete();
+        if (uid === undefined || uid <= last || known.flags.has(uid)) continue;
+        known.uids.push(uid);
+        known.flags.set(uid, sharedFlags(flags));
+        out.push({ kind: 'new', id: id(uid), size, flags: sharedFlags(flags) });
+      }
+      return;
+    }
+    case 'expunge': {
+      const [uid] = known.uids.splice(event.seq - 1, 1);
+      if (uid === undefined) return;
+      known.flags.delete(uid);
+      out.push({ kind: 'removed', id: id(uid) });
+      return;
+    }
+    case 'vanished': {
+      if (event.earlier) return;
+      for (const range of event.uids) {
+        for (const uid of known.uids.filter((each) => each >= range.start && each <= range.end)) {
+          known.uids.splice(known.uids.indexOf(uid), 1);
+          known.flags.delete(uid);
+          out.push({ kind: 'removed', id: id(uid) });
+        }
+      }
+      return;
+    }
+    case 'fetch': {
+      if (event.modseq !== undefined && (known.highestModseq === undefined || event.modseq > known.highestModseq)) known.highestModseq = event.modseq;
+      const uid = event.uid ?? known.uids[event.seq - 1];
+      if (uid === undefined || event.flags === undefined) return;
+      const before = known.flags.get(uid);
+      const flags = sharedFlags(event.flags);
+      if (before === undefined || sameFlags(before, flags)) return;
+      known.flags.set(uid, flags);
+      out.push({ kind: 'flags', id: id(uid), flags });
+      return;
+    }
+    case 'overflow': {
+      // Events were dropped: rebuild from the server.
+      const fresh = await resync(client, { ...known, highestModseq: undefined }, known.uidValidity, out);
+      Object.assign(known, fresh);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * The flags every client sees: `\Recent` is left out, since it belongs to one session (RFC 3501
+ * section 2.3.2; gone from IMAP4rev2) and would differ between devices and across reconnects.
+ */
+function sharedFlags(flags: readonly string[] | undefined): readonly string[] {
+  return (flags ?? []).filter((flag) => flag.toLowerCase() !== '\\recent');
+}
+
+function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a.map((flag) => flag.toLowerCase()));
+  return b.every((flag) => set.has(flag.toLowerCase()));
+}
+
+/** Read through a function: TypeScript would narrow a property read across awaits. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}

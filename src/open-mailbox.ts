@@ -1,0 +1,246 @@
+/**
+ * `openMailbox(url, options)`: one entry point for both protocols. The URL says which protocol,
+ * which server, which user and (IMAP) which folder; secrets come only from the options.
+ *
+ * @packageDocumentation
+ */
+import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
+import { InvalidArgumentError } from './common/errors.js';
+import type { Mailbox } from './common/mailbox.js';
+import type { SaslMechanismName } from './common/sasl/index.js';
+import { Secret } from './common/secret.js';
+import type { TransportTlsOptions } from './common/transport.js';
+import type { WireLogger } from './common/wirelog.js';
+import { ImapMailbox } from './imap/mailbox.js';
+import type { ImapClientOptions } from './imap/options.js';
+import type { Pop3ClientOptions } from './pop3/client.js';
+import { Pop3Mailbox } from './pop3/mailbox.js';
+
+/** A mailbox URL, parsed by {@link parseMailboxUrl}. */
+export interface MailboxUrl {
+  /** The protocol. */
+  readonly protocol: 'imap' | 'pop3';
+  /** True for `imaps:` and `pop3s:`: TLS from the first byte. Otherwise STARTTLS/STLS. */
+  readonly implicitTls: boolean;
+  /** The host name or address (IPv6 without brackets). */
+  readonly host: string;
+  /** The port: the URL's, else 993, 143, 995 or 110. */
+  readonly port: number;
+  /** The user name, percent-decoded. */
+  readonly username: string;
+  /**
+   * The login method from RFC 5092's `;AUTH=<mechanism>` (`imap://alice;AUTH=SCRAM-SHA-256@host`),
+   * upper-cased, or undefined (`;AUTH=*` also means any).
+   */
+  readonly method: string | undefined;
+  /** IMAP: the mailbox from the path, percent-decoded (default `INBOX`). POP3: undefined. */
+  readonly mailbox: string | undefined;
+}
+
+const DEFAULT_PORTS = { imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
+
+/**
+ * Parses `imap://`, `imaps://`, `pop3://` and `pop3s://` URLs (RFC 5092, RFC 2384).
+ *
+ * @example
+ * ```ts
+ * parseMailboxUrl('imaps://alice%40example.com@mail.example.com/Archive%2F2024');
+ * // { protocol: 'imap', implicitTls: true, host: 'mail.example.com', port: 993,
+ * //   username: 'alice@example.com', method: undefined, mailbox: 'Archive/2024' }
+ * ```
+ * @param url - the URL.
+ * @returns its parts.
+ * @throws InvalidArgumentError for another scheme, a missing user or host, a password in the URL
+ *   (secrets belong in the options: URLs end up in logs), a path on a POP3 URL, a query or a fragment.
+ *   The message never repeats the URL.
+ */
+export function parseMailboxUrl(url: string | URL): MailboxUrl {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    throw new InvalidArgumentError('Not a URL: expected imap://, imaps://, pop3:// or pop3s://user@host');
+  }
+  const scheme = parsed.protocol.slice(0, -1).toLowerCase();
+  if (scheme !== 'imap' && scheme !== 'imaps' && scheme !== 'pop3' && scheme !== 'pop3s') {
+    throw new InvalidArgumentError(`Unsupported URL scheme ${JSON.stringify(`${scheme}:`)}: expected imap://, imaps://, pop3:// or pop3s://`);
+  }
+  if (parsed.password !== '') {
+    throw new InvalidArgumentError('A password in the mailbox URL is refused (URLs end up in logs): pass it as options.password');
+  }
+  const protocol = scheme.startsWith('imap') ? 'imap' : 'pop3';
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') throw new InvalidArgumentError('The mailbox URL has no host');
+  // RFC 5092 `user;AUTH=mech`: read from the text as written, since the URL parser percent-encodes
+  // a raw ";" (which then could not be told from an encoded one inside the user name).
+  const rawUser = typeof url === 'string' ? (/^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url.trim())?.[1] ?? '') : parsed.username;
+  const [userPart = '', ...params] = rawUser.split(':')[0]!.split(';');
+  let username: string;
+  try {
+    username = decodeURIComponent(userPart);
+  } catch {
+    throw new InvalidArgumentError('The user name in the mailbox URL is not valid percent-encoding');
+  }
+  if (username === '') throw new InvalidArgumentError(`The mailbox URL has no user: ${scheme}://user@host`);
+  let method: string | undefined;
+  for (const param of params) {
+    const match = /^auth=(.+)$/i.exec(param);
+    if (match === null) throw new InvalidArgumentError(`Unknown parameter in the user part of the mailbox URL: ${JSON.stringify(param.split('=')[0])}`);
+    const value = decodeURIComponent(match[1]!).toUpperCase();
+    method = value === '*' ? undefined : value === '+APOP' ? 'APOP' : value;
+  }
+  if (parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('The mailbox URL may not have a query or a fragment');
+  const path = parsed.pathname.replace(/^\//, '');
+  let mailbox: string | undefined;
+  if (protocol === 'imap') {
+    try {
+      mailbox = path === '' ? 'INBOX' : decodeURIComponent(path);
+    } catch {
+      throw new InvalidArgumentError('The mailbox name in the URL is not valid percent-encoding');
+    }
+  } else if (path !== '') {
+    throw new InvalidArgumentError('A POP3 URL has no path: POP3 serves one mailbox per account');
+  }
+  const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
+  return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox };
+}
+
+/** Options of {@link openMailbox}: secrets, TLS, and what is passed on to the client. */
+export interface OpenMailboxOptions {
+  /** The password (never taken from the URL). */
+  readonly password?: string | Secret | undefined;
+  /** An OAuth 2.0 access token (XOAUTH2, OAUTHBEARER). */
+  readonly accessToken?: string | Secret | undefined;
+  /** A SASL authorization identity. */
+  readonly authzid?: string | undefined;
+  /**
+   * The login method, overriding the URL's `;AUTH=`: `'auto'`, a SASL mechanism, `'LOGIN'` (IMAP)
+   * or `'USER'` / `'APOP'` (POP3).
+   */
+  readonly method?: 'auto' | SaslMechanismName | 'USER' | 'APOP' | undefined;
+  /**
+   * For `imap:` and `pop3:`: `'starttls'` (default: STARTTLS/STLS, refused if not offered unless
+   * `allowCleartext`) or `'none'` (needs `allowCleartext` to log in).
+   */
+  readonly tls?: 'starttls' | 'none' | undefined;
+  /** Allow credentials over an unencrypted connection. Default false. */
+  readonly allowCleartext?: boolean | undefined;
+  /** TLS settings (CA, client certificate, `servername`...). */
+  readonly tlsOptions?: TransportTlsOptions | undefined;
+  /** Receives the wire log (secrets redacted). */
+  readonly logger?: WireLogger | undefined;
+  /** Opens the connections (default: real sockets; `mailwire/testing` records or replays). */
+  readonly connector?: Connector | undefined;
+  /** The connector of the connections `watch()` opens (default: `connector`). */
+  readonly watchConnector?: Connector | undefined;
+  /**
+   * Records the mailbox's sessions to transcripts (see `mailwire/testing`): a file path, or the
+   * recorder's options with a `file`. The mailbox's own sessions go to that file, one after the
+   * other; the connections `watch()` opens run alongside them, so they go to a second file named
+   * like the first with `.watch` before its extension (`inbox.txt` -> `inbox.watch.txt`).
+   * With a `sink` and no `file`, only the mailbox's own sessions are recorded.
+   */
+  readonly record?: RecordSetting | undefined;
+  /** Milliseconds for the TCP connect and implicit TLS handshake. */
+  readonly connectTimeout?: number | undefined;
+  /** Milliseconds to wait for the greeting. */
+  readonly greetingTimeout?: number | undefined;
+  /** Milliseconds of silence tolerated while an answer is due. */
+  readonly commandTimeout?: number | undefined;
+  /** TCP keep-alive. */
+  readonly keepAlive?: boolean | number | undefined;
+  /** Aborts the connect; after it, aborting closes the connection. */
+  readonly signal?: AbortSignal | undefined;
+  /** POP3: never mark retrieved messages deleted (keep a copy on the server). Default false. */
+  readonly leaveOnServer?: boolean | undefined;
+  /** POP3: what `headers()` does without TOP (`'error'`, the default, or `'retrieve'`: see `Pop3MailboxOptions`). */
+  readonly headerFallback?: 'error' | 'retrieve' | undefined;
+  /** Further IMAP client options (limits...), applied last. */
+  readonly imap?: Partial<ImapClientOptions> | undefined;
+  /** Further POP3 client options (limits...), applied last. */
+  readonly pop3?: Partial<Pop3ClientOptions> | undefined;
+}
+
+/**
+ * Opens a {@link Mailbox} by URL: `imap://`, `imaps://`, `pop3://`, `pop3s://`. Switching protocol
+ * is changing the URL; `mailbox.traits` tells what changes with it.
+ *
+ * @example
+ * ```ts
+ * import { openMailbox } from 'mailwire';
+ * await using mailbox = await openMailbox('imaps://alice@mail.example.com/INBOX', {
+ *   password: process.env.MAIL_PASSWORD,
+ * });
+ * console.log(mailbox.traits.removesOnRetrieve); // false for IMAP, true for POP3
+ * ```
+ * @param url - the mailbox URL (user in it, never a password).
+ * @param options - secrets and client options.
+ * @returns the open mailbox (logged in; IMAP: the folder selected).
+ * @throws InvalidArgumentError for a bad URL (see {@link parseMailboxUrl}); the clients' connect,
+ *   TLS and login errors; UnsupportedError for a POP3 server without UIDL.
+ */
+export async function openMailbox(url: string | URL, options: OpenMailboxOptions = {}): Promise<Mailbox> {
+  const target = parseMailboxUrl(url);
+  const connectors = await recordingConnectors(options, target.protocol);
+  const method = options.method ?? target.method;
+  const credentials = {
+    username: target.username,
+    ...(options.password === undefined ? {} : { password: Secret.from(options.password) }),
+    ...(options.accessToken === undefined ? {} : { accessToken: Secret.from(options.accessToken) }),
+    ...(options.authzid === undefined ? {} : { authzid: options.authzid }),
+  };
+  const common = {
+    host: target.host,
+    port: target.port,
+    tls: target.implicitTls ? ('implicit' as const) : (options.tls ?? 'starttls'),
+    ...defined({
+      allowCleartext: options.allowCleartext,
+      tlsOptions: options.tlsOptions,
+      logger: options.logger,
+      connector: connectors.connector,
+      connectTimeout: options.connectTimeout,
+      greetingTimeout: options.greetingTimeout,
+      commandTimeout: options.commandTimeout,
+      keepAlive: options.keepAlive,
+      signal: options.signal,
+    }),
+  };
+  if (target.protocol === 'imap') {
+    if (method === 'USER' || method === 'APOP') throw new InvalidArgumentError(`${method} is a POP3 login method`);
+    const client = Object.assign({}, common, {
+      auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'LOGIN' | 'auto' }) },
+    }, options.imap) as ImapClientOptions;
+    return ImapMailbox.open({ client, mailbox: target.mailbox ?? 'INBOX', ...defined({ watchConnector: connectors.watchConnector }) });
+  }
+  const client = Object.assign({}, common, {
+    auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'USER' | 'APOP' | 'auto' }) },
+  }, options.pop3) as Pop3ClientOptions;
+  return Pop3Mailbox.open({
+    client,
+    ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: connectors.watchConnector }),
+  });
+}
+
+/** The connectors to use: the caller's, wrapped in recorders when `record` is set. */
+async function recordingConnectors(
+  options: OpenMailboxOptions,
+  protocol: 'imap' | 'pop3',
+): Promise<{ connector: Connector | undefined; watchConnector: Connector | undefined }> {
+  const record = options.record;
+  if (record === undefined) return { connector: options.connector, watchConnector: options.watchConnector };
+  // Loaded only when recording, so that production bundles do not carry the recorder.
+  const { recordingConnector } = await import('./testing/record.js');
+  const main = typeof record === 'string' ? { file: record } : record;
+  const base = options.connector ?? defaultConnector;
+  const connector = recordingConnector(base, { ...main, protocol });
+  const watchFile = main.file === undefined ? undefined : main.file.replace(/(\.[^./\\]*)?$/, '.watch$1');
+  const watchBase = options.watchConnector ?? base;
+  const watchConnector =
+    watchFile === undefined ? watchBase : recordingConnector(watchBase, { ...main, file: watchFile, sink: undefined, protocol });
+  return { connector, watchConnector };
+}
+
+/** The entries of `values` that are not undefined (for `exactOptionalPropertyTypes`). */
+function defined<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

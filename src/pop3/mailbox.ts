@@ -1,0 +1,379 @@
+/**
+ * The POP3 implementation of the common {@link Mailbox}, built on {@link Pop3Client}'s public API.
+ *
+ * POP3 is a post office: a session sees the maildrop as it was at login (RFC 1939 section 3),
+ * RETR downloads, DELE marks, and only a clean QUIT removes what was marked (section 6). So:
+ * - ids are UIDL unique-ids (a server without UIDL cannot give stable ids: the mailbox refuses to
+ *   open, with an UnsupportedError saying so);
+ * - `retrieve()` marks a message deleted only after the caller has read its last byte, and the
+ *   mark is committed only by a clean `close()`: a session that dies in between deletes nothing;
+ * - `watch()` logs in again every interval and compares UIDL lists.
+ *
+ * @packageDocumentation
+ */
+import { InvalidArgumentError, ServerError, UnsupportedError } from '../common/errors.js';
+import {
+  connectSignal,
+  headerPart,
+  isTransient,
+  messageContent,
+  pop3MessageId,
+  requireProtocol,
+  resolveBackoff,
+  sleep,
+  summarizeHeader,
+  type DeleteResult,
+  type HeaderSummary,
+  type HeadersOptions,
+  type Mailbox,
+  type MailboxCloseResult,
+  type MailboxTraits,
+  type MessageContent,
+  type MessageId,
+  type MessageInfo,
+  type MailboxWatch,
+  type WatchEvent,
+  type WatchOptions,
+  WatchRun,
+} from '../common/mailbox.js';
+import type { Connector } from '../common/connector.js';
+import { Pop3Client, type Pop3ClientOptions } from './client.js';
+
+/** Options of {@link Pop3Mailbox.open}. */
+export interface Pop3MailboxOptions {
+  /** The client's options; `auth` is required. Watch sessions are opened with the same options. */
+  readonly client: Pop3ClientOptions;
+  /**
+   * Leave retrieved messages on the server (the "leave a copy on the server" setting of mail
+   * programs): `retrieve()` then never marks anything deleted. Default false.
+   */
+  readonly leaveOnServer?: boolean | undefined;
+  /**
+   * What `headers()` does on a server without TOP: `'error'` (default: an UnsupportedError) or
+   * `'retrieve'` (RETR the whole message and keep its header: correct, but downloads everything).
+   */
+  readonly headerFallback?: 'error' | 'retrieve' | undefined;
+  /**
+   * The connector of the connections `watch()` opens (default: `client.connector`). A recording
+   * connector records one connection at a time, so a recorded watch needs a transcript of its own.
+   */
+  readonly watchConnector?: Connector | undefined;
+}
+
+/** The default interval between POP3 watch logins. */
+const DEFAULT_POLL_INTERVAL = 60_000;
+
+interface Entry {
+  readonly number: number;
+  readonly size: number;
+}
+
+interface Snapshot {
+  readonly client: Pop3Client;
+  /** UIDL -> message number and size, as at login. */
+  readonly entries: ReadonlyMap<string, Entry>;
+  /** DELEs sent or about to be, awaited before QUIT. */
+  readonly pending: Set<Promise<unknown>>;
+}
+
+/**
+ * A POP3 maildrop as a {@link Mailbox}. Open one with `openMailbox('pop3s://user@host', ...)` or
+ * {@link Pop3Mailbox.open}.
+ *
+ * @example
+ * ```ts
+ * await using mailbox = await Pop3Mailbox.open({ client: { host, auth: { username, password } } });
+ * for (const { id } of await mailbox.list()) {
+ *   const message = await mailbox.retrieve(id);
+ *   await writeFile(`${id.uidl}.eml`, await message.bytes()); // marked deleted once fully read
+ * }
+ * // leaving the block closes the session cleanly: the deletions are committed
+ * ```
+ */
+export class Pop3Mailbox implements Mailbox {
+  readonly #options: Pop3MailboxOptions;
+  #session: Snapshot | undefined;
+  #opening: Promise<Snapshot> | undefined;
+  #closed = false;
+  #topMissing = false;
+  readonly #watches = new Set<WatchRun>();
+
+  private constructor(options: Pop3MailboxOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Connects, logs in and reads the maildrop's UIDL and LIST.
+   *
+   * @throws UnsupportedError when the server has no UIDL; the client's connect and login errors.
+   */
+  static async open(options: Pop3MailboxOptions): Promise<Pop3Mailbox> {
+    if (options.client.auth === undefined) throw new InvalidArgumentError('A POP3 mailbox needs credentials (client.auth)');
+    const mailbox = new Pop3Mailbox(options);
+    await mailbox.#ensure();
+    return mailbox;
+  }
+
+  /** How POP3 behaves (see {@link MailboxTraits}); `headerFetch` is `unavailable` once the server showed it has no TOP. */
+  get traits(): MailboxTraits {
+    return {
+      protocol: 'pop3',
+      removesOnRetrieve: this.#options.leaveOnServer !== true,
+      sharedState: false,
+      headerFetch: this.#topMissing ? 'unavailable' : 'approximated',
+      push: 'polling',
+      folders: false,
+      flags: false,
+      deletions: 'on-clean-close',
+      snapshot: true,
+    };
+  }
+
+  /** The underlying client of the current session (POP3-only commands stay there). */
+  get client(): Pop3Client | undefined {
+    return this.#session?.client;
+  }
+
+  /** The session's snapshot (UIDL and LIST at login), minus what it marked deleted. See {@link Mailbox.list}. */
+  async list(): Promise<MessageInfo[]> {
+    const session = await this.#ensure();
+    const marked = new Set(session.client.markedDeleted);
+    const out: MessageInfo[] = [];
+    for (const [uidl, entry] of session.entries) {
+      if (!marked.has(entry.number)) out.push({ id: pop3MessageId(uidl), size: entry.size, flags: undefined, date: undefined });
+    }
+    return out;
+  }
+
+  /** Parsed headers via `TOP n 0` (or RETR with `headerFallback: 'retrieve'`). See {@link Mailbox.headers}. */
+  async *headers(ids?: readonly MessageId[], options: HeadersOptions = {}): AsyncGenerator<HeaderSummary, void, undefined> {
+    const wanted = ids ?? (await this.list()).map((info) => info.id);
+    for (const id of wanted) {
+      if (options.signal?.aborted === true) return;
+      const session = await this.#ensure();
+      const entry = this.#entry(session, id);
+      if (entry === undefined) continue;
+      const signalOption = options.signal === undefined ? {} : { signal: options.signal };
+      let raw: Uint8Array | undefined;
+      if (!this.#topMissing) {
+        try {
+          raw = await (await session.client.top(entry.number, 0, signalOption)).bytes();
+        } catch (error) {
+          // UnsupportedError: CAPA said no TOP. ServerError: no CAPA, and TOP itself was refused.
+          if (!(error instanceof UnsupportedError) && !(error instanceof ServerError && !session.client.capabilitiesKnown)) throw error;
+          this.#topMissing = true;
+        }
+      }
+      if (raw === undefined) {
+        if (this.#options.headerFallback !== 'retrieve') {
+          throw new UnsupportedError(
+            'The POP3 server does not offer TOP, so headers cannot be read alone; open the mailbox with ' +
+              "headerFallback: 'retrieve' to download whole messages (RETR, which deletes nothing) and keep their headers",
+          );
+        }
+        raw = headerPart(await (await session.client.retrieve(entry.number, signalOption)).bytes());
+      }
+      yield summarizeHeader(id, raw);
+    }
+  }
+
+  /** The whole message via RETR, marking nothing. See {@link Mailbox.fetch}. */
+  async fetch(id: MessageId): Promise<MessageContent> {
+    const session = await this.#ensure();
+    const entry = this.#require(session, id);
+    const message = await session.client.retrieve(entry.number);
+    return messageContent(id, message.announcedSize ?? entry.size, message.body);
+  }
+
+  /** RETR; DELE once the caller has read the last byte, unless `leaveOnServer`. See {@link Mailbox.retrieve}. */
+  async retrieve(id: MessageId): Promise<MessageContent> {
+    const session = await this.#ensure();
+    const entry = this.#require(session, id);
+    const message = await session.client.retrieve(entry.number);
+    if (this.#options.leaveOnServer !== true) {
+      // 'end' is emitted only once the consumer has read the last byte: a body destroyed or cut
+      // short by a lost connection never gets here, so nothing is marked (RFC 1939 section 6).
+      message.body.once('end', () => {
+        if (session.client.state !== 'transaction' || session.client.markedDeleted.includes(entry.number)) return;
+        void track(session, session.client.delete(entry.number));
+      });
+    }
+    return messageContent(id, message.announcedSize ?? entry.size, message.body);
+  }
+
+  /** DELE, committed by a clean {@link Pop3Mailbox.close}. See {@link Mailbox.delete}. */
+  async delete(ids: readonly MessageId[]): Promise<DeleteResult> {
+    const session = await this.#ensure();
+    const deleted: MessageId[] = [];
+    const missing: MessageId[] = [];
+    const marks: Promise<unknown>[] = [];
+    for (const id of ids) {
+      const entry = this.#entry(session, id);
+      if (entry === undefined) {
+        missing.push(id);
+        continue;
+      }
+      deleted.push(id);
+      if (!session.client.markedDeleted.includes(entry.number)) marks.push(track(session, session.client.delete(entry.number)));
+    }
+    await Promise.all(marks);
+    return { deleted, missing };
+  }
+
+  /** A new login every interval, comparing UIDL lists. See {@link Mailbox.watch}. */
+  watch(options: WatchOptions = {}): MailboxWatch {
+    const watch = new WatchRun((signal, ready) => this.#watch(options, signal, ready), options.signal);
+    this.#watches.add(watch);
+    return watch;
+  }
+
+  async *#watch(options: WatchOptions, signal: AbortSignal, ready: () => void): AsyncGenerator<WatchEvent, void, undefined> {
+    // RFC 2449 LOGIN-DELAY: the server refuses logins that come sooner.
+    const loginDelay = (this.#session?.client.capabilities.loginDelay?.seconds ?? 0) * 1000;
+    const interval = Math.max(options.interval ?? DEFAULT_POLL_INTERVAL, loginDelay);
+    const backoff = resolveBackoff(options);
+    // The baseline: this session's snapshot when there is one, so mail that arrived since login
+    // is reported rather than silently absorbed; else a first poll.
+    let known: Map<string, number> | undefined =
+      this.#session === undefined ? undefined : new Map([...this.#session.entries].map(([uidl, entry]) => [uidl, entry.size]));
+    let failures = 0;
+    let delay = known === undefined ? 0 : interval;
+    if (known !== undefined) ready();
+    for (;;) {
+      if (delay > 0) await sleep(delay, signal);
+      if (signal.aborted) return;
+      let current: Map<string, number>;
+      try {
+        current = await this.#poll(signal);
+      } catch (error) {
+        if (isAborted(signal)) return;
+        failures++;
+        if (!isTransient(error) || failures >= backoff.attempts) throw error;
+        delay = Math.min(backoff.max, backoff.first * 2 ** (failures - 1));
+        continue;
+      }
+      failures = 0;
+      delay = interval;
+      if (known === undefined) {
+        known = current;
+        ready();
+        continue;
+      }
+      const events: WatchEvent[] = [];
+      for (const [uidl, size] of current) {
+        if (!known.has(uidl)) events.push({ kind: 'new', id: pop3MessageId(uidl), size, flags: undefined });
+      }
+      for (const uidl of known.keys()) if (!current.has(uidl)) events.push({ kind: 'removed', id: pop3MessageId(uidl) });
+      known = current;
+      for (const event of events) yield event;
+    }
+  }
+
+  /** Stops the watches, waits for pending DELEs, then QUIT (which commits them). See {@link Mailbox.close}. */
+  async close(): Promise<MailboxCloseResult> {
+    this.#closed = true;
+    await Promise.all([...this.#watches].map((watch) => watch.return()));
+    this.#watches.clear();
+    const session = this.#session ?? (await this.#opening?.catch(() => undefined));
+    this.#session = undefined;
+    if (session === undefined) return { deletionsCommitted: false, markedDeleted: 0 };
+    await Promise.allSettled([...session.pending]);
+    const result = await session.client.close();
+    return { deletionsCommitted: result.deletionsCommitted, markedDeleted: result.markedDeleted };
+  }
+
+  /** Same as {@link Mailbox.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** One watch poll: a login of its own, UIDL and LIST, a QUIT that commits nothing. */
+  async #poll(signal: AbortSignal): Promise<Map<string, number>> {
+    const connecting = connectSignal(signal, this.#options.client.signal);
+    const connector = this.#options.watchConnector;
+    let client: Pop3Client;
+    try {
+      client = await Pop3Client.connect({ ...this.#options.client, ...(connector === undefined ? {} : { connector }), ...connecting.options });
+    } finally {
+      connecting.release();
+    }
+    try {
+      return new Map([...(await readMaildrop(client))].map(([uidl, entry]) => [uidl, entry.size]));
+    } finally {
+      await client.close();
+    }
+  }
+
+  /**
+   * The open session, or a new one when the last was lost (a new snapshot: what the lost session
+   * marked was never committed, so it is still there).
+   */
+  async #ensure(): Promise<Snapshot> {
+    if (this.#closed) throw new InvalidArgumentError('The mailbox is closed');
+    const current = this.#session;
+    if (current !== undefined && current.client.state === 'transaction') return current;
+    this.#session = undefined;
+    this.#opening ??= (async () => {
+      const client = await Pop3Client.connect(this.#options.client);
+      try {
+        const session: Snapshot = { client, entries: await readMaildrop(client), pending: new Set() };
+        if (client.capabilitiesKnown && !client.capabilities.top) this.#topMissing = true;
+        this.#session = session;
+        return session;
+      } catch (error) {
+        client.destroy();
+        throw error;
+      }
+    })().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  #entry(session: Snapshot, id: MessageId): Entry | undefined {
+    const entry = session.entries.get(requireProtocol(id, 'pop3').uidl);
+    if (entry === undefined || session.client.markedDeleted.includes(entry.number)) return undefined;
+    return entry;
+  }
+
+  #require(session: Snapshot, id: MessageId): Entry {
+    const entry = this.#entry(session, id);
+    if (entry === undefined) throw new InvalidArgumentError(`No message ${id.key} in this POP3 session (gone, marked deleted, or arrived after login)`);
+    return entry;
+  }
+}
+
+/** UIDL and LIST of a fresh session, joined by message number. */
+async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry>> {
+  let uids;
+  try {
+    uids = await client.uidl();
+  } catch (error) {
+    if (error instanceof UnsupportedError || error instanceof ServerError) {
+      throw new UnsupportedError(
+        'The POP3 server has no UIDL, so its messages have no stable id across sessions: a Mailbox cannot be offered (use Pop3Client with message numbers)',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const sizes = new Map((await client.list()).map((entry) => [entry.number, entry.size]));
+  const entries = new Map<string, Entry>();
+  for (const { number, uid } of uids) entries.set(uid, { number, size: sizes.get(number) ?? 0 });
+  return entries;
+}
+
+/** Read through a function: TypeScript would narrow a property read across awaits. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** Remembers a DELE until it is answered, so close() sends QUIT after it. */
+function track<T>(session: Snapshot, promise: Promise<T>): Promise<T> {
+  session.pending.add(promise);
+  const forget = (): void => {
+    session.pending.delete(promise);
+  };
+  promise.then(forget, forget);
+  return promise;
+}
