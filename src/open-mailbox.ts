@@ -7,10 +7,9 @@
 import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
 import { InvalidArgumentError } from './common/errors.js';
 import type { Mailbox } from './common/mailbox.js';
+import type { ClientOptions } from './common/options.js';
 import type { SaslMechanismName } from './common/sasl/index.js';
 import { Secret } from './common/secret.js';
-import type { TransportTlsOptions } from './common/transport.js';
-import type { WireLogger } from './common/wirelog.js';
 import { ImapMailbox } from './imap/mailbox.js';
 import type { ImapClientOptions } from './imap/options.js';
 import type { Pop3ClientOptions } from './pop3/client.js';
@@ -105,8 +104,11 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox };
 }
 
-/** Options of {@link openMailbox}: secrets, TLS, and what is passed on to the client. */
-export interface OpenMailboxOptions {
+/**
+ * Options of {@link openMailbox}: secrets, the connection options both clients share (host, port and
+ * TLS mode come from the URL), and what is passed on to the client.
+ */
+export interface OpenMailboxOptions extends Omit<ClientOptions, 'host' | 'port' | 'tls' | 'record'> {
   /** The password (never taken from the URL). */
   readonly password?: string | Secret | undefined;
   /** An OAuth 2.0 access token (XOAUTH2, OAUTHBEARER). */
@@ -120,17 +122,10 @@ export interface OpenMailboxOptions {
   readonly method?: 'auto' | SaslMechanismName | 'USER' | 'APOP' | undefined;
   /**
    * For `imap:` and `pop3:`: `'starttls'` (default: STARTTLS/STLS, refused if not offered unless
-   * `allowCleartext`) or `'none'` (needs `allowCleartext` to log in).
+   * `allowCleartext`) or `'none'` (needs `allowCleartext` to log in). `imaps:` and `pop3s:` are
+   * implicit TLS.
    */
   readonly tls?: 'starttls' | 'none' | undefined;
-  /** Allow credentials over an unencrypted connection. Default false. */
-  readonly allowCleartext?: boolean | undefined;
-  /** TLS settings (CA, client certificate, `servername`...). */
-  readonly tlsOptions?: TransportTlsOptions | undefined;
-  /** Receives the wire log (secrets redacted). */
-  readonly logger?: WireLogger | undefined;
-  /** Opens the connections (default: real sockets; `mailwire/testing` records or replays). */
-  readonly connector?: Connector | undefined;
   /** The connector of the connections `watch()` opens (default: `connector`). */
   readonly watchConnector?: Connector | undefined;
   /**
@@ -141,16 +136,6 @@ export interface OpenMailboxOptions {
    * With a `sink` and no `file`, only the mailbox's own sessions are recorded.
    */
   readonly record?: RecordSetting | undefined;
-  /** Milliseconds for the TCP connect and implicit TLS handshake. */
-  readonly connectTimeout?: number | undefined;
-  /** Milliseconds to wait for the greeting. */
-  readonly greetingTimeout?: number | undefined;
-  /** Milliseconds of silence tolerated while an answer is due. */
-  readonly commandTimeout?: number | undefined;
-  /** TCP keep-alive. */
-  readonly keepAlive?: boolean | number | undefined;
-  /** Aborts the connect; after it, aborting closes the connection. */
-  readonly signal?: AbortSignal | undefined;
   /** POP3: never mark retrieved messages deleted (keep a copy on the server). Default false. */
   readonly leaveOnServer?: boolean | undefined;
   /** POP3: what `headers()` does without TOP (`'error'`, the default, or `'retrieve'`: see `Pop3MailboxOptions`). */

@@ -19,6 +19,7 @@ import {
 import type { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
+import { transportOptionsOf } from '../common/options.js';
 import { ResponseAssembler, type BodySink, type BodyStart } from './wire/assembler.js';
 import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
 import type { ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
@@ -228,16 +229,7 @@ export class ImapClient implements ImapSession {
     try {
       const connector = await clientConnector(options, 'imap');
       this.#transport = await connector(
-        {
-          host: options.host,
-          port: this.#core.port,
-          tls: implicit,
-          ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
-          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
-          ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          ...(options.logger === undefined ? {} : { logger: options.logger }),
-        },
+        transportOptionsOf(options, this.#core.port, implicit),
         {
           onData: (chunk) => {
             this.#onData(chunk);

@@ -7,6 +7,7 @@
  */
 
 import type { MailwireError } from '../common/errors.js';
+import type { CallOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
 import type { BodySink, BodyStart } from './wire/assembler.js';
 import type { CommandArg } from './wire/command-args.js';
@@ -24,16 +25,8 @@ import type { SeqNum, Uid } from './wire/sequence-set.js';
 /** The session's state (RFC 9051 section 3). */
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
-/** Options every command call accepts. */
-export interface ImapCallOptions {
-  /**
-   * Cancels the call: a command not yet sent is withdrawn; one already sent runs to its end on the
-   * server (its answer is read and dropped) but the call rejects at once with an AbortError.
-   */
-  readonly signal?: AbortSignal | undefined;
-  /** Milliseconds for this call from now; on expiry it rejects with a TimeoutError, like an abort. */
-  readonly timeout?: number | undefined;
-}
+/** Options of a single IMAP call: an `AbortSignal` and a timeout. */
+export type ImapCallOptions = CallOptions;
 
 /** The selected mailbox, as SELECT/EXAMINE reported it and untagged data has updated it since. */
 export interface MailboxState {
@@ -212,8 +205,8 @@ export interface ImapSession {
   run<T>(command: ImapCommand<T>, options?: ImapCallOptions): Promise<T>;
 }
 
-/** The TLS modes of {@link ImapClientOptions.tls}. */
-export type ImapTlsMode = 'implicit' | 'starttls' | 'none';
+/** The TLS modes of {@link ImapClientOptions.tls}: see {@link TlsMode}. */
+export type ImapTlsMode = TlsMode;
 
 /** The mutable form of {@link MailboxState} the core keeps. @internal */
 export type MutableMailboxState = { -readonly [K in keyof MailboxState]: MailboxState[K] };

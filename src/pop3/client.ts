@@ -19,6 +19,7 @@ import { createSaslSession, type SaslCredentials, type SaslMechanismName } from 
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
+import { transportOptionsOf } from '../common/options.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
   NO_CAPABILITIES,
@@ -252,16 +253,7 @@ export class Pop3Client {
     try {
       const connector = await clientConnector(options, 'pop3');
       this.#transport = await connector(
-        {
-          host: options.host,
-          port: options.port ?? (implicit ? 995 : 110),
-          tls: implicit,
-          ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
-          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
-          ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          ...(options.logger === undefined ? {} : { logger: options.logger }),
-        },
+        transportOptionsOf(options, options.port ?? (implicit ? 995 : 110), implicit),
         {
           onData: (chunk) => {
             this.#onData(chunk);

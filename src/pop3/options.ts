@@ -4,21 +4,12 @@
  *
  * @packageDocumentation
  */
-import type { Connector, RecordSetting } from '../common/connector.js';
+import type { CallOptions, ClientOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
-import type { TransportTlsOptions } from '../common/transport.js';
-import type { WireLogger } from '../common/wirelog.js';
 import type { Pop3AuthMethod } from './auth.js';
 
-/**
- * How the connection is secured.
- *
- * - `'implicit'`: TLS from the first byte (port 995, RFC 8314).
- * - `'starttls'`: plain TCP, then STLS (RFC 2595) when the server offers it. If it does not, the
- *   connection fails with a TlsError unless `allowCleartext` is set.
- * - `'none'`: never TLS. Logging in then needs `allowCleartext`.
- */
-export type Pop3TlsMode = 'implicit' | 'starttls' | 'none';
+/** How the connection is secured: see {@link TlsMode}. */
+export type Pop3TlsMode = TlsMode;
 
 /** Credentials for {@link Pop3Client.login}. */
 export interface Pop3Credentials {
@@ -54,73 +45,19 @@ export interface Pop3Limits {
   readonly pipelineDepth?: number | undefined;
 }
 
-/** Options of {@link Pop3Client}. */
-export interface Pop3ClientOptions {
-  /** The server's host name or address. */
-  readonly host: string;
-  /** The port: default 995 for `tls: 'implicit'`, 110 otherwise. */
-  readonly port?: number | undefined;
-  /** How the connection is secured. Default `'implicit'` on port 995, `'starttls'` otherwise. */
-  readonly tls?: Pop3TlsMode | undefined;
-  /**
-   * Allow credentials to be sent over an unencrypted connection. Default `false`: login refuses
-   * with a TlsError before sending anything, and `tls: 'starttls'` fails when STLS is not offered.
-   */
-  readonly allowCleartext?: boolean | undefined;
-  /** TLS settings (CA, client certificate, `rejectUnauthorized`, `servername`, ...). */
-  readonly tlsOptions?: TransportTlsOptions | undefined;
+/** Options of {@link Pop3Client}: the connection options both clients share, and POP3's own. */
+export interface Pop3ClientOptions extends ClientOptions {
   /** When given, {@link Pop3Client.connect} logs in with them. */
   readonly auth?: Pop3Credentials | undefined;
-  /** Milliseconds for the TCP connect and implicit TLS handshake. Default 30,000. */
-  readonly connectTimeout?: number | undefined;
-  /** Milliseconds to wait for the greeting. Default 30,000. */
-  readonly greetingTimeout?: number | undefined;
-  /**
-   * Milliseconds of silence tolerated while an answer is due. Default 60,000. On expiry the
-   * connection is closed and the command rejects with a TimeoutError.
-   */
-  readonly commandTimeout?: number | undefined;
-  /** Aborts the connect; after it, aborting closes the connection. */
-  readonly signal?: AbortSignal | undefined;
-  /** Receives the wire log, secrets redacted. */
-  readonly logger?: WireLogger | undefined;
-  /** TCP keep-alive: `true` (the default, 60 s initial delay), `false`, or the delay in ms. */
-  readonly keepAlive?: boolean | number | undefined;
   /** Limits on what the server may send. */
   readonly limits?: Pop3Limits | undefined;
-  /**
-   * Opens the connection; default: a real socket. The test kit supplies connectors that record
-   * a session or replay a recorded one.
-   */
-  readonly connector?: Connector | undefined;
-  /**
-   * Records the whole session to a transcript as it happens: a file path, or the recorder's
-   * options. Secrets (passwords, SASL payloads, tokens) never reach the file. Replay it in tests with
-   * `replayConnector` from `mailwire/testing`; see docs/testing.md.
-   *
-   * @example
-   * ```ts
-   * const client = await Pop3Client.connect({ host, auth, record: 'fixtures/my-server-login.txt' });
-   * ```
-   */
-  readonly record?: RecordSetting | undefined;
 }
 
-/** Options of a single call. */
-export interface Pop3CallOptions {
-  /**
-   * Cancels the call. A command not yet sent is withdrawn; one already sent still runs on the
-   * server (its answer is read and dropped, and a DELE still counts), but the call rejects at once
-   * with an AbortError.
-   */
-  readonly signal?: AbortSignal | undefined;
-  /**
-   * Milliseconds for this call, from now. On expiry a command still queued is withdrawn; one
-   * already sent means the server is too slow, so the connection is closed (the call rejects with
-   * a TimeoutError, the others with ConnectionClosedError).
-   */
-  readonly timeout?: number | undefined;
-}
+/**
+ * Options of a single call. A DELE already sent when the call is aborted still counts: the server
+ * marked the message.
+ */
+export type Pop3CallOptions = CallOptions;
 
 /** The session's phase (RFC 1939 section 3). */
 export type Pop3State = 'disconnected' | 'authorization' | 'transaction' | 'closed';

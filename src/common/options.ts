@@ -1,0 +1,97 @@
+/**
+ * The connection options both clients share: where to connect, how to secure it, how long to wait,
+ * and how to log or record it. `ImapClientOptions` and `Pop3ClientOptions` extend
+ * {@link ClientOptions} with their protocol's credentials and limits.
+ *
+ * @packageDocumentation
+ */
+import type { Connector, RecordSetting } from './connector.js';
+import type { TransportOptions, TransportTlsOptions } from './transport.js';
+import type { WireLogger } from './wirelog.js';
+
+/**
+ * How a connection is secured.
+ *
+ * - `'implicit'`: TLS from the first byte (RFC 8314; ports 993 and 995).
+ * - `'starttls'`: plain TCP, then STARTTLS (IMAP) or STLS (POP3) when the server offers it. If it
+ *   does not, the connection fails with a TlsError unless `allowCleartext` is set.
+ * - `'none'`: never TLS. Logging in then needs `allowCleartext`.
+ */
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+
+/** The options of a connection, common to `ImapClient` and `Pop3Client`. */
+export interface ClientOptions {
+  /** The server's host name or address. */
+  readonly host: string;
+  /** The port: default 993 (IMAP) or 995 (POP3) for `tls: 'implicit'`, 143 or 110 otherwise. */
+  readonly port?: number | undefined;
+  /** How the connection is secured. Default `'implicit'` on port 993 or 995, `'starttls'` otherwise. */
+  readonly tls?: TlsMode | undefined;
+  /**
+   * Allow credentials over an unencrypted connection. Default `false`: login refuses with a TlsError
+   * before sending anything, and `tls: 'starttls'` fails when the server does not offer TLS.
+   */
+  readonly allowCleartext?: boolean | undefined;
+  /** TLS settings (CA, client certificate, `rejectUnauthorized`, `servername`, ...). */
+  readonly tlsOptions?: TransportTlsOptions | undefined;
+  /** Milliseconds for the TCP connect and implicit TLS handshake. Default 30,000. */
+  readonly connectTimeout?: number | undefined;
+  /** Milliseconds to wait for the greeting. Default 30,000. */
+  readonly greetingTimeout?: number | undefined;
+  /**
+   * Milliseconds of silence tolerated while an answer is due (not during IMAP IDLE). Default 60,000.
+   * On expiry the connection is closed and every pending command rejects with a TimeoutError.
+   */
+  readonly commandTimeout?: number | undefined;
+  /** Aborts the connect; after it, aborting closes the connection. */
+  readonly signal?: AbortSignal | undefined;
+  /** Receives the wire log, secrets redacted. */
+  readonly logger?: WireLogger | undefined;
+  /** TCP keep-alive: `true` (the default, 60 s initial delay), `false`, or the delay in ms. */
+  readonly keepAlive?: boolean | number | undefined;
+  /**
+   * Opens the connection; default: a real socket. The test kit (`mailwire/testing`) supplies
+   * connectors that record a session or replay a recorded one.
+   */
+  readonly connector?: Connector | undefined;
+  /**
+   * Records the whole session to a transcript as it happens: a file path, or the recorder's
+   * options. Secrets (passwords, SASL payloads, tokens) never reach the file. Replay it in tests with
+   * `replayConnector` from `mailwire/testing`; see docs/testing.md.
+   *
+   * @example
+   * ```ts
+   * const client = await ImapClient.connect({ host, auth, record: 'fixtures/my-server-login.txt' });
+   * ```
+   */
+  readonly record?: RecordSetting | undefined;
+}
+
+/** Options of a single call, on either client. */
+export interface CallOptions {
+  /**
+   * Cancels the call. A command not yet sent is withdrawn; one already sent still runs on the
+   * server (its answer is read and dropped) but the call rejects at once with an AbortError.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds for this call, from now; on expiry it rejects with a TimeoutError. */
+  readonly timeout?: number | undefined;
+}
+
+/**
+ * The transport options a client's options ask for.
+ *
+ * @internal
+ */
+export function transportOptionsOf(options: ClientOptions, port: number, implicitTls: boolean): TransportOptions {
+  return {
+    host: options.host,
+    port,
+    tls: implicitTls,
+    ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
+    ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+    ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  };
+}
