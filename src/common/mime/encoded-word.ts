@@ -17,8 +17,16 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
 
 const decoders = new Map<string, TextDecoder | null>();
 
+/** The last charset seen (as sent, then without its RFC 2231 language suffix, lower-cased) and its decoder. */
+let lastCharset = '';
+let lastLabel = '';
+let lastDecoder: TextDecoder | null = null;
+
+/** The decoder of a charset as sent (`UTF-8`, `utf-8*en`); sets {@link lastLabel}. */
 function decoderFor(charset: string): TextDecoder | null {
-  const label = charset.toLowerCase();
+  if (charset === lastCharset) return lastDecoder;
+  const star = charset.indexOf('*'); // RFC 2231 language suffix: "UTF-8*en"
+  const label = (star === -1 ? charset : charset.slice(0, star)).toLowerCase();
   let decoder = decoders.get(label);
   if (decoder === undefined) {
     try {
@@ -28,6 +36,9 @@ function decoderFor(charset: string): TextDecoder | null {
     }
     if (decoders.size < 64) decoders.set(label, decoder);
   }
+  lastCharset = charset;
+  lastLabel = label;
+  lastDecoder = decoder;
   return decoder;
 }
 
@@ -37,10 +48,25 @@ function hexValue(code: number): number {
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }
 
-/** Decodes Q encoding (RFC 2047 section 4.2); null when malformed. */
-function decodeQ(text: string): Uint8Array | null {
-  const out = new Uint8Array(text.length);
-  let length = 0;
+/**
+ * The bytes of the run of encoded words being joined, reused from call to call (decoding is
+ * synchronous and never re-entered), so a word costs no allocation until its text is made.
+ */
+let scratch = Buffer.allocUnsafe(256);
+
+/** Makes room for `extra` more bytes after the first `used` bytes of the scratch buffer. */
+function reserve(used: number, extra: number): void {
+  if (used + extra <= scratch.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(used + extra, scratch.length * 2));
+  scratch.copy(grown, 0, 0, used);
+  scratch = grown;
+}
+
+/** Decodes Q encoding (RFC 2047 section 4.2) into the scratch buffer at `at`; -1 when malformed, else the new length. */
+function decodeQ(text: string, at: number): number {
+  reserve(at, text.length);
+  const out = scratch;
+  let length = at;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === 0x5f) {
@@ -48,22 +74,28 @@ function decodeQ(text: string): Uint8Array | null {
     } else if (code === 0x3d) {
       const high = hexValue(text.charCodeAt(i + 1));
       const low = hexValue(text.charCodeAt(i + 2));
-      if (high < 0 || low < 0) return null;
+      if (high < 0 || low < 0) return -1;
       out[length++] = (high << 4) | low;
       i += 2;
     } else if (code > 0x7e) {
-      return null;
+      return -1;
     } else {
       out[length++] = code;
     }
   }
-  return out.subarray(0, length);
+  return length;
 }
 
-/** Decodes B encoding (base64, padding optional); null when malformed. */
-function decodeB(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) return null;
-  return Buffer.from(text, 'base64');
+const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes B encoding (base64, padding optional) into the scratch buffer at `at`; -1 when malformed, else the new length. */
+function decodeB(text: string, at: number): number {
+  if (!BASE64_TEXT.test(text)) return -1;
+  let unpadded = text.length;
+  while (unpadded > 0 && text.charCodeAt(unpadded - 1) === 0x3d) unpadded--;
+  if (unpadded % 4 === 1) return -1;
+  reserve(at, Math.ceil((text.length * 3) / 4) + 3);
+  return at + scratch.write(text, at, 'base64');
 }
 
 /**
@@ -76,19 +108,25 @@ const WINDOWS_1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
-function decodeBytes(decoder: TextDecoder, bytes: Uint8Array): string {
-  if (decoder.encoding === 'utf-8') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes);
+/** Decodes the first `length` bytes of the scratch buffer. */
+function decodeScratch(decoder: TextDecoder, length: number): string {
+  if (decoder.encoding === 'utf-8') return scratch.toString('utf8', 0, length);
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(scratch.subarray(0, length));
   let out = '';
-  for (const byte of bytes) out += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80]! : byte);
+  for (let i = 0; i < length; i++) {
+    const byte = scratch[i]!;
+    out += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80]! : byte);
+  }
   return out;
 }
 
-interface DecodedWord {
-  readonly start: number;
-  readonly end: number;
-  readonly charset: string;
-  readonly bytes: Uint8Array;
+/** True when `value` holds only SP, HTAB, CR and LF between `from` and `to`. */
+function onlyWhitespace(value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const code = value.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x0a) return false;
+  }
+  return true;
 }
 
 /**
@@ -106,42 +144,43 @@ interface DecodedWord {
  * @returns the decoded text.
  */
 export function decodeEncodedWords(value: string): string {
-  if (!value.includes('=?')) return value;
-  const words: DecodedWord[] = [];
-  ENCODED_WORD.lastIndex = 0;
-  for (let match = ENCODED_WORD.exec(value); match !== null; match = ENCODED_WORD.exec(value)) {
-    const charset = match[1]!.split('*')[0]!;
-    if (decoderFor(charset) === null) continue;
-    const text = match[3]!;
-    const bytes = match[2] === 'B' || match[2] === 'b' ? decodeB(text) : decodeQ(text);
-    if (bytes === null) continue;
-    words.push({ start: match.index, end: match.index + match[0].length, charset: charset.toLowerCase(), bytes });
-  }
-  if (words.length === 0) return value;
+  const first = value.indexOf('=?');
+  if (first === -1) return value;
   let out = '';
-  let copied = 0;
-  let i = 0;
-  while (i < words.length) {
-    const first = words[i]!;
-    out += value.slice(copied, first.start);
-    // Join the run of adjacent words (only whitespace between them) that share a charset.
-    const chunks: Uint8Array[] = [first.bytes];
-    let last = first;
-    let j = i + 1;
-    while (j < words.length) {
-      const next = words[j]!;
-      if (!/^[ \t\r\n]*$/.test(value.slice(last.end, next.start))) break;
-      if (next.charset !== first.charset) break;
-      chunks.push(next.bytes);
-      last = next;
-      j++;
+  let copied = 0; // value[0, copied) is in `out`, or is the run being joined
+  // The run of adjacent words in one charset not yet decoded: its bytes are scratch[0, runLength).
+  let runDecoder: TextDecoder | null = null;
+  let runLabel = '';
+  let runEnd = 0;
+  let runLength = 0;
+  ENCODED_WORD.lastIndex = first;
+  for (let match = ENCODED_WORD.exec(value); match !== null; match = ENCODED_WORD.exec(value)) {
+    const decoder = decoderFor(match[1]!);
+    if (decoder === null) continue; // an unknown charset: the word is left as it is
+    const text = match[3]!;
+    // The word's bytes go after the run's, so that the run survives until it is decoded.
+    let length = match[2] === 'B' || match[2] === 'b' ? decodeB(text, runLength) : decodeQ(text, runLength);
+    if (length < 0) continue; // malformed: left as it is
+    const wordStart = match.index;
+    const separatedBySpace = runDecoder !== null && onlyWhitespace(value, runEnd, wordStart);
+    if (separatedBySpace && lastLabel === runLabel) {
+      runLength = length; // joined to the run before decoding
+    } else {
+      if (runDecoder !== null) {
+        out += decodeScratch(runDecoder, runLength);
+        scratch.copyWithin(0, runLength, length);
+        length -= runLength;
+        // Whitespace between a run and a following encoded word in another charset is dropped too.
+        if (separatedBySpace) copied = wordStart;
+      }
+      out += value.slice(copied, wordStart);
+      runDecoder = decoder;
+      runLabel = lastLabel;
+      runLength = length;
     }
-    out += decodeBytes(decoderFor(first.charset)!, chunks.length === 1 ? first.bytes : Buffer.concat(chunks));
-    copied = last.end;
-    // Whitespace between this run and a following encoded word in another charset is dropped too.
-    const following = words[j];
-    if (following !== undefined && /^[ \t\r\n]*$/.test(value.slice(last.end, following.start))) copied = following.start;
-    i = j;
+    runEnd = wordStart + match[0].length;
+    copied = runEnd;
   }
-  return out + value.slice(copied);
+  if (runDecoder === null) return value;
+  return out + decodeScratch(runDecoder, runLength) + value.slice(copied);
 }

@@ -16,6 +16,7 @@ import { FetchLiteralScanner } from './body-literal.js';
 import type { BodyItemName, BodySection } from './fetch-types.js';
 import type { LiteralSlot } from './reader.js';
 import { WireReader } from './reader.js';
+import type { ParseContext } from './mailbox-data.js';
 import { parseResponse } from './response.js';
 import type { ImapResponse } from './response-types.js';
 import type { SeqNum, Uid } from './sequence-set.js';
@@ -125,6 +126,8 @@ export class ResponseAssembler implements FrameSink {
   private readonly scanner = new FetchLiteralScanner();
   private responseOffset = 0;
   private wireOffset = 0;
+  /** What the parsers need of the session, made again only when {@link ResponseAssembler.utf8Accept} changes. */
+  private context: ParseContext;
 
   /**
    * @param handler - receives responses, body streams and errors.
@@ -136,6 +139,7 @@ export class ResponseAssembler implements FrameSink {
     this.maxBufferedBody = options.maxBufferedBody ?? 256 * 1024 * 1024;
     this.maxBodyDepth = options.maxBodyDepth ?? 64;
     this.utf8Accept = options.utf8Accept ?? false;
+    this.context = { utf8Accept: this.utf8Accept, maxDepth: this.maxBodyDepth };
   }
 
   /** True between responses (no partial response held). */
@@ -229,7 +233,9 @@ export class ResponseAssembler implements FrameSink {
         const start: BodyStart = {
           seq: seq as SeqNum,
           uid: this.scanner.uid as Uid | null,
-          ...head,
+          item: head.item,
+          section: head.section,
+          origin: head.origin,
           size: literal.size,
           binary: literal.binary,
         };
@@ -255,9 +261,7 @@ export class ResponseAssembler implements FrameSink {
 
   /** The sequence number when the response being assembled is `* n FETCH`, else null. */
   private fetchSequenceNumber(): number | null {
-    if (this.fetchSeq !== undefined) return this.fetchSeq;
-    const match = /^\* +(\d{1,10}) +FETCH /i.exec(this.line.toString('latin1', 0, Math.min(this.lineLength, 32)));
-    this.fetchSeq = match === null ? null : Number(match[1]);
+    if (this.fetchSeq === undefined) this.fetchSeq = fetchResponseSeq(this.line, Math.min(this.lineLength, 32));
     return this.fetchSeq;
   }
 
@@ -269,7 +273,8 @@ export class ResponseAssembler implements FrameSink {
     let response: ImapResponse;
     try {
       const reader = new WireReader(this.line, this.lineLength, this.literals, this.responseOffset);
-      response = parseResponse(reader, { utf8Accept: this.utf8Accept, maxDepth: this.maxBodyDepth });
+      if (this.context.utf8Accept !== this.utf8Accept) this.context = { utf8Accept: this.utf8Accept, maxDepth: this.maxBodyDepth };
+      response = parseResponse(reader, this.context);
     } catch (error) {
       this.reportError(toParseError(error));
       this.clear();
@@ -303,6 +308,24 @@ export class ResponseAssembler implements FrameSink {
     }
     this.responseOffset = this.wireOffset;
   }
+}
+
+const FETCH_LOWER = [0x66, 0x65, 0x74, 0x63, 0x68]; // "fetch"
+
+/** `n` when `bytes[0, end)` starts like `* n FETCH ` (as /^\* +(\d{1,10}) +FETCH /i), else null. */
+function fetchResponseSeq(bytes: Uint8Array, end: number): number | null {
+  if (end < 1 || bytes[0] !== 0x2a) return null;
+  let i = 1;
+  if (i >= end || bytes[i] !== 0x20) return null;
+  while (i < end && bytes[i] === 0x20) i++;
+  const digitsStart = i;
+  let seq = 0;
+  while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) seq = seq * 10 + bytes[i++]! - 0x30;
+  if (i === digitsStart || i - digitsStart > 10 || i >= end || bytes[i] !== 0x20) return null;
+  while (i < end && bytes[i] === 0x20) i++;
+  if (i + 6 > end) return null;
+  for (let k = 0; k < 5; k++) if ((bytes[i + k]! | 0x20) !== FETCH_LOWER[k]) return null;
+  return bytes[i + 5] === 0x20 ? seq : null;
 }
 
 /** Length of `{n}`, `{n+}`, `~{n}` on the wire. */

@@ -10,7 +10,7 @@
  */
 
 import type { BodyItemName, BodySection } from './fetch-types.js';
-import { decodeText } from './reader.js';
+import { decodeUpperCase } from './reader.js';
 import { parseSectionSpec, sectionOfRfc822Item } from './section.js';
 
 /** A body item recognised before its literal. */
@@ -30,9 +30,27 @@ const RPAREN = 0x29;
 
 const BODY_ITEM = /^(BODY|BINARY)\[([^\]]*)\](?:<(\d+)>)?$/;
 
+/** Is `bytes[start, end)` the atom UID, in any case? */
+function isUidAtom(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start === 3 && (bytes[start]! | 0x20) === 0x75 && (bytes[start + 1]! | 0x20) === 0x69 && (bytes[start + 2]! | 0x20) === 0x64;
+}
+
+/** `bytes[start, end)` as a number when it is 1 to 10 digits, else -1. */
+function digitsValue(bytes: Uint8Array, start: number, end: number): number {
+  if (end <= start || end - start > 10) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 /**
  * Tracks the structure of the FETCH response being assembled: parenthesis depth, quoting,
- * brackets, and the last top-level token.
+ * brackets, and the last top-level token. Tokens are kept as positions in the line buffer and
+ * decoded only when a literal is announced after one.
  *
  * @internal
  */
@@ -45,8 +63,14 @@ export class FetchLiteralScanner {
   private inQuote = false;
   private inBracket = false;
   private tokenStart = -1;
-  private previousToken = '';
-  private lastToken = '';
+  /** The last top-level token: its range in the line buffer, or a start of -1 for `"`, `(` or a literal. */
+  private lastStart = -1;
+  private lastEnd = -1;
+  /** Whether the last top-level token was the atom UID. */
+  private lastIsUid = false;
+  /** The last token {@link FetchLiteralScanner.bodyItemBefore} recognised, and what it made of it. */
+  private cachedToken = '';
+  private cachedHead: BodyItemHead | null = null;
 
   /** Forgets everything (a new response begins). */
   reset(): void {
@@ -56,8 +80,9 @@ export class FetchLiteralScanner {
     this.inQuote = false;
     this.inBracket = false;
     this.tokenStart = -1;
-    this.previousToken = '';
-    this.lastToken = '';
+    this.lastStart = -1;
+    this.lastEnd = -1;
+    this.lastIsUid = false;
   }
 
   /**
@@ -67,48 +92,63 @@ export class FetchLiteralScanner {
    * @param end - how far it is filled.
    */
   scan(bytes: Uint8Array, end: number): void {
+    // The state lives in locals during the loop: this runs on every FETCH response with a literal.
+    let depth = this.depth;
+    let inQuote = this.inQuote;
+    let inBracket = this.inBracket;
+    let tokenStart = this.tokenStart;
     for (let i = this.scanned; i < end; i++) {
       const byte = bytes[i]!;
-      if (this.inQuote) {
+      if (inQuote) {
         if (byte === 0x5c) i++;
-        else if (byte === DQUOTE) this.inQuote = false;
+        else if (byte === DQUOTE) inQuote = false;
         continue;
       }
-      if (this.inBracket) {
-        if (byte === 0x5d) this.inBracket = false;
+      if (inBracket) {
+        if (byte === 0x5d) inBracket = false;
         continue;
       }
-      if (byte === DQUOTE) {
-        this.inQuote = true;
-        this.endToken(bytes, i);
-        if (this.depth === 1) this.pushToken('"');
-      } else if (byte === LPAREN) {
-        this.endToken(bytes, i);
-        if (this.depth === 1) this.pushToken('(');
-        this.depth++;
-      } else if (byte === RPAREN) {
-        this.endToken(bytes, i);
-        this.depth--;
-      } else if (byte === SP) {
-        this.endToken(bytes, i);
+      if (byte === DQUOTE || byte === LPAREN || byte === RPAREN || byte === SP) {
+        if (tokenStart >= 0) {
+          this.endToken(bytes, tokenStart, i);
+          tokenStart = -1;
+        }
+        if (byte === DQUOTE) {
+          inQuote = true;
+          if (depth === 1) this.pushMark();
+        } else if (byte === LPAREN) {
+          if (depth === 1) this.pushMark();
+          depth++;
+        } else if (byte === RPAREN) {
+          depth--;
+        }
       } else {
-        if (byte === 0x5b) this.inBracket = true;
-        if (this.tokenStart < 0 && this.depth === 1) this.tokenStart = i;
+        if (byte === 0x5b) inBracket = true;
+        if (tokenStart < 0 && depth === 1) tokenStart = i;
       }
     }
+    this.depth = depth;
+    this.inQuote = inQuote;
+    this.inBracket = inBracket;
+    this.tokenStart = tokenStart;
     this.scanned = Math.max(this.scanned, end);
   }
 
-  private endToken(bytes: Uint8Array, end: number): void {
-    if (this.tokenStart < 0) return;
-    this.pushToken(decodeText(bytes, this.tokenStart, end).toUpperCase());
-    this.tokenStart = -1;
+  /** A top-level token `bytes[start, end)` ended. */
+  private endToken(bytes: Uint8Array, start: number, end: number): void {
+    if (this.lastIsUid) {
+      const uid = digitsValue(bytes, start, end);
+      if (uid >= 0) this.uid = uid;
+    }
+    this.lastIsUid = isUidAtom(bytes, start, end);
+    this.lastStart = start;
+    this.lastEnd = end;
   }
 
-  private pushToken(token: string): void {
-    this.previousToken = this.lastToken;
-    this.lastToken = token;
-    if (this.previousToken === 'UID' && /^\d{1,10}$/.test(token)) this.uid = Number(token);
+  /** A top-level token that is not text: `"`, `(` or a literal. */
+  private pushMark(): void {
+    this.lastIsUid = false;
+    this.lastStart = -1;
   }
 
   /**
@@ -117,26 +157,42 @@ export class FetchLiteralScanner {
    */
   bodyItemBefore(bytes: Uint8Array, end: number): BodyItemHead | null {
     if (this.depth !== 1 || this.inQuote || this.inBracket) return null;
-    const token = this.tokenStart >= 0 ? decodeText(bytes, this.tokenStart, end).toUpperCase() : this.lastToken;
-    let head: BodyItemHead | null = null;
-    if (token === 'RFC822' || token === 'RFC822.HEADER' || token === 'RFC822.TEXT') {
-      head = { item: token, section: sectionOfRfc822Item(token), origin: null };
-    } else if (token.startsWith('BODY[') || token.startsWith('BINARY[')) {
-      const match = BODY_ITEM.exec(token);
-      if (match !== null) {
-        head = {
-          item: match[1] === 'BODY' ? 'BODY' : 'BINARY',
-          section: parseSectionSpec(match[2]!),
-          origin: match[3] === undefined ? null : Number(match[3]),
-        };
-      }
+    let start = this.tokenStart;
+    let stop = end;
+    if (start < 0) {
+      start = this.lastStart;
+      stop = this.lastEnd;
+      if (start < 0) return null;
     }
-    return head;
+    const token = decodeUpperCase(bytes, start, stop);
+    if (token !== this.cachedToken) {
+      this.cachedToken = token;
+      this.cachedHead = bodyItemHead(token);
+    }
+    return this.cachedHead;
   }
 
   /** Records that a literal value stood at the current position (it ends any token). */
   literalValue(): void {
     this.tokenStart = -1;
-    if (this.depth === 1) this.pushToken('{literal}');
+    if (this.depth === 1) this.pushMark();
   }
+}
+
+/** The body item a top-level token (upper-cased) names, or null. */
+function bodyItemHead(token: string): BodyItemHead | null {
+  if (token === 'RFC822' || token === 'RFC822.HEADER' || token === 'RFC822.TEXT') {
+    return { item: token, section: sectionOfRfc822Item(token), origin: null };
+  }
+  if (token.startsWith('BODY[') || token.startsWith('BINARY[')) {
+    const match = BODY_ITEM.exec(token);
+    if (match !== null) {
+      return {
+        item: match[1] === 'BODY' ? 'BODY' : 'BINARY',
+        section: parseSectionSpec(match[2]!),
+        origin: match[3] === undefined ? null : Number(match[3]),
+      };
+    }
+  }
+  return null;
 }

@@ -27,11 +27,17 @@ export function parseEnvelope(reader: WireReader): Envelope {
   reader.sp();
   const subjectRaw = reader.nstring('env-subject');
   reader.sp();
+  const fromStart = reader.pos;
+  const literalsBefore = reader.literalsRead;
   const from = parseEnvAddressList(reader);
+  const fromEnd = reader.pos;
+  // Servers fill Sender and Reply-To from From when the message has none (RFC 3501 section 7.4.2),
+  // so the same bytes usually come three times: they are parsed once and the array shared.
+  const reusable = from.length > 0 && reader.literalsRead === literalsBefore;
   reader.sp();
-  const sender = parseEnvAddressList(reader);
+  const sender = reusable && reader.repeats(fromStart, fromEnd) ? from : parseEnvAddressList(reader);
   reader.sp();
-  const replyTo = parseEnvAddressList(reader);
+  const replyTo = reusable && reader.repeats(fromStart, fromEnd) ? from : parseEnvAddressList(reader);
   reader.sp();
   const to = parseEnvAddressList(reader);
   reader.sp();

@@ -24,7 +24,12 @@ export interface EnvelopeAddress {
   readonly group: string | null;
 }
 
-/** The ENVELOPE of a message (RFC 3501 section 7.4.2). */
+/**
+ * The ENVELOPE of a message (RFC 3501 section 7.4.2).
+ *
+ * The address arrays are read-only and may be shared: when the server sends Sender or Reply-To
+ * byte for byte equal to From (as it does when the message has none), they are the same array.
+ */
 export interface Envelope {
   /** The Date header as sent, or null. */
   readonly dateRaw: string | null;

@@ -11,7 +11,7 @@ import { parseImapDateTime } from './date.js';
 import { parseEnvelope } from './envelope.js';
 import type { BodyItemName, FetchAttributes, FetchBody, UnknownFetchItem } from './fetch-types.js';
 import type { WireReader } from './reader.js';
-import { decodeText } from './reader.js';
+import { decodeText, decodeUpperCase } from './reader.js';
 import { parseSectionSpec, sectionOfRfc822Item } from './section.js';
 import type { Uid } from './sequence-set.js';
 
@@ -20,7 +20,25 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const LPAREN = 0x28;
 const RPAREN = 0x29;
 
-/** Reads a FETCH item name: letters, digits, `.`, `-`, `_`, `$` up to `[`, a space or a parenthesis. */
+/** The item names a client asks for most, by length: recognised without making a string. */
+const KNOWN_ITEM_NAMES: readonly (readonly string[])[] = (() => {
+  const byLength: string[][] = [];
+  for (const name of ['UID', 'FLAGS', 'RFC822.SIZE', 'ENVELOPE', 'MODSEQ', 'BODY', 'BODYSTRUCTURE', 'INTERNALDATE', 'BINARY']) {
+    (byLength[name.length] ??= []).push(name);
+  }
+  return byLength;
+})();
+
+/** `name` when `bytes[start, end)` spells it in any case (`name` is upper-case ASCII). */
+function spells(bytes: Uint8Array, start: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const byte = bytes[start + i]!;
+    if ((byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Reads a FETCH item name, upper-cased: letters, digits, `.`, `-`, `_`, `$` up to `[`, a space or a parenthesis. */
 function readItemName(reader: WireReader): string {
   const bytes = reader.bytes;
   const start = reader.pos;
@@ -32,7 +50,11 @@ function readItemName(reader: WireReader): string {
   }
   if (pos === start) reader.fail('Expected a FETCH item name');
   reader.pos = pos;
-  return decodeText(bytes, start, pos).toUpperCase();
+  const candidates = KNOWN_ITEM_NAMES[pos - start];
+  if (candidates !== undefined) {
+    for (const name of candidates) if (spells(bytes, start, name)) return name;
+  }
+  return decodeUpperCase(bytes, start, pos);
 }
 
 /*
@@ -167,13 +189,8 @@ function parseBodyValue(reader: WireReader, item: BodyItemName): FetchBody {
   const origin = item === 'BODY' || item === 'BINARY' ? readOrigin(reader) : null;
   reader.sp();
   if (reader.nil()) return { item, section, origin, content: { kind: 'nil' } };
-  const token = reader.stringToken('body value');
-  return {
-    item,
-    section,
-    origin,
-    content: token.kind === 'streamed' ? { kind: 'streamed', size: token.size } : { kind: 'bytes', bytes: token.bytes },
-  };
+  // A StringToken has the shape of the matching BodyContent: it is used as it is.
+  return { item, section, origin, content: reader.stringToken('body value') };
 }
 
 /*
@@ -185,7 +202,12 @@ function parseBodyValue(reader: WireReader, item: BodyItemName): FetchBody {
  */
 export function parseFlagList(reader: WireReader): string[] {
   if (reader.nil()) return []; // quirk: NIL instead of "()", seen from some Exchange builds
-  return reader.list(() => reader.looseAtom('flag'), 'flag list');
+  return reader.list(readFlag, 'flag list');
+}
+
+/** One flag of a flag list: called with the reader as `this` (no closure per list). */
+function readFlag(this: WireReader): string {
+  return this.looseAtom('flag');
 }
 
 /* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */

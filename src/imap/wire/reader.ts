@@ -48,26 +48,36 @@ const ATOM_CHAR: Uint8Array = (() => {
 })();
 
 /**
- * Decodes bytes as UTF-8, with a fast path for the ASCII that almost every IMAP value is.
- * Works on the buffer in place (no subarray view is created).
+ * The native method behind `buffer.toString('utf8', start, end)`, on every Buffer since Node 0.x but
+ * absent from @types/node. Called directly, a string costs one native call and no argument
+ * normalisation; ASCII (almost every IMAP value) takes the decoder's one-byte fast path.
+ */
+interface Utf8Slicing {
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * Decodes bytes as UTF-8 (invalid sequences become U+FFFD), in place: no subarray view is created.
  *
  * @internal
  */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 16) {
-    // Short ASCII (flags, numbers, host names): cheaper than a Buffer call.
-    let text = '';
-    for (let i = start; i < end; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x80) return asBuffer(bytes).toString('utf8', start, end);
-      text += String.fromCharCode(byte);
-    }
-    return text;
-  }
+  return (asBuffer(bytes) as Buffer & Utf8Slicing).utf8Slice(start, end);
+}
+
+/**
+ * Decodes bytes as {@link decodeText} does, upper-cased: for keywords and item names, which servers
+ * almost always send upper-case already (then no second string is made).
+ *
+ * @internal
+ */
+export function decodeUpperCase(bytes: Uint8Array, start: number, end: number): string {
+  const text = decodeText(bytes, start, end);
   for (let i = start; i < end; i++) {
-    if (bytes[i]! >= 0x80) return asBuffer(bytes).toString('utf8', start, end);
+    const byte = bytes[i]!;
+    if ((byte >= 0x61 && byte <= 0x7a) || byte >= 0x80) return text.toUpperCase();
   }
-  return asBuffer(bytes).toString('latin1', start, end);
+  return text;
 }
 
 /** A Buffer over the same memory (no copy). */
@@ -89,7 +99,11 @@ export class WireReader {
   pos = 0;
   private readonly literals: readonly LiteralSlot[];
   private nextLiteral = 0;
+  /** Where the next literal stands, or -1 when none is left: the one check the hot paths make. */
+  private nextLiteralPos: number;
   private readonly baseOffset: number;
+  /** Backslashes in the quoted string {@link WireReader.scanQuoted} scanned last. */
+  private quotedEscapes = 0;
 
   /**
    * @param bytes - line bytes.
@@ -101,6 +115,7 @@ export class WireReader {
     this.bytes = asBuffer(bytes);
     this.end = end;
     this.literals = literals;
+    this.nextLiteralPos = literals.length > 0 ? literals[0]!.position : -1;
     this.baseOffset = baseOffset;
   }
 
@@ -126,18 +141,51 @@ export class WireReader {
 
   /** The current byte, or -1 at the end of the line or where a literal stands. */
   peek(): number {
-    return this.pos < this.end && !this.literalHere() ? this.bytes[this.pos]! : -1;
+    const pos = this.pos;
+    return pos < this.end && pos !== this.nextLiteralPos ? this.bytes[pos]! : -1;
   }
 
   /** True when a literal stands at the current position. */
   literalHere(): boolean {
-    const slot = this.literals[this.nextLiteral];
-    return slot !== undefined && slot.position === this.pos;
+    return this.pos === this.nextLiteralPos;
+  }
+
+  /** Moves past the literal at the current position. */
+  private takeLiteral(): LiteralSlot {
+    const slot = this.literals[this.nextLiteral++]!;
+    const next = this.literals[this.nextLiteral];
+    this.nextLiteralPos = next === undefined ? -1 : next.position;
+    return slot;
+  }
+
+  /** How many literals have been read so far (tells whether a range of the line held one). */
+  get literalsRead(): number {
+    return this.nextLiteral;
+  }
+
+  /**
+   * True, and moved past them, when the next bytes repeat `bytes[start, end)` exactly and are
+   * followed by a space, `)` or the end, with no literal among or right after them. The range must
+   * hold no literal either (see {@link WireReader.literalsRead}).
+   */
+  repeats(start: number, end: number): boolean {
+    const pos = this.pos;
+    const stop = pos + (end - start);
+    if (stop > this.end || (this.nextLiteralPos !== -1 && this.nextLiteralPos <= stop)) return false;
+    if (stop < this.end && this.bytes[stop] !== SP && this.bytes[stop] !== RPAREN) return false;
+    if (this.bytes.compare(this.bytes, start, end, pos, stop) !== 0) return false;
+    this.pos = stop;
+    return true;
   }
 
   /** Skips any number of spaces (lenient: servers send extra ones, or none). */
   sp(): void {
-    while (this.pos < this.end && this.bytes[this.pos] === SP && !this.literalHere()) this.pos++;
+    const bytes = this.bytes;
+    const end = this.end;
+    const literalPos = this.nextLiteralPos;
+    let pos = this.pos;
+    while (pos < end && bytes[pos] === SP && pos !== literalPos) pos++;
+    this.pos = pos;
   }
 
   /** Consumes `byte` or fails. */
@@ -176,7 +224,8 @@ export class WireReader {
 
   /** `atom`, upper-cased: for keywords (IMAP keywords are case-insensitive). */
   keyword(what = 'keyword'): string {
-    return this.atom(what).toUpperCase();
+    const start = this.atomRange(what);
+    return decodeUpperCase(this.bytes, start, this.pos);
   }
 
   /** Reads text up to (not including) a space, `)` or the end: for flags and other loose atoms. */
@@ -201,13 +250,8 @@ export class WireReader {
       value = value * 10 + digit;
       this.pos++;
     }
-    if (this.pos === start || this.literalHereAt(start)) this.fail(`Expected ${what}`, start);
+    if (this.pos === start || start === this.nextLiteralPos) this.fail(`Expected ${what}`, start);
     return value;
-  }
-
-  private literalHereAt(position: number): boolean {
-    const slot = this.literals[this.nextLiteral];
-    return slot !== undefined && slot.position === position;
   }
 
   /** `mod-sequence-value`: a 63-bit number. */
@@ -235,9 +279,8 @@ export class WireReader {
    * Returns the raw token: bytes (unescaped) or a streamed marker.
    */
   stringToken(what = 'string'): StringToken {
-    const slot = this.literals[this.nextLiteral];
-    if (slot !== undefined && slot.position === this.pos) {
-      this.nextLiteral++;
+    if (this.pos === this.nextLiteralPos) {
+      const slot = this.takeLiteral();
       return slot.value === null ? { kind: 'streamed', size: slot.size } : { kind: 'bytes', bytes: slot.value };
     }
     if (this.peek() !== DQUOTE) this.fail(`Expected ${what}`);
@@ -245,15 +288,15 @@ export class WireReader {
   }
 
   /**
-   * Scans a quoted string starting at the current `"`. Returns its content's end; the content starts
-   * at the returned start. `escapes` counts backslashes.
+   * Scans a quoted string starting at the current `"` and moves past its closing `"`. Returns where
+   * its content ends (it starts after the opening `"`); sets {@link WireReader.quotedEscapes}.
    */
-  private scanQuoted(): { start: number; stop: number; escapes: number } {
+  private scanQuoted(): number {
     const b = this.bytes;
-    const start = ++this.pos;
+    const start = this.pos + 1;
+    const end = this.end;
     let escapes = 0;
     let pos = start;
-    const end = this.end;
     while (pos < end) {
       const byte = b[pos]!;
       if (byte === DQUOTE) break;
@@ -265,12 +308,15 @@ export class WireReader {
     }
     if (pos >= end) this.fail('Unterminated quoted string', start - 1);
     this.pos = pos + 1;
-    return { start, stop: pos, escapes };
+    this.quotedEscapes = escapes;
+    return pos;
   }
 
   /** A quoted string's bytes, copied (unescaped). */
   private quotedBytes(): Buffer {
-    const { start, stop, escapes } = this.scanQuoted();
+    const start = this.pos + 1;
+    const stop = this.scanQuoted();
+    const escapes = this.quotedEscapes;
     const b = this.bytes;
     if (escapes === 0) return Buffer.from(b.subarray(start, stop));
     const out = Buffer.allocUnsafe(stop - start - escapes);
@@ -292,8 +338,9 @@ export class WireReader {
 
   /** A quoted string, decoded, without copying when there are no escapes. */
   private quotedText(): string {
-    const { start, stop, escapes } = this.scanQuoted();
-    if (escapes === 0) return decodeText(this.bytes, start, stop);
+    const start = this.pos + 1;
+    const stop = this.scanQuoted();
+    if (this.quotedEscapes === 0) return (this.bytes as Buffer & Utf8Slicing).utf8Slice(start, stop);
     this.pos = start - 1;
     const bytes = this.quotedBytes();
     return decodeText(bytes, 0, bytes.length);
@@ -301,7 +348,26 @@ export class WireReader {
 
   /** `nstring = string / nil`, decoded; NIL is null. */
   nstring(what = 'string'): string | null {
-    return this.nil() ? null : this.string(what);
+    // ENVELOPE is mostly nstrings: a quoted string without escapes is read here in one loop and one
+    // native call (this is also what runs before the engine optimises, on the first messages).
+    const bytes = this.bytes;
+    const pos = this.pos;
+    if (pos < this.end && pos !== this.nextLiteralPos) {
+      if (bytes[pos] === DQUOTE) {
+        const end = this.end;
+        for (let i = pos + 1; i < end; i++) {
+          const byte = bytes[i];
+          if (byte === DQUOTE) {
+            this.pos = i + 1;
+            return (bytes as Buffer & Utf8Slicing).utf8Slice(pos + 1, i);
+          }
+          if (byte === BACKSLASH) break;
+        }
+        return this.quotedText(); // escapes, or unterminated
+      }
+      if (this.nil()) return null;
+    }
+    return this.string(what);
   }
 
   /*
@@ -320,9 +386,10 @@ export class WireReader {
   /**
    * A parenthesized list of items separated by spaces; lenient about extra spaces.
    *
-   * @param item - reads one item at the current position.
+   * @param item - reads one item at the current position (called with the reader as `this`, so a
+   *   hot caller can pass a plain function instead of making a closure per list).
    */
-  list<T>(item: () => T, what = 'list'): T[] {
+  list<T>(item: (this: WireReader) => T, what = 'list'): T[] {
     this.expect(LPAREN, `"(" starting ${what}`);
     const items: T[] = [];
     this.sp();
@@ -330,7 +397,7 @@ export class WireReader {
       if (this.atEnd()) this.fail(`Unterminated ${what}`);
       const before = this.pos;
       const literalBefore = this.nextLiteral;
-      items.push(item());
+      items.push(item.call(this));
       if (this.pos === before && this.nextLiteral === literalBefore) this.fail(`Unexpected byte in ${what}`);
       this.sp();
     }

@@ -9,6 +9,13 @@ import type { BodyItemName, BodySection } from './fetch-types.js';
 
 const WHOLE: BodySection = { raw: '', part: [], text: null, fields: [] };
 
+/**
+ * Sections already parsed, by their text: a FETCH names the same few sections in every response.
+ * The objects are shared, so they are frozen.
+ */
+const parsed = new Map<string, BodySection>();
+const MAX_CACHED_SECTIONS = 64;
+
 /*
  * section-spec    = section-msgtext / (section-part ["." section-text])
  * section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
@@ -20,6 +27,19 @@ const WHOLE: BodySection = { raw: '', part: [], text: null, fields: [] };
  */
 export function parseSectionSpec(raw: string): BodySection {
   if (raw.length === 0) return WHOLE;
+  let section = parsed.get(raw);
+  if (section === undefined) {
+    section = parseUncached(raw);
+    if (parsed.size < MAX_CACHED_SECTIONS) {
+      Object.freeze(section.part);
+      Object.freeze(section.fields);
+      parsed.set(raw, Object.freeze(section));
+    }
+  }
+  return section;
+}
+
+function parseUncached(raw: string): BodySection {
   const upper = raw.toUpperCase();
   const part: number[] = [];
   let index = 0;
