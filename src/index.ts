@@ -13,7 +13,7 @@ export { Secret } from './common/secret.js';
 export type { WireLogEntry, WireLogger, WirePart } from './common/wirelog.js';
 export { Transport, type TransportHandlers, type TransportOptions, type TransportTlsOptions } from './common/transport.js';
 export { defaultConnector, type Connection, type Connector, type RecordSetting } from './common/connector.js';
-export type { CallOptions, ClientOptions, TlsMode } from './common/options.js';
+export type { CallOptions, ChunkOptions, ClientOptions, TlsMode } from './common/options.js';
 export type { SaslCredentials, SaslMechanismName } from './common/sasl/index.js';
 export {
   decodeEncodedWords,

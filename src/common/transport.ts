@@ -121,6 +121,11 @@ export interface TransportOptions {
    */
   readonly keepAlive?: boolean | number | undefined;
   /**
+   * Bytes of the one buffer a plain or implicit-TLS connection reads into, reused for every read:
+   * from 4 KiB to 4 MiB, default 64 KiB. Larger means fewer, larger reads on bulk downloads.
+   */
+  readonly readBufferSize?: number | undefined;
+  /**
    * Aborts the connect (it rejects with `AbortError` and no socket stays open); after the connect,
    * aborting destroys the connection, and `onClose` receives the `AbortError`.
    */
@@ -146,8 +151,11 @@ export interface TransportHandlers {
   onClose(error: MailwireError): void;
 }
 
-/** Size of the one read buffer a plain or implicit-TLS connection reuses for every read. */
+/** Default size of the one read buffer a plain or implicit-TLS connection reuses for every read. */
 const READ_BUFFER_SIZE = 64 * 1024;
+/** Bounds of {@link TransportOptions.readBufferSize}. */
+const MIN_READ_BUFFER_SIZE = 4 * 1024;
+const MAX_READ_BUFFER_SIZE = 4 * 1024 * 1024;
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
 const DEFAULT_KEEPALIVE_DELAY = 60_000;
 const DEFAULT_CLOSE_TIMEOUT = 2_000;
@@ -287,7 +295,7 @@ export class Transport {
     //   upgraded connection reads through 'data' events (one Buffer per TLS record).
     // Also measured: after pause() a TLS socket in onread mode may still deliver the records it had
     // already decrypted; #receive holds those (see #held) so onData stays quiet while paused.
-    const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    const readBuffer = Buffer.allocUnsafeSlow(options.readBufferSize ?? READ_BUFFER_SIZE);
     const onread: net.OnReadOpts = {
       buffer: readBuffer,
       callback: (bytesRead: number): boolean => {
@@ -940,6 +948,10 @@ function validateOptions(options: TransportOptions): void {
   const keepAlive = options.keepAlive;
   if (typeof keepAlive === 'number' && !(Number.isFinite(keepAlive) && keepAlive >= 0)) {
     throw new InvalidArgumentError(`keepAlive must be a boolean or a delay in ms >= 0, got ${keepAlive}`);
+  }
+  const readBufferSize = options.readBufferSize;
+  if (readBufferSize !== undefined && !(Number.isInteger(readBufferSize) && readBufferSize >= MIN_READ_BUFFER_SIZE && readBufferSize <= MAX_READ_BUFFER_SIZE)) {
+    throw new InvalidArgumentError(`readBufferSize must be an integer from ${MIN_READ_BUFFER_SIZE} to ${MAX_READ_BUFFER_SIZE}, got ${String(readBufferSize)}`);
   }
 }
 

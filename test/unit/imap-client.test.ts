@@ -463,7 +463,7 @@ describe('ImapClient: streamed bodies', () => {
       const stream = message.body();
       await waitUntil(() => stalled, 5_000);
       const hash = createHash('sha256');
-      for await (const chunk of stream) hash.update(chunk as Buffer);
+      for await (const chunk of stream) hash.update(chunk);
       expect(hash.digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
     }
     expect(stalled).toBe(true);

@@ -210,6 +210,19 @@ describe('Transport.connect over TCP', () => {
     ).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
+  it('reads into a buffer of readBufferSize and refuses sizes out of range', async () => {
+    const burst = Buffer.alloc(1024 * 1024, 0x61);
+    const server = await tcpServer((socket) => socket.end(burst));
+    const rec = recorder();
+    await connect({ host: HOST, port: server.port, readBufferSize: 16 * 1024 }, rec);
+    await waitFor(() => rec.chunks.reduce((sum, chunk) => sum + chunk.length, 0) === burst.length);
+    expect(Math.max(...rec.chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(16 * 1024);
+    const { handlers } = recorder();
+    for (const readBufferSize of [0, 1024, 4096.5, 8 * 1024 * 1024]) {
+      await expect(Transport.connect({ host: HOST, port: 143, readBufferSize }, handlers)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
   it('accepts keepAlive false and a custom delay', async () => {
     const server = await tcpServer(echo);
     for (const keepAlive of [false, 5_000]) {

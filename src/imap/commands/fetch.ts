@@ -12,7 +12,7 @@
  */
 
 import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
-import { BodyReadable, MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
+import { BodyChannel, ChunkArena, MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
 import type { BodySink, BodyStart } from '../wire/assembler.js';
 import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
@@ -135,11 +135,18 @@ class FetchRun implements FetchIterable {
       });
   }
 
-  readonly #newStream = (key: string): BodyReadable =>
-    new BodyReadable(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer);
+  /** Recycled memory for the body readers of this fetch that ask for `chunks({ reuse: true })`. */
+  readonly #arena = new ChunkArena();
+
+  readonly #newStream = (key: string): BodyChannel =>
+    new BodyChannel(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer, this.#arena);
+
+  /** True when the set has a range starting at `*`, so that every number is taken to be in it. */
+  #matchesAll: boolean | undefined;
 
   #inSet(value: number): boolean {
-    return this.#set.has(value) || this.#set.ranges.some((range) => range.start === '*');
+    this.#matchesAll ??= this.#set.ranges.some((range) => range.start === '*');
+    return this.#matchesAll || this.#set.has(value);
   }
 
   #untagged(response: ImapResponse, context: CommandContext): boolean {
