@@ -39,8 +39,9 @@ import * as commands from './commands.js';
 import type { Pop3Reply } from './commands.js';
 import type { Exchange } from './exchange.js';
 import { Queue } from './queue.js';
-import type { FlowControl } from './body.js';
-import { ChunkCopier, MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
+import { ChunkStore, type FlowControl } from './body.js';
+import { MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
+import { RetrievalWindow } from './window.js';
 import type {
   Pop3CallOptions,
   Pop3ClientOptions,
@@ -67,6 +68,8 @@ const DEFAULT_COMMAND_TIMEOUT = 60_000;
 const DEFAULT_MAX_LINE = 64 * 1024;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_PIPELINE_DEPTH = 512;
+/** Bytes of each socket read: four times the transport's default, fewer and larger reads on bulk downloads. */
+const READ_BUFFER_SIZE = 256 * 1024;
 
 type AnyExchange = Exchange<unknown>;
 
@@ -109,6 +112,12 @@ export class Pop3Client {
   readonly #unsent = new Queue<AnyExchange>();
   readonly #inFlight = new Queue<AnyExchange>();
   #flowPaused = false;
+  /** A {@link Pop3Client.#pump} is due at the end of the current tick. */
+  #pumpScheduled = false;
+  readonly #scheduledPump = (): void => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  };
   #closeError: MailwireError | undefined;
   #quitAnswered: Pop3Reply | undefined;
   #closing: Promise<Pop3CloseResult> | undefined;
@@ -175,7 +184,7 @@ export class Pop3Client {
     this.#highWaterMark = options.limits?.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#pipelineDepth = Math.max(1, options.limits?.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
     this.#tokenizer = new Tokenizer(this.#sink, { literals: false, maxLineLength: this.#maxLineLength });
-    this.#streaming = { flow: this.#flow, highWaterMark: this.#highWaterMark, copier: new ChunkCopier() };
+    this.#streaming = { flow: this.#flow, highWaterMark: this.#highWaterMark, store: new ChunkStore() };
   }
 
   /**
@@ -253,7 +262,7 @@ export class Pop3Client {
     try {
       const connector = await clientConnector(options, 'pop3');
       this.#transport = await connector(
-        transportOptionsOf(options, options.port ?? (implicit ? 995 : 110), implicit),
+        { ...transportOptionsOf(options, options.port ?? (implicit ? 995 : 110), implicit), readBufferSize: READ_BUFFER_SIZE },
         {
           onData: (chunk) => {
             this.#onData(chunk);
@@ -469,22 +478,17 @@ export class Pop3Client {
   async *retrieveMany(messageNumbers: Iterable<number>, options: Pop3CallOptions = {}): AsyncGenerator<Pop3Message, void, undefined> {
     this.#requireState('transaction', 'RETR');
     const numbers = [...messageNumbers].map((n) => this.#checkMessage(n));
-    const pending = numbers.map((n) => this.#enqueue(new MessageExchange(n, undefined, this.#streaming), options));
-    for (const promise of pending) promise.catch(() => undefined); // each is awaited, or dropped on purpose
-    let next = 0;
-    let previous: Pop3Message | undefined;
+    const window = new RetrievalWindow(
+      numbers,
+      this.#pipelineDepth,
+      (messageNumber) => new MessageExchange(messageNumber, undefined, this.#streaming),
+      (exchange) => this.#enqueue(exchange, options),
+      (exchange) => this.#withdraw(exchange as AnyExchange),
+    );
     try {
-      for (; next < pending.length; next++) {
-        if (previous !== undefined) drainBody(previous);
-        previous = await pending[next]!;
-        yield previous;
-      }
+      for (let next = window.next(); next !== undefined; next = window.next()) yield await next;
     } finally {
-      if (previous !== undefined) drainBody(previous);
-      // The caller stopped early: the answers still on their way are read and dropped.
-      for (let index = next + 1; index < pending.length; index++) {
-        pending[index]!.then(drainBody, () => undefined);
-      }
+      window.stop();
     }
   }
 
@@ -599,7 +603,13 @@ export class Pop3Client {
     if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, exchange.display));
     const untyped = exchange as AnyExchange;
     this.#unsent.push(untyped);
-    this.#pump();
+    // Written at the end of the current tick, so commands issued together go out in one write
+    // (a retrieveMany window of RETRs, or UIDL and LIST): each write is a syscall and a wake-up of
+    // the server, and a window written one command at a time cost more than the commands.
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#scheduledPump);
+    }
     if (signal === undefined && timeout === undefined) return exchange.result;
 
     const onAbort = (): void => {
@@ -638,7 +648,9 @@ export class Pop3Client {
     const transport = this.#transport;
     // Nothing is written before the greeting, nor between the STLS go-ahead and the handshake's end.
     if (transport === undefined || transport.closed || this.#greeting === undefined || this.#tlsUpgrade !== undefined) return;
-    const parts: (string | Secret)[] = [];
+    // One string for a batch of plain commands (one native write); parts only around a Secret.
+    let text = '';
+    let parts: (string | Secret)[] | undefined;
     const pipelining = this.#capabilities.pipelining;
     // Refill in batches: every write is a syscall (and, on loopback, the server's wake-up), so a
     // window that slides one command at a time costs more than the commands themselves.
@@ -652,11 +664,15 @@ export class Pop3Client {
       }
       this.#unsent.shift();
       this.#inFlight.push(next);
-      for (const part of next.parts) parts.push(part);
+      for (let index = 0; index < next.parts.length; index++) {
+        const part = next.parts[index]!;
+        if (parts === undefined && typeof part === 'string') text += part;
+        else (parts ??= text === '' ? [] : [text]).push(part);
+      }
     }
-    if (parts.length === 0) return;
+    if (parts === undefined && text === '') return;
     try {
-      transport.write(parts);
+      transport.write(parts ?? [text]);
     } catch (error) {
       // Closing or closed: onClose fails what is in flight; make sure it happens.
       transport.destroy(error instanceof MailwireError ? error : undefined);
@@ -820,11 +836,6 @@ export class Pop3Client {
 function requirePassword(credentials: Pop3Credentials): Secret {
   if (credentials.password === undefined) throw new InvalidArgumentError('A password is needed for this login method');
   return Secret.from(credentials.password);
-}
-
-/** Reads and drops whatever is left of a body, so the connection moves on. */
-function drainBody(message: Pop3Message): void {
-  message.discard().catch(() => undefined); // a lost connection is reported to the pending calls
 }
 
 /** Server lines for the wire log; SASL challenges are logged by size only. */

@@ -97,6 +97,7 @@ function isBlank(byte: number | undefined): boolean {
  */
 function withResponseCode(kind: 'ok' | 'err', rest: Uint8Array): Pop3Status {
   const text = decodeText(rest).trim();
+  if (text.charCodeAt(0) !== 0x5b) return { kind, responseCode: undefined, text }; // no "[": no code
   const match = /^\[([\x21-\x5c\x5e-\x7e]+)\]\s*/.exec(text);
   if (match === null || !isResponseCode(match[1] ?? '')) return { kind, responseCode: undefined, text };
   return { kind, responseCode: (match[1] ?? '').toUpperCase(), text: text.slice(match[0].length) };
@@ -477,6 +478,21 @@ export function encodeCommand(
   }
   parts.push('\r\n');
   return { parts: mergeText(parts), display: display.join(' ') };
+}
+
+/**
+ * `keyword n...` for a command whose arguments are numbers already checked by
+ * {@link checkMessageNumber} or {@link checkLineCount}: the decimal form of a non-negative safe
+ * integer (at most 16 digits) meets every rule {@link encodeCommand} enforces, so RETR, the one
+ * command sent a thousand times in a row, skips them.
+ *
+ * @param keyword - a valid keyword (`RETR`, `TOP`, `DELE`, `LIST`, `UIDL`).
+ * @param first - a checked non-negative safe integer.
+ * @param second - another, for TOP.
+ */
+export function encodeNumericCommand(keyword: string, first: number, second?: number): Pop3CommandLine {
+  const display = second === undefined ? `${keyword} ${first}` : `${keyword} ${first} ${second}`;
+  return { parts: [`${display}\r\n`], display };
 }
 
 function countCodePoints(text: string): number {

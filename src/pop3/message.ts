@@ -10,45 +10,17 @@
  */
 import type { Readable } from 'node:stream';
 import { LimitExceededError, type MailwireError } from '../common/errors.js';
-import { BodyChannel, type FlowControl } from './body.js';
-import { encodeCommand, type Pop3Status } from './codec.js';
+import { BodyChannel, type ChunkOptions, type ChunkStore, type FlowControl } from './body.js';
+import { encodeNumericCommand, type Pop3Status } from './codec.js';
 import { Exchange, type StatusOutcome } from './exchange.js';
 
-export type { FlowControl } from './body.js';
-
-/** Bytes of one slab of {@link ChunkCopier}. */
-const SLAB_SIZE = 512 * 1024;
+export type { ChunkOptions, FlowControl } from './body.js';
 
 /**
- * Copies body chunks out of the transport's reused read buffer into shared slabs: one allocation
- * per 512 KiB instead of one per chunk (allocation and its garbage were the largest cost of a
- * streamed RETR in profiles). A chunk over a quarter of a slab gets a buffer of its own.
- *
- * @internal
+ * The largest buffer {@link Pop3Message.bytes} allocates ahead from an announced size: the size is
+ * the server's word, so a bigger body grows the buffer as its bytes actually arrive.
  */
-export class ChunkCopier {
-  #slab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
-  #used = 0;
-
-  /** A copy of `chunk` that stays valid after the callback that handed it over. */
-  copy(chunk: Uint8Array): Buffer {
-    const length = chunk.length;
-    if (length > SLAB_SIZE / 4) {
-      const own = Buffer.allocUnsafeSlow(length);
-      own.set(chunk);
-      return own;
-    }
-    if (this.#used + length > SLAB_SIZE) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-      this.#used = 0;
-    }
-    const start = this.#used;
-    this.#used = start + length;
-    const view = this.#slab.subarray(start, this.#used);
-    view.set(chunk);
-    return view;
-  }
-}
+const MAX_PRESIZE = 1024 * 1024;
 
 /** What a {@link MessageExchange} needs from the client. */
 export interface BodyStreaming {
@@ -57,7 +29,7 @@ export interface BodyStreaming {
   /** Bytes a body stream buffers before the connection is paused. */
   readonly highWaterMark: number;
   /** Where chunks are copied to. */
-  readonly copier: ChunkCopier;
+  readonly store: ChunkStore;
 }
 
 /** Options of {@link Pop3Message.bytes}. */
@@ -111,11 +83,31 @@ export class Pop3Message implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Iterates the body's chunks, with less overhead than a `Readable`. Stopping early (`break`)
-   * drops the rest of the body; the connection stays usable.
+   * Iterates the body's chunks, with less overhead than a `Readable`; each chunk is yours to keep.
+   * Stopping early (`break`) drops the rest of the body; the connection stays usable.
    */
-  [Symbol.asyncIterator](): AsyncIterator<Buffer, undefined> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
     return this.#channel.iterator();
+  }
+
+  /**
+   * Iterates the body's chunks (what `for await (const chunk of message)` does), optionally with
+   * recycled buffers: with `{ reuse: true }` a chunk is valid only until the loop asks for the next
+   * one (or ends, or the next message is read), and the fastest way to read many messages. Stopping
+   * early (`break`) drops the rest of the body; the connection stays usable. When the `Readable`
+   * ({@link Pop3Message.body}) was asked for first, iterates that (chunks are then kept).
+   *
+   * @example
+   * ```ts
+   * for await (const message of client.retrieveMany(numbers)) {
+   *   // Each chunk is valid until the next step of the loop: hash it, write it, or copy it.
+   *   for await (const chunk of message.chunks({ reuse: true })) hash.update(chunk);
+   * }
+   * ```
+   * @throws InvalidArgumentError when the body is already being iterated.
+   */
+  chunks(options: ChunkOptions = {}): AsyncIterableIterator<Buffer> {
+    return this.#channel.iterator(options);
   }
 
   /**
@@ -126,17 +118,23 @@ export class Pop3Message implements AsyncIterable<Buffer> {
    */
   async bytes(options: CollectOptions = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? Infinity;
-    const chunks: Buffer[] = [];
+    // One buffer, sized from the announced size when there is one and grown if it was wrong; the
+    // chunks are borrowed, so each byte is copied once more, into the result, and nothing else.
+    let result = Buffer.allocUnsafe(Math.floor(Math.min(this.announcedSize ?? 16 * 1024, maxBytes, MAX_PRESIZE)));
     let total = 0;
-    for await (const chunk of this) {
-      total += chunk.length;
-      if (total > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, total); // `break` drops the rest
-      chunks.push(chunk);
+    for await (const chunk of this.chunks({ reuse: true })) {
+      const length = total + chunk.length;
+      if (length > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, length); // `break` drops the rest
+      if (length > result.length) {
+        const grown = Buffer.allocUnsafe(Math.floor(Math.min(Math.max(length, result.length * 2), maxBytes)));
+        grown.set(result.subarray(0, total));
+        result = grown;
+      }
+      result.set(chunk, total);
+      total = length;
     }
-    const only = chunks.length === 1 ? chunks[0]! : undefined;
-    // A lone chunk may be a view of a shared slab: copy it rather than keep the slab alive.
-    if (only !== undefined) return only.byteLength === only.buffer.byteLength ? only : Uint8Array.prototype.slice.call(only);
-    return Buffer.concat(chunks, total);
+    // A result larger than the body (an announced size that counted more) is trimmed.
+    return total === result.length ? result : Uint8Array.prototype.slice.call(result, 0, total);
   }
 
   /**
@@ -154,6 +152,8 @@ export class MessageExchange extends Exchange<Pop3Message> {
   readonly #messageNumber: number;
   readonly #streaming: BodyStreaming;
   #channel: BodyChannel | undefined;
+  /** See {@link MessageExchange.dropBody}. */
+  #dropped = false;
 
   /**
    * @param messageNumber - the message.
@@ -161,11 +161,7 @@ export class MessageExchange extends Exchange<Pop3Message> {
    * @param streaming - flow control, buffering and copying of the body.
    */
   constructor(messageNumber: number, lines: number | undefined, streaming: BodyStreaming) {
-    super(
-      lines === undefined
-        ? encodeCommand('RETR', [String(messageNumber)])
-        : encodeCommand('TOP', [String(messageNumber), String(lines)]),
-    );
+    super(lines === undefined ? encodeNumericCommand('RETR', messageNumber) : encodeNumericCommand('TOP', messageNumber, lines));
     this.#messageNumber = messageNumber;
     this.#streaming = streaming;
   }
@@ -175,17 +171,16 @@ export class MessageExchange extends Exchange<Pop3Message> {
     // Aborted while in flight: the body is read and dropped.
     if (this.settled) return 'data';
     // RFC 1939 leaves the text free; most servers (Dovecot, Courier, qpopper) say "<n> octets".
-    const sizeMatch = /^(\d{1,15})(?:\s|$)/.exec(status.text);
-    const channel = new BodyChannel(this.#streaming.flow, this.#streaming.highWaterMark);
+    const channel = new BodyChannel(this.#streaming.flow, this.#streaming.highWaterMark, this.#streaming.store);
     this.#channel = channel;
-    this.succeed(new Pop3Message(this.#messageNumber, sizeMatch === null ? undefined : Number(sizeMatch[1]), channel));
+    this.succeed(new Pop3Message(this.#messageNumber, leadingOctets(status.text), channel));
+    if (this.#dropped) channel.discard();
     return 'data';
   }
 
   /** @inheritDoc */
   override onData(chunk: Uint8Array): void {
-    const channel = this.#channel;
-    if (channel?.wantsData === true) channel.push(this.#streaming.copier.copy(chunk));
+    this.#channel?.push(chunk);
   }
 
   /** @inheritDoc */
@@ -193,9 +188,31 @@ export class MessageExchange extends Exchange<Pop3Message> {
     this.#channel?.end();
   }
 
+  /**
+   * Drops whatever of the body is left unread, now or, when the answer has not come yet, as it
+   * comes: nobody will read it, and the connection must read on.
+   */
+  dropBody(): void {
+    this.#dropped = true;
+    this.#channel?.discard();
+  }
+
   /** Fails the result, or, once the body is streaming, the body. */
   override fail(error: MailwireError): void {
     super.fail(error);
     this.#channel?.fail(error);
   }
+}
+
+/** The `<n>` of a `+OK <n> octets` text: 1 to 15 digits, then a blank or the end; else undefined. */
+function leadingOctets(text: string): number | undefined {
+  let end = 0;
+  while (end < text.length && end <= 15) {
+    const code = text.charCodeAt(end);
+    if (code < 0x30 || code > 0x39) break;
+    end++;
+  }
+  if (end === 0 || end > 15) return undefined;
+  if (end < text.length && !/\s/.test(text.charAt(end))) return undefined;
+  return Number(text.slice(0, end));
 }

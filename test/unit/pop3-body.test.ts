@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError, InvalidArgumentError } from '../../src/common/errors.js';
-import { BodyChannel } from '../../src/pop3/body.js';
+import { BodyChannel, ChunkStore } from '../../src/pop3/body.js';
 
 function flowRecorder(): { flow: { pause(): void; resume(): void }; paused: () => boolean; log: string[] } {
   const log: string[] = [];
@@ -143,5 +143,118 @@ describe('BodyChannel', () => {
     channel.end();
     await channel.settled();
     expect(readable.readableEnded).toBe(true);
+  });
+});
+
+describe('BodyChannel with borrowed chunks (chunks({ reuse: true }))', () => {
+  const filled = (byte: string, length: number): Buffer => Buffer.alloc(length, byte);
+  const PIECE = 400 * 1024;
+
+  it('lends each chunk until the next step, then recycles its memory', async () => {
+    const { flow } = flowRecorder();
+    const store = new ChunkStore();
+    const channel = new BodyChannel(flow, 1024 * 1024, store);
+    const iterator = channel.iterator({ reuse: true });
+    // 400 KiB pieces: two fill most of a 1 MiB slab; the third goes back to its start once both
+    // were given back.
+    channel.push(filled('a', PIECE));
+    const first = (await iterator.next()).value as Buffer;
+    expect(first.every((byte) => byte === 0x61)).toBe(true);
+    channel.push(filled('b', PIECE));
+    const second = (await iterator.next()).value as Buffer; // `first` is given back here
+    expect(second[0]).toBe(0x62);
+    const third = iterator.next(); // `second` is given back here
+    channel.push(filled('c', PIECE));
+    expect(((await third).value as Buffer)[0]).toBe(0x63);
+    // The first borrowed chunk was only valid until the second step: its bytes were reused.
+    expect(first[0]).toBe(0x63);
+    channel.end();
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('never recycles chunks a reader keeps', async () => {
+    const { flow } = flowRecorder();
+    const store = new ChunkStore();
+    const kept = new BodyChannel(flow, 1024 * 1024, store);
+    const iterator = kept.iterator();
+    kept.push(filled('a', PIECE));
+    const first = (await iterator.next()).value as Buffer;
+    kept.push(filled('b', PIECE));
+    await iterator.next();
+    kept.end();
+    await iterator.next();
+    // A borrowing reader of the next body gets fresh memory, not the kept slab.
+    const borrowed = new BodyChannel(flow, 1024 * 1024, store);
+    const next = borrowed.iterator({ reuse: true });
+    for (const byte of ['c', 'd', 'e']) {
+      borrowed.push(filled(byte, PIECE));
+      await next.next();
+    }
+    expect(first.every((byte) => byte === 0x61)).toBe(true);
+  });
+
+  it('keeps queued chunks valid until they are read, with backpressure', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 4, new ChunkStore());
+    const source = Buffer.from('abc');
+    channel.push(source);
+    source.fill(0x7a); // the transport reuses its read buffer: the channel must own a copy
+    channel.push(chunk('def'));
+    expect(recorder.paused()).toBe(true);
+    channel.end();
+    const iterator = channel.iterator({ reuse: true });
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('abc');
+    expect(recorder.paused()).toBe(false);
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('def');
+    expect((await iterator.next()).done).toBe(true);
+    await channel.settled();
+  });
+
+  it('drops the rest on break and resumes the connection', async () => {
+    const recorder = flowRecorder();
+    const channel = new BodyChannel(recorder.flow, 2, new ChunkStore());
+    channel.push(chunk('abc'));
+    channel.push(chunk('def'));
+    expect(recorder.paused()).toBe(true);
+    for await (const piece of channel.iterator({ reuse: true })) {
+      expect(piece.toString()).toBe('abc');
+      break;
+    }
+    expect(recorder.paused()).toBe(false);
+    expect(channel.wantsData).toBe(false);
+    channel.push(chunk('ignored'));
+    channel.end();
+    await channel.settled();
+  });
+
+  it('is one reader: a second iteration or a Readable after it is refused', () => {
+    const { flow } = flowRecorder();
+    const channel = new BodyChannel(flow, 100);
+    channel.iterator({ reuse: true });
+    expect(() => channel.iterator()).toThrow(InvalidArgumentError);
+    expect(() => channel.readable).toThrow(InvalidArgumentError);
+  });
+
+  it('iterates the Readable (chunks kept) when it was asked for first', async () => {
+    const { flow } = flowRecorder();
+    const channel = new BodyChannel(flow, 100);
+    channel.push(chunk('ab'));
+    const readable = channel.readable;
+    channel.push(chunk('cd'));
+    channel.end();
+    expect(await collect(channel.iterator({ reuse: true }))).toBe('abcd');
+    expect(readable.readableEnded).toBe(true);
+  });
+
+  it('rejects the waiting step when the connection fails', async () => {
+    const { flow } = flowRecorder();
+    const channel = new BodyChannel(flow, 100);
+    const iterator = channel.iterator({ reuse: true });
+    channel.push(chunk('ab'));
+    await iterator.next();
+    const pending = iterator.next();
+    const error = new ConnectionClosedError('gone');
+    channel.fail(error);
+    await expect(pending).rejects.toBe(error);
   });
 });

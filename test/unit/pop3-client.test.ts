@@ -527,6 +527,7 @@ describe('Pop3Client against scripted servers', () => {
     const inFlight = new AbortController();
     const queued = new AbortController();
     const retrieve = client.retrieve(1, { signal: inFlight.signal });
+    await new Promise((resolve) => setImmediate(resolve)); // commands are written at the end of the tick
     const list = client.list(2, { signal: queued.signal });
     queued.abort();
     inFlight.abort();
@@ -535,6 +536,29 @@ describe('Pop3Client against scripted servers', () => {
     await client.noop();
     await server.done;
     expect(server.received).not.toContain('LIST 2');
+  });
+
+  it('writes the commands of one tick together, and never sends one aborted in that tick', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING', 'UIDL'], count: 2 }),
+      C('UIDL'),
+      C('LIST'),
+      S('+OK', '1 a', '2 b', '.', '+OK', '1 10', '2 20', '.'),
+      C('NOOP'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    const withdrawn = new AbortController();
+    const uidl = client.uidl();
+    const retrieve = client.retrieve(1, { signal: withdrawn.signal });
+    const list = client.list();
+    withdrawn.abort();
+    await expect(retrieve).rejects.toThrow(AbortError);
+    expect((await uidl).length).toBe(2);
+    expect((await list).length).toBe(2);
+    await client.noop();
+    await server.done;
+    expect(server.received).not.toContain('RETR 1');
   });
 
   it('applies backpressure: the server stalls until the body is read', async () => {
@@ -591,6 +615,111 @@ describe('Pop3Client against scripted servers', () => {
       break;
     }
     await client.noop();
+    await server.done;
+  });
+
+  it('streams pipelined bodies through borrowed chunks, exact across reads and with backpressure', async () => {
+    // Bodies larger than the read buffer and the high-water mark, with stuffed lines and bare LFs.
+    const bodies = [1, 2, 3].map((n) => `${`line ${n} ${'x'.repeat(70)}\r\n.dot ${n}\r\n`.repeat(2500)}tail\nbare LF\r\n`);
+    const wire = bodies.map((body) => `+OK ${body.length} octets\r\n${body.replaceAll('\n.', '\n..')}.\r\n`).join('');
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      C('RETR 3'),
+      raw(wire),
+      C('NOOP'),
+      S('+OK'),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+    const received: string[] = [];
+    for await (const message of client.retrieveMany([1, 2, 3])) {
+      // Each chunk is valid until the next step: decode it now.
+      let body = '';
+      for await (const chunk of message.chunks({ reuse: true })) {
+        body += chunk.toString('latin1');
+        await new Promise((resolve) => setImmediate(resolve)); // a slow reader: the socket pauses
+      }
+      received.push(body);
+    }
+    expect(received).toEqual(bodies);
+    await client.noop();
+    await server.done;
+  });
+
+  it('keeps the session usable when a borrowing loop breaks mid-body', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 2 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      raw(`+OK\r\n${'a'.repeat(200_000)}\r\n.\r\n+OK\r\nsecond\r\n.\r\n`),
+      C('NOOP'),
+      S('+OK still here'),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+    const seen: string[] = [];
+    for await (const message of client.retrieveMany([1, 2])) {
+      for await (const chunk of message.chunks({ reuse: true })) {
+        seen.push(`${message.number}:${chunk.toString('latin1', 0, 1)}`);
+        break;
+      }
+    }
+    expect(seen).toEqual(['1:a', '2:s']);
+    expect((await client.noop()).text).toBe('still here');
+    await server.done;
+  });
+
+  it('sends only one pipeline window ahead and withdraws the rest when retrieveMany stops', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 4 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      quiet(),
+      S('+OK', 'one', '.', '+OK', 'two', '.'),
+      C('NOOP'),
+      S('+OK'),
+    ]);
+    const client = await connect(server, { limits: { pipelineDepth: 2 } });
+    for await (const message of client.retrieveMany([1, 2, 3, 4])) {
+      expect(text(await message.bytes())).toBe('one\r\n');
+      break;
+    }
+    await client.noop();
+    await server.done;
+  });
+
+  it('drops a body that arrives after the retrieveMany loop stopped', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 2 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      S('+OK', 'one', '.'),
+      pause(100),
+      raw(`+OK\r\n${`${'b'.repeat(998)}\r\n`.repeat(1024)}.\r\n`),
+      C('NOOP'),
+      S('+OK after'),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+    for await (const message of client.retrieveMany([1, 2])) {
+      expect(message.number).toBe(1);
+      break;
+    }
+    expect((await client.noop()).text).toBe('after');
+    await server.done;
+  });
+
+  it('collects bytes() exactly whatever size the server announced', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
+      C('RETR 1'),
+      C('RETR 2'),
+      C('RETR 3'),
+      S('+OK 3 octets', 'more than announced', '.', '+OK 9999 octets', 'less', '.', '+OK', '..', '.'),
+    ]);
+    const client = await connect(server);
+    const bodies: string[] = [];
+    for await (const message of client.retrieveMany([1, 2, 3])) bodies.push(text(await message.bytes()));
+    expect(bodies).toEqual(['more than announced\r\n', 'less\r\n', '.\r\n']);
     await server.done;
   });
 
