@@ -26,8 +26,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { runRaw, type RawTarget } from './imap/raw.js';
+import { workerCommand } from './lib/worker.js';
 import { seed, type SeedFacts, type Seeded } from './imap/seed.js';
 
 interface Facts extends SeedFacts {
@@ -233,13 +234,17 @@ async function runWorker(client: ClientName, scenario: ScenarioName, facts: Fact
 // The parent: Dovecot, seeding, interleaved runs, report
 // ---------------------------------------------------------------------------------------------
 
-function runChild(client: ClientName, scenario: ScenarioName, factsPath: string, useTls: boolean, profileDir: string | undefined): Promise<WorkerResult> {
-  const self = fileURLToPath(import.meta.url);
+function runChild(
+  command: readonly string[],
+  client: ClientName,
+  scenario: ScenarioName,
+  factsPath: string,
+  useTls: boolean,
+  profileDir: string | undefined,
+): Promise<WorkerResult> {
   const args = [
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
-    '--import',
-    import.meta.resolve('tsx'),
-    self,
+    ...command,
     '--worker',
     client,
     '--scenario',
@@ -317,7 +322,9 @@ async function main(): Promise<void> {
     };
   }
 
+  const bundleDir = mkdtempSync(path.join(tmpdir(), 'mailwire-bench-imap-worker-'));
   try {
+    const command = await workerCommand(import.meta.url, bundleDir, ['imapflow']);
     const seedStart = performance.now();
     const seeded = seed(facts, USER, COUNTS);
     console.error(
@@ -328,12 +335,12 @@ async function main(): Promise<void> {
     for (const scenario of only) {
       const results = new Map<ClientName, WorkerResult[]>(clients.map((client) => [client, []]));
       // One untimed round: page cache, and Dovecot's cache decisions for ENVELOPE/headers.
-      for (const client of clients) verify(await runChild(client, scenario, facts.factsPath, useTls, undefined), seeded);
+      for (const client of clients) verify(await runChild(command, client, scenario, facts.factsPath, useTls, undefined), seeded);
       for (let run = 0; run < runs; run++) {
         const order = clients.map((_, index) => clients[(index + run) % clients.length]!);
         for (const client of order) {
           const profile = profileDir !== undefined && client === 'mailwire' && run === 0 ? path.join(profileDir, scenario) : undefined;
-          const result = await runChild(client, scenario, facts.factsPath, useTls, profile);
+          const result = await runChild(command, client, scenario, facts.factsPath, useTls, profile);
           verify(result, seeded);
           results.get(client)!.push(result);
         }
@@ -372,6 +379,7 @@ async function main(): Promise<void> {
     console.log(`\nSummary\n${summary.join('\n')}`);
     if (profileDir !== undefined) console.log(`\nCPU profiles of mailwire's first timed run: ${profileDir}/<scenario>/*.cpuprofile`);
   } finally {
+    rmSync(bundleDir, { recursive: true, force: true });
     await stop?.();
   }
 }

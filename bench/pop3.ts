@@ -23,8 +23,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Pop3Client } from '../src/pop3/client.js';
+import { workerCommand } from './lib/worker.js';
 
 interface Facts {
   host: string;
@@ -312,38 +313,6 @@ function benchMessage(index: number, size: number): Buffer {
   return Buffer.from(lines.join(''), 'latin1');
 }
 
-/**
- * How workers run: this file bundled to plain JavaScript with esbuild (which tsx and tsup bring),
- * so that no client pays for a TypeScript loader in its time or memory; tsx as the fallback.
- */
-async function workerCommand(dir: string): Promise<string[]> {
-  try {
-    const esbuild = await import('esbuild');
-    const outfile = path.join(dir, 'pop3-bench.mjs');
-    await esbuild.build({
-      entryPoints: [fileURLToPath(import.meta.url)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['node-pop3'],
-      outfile,
-      logLevel: 'warning',
-      // The bundle lives outside the repository: resolve node-pop3 from here.
-    });
-    // node-pop3 is imported by name; point the bundle's import at the installed copy.
-    const bundled = readFileSync(outfile, 'utf8').replaceAll(
-      'import("node-pop3")',
-      `import(${JSON.stringify(import.meta.resolve('node-pop3'))})`,
-    );
-    writeFileSync(outfile, bundled);
-    return [outfile];
-  } catch (error) {
-    console.error(`esbuild unavailable (${String(error)}); running workers through tsx`);
-    return ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url)];
-  }
-}
-
 /** A worker that takes longer than this is killed and counted as hung (node-pop3 over TLS hangs). */
 const WORKER_TIMEOUT_MS = 60_000;
 
@@ -414,7 +383,7 @@ async function main(): Promise<void> {
 
   const workDir = mkdtempSync(path.join(tmpdir(), 'mailwire-bench-worker-'));
   try {
-    const command = await workerCommand(workDir);
+    const command = await workerCommand(import.meta.url, workDir, ['node-pop3']);
     const expectedBytes = seed(facts, count, size);
     console.error(`seeded ${count} messages, ${(expectedBytes / 2 ** 20).toFixed(1)} MiB; ${runs} interleaved runs${useTls ? ' over implicit TLS' : ''}`);
     const results = new Map<ClientName, WorkerResult[]>(CLIENTS.map((client) => [client, []]));
