@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
@@ -11,43 +11,12 @@ import {
   UnsupportedError,
 } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
-import { ImapClient, type ImapClientOptions } from '../../src/imap/client.js';
+import { ImapClient } from '../../src/imap/client.js';
 import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
-import { C, S, hangUp, login, pause, quiet, raw, selectInbox, sleep, startFakeServer, until, waitEnd, type FakeServer, type Step } from './imap/fake-server.js';
+import { C, S, hangUp, login, pause, quiet, raw, selectInbox, sleep, until, waitEnd, useImapHarness, type FakeServer } from './imap/fake-server.js';
 
-const servers: FakeServer[] = [];
-const clients: ImapClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function serve(script: Step[]): Promise<FakeServer> {
-  const server = await startFakeServer(script);
-  servers.push(server);
-  return server;
-}
-
-function options(server: FakeServer, extra: Partial<ImapClientOptions> = {}): ImapClientOptions {
-  return {
-    host: '127.0.0.1',
-    port: server.port,
-    tls: 'none',
-    allowCleartext: true,
-    auth: { username: 'alice', password: 'secret', method: 'LOGIN' },
-    commandTimeout: 3_000,
-    ...extra,
-  };
-}
-
-async function connect(server: FakeServer, extra: Partial<ImapClientOptions> = {}): Promise<ImapClient> {
-  const client = new ImapClient(options(server, extra));
-  clients.push(client);
-  await client.connect();
-  return client;
-}
+const { clients, serve, options, connect } = useImapHarness();
 
 /** Collects events from a subscription in the background. */
 function record(client: ImapClient): MailboxEvent[] {

@@ -2,7 +2,9 @@
  * The scripted fake server (test/helpers/scripted-server.ts) with IMAP's usual session start.
  */
 export * from '../../helpers/scripted-server.js';
-import { C, S, pause, raw, type Step } from '../../helpers/scripted-server.js';
+import { afterEach } from 'vitest';
+import { ImapClient, type ImapClientOptions } from '../../../src/imap/client.js';
+import { C, S, pause, raw, startFakeServer, type FakeServer, type Step } from '../../helpers/scripted-server.js';
 
 /** Greeting with capabilities, LOGIN alice, OK with capabilities: the usual start. */
 export function login(capabilities = 'IMAP4rev1 LITERAL+ IDLE UNSELECT ENABLE CONDSTORE ID NAMESPACE'): Step[] {
@@ -39,4 +41,50 @@ export function trickle(data: string | Uint8Array, size: number, ms = 1): Step[]
     steps.push(raw(bytes.subarray(start, start + size)));
   }
   return steps;
+}
+
+/** What the IMAP unit tests share: fake servers and clients that are torn down after each test. */
+export interface ImapHarness {
+  /** Clients made outside `connect()`, to destroy after the test. */
+  readonly clients: ImapClient[];
+  /** Starts a scripted server, closed after the test. */
+  readonly serve: (script: Step[]) => Promise<FakeServer>;
+  /** Client options for a server: cleartext allowed, LOGIN alice/secret, a 3 s command timeout. */
+  readonly options: (server: FakeServer, extra?: Partial<ImapClientOptions>) => ImapClientOptions;
+  /** A connected client, destroyed after the test. */
+  readonly connect: (server: FakeServer, extra?: Partial<ImapClientOptions>) => Promise<ImapClient>;
+}
+
+/** Registers the teardown (an `afterEach`) and returns the helpers. Call it at a test file's top. */
+export function useImapHarness(): ImapHarness {
+  const servers: FakeServer[] = [];
+  const clients: ImapClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    for (const server of servers.splice(0)) await server.close();
+  });
+  const options = (server: FakeServer, extra: Partial<ImapClientOptions> = {}): ImapClientOptions => ({
+    host: '127.0.0.1',
+    port: server.port,
+    tls: 'none',
+    allowCleartext: true,
+    auth: { username: 'alice', password: 'secret', method: 'LOGIN' },
+    commandTimeout: 3_000,
+    ...extra,
+  });
+  return {
+    clients,
+    options,
+    serve: async (script) => {
+      const server = await startFakeServer(script);
+      servers.push(server);
+      return server;
+    },
+    connect: async (server, extra = {}) => {
+      const client = new ImapClient(options(server, extra));
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
+  };
 }
