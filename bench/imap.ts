@@ -22,12 +22,12 @@
  * directly (bench/imap/seed.ts) and lets Dovecot index them before the first run.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { runRaw, type RawTarget } from './imap/raw.js';
+import { benchDovecot } from './lib/dovecot.js';
 import { workerCommand } from './lib/worker.js';
 import { seed, type SeedFacts, type Seeded } from './imap/seed.js';
 
@@ -297,30 +297,7 @@ async function main(): Promise<void> {
   const useTls = process.argv.includes('--tls');
   const profileDir = process.argv.includes('--profile') ? path.resolve(argument('--profile', '.tmp/imap-bench-profiles')) : undefined;
 
-  let facts: Facts;
-  let stop: (() => Promise<void>) | undefined;
-  const envFile = process.env.MAILWIRE_DOVECOT_ENV;
-  if (envFile !== undefined && envFile !== '') {
-    facts = JSON.parse(readFileSync(envFile, 'utf8')) as Facts;
-  } else {
-    const script = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../scripts/dovecot.mjs')).href)) as {
-      startDovecot(options: { parentDir: string }): Promise<Facts>;
-      stopDovecot(facts: Facts): Promise<void>;
-    };
-    const parentDir = mkdtempSync(path.join(process.env.MAILWIRE_DOVECOT_TMPDIR ?? tmpdir(), 'mailwire-bench-imap-'));
-    // As root, Dovecot's mail processes run as nobody and must be able to enter the folder.
-    chmodSync(parentDir, 0o711);
-    try {
-      facts = await script.startDovecot({ parentDir });
-    } catch (error) {
-      rmSync(parentDir, { recursive: true, force: true });
-      throw error;
-    }
-    stop = async () => {
-      await script.stopDovecot(facts);
-      rmSync(parentDir, { recursive: true, force: true });
-    };
-  }
+  const { facts, stop } = await benchDovecot<Facts>('imap');
 
   const bundleDir = mkdtempSync(path.join(tmpdir(), 'mailwire-bench-imap-worker-'));
   try {
@@ -380,7 +357,7 @@ async function main(): Promise<void> {
     if (profileDir !== undefined) console.log(`\nCPU profiles of mailwire's first timed run: ${profileDir}/<scenario>/*.cpuprofile`);
   } finally {
     rmSync(bundleDir, { recursive: true, force: true });
-    await stop?.();
+    await stop();
   }
 }
 

@@ -17,14 +17,14 @@
  * starts a throwaway Dovecot of its own and stops it at the end.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
-import { pathToFileURL } from 'node:url';
 import type { Pop3Client } from '../src/pop3/client.js';
+import { benchDovecot } from './lib/dovecot.js';
 import { workerCommand } from './lib/worker.js';
 
 interface Facts {
@@ -361,25 +361,7 @@ async function main(): Promise<void> {
   const size = Number(argument('--size', String(50 * 1024)));
   const useTls = process.argv.includes('--tls');
 
-  let facts: Facts;
-  let stop: (() => Promise<void>) | undefined;
-  const envFile = process.env.MAILWIRE_DOVECOT_ENV;
-  if (envFile !== undefined && envFile !== '') {
-    facts = JSON.parse(readFileSync(envFile, 'utf8')) as Facts;
-  } else {
-    const script = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../scripts/dovecot.mjs')).href)) as {
-      startDovecot(options: { parentDir: string }): Promise<Facts>;
-      stopDovecot(facts: Facts): Promise<void>;
-    };
-    const parentDir = mkdtempSync(path.join(process.env.MAILWIRE_DOVECOT_TMPDIR ?? tmpdir(), 'mailwire-bench-pop3-'));
-    // Dovecot's mail processes run as another user and must be able to traverse it.
-    chmodSync(parentDir, 0o711);
-    facts = await script.startDovecot({ parentDir });
-    stop = async () => {
-      await script.stopDovecot(facts);
-      rmSync(parentDir, { recursive: true, force: true });
-    };
-  }
+  const { facts, stop } = await benchDovecot<Facts>('pop3');
 
   const workDir = mkdtempSync(path.join(tmpdir(), 'mailwire-bench-worker-'));
   try {
@@ -453,7 +435,7 @@ async function main(): Promise<void> {
     );
   } finally {
     rmSync(workDir, { recursive: true, force: true });
-    await stop?.();
+    await stop();
   }
 }
 
