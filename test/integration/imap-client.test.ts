@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, ServerError, TlsError } from '../../src/common/errors.js';
 import type { SaslMechanismName } from '../../src/common/sasl/index.js';
-import { ImapClient, type ImapClientOptions } from '../../src/imap/client.js';
+import { ImapClient } from '../../src/imap/client.js';
 import type { ImapTlsMode, MailboxEvent } from '../../src/imap/session.js';
 import { flag, list, raw } from '../../src/imap/wire/command-args.js';
 import type { Uid } from '../../src/imap/wire/sequence-set.js';
@@ -18,22 +18,10 @@ import {
   multipartMessage,
   resetUser,
   saveWithDoveadm,
-  type UserName,
 } from '../helpers/dovecot.js';
+import { imapOptions } from '../helpers/imap.js';
 
-function clientOptions(tls: ImapTlsMode, user: UserName = 'carol', extra: Partial<ImapClientOptions> = {}): ImapClientOptions {
-  const facts = dovecot();
-  return {
-    host: facts.host,
-    port: tls === 'implicit' ? facts.ports.imaps : facts.ports.imap,
-    tls,
-    allowCleartext: tls === 'none',
-    tlsOptions: { ca: facts.ca, servername: facts.servername },
-    auth: { username: facts.users[user].username, password: facts.users[user].password },
-    commandTimeout: 30_000,
-    ...extra,
-  };
-}
+const clientOptions = imapOptions;
 
 async function nextEvent(events: AsyncIterator<MailboxEvent>, accept: (event: MailboxEvent) => boolean): Promise<MailboxEvent> {
   for (;;) {

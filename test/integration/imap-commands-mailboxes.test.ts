@@ -3,7 +3,6 @@
 // UNSUBSCRIBE with names that need modified UTF-7, STATUS, and the typed errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
-import { ImapClient, type ImapClientOptions } from '../../src/imap/client.js';
 import { append } from '../../src/imap/commands/append.js';
 import {
   createMailbox,
@@ -17,31 +16,11 @@ import {
 import { status } from '../../src/imap/commands/status.js';
 import type { ImapTlsMode } from '../../src/imap/session.js';
 import { doveadm, dovecot, resetUser } from '../helpers/dovecot.js';
+import { withImapClient } from '../helpers/imap.js';
 
 const USER = 'carol';
 
-function clientOptions(tls: ImapTlsMode): ImapClientOptions {
-  const facts = dovecot();
-  return {
-    host: facts.host,
-    port: tls === 'implicit' ? facts.ports.imaps : facts.ports.imap,
-    tls,
-    tlsOptions: { ca: facts.ca, servername: facts.servername },
-    auth: { username: facts.users[USER].username, password: facts.users[USER].password },
-    commandTimeout: 30_000,
-  };
-}
-
-async function withClient<T>(tls: ImapTlsMode, body: (client: ImapClient) => Promise<T>): Promise<T> {
-  const client = await ImapClient.connect(clientOptions(tls));
-  try {
-    return await body(client);
-  } finally {
-    await client.logout().catch(() => {
-      client.destroy();
-    });
-  }
-}
+const withClient = withImapClient;
 
 const MESSAGE = 'From: a@mailwire.test\r\nSubject: status\r\n\r\nbody\r\n';
 

@@ -14,32 +14,13 @@ import { status } from '../../src/imap/commands/status.js';
 import { store } from '../../src/imap/commands/store.js';
 import type { ImapSession, ImapTlsMode, MailboxEvent } from '../../src/imap/session.js';
 import { SequenceSet, uid, type Uid } from '../../src/imap/wire/sequence-set.js';
-import { buildMessage, dovecot, encodedWordMessages, resetUser } from '../helpers/dovecot.js';
+import { buildMessage, encodedWordMessages, resetUser } from '../helpers/dovecot.js';
+import { imapOptions, withImapClient } from '../helpers/imap.js';
 
 const USER = 'carol';
 
-function clientOptions(tls: ImapTlsMode): ImapClientOptions {
-  const facts = dovecot();
-  return {
-    host: facts.host,
-    port: tls === 'implicit' ? facts.ports.imaps : facts.ports.imap,
-    tls,
-    tlsOptions: { ca: facts.ca, servername: facts.servername },
-    auth: { username: facts.users[USER].username, password: facts.users[USER].password },
-    commandTimeout: 30_000,
-  };
-}
-
-async function withClient<T>(tls: ImapTlsMode, body: (client: ImapClient) => Promise<T>): Promise<T> {
-  const client = await ImapClient.connect(clientOptions(tls));
-  try {
-    return await body(client);
-  } finally {
-    await client.logout().catch(() => {
-      client.destroy();
-    });
-  }
-}
+const withClient = withImapClient;
+const clientOptions = (tls: ImapTlsMode): ImapClientOptions => imapOptions(tls, USER);
 
 async function nextEvent(events: AsyncIterator<MailboxEvent>, accept: (event: MailboxEvent) => boolean): Promise<MailboxEvent> {
   for (;;) {
