@@ -159,14 +159,20 @@ export class Pop3Client {
       // Idem.
     },
     onDataChunk: (bytes) => {
-      this.#head().onData(bytes);
+      const head = this.#head();
+      if (this.#transport?.logging === true) this.#dataLog.add(bytes, head instanceof MessageExchange);
+      head.onData(bytes);
     },
     onDataEnd: () => {
       const head = this.#head();
+      if (this.#transport?.logging === true) this.#dataLog.flush(this.#transport);
       head.onDataEnd();
       this.#complete();
     },
   };
+
+  /** With a logger: the lines of multi-line listings (CAPA, LIST, UIDL), and a size for bodies. */
+  readonly #dataLog = new MultiLineLog();
 
   /**
    * Prepares a client; {@link Pop3Client.connect} opens the connection.
@@ -839,6 +845,31 @@ function requirePassword(credentials: Pop3Credentials): Secret {
 }
 
 /** Server lines for the wire log; SASL challenges are logged by size only. */
+/**
+ * The wire log of multi-line data: a listing's lines as text, a message body as its size (a body is
+ * the user's mail, not protocol; logging it whole would also cost as much as reading it), then ".".
+ */
+class MultiLineLog {
+  #text = '';
+  #bodyBytes = 0;
+  #body = false;
+
+  add(bytes: Uint8Array, body: boolean): void {
+    this.#body = body;
+    if (body) this.#bodyBytes += bytes.length;
+    else this.#text += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  }
+
+  flush(transport: Connection): void {
+    if (this.#body) transport.logServer(`{${this.#bodyBytes} bytes}`);
+    else for (const line of this.#text.split(/\r?\n/)) if (line !== '') transport.logServer(line);
+    transport.logServer('.');
+    this.#text = '';
+    this.#bodyBytes = 0;
+    this.#body = false;
+  }
+}
+
 function logText(bytes: Uint8Array, kind: 'ok' | 'err' | 'continue'): string {
   if (kind === 'continue') return `+ {${bytes.length} bytes}`;
   return new TextDecoder().decode(bytes);

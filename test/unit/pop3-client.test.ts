@@ -514,6 +514,26 @@ describe('Pop3Client against scripted servers', () => {
     expect(all).not.toContain('secret pass');
   });
 
+  it('logs the lines of multi-line listings, and a body as its size', async () => {
+    const entries: WireLogEntry[] = [];
+    const server = await serve([
+      ...login({ capa: ['USER', 'UIDL'], count: 2 }),
+      C('UIDL'),
+      S('+OK', '1 aaa', '2 bbb', '.'),
+      C('RETR 2'),
+      S('+OK', 'Subject: x', '', 'private body', '.'),
+      C('QUIT'),
+      S('+OK'),
+    ]);
+    const client = await connect(server, { logger: (entry) => entries.push(entry) });
+    await client.uidl();
+    await (await client.retrieve(2)).bytes();
+    await client.close();
+    const serverLines = entries.filter((entry) => entry.direction === 'server').map((entry) => entry.text);
+    expect(serverLines).toEqual(expect.arrayContaining(['1 aaa', '2 bbb', '{28 bytes}', '.']));
+    expect(serverLines.join('\n')).not.toContain('private body');
+  });
+
   it('withdraws a queued command on abort; an in-flight one is answered and dropped', async () => {
     const server = await serve([
       ...login({ capa: ['USER'], count: 2 }),
