@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { InvalidArgumentError, LimitExceededError, MailwireError } from './errors.js';
 export { UidValidityChangedError } from './errors.js';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, type HeaderField, type MailAddress } from './mime/index.js';
+import { parseHeaderDate } from './mime/date.js';
 
 /** The protocol behind a {@link Mailbox}. */
 export type MailboxProtocol = 'imap' | 'pop3';
@@ -198,14 +199,13 @@ export function summarizeHeader(id: MessageId, raw: Uint8Array): HeaderSummary {
   };
   const subject = value('Subject');
   const dateText = value('Date');
-  const parsedDate = dateText === undefined ? Number.NaN : Date.parse(dateText.replace(/\s*\([^)]*\)\s*$/, ''));
   return {
     id,
     from: addresses('From'),
     to: addresses('To'),
     cc: addresses('Cc'),
     subject: subject === undefined ? null : decodeEncodedWords(subject),
-    date: Number.isNaN(parsedDate) ? null : new Date(parsedDate),
+    date: dateText === undefined ? null : parseHeaderDate(dateText),
     messageId: value('Message-ID') ?? null,
     fields,
     raw: header,

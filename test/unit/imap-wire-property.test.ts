@@ -74,7 +74,7 @@ describe('properties', () => {
   /** Encodes an argument and parses it back as the root name of a QUOTAROOT response. */
   function roundTrip(arg: CommandArg, utf8Accept: boolean, literalPlus: boolean): string {
     const fragments = encodeCommand('A1', 'X', [arg], { utf8Accept, literalPlus });
-    const wire = Buffer.concat(fragments.map((f) => (f.kind === 'literal' ? f.bytes : Buffer.from(f.parts.join(''), 'utf8'))));
+    const wire = Buffer.concat(fragments.map((f) => (f.kind === 'line' ? Buffer.from(f.parts.join(''), 'utf8') : f.kind === 'literal' ? f.bytes : Buffer.alloc(0))));
     const response = feed(Buffer.concat([Buffer.from('* QUOTAROOT INBOX'), wire.subarray('A1 X'.length)]), { utf8Accept });
     expect(response.errors).toEqual([]);
     const parsed = response.responses[0];
@@ -95,7 +95,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 30 }).filter((s) => !s.includes('\0') && s.length > 0), fc.boolean(), (name, utf8) => {
         const fragments = encodeCommand('A1', 'X', [mailbox(name)], { utf8Accept: utf8, literalPlus: true });
-        const wire = Buffer.concat(fragments.map((f) => (f.kind === 'literal' ? f.bytes : Buffer.from(f.parts.join(''), 'utf8'))));
+        const wire = Buffer.concat(fragments.map((f) => (f.kind === 'line' ? Buffer.from(f.parts.join(''), 'utf8') : f.kind === 'literal' ? f.bytes : Buffer.alloc(0))));
         const { responses, errors } = feed(Buffer.concat([Buffer.from('* LIST () "/"'), wire.subarray('A1 X'.length)]), { utf8Accept: utf8 });
         expect(errors).toEqual([]);
         const list = responses[0];
@@ -144,6 +144,125 @@ describe('properties', () => {
         expect([...expand(rangesAsItems)].sort((x, y) => x - y)).toEqual([...expand(members)].sort((x, y) => x - y));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('string values are decoded as their own bytes would be', () => {
+  // The reader cuts string values out of the line decoded once when that is exact, and decodes them
+  // one by one otherwise: either way a value must read as UTF-8 decoding of its own bytes.
+  const quotable = fc
+    .uint8Array({ maxLength: 24 })
+    .map((bytes) => Buffer.from(bytes.filter((byte) => byte !== 0x22 && byte !== 0x5c && byte !== 0x0d && byte !== 0x0a && byte !== 0)));
+  const unicode = fc.string({ unit: 'grapheme', maxLength: 12 }).map((text) => Buffer.from(text.replaceAll(/["\\\r\n\0]/g, ''), 'utf8'));
+
+  it('ENVELOPE subjects, names and hosts, with ASCII, UTF-8 and invalid bytes mixed in one line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(quotable, unicode), { minLength: 4, maxLength: 4 }), ([subject, name, host, id]) => {
+        const quoted = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from('"'), bytes, Buffer.from('"')]);
+        const line = Buffer.concat([
+          Buffer.from('* 1 FETCH (UID 1 ENVELOPE (NIL '),
+          quoted(subject!),
+          Buffer.from(' (('),
+          quoted(name!),
+          Buffer.from(' NIL "box" '),
+          quoted(host!),
+          Buffer.from(')) NIL NIL NIL NIL NIL NIL '),
+          quoted(id!),
+          Buffer.from('))'),
+        ]);
+        const response = parseResponse(new WireReader(line, line.length, [], 0), { utf8Accept: true, maxDepth: 8 });
+        if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+        const envelope = response.attributes.envelope!;
+        expect(envelope.subjectRaw).toBe(subject!.toString('utf8'));
+        expect(envelope.from[0]!.nameRaw).toBe(name!.toString('utf8'));
+        expect(envelope.from[0]!.host).toBe(host!.toString('utf8'));
+        expect(envelope.messageId).toBe(id!.toString('utf8'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('quoted strings with escapes', () => {
+  it('read the same whether a backslash comes before, inside or after a value', () => {
+    const piece = fc.constantFrom('a', 'b c', '\\"', '\\\\', 'é', 'x\\y'.replace('\\', '\\\\'), '');
+    const value = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(value, value, fc.boolean(), (subject, messageId, flagsWithBackslash) => {
+        const line = Buffer.from(
+          `* 1 FETCH (FLAGS (${flagsWithBackslash ? '\\Seen' : 'x'}) ENVELOPE (NIL "${subject}" NIL NIL NIL NIL NIL NIL "a\\\\b" "${messageId}"))`,
+        );
+        const response = parseResponse(new WireReader(line, line.length, [], 0), { utf8Accept: true, maxDepth: 8 });
+        if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+        const unescape = (text: string): string => text.replaceAll(/\\(.)/g, '$1');
+        expect(response.attributes.envelope!.subjectRaw).toBe(unescape(subject));
+        expect(response.attributes.envelope!.inReplyTo).toBe('a\\b');
+        expect(response.attributes.envelope!.messageId).toBe(unescape(messageId));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('ENVELOPE address lists', () => {
+  // Plain lines take a fast path over the line's text; a line with a multi-byte character anywhere
+  // takes the general parser. Both must read every address list alike.
+  const field = fc.constantFrom('NIL', 'nil', '"Alice"', '""', '"=?UTF-8?Q?J=C3=BCrgen?="', '"a\\"b"', '"undisclosed"', '"x.y"', '"example.com"');
+  const address = fc
+    .tuple(field, fc.constantFrom('NIL', '"@route"'), field, field, fc.constantFrom(' ', '  ', ''))
+    .map(([name, route, mailbox, host, space]) => `(${name} ${route}${space || ' '}${mailbox} ${host})`);
+  const list = fc.oneof(
+    fc.constant('NIL'),
+    fc.constant('()'),
+    fc.array(fc.oneof(address, fc.constant('(NIL NIL "group" NIL)'), fc.constant('(NIL NIL NIL NIL)')), { minLength: 1, maxLength: 4 })
+      .chain((items) => fc.constantFrom('', ' ').map((gap) => `(${items.join(gap)})`)),
+  );
+
+  it('read the same on the fast path and the general parser', () => {
+    fc.assert(
+      fc.property(fc.array(list, { minLength: 6, maxLength: 6 }), (lists) => {
+        const parse = (messageId: string): unknown => {
+          const line = Buffer.from(`* 1 FETCH (ENVELOPE ("date" "subject" ${lists.join(' ')} NIL "${messageId}"))`);
+          try {
+            const response = parseResponse(new WireReader(line, line.length, [], 0), { utf8Accept: true, maxDepth: 8 });
+            if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+            const { from, sender, replyTo, to, cc, bcc } = response.attributes.envelope!;
+            return [from, sender, replyTo, to, cc, bcc];
+          } catch (error) {
+            return error instanceof MailwireError ? 'error' : error;
+          }
+        };
+        expect(parse('id')).toEqual(parse('\u00e9'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('buffered literal values', () => {
+  // Small values share slabs: none may overlap another, whatever the sizes and the chunking.
+  it('keep their own bytes across many literals of mixed sizes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 15_000, max: 70_000 })), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 70_000 }),
+        (sizes, chunkSize) => {
+          const values = sizes.map((size, index) => Buffer.alloc(size, 0x41 + (index % 26)));
+          const input = Buffer.concat(
+            values.flatMap((value, index) => [Buffer.from(`* ${index + 1} FETCH (UID ${index + 1} BODY[HEADER] {${value.length}}\r\n`), value, Buffer.from(')\r\n')]),
+          );
+          const { responses } = feed(input, { chunkSize });
+          expect(responses).toHaveLength(values.length);
+          responses.forEach((response, index) => {
+            if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+            const content = response.attributes.bodies![0]!.content;
+            if (content.kind !== 'bytes') throw new Error(`content ${content.kind}`);
+            expect(Buffer.compare(Buffer.from(content.bytes), values[index]!)).toBe(0);
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

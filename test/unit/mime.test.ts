@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, unfoldHeaderValue } from '../../src/common/mime/index.js';
+import fc from 'fast-check';
+import { parseHeaderDate } from '../../src/common/mime/date.js';
 
 describe('RFC 2047 encoded words', () => {
   it.each([
@@ -58,5 +60,51 @@ describe('header parsing', () => {
     expect(parseAddressList('jane@example.com Jane Doe')).toEqual([{ name: 'Jane Doe', address: 'jane@example.com', group: null }]);
     expect(parseAddressList('"Only a name"')).toEqual([{ name: 'Only a name', address: '', group: null }]);
     expect(parseAddressList('Jane <jane@example.com')).toEqual([{ name: 'Jane', address: 'jane@example.com', group: null }]);
+  });
+});
+
+describe('header dates', () => {
+  // The canonical form is read without Date.parse; whatever it accepts must be what Date.parse gives.
+  const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+
+  it('reads canonical dates exactly as Date.parse does, for random fields', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          weekday: fc.option(fc.constantFrom(...days), { nil: undefined }),
+          day: fc.integer({ min: 1, max: 31 }),
+          padDay: fc.boolean(),
+          month: fc.constantFrom(...months, 'nov', 'DEC'),
+          year: fc.integer({ min: 1000, max: 9999 }),
+          hour: fc.integer({ min: 0, max: 23 }),
+          minute: fc.integer({ min: 0, max: 59 }),
+          second: fc.option(fc.integer({ min: 0, max: 59 }), { nil: undefined }),
+          sign: fc.constantFrom('+', '-'),
+          zoneHours: fc.integer({ min: 0, max: 23 }),
+          zoneMinutes: fc.integer({ min: 0, max: 59 }),
+        }),
+        (d) => {
+          const text =
+            `${d.weekday === undefined ? '' : `${d.weekday}, `}${d.padDay ? pad(d.day, 2) : d.day} ${d.month} ${d.year} ` +
+            `${pad(d.hour, 2)}:${pad(d.minute, 2)}${d.second === undefined ? '' : `:${pad(d.second, 2)}`} ${d.sign}${pad(d.zoneHours, 2)}${pad(d.zoneMinutes, 2)}`;
+          expect(parseHeaderDate(text)?.getTime(), text).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('falls back to Date.parse for other forms, and gives null for non-dates', () => {
+    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 +0000')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    expect(parseHeaderDate('Mon, 7 Feb 2024 21:52:25 -0130')?.toISOString()).toBe('2024-02-07T23:22:25.000Z');
+    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 GMT')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 +0000 (UTC)')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    expect(parseHeaderDate('27 Nov 26 10:01 EST')?.getTime()).toBe(Date.parse('27 Nov 26 10:01 EST'));
+    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:60 +0000')?.getTime() ?? null).toBe(Number.isNaN(Date.parse('Fri, 27 Nov 2026 10:01:60 +0000')) ? null : Date.parse('Fri, 27 Nov 2026 10:01:60 +0000'));
+    expect(parseHeaderDate('yesterday')).toBeNull();
+    expect(parseHeaderDate('')).toBeNull();
+    expect(parseHeaderDate('not a date at all, 99:99')).toBeNull();
   });
 });

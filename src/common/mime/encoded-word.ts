@@ -13,7 +13,47 @@
 import { Buffer } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+/** True for the characters of the regular expression class `\s`, which no charset or encoded text holds. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
+}
+
+/*
+ * The word {@link findWord} found last: value[wordStart, wordEnd) is `=?charset?E?text?=`, the
+ * charset is value[wordStart + 2, charsetEnd) and the text value[charsetEnd + 3, wordEnd - 2).
+ * Module state like the scratch buffer below: decoding is synchronous and never re-entered.
+ */
+let wordStart = 0;
+let charsetEnd = 0;
+let wordEnd = 0;
+
+/**
+ * Finds the next encoded word at or after `from`, as `/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g`
+ * would, without a match array and three strings per word. Returns false when there is none.
+ */
+function findWord(value: string, from: number): boolean {
+  const length = value.length;
+  for (let start = value.indexOf('=?', from); start !== -1; start = value.indexOf('=?', start + 1)) {
+    let i = start + 2;
+    while (i < length && value.charCodeAt(i) !== 0x3f && !isSpace(value.charCodeAt(i))) i++;
+    if (i === start + 2 || i + 2 >= length || value.charCodeAt(i) !== 0x3f || value.charCodeAt(i + 2) !== 0x3f) continue;
+    const encoding = value.charCodeAt(i + 1) | 0x20;
+    if (encoding !== 0x62 && encoding !== 0x71) continue; // B or Q
+    let end = i + 3;
+    while (end < length && value.charCodeAt(end) !== 0x3f && !isSpace(value.charCodeAt(end))) end++;
+    if (end + 1 >= length || value.charCodeAt(end) !== 0x3f || value.charCodeAt(end + 1) !== 0x3d) continue;
+    wordStart = start;
+    charsetEnd = i;
+    wordEnd = end + 2;
+    return true;
+  }
+  return false;
+}
 
 const decoders = new Map<string, TextDecoder | null>();
 
@@ -22,9 +62,10 @@ let lastCharset = '';
 let lastLabel = '';
 let lastDecoder: TextDecoder | null = null;
 
-/** The decoder of a charset as sent (`UTF-8`, `utf-8*en`); sets {@link lastLabel}. */
-function decoderFor(charset: string): TextDecoder | null {
-  if (charset === lastCharset) return lastDecoder;
+/** The decoder of the charset `value[start, end)` as sent (`UTF-8`, `utf-8*en`); sets {@link lastLabel}. */
+function decoderFor(value: string, start: number, end: number): TextDecoder | null {
+  if (end - start === lastCharset.length && value.startsWith(lastCharset, start)) return lastDecoder;
+  const charset = value.slice(start, end);
   const star = charset.indexOf('*'); // RFC 2231 language suffix: "UTF-8*en"
   const label = (star === -1 ? charset : charset.slice(0, star)).toLowerCase();
   let decoder = decoders.get(label);
@@ -62,16 +103,17 @@ function reserve(used: number, extra: number): void {
   scratch = grown;
 }
 
-/** Decodes Q encoding (RFC 2047 section 4.2) into the scratch buffer at `at`; -1 when malformed, else the new length. */
-function decodeQ(text: string, at: number): number {
-  reserve(at, text.length);
+/** Decodes the Q encoding (RFC 2047 section 4.2) of `text[start, end)` into the scratch buffer at `at`; -1 when malformed, else the new length. */
+function decodeQ(text: string, start: number, end: number, at: number): number {
+  reserve(at, end - start);
   const out = scratch;
   let length = at;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === 0x5f) {
       out[length++] = 0x20;
     } else if (code === 0x3d) {
+      if (i + 2 >= end) return -1;
       const high = hexValue(text.charCodeAt(i + 1));
       const low = hexValue(text.charCodeAt(i + 2));
       if (high < 0 || low < 0) return -1;
@@ -110,7 +152,8 @@ const WINDOWS_1252_HIGH = [
 
 /** Decodes the first `length` bytes of the scratch buffer. */
 function decodeScratch(decoder: TextDecoder, length: number): string {
-  if (decoder.encoding === 'utf-8') return scratch.toString('utf8', 0, length);
+  // The native method behind toString('utf8'), called without its argument checks (see decodeText in imap/wire/reader.ts).
+  if (decoder.encoding === 'utf-8') return (scratch as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(0, length);
   if (decoder.encoding !== 'windows-1252') return decoder.decode(scratch.subarray(0, length));
   let out = '';
   for (let i = 0; i < length; i++) {
@@ -153,15 +196,15 @@ export function decodeEncodedWords(value: string): string {
   let runLabel = '';
   let runEnd = 0;
   let runLength = 0;
-  ENCODED_WORD.lastIndex = first;
-  for (let match = ENCODED_WORD.exec(value); match !== null; match = ENCODED_WORD.exec(value)) {
-    const decoder = decoderFor(match[1]!);
+  for (let from = first; findWord(value, from); from = wordEnd) {
+    const decoder = decoderFor(value, wordStart + 2, charsetEnd);
     if (decoder === null) continue; // an unknown charset: the word is left as it is
-    const text = match[3]!;
     // The word's bytes go after the run's, so that the run survives until it is decoded.
-    let length = match[2] === 'B' || match[2] === 'b' ? decodeB(text, runLength) : decodeQ(text, runLength);
+    let length =
+      (value.charCodeAt(charsetEnd + 1) | 0x20) === 0x62
+        ? decodeB(value.slice(charsetEnd + 3, wordEnd - 2), runLength)
+        : decodeQ(value, charsetEnd + 3, wordEnd - 2, runLength);
     if (length < 0) continue; // malformed: left as it is
-    const wordStart = match.index;
     const separatedBySpace = runDecoder !== null && onlyWhitespace(value, runEnd, wordStart);
     if (separatedBySpace && lastLabel === runLabel) {
       runLength = length; // joined to the run before decoding
@@ -178,7 +221,7 @@ export function decodeEncodedWords(value: string): string {
       runLabel = lastLabel;
       runLength = length;
     }
-    runEnd = wordStart + match[0].length;
+    runEnd = wordEnd;
     copied = runEnd;
   }
   if (runDecoder === null) return value;

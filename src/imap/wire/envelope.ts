@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+import { parseHeaderDate } from '../../common/mime/date.js';
 import { decodeEncodedWords } from '../../common/mime/encoded-word.js';
 import type { Envelope, EnvelopeAddress } from './fetch-types.js';
 import type { WireReader } from './reader.js';
@@ -51,7 +52,7 @@ export function parseEnvelope(reader: WireReader): Envelope {
   reader.closeParen();
   return {
     dateRaw,
-    date: parseHeaderDate(dateRaw),
+    date: dateRaw === null ? null : parseHeaderDate(dateRaw),
     subject: subjectRaw === null ? null : decodeEncodedWords(subjectRaw),
     subjectRaw,
     from,
@@ -65,12 +66,6 @@ export function parseEnvelope(reader: WireReader): Envelope {
   };
 }
 
-/** An RFC 5322 date, read with the JavaScript engine's RFC 2822 parser; null when unreadable. */
-function parseHeaderDate(text: string | null): Date | null {
-  if (text === null) return null;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : new Date(ms);
-}
 
 /*
  * env-from        = "(" 1*address ")" / nil     (and env-sender, env-to, ... alike)
@@ -79,6 +74,11 @@ function parseHeaderDate(text: string | null): Date | null {
  * one with NIL mailbox and NIL host ends it. Groups are flattened into `group` fields.
  */
 function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
+  const text = reader.plainText();
+  if (text !== null) {
+    const addresses = plainAddressList(reader, text);
+    if (addresses !== undefined) return addresses;
+  }
   if (reader.nil()) return [];
   reader.expect(LPAREN, '"(" starting an address list');
   const addresses: EnvelopeAddress[] = [];
@@ -90,17 +90,106 @@ function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
       reader.sp();
       continue;
     }
-    const address = parseAddress(reader, group);
-    if (address.host === null) {
-      if (address.mailbox === null) group = null;
-      else group = address.mailbox;
-    } else {
-      addresses.push(address);
-    }
+    // address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")", each an nstring
+    reader.expect(LPAREN, '"(" starting an address');
+    reader.sp();
+    const nameRaw = reader.nstring('addr-name');
+    reader.sp();
+    const route = reader.nstring('addr-adl');
+    reader.sp();
+    const mailbox = reader.nstring('addr-mailbox');
+    reader.sp();
+    const host = reader.nstring('addr-host');
+    reader.closeParen();
+    group = addAddress(addresses, group, nameRaw, route, mailbox, host);
     reader.sp();
   }
   reader.pos++;
   return addresses;
+}
+
+/*
+ * The shape nearly every server sends, `(("name" NIL "mailbox" "host")("..." ...))` or NIL, with
+ * single spaces and no escapes: read here in one function over the line's text, with the engine's
+ * own string search and no call per token, which is what a 10,000-message ENVELOPE fetch spends
+ * most of its time on (all the more before the engine has optimised the general parser).
+ * Anything else (extra spaces, escapes, literals, bare NILs, malformed input) returns undefined
+ * with the reader unmoved, and the general parser below reads it.
+ */
+
+/** The value of the field read last by {@link plainField}. */
+let fieldValue: string | null = null;
+
+/**
+ * Reads a `"quoted"` or `NIL` field of `text` at `pos`, followed by `next` (a space or `)`), into
+ * {@link fieldValue}; returns the position after `next`, or -1 when the field is not plain.
+ */
+function plainField(text: string, pos: number, limit: number, next: number): number {
+  const first = text.charCodeAt(pos);
+  let after: number;
+  if (first === 0x22) {
+    after = text.indexOf('"', pos + 1);
+    if (after === -1 || after >= limit) return -1;
+    fieldValue = text.slice(pos + 1, after);
+    after++;
+  } else if (first === 0x4e && text.charCodeAt(pos + 1) === 0x49 && text.charCodeAt(pos + 2) === 0x4c) {
+    fieldValue = null;
+    after = pos + 3;
+  } else {
+    return -1;
+  }
+  return after < limit && text.charCodeAt(after) === next ? after + 1 : -1;
+}
+
+function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] | undefined {
+  let pos = reader.pos;
+  const limit = reader.plainEnd();
+  if (text.charCodeAt(pos) !== LPAREN) {
+    if (pos + 3 > limit || !text.startsWith('NIL', pos)) return undefined;
+    const after = text.charCodeAt(pos + 3);
+    if (pos + 3 < limit && after !== 0x20 && after !== 0x29) return undefined;
+    reader.pos = pos + 3;
+    return [];
+  }
+  const addresses: EnvelopeAddress[] = [];
+  let group: string | null = null;
+  pos++;
+  while (pos < limit && text.charCodeAt(pos) === LPAREN) {
+    pos = plainField(text, pos + 1, limit, 0x20);
+    if (pos < 0) return undefined;
+    const nameRaw = fieldValue;
+    pos = plainField(text, pos, limit, 0x20);
+    if (pos < 0) return undefined;
+    const route = fieldValue;
+    pos = plainField(text, pos, limit, 0x20);
+    if (pos < 0) return undefined;
+    const mailbox = fieldValue;
+    pos = plainField(text, pos, limit, 0x29);
+    if (pos < 0) return undefined;
+    group = addAddress(addresses, group, nameRaw, route, mailbox, fieldValue);
+  }
+  if (pos >= limit || text.charCodeAt(pos) !== 0x29 || addresses.length === 0) return undefined;
+  reader.pos = pos + 1;
+  return addresses;
+}
+
+/**
+ * Adds an address to a list, or starts or ends a group (RFC 3501 section 7.4.2: NIL host starts
+ * group <mailbox>, NIL mailbox and host end it); returns the group now open.
+ */
+function addAddress(
+  addresses: EnvelopeAddress[],
+  group: string | null,
+  nameRaw: string | null,
+  route: string | null,
+  mailbox: string | null,
+  host: string | null,
+): string | null {
+  if (host === null) return mailbox;
+  const name = nameRaw === null || !nameRaw.includes('=?') ? nameRaw : decodeEncodedWords(nameRaw);
+  const address = mailbox === null ? host : `${mailbox}@${host}`;
+  addresses.push({ name, nameRaw, route, mailbox, host, address, group });
+  return group;
 }
 
 /**
@@ -109,27 +198,4 @@ function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
  */
 function skipNilInAddressList(reader: WireReader): boolean {
   return reader.peek() !== LPAREN && reader.nil();
-}
-
-/*
- * address         = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"
- * addr-name       = nstring
- * addr-adl        = nstring
- * addr-mailbox    = nstring
- * addr-host       = nstring
- */
-function parseAddress(reader: WireReader, group: string | null): EnvelopeAddress {
-  reader.expect(LPAREN, '"(" starting an address');
-  reader.sp();
-  const nameRaw = reader.nstring('addr-name');
-  reader.sp();
-  const route = reader.nstring('addr-adl');
-  reader.sp();
-  const mailbox = reader.nstring('addr-mailbox');
-  reader.sp();
-  const host = reader.nstring('addr-host');
-  reader.closeParen();
-  const name = nameRaw === null ? null : decodeEncodedWords(nameRaw);
-  const address = mailbox === null ? (host ?? '') : host === null ? mailbox : `${mailbox}@${host}`;
-  return { name, nameRaw, route, mailbox, host, address, group };
 }

@@ -11,7 +11,7 @@ import { parseImapDateTime } from './date.js';
 import { parseEnvelope } from './envelope.js';
 import type { BodyItemName, FetchAttributes, FetchBody, UnknownFetchItem } from './fetch-types.js';
 import type { WireReader } from './reader.js';
-import { decodeText, decodeUpperCase } from './reader.js';
+import { byLength, decodeText, decodeUpperCase } from './reader.js';
 import { parseSectionSpec, sectionOfRfc822Item } from './section.js';
 import type { Uid } from './sequence-set.js';
 
@@ -21,13 +21,7 @@ const LPAREN = 0x28;
 const RPAREN = 0x29;
 
 /** The item names a client asks for most, by length: recognised without making a string. */
-const KNOWN_ITEM_NAMES: readonly (readonly string[])[] = (() => {
-  const byLength: string[][] = [];
-  for (const name of ['UID', 'FLAGS', 'RFC822.SIZE', 'ENVELOPE', 'MODSEQ', 'BODY', 'BODYSTRUCTURE', 'INTERNALDATE', 'BINARY']) {
-    (byLength[name.length] ??= []).push(name);
-  }
-  return byLength;
-})();
+const KNOWN_ITEM_NAMES = byLength(['UID', 'FLAGS', 'RFC822.SIZE', 'ENVELOPE', 'MODSEQ', 'BODY', 'BODYSTRUCTURE', 'INTERNALDATE', 'BINARY']);
 
 /** `name` when `bytes[start, end)` spells it in any case (`name` is upper-case ASCII). */
 function spells(bytes: Uint8Array, start: number, name: string): boolean {
@@ -205,9 +199,12 @@ export function parseFlagList(reader: WireReader): string[] {
   return reader.list(readFlag, 'flag list');
 }
 
+/** Flags that come back on message after message, returned without making a string each time. */
+const COMMON_FLAGS = byLength(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\Recent', '$Forwarded', '$Junk', '$NotJunk', '$MDNSent']);
+
 /** One flag of a flag list: called with the reader as `this` (no closure per list). */
 function readFlag(this: WireReader): string {
-  return this.looseAtom('flag');
+  return this.looseAtom('flag', false, COMMON_FLAGS);
 }
 
 /* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */
