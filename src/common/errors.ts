@@ -240,7 +240,8 @@ export class AbortError extends MailwireError {
 
 /**
  * An argument was refused before anything was sent: CR, LF or NUL where the grammar forbids it,
- * an out-of-range number, an over-long argument.
+ * an out-of-range number, an over-long argument. Also an IMAP APPEND body stream that broke its
+ * stated size or failed while being sent (its error as `cause`; the connection is then closed).
  */
 export class InvalidArgumentError extends MailwireError {
   /**

@@ -38,7 +38,9 @@ export type WireLogger = (entry: WireLogEntry) => void;
  *
  * - `string`: text, sent as UTF-8 and logged as it is;
  * - `Uint8Array`: raw bytes (literal data, a message body), sent unchanged and logged as
- *   `{N bytes}`; its content is never inspected, so line breaks inside it do not end a log line;
+ *   `{N bytes}`; its content is never inspected, so line breaks inside it do not end a log line.
+ *   Byte parts that follow each other directly, in one write or in successive writes (a literal
+ *   streamed chunk by chunk), are logged as one `{N bytes}` with their total;
  * - {@link Secret}: sent as its UTF-8 value and logged as `<redacted>`.
  */
 export type WirePart = string | Uint8Array | Secret;
@@ -51,7 +53,8 @@ const REDACTED = '<redacted>';
  *
  * The rule, kept simple so the log is predictable:
  * - only line feeds inside `string` parts end a line; a CR right before the LF is dropped;
- * - a `Uint8Array` part adds `{N bytes}` to the current line, a {@link Secret} part `<redacted>`;
+ * - a `Uint8Array` part adds `{N bytes}` to the current line (a run of them, even across writes,
+ *   adds one `{N bytes}` with their total), a {@link Secret} part `<redacted>`;
  * - text after the last line feed of a write is held and continues the next write's first line
  *   (an IMAP literal sent in its own write joins the line that carries its trailing CRLF);
  *   {@link ClientLineLog.flush} emits held text as an entry of its own (the transport does so when
@@ -62,6 +65,8 @@ const REDACTED = '<redacted>';
 export class ClientLineLog {
   readonly #emit: WireLogger;
   #pending = '';
+  /** The length of the run of byte parts that ends the held text (not yet written into it), or null. */
+  #byteRun: number | null = null;
 
   /** @param emit - receives the finished entries. */
   constructor(emit: WireLogger) {
@@ -71,18 +76,29 @@ export class ClientLineLog {
   /** Adds the parts of one write. */
   write(parts: readonly WirePart[]): void {
     for (const part of parts) {
+      if (part instanceof Uint8Array) {
+        this.#byteRun = (this.#byteRun ?? 0) + part.byteLength;
+        continue;
+      }
+      this.#endByteRun();
       if (typeof part === 'string') this.#text(part);
-      else if (part instanceof Secret) this.#pending += REDACTED;
-      else this.#pending += `{${part.byteLength} bytes}`;
+      else this.#pending += REDACTED;
     }
   }
 
   /** Emits the held partial line, if any. */
   flush(): void {
+    this.#endByteRun();
     if (this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
     this.#emit({ direction: 'client', text });
+  }
+
+  #endByteRun(): void {
+    if (this.#byteRun === null) return;
+    this.#pending += `{${this.#byteRun} bytes}`;
+    this.#byteRun = null;
   }
 
   #text(text: string): void {

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+import { Buffer } from 'node:buffer';
 import {
   ConnectionClosedError,
   InvalidArgumentError,
@@ -67,6 +68,13 @@ interface Pending {
   context: CommandContext | undefined;
 }
 
+/** A streamed literal being copied to the socket: nothing else is written until it ends. */
+interface LiteralStreamCopy {
+  readonly pending: Pending;
+  /** Ends the copy early (abort, timeout, connection lost); the connection is then closed. */
+  readonly stop: (error: MailwireError) => void;
+}
+
 const DEFAULT_TIMEOUT = 30_000;
 const DEFAULT_COMMAND_TIMEOUT = 60_000;
 /** The longest delay setTimeout honours. */
@@ -120,6 +128,7 @@ export class ImapClient implements ImapSession {
   #queue: Pending[] = [];
   #inFlight: Pending[] = [];
   #writer: Pending | undefined;
+  #streaming: LiteralStreamCopy | undefined;
   #tagCounter = 0;
   #closeError: MailwireError | undefined;
   #loggingOut = false;
@@ -291,6 +300,8 @@ export class ImapClient implements ImapSession {
       const index = this.#queue.indexOf(pending);
       if (index !== -1) this.#queue.splice(index, 1);
       this.#settle(pending, error);
+      // Half a literal cannot be taken back: stopping its stream closes the connection.
+      if (this.#streaming?.pending === pending) this.#streaming.stop(error);
       this.#updateFlow();
     };
     const onAbort = (): void => {
@@ -377,13 +388,27 @@ export class ImapClient implements ImapSession {
     return this.logout(options);
   }
 
-  /** `SELECT`: opens a mailbox read-write (`options.condstore` adds `(CONDSTORE)`). */
-  select(mailbox: string, options?: select.SelectOptions): Promise<MailboxState> {
+  /**
+   * `SELECT`: opens a mailbox read-write (`options.condstore` adds `(CONDSTORE)`). With
+   * `options.qresync` (RFC 7162 QRESYNC, enabled first if needed) the result also tells what
+   * vanished and what changed since the client's last synchronization.
+   *
+   * @example
+   * ```ts
+   * const inbox = await client.select('INBOX', { qresync: { uidValidity: 1700000000, modseq: 4211n, knownUids: '1:300' } });
+   * if (inbox.qresync?.uidValidityChanged === true) { ... } // every cached UID is void: resynchronize in full
+   * for (const gone of inbox.qresync?.vanished?.values() ?? []) cache.delete(gone);
+   * for (const { uid, flags, modseq } of inbox.qresync?.changed ?? []) cache.update(uid, flags, modseq);
+   * ```
+   * @throws ServerError (NO: no such mailbox; no mailbox is selected afterwards), UnsupportedError
+   *   (`qresync` without the QRESYNC extension), InvalidArgumentError (bad QRESYNC parameters).
+   */
+  select(mailbox: string, options?: select.SelectOptions): Promise<select.SelectResult> {
     return select.select(this.#core, mailbox, false, options);
   }
 
-  /** `EXAMINE`: opens a mailbox read-only. */
-  examine(mailbox: string, options?: select.SelectOptions): Promise<MailboxState> {
+  /** `EXAMINE`: opens a mailbox read-only; the options and the result are those of {@link ImapClient.select}. */
+  examine(mailbox: string, options?: select.SelectOptions): Promise<select.SelectResult> {
     return select.select(this.#core, mailbox, true, options);
   }
 
@@ -488,7 +513,11 @@ export class ImapClient implements ImapSession {
     return expungeFamily.uidExpunge(this, uids, options);
   }
 
-  /** `APPEND` (APPENDUID read from UIDPLUS; null when the server does not say). */
+  /**
+   * `APPEND` (APPENDUID read from UIDPLUS; null when the server does not say). A stream with
+   * `options.size` is sent as it is read, never held in memory whole; see {@link AppendOptions.size}
+   * for what happens when it does not keep that promise.
+   */
   append(mailbox: string, body: appendFamily.AppendBody, options?: appendFamily.AppendOptions): Promise<appendFamily.AppendResult | null> {
     return appendFamily.append(this, mailbox, body, options);
   }
@@ -524,7 +553,7 @@ export class ImapClient implements ImapSession {
   #pump(): void {
     const transport = this.#transport;
     if (transport === undefined || transport.closed || !this.#ready) return;
-    while (this.#queue.length > 0 && this.#writer === undefined) {
+    while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
       const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
       if (exclusive !== undefined) {
         if (!exclusive.interrupted && exclusive.command.interrupt !== undefined) {
@@ -560,19 +589,26 @@ export class ImapClient implements ImapSession {
     this.#armTimeout();
   }
 
-  /** Writes fragments up to the next synchronizing literal; false when the connection is gone. */
+  /**
+   * Writes fragments up to the next synchronizing literal, or up to a streamed literal (whose copy
+   * resumes the writing when it ends); false when the connection is gone.
+   */
   #writeFragments(pending: Pending): boolean {
     const transport = this.#transport;
     if (transport === undefined) return false;
     try {
       while (pending.next < pending.fragments.length) {
         const fragment = pending.fragments[pending.next]!;
-        if (fragment.kind === 'literal' && fragment.mode === 'sync' && this.#writer !== pending) {
+        if (fragment.kind !== 'line' && fragment.mode === 'sync' && this.#writer !== pending) {
           this.#writer = pending; // the `+` go-ahead releases it
           return true;
         }
         this.#writer = undefined;
         pending.next++;
+        if (fragment.kind === 'literal-stream') {
+          this.#copyLiteralStream(pending, fragment, transport);
+          return true;
+        }
         transport.write(fragment.kind === 'line' ? fragment.parts : [fragment.secret ?? fragment.bytes]);
       }
       this.#writer = undefined;
@@ -581,6 +617,100 @@ export class ImapClient implements ImapSession {
       transport.destroy(error instanceof MailwireError ? error : undefined);
       return false;
     }
+  }
+
+  /**
+   * Starts copying a streamed literal to the socket: each chunk is copied (a source may reuse its
+   * buffers), written, and its write drained before the next is read, so memory stays flat.
+   *
+   * The announced size is a promise the server holds us to: a source that ends early, delivers too
+   * much or fails, and a call aborted or timed out mid-copy, leave no way to finish the command. The
+   * call then rejects (InvalidArgumentError with the source's error as `cause`, or the abort or
+   * timeout error), the source is stopped, and the connection is closed: every other pending
+   * command rejects with a ConnectionClosedError whose `cause` says why. Nothing is padded.
+   */
+  #copyLiteralStream(pending: Pending, fragment: Extract<CommandFragment, { kind: 'literal-stream' }>, transport: Connection): void {
+    let stopReason: MailwireError | undefined;
+    let interrupt: ((error: MailwireError) => void) | undefined;
+    // A fresh promise per wait (not one long-lived promise raced at every chunk, which would keep a
+    // reaction per chunk until the end).
+    const unlessStopped = <T>(promise: Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        if (stopReason !== undefined) {
+          reject(stopReason);
+          return;
+        }
+        interrupt = reject;
+        promise.then(resolve, reject);
+      });
+    const stop = (error: MailwireError): void => {
+      stopReason ??= error;
+      interrupt?.(error);
+    };
+    const copy: LiteralStreamCopy = { pending, stop };
+    this.#streaming = copy;
+    const what = pending.command.display ?? pending.command.name;
+    const { size } = fragment;
+    let written = 0;
+    let iterator: AsyncIterator<Uint8Array | string> | undefined;
+    let sourceDone = false;
+    const run = async (): Promise<void> => {
+      await Promise.resolve(); // start outside #pump's loop
+      // Aborted while waiting for the `+`: the server now expects the bytes, and we will not read them.
+      if (pending.settled) throw new ConnectionClosedError(`${what} was cancelled before its literal was sent`);
+      iterator = fragment.source[Symbol.asyncIterator]();
+      for (;;) {
+        // Waiting for the caller's source is not the server's silence: no command timeout meanwhile.
+        pending.silent = true;
+        this.#armTimeout();
+        let step: IteratorResult<Uint8Array | string>;
+        try {
+          step = await unlessStopped(iterator.next());
+        } catch (error) {
+          if (stopReason !== undefined) throw stopReason;
+          sourceDone = true; // it threw: it is finished
+          throw new InvalidArgumentError(`The literal stream of ${what} failed after ${written} of ${size} bytes`, { cause: error });
+        }
+        if (step.done === true) {
+          sourceDone = true;
+          break;
+        }
+        const chunk = typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : Buffer.from(step.value);
+        if (written + chunk.length > size) {
+          throw new InvalidArgumentError(`The literal stream of ${what} delivered more than the ${size} bytes announced`);
+        }
+        if (chunk.length === 0) continue;
+        transport.write([chunk]);
+        written += chunk.length;
+        pending.silent = false; // the server must take the bytes: its silence counts again
+        this.#armTimeout();
+        await unlessStopped(transport.drained());
+      }
+      if (written < size) {
+        throw new InvalidArgumentError(`The literal stream of ${what} ended after ${written} of the ${size} bytes announced`);
+      }
+    };
+    run().then(
+      () => {
+        this.#streaming = undefined;
+        pending.silent = false;
+        if (this.#writeFragments(pending)) this.#pump();
+      },
+      (error: unknown) => {
+        const failure = error instanceof MailwireError ? error : new InvalidArgumentError(`The literal stream of ${what} failed`, { cause: error });
+        if (this.#streaming === copy) this.#streaming = undefined;
+        if (!sourceDone && iterator !== undefined) stopSource(fragment.source, iterator);
+        if (!pending.settled) {
+          pending.command.failed?.(failure);
+          this.#settle(pending, failure);
+        }
+        // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
+        if (!transport.closed && this.#closeError === undefined) {
+          this.#closeError = new ConnectionClosedError(`Connection closed: ${what} could not complete its ${size}-byte literal`, { cause: failure });
+          transport.destroy(this.#closeError);
+        }
+      },
+    );
   }
 
   #contextOf(pending: Pending): CommandContext {
@@ -819,6 +949,9 @@ export class ImapClient implements ImapSession {
     this.#inFlight = [];
     this.#queue = [];
     this.#writer = undefined;
+    const streaming = this.#streaming;
+    this.#streaming = undefined;
+    streaming?.stop(error);
     this.#pauseRequests.clear();
     for (const each of pending) {
       each.command.failed?.(error);
@@ -916,6 +1049,22 @@ export class ImapClient implements ImapSession {
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
     };
   }
+}
+
+/**
+ * Stops a literal's source the copy gave up on, without waiting for it. A Node `Readable` is
+ * destroyed: `return()` would wait for its pending read, which a stalled stream never ends. Other
+ * iterators get `return()` (an async generator's `finally` runs once its current step ends).
+ */
+function stopSource(source: AsyncIterable<unknown>, iterator: AsyncIterator<unknown>): void {
+  const destroy = (source as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') {
+    destroy.call(source);
+    return;
+  }
+  Promise.resolve()
+    .then(() => iterator.return?.())
+    .catch(() => undefined);
 }
 
 function lineParts(text: string | Secret): readonly (string | Secret)[] {

@@ -601,7 +601,8 @@ export class MessageRecord implements FetchedMessage {
   // Made on first use: most fetched messages (flags, envelopes) never stream a body nor are awaited,
   // and two Maps and an array per message were a measurable part of a 10,000-message fetch.
   #streams: Map<string, BodyChannel> | undefined;
-  #buffered: Map<string, Uint8Array | null> | undefined;
+  /** Buffered bodies as key, bytes, key, bytes...: usually one or two, where a Map costs more than a search. */
+  #buffered: (string | Uint8Array | null)[] | undefined;
   readonly #newStream: (section: string) => BodyChannel;
   #waiters: { resolve: (attributes: FetchAttributes) => void; reject: (error: MailwireError) => void }[] | undefined;
   #weight = MESSAGE_OVERHEAD;
@@ -645,13 +646,13 @@ export class MessageRecord implements FetchedMessage {
     const streams = (this.#streams ??= new Map<string, BodyChannel>());
     let channel = streams.get(key);
     if (channel === undefined) {
-      if (this.#complete && this.#buffered?.has(key) !== true) {
+      if (this.#complete && this.#bufferedIndex(key) < 0) {
         throw new InvalidArgumentError(`Message ${this.seq} has no body ${JSON.stringify(section)} (was it fetched?)`);
       }
       channel = this.#newStream(key);
       streams.set(key, channel);
       if (this.#complete) {
-        const bytes = this.#buffered?.get(key);
+        const bytes = this.#bufferedBytes(key);
         if (bytes !== undefined && bytes !== null) channel.feed(bytes);
         channel.finish();
       }
@@ -661,7 +662,27 @@ export class MessageRecord implements FetchedMessage {
   }
 
   bodyBytes(section = ''): Uint8Array | undefined {
-    return this.#buffered?.get(requestKey(section)) ?? undefined;
+    return this.#bufferedBytes(requestKey(section)) ?? undefined;
+  }
+
+  /** Where the key of a buffered body stands in {@link MessageRecord.#buffered}, or -1. */
+  #bufferedIndex(key: string): number {
+    const buffered = this.#buffered;
+    if (buffered === undefined) return -1;
+    for (let index = 0; index < buffered.length; index += 2) if (buffered[index] === key) return index;
+    return -1;
+  }
+
+  #bufferedBytes(key: string): Uint8Array | null | undefined {
+    const index = this.#bufferedIndex(key);
+    return index < 0 ? undefined : (this.#buffered![index + 1] as Uint8Array | null);
+  }
+
+  #setBuffered(key: string, bytes: Uint8Array | null): void {
+    const index = this.#bufferedIndex(key);
+    if (index >= 0) this.#buffered![index + 1] = bytes;
+    else if (this.#buffered === undefined) this.#buffered = [key, bytes];
+    else this.#buffered.push(key, bytes);
   }
 
   /** A body literal of this message starts: its stream (created now or earlier by body()). */
@@ -688,7 +709,7 @@ export class MessageRecord implements FetchedMessage {
         const key = sectionKey(body.section);
         if (body.content.kind === 'streamed') continue;
         const bytes = body.content.kind === 'bytes' ? body.content.bytes : null;
-        (this.#buffered ??= new Map<string, Uint8Array | null>()).set(key, bytes);
+        this.#setBuffered(key, bytes);
         this.#weight += bytes?.length ?? 0;
         const stream = streams?.get(key);
         if (stream !== undefined) {

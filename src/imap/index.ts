@@ -19,7 +19,7 @@ export type {
 } from './session.js';
 export type { EventSubscriptionOptions } from './events.js';
 export type { ImapCredentials, ImapLoginMethod, Namespaces } from './commands/connection.js';
-export type { SelectOptions } from './commands/select.js';
+export type { QresyncChange, QresyncParameters, QresyncResult, SelectOptions, SelectResult } from './commands/select.js';
 export type { BodyRequest, FetchIterable, FetchOptions, FetchQuery, FetchSet } from './commands/fetch.js';
 export type { BodyStream, FetchedMessage } from './fetch-message.js';
 export type { IdleOptions } from './commands/idle.js';

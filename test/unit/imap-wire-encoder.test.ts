@@ -3,17 +3,17 @@ import { InvalidArgumentError } from '../../src/common/errors.js';
 import { Secret } from '../../src/common/secret.js';
 import type { CommandArg, CommandFragment, EncoderOptions } from '../../src/imap/wire/index.js';
 import {
-  astring, atom, bodySection, concat, dateTime, encodeCommand, encodeContinuation, flag, list, listMailbox, literal, mailbox, nstring, num, raw,
+  astring, atom, bodySection, concat, dateTime, encodeCommand, encodeContinuation, flag, list, listMailbox, literal, literalStream, mailbox, nstring, num, raw,
   secret, SequenceSet, sequenceSet, str,
 } from '../../src/imap/wire/index.js';
 
-/** Renders fragments as text: literals as <bytes>, secrets as [value], sync waits as ⏸. */
+/** Renders fragments as text: literals as <bytes>, streamed ones as <stream of n>, secrets as [value], sync waits as ⏸. */
 function render(fragments: readonly CommandFragment[]): string {
   return fragments
     .map((fragment) =>
       fragment.kind === 'line'
         ? fragment.parts.map((part) => (part instanceof Secret ? `[${part.reveal()}]` : typeof part === 'string' ? part : `<${Buffer.from(part).toString()}>`)).join('')
-        : `${fragment.mode === 'sync' ? '⏸' : ''}<${Buffer.from(fragment.bytes).toString()}>`,
+        : `${fragment.mode === 'sync' ? '⏸' : ''}<${fragment.kind === 'literal' ? Buffer.from(fragment.bytes).toString() : `stream of ${fragment.size}`}>`,
     )
     .join('');
 }
@@ -71,6 +71,22 @@ describe('encodeCommand', () => {
     const fragments = encodeCommand('A5', 'APPEND', [mailbox('Entwürfe'), list(flag('\\Draft')), literal(Buffer.from('Subject: x\r\n\r\nhi\r\n'))]);
     expect(fragments.map((fragment) => fragment.kind)).toEqual(['line', 'literal', 'line']);
     expect(render(fragments)).toBe('A5 APPEND Entw&APw-rfe (\\Draft) {18}\r\n⏸<Subject: x\r\n\r\nhi\r\n>\r\n');
+  });
+
+  it('leaves a streamed literal a stream: announced with its size, split out like a literal', () => {
+    async function* chunks(): AsyncGenerator<string> {
+      await Promise.resolve();
+      yield 'Subject: x\r\n';
+    }
+    const source = chunks();
+    const sync = encodeCommand('A1', 'APPEND', [mailbox('INBOX'), literalStream(source, 5000)], { literalMinus: true });
+    expect(sync.map((fragment) => fragment.kind)).toEqual(['line', 'literal-stream', 'line']);
+    expect(sync[1]).toEqual({ kind: 'literal-stream', source, size: 5000, mode: 'sync' });
+    expect(render(sync)).toBe('A1 APPEND INBOX {5000}\r\n⏸<stream of 5000>\r\n');
+    expect(render(encodeCommand('A1', 'APPEND', [mailbox('INBOX'), literalStream(source, 12)], { literalMinus: true }))).toBe('A1 APPEND INBOX {12+}\r\n<stream of 12>\r\n');
+    expect(render(encodeCommand('A1', 'APPEND', [mailbox('INBOX'), literalStream(source, 12, true)], { literalPlus: true }))).toBe('A1 APPEND INBOX ~{12+}\r\n<stream of 12>\r\n');
+    expect(() => literalStream(source, -1)).toThrow(InvalidArgumentError);
+    expect(() => literalStream(source, 1.5)).toThrow(InvalidArgumentError);
   });
 
   it('keeps secrets marked, in atom, quoted and literal form', () => {

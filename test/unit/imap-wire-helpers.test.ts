@@ -75,7 +75,7 @@ describe('search criteria', () => {
   function text(query: SearchQuery, utf8Accept = false): string {
     const args: CommandArg[] = buildSearchCriteria(query, { utf8Accept });
     return encodeCommand('A1', 'UID SEARCH', args, { literalPlus: true, utf8Accept })
-      .map((fragment) => (fragment.kind === 'line' ? fragment.parts.join('') : `<${Buffer.from(fragment.bytes).toString()}>`))
+      .map((fragment) => (fragment.kind === 'line' ? fragment.parts.join('') : fragment.kind === 'literal' ? `<${Buffer.from(fragment.bytes).toString()}>` : `<stream of ${fragment.size}>`))
       .join('');
   }
 

@@ -38,6 +38,15 @@ describe('ClientLineLog', () => {
     expect(logOf(['A1 NO', 'OP\r', '\nA2'], [' IDLE\r\n']).entries).toEqual(['A1 NOOP', 'A2 IDLE']);
   });
 
+  it('sums a run of byte parts, within a write and across writes (a literal streamed in chunks)', () => {
+    expect(logOf(['A1 APPEND INBOX {10+}\r\n'], [new Uint8Array(4)], [new Uint8Array(3), new Uint8Array(3)], ['\r\n']).entries).toEqual([
+      'A1 APPEND INBOX {10+}',
+      '{10 bytes}',
+    ]);
+    expect(logOf(['a ', new Uint8Array(2), ' b ', new Uint8Array(0), '\r\n']).entries).toEqual(['a {2 bytes} b {0 bytes}']);
+    expect(logOf([new Uint8Array(5)], [new Uint8Array(6)]).flushed).toEqual(['{11 bytes}']);
+  });
+
   it('keeps empty lines and a CR that does not end a line', () => {
     expect(logOf(['\r\na\rb\r\n']).entries).toEqual(['', 'a\rb']);
   });

@@ -4,7 +4,9 @@
  *
  * The message goes out as one literal: the core waits for the server's `+` before sending it, or
  * sends it at once with LITERAL+ / LITERAL- (RFC 7888). A body that contains NUL bytes is sent as a
- * literal8 (RFC 3516 BINARY) where offered.
+ * literal8 (RFC 3516 BINARY) where offered. A stream of stated size is a streamed literal: the core
+ * copies it to the socket chunk by chunk; a stream of unknown size is read into memory first, since
+ * a literal announces its size before its first byte.
  *
  * @packageDocumentation
  */
@@ -13,7 +15,7 @@ import { Buffer } from 'node:buffer';
 import { InvalidArgumentError, LimitExceededError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
-import { dateTime, flag, list, literal, mailbox } from '../wire/command-args.js';
+import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
 import type { Uid } from '../wire/sequence-set.js';
 import { assertMailboxName } from './mailboxes.js';
 
@@ -30,8 +32,20 @@ export interface AppendOptions extends ImapCallOptions {
   /** The internal date (the server uses the current time otherwise). */
   readonly internalDate?: Date | undefined;
   /**
-   * The exact size in bytes of a streamed body, when known: checked against the server's
-   * APPENDLIMIT before anything is read, and against what the stream delivers.
+   * The exact size in bytes of the body, when known. For a stream it decides how the body is sent:
+   *
+   * - with `size`, the stream is sent as it is read, chunk by chunk with backpressure, and never
+   *   held in memory whole. The literal's size is announced before the first chunk is read, so a
+   *   stream that delivers more or fewer bytes, or fails, cannot be undone: the call rejects with
+   *   InvalidArgumentError (the stream's own error as `cause`), the stream is stopped, and the
+   *   connection is closed (other pending calls reject with ConnectionClosedError). Aborting the
+   *   call or its `timeout` while the stream is being sent closes the connection the same way. A
+   *   streamed body goes as a normal literal: a server refuses NUL bytes in it (pass bytes, or no
+   *   `size`, to have NULs sent as a literal8 where BINARY is offered).
+   * - without `size`, the stream is read into memory first, up to `maxSize` bytes.
+   *
+   * Either way `size` is checked against APPENDLIMIT and `maxSize` before anything is read or sent;
+   * for bytes or a string it must simply match.
    */
   readonly size?: number | undefined;
   /**
@@ -61,6 +75,7 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  * const result = await client.append('Drafts', message, { flags: ['\\Draft', '\\Seen'] });
  * console.log(result?.uid); // with UIDPLUS
  *
+ * // Streamed as it is read: a 50 MiB file never sits in memory.
  * await client.append('Archive', fs.createReadStream('big.eml'), { size: statSync('big.eml').size });
  * ```
  * @param session - the client.
@@ -71,7 +86,8 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  * @throws ServerError with responseCode `TRYCREATE` when the mailbox does not exist (create it and
  *   retry), `OVERQUOTA` when the quota is exceeded, `LIMIT` / `TOOBIG`...; LimitExceededError when
  *   the body exceeds APPENDLIMIT or `maxSize`; InvalidArgumentError for an empty body, a bad flag,
- *   a size mismatch, or NUL bytes without BINARY.
+ *   a size mismatch, NUL bytes without BINARY, or a stream that failed (its error as `cause`).
+ *   A streamed body that fails or mismatches its `size` midway also closes the connection.
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
   assertMailboxName(name);
@@ -81,15 +97,20 @@ export async function append(session: ImapSession, name: string, body: AppendBod
     if (!Number.isSafeInteger(options.size) || options.size < 0) throw new InvalidArgumentError(`Invalid message size: ${options.size}`);
     if (appendLimit !== undefined && options.size > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, options.size);
   }
-  const bytes = await readBody(body, options.size, options.maxSize ?? appendLimit ?? DEFAULT_APPEND_MAX_SIZE);
-  if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
-  if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
-  const binary = bytes.includes(0) && session.hasCapability('BINARY');
-
+  const maxSize = options.maxSize ?? appendLimit ?? DEFAULT_APPEND_MAX_SIZE;
   const args: CommandArg[] = [mailbox(name)];
   if (flagArgs.length > 0) args.push(list(...flagArgs));
   if (options.internalDate !== undefined) args.push(dateTime(options.internalDate));
-  args.push(literal(bytes, binary));
+  if (options.size !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    if (options.size === 0) throw new InvalidArgumentError('Cannot append an empty message');
+    if (options.size > maxSize) throw new LimitExceededError('maxSize', maxSize, options.size);
+    args.push(literalStream(body, options.size));
+  } else {
+    const bytes = await readBody(body, options.size, maxSize);
+    if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
+    if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
+    args.push(literal(bytes, bytes.includes(0) && session.hasCapability('BINARY')));
+  }
   return session.run(
     {
       name: 'APPEND',
@@ -119,29 +140,21 @@ function serverAppendLimit(session: ImapSession): number | undefined {
 }
 
 /**
- * The body as one buffer. A stream is read chunk by chunk up to `maxSize` bytes (the command's
- * literal needs its size before its first byte is sent); a stated `size` must match exactly.
+ * The body as one buffer: bytes and strings as they are (a stated `size` must match), a stream of
+ * unknown size read chunk by chunk up to `maxSize` bytes (the command's literal needs its size
+ * before its first byte is sent).
  */
 async function readBody(body: AppendBody, size: number | undefined, maxSize: number): Promise<Uint8Array> {
   if (typeof body === 'string') return checkSize(Buffer.from(body, 'utf8'), size);
   if (body instanceof Uint8Array) return checkSize(body, size);
-  const limit = size ?? maxSize;
-  if (size !== undefined && size > maxSize) throw new LimitExceededError('maxSize', maxSize, size);
-  // A known size lets us fill one buffer; otherwise chunks are kept and joined once at the end.
-  const target = size === undefined ? null : Buffer.allocUnsafe(size);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (total + bytes.length > limit) {
-      if (size !== undefined) throw new InvalidArgumentError(`The stream delivered more than the stated size of ${size} bytes`);
-      throw new LimitExceededError('maxSize', maxSize, total + bytes.length);
-    }
-    if (target !== null) target.set(bytes, total);
-    else chunks.push(typeof chunk === 'string' ? (bytes as Buffer) : Buffer.from(bytes)); // a copy: streams may reuse buffers
+    if (total + bytes.length > maxSize) throw new LimitExceededError('maxSize', maxSize, total + bytes.length);
+    chunks.push(typeof chunk === 'string' ? (bytes as Buffer) : Buffer.from(bytes)); // a copy: streams may reuse buffers
     total += bytes.length;
   }
-  if (target !== null) return checkSize(target.subarray(0, total), size);
   return Buffer.concat(chunks, total);
 }
 

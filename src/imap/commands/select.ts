@@ -1,21 +1,113 @@
 /**
  * The mailbox-selection family: SELECT, EXAMINE (RFC 9051 sections 6.3.2, 6.3.3; RFC 7162
- * CONDSTORE), UNSELECT (RFC 3691) and CLOSE (RFC 9051 section 6.4.1).
+ * CONDSTORE and QRESYNC), UNSELECT (RFC 3691) and CLOSE (RFC 9051 section 6.4.1).
  *
  * @packageDocumentation
  */
 
-import { UnsupportedError } from '../../common/errors.js';
+import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import { applyCode } from '../routing.js';
 import type { CoreSession, ImapCallOptions, MailboxState, MutableMailboxState } from '../session.js';
-import { atom, list, mailbox } from '../wire/command-args.js';
-import type { ImapResponse } from '../wire/response-types.js';
+import type { CommandArg } from '../wire/command-args.js';
+import { atom, list, mailbox, num, sequenceSet } from '../wire/command-args.js';
+import type { ImapResponse, NumberRange } from '../wire/response-types.js';
+import { MAX_MESSAGE_NUMBER, SequenceSet, type SeqNum, type SequenceInput, type Uid } from '../wire/sequence-set.js';
+import { enable } from './connection.js';
+import { resolveSelector, type FlagUpdate } from './store.js';
 
 /** Options of {@link ImapClient.select} and {@link ImapClient.examine}. */
 export interface SelectOptions extends ImapCallOptions {
   /** Send `(CONDSTORE)` (RFC 7162) so the answer carries HIGHESTMODSEQ and FETCH can ask MODSEQ. */
   readonly condstore?: boolean | undefined;
+  /**
+   * Quick resynchronization (RFC 7162 QRESYNC): tell the server what the client last knew of the
+   * mailbox, and receive in {@link SelectResult.qresync} the UIDs expunged since and the flags
+   * changed since, instead of fetching every message's flags again. Needs the QRESYNC capability. When QRESYNC
+   * is not enabled yet it is enabled first (ENABLE QRESYNC; a selected mailbox is unselected
+   * before, since ENABLE is valid only in the authenticated state, and needs UNSELECT for that).
+   * Implies CONDSTORE.
+   */
+  readonly qresync?: QresyncParameters | undefined;
 }
+
+/**
+ * What the client knew of a mailbox when it last synchronized: the `QRESYNC` parameter of
+ * SELECT/EXAMINE (RFC 7162 section 3.2.5).
+ *
+ * ```
+ * select-param   =/ "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"
+ * seq-match-data =  "(" known-sequence-set SP known-uid-set ")"
+ * ```
+ *
+ * @example
+ * ```ts
+ * const { qresync } = await client.select('INBOX', {
+ *   qresync: { uidValidity: cache.uidValidity, modseq: cache.highestModseq, knownUids: '1:500' },
+ * });
+ * ```
+ */
+export interface QresyncParameters {
+  /** The UIDVALIDITY the client's copy belongs to. */
+  readonly uidValidity: number;
+  /** The mailbox's HIGHESTMODSEQ when the client last synchronized (the client's copy is complete up to it). */
+  readonly modseq: bigint;
+  /**
+   * The UIDs the client knows (no `*`): the server reports only those of them that vanished.
+   * Without it (or with an empty array) the server may report every UID expunged since `modseq`,
+   * including UIDs the client never saw.
+   */
+  readonly knownUids?: SequenceSet<Uid> | Uid | readonly SequenceInput<Uid>[] | string | undefined;
+  /**
+   * A sample of sequence numbers and the UIDs the client believes they have (same count, same
+   * order; no `*`): lets a server that does not keep expunged UIDs for long narrow down what
+   * vanished (RFC 7162 section 3.2.5.2).
+   */
+  readonly sequenceMatch?:
+    | {
+        readonly seqNums: SequenceSet<SeqNum> | SeqNum | readonly SequenceInput<SeqNum>[] | string;
+        readonly uids: SequenceSet<Uid> | Uid | readonly SequenceInput<Uid>[] | string;
+      }
+    | undefined;
+}
+
+/** A message whose flags changed since the given MODSEQ, from a FETCH answering QRESYNC. */
+export interface QresyncChange extends FlagUpdate {
+  /** The message's UID (the server always sends it in these responses). */
+  readonly uid: Uid;
+}
+
+/** What the server reported in answer to {@link SelectOptions.qresync}. */
+export interface QresyncResult {
+  /**
+   * True when the mailbox's UIDVALIDITY is not the one given: the server then ignores the rest of
+   * the parameter and reports nothing, and every cached UID of the mailbox is void (resynchronize
+   * in full).
+   */
+  readonly uidValidityChanged: boolean;
+  /**
+   * The UIDs expunged since `modseq` (`* VANISHED (EARLIER) ...`, restricted to `knownUids` when
+   * given), or undefined when none were reported.
+   */
+  readonly vanished: SequenceSet<Uid> | undefined;
+  /**
+   * The messages whose flags changed since `modseq` (among `knownUids` when given): UID, flags and
+   * MODSEQ, in the order the server sent them. Messages that arrived since are not necessarily
+   * listed: fetch the UIDs above the highest known one.
+   */
+  readonly changed: readonly QresyncChange[];
+}
+
+/** What {@link ImapClient.select} and {@link ImapClient.examine} return: the new mailbox's state, and the QRESYNC report. */
+export interface SelectResult extends MailboxState {
+  /**
+   * With {@link SelectOptions.qresync}: what vanished and what changed since. Collected by the
+   * command: these responses do not reach {@link ImapClient.events}. Undefined without the option.
+   */
+  readonly qresync: QresyncResult | undefined;
+}
+
+/** The largest mod-sequence-value (RFC 7162: a positive 63-bit integer). */
+const MAX_MODSEQ = 2n ** 63n - 1n;
 
 /** Codes of an untagged OK that belong to a SELECT/EXAMINE answer. */
 const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAGS', 'HIGHESTMODSEQ', 'NOMODSEQ', 'CLOSED', 'READ-ONLY', 'READ-WRITE']);
@@ -23,8 +115,18 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
 /**
  * `SELECT` / `EXAMINE`: the new mailbox's state. A failure leaves no mailbox selected (RFC 9051
  * section 6.3.2).
+ *
+ * @throws UnsupportedError when `qresync` is asked for and the server does not offer (or enable)
+ *   QRESYNC, or when it would have to be enabled while a mailbox is selected and UNSELECT is absent;
+ *   InvalidArgumentError for invalid QRESYNC parameters (before anything is sent).
  */
-export async function select(session: CoreSession, name: string, readOnly: boolean, options: SelectOptions = {}): Promise<MailboxState> {
+export async function select(session: CoreSession, name: string, readOnly: boolean, options: SelectOptions = {}): Promise<SelectResult> {
+  const qresync = options.qresync;
+  const qresyncArg = qresync === undefined ? undefined : qresyncParameter(qresync);
+  if (qresync !== undefined) await enableQresync(session, options);
+  const vanished: NumberRange[] = [];
+  const changed: QresyncChange[] = [];
+  let closedSeen = false;
   const state: MutableMailboxState = {
     name,
     readOnly,
@@ -50,8 +152,23 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         return true;
       case 'status':
         if (response.status !== 'OK' || response.code === null || !SELECT_CODES.has(response.code.kind)) return false;
+        if (response.code.kind === 'CLOSED') closedSeen = true;
         applyCode(state, response.code);
         return true;
+      case 'vanished':
+        // VANISHED (EARLIER) only ever answers a request (RFC 7162 section 3.2.10): here, QRESYNC.
+        if (qresync === undefined || !response.earlier) return false;
+        vanished.push(...response.uids);
+        return true;
+      case 'fetch': {
+        // Before `[CLOSED]`, FETCH responses are still about the mailbox being left (RFC 7162
+        // section 3.2.11): they stay live events.
+        if (qresync === undefined || (session.mailbox !== null && !closedSeen)) return false;
+        const { uid, flags, modseq } = response.attributes;
+        if (uid === undefined) return false;
+        changed.push({ seq: response.seq, uid, flags, modseq });
+        return true;
+      }
       case 'list':
         // IMAP4rev2 servers describe the selected mailbox with a LIST response.
         return response.command === 'LIST';
@@ -59,10 +176,12 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         return false;
     }
   };
+  // select-params = SP "(" select-param *(SP select-param) ")"; QRESYNC implies CONDSTORE.
+  const params = qresyncArg !== undefined ? [atom('QRESYNC'), qresyncArg] : options.condstore === true ? [atom('CONDSTORE')] : [];
   return session.run(
     {
       name: readOnly ? 'EXAMINE' : 'SELECT',
-      args: options.condstore === true ? [mailbox(name), list(atom('CONDSTORE'))] : [mailbox(name)],
+      args: params.length > 0 ? [mailbox(name), list(...params)] : [mailbox(name)],
       exclusive: true,
       states: ['authenticated', 'selected'],
       untagged: collect,
@@ -70,7 +189,17 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         if (response.code !== null) applyCode(state, response.code);
         if (readOnly) state.readOnly = true;
         session.setMailbox(state);
-        return { ...state };
+        return {
+          ...state,
+          qresync:
+            qresync === undefined
+              ? undefined
+              : {
+                  uidValidityChanged: state.uidValidity !== qresync.uidValidity,
+                  vanished: vanished.length === 0 ? undefined : (SequenceSet.from(vanished) as SequenceSet<Uid>),
+                  changed,
+                },
+        };
       },
       failed: () => {
         session.setMailbox(null);
@@ -78,6 +207,56 @@ export async function select(session: CoreSession, name: string, readOnly: boole
     },
     options,
   );
+}
+
+/**
+ * The parenthesized value of the `QRESYNC` select parameter, validated.
+ *
+ * @throws InvalidArgumentError for an out-of-range UIDVALIDITY or MODSEQ, or a set with `*`.
+ */
+function qresyncParameter(parameters: QresyncParameters): CommandArg {
+  const { uidValidity, modseq, knownUids, sequenceMatch } = parameters;
+  if (!Number.isInteger(uidValidity) || uidValidity < 1 || uidValidity > MAX_MESSAGE_NUMBER) {
+    throw new InvalidArgumentError(`QRESYNC needs a UIDVALIDITY from 1 to ${MAX_MESSAGE_NUMBER}, got ${uidValidity}`);
+  }
+  if (typeof modseq !== 'bigint' || modseq < 1n || modseq > MAX_MODSEQ) {
+    throw new InvalidArgumentError(`QRESYNC needs a MODSEQ from 1 to 2^63-1, got ${String(modseq)}`);
+  }
+  const items: CommandArg[] = [num(uidValidity), num(modseq)];
+  // An empty list of known UIDs says nothing: it is left out like undefined.
+  if (knownUids !== undefined && !(Array.isArray(knownUids) && knownUids.length === 0)) {
+    items.push(sequenceSet(finiteSet(resolveSelector(knownUids).set, 'knownUids')));
+  }
+  if (sequenceMatch !== undefined) {
+    const seqNums = finiteSet(resolveSelector({ seq: sequenceMatch.seqNums }).set, 'sequenceMatch.seqNums');
+    const uids = finiteSet(resolveSelector(sequenceMatch.uids).set, 'sequenceMatch.uids');
+    items.push(list(sequenceSet(seqNums), sequenceSet(uids)));
+  }
+  return list(...items);
+}
+
+/** known-uids and seq-match-data exclude `*` (RFC 7162 section 7). */
+function finiteSet(set: SequenceSet, what: string): SequenceSet {
+  if (set.ranges.some((range) => range.start === '*' || range.end === '*')) throw new InvalidArgumentError(`QRESYNC ${what} cannot contain "*"`);
+  return set;
+}
+
+/**
+ * Makes sure QRESYNC is enabled (RFC 7162 section 3.2.3), enabling it if the server offers it.
+ * ENABLE is valid only in the authenticated state (RFC 5161 section 3.1): a selected mailbox is
+ * unselected first, which the SELECT that follows would have done anyway.
+ */
+async function enableQresync(session: CoreSession, options: ImapCallOptions): Promise<void> {
+  if (session.enabled.has('QRESYNC')) return;
+  if (!session.hasCapability('QRESYNC')) throw new UnsupportedError('SELECT with QRESYNC needs the QRESYNC extension, which the server does not offer');
+  if (session.state === 'selected') {
+    if (!session.hasCapability('UNSELECT') && !session.hasCapability('IMAP4REV2')) {
+      throw new UnsupportedError("QRESYNC must be enabled before a mailbox is selected: call client.enable(['QRESYNC']) first");
+    }
+    await deselect(session, 'UNSELECT', options);
+  }
+  await enable(session, ['QRESYNC'], options);
+  if (!session.enabled.has('QRESYNC')) throw new UnsupportedError('The server did not enable QRESYNC');
 }
 
 /** `UNSELECT` (RFC 3691), or CLOSE where UNSELECT is absent and the mailbox is read-only. */

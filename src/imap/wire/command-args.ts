@@ -32,6 +32,16 @@ export type CommandArg =
   | { readonly kind: 'secret'; readonly value: Secret }
   /** Always a literal (APPEND message data); `binary` makes it a literal8 (`~{n}`). */
   | { readonly kind: 'literal'; readonly bytes: Uint8Array; readonly binary: boolean }
+  /**
+   * A literal of a size known in advance whose bytes come from a stream (APPEND of a stream): the
+   * client announces `{size}` and writes the chunks as they arrive, never holding them all.
+   */
+  | {
+      readonly kind: 'literal-stream';
+      readonly source: AsyncIterable<Uint8Array | string>;
+      readonly size: number;
+      readonly binary: boolean;
+    }
   /** A parenthesized list, items separated by spaces. */
   | { readonly kind: 'list'; readonly items: readonly CommandArg[] }
   /** Items written one after the other with no separator (`BODY.PEEK[HEADER.FIELDS (A B)]<0.10>`). */
@@ -156,6 +166,22 @@ export function secret(value: Secret): CommandArg {
  */
 export function literal(bytes: Uint8Array, binary = false): CommandArg {
   return { kind: 'literal', bytes, binary };
+}
+
+/**
+ * A streamed literal argument (APPEND of a stream whose size is known): the bytes are read from
+ * `source` only while the command is being sent, and written to the socket chunk by chunk with
+ * backpressure. The announced size is binding: a source that delivers more or fewer bytes, or
+ * fails, makes the client close the connection (see {@link ImapClient.append}).
+ *
+ * @param source - the bytes, as chunks (strings are sent as UTF-8); read once.
+ * @param size - the exact number of bytes the source delivers.
+ * @param binary - send as literal8 (`~{n}`, RFC 3516) so NUL bytes are allowed.
+ * @throws InvalidArgumentError when the size is not a non-negative safe integer.
+ */
+export function literalStream(source: AsyncIterable<Uint8Array | string>, size: number, binary = false): CommandArg {
+  if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`Invalid literal size: ${size}`);
+  return { kind: 'literal-stream', source, size, binary };
 }
 
 /**

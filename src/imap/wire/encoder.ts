@@ -3,7 +3,8 @@
  *
  * It chooses atom, quoted string or literal for each string itself (RFC 9051 section 4.3), uses
  * non-synchronizing literals when LITERAL+ or LITERAL- is offered (RFC 7888), and refuses what the
- * grammar cannot carry (CR, LF, NUL outside literals; NUL in any non-binary literal).
+ * grammar cannot carry (CR, LF, NUL outside literals; NUL in any non-binary literal). A streamed
+ * literal stays a stream: the client copies it to the socket when its turn comes.
  *
  * @packageDocumentation
  */
@@ -20,7 +21,7 @@ import { encodeModifiedUtf7 } from './modified-utf7.js';
 export type CommandFragment =
   /**
    * Text to send. Ends with CRLF: either the command's end, or right after a literal
-   * announcement (`{12}` / `{12+}`), in which case a `literal` fragment follows.
+   * announcement (`{12}` / `{12+}`), in which case a `literal` or `literal-stream` fragment follows.
    */
   | { readonly kind: 'line'; readonly parts: readonly WirePart[] }
   /**
@@ -36,6 +37,16 @@ export type CommandFragment =
        * instead of `bytes` so the wire log and recorders redact it. Same bytes on the wire.
        */
       readonly secret?: Secret;
+    }
+  /**
+   * A streamed literal: `size` bytes to be read from `source` and written as they arrive, after
+   * the `+` continuation for `sync` (the announcement ends the `line` fragment before it).
+   */
+  | {
+      readonly kind: 'literal-stream';
+      readonly source: AsyncIterable<Uint8Array | string>;
+      readonly size: number;
+      readonly mode: 'sync' | 'nonsync';
     };
 
 /** What the encoder may rely on. */
@@ -172,6 +183,12 @@ class FragmentWriter {
       case 'literal':
         this.literal(arg.bytes, arg.binary);
         break;
+      case 'literal-stream': {
+        // Its NUL bytes cannot be checked in advance: without `binary` the server refuses them.
+        const mode = this.announce(arg.size, arg.binary);
+        this.fragments.push({ kind: 'literal-stream', source: arg.source, size: arg.size, mode });
+        break;
+      }
       case 'list':
       case 'concat':
         if (arg.kind === 'list') this.text('(');
@@ -211,13 +228,18 @@ class FragmentWriter {
 
   private literal(bytes: Uint8Array, binary: boolean, sensitive = false): void {
     if (!binary && bytes.includes(0)) throw new InvalidArgumentError('A literal cannot contain NUL; use a binary literal (literal8)');
-    const nonsync = this.options.literalPlus === true || (this.options.literalMinus === true && bytes.length <= LITERAL_MINUS_MAX);
-    this.text(`${binary ? '~' : ''}{${bytes.length}${nonsync ? '+' : ''}}`);
-    this.flushLine();
-    const mode = nonsync ? 'nonsync' : 'sync';
+    const mode = this.announce(bytes.length, binary);
     this.fragments.push(
       sensitive ? { kind: 'literal', bytes, mode, secret: new Secret(Buffer.from(bytes).toString('utf8')) } : { kind: 'literal', bytes, mode },
     );
+  }
+
+  /** Ends the current line with a literal announcement (`{n}`, `{n+}`, `~{n}`) and says how to send it. */
+  private announce(size: number, binary: boolean): 'sync' | 'nonsync' {
+    const nonsync = this.options.literalPlus === true || (this.options.literalMinus === true && size <= LITERAL_MINUS_MAX);
+    this.text(`${binary ? '~' : ''}{${size}${nonsync ? '+' : ''}}`);
+    this.flushLine();
+    return nonsync ? 'nonsync' : 'sync';
   }
 }
 
