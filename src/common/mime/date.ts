@@ -12,24 +12,16 @@
  * zone            = ("+" / "-") 4DIGIT
  */
 
-/** Month number (0-11) of a three-letter English month name, keyed by its letters' codes, lower-cased. */
-const MONTH_BY_KEY: ReadonlyMap<number, number> = new Map(
-  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((name, index) => [monthKey(name, 0), index]),
+/** The three letters of each month, lower-cased, as `(c1 << 16) | (c2 << 8) | c3`. */
+const MONTH_KEYS = Int32Array.from(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], (name) =>
+  (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),
 );
 
-function monthKey(text: string, at: number): number {
-  return ((text.charCodeAt(at) | 0x20) << 16) | ((text.charCodeAt(at + 1) | 0x20) << 8) | (text.charCodeAt(at + 2) | 0x20);
-}
-
-/** The value of the digits `text[at, at + count)`, or -1 when one is not a digit. */
-function digits(text: string, at: number, count: number): number {
-  let value = 0;
-  for (let i = at; i < at + count; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (!(digit >= 0 && digit <= 9)) return -1; // NaN past the end fails too
-    value = value * 10 + digit;
-  }
-  return value;
+/** The value of the two digits at `at`, or -1 (also past the end, where charCodeAt gives NaN). */
+function twoDigits(text: string, at: number): number {
+  const high = text.charCodeAt(at) - 0x30;
+  const low = text.charCodeAt(at + 1) - 0x30;
+  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
 }
 
 /**
@@ -38,33 +30,37 @@ function digits(text: string, at: number, count: number): number {
  * times more. Returns NaN for anything else, including values the general parser may still read.
  */
 function parseCanonical(text: string): number {
-  let at = 0;
-  const length = text.length;
-  if (length > 5 && text.charCodeAt(3) === 0x2c) at = text.charCodeAt(4) === 0x20 ? 5 : 4; // "Fri, "
-  const oneDigitDay = text.charCodeAt(at + 1) === 0x20;
-  const day = digits(text, at, oneDigitDay ? 1 : 2);
-  at += oneDigitDay ? 2 : 3;
-  if (day < 1 || day > 31 || text.charCodeAt(at - 1) !== 0x20) return Number.NaN;
-  const month = MONTH_BY_KEY.get(monthKey(text, at));
-  if (month === undefined || text.charCodeAt(at + 3) !== 0x20) return Number.NaN;
-  const year = digits(text, at + 4, 4);
-  if (year < 1000 || text.charCodeAt(at + 8) !== 0x20) return Number.NaN;
-  at += 9;
-  const hour = digits(text, at, 2);
-  const minute = digits(text, at + 3, 2);
-  if (hour < 0 || hour > 23 || text.charCodeAt(at + 2) !== 0x3a || minute < 0 || minute > 59) return Number.NaN;
-  at += 5;
+  // Kept small on purpose: the engine optimises it early in a large fetch, and a smaller function
+  // costs less to compile (charCodeAt past the end gives NaN, which every check below refuses).
+  let at = text.charCodeAt(3) === 0x2c ? (text.charCodeAt(4) === 0x20 ? 5 : 4) : 0; // "Fri, "
+  let day = twoDigits(text, at);
+  if (day < 0) {
+    day = text.charCodeAt(at) - 0x30; // a one-digit day
+    if (!(day >= 1 && day <= 9)) return Number.NaN;
+    at--;
+  }
+  const key = ((text.charCodeAt(at + 3) | 0x20) << 16) | ((text.charCodeAt(at + 4) | 0x20) << 8) | (text.charCodeAt(at + 5) | 0x20);
+  const month = MONTH_KEYS.indexOf(key);
+  const year = twoDigits(text, at + 7) * 100 + twoDigits(text, at + 9);
+  const hour = twoDigits(text, at + 12);
+  const minute = twoDigits(text, at + 15);
+  if (day < 1 || day > 31 || month < 0 || year < 1000 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return Number.NaN;
+  if (text.charCodeAt(at + 2) !== 0x20 || text.charCodeAt(at + 6) !== 0x20 || text.charCodeAt(at + 11) !== 0x20 || text.charCodeAt(at + 14) !== 0x3a) {
+    return Number.NaN;
+  }
+  at += 17;
   let second = 0;
   if (text.charCodeAt(at) === 0x3a) {
-    second = digits(text, at + 1, 2);
+    second = twoDigits(text, at + 1);
     if (second < 0 || second > 59) return Number.NaN;
     at += 3;
   }
-  if (at + 6 !== length || text.charCodeAt(at) !== 0x20) return Number.NaN;
   const sign = text.charCodeAt(at + 1);
-  const zoneHours = digits(text, at + 2, 2);
-  const zoneMinutes = digits(text, at + 4, 2);
-  if ((sign !== 0x2b && sign !== 0x2d) || zoneHours < 0 || zoneHours > 23 || zoneMinutes < 0 || zoneMinutes > 59) return Number.NaN;
+  const zoneHours = twoDigits(text, at + 2);
+  const zoneMinutes = twoDigits(text, at + 4);
+  if (at + 6 !== text.length || text.charCodeAt(at) !== 0x20 || (sign !== 0x2b && sign !== 0x2d) || zoneHours < 0 || zoneHours > 23 || zoneMinutes < 0 || zoneMinutes > 59) {
+    return Number.NaN;
+  }
   const offset = (zoneHours * 60 + zoneMinutes) * 60_000;
   return Date.UTC(year, month, day, hour, minute, second) + (sign === 0x2b ? -offset : offset);
 }

@@ -119,6 +119,8 @@ function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
 
 /** The value of the field read last by {@link plainField}. */
 let fieldValue: string | null = null;
+/** The four fields of the address being read by {@link plainAddressList}. */
+const fields: (string | null)[] = [null, null, null, null];
 
 /**
  * Reads a `"quoted"` or `NIL` field of `text` at `pos`, followed by `next` (a space or `)`), into
@@ -155,18 +157,14 @@ function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] |
   let group: string | null = null;
   pos++;
   while (pos < limit && text.charCodeAt(pos) === LPAREN) {
-    pos = plainField(text, pos + 1, limit, 0x20);
-    if (pos < 0) return undefined;
-    const nameRaw = fieldValue;
-    pos = plainField(text, pos, limit, 0x20);
-    if (pos < 0) return undefined;
-    const route = fieldValue;
-    pos = plainField(text, pos, limit, 0x20);
-    if (pos < 0) return undefined;
-    const mailbox = fieldValue;
-    pos = plainField(text, pos, limit, 0x29);
-    if (pos < 0) return undefined;
-    group = addAddress(addresses, group, nameRaw, route, mailbox, fieldValue);
+    pos++;
+    // One call site for the four fields keeps this function small to optimise.
+    for (let field = 0; field < 4; field++) {
+      pos = plainField(text, pos, limit, field === 3 ? 0x29 : 0x20);
+      if (pos < 0) return undefined;
+      fields[field] = fieldValue;
+    }
+    group = addAddress(addresses, group, fields[0] ?? null, fields[1] ?? null, fields[2] ?? null, fields[3] ?? null);
   }
   if (pos >= limit || text.charCodeAt(pos) !== 0x29 || addresses.length === 0) return undefined;
   reader.pos = pos + 1;
