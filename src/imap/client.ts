@@ -6,7 +6,6 @@
  * @packageDocumentation
  */
 
-import { Buffer } from 'node:buffer';
 import {
   ConnectionClosedError,
   InvalidArgumentError,
@@ -40,6 +39,7 @@ import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
 import { commandError, mailboxEventOf, updateMailbox } from './routing.js';
+import { copyLiteralStream } from './literal-stream.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
   CommandContext,
@@ -620,93 +620,45 @@ export class ImapClient implements ImapSession {
   }
 
   /**
-   * Starts copying a streamed literal to the socket: each chunk is copied (a source may reuse its
-   * buffers), written, and its write drained before the next is read, so memory stays flat.
-   *
-   * The announced size is a promise the server holds us to: a source that ends early, delivers too
-   * much or fails, and a call aborted or timed out mid-copy, leave no way to finish the command. The
-   * call then rejects (InvalidArgumentError with the source's error as `cause`, or the abort or
-   * timeout error), the source is stopped, and the connection is closed: every other pending
-   * command rejects with a ConnectionClosedError whose `cause` says why. Nothing is padded.
+   * Starts copying a streamed literal (see literal-stream.ts). When it fails, the call rejects and
+   * the connection is closed: every other pending command rejects with a ConnectionClosedError
+   * whose `cause` says why.
    */
   #copyLiteralStream(pending: Pending, fragment: Extract<CommandFragment, { kind: 'literal-stream' }>, transport: Connection): void {
-    let stopReason: MailwireError | undefined;
-    let interrupt: ((error: MailwireError) => void) | undefined;
-    // A fresh promise per wait (not one long-lived promise raced at every chunk, which would keep a
-    // reaction per chunk until the end).
-    const unlessStopped = <T>(promise: Promise<T>): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        if (stopReason !== undefined) {
-          reject(stopReason);
-          return;
-        }
-        interrupt = reject;
-        promise.then(resolve, reject);
-      });
-    const stop = (error: MailwireError): void => {
-      stopReason ??= error;
-      interrupt?.(error);
-    };
-    const copy: LiteralStreamCopy = { pending, stop };
-    this.#streaming = copy;
     const what = pending.command.display ?? pending.command.name;
-    const { size } = fragment;
-    let written = 0;
-    let iterator: AsyncIterator<Uint8Array | string> | undefined;
-    let sourceDone = false;
-    const run = async (): Promise<void> => {
-      await Promise.resolve(); // start outside #pump's loop
-      // Aborted while waiting for the `+`: the server now expects the bytes, and we will not read them.
-      if (pending.settled) throw new ConnectionClosedError(`${what} was cancelled before its literal was sent`);
-      iterator = fragment.source[Symbol.asyncIterator]();
-      for (;;) {
+    const copy = copyLiteralStream({
+      what,
+      size: fragment.size,
+      source: fragment.source,
+      cancelled: () => pending.settled,
+      waitingOnSource: (waiting) => {
         // Waiting for the caller's source is not the server's silence: no command timeout meanwhile.
-        pending.silent = true;
+        pending.silent = waiting;
         this.#armTimeout();
-        let step: IteratorResult<Uint8Array | string>;
-        try {
-          step = await unlessStopped(iterator.next());
-        } catch (error) {
-          if (stopReason !== undefined) throw stopReason;
-          sourceDone = true; // it threw: it is finished
-          throw new InvalidArgumentError(`The literal stream of ${what} failed after ${written} of ${size} bytes`, { cause: error });
-        }
-        if (step.done === true) {
-          sourceDone = true;
-          break;
-        }
-        const chunk = typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : Buffer.from(step.value);
-        if (written + chunk.length > size) {
-          throw new InvalidArgumentError(`The literal stream of ${what} delivered more than the ${size} bytes announced`);
-        }
-        if (chunk.length === 0) continue;
+      },
+      write: (chunk) => {
         transport.write([chunk]);
-        written += chunk.length;
-        pending.silent = false; // the server must take the bytes: its silence counts again
-        this.#armTimeout();
-        await unlessStopped(transport.drained());
-      }
-      if (written < size) {
-        throw new InvalidArgumentError(`The literal stream of ${what} ended after ${written} of the ${size} bytes announced`);
-      }
-    };
-    run().then(
+      },
+      drained: () => transport.drained(),
+    });
+    const streaming: LiteralStreamCopy = { pending, stop: copy.stop };
+    this.#streaming = streaming;
+    copy.done.then(
       () => {
         this.#streaming = undefined;
         pending.silent = false;
         if (this.#writeFragments(pending)) this.#pump();
       },
       (error: unknown) => {
-        const failure = error instanceof MailwireError ? error : new InvalidArgumentError(`The literal stream of ${what} failed`, { cause: error });
-        if (this.#streaming === copy) this.#streaming = undefined;
-        if (!sourceDone && iterator !== undefined) stopSource(fragment.source, iterator);
+        const failure = error as MailwireError; // copyLiteralStream rejects with MailwireErrors only
+        if (this.#streaming === streaming) this.#streaming = undefined;
         if (!pending.settled) {
           pending.command.failed?.(failure);
           this.#settle(pending, failure);
         }
         // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
         if (!transport.closed && this.#closeError === undefined) {
-          this.#closeError = new ConnectionClosedError(`Connection closed: ${what} could not complete its ${size}-byte literal`, { cause: failure });
+          this.#closeError = new ConnectionClosedError(`Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, { cause: failure });
           transport.destroy(this.#closeError);
         }
       },
@@ -1049,22 +1001,6 @@ export class ImapClient implements ImapSession {
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
     };
   }
-}
-
-/**
- * Stops a literal's source the copy gave up on, without waiting for it. A Node `Readable` is
- * destroyed: `return()` would wait for its pending read, which a stalled stream never ends. Other
- * iterators get `return()` (an async generator's `finally` runs once its current step ends).
- */
-function stopSource(source: AsyncIterable<unknown>, iterator: AsyncIterator<unknown>): void {
-  const destroy = (source as { destroy?: unknown }).destroy;
-  if (typeof destroy === 'function') {
-    destroy.call(source);
-    return;
-  }
-  Promise.resolve()
-    .then(() => iterator.return?.())
-    .catch(() => undefined);
 }
 
 function lineParts(text: string | Secret): readonly (string | Secret)[] {

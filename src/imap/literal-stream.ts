@@ -1,0 +1,151 @@
+/**
+ * Copying a streamed literal (APPEND of a body of known size) to the socket, apart from the client
+ * that decides when it starts and what happens when it fails.
+ *
+ * Each chunk is copied (a source may reuse its buffers), written, and its write drained before the
+ * next is read, so memory stays flat. The announced size is a promise the server holds the client
+ * to: a source that ends early, delivers too much or fails, and a call aborted or timed out
+ * mid-copy, leave no way to finish the command. The copy then fails (InvalidArgumentError with the
+ * source's error as `cause`, or the abort or timeout error) and the source is stopped; the client
+ * closes the connection. Nothing is padded.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import { Buffer } from "node:buffer";
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  MailwireError,
+} from "../common/errors.js";
+
+/** What a copy needs of the client and the command it belongs to. */
+export interface LiteralStreamHost {
+  /** The command, for messages (`APPEND Drafts`). */
+  readonly what: string;
+  /** The announced size in bytes. */
+  readonly size: number;
+  /** The caller's source of chunks. */
+  readonly source: AsyncIterable<Uint8Array | string>;
+  /** True once the call was settled (aborted, timed out) before the copy began. */
+  cancelled(): boolean;
+  /**
+   * Called with true while the copy waits for the caller's source (the server's silence is then
+   * no reason to time out) and false while it waits for the server to take bytes.
+   */
+  waitingOnSource(waiting: boolean): void;
+  /** Writes one chunk to the socket. */
+  write(chunk: Buffer): void;
+  /** Resolves when the socket has taken what was written. */
+  drained(): Promise<void>;
+}
+
+/** A copy in progress. */
+export interface LiteralStreamCopy {
+  /** Ends the copy early (abort, timeout, connection lost): `done` rejects with `error`. */
+  readonly stop: (error: MailwireError) => void;
+  /** Resolves when every byte was written; rejects with a MailwireError when the copy failed. */
+  readonly done: Promise<void>;
+}
+
+/** Starts copying, in a later microtask (not inside the caller's write loop). */
+export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
+  const { what, size, source } = host;
+  let stopReason: MailwireError | undefined;
+  let interrupt: ((error: MailwireError) => void) | undefined;
+  // A fresh promise per wait (not one long-lived promise raced at every chunk, which would keep a
+  // reaction per chunk until the end).
+  const unlessStopped = <T>(promise: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (stopReason !== undefined) {
+        reject(stopReason);
+        return;
+      }
+      interrupt = reject;
+      promise.then(resolve, reject);
+    });
+  let written = 0;
+  let iterator: AsyncIterator<Uint8Array | string> | undefined;
+  let sourceDone = false;
+  const run = async (): Promise<void> => {
+    await Promise.resolve();
+    // Aborted while waiting for the `+`: the server now expects the bytes, and we will not read them.
+    if (host.cancelled())
+      throw new ConnectionClosedError(
+        `${what} was cancelled before its literal was sent`
+      );
+    iterator = source[Symbol.asyncIterator]();
+    for (;;) {
+      host.waitingOnSource(true);
+      let step: IteratorResult<Uint8Array | string>;
+      try {
+        step = await unlessStopped(iterator.next());
+      } catch (error) {
+        if (stopReason !== undefined) throw stopReason;
+        sourceDone = true; // it threw: it is finished
+        throw new InvalidArgumentError(
+          `The literal stream of ${what} failed after ${written} of ${size} bytes`,
+          { cause: error }
+        );
+      }
+      if (step.done === true) {
+        sourceDone = true;
+        break;
+      }
+      const chunk =
+        typeof step.value === "string"
+          ? Buffer.from(step.value, "utf8")
+          : Buffer.from(step.value);
+      if (written + chunk.length > size) {
+        throw new InvalidArgumentError(
+          `The literal stream of ${what} delivered more than the ${size} bytes announced`
+        );
+      }
+      if (chunk.length === 0) continue;
+      host.write(chunk);
+      written += chunk.length;
+      host.waitingOnSource(false);
+      await unlessStopped(host.drained());
+    }
+    if (written < size) {
+      throw new InvalidArgumentError(
+        `The literal stream of ${what} ended after ${written} of the ${size} bytes announced`
+      );
+    }
+  };
+  const done = run().catch((error: unknown) => {
+    if (!sourceDone && iterator !== undefined) stopSource(source, iterator);
+    throw error instanceof MailwireError
+      ? error
+      : new InvalidArgumentError(`The literal stream of ${what} failed`, {
+          cause: error,
+        });
+  });
+  return {
+    stop: (error) => {
+      stopReason ??= error;
+      interrupt?.(error);
+    },
+    done,
+  };
+}
+
+/**
+ * Stops a source the copy gave up on, without waiting for it. A Node `Readable` is destroyed:
+ * `return()` would wait for its pending read, which a stalled stream never ends. Other iterators
+ * get `return()` (an async generator's `finally` runs once its current step ends).
+ */
+function stopSource(
+  source: AsyncIterable<unknown>,
+  iterator: AsyncIterator<unknown>
+): void {
+  const destroy = (source as { destroy?: unknown }).destroy;
+  if (typeof destroy === "function") {
+    destroy.call(source);
+    return;
+  }
+  Promise.resolve()
+    .then(() => iterator.return?.())
+    .catch(() => undefined);
+}
