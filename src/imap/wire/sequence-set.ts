@@ -186,7 +186,13 @@ export class SequenceSet<N extends number = number> {
    * @returns true when it is in the set.
    */
   has(value: N): boolean {
-    return this.ranges.some(({ start, end }) => (start === '*' ? false : value >= start && (end === '*' || value <= end)));
+    // A loop, not some() with a closure: FETCH asks this for every response it receives.
+    for (const range of this.ranges) {
+      const start = range.start;
+      const end = range.end;
+      if (start !== '*' && value >= start && (end === '*' || value <= end)) return true;
+    }
+    return false;
   }
 
   /** @returns the shortest wire form, e.g. `1:5,7,9:*`. */
