@@ -93,7 +93,11 @@ export interface FetchedMessage {
    * @throws InvalidArgumentError when the complete message has no such body, or it is already being iterated.
    */
   chunks(section?: string, options?: ChunkOptions): AsyncIterableIterator<Buffer>;
-  /** A body value received whole (with `bodies: 'buffer'`, or sent as a quoted string), else undefined. */
+  /**
+   * A body value received whole (with `bodies: 'buffer'`, or sent as a quoted string), else
+   * undefined. A value of up to 16 KiB is a view into a shared 64 KiB block (see docs/imap.md):
+   * copy it to keep a few of many for long.
+   */
   bodyBytes(section?: string): Uint8Array | undefined;
 }
 
