@@ -266,3 +266,32 @@ describe('buffered literal values', () => {
     );
   });
 });
+
+describe('ENVELOPE dates', () => {
+  // The date is read from the line's bytes when it is a plain quoted string there; it must come
+  // out as Date.parse reads the text, whatever surrounds it.
+  it('read as Date.parse reads them, from the line or from the text', () => {
+    const date = fc
+      .record({
+        weekday: fc.constantFrom('', 'Mon, ', 'Fri,'),
+        day: fc.integer({ min: 0, max: 32 }),
+        month: fc.constantFrom('Jan', 'nov', 'DEC', 'Foo'),
+        year: fc.integer({ min: 90, max: 2100 }),
+        time: fc.constantFrom('10:01', '10:01:59', '23:59:60', '24:00'),
+        zone: fc.constantFrom(' +0000', ' -0130', ' GMT', ' +0000 (UTC)', '', ' +2400'),
+      })
+      .map((d) => `${d.weekday}${d.day} ${d.month} ${d.year} ${d.time}${d.zone}`);
+    fc.assert(
+      fc.property(date, fc.constantFrom('', 'é', '\\"'), (text, extra) => {
+        const quoted = `"${text}${extra}"`;
+        const line = Buffer.from(`* 1 FETCH (ENVELOPE (${quoted} "s" NIL NIL NIL NIL NIL NIL NIL NIL))`);
+        const response = parseResponse(new WireReader(line, line.length, [], 0), { utf8Accept: true, maxDepth: 8 });
+        if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+        const envelope = response.attributes.envelope!;
+        const expected = Date.parse(envelope.dateRaw!.replace(/\s*\([^)]*\)\s*$/, ''));
+        expect(envelope.date?.getTime() ?? Number.NaN).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

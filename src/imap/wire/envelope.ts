@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { parseHeaderDate } from '../../common/mime/date.js';
+import { parseHeaderDate, parseHeaderDateAt } from '../../common/mime/date.js';
 import { decodeEncodedWords } from '../../common/mime/encoded-word.js';
 import type { Envelope, EnvelopeAddress } from './fetch-types.js';
 import type { WireReader } from './reader.js';
@@ -24,7 +24,9 @@ const LPAREN = 0x28;
 export function parseEnvelope(reader: WireReader): Envelope {
   reader.expect(LPAREN, '"(" starting an envelope');
   reader.sp();
+  const dateStart = reader.pos;
   const dateRaw = reader.nstring('env-date');
+  const dateEnd = reader.pos;
   reader.sp();
   const subjectRaw = reader.nstring('env-subject');
   reader.sp();
@@ -52,7 +54,7 @@ export function parseEnvelope(reader: WireReader): Envelope {
   reader.closeParen();
   return {
     dateRaw,
-    date: dateRaw === null ? null : parseHeaderDate(dateRaw),
+    date: dateRaw === null ? null : envelopeDate(reader.bytes, dateStart, dateEnd, dateRaw),
     subject: subjectRaw === null ? null : decodeEncodedWords(subjectRaw),
     subjectRaw,
     from,
@@ -66,6 +68,12 @@ export function parseEnvelope(reader: WireReader): Envelope {
   };
 }
 
+
+/** The date read from the line's bytes when it was a plain quoted string there, else from its text. */
+function envelopeDate(bytes: Uint8Array, start: number, end: number, text: string): Date | null {
+  const plain = bytes[start] === 0x22 && end - start - 2 === text.length; // no escapes, no literal, ASCII
+  return plain ? parseHeaderDateAt(bytes, start + 1, end - 1, text) : parseHeaderDate(text);
+}
 
 /*
  * env-from        = "(" 1*address ")" / nil     (and env-sender, env-to, ... alike)
@@ -123,32 +131,35 @@ let fieldValue: string | null = null;
 const fields: (string | null)[] = [null, null, null, null];
 
 /**
- * Reads a `"quoted"` or `NIL` field of `text` at `pos`, followed by `next` (a space or `)`), into
+ * Reads a `"quoted"` or `NIL` field at `pos`, followed by `next` (a space or `)`), into
  * {@link fieldValue}; returns the position after `next`, or -1 when the field is not plain.
+ * Single characters are read from the line's bytes (the text's positions are the same): a byte read
+ * compiles to far less than a string's charCodeAt. Reads at or past `limit` only ever lead to -1.
  */
-function plainField(text: string, pos: number, limit: number, next: number): number {
-  const first = text.charCodeAt(pos);
+function plainField(bytes: Uint8Array, text: string, pos: number, limit: number, next: number): number {
+  const first = bytes[pos];
   let after: number;
   if (first === 0x22) {
     after = text.indexOf('"', pos + 1);
     if (after === -1 || after >= limit) return -1;
     fieldValue = text.slice(pos + 1, after);
     after++;
-  } else if (first === 0x4e && text.charCodeAt(pos + 1) === 0x49 && text.charCodeAt(pos + 2) === 0x4c) {
+  } else if (first === 0x4e && bytes[pos + 1] === 0x49 && bytes[pos + 2] === 0x4c) {
     fieldValue = null;
     after = pos + 3;
   } else {
     return -1;
   }
-  return after < limit && text.charCodeAt(after) === next ? after + 1 : -1;
+  return after < limit && bytes[after] === next ? after + 1 : -1;
 }
 
 function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] | undefined {
+  const bytes = reader.bytes;
   let pos = reader.pos;
   const limit = reader.plainEnd();
-  if (text.charCodeAt(pos) !== LPAREN) {
+  if (bytes[pos] !== LPAREN) {
     if (pos + 3 > limit || !text.startsWith('NIL', pos)) return undefined;
-    const after = text.charCodeAt(pos + 3);
+    const after = bytes[pos + 3];
     if (pos + 3 < limit && after !== 0x20 && after !== 0x29) return undefined;
     reader.pos = pos + 3;
     return [];
@@ -156,17 +167,17 @@ function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] |
   const addresses: EnvelopeAddress[] = [];
   let group: string | null = null;
   pos++;
-  while (pos < limit && text.charCodeAt(pos) === LPAREN) {
+  while (pos < limit && bytes[pos] === LPAREN) {
     pos++;
     // One call site for the four fields keeps this function small to optimise.
     for (let field = 0; field < 4; field++) {
-      pos = plainField(text, pos, limit, field === 3 ? 0x29 : 0x20);
+      pos = plainField(bytes, text, pos, limit, field === 3 ? 0x29 : 0x20);
       if (pos < 0) return undefined;
       fields[field] = fieldValue;
     }
     group = addAddress(addresses, group, fields[0] ?? null, fields[1] ?? null, fields[2] ?? null, fields[3] ?? null);
   }
-  if (pos >= limit || text.charCodeAt(pos) !== 0x29 || addresses.length === 0) return undefined;
+  if (pos >= limit || bytes[pos] !== 0x29 || addresses.length === 0) return undefined;
   reader.pos = pos + 1;
   return addresses;
 }
