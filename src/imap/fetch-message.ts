@@ -1,14 +1,16 @@
 /**
  * The objects a FETCH hands to the caller: {@link FetchedMessage} and its {@link BodyStream}s, and
- * the internal classes that fill them from the wire (used by `commands/fetch.ts`).
+ * the message record that fills them from the wire (used by `commands/fetch.ts`; each body is a
+ * `FetchBody`, see `fetch-body.ts`).
  *
  * @packageDocumentation
  */
 
-import { Buffer } from 'node:buffer';
-import { Readable } from 'node:stream';
-import { InvalidArgumentError, LimitExceededError, type MailwireError } from '../common/errors.js';
+import type { Buffer } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import { InvalidArgumentError, type MailwireError } from '../common/errors.js';
 import type { ChunkOptions } from '../common/options.js';
+import type { FetchBody } from './fetch-body.js';
 import type { CommandContext } from './session.js';
 import type { BodySink, BodyStart } from './wire/assembler.js';
 import type { BodySection, FetchAttributes } from './wire/fetch-types.js';
@@ -19,10 +21,6 @@ const MESSAGE_OVERHEAD = 512;
 
 /** The attributes of a message whose response has not arrived yet. */
 const EMPTY_ATTRIBUTES: FetchAttributes = Object.freeze({});
-
-function ignoreError(): void {
-  // See BodyReadable's constructor.
-}
 
 /**
  * A body value as a Node `Readable` of `Buffer`s, with backpressure; `collect()` buffers it.
@@ -116,481 +114,6 @@ export function requestKey(section: string): string {
   return section === '' ? '' : sectionKey(parseSectionSpec(section.trim()));
 }
 
-/** Bytes of one slab of a {@link ChunkArena}. */
-const SLAB_SIZE = 1024 * 1024;
-/** Larger chunks get a buffer of their own (a chunk is at most one transport read, 256 KiB for IMAP). */
-const MAX_ARENA_CHUNK = SLAB_SIZE / 4;
-
-/** One buffer of a {@link ChunkArena}: `used` bytes handed out, `lent` of its chunks not yet released. */
-interface Slab {
-  readonly buffer: Buffer;
-  used: number;
-  lent: number;
-}
-
-/**
- * Recycled memory for the chunks of `chunks({ reuse: true })`, shared by the bodies of one fetch:
- * chunks are copied one after the other into a slab, and the slab starts over from its beginning
- * whenever every chunk copied into it has been released (the reader asked for the next one). A
- * reader that keeps up therefore cycles through the same few cache-warm KiB, allocating nothing
- * and leaving no garbage; a slab still lent when it fills up is left to its readers and the GC.
- *
- * @internal
- */
-export class ChunkArena {
-  /** Allocated on first use: most fetches never recycle. */
-  #slab: Slab = { buffer: Buffer.alloc(0), used: SLAB_SIZE, lent: 1 };
-  /** Set once a reader of this fetch asks for recycled chunks: later bodies queue their chunks here. */
-  wanted = false;
-
-  /** Copies `bytes` (at most {@link MAX_ARENA_CHUNK}) into the arena until {@link ChunkArena.release}. */
-  copy(bytes: Uint8Array): QueuedChunk {
-    let slab = this.#slab;
-    if (slab.used + bytes.length > SLAB_SIZE) {
-      slab = slab.lent === 0 ? slab : { buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), used: 0, lent: 0 };
-      slab.used = 0;
-      this.#slab = slab;
-    }
-    const offset = slab.used;
-    slab.buffer.set(bytes, offset);
-    slab.used = offset + bytes.length;
-    slab.lent++;
-    return { buffer: slab.buffer, offset, length: bytes.length, slab };
-  }
-
-  /** Appends `bytes` to `chunk` in place when it was the last copy and there is room. */
-  extend(chunk: QueuedChunk, bytes: Uint8Array): boolean {
-    const slab = chunk.slab;
-    if (slab !== this.#slab || chunk.offset + chunk.length !== slab.used || slab.used + bytes.length > SLAB_SIZE) return false;
-    slab.buffer.set(bytes, slab.used);
-    slab.used += bytes.length;
-    chunk.length += bytes.length;
-    return true;
-  }
-
-  /** The reader is done with a chunk from {@link ChunkArena.copy}. */
-  release(chunk: QueuedChunk): void {
-    const slab = chunk.slab;
-    if (slab === undefined) return;
-    slab.lent--;
-    if (slab.lent === 0 && slab === this.#slab) slab.used = 0;
-  }
-}
-
-/** Body bytes waiting for their reader: `length` bytes of `buffer` at `offset`; `slab` when in a {@link ChunkArena}. */
-interface QueuedChunk {
-  readonly buffer: Buffer;
-  readonly offset: number;
-  length: number;
-  readonly slab?: Slab | undefined;
-}
-
-interface ChunkWaiter {
-  resolve: (result: IteratorResult<Buffer, undefined>) => void;
-  reject: (error: unknown) => void;
-}
-
-/** A copy of a view of the transport's read buffer, which is reused after the call that lent it. */
-function ownCopy(bytes: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafeSlow(bytes.length);
-  copy.set(bytes);
-  return copy;
-}
-
-/**
- * One body value on its way from the wire to its reader: a queue of copied chunks with
- * backpressure, read by a light iterator (`'light'`) or, once asked for, through a
- * {@link BodyReadable} (`'stream'`, entered on its first `_read`, which takes over whatever is
- * queued). Until the first reader (`'idle'`) chunks wait in the queue.
- *
- * Why not always a `Readable`: for many small bodies its construction, per-message async iterator,
- * events and ticks were a quarter of the client's time in profiles, and most callers only iterate.
- *
- * @internal
- */
-export class BodyChannel {
-  readonly section: string;
-  size: number | undefined;
-  claimed = false;
-  /** True once every byte arrived (the end is known, though perhaps not yet read). */
-  receivedAll = false;
-  #context: CommandContext | undefined;
-  #release: (() => void) | undefined;
-  readonly #maxBuffer: number;
-  readonly #highWaterMark: number;
-  readonly #arena: ChunkArena | undefined;
-  #mode: 'idle' | 'light' | 'stream' = 'idle';
-  #readable: BodyReadable | undefined;
-  /** The light reader borrows recycled chunks (`chunks({ reuse: true })`). */
-  #reuse = false;
-  /** The fetch moved on and nobody reads this body: chunks are dropped as they come. */
-  #discarding = false;
-  /** Failed, or given up by its reader: nothing more is delivered. */
-  #closed = false;
-  #error: Error | undefined;
-  #queue: QueuedChunk[] = [];
-  #queueHead = 0;
-  #queuedBytes = 0;
-  #waiter: ChunkWaiter | undefined;
-  /** The arena chunk the light reader holds now; released when it asks for the next. */
-  #lent: QueuedChunk | undefined;
-
-  constructor(section: string, highWaterMark: number, maxBuffer: number, arena?: ChunkArena) {
-    this.section = section;
-    this.#highWaterMark = highWaterMark;
-    this.#maxBuffer = maxBuffer;
-    this.#arena = arena;
-  }
-
-  /** True once the body is read through its `Readable`. */
-  get streaming(): boolean {
-    return this.#mode === 'stream';
-  }
-
-  /** The body as a {@link BodyReadable}, created on first use. */
-  get readable(): BodyReadable {
-    let readable = this.#readable;
-    if (readable !== undefined) return readable;
-    readable = new BodyReadable(this, this.#highWaterMark);
-    this.#readable = readable;
-    if (this.#closed) readable.destroy(this.#error);
-    return readable;
-  }
-
-  attach(start: BodyStart, context: CommandContext): BodySink {
-    this.size = start.size;
-    this.#context = context;
-    return new BodyFeed(this);
-  }
-
-  // ---- the writing side (the assembler, the message record) -------------------------------------
-
-  /** The next piece of the body (a view valid only during the call). */
-  feed(bytes: Uint8Array): void {
-    if (this.#closed || this.#discarding) return;
-    if (this.#mode === 'stream') {
-      const readable = this.#readable!;
-      if (!readable.push(ownCopy(bytes))) this.#backpressure(readable.readableLength);
-      return;
-    }
-    const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      // The reader is waiting, so the queue is empty: hand the chunk over at once.
-      this.#waiter = undefined;
-      if (this.#reuse && bytes.length <= MAX_ARENA_CHUNK) {
-        const chunk = this.#arena!.copy(bytes);
-        this.#lent = chunk;
-        waiter.resolve({ value: chunk.buffer.subarray(chunk.offset, chunk.offset + chunk.length), done: false });
-      } else {
-        waiter.resolve({ value: ownCopy(bytes), done: false });
-      }
-      return;
-    }
-    this.#enqueue(bytes);
-    if (this.#queuedBytes > this.#highWaterMark) this.#backpressure(this.#queuedBytes);
-  }
-
-  /** Every byte arrived. */
-  finish(): void {
-    if (this.receivedAll) return;
-    this.receivedAll = true;
-    if (this.#closed) return;
-    if (this.#mode === 'stream') {
-      this.#readable!.push(null);
-      return;
-    }
-    const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      this.#waiter = undefined;
-      this.#endLight();
-      waiter.resolve({ value: undefined, done: true });
-    }
-  }
-
-  /** The body cannot complete (connection lost, command failed, limit): its reader gets `error`. */
-  fail(error: Error): void {
-    if (this.#closed) return;
-    if (this.#readable !== undefined && !this.#readable.destroyed) this.#readable.destroy(error);
-    else this.close(error);
-  }
-
-  /** Drops the rest of the body: the fetch moved on without it. */
-  discard(): void {
-    if (this.#mode === 'stream') {
-      const readable = this.#readable!;
-      if (!readable.readableEnded && !readable.destroyed) readable.resume();
-      return;
-    }
-    this.#discarding = true;
-    this.#clearQueue();
-    this.#releaseInput();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter !== undefined) {
-      this.#endLight();
-      waiter.resolve({ value: undefined, done: true });
-    }
-  }
-
-  // ---- the reading side -------------------------------------------------------------------------
-
-  /** Iterates the chunks (see {@link BodyStream.chunks}). */
-  chunks(options: ChunkOptions = {}): AsyncIterableIterator<Buffer> {
-    if (this.#mode === 'stream') return this.#readable!.streamIterator();
-    if (this.#mode === 'light') throw new InvalidArgumentError('The body can be iterated only once');
-    this.#mode = 'light';
-    if (options.reuse === true && this.#arena !== undefined) {
-      this.#reuse = true;
-      this.#arena.wanted = true;
-    }
-    return new ChunkIterator(this);
-  }
-
-  /** The light reader's next chunk. */
-  nextChunk(): Promise<IteratorResult<Buffer, undefined>> {
-    this.#giveBack();
-    if (this.#queueHead < this.#queue.length) {
-      const queued = this.#queue[this.#queueHead]!;
-      this.#queueHead++;
-      if (this.#queueHead === this.#queue.length) {
-        this.#queue = [];
-        this.#queueHead = 0;
-      }
-      this.#queuedBytes -= queued.length;
-      if (this.#queuedBytes <= this.#highWaterMark / 2) this.#releaseInput();
-      let value: Buffer;
-      if (this.#reuse && queued.slab !== undefined) {
-        this.#lent = queued;
-        value = queued.buffer.subarray(queued.offset, queued.offset + queued.length);
-      } else {
-        value = this.#own(queued);
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#error !== undefined) return Promise.reject(this.#error);
-    if (this.receivedAll || this.#discarding || this.#closed) {
-      this.#endLight();
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    this.#releaseInput();
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
-  }
-
-  /** The light reader stops (`break`): as Node's stream iterator does, the rest is dropped. */
-  stopReading(): void {
-    this.#giveBack();
-    if (this.receivedAll && this.#queueHead === this.#queue.length) this.#endLight();
-    else if (this.#readable !== undefined && !this.#readable.destroyed) this.#readable.destroy();
-    else this.close(undefined);
-  }
-
-  // ---- the Readable's side ----------------------------------------------------------------------
-
-  /** The `Readable` wants data (`_read`). */
-  startStreaming(): void {
-    const readable = this.#readable!;
-    if (this.#mode === 'light') {
-      readable.destroy(new InvalidArgumentError('The body is being iterated: read it either as a stream or by iteration, not both'));
-      return;
-    }
-    if (this.#mode === 'idle') {
-      this.#mode = 'stream';
-      for (let index = this.#queueHead; index < this.#queue.length; index++) readable.push(this.#own(this.#queue[index]!));
-      this.#queue = [];
-      this.#queueHead = 0;
-      this.#queuedBytes = 0;
-      if (this.receivedAll || this.#discarding) readable.push(null);
-    }
-    this.#releaseInput();
-  }
-
-  /** Nothing more will be read (`_destroy`, or a failure before any `Readable` exists). */
-  close(error: Error | null | undefined): void {
-    if (error !== null && error !== undefined) this.#error ??= error;
-    this.#closed = true;
-    this.#clearQueue();
-    this.#releaseInput();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter !== undefined) {
-      if (error === null || error === undefined) waiter.resolve({ value: undefined, done: true });
-      else waiter.reject(error);
-    }
-  }
-
-  /**
-   * The light reader is done. A `Readable` that exists is ended too (`'end'`, then `'close'`) when
-   * someone listens: its ticks and events cost more than the rest of a small body's iteration.
-   */
-  #endLight(): void {
-    this.#giveBack();
-    const readable = this.#readable;
-    if (readable === undefined || readable.destroyed || readable.readableEnded) return;
-    if (readable.listenerCount('end') === 0 && readable.listenerCount('close') === 0) return;
-    readable.push(null);
-    readable.read(0);
-  }
-
-  /** A queued chunk as a Buffer of the reader's own (an arena chunk is copied out and released). */
-  #own(queued: QueuedChunk): Buffer {
-    if (queued.slab === undefined) return queued.buffer;
-    const copy = ownCopy(queued.buffer.subarray(queued.offset, queued.offset + queued.length));
-    this.#arena!.release(queued);
-    return copy;
-  }
-
-  #giveBack(): void {
-    const lent = this.#lent;
-    if (lent === undefined) return;
-    this.#lent = undefined;
-    this.#arena!.release(lent);
-  }
-
-  #enqueue(bytes: Uint8Array): void {
-    this.#queuedBytes += bytes.length;
-    const arena = this.#arena;
-    // Idle bodies of a fetch whose reader recycles chunks queue in the arena too (the reader is
-    // most likely about to ask for the same); otherwise each chunk is a Buffer of its own.
-    if (arena === undefined || !(this.#reuse || (this.#mode === 'idle' && arena.wanted)) || bytes.length > MAX_ARENA_CHUNK) {
-      this.#queue.push({ buffer: ownCopy(bytes), offset: 0, length: bytes.length });
-      return;
-    }
-    // Coalesce with the last queued chunk when it is the arena's last copy: fewer, larger chunks
-    // for a reader that has fallen behind.
-    const last = this.#queue.length > this.#queueHead ? this.#queue[this.#queue.length - 1]! : undefined;
-    if (last?.slab !== undefined && arena.extend(last, bytes)) return;
-    this.#queue.push(arena.copy(bytes));
-  }
-
-  #clearQueue(): void {
-    for (let index = this.#queueHead; index < this.#queue.length; index++) this.#arena?.release(this.#queue[index]!);
-    this.#queue = [];
-    this.#queueHead = 0;
-    this.#queuedBytes = 0;
-  }
-
-  /** The reader is behind: stop reading the socket, or, when that would deadlock, buffer up to the limit. */
-  #backpressure(buffered: number): void {
-    const context = this.#context;
-    if (context === undefined) return;
-    this.#release ??= context.pauseInput();
-    if (context.othersWaiting && buffered > this.#maxBuffer) {
-      this.fail(new LimitExceededError('maxFetchBuffer', this.#maxBuffer, buffered));
-    }
-  }
-
-  #releaseInput(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
-  }
-}
-
-/**
- * The {@link BodyStream} implementation: a `Readable` over a {@link BodyChannel}, created when
- * {@link FetchedMessage.body} is first called for the body.
- *
- * @internal
- */
-export class BodyReadable extends Readable implements BodyStream {
-  readonly #channel: BodyChannel;
-
-  constructor(channel: BodyChannel, highWaterMark: number) {
-    super({ highWaterMark });
-    this.#channel = channel;
-    // A body the caller never read must not crash the process when the connection fails: readers
-    // (collect, pipeline, for await) still get the error through their own listeners.
-    this.on('error', ignoreError);
-  }
-
-  get section(): string {
-    return this.#channel.section;
-  }
-
-  get size(): number | undefined {
-    return this.#channel.size;
-  }
-
-  override _read(): void {
-    this.#channel.startStreaming();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#channel.close(error);
-    callback(error);
-  }
-
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return this.chunks();
-  }
-
-  chunks(options?: ChunkOptions): AsyncIterableIterator<Buffer> {
-    return this.#channel.chunks(options);
-  }
-
-  /** Node's own iterator, for a body already read as a stream. @internal */
-  streamIterator(): AsyncIterableIterator<Buffer> {
-    return super[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>;
-  }
-
-  async collect(maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
-    return collectChunks(this, maxBytes);
-  }
-}
-
-/** Reads a body's chunks into one Buffer (`break` on the limit drops the rest). */
-async function collectChunks(chunks: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer> {
-  const collected: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of chunks) {
-    total += chunk.length;
-    if (total > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, total);
-    collected.push(chunk);
-  }
-  return collected.length === 1 ? collected[0]! : Buffer.concat(collected, total);
-}
-
-/** The sink the assembler writes a body literal to (a class: no closures per body). */
-class BodyFeed implements BodySink {
-  readonly #body: BodyChannel;
-
-  constructor(body: BodyChannel) {
-    this.#body = body;
-  }
-
-  write(bytes: Uint8Array): void {
-    this.#body.feed(bytes);
-  }
-
-  end(): void {
-    this.#body.finish();
-  }
-}
-
-/** What {@link BodyChannel.chunks} returns. */
-class ChunkIterator implements AsyncIterableIterator<Buffer> {
-  readonly #body: BodyChannel;
-
-  constructor(body: BodyChannel) {
-    this.#body = body;
-  }
-
-  next(): Promise<IteratorResult<Buffer, undefined>> {
-    return this.#body.nextChunk();
-  }
-
-  return(): Promise<IteratorResult<Buffer, undefined>> {
-    this.#body.stopReading();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return this;
-  }
-}
-
 /**
  * The {@link FetchedMessage} implementation, filled by `commands/fetch.ts`.
  *
@@ -604,14 +127,14 @@ export class MessageRecord implements FetchedMessage {
   #failure: MailwireError | undefined;
   // Made on first use: most fetched messages (flags, envelopes) never stream a body nor are awaited,
   // and two Maps and an array per message were a measurable part of a 10,000-message fetch.
-  #streams: Map<string, BodyChannel> | undefined;
+  #streams: Map<string, FetchBody> | undefined;
   /** Buffered bodies as key, bytes, key, bytes...: usually one or two, where a Map costs more than a search. */
   #buffered: (string | Uint8Array | null)[] | undefined;
-  readonly #newStream: (section: string) => BodyChannel;
+  readonly #newStream: (section: string) => FetchBody;
   #waiters: { resolve: (attributes: FetchAttributes) => void; reject: (error: MailwireError) => void }[] | undefined;
   #weight = MESSAGE_OVERHEAD;
 
-  constructor(newStream: (section: string) => BodyChannel, seq: SeqNum, uid: Uid | undefined) {
+  constructor(newStream: (section: string) => FetchBody, seq: SeqNum, uid: Uid | undefined) {
     this.#newStream = newStream;
     this.seq = seq;
     this.#uid = uid;
@@ -640,14 +163,14 @@ export class MessageRecord implements FetchedMessage {
   }
 
   chunks(section = '', options?: ChunkOptions): AsyncIterableIterator<Buffer> {
-    return this.#channel(section).chunks(options);
+    return this.#channel(section).iterator(options);
   }
 
   /** The channel of a body the caller asks for (created now if its literal has not started yet). */
-  #channel(section: string): BodyChannel {
+  #channel(section: string): FetchBody {
     if (this.#failure !== undefined) throw this.#failure;
     const key = requestKey(section);
-    const streams = (this.#streams ??= new Map<string, BodyChannel>());
+    const streams = (this.#streams ??= new Map<string, FetchBody>());
     let channel = streams.get(key);
     if (channel === undefined) {
       if (this.#complete && this.#bufferedIndex(key) < 0) {
@@ -657,8 +180,8 @@ export class MessageRecord implements FetchedMessage {
       streams.set(key, channel);
       if (this.#complete) {
         const bytes = this.#bufferedBytes(key);
-        if (bytes !== undefined && bytes !== null) channel.feed(bytes);
-        channel.finish();
+        if (bytes !== undefined && bytes !== null) channel.push(bytes);
+        channel.end();
       }
     }
     channel.claimed = true;
@@ -693,7 +216,7 @@ export class MessageRecord implements FetchedMessage {
   startBody(start: BodyStart, context: CommandContext): BodySink {
     if (start.uid !== null) this.#uid = start.uid;
     const key = sectionKey(start.section);
-    const streams = (this.#streams ??= new Map<string, BodyChannel>());
+    const streams = (this.#streams ??= new Map<string, FetchBody>());
     let stream = streams.get(key);
     if (stream === undefined) {
       stream = this.#newStream(key);
@@ -717,13 +240,13 @@ export class MessageRecord implements FetchedMessage {
         this.#weight += bytes?.length ?? 0;
         const stream = streams?.get(key);
         if (stream !== undefined) {
-          if (bytes !== null) stream.feed(bytes);
-          stream.finish();
+          if (bytes !== null) stream.push(bytes);
+          stream.end();
         }
       }
     }
     // A stream asked for but never sent ends empty.
-    if (streams !== undefined) for (const stream of streams.values()) stream.finish();
+    if (streams !== undefined) for (const stream of streams.values()) stream.end();
     this.#complete = true;
     const waiters = this.#waiters;
     if (waiters === undefined) return;

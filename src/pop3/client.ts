@@ -20,6 +20,7 @@ import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { transportOptionsOf } from '../common/options.js';
+import { ChunkStore } from '../common/chunk-store.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
   NO_CAPABILITIES,
@@ -39,7 +40,7 @@ import * as commands from './commands.js';
 import type { Pop3Reply } from './commands.js';
 import type { Exchange } from './exchange.js';
 import { Queue } from './queue.js';
-import { ChunkStore, type FlowControl } from './body.js';
+import type { FlowControl } from './body.js';
 import { MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
 import { RetrievalWindow } from './window.js';
 import type {

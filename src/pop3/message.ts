@@ -10,11 +10,11 @@
  */
 import type { Readable } from 'node:stream';
 import { LimitExceededError, type MailwireError } from '../common/errors.js';
-import { BodyChannel, type ChunkOptions, type ChunkStore, type FlowControl } from './body.js';
+import type { ChunkStore } from '../common/chunk-store.js';
+import type { ChunkOptions } from '../common/options.js';
+import { Pop3BodyChannel, type FlowControl } from './body.js';
 import { encodeNumericCommand, type Pop3Status } from './codec.js';
 import { Exchange, type StatusOutcome } from './exchange.js';
-
-export type { ChunkOptions, FlowControl } from './body.js';
 
 /**
  * The largest buffer {@link Pop3Message.bytes} allocates ahead from an announced size: the size is
@@ -61,10 +61,10 @@ export class Pop3Message implements AsyncIterable<Buffer> {
    * For TOP, or for servers that count differently, the body may differ from it.
    */
   readonly announcedSize: number | undefined;
-  readonly #channel: BodyChannel;
+  readonly #channel: Pop3BodyChannel;
 
   /** @internal */
-  constructor(messageNumber: number, announcedSize: number | undefined, channel: BodyChannel) {
+  constructor(messageNumber: number, announcedSize: number | undefined, channel: Pop3BodyChannel) {
     this.number = messageNumber;
     this.announcedSize = announcedSize;
     this.#channel = channel;
@@ -151,7 +151,7 @@ export class Pop3Message implements AsyncIterable<Buffer> {
 export class MessageExchange extends Exchange<Pop3Message> {
   readonly #messageNumber: number;
   readonly #streaming: BodyStreaming;
-  #channel: BodyChannel | undefined;
+  #channel: Pop3BodyChannel | undefined;
   /** See {@link MessageExchange.dropBody}. */
   #dropped = false;
 
@@ -171,7 +171,7 @@ export class MessageExchange extends Exchange<Pop3Message> {
     // Aborted while in flight: the body is read and dropped.
     if (this.settled) return 'data';
     // RFC 1939 leaves the text free; most servers (Dovecot, Courier, qpopper) say "<n> octets".
-    const channel = new BodyChannel(this.#streaming.flow, this.#streaming.highWaterMark, this.#streaming.store);
+    const channel = new Pop3BodyChannel(this.#streaming.flow, this.#streaming.highWaterMark, this.#streaming.store);
     this.#channel = channel;
     this.succeed(new Pop3Message(this.#messageNumber, leadingOctets(status.text), channel));
     if (this.#dropped) channel.discard();

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError, InvalidArgumentError } from '../../src/common/errors.js';
-import { BodyChannel, ChunkStore } from '../../src/pop3/body.js';
+import { ChunkStore } from '../../src/common/chunk-store.js';
+import { Pop3BodyChannel as BodyChannel } from '../../src/pop3/body.js';
 
 function flowRecorder(): { flow: { pause(): void; resume(): void }; paused: () => boolean; log: string[] } {
   const log: string[] = [];

@@ -12,7 +12,9 @@
  */
 
 import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
-import { BodyChannel, ChunkArena, MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
+import { ChunkStore } from '../../common/chunk-store.js';
+import { FetchBody } from '../fetch-body.js';
+import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
 import type { BodySink, BodyStart } from '../wire/assembler.js';
 import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
@@ -135,11 +137,11 @@ class FetchRun implements FetchIterable {
       });
   }
 
-  /** Recycled memory for the body readers of this fetch that ask for `chunks({ reuse: true })`. */
-  readonly #arena = new ChunkArena();
+  /** The memory the bodies of this fetch are copied into (recycled for readers that borrow chunks). */
+  readonly #store = new ChunkStore();
 
-  readonly #newStream = (key: string): BodyChannel =>
-    new BodyChannel(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer, this.#arena);
+  readonly #newStream = (key: string): FetchBody =>
+    new FetchBody(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer, this.#store);
 
   /** True when the set has a range starting at `*`, so that every number is taken to be in it. */
   #matchesAll: boolean | undefined;

@@ -1,0 +1,154 @@
+/**
+ * Memory for message bodies on their way from the wire to their reader (see `body-channel.ts`).
+ *
+ * Every chunk the tokenizer hands over is a view of the transport's reused read buffer, so it is
+ * copied once. A reader that borrows chunks (`chunks({ reuse: true })`) gets slices of a slab of a
+ * {@link ChunkStore} and gives each back when it asks for the next, so the slab is recycled: fresh
+ * memory for every chunk, and the garbage it leaves, cost more than the copy itself (a third of a
+ * pipelined POP3 download in profiles). A reader that keeps its chunks gets copies from Node's
+ * own allocator (small ones share its 8 KiB pool), never slices of a slab: a kept slice would pin
+ * its whole slab, and an application that keeps a few small chunks of many bodies would hold
+ * megabytes for kilobytes.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+import { Buffer } from 'node:buffer';
+
+/** Bytes of one slab: a chunk is at most one transport read (256 KiB for both clients), and a slab holds several. */
+const SLAB_SIZE = 1024 * 1024;
+/** A chunk longer than this gets a buffer of its own rather than most of a slab. */
+const OWN_BUFFER_ABOVE = SLAB_SIZE / 2;
+/** Free slabs a store keeps (beyond them, released slabs are left to the GC). */
+const MAX_FREE_SLABS = 2;
+
+/** A buffer that chunks are copied into, one after another. */
+export interface Slab {
+  readonly buffer: Buffer;
+  /** Bytes handed out. */
+  used: number;
+  /** Pieces handed out and not yet released. */
+  outstanding: number;
+}
+
+/** A copied chunk: `length` bytes of `buffer` at `offset`; `slab` unless it has a buffer of its own. */
+export interface Piece {
+  readonly buffer: Buffer;
+  readonly offset: number;
+  /** Grows when a later chunk is appended in place ({@link ChunkStore.extend}). */
+  length: number;
+  readonly slab: Slab | undefined;
+}
+
+/**
+ * The slab a store starts with: past full (so that even an empty chunk moves on) and never
+ * released, so that the first copy allocates a real one: most IMAP fetches and many POP3 sessions
+ * never copy a body. Never written to.
+ */
+const NO_SLAB: Slab = { buffer: Buffer.alloc(0), used: SLAB_SIZE + 1, outstanding: 1 };
+
+/**
+ * Copies body chunks into shared slabs and recycles a slab once every piece of it was released.
+ * One store serves the bodies of one IMAP fetch, or of one POP3 connection (they are read one
+ * after another).
+ *
+ * Recycling: when the last outstanding piece of the slab being filled is released, the slab starts
+ * over from its beginning, so a reader that keeps up cycles through the same few cache-warm KiB,
+ * allocating nothing and leaving no garbage. Another slab released whole is kept for later (up to
+ * {@link MAX_FREE_SLABS}).
+ *
+ * @internal
+ */
+export class ChunkStore {
+  #current: Slab = NO_SLAB;
+  #free: Slab[] | undefined;
+  /**
+   * Set once a reader of this store borrows chunks: bodies not yet read then coalesce what they
+   * queue, since their reader most likely borrows too.
+   */
+  lending = false;
+
+  /**
+   * A copy of `bytes` (a view valid only during the caller's callback), until
+   * {@link ChunkStore.release} or {@link ChunkStore.keep}.
+   *
+   * @param toKeep - its reader will most likely keep it: it gets a buffer of its own now (see
+   *   {@link ChunkStore.keepCopy}); else it will most likely be lent, and its slab recycled.
+   */
+  copy(bytes: Uint8Array, toKeep = false): Piece {
+    const length = bytes.length;
+    if (toKeep) return { buffer: this.keepCopy(bytes), offset: 0, length, slab: undefined };
+    if (length > OWN_BUFFER_ABOVE) return { buffer: ownCopy(bytes), offset: 0, length, slab: undefined };
+    const slab = this.#slabFor(length);
+    const offset = slab.used;
+    slab.buffer.set(bytes, offset);
+    slab.used = offset + length;
+    slab.outstanding++;
+    return { buffer: slab.buffer, offset, length, slab };
+  }
+
+  /**
+   * A copy of `bytes` for a reader that keeps it, from Node's allocator (a chunk under 4 KiB is a
+   * slice of its 8 KiB pool, which is all a kept chunk can pin).
+   */
+  keepCopy(bytes: Uint8Array): Buffer {
+    const copy = Buffer.allocUnsafe(bytes.length);
+    copy.set(bytes);
+    return copy;
+  }
+
+  /** Appends `bytes` to `piece` in place when it is the last copy of the current slab and there is room. */
+  extend(piece: Piece, bytes: Uint8Array): boolean {
+    const slab = piece.slab;
+    if (slab !== this.#current || piece.offset + piece.length !== slab.used || slab.used + bytes.length > SLAB_SIZE) return false;
+    slab.buffer.set(bytes, slab.used);
+    slab.used += bytes.length;
+    piece.length += bytes.length;
+    return true;
+  }
+
+  /** The piece's bytes, lent: valid until the piece is released. */
+  view(piece: Piece): Buffer {
+    return piece.slab === undefined ? piece.buffer : piece.buffer.subarray(piece.offset, piece.offset + piece.length);
+  }
+
+  /** The piece's bytes for a reader that may keep them: copied out of its slab, which is released. */
+  keep(piece: Piece): Buffer {
+    if (piece.slab === undefined) return piece.buffer;
+    const copy = this.keepCopy(piece.buffer.subarray(piece.offset, piece.offset + piece.length));
+    this.release(piece);
+    return copy;
+  }
+
+  /** The piece was dropped, or given back by its borrower: its slab may be recycled. */
+  release(piece: Piece): void {
+    const slab = piece.slab;
+    if (slab === undefined) return;
+    slab.outstanding--;
+    if (slab.outstanding > 0) return;
+    slab.used = 0;
+    if (slab === this.#current) return;
+    const free = (this.#free ??= []);
+    if (free.length < MAX_FREE_SLABS) free.push(slab);
+  }
+
+  /** The slab to copy `length` bytes into: the current one, or a free or new one when it is full. */
+  #slabFor(length: number): Slab {
+    const slab = this.#current;
+    if (slab.used + length <= SLAB_SIZE) return slab;
+    if (slab.outstanding === 0) {
+      slab.used = 0;
+      return slab;
+    }
+    const next = this.#free?.pop() ?? { buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), used: 0, outstanding: 0 };
+    this.#current = next;
+    return next;
+  }
+}
+
+/** A buffer of its own holding `bytes`. */
+function ownCopy(bytes: Uint8Array): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  own.set(bytes);
+  return own;
+}

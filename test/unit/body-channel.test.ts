@@ -1,0 +1,105 @@
+// The body channel both clients share (src/common/body-channel.ts, src/common/chunk-store.ts):
+// recycling of borrowed chunks, kept chunks left alone, coalescing for a lagging borrower, and a
+// failure that drops what is queued. Driven through the POP3 layer, the thinner of the two.
+import { describe, expect, it } from 'vitest';
+import { ChunkStore } from '../../src/common/chunk-store.js';
+import { ConnectionClosedError } from '../../src/common/errors.js';
+import { Pop3BodyChannel } from '../../src/pop3/body.js';
+
+const flow = { pause: (): void => undefined, resume: (): void => undefined };
+const text = (value: string): Buffer => Buffer.from(value);
+
+describe('ChunkStore', () => {
+  it('starts the slab over as soon as every piece of it was released', () => {
+    const store = new ChunkStore();
+    const first = store.copy(text('abcd'));
+    const second = store.copy(text('efgh'));
+    expect(second.offset).toBe(4);
+    store.release(first);
+    expect(store.copy(text('ijkl')).offset).toBe(8); // `second` and this one are still out
+    const again = new ChunkStore();
+    const only = again.copy(text('abcd'));
+    again.release(only);
+    expect(again.copy(text('efgh')).offset).toBe(0);
+  });
+
+  it('gives a reader that keeps bytes a copy outside the slabs, which recycle as before', () => {
+    const store = new ChunkStore();
+    const lent = store.copy(text('abcd'));
+    const kept = store.keepCopy(text('KEPT'));
+    const queued = store.copy(text('wxyz'));
+    const keptLater = store.keep(queued);
+    store.release(lent);
+    const next = store.copy(text('efgh'));
+    expect(next.offset).toBe(0); // every piece of the slab was released: it starts over
+    expect(store.view(next).toString()).toBe('efgh');
+    expect(kept.toString()).toBe('KEPT');
+    expect(keptLater.toString()).toBe('wxyz');
+    expect(kept.buffer).not.toBe(next.buffer.buffer);
+    expect(keptLater.buffer).not.toBe(next.buffer.buffer);
+  });
+
+  it('appends in place only to the last copy of the slab being filled', () => {
+    const store = new ChunkStore();
+    const first = store.copy(text('ab'));
+    expect(store.extend(first, text('cd'))).toBe(true);
+    expect(store.view(first).toString()).toBe('abcd');
+    store.copy(text('ef'));
+    expect(store.extend(first, text('gh'))).toBe(false);
+  });
+
+  it('gives a chunk larger than half a slab a buffer of its own', () => {
+    const store = new ChunkStore();
+    const large = store.copy(Buffer.alloc(600 * 1024, 1));
+    expect(large.slab).toBeUndefined();
+    expect(store.view(large).length).toBe(600 * 1024);
+  });
+});
+
+describe('BodyChannel (shared)', () => {
+  it('coalesces what a lagging borrower has not read yet', async () => {
+    const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
+    const iterator = channel.iterator({ reuse: true });
+    channel.push(text('ab'));
+    channel.push(text('cd'));
+    channel.push(text('ef'));
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('abcdef');
+    channel.end();
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('keeps chunk boundaries for a reader that keeps its chunks', async () => {
+    const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
+    const iterator = channel.iterator();
+    channel.push(text('ab'));
+    channel.push(text('cd'));
+    channel.end();
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('ab');
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('cd');
+  });
+
+  it('gives a reader that keeps chunks memory that pins no slab', async () => {
+    // A kept slice of a 1 MiB slab would hold the whole slab for a few bytes.
+    const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
+    const iterator = channel.iterator();
+    const small = iterator.next();
+    channel.push(Buffer.alloc(1000, 1));
+    const smallChunk = (await small).value as Buffer;
+    expect(smallChunk.equals(Buffer.alloc(1000, 1))).toBe(true);
+    expect(smallChunk.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    channel.push(Buffer.alloc(2000, 3)); // queued, then kept: copied out of its slab
+    expect(((await iterator.next()).value as Buffer).buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    const large = iterator.next();
+    channel.push(Buffer.alloc(64 * 1024, 2));
+    expect(((await large).value as Buffer).buffer.byteLength).toBe(64 * 1024);
+  });
+
+  it('drops what is queued when the body fails: the reader gets the error at once', async () => {
+    const channel = new Pop3BodyChannel(flow, 1024);
+    channel.push(text('queued'));
+    const error = new ConnectionClosedError('gone');
+    channel.fail(error);
+    await expect(channel.iterator().next()).rejects.toBe(error);
+    await expect(channel.settled()).rejects.toBe(error);
+  });
+});
