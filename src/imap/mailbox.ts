@@ -10,8 +10,9 @@
  * - `delete()` flags `\Deleted` and expunges those UIDs only (`UID EXPUNGE`, RFC 4315): a plain
  *   EXPUNGE would also remove what other clients had merely marked;
  * - `watch()` idles on a connection of its own and keeps a UID/flags map; after a drop it
- *   reconnects with backoff and diffs (with CONDSTORE: only the flags changed since the last
- *   known MODSEQ), so no event is lost or repeated.
+ *   reconnects with backoff and diffs (with QRESYNC the EXAMINE itself reports what vanished and
+ *   what changed; with CONDSTORE only the flags changed since the last known MODSEQ are fetched),
+ *   so no event is lost or repeated.
  *
  * @packageDocumentation
  */
@@ -46,6 +47,7 @@ import { ImapClient } from './client.js';
 import type { ImapClientOptions } from './options.js';
 import { uidExpunge } from './commands/expunge.js';
 import { search } from './commands/search.js';
+import type { QresyncResult, SelectOptions } from './commands/select.js';
 import { store } from './commands/store.js';
 import type { MailboxEvent } from './session.js';
 import { SequenceSet, type Uid } from './wire/sequence-set.js';
@@ -316,12 +318,11 @@ async function* watchImap(
       } finally {
         connecting.release();
       }
-      const condstore = client.hasCapability('CONDSTORE');
-      const state = await client.examine(name, { condstore });
+      const state = await client.examine(name, examineOptions(client, known));
       const expected = known?.uidValidity ?? (uidValidityOfIds || state.uidValidity);
       if (state.uidValidity !== expected) throw new UidValidityChangedError(name, expected, state.uidValidity);
       const events: WatchEvent[] = [];
-      known = await resync(client, known, state.uidValidity, events);
+      known = await resync(client, known, state.uidValidity, events, state.qresync);
       failures = 0;
       ready();
       for (const event of events) yield event;
@@ -349,13 +350,49 @@ async function* watchImap(
   }
 }
 
-/** Brings `known` up to date with the mailbox, appending the differences to `events`. */
-async function resync(client: ImapClient, previous: Known | undefined, uidValidity: number, events: WatchEvent[]): Promise<Known> {
+/**
+ * How the watch connection opens the mailbox: on a reconnect with QRESYNC (RFC 7162 section 3.2.5),
+ * telling the server what was known so that EXAMINE itself reports what vanished and what changed;
+ * else with CONDSTORE where offered.
+ */
+function examineOptions(client: ImapClient, known: Known | undefined): SelectOptions {
+  if (known?.highestModseq !== undefined && client.hasCapability('QRESYNC')) {
+    const knownUids = known.uids.length > 0 ? { knownUids: SequenceSet.uids(known.uids as Uid[]) } : {};
+    return { qresync: { uidValidity: known.uidValidity, modseq: known.highestModseq, ...knownUids } };
+  }
+  return { condstore: client.hasCapability('CONDSTORE') };
+}
+
+/**
+ * Brings `known` up to date with the mailbox, appending the differences to `events`. `report` is
+ * what a QRESYNC EXAMINE reported (see {@link examineOptions}).
+ */
+async function resync(client: ImapClient, previous: Known | undefined, uidValidity: number, events: WatchEvent[], report?: QresyncResult): Promise<Known> {
   const modseq = client.mailbox?.highestModseq;
   const next: Known = { uids: [], flags: new Map(), highestModseq: modseq, uidValidity };
   const sizes = new Map<number, number>();
   const empty = client.mailbox?.exists === 0;
-  if (previous?.highestModseq !== undefined && modseq !== undefined) {
+  if (previous?.highestModseq !== undefined && modseq !== undefined && report !== undefined && !report.uidValidityChanged) {
+    // QRESYNC: the EXAMINE named the known UIDs expunged since and the flags changed since; only
+    // messages above the highest known UID are fetched (`n:*` also matches the highest UID when it
+    // is below n, RFC 9051 section 6.4.8: filtered).
+    const gone = new Set<number>(report.vanished?.values() ?? []);
+    next.uids = previous.uids.filter((uid) => !gone.has(uid));
+    for (const uid of next.uids) next.flags.set(uid, previous.flags.get(uid) ?? []);
+    for (const change of report.changed) {
+      if (next.flags.has(change.uid) && change.flags !== undefined) next.flags.set(change.uid, sharedFlags(change.flags));
+    }
+    const highest = previous.uids[previous.uids.length - 1] ?? 0;
+    if (!empty) {
+      for await (const message of client.fetch(`${highest + 1}:*`, { flags: true, size: true })) {
+        const { uid, flags, size } = await message.complete();
+        if (uid === undefined || uid <= highest || next.flags.has(uid)) continue;
+        next.uids.push(uid);
+        next.flags.set(uid, sharedFlags(flags));
+        if (size !== undefined) sizes.set(uid, size);
+      }
+    }
+  } else if (previous?.highestModseq !== undefined && modseq !== undefined) {
     // CONDSTORE (RFC 7162 section 3.1.4.1): only flags changed since the last known MODSEQ, plus
     // the current UID list for arrivals and removals.
     next.uids = empty ? [] : (await search(client, {})).map(Number).sort((a, b) => a - b);

@@ -7,6 +7,7 @@ import { ImapClient } from '../../src/imap/client.js';
 import type { ImapClientOptions } from '../../src/imap/options.js';
 import { append } from '../../src/imap/commands/append.js';
 import { store } from '../../src/imap/commands/store.js';
+import { uidExpunge } from '../../src/imap/commands/expunge.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
 import { openMailbox, type OpenMailboxOptions } from '../../src/open-mailbox.js';
 import { buildMessage, deliver, doveadm, dovecot, resetUser } from '../helpers/dovecot.js';
@@ -209,6 +210,42 @@ describe('IMAP Mailbox', () => {
     );
     // Nothing is repeated: the message seen before the drop is not reported again.
     expect(after.some((event) => event.kind === 'new' && event.id.key.endsWith(`:${first?.uid}`))).toBe(false);
+    await watch.return();
+  });
+
+  it('watch() reconnects with QRESYNC: the EXAMINE reports what vanished and changed meanwhile', async () => {
+    await seed(3);
+    const log: WireLogEntry[] = [];
+    await using mailbox = await open({ logger: (entry) => log.push(entry) });
+    const watch = mailbox.watch({ backoff: { first: 100 } });
+    await watch.ready;
+    // A flag change seen live, so that the watch has a MODSEQ to resynchronize from.
+    const flagger = await ImapClient.connect(otherClientOptions());
+    await flagger.select('INBOX');
+    await store(flagger, [uid(3)], 'add', ['\\Answered']);
+    expect((await watch.next()).value).toMatchObject({ kind: 'flags', id: { uid: 3 } });
+    await flagger.logout();
+    await doveadm(['kick', USER]);
+    // While the watch is disconnected: message 2 expunged, message 1 flagged, a new message.
+    const other = await ImapClient.connect(otherClientOptions());
+    await other.select('INBOX');
+    await store(other, [uid(2)], 'add', ['\\Deleted']);
+    await uidExpunge(other, [uid(2)]);
+    await store(other, [uid(1)], 'add', ['\\Flagged']);
+    await other.logout();
+    await deliver(USER, buildMessage({ subject: 'While disconnected', body: 'new\r\n' }));
+    const after = [(await watch.next()).value, (await watch.next()).value, (await watch.next()).value] as WatchEvent[];
+    expect(after).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'removed', id: expect.objectContaining({ uid: 2 }) }),
+        expect.objectContaining({ kind: 'flags', id: expect.objectContaining({ uid: 1 }), flags: expect.arrayContaining(['\\Flagged']) }),
+        expect.objectContaining({ kind: 'new', id: expect.objectContaining({ uid: 4 }) }),
+      ]),
+    );
+    // The reconnect asked with QRESYNC (known UIDs 1:3) instead of listing every UID again.
+    const sent = log.filter((entry) => entry.direction === 'client').map((entry) => entry.text);
+    expect(sent.some((text) => /EXAMINE .*\(QRESYNC \(\d+ \d+ 1:3\)\)/.test(text))).toBe(true);
+    expect(sent.some((text) => / UID SEARCH /.test(text))).toBe(false);
     await watch.return();
   });
 
