@@ -143,11 +143,11 @@ class FetchRun implements FetchIterable {
   readonly #newStream = (key: string): FetchBody =>
     new FetchBody(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer, this.#store);
 
-  /** True when the set has a range starting at `*`, so that every number is taken to be in it. */
+  /** True when every number is in the set: `1:*`, or a range starting at `*` (taken to cover all). */
   #matchesAll: boolean | undefined;
 
   #inSet(value: number): boolean {
-    this.#matchesAll ??= this.#set.ranges.some((range) => range.start === '*');
+    this.#matchesAll ??= this.#set.ranges.some((range) => range.start === '*' || (range.start === 1 && range.end === '*'));
     return this.#matchesAll || this.#set.has(value);
   }
 
