@@ -338,6 +338,15 @@ async function main(): Promise<void> {
       const mailwire = by('mailwire');
       if (mailwire === undefined) continue;
       const goals: string[] = [];
+      // Runs are interleaved, so each round's pair saw the same machine load: the median of the
+      // per-round ratios is steadier than the ratio of the medians on a busy machine (reported
+      // beside the goals, which are judged on the medians).
+      const perRound = (client: ClientName, over: ClientName): number | undefined => {
+        const mine = results.get(client);
+        const theirs = results.get(over);
+        if (mine === undefined || theirs === undefined) return undefined;
+        return median(mine.map((result, index) => result.ms / (theirs[index]?.ms ?? Number.NaN)));
+      };
       const flow = by('imapflow-nocompress');
       const flowDefault = by('imapflow');
       if (scenario === 'a' || scenario === 'b') {
@@ -349,6 +358,13 @@ async function main(): Promise<void> {
       } else {
         goals.push(`RSS growth +${mailwire.growth.toFixed(1)} MiB (goal < 32 MiB: ${mailwire.growth < 32 ? 'met' : 'NOT met'})`);
       }
+      const pairedRaw = perRound('mailwire', 'raw');
+      const pairedFlow = perRound('imapflow-nocompress', 'mailwire');
+      const paired = [
+        ...(pairedRaw === undefined ? [] : [`${pairedRaw.toFixed(2)}x raw`]),
+        ...(pairedFlow === undefined || scenario === 'c' || scenario === 'd' ? [] : [`${pairedFlow.toFixed(2)}x faster than imapflow (COMPRESS off)`]),
+      ];
+      if (paired.length > 0) goals.push(`per-round medians: ${paired.join(', ')}`);
       const line = `mailwire ${scenario}: ${goals.join('; ')}`;
       console.log(`\n${line}`);
       summary.push(line);
