@@ -25,184 +25,22 @@ import { Secret } from './secret.js';
 import { ClientLineLog, type WireLogEntry, type WireLogger, type WirePart } from './wirelog.js';
 
 export type { WireLogEntry, WireLogger, WirePart } from './wirelog.js';
-
-/**
- * The TLS settings a caller may pass through to `node:tls`, a subset of `tls.ConnectionOptions`:
- *
- * - trust and identity: `ca`, `cert`, `key`, `pfx`, `passphrase`, `crl`, `secureContext`;
- * - verification: `rejectUnauthorized` (mailwire treats anything but an explicit `false` as `true`),
- *   `checkServerIdentity`, `servername` (SNI and the name the certificate must match; defaults to
- *   the host unless the host is an IP address, and may not itself be an IP address, RFC 6066
- *   section 3);
- * - protocol: `minVersion`, `maxVersion`, `ciphers`, `ecdhCurve`, `sigalgs`, `secureOptions`,
- *   `ALPNProtocols`, `session` (resumption).
- *
- * Socket-level fields (`host`, `port`, `socket`, ...) are deliberately absent: the transport sets them.
- *
- * @example
- * ```ts
- * const tlsOptions: TransportTlsOptions = { ca: readFileSync('company-ca.pem'), minVersion: 'TLSv1.2' };
- * ```
- */
-export type TransportTlsOptions = Pick<
-  tls.ConnectionOptions,
-  | 'ca'
-  | 'cert'
-  | 'key'
-  | 'pfx'
-  | 'passphrase'
-  | 'crl'
-  | 'secureContext'
-  | 'rejectUnauthorized'
-  | 'checkServerIdentity'
-  | 'servername'
-  | 'minVersion'
-  | 'maxVersion'
-  | 'ciphers'
-  | 'ecdhCurve'
-  | 'sigalgs'
-  | 'secureOptions'
-  | 'ALPNProtocols'
-  | 'session'
->;
-
-const TLS_OPTION_KEYS: readonly (keyof TransportTlsOptions)[] = [
-  'ca',
-  'cert',
-  'key',
-  'pfx',
-  'passphrase',
-  'crl',
-  'secureContext',
-  'rejectUnauthorized',
-  'checkServerIdentity',
-  'servername',
-  'minVersion',
-  'maxVersion',
-  'ciphers',
-  'ecdhCurve',
-  'sigalgs',
-  'secureOptions',
-  'ALPNProtocols',
-  'session',
-];
-
-/** How to reach the server, and the limits of the connection. */
-export interface TransportOptions {
-  /** Host name or IP address of the server. */
-  readonly host: string;
-  /** TCP port (1 to 65535). */
-  readonly port: number;
-  /** Implicit TLS from the first byte (IMAPS 993, POP3S 995). Default `false`. */
-  readonly tls?: boolean | undefined;
-  /**
-   * TLS settings, used for implicit TLS and as the base of {@link Transport.upgradeToTls}.
-   * Certificates are verified unless `rejectUnauthorized` is explicitly `false`.
-   */
-  readonly tlsOptions?: TransportTlsOptions | undefined;
-  /**
-   * Milliseconds allowed for the TCP connect and, with `tls`, the TLS handshake; then
-   * `connect()` rejects with `TimeoutError('connect')`. Default 30 000.
-   */
-  readonly connectTimeout?: number | undefined;
-  /**
-   * Milliseconds allowed for the handshake of {@link Transport.upgradeToTls}; then the connection
-   * is destroyed with `TimeoutError('tls')`. Default: the `connectTimeout` value.
-   */
-  readonly handshakeTimeout?: number | undefined;
-  /**
-   * Milliseconds {@link Transport.close} waits for the server to close its side before it
-   * destroys the socket. Default 2 000.
-   */
-  readonly closeTimeout?: number | undefined;
-  /**
-   * TCP keep-alive: `true` (the default) probes after 60 000 ms of silence, a number sets that
-   * initial delay in milliseconds, `false` turns probes off.
-   */
-  readonly keepAlive?: boolean | number | undefined;
-  /**
-   * Bytes of the one buffer a plain or implicit-TLS connection reads into, reused for every read:
-   * from 4 KiB to 4 MiB, default 64 KiB. Larger means fewer, larger reads on bulk downloads.
-   */
-  readonly readBufferSize?: number | undefined;
-  /**
-   * Aborts the connect (it rejects with `AbortError` and no socket stays open); after the connect,
-   * aborting destroys the connection, and `onClose` receives the `AbortError`.
-   */
-  readonly signal?: AbortSignal | undefined;
-  /** Receives the wire log; with none, nothing is formatted. Secrets are always redacted. */
-  readonly logger?: WireLogger | undefined;
-}
-
-/** Callbacks through which the transport hands data and the end of the connection upwards. */
-export interface TransportHandlers {
-  /**
-   * Received bytes. The view is valid only during the call (the read buffer is reused): copy what
-   * you keep. Throwing from here destroys the connection with the thrown error if it is a
-   * {@link MailwireError}, otherwise with a `ConnectionClosedError` whose `cause` is the error.
-   */
-  onData(chunk: Uint8Array): void;
-  /**
-   * Called exactly once, when the connection that `connect()` resolved has ended: with
-   * `ConnectionClosedError` when the server closed it or after {@link Transport.close}, otherwise
-   * with the error that ended it (`TimeoutError`, `TlsError`, `AbortError`, the error given to
-   * {@link Transport.destroy}, ...). It is never called when `connect()` rejects.
-   */
-  onClose(error: MailwireError): void;
-}
-
-/** Default size of the one read buffer a plain or implicit-TLS connection reuses for every read. */
-const READ_BUFFER_SIZE = 64 * 1024;
-/** Bounds of {@link TransportOptions.readBufferSize}. */
-const MIN_READ_BUFFER_SIZE = 4 * 1024;
-const MAX_READ_BUFFER_SIZE = 4 * 1024 * 1024;
-const DEFAULT_CONNECT_TIMEOUT = 30_000;
-const DEFAULT_KEEPALIVE_DELAY = 60_000;
-const DEFAULT_CLOSE_TIMEOUT = 2_000;
-/** Parts of a write larger than this are handed to the socket as they are instead of being copied. */
-const COPY_LIMIT = 16 * 1024;
-/** Node clamps larger timer delays to 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * OpenSSL errors that mean "what arrived is not a TLS record". During a STARTTLS handshake they
- * can only come from bytes the server sent after its go-ahead instead of (or before) its
- * ServerHello.
- */
-const NOT_TLS_RECORD_CODES = new Set([
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
-  'ERR_SSL_HTTP_REQUEST',
-  'ERR_SSL_HTTPS_PROXY_REQUEST',
-  'ERR_SSL_RECORD_LAYER_FAILURE',
-  'ERR_SSL_UNKNOWN_PROTOCOL',
-]);
-
-const SOCKET_REASONS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'temporary DNS failure',
-  EAI_FAIL: 'DNS failure',
-  ECONNRESET: 'connection reset by peer',
-  EPIPE: 'connection broken',
-  ETIMEDOUT: 'timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EADDRNOTAVAIL: 'address not available',
-};
-
-const TLS_REASONS: Readonly<Record<string, string>> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed and not trusted (pass its CA in tlsOptions.ca)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in an untrusted self-signed certificate',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate issuer is unknown',
-  UNABLE_TO_GET_ISSUER_CERT: 'the certificate issuer is unknown',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate issuer is unknown',
-  CERT_HAS_EXPIRED: 'the server certificate has expired',
-  CERT_NOT_YET_VALID: 'the server certificate is not yet valid',
-  CERT_REVOKED: 'the server certificate is revoked',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host name',
-  ECONNRESET: 'the server closed the connection during the handshake',
-};
+export type { TransportHandlers, TransportOptions, TransportTlsOptions } from './transport-options.js';
+import {
+  COPY_LIMIT,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_KEEPALIVE_DELAY,
+  READ_BUFFER_SIZE,
+  TLS_OPTION_KEYS,
+  checkDelay,
+  pickDefined,
+  validateOptions,
+  type TransportHandlers,
+  type TransportOptions,
+  type TransportTlsOptions,
+} from './transport-options.js';
+import { NOT_TLS_RECORD_CODES, SOCKET_REASONS, TLS_REASONS, describe, errorCode, messageOf, toMailwireError } from './transport-errors.js';
 
 interface Settle<T> {
   resolve: (value: T) => void;
@@ -933,65 +771,4 @@ export class Transport {
       // Documented on WireLogger: a throwing logger is ignored; the connection matters more.
     }
   }
-}
-
-function validateOptions(options: TransportOptions): void {
-  if (typeof options.host !== 'string' || options.host === '') {
-    throw new InvalidArgumentError('host must be a non-empty string');
-  }
-  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
-    throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(options.port)}`);
-  }
-  if (options.connectTimeout !== undefined) checkDelay('connectTimeout', options.connectTimeout);
-  if (options.handshakeTimeout !== undefined) checkDelay('handshakeTimeout', options.handshakeTimeout);
-  if (options.closeTimeout !== undefined) checkDelay('closeTimeout', options.closeTimeout);
-  const keepAlive = options.keepAlive;
-  if (typeof keepAlive === 'number' && !(Number.isFinite(keepAlive) && keepAlive >= 0)) {
-    throw new InvalidArgumentError(`keepAlive must be a boolean or a delay in ms >= 0, got ${keepAlive}`);
-  }
-  const readBufferSize = options.readBufferSize;
-  if (readBufferSize !== undefined && !(Number.isInteger(readBufferSize) && readBufferSize >= MIN_READ_BUFFER_SIZE && readBufferSize <= MAX_READ_BUFFER_SIZE)) {
-    throw new InvalidArgumentError(`readBufferSize must be an integer from ${MIN_READ_BUFFER_SIZE} to ${MAX_READ_BUFFER_SIZE}, got ${String(readBufferSize)}`);
-  }
-}
-
-function checkDelay(name: string, ms: number): void {
-  if (typeof ms !== 'number' || !(ms >= 1 && ms <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError(`${name} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(ms)}`);
-  }
-}
-
-function pickDefined<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Pick<T, K> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) {
-    if (source[key] !== undefined) out[key] = source[key];
-  }
-  return out as Pick<T, K>;
-}
-
-/** Our own code throws only MailwireErrors; anything else is a bug reported as such. */
-function toMailwireError(error: unknown): MailwireError {
-  return error instanceof MailwireError
-    ? error
-    : new InvalidArgumentError(`Invalid transport options: ${messageOf(error)}`, { cause: error });
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A readable reason: our wording for known codes, OpenSSL's short `reason` rather than its long message. */
-function describe(error: Error, reasons: Readonly<Record<string, string>>): string {
-  const code = errorCode(error);
-  const openSslReason = 'reason' in error && typeof error.reason === 'string' ? error.reason : undefined;
-  const detail = openSslReason ?? (error.message.split('\n', 1)[0] ?? '');
-  const known = code === undefined ? undefined : reasons[code];
-  if (known !== undefined) return detail === '' ? `${known} (${code})` : `${known} (${code}: ${detail})`;
-  if (code === undefined) return detail === '' ? 'unknown error' : detail;
-  return detail === '' ? code : `${detail} (${code})`;
 }
