@@ -845,7 +845,6 @@ function requirePassword(credentials: Pop3Credentials): Secret {
   return Secret.from(credentials.password);
 }
 
-/** Server lines for the wire log; SASL challenges are logged by size only. */
 /**
  * The wire log of multi-line data: a listing's lines as text, a message body as its size (a body is
  * the user's mail, not protocol; logging it whole would also cost as much as reading it), then ".".
@@ -871,6 +870,7 @@ class MultiLineLog {
   }
 }
 
+/** Server lines for the wire log; SASL challenges are logged by size only. */
 function logText(bytes: Uint8Array, kind: 'ok' | 'err' | 'continue'): string {
   if (kind === 'continue') return `+ {${bytes.length} bytes}`;
   return new TextDecoder().decode(bytes);

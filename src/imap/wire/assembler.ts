@@ -129,8 +129,8 @@ export class ResponseAssembler implements FrameSink {
   private readonly maxBodyDepth: number;
   private line: Buffer = Buffer.allocUnsafe(INITIAL_LINE_CAPACITY);
   private slab: ArrayBuffer = new ArrayBuffer(0);
-  private readonly reader = new WireReader(Buffer.alloc(0), 0, [], 0);
   private slabUsed = 0;
+  private readonly reader = new WireReader(Buffer.alloc(0), 0, [], 0);
   private lineLength = 0;
   private literals: LiteralSlot[] = [];
   private target: LiteralTarget | null = null;
@@ -272,7 +272,6 @@ export class ResponseAssembler implements FrameSink {
     return { kind: 'buffer', bytes, filled: 0 };
   }
 
-  /** The sequence number when the response being assembled is `* n FETCH`, else null. */
   /** A Buffer of `size` bytes for a buffered literal value (see {@link SLAB_SIZE}); its bytes are overwritten. */
   private allocateValue(size: number): Buffer {
     if (size > SLAB_VALUE_LIMIT) return Buffer.allocUnsafe(size);
@@ -286,6 +285,7 @@ export class ResponseAssembler implements FrameSink {
     return Buffer.from(this.slab, offset, size);
   }
 
+  /** The sequence number when the response being assembled is `* n FETCH`, else null. */
   private fetchSequenceNumber(): number | null {
     if (this.fetchSeq === undefined) this.fetchSeq = fetchResponseSeq(this.line, Math.min(this.lineLength, 32));
     return this.fetchSeq;

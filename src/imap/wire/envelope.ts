@@ -68,7 +68,6 @@ export function parseEnvelope(reader: WireReader): Envelope {
   };
 }
 
-
 /** The date read from the line's bytes when it was a plain quoted string there, else from its text. */
 function envelopeDate(bytes: Uint8Array, start: number, end: number, text: string): Date | null {
   const plain = bytes[start] === 0x22 && end - start - 2 === text.length; // no escapes, no literal, ASCII

@@ -122,7 +122,7 @@ export class WireReader {
   /** Backslashes in the quoted string {@link WireReader.scanQuoted} scanned last. */
   private quotedEscapes = 0;
   /**
-   * The line decoded once, for string values (see {@link WireReader.lineText}): undefined until a
+   * The line decoded once, for string values (see {@link WireReader.plainText}): undefined until a
    * string is read, null when the line's characters do not stand at its byte positions.
    */
   private text: string | null | undefined = undefined;
@@ -211,7 +211,7 @@ export class WireReader {
     const stop = pos + (end - start);
     if (stop > this.end || (this.nextLiteralPos !== -1 && this.nextLiteralPos <= stop)) return false;
     if (stop < this.end && this.bytes[stop] !== SP && this.bytes[stop] !== RPAREN) return false;
-    const text = this.text === undefined ? this.lineText() : this.text;
+    const text = this.plainText();
     if (text !== null) {
       if (!text.startsWith(text.slice(start, end), pos)) return false;
     } else {
@@ -413,7 +413,8 @@ export class WireReader {
   }
 
   /**
-   * The line as text whose character positions are its byte positions, or null when it has none.
+   * The line as text whose character positions are its byte positions, or null when it has none;
+   * parsers with a fast path read it up to {@link WireReader.plainEnd}.
    *
    * An ENVELOPE is some thirty short strings; cutting them from one decoded line (a slice, no call
    * into the runtime) costs under half of decoding each one on its own. The line is decoded as
@@ -423,7 +424,7 @@ export class WireReader {
    * Otherwise (multi-byte characters) values are decoded one by one. A slice may keep the line's
    * text alive as long as the value lives (V8 shares the characters of slices of 13 or more).
    */
-  private lineText(): string | null {
+  plainText(): string | null {
     let text = this.text;
     if (text === undefined) {
       text = (this.bytes as Buffer & Utf8Slicing).utf8Slice(0, this.end);
@@ -434,17 +435,9 @@ export class WireReader {
   }
 
   /**
-   * For parsers with a fast path over plain text: the line's text (see {@link WireReader.lineText})
-   * and, through {@link WireReader.plainEnd}, how far it may be read from the current position.
-   * Null when the line has no such text.
-   */
-  plainText(): string | null {
-    return this.text === undefined ? this.lineText() : this.text;
-  }
-
-  /**
    * Where plain text ends after the current position: the first backslash (an escape in a quoted
-   * string, or a flag), the next literal, or the end of the line. Call after {@link WireReader.plainText}.
+   * string, or a flag), the next literal, or the end of the line. Call when {@link WireReader.plainText}
+   * is not null.
    */
   plainEnd(): number {
     const pos = this.pos;
@@ -456,42 +449,27 @@ export class WireReader {
 
   /** Decodes `bytes[start, end)` of the line as UTF-8. */
   private lineSlice(start: number, end: number): string {
-    const text = this.text === undefined ? this.lineText() : this.text;
+    const text = this.plainText();
     return text === null ? (this.bytes as Buffer & Utf8Slicing).utf8Slice(start, end) : text.slice(start, end);
   }
 
   /** `nstring = string / nil`, decoded; NIL is null. */
   nstring(what = 'string'): string | null {
     // ENVELOPE is mostly nstrings: a quoted string without escapes is found with the engine's own
-    // string search and cut from the line's text (see lineText), with no loop over its bytes in
+    // string search and cut from the line's text (see plainText), with no loop over its bytes in
     // JavaScript: that matters most on the first thousand messages, before the engine optimises.
-    const bytes = this.bytes;
     const pos = this.pos;
     if (pos < this.end && pos !== this.nextLiteralPos) {
-      if (bytes[pos] === DQUOTE) {
-        const end = this.end;
-        const text = this.text === undefined ? this.lineText() : this.text;
+      if (this.bytes[pos] === DQUOTE) {
+        const text = this.plainText();
         if (text !== null) {
           const close = text.indexOf('"', pos + 1);
-          if (close !== -1 && close < end) {
-            let backslash = this.nextBackslash;
-            if (backslash <= pos) backslash = this.nextBackslash = indexOrEnd(text, '\\', pos + 1);
-            if (backslash > close) {
-              this.pos = close + 1;
-              return text.slice(pos + 1, close);
-            }
+          if (close !== -1 && close < this.plainEnd()) {
+            this.pos = close + 1;
+            return text.slice(pos + 1, close);
           }
-          return this.quotedText(); // escapes, or unterminated
         }
-        for (let i = pos + 1; i < end; i++) {
-          const byte = bytes[i];
-          if (byte === DQUOTE) {
-            this.pos = i + 1;
-            return this.lineSlice(pos + 1, i);
-          }
-          if (byte === BACKSLASH) break;
-        }
-        return this.quotedText(); // escapes, or unterminated
+        return this.quotedText(); // escapes, a multi-byte line, or unterminated
       }
       if (this.nil()) return null;
     }
