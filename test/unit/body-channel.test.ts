@@ -2,7 +2,7 @@
 // recycling of borrowed chunks, kept chunks left alone, coalescing for a lagging borrower, and a
 // failure that drops what is queued. Driven through the POP3 layer, the thinner of the two.
 import { describe, expect, it } from 'vitest';
-import { ChunkStore } from '../../src/common/chunk-store.js';
+import { ChunkStore, KeptBuffers } from '../../src/common/chunk-store.js';
 import { ConnectionClosedError } from '../../src/common/errors.js';
 import { Pop3BodyChannel } from '../../src/pop3/body.js';
 
@@ -79,16 +79,19 @@ describe('BodyChannel (shared)', () => {
   });
 
   it('gives a reader that keeps chunks memory that pins no slab', async () => {
-    // A kept slice of a 1 MiB slab would hold the whole slab for a few bytes.
+    // A kept slice of a 1 MiB slab would hold the whole slab for a few bytes; a small kept chunk
+    // shares a 64 KiB block at most.
     const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
     const iterator = channel.iterator();
     const small = iterator.next();
     channel.push(Buffer.alloc(1000, 1));
     const smallChunk = (await small).value as Buffer;
     expect(smallChunk.equals(Buffer.alloc(1000, 1))).toBe(true);
-    expect(smallChunk.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    expect(smallChunk.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
     channel.push(Buffer.alloc(2000, 3)); // queued, then kept: copied out of its slab
-    expect(((await iterator.next()).value as Buffer).buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    const queuedChunk = (await iterator.next()).value as Buffer;
+    expect(queuedChunk.equals(Buffer.alloc(2000, 3))).toBe(true);
+    expect(queuedChunk.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
     const large = iterator.next();
     channel.push(Buffer.alloc(64 * 1024, 2));
     expect(((await large).value as Buffer).buffer.byteLength).toBe(64 * 1024);
@@ -101,5 +104,16 @@ describe('BodyChannel (shared)', () => {
     channel.fail(error);
     await expect(channel.iterator().next()).rejects.toBe(error);
     await expect(channel.settled()).rejects.toBe(error);
+  });
+});
+
+describe('KeptBuffers', () => {
+  it('cuts small values from shared blocks without overlap, and gives large ones buffers of their own', () => {
+    const kept = new KeptBuffers();
+    const values = Array.from({ length: 40 }, (_, index) => kept.copy(Buffer.alloc(3000 + index, index)));
+    values.forEach((value, index) => expect(value.equals(Buffer.alloc(3000 + index, index))).toBe(true));
+    expect(values[0]!.buffer.byteLength).toBe(64 * 1024);
+    const large = kept.allocate(20 * 1024);
+    expect(large.buffer.byteLength).toBe(20 * 1024);
   });
 });

@@ -10,6 +10,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { KeptBuffers } from '../../common/chunk-store.js';
 import { LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import type { FrameSink, LiteralHeader } from '../../common/tokenizer.js';
 import { FetchLiteralScanner } from './body-literal.js';
@@ -87,15 +88,6 @@ export interface ResponseAssemblerOptions {
 
 const INITIAL_LINE_CAPACITY = 4096;
 
-/**
- * Buffered literal values up to {@link SLAB_VALUE_LIMIT} bytes (headers, small bodies, strings) are
- * cut from shared slabs of {@link SLAB_SIZE} bytes instead of being allocated one by one: a
- * 10,000-message header fetch made 3,300 pool ArrayBuffers through Buffer.allocUnsafe, whose
- * allocation and collection cost as much as the rest of the fetch. The price: a value the caller
- * keeps keeps its slab alive (at most 64 KiB for one small value, as Node's own pool keeps 8 KiB).
- */
-const SLAB_SIZE = 64 * 1024;
-const SLAB_VALUE_LIMIT = 16 * 1024;
 const RETAINED_LINE_CAPACITY = 64 * 1024;
 
 type LiteralTarget =
@@ -128,8 +120,8 @@ export class ResponseAssembler implements FrameSink {
   private readonly maxBufferedBody: number;
   private readonly maxBodyDepth: number;
   private line: Buffer = Buffer.allocUnsafe(INITIAL_LINE_CAPACITY);
-  private slab: ArrayBuffer = new ArrayBuffer(0);
-  private slabUsed = 0;
+  /** Where buffered literal values (headers, small bodies, strings) are allocated. */
+  private readonly values = new KeptBuffers();
   private readonly reader = new WireReader(Buffer.alloc(0), 0, [], 0);
   private lineLength = 0;
   private literals: LiteralSlot[] = [];
@@ -267,22 +259,9 @@ export class ResponseAssembler implements FrameSink {
       this.discarding = true;
       return { kind: 'discard' };
     }
-    const bytes = this.allocateValue(literal.size);
+    const bytes = this.values.allocate(literal.size);
     this.literals.push({ position, value: bytes, size: literal.size, wireLength });
     return { kind: 'buffer', bytes, filled: 0 };
-  }
-
-  /** A Buffer of `size` bytes for a buffered literal value (see {@link SLAB_SIZE}); its bytes are overwritten. */
-  private allocateValue(size: number): Buffer {
-    if (size > SLAB_VALUE_LIMIT) return Buffer.allocUnsafe(size);
-    let offset = this.slabUsed;
-    if (offset + size > this.slab.byteLength) {
-      // Not zero-filled by allocUnsafeSlow, like allocUnsafe: every byte is written before it is read.
-      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer;
-      offset = 0;
-    }
-    this.slabUsed = (offset + size + 7) & ~7; // 8-byte aligned, as Node aligns its pool
-    return Buffer.from(this.slab, offset, size);
   }
 
   /** The sequence number when the response being assembled is `* n FETCH`, else null. */
