@@ -16,7 +16,8 @@
  */
 import { Readable } from 'node:stream';
 import type { ChunkStore, Piece } from './chunk-store.js';
-import { InvalidArgumentError } from './errors.js';
+import { Buffer } from 'node:buffer';
+import { InvalidArgumentError, LimitExceededError } from './errors.js';
 import type { ChunkOptions } from './options.js';
 
 interface ChunkWaiter {
@@ -425,6 +426,37 @@ export class ChannelReadable extends Readable {
     this.#channel.close(error);
     callback(error);
   }
+}
+
+/** The largest buffer {@link collectBody} allocates ahead from a size hint: a hint is the server's word. */
+const MAX_PRESIZE = 1024 * 1024;
+
+/**
+ * Reads a body into one Buffer (IMAP `collect()`, POP3 `bytes()`): sized from `sizeHint` when there
+ * is one and grown if it was wrong, so that with borrowed chunks (`chunks({ reuse: true })`) each
+ * byte is copied once more, into the result, and nothing else.
+ *
+ * @param chunks - the body's chunks; each is copied before the next is asked for.
+ * @param sizeHint - the announced size, if any (at most {@link MAX_PRESIZE} is allocated ahead).
+ * @param maxBytes - the most bytes accepted.
+ * @throws LimitExceededError past `maxBytes` (leaving the loop drops the rest of the body).
+ */
+export async function collectBody(chunks: AsyncIterable<Buffer>, sizeHint: number | undefined, maxBytes: number): Promise<Buffer> {
+  let result = Buffer.allocUnsafe(Math.floor(Math.min(sizeHint ?? 16 * 1024, maxBytes, MAX_PRESIZE)));
+  let total = 0;
+  for await (const chunk of chunks) {
+    const length = total + chunk.length;
+    if (length > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, length);
+    if (length > result.length) {
+      const grown = Buffer.allocUnsafe(Math.floor(Math.min(Math.max(length, result.length * 2), maxBytes)));
+      grown.set(result.subarray(0, total));
+      result = grown;
+    }
+    result.set(chunk, total);
+    total = length;
+  }
+  // A result larger than the body (a size hint that counted more) is trimmed, by a copy.
+  return total === result.length ? result : (Uint8Array.prototype.slice.call(result, 0, total) as Buffer);
 }
 
 /** What {@link BodyChannel.iterator} returns: one small object a body, its methods shared. */

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { Buffer } from 'node:buffer';
-import { BodyChannel, ChannelReadable } from '../common/body-channel.js';
+import { BodyChannel, ChannelReadable, collectBody } from '../common/body-channel.js';
 import type { ChunkStore } from '../common/chunk-store.js';
 import { LimitExceededError } from '../common/errors.js';
 import type { ChunkOptions } from '../common/options.js';
@@ -121,19 +121,7 @@ export class BodyReadable extends ChannelReadable implements BodyStream {
     return this.#body.iterator(options);
   }
 
-  async collect(maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
-    return collectChunks(this, maxBytes);
+  collect(maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
+    return collectBody(this.#body.iterator({ reuse: true }), this.#body.size, maxBytes);
   }
-}
-
-/** Reads a body's chunks into one Buffer (`break` on the limit drops the rest). */
-async function collectChunks(chunks: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer> {
-  const collected: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of chunks) {
-    total += chunk.length;
-    if (total > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, total);
-    collected.push(chunk);
-  }
-  return collected.length === 1 ? collected[0]! : Buffer.concat(collected, total);
 }

@@ -9,18 +9,13 @@
  * @packageDocumentation
  */
 import type { Readable } from 'node:stream';
-import { LimitExceededError, type MailwireError } from '../common/errors.js';
+import type { MailwireError } from '../common/errors.js';
 import type { ChunkStore } from '../common/chunk-store.js';
 import type { ChunkOptions } from '../common/options.js';
+import { collectBody } from '../common/body-channel.js';
 import { Pop3BodyChannel, type FlowControl } from './body.js';
 import { encodeNumericCommand, type Pop3Status } from './codec.js';
 import { Exchange, type StatusOutcome } from './exchange.js';
-
-/**
- * The largest buffer {@link Pop3Message.bytes} allocates ahead from an announced size: the size is
- * the server's word, so a bigger body grows the buffer as its bytes actually arrive.
- */
-const MAX_PRESIZE = 1024 * 1024;
 
 /** What a {@link MessageExchange} needs from the client. */
 export interface BodyStreaming {
@@ -117,24 +112,7 @@ export class Pop3Message implements AsyncIterable<Buffer> {
    *   read and dropped, so the session stays usable.
    */
   async bytes(options: CollectOptions = {}): Promise<Uint8Array> {
-    const maxBytes = options.maxBytes ?? Infinity;
-    // One buffer, sized from the announced size when there is one and grown if it was wrong; the
-    // chunks are borrowed, so each byte is copied once more, into the result, and nothing else.
-    let result = Buffer.allocUnsafe(Math.floor(Math.min(this.announcedSize ?? 16 * 1024, maxBytes, MAX_PRESIZE)));
-    let total = 0;
-    for await (const chunk of this.chunks({ reuse: true })) {
-      const length = total + chunk.length;
-      if (length > maxBytes) throw new LimitExceededError('maxBytes', maxBytes, length); // `break` drops the rest
-      if (length > result.length) {
-        const grown = Buffer.allocUnsafe(Math.floor(Math.min(Math.max(length, result.length * 2), maxBytes)));
-        grown.set(result.subarray(0, total));
-        result = grown;
-      }
-      result.set(chunk, total);
-      total = length;
-    }
-    // A result larger than the body (an announced size that counted more) is trimmed.
-    return total === result.length ? result : Uint8Array.prototype.slice.call(result, 0, total);
+    return collectBody(this.chunks({ reuse: true }), this.announcedSize, options.maxBytes ?? Infinity);
   }
 
   /**

@@ -3,7 +3,8 @@
 // failure that drops what is queued. Driven through the POP3 layer, the thinner of the two.
 import { describe, expect, it } from 'vitest';
 import { ChunkStore, KeptBuffers } from '../../src/common/chunk-store.js';
-import { ConnectionClosedError } from '../../src/common/errors.js';
+import { ConnectionClosedError, LimitExceededError } from '../../src/common/errors.js';
+import { collectBody } from '../../src/common/body-channel.js';
 import { Pop3BodyChannel } from '../../src/pop3/body.js';
 
 const flow = { pause: (): void => undefined, resume: (): void => undefined };
@@ -111,9 +112,31 @@ describe('KeptBuffers', () => {
   it('cuts small values from shared blocks without overlap, and gives large ones buffers of their own', () => {
     const kept = new KeptBuffers();
     const values = Array.from({ length: 40 }, (_, index) => kept.copy(Buffer.alloc(3000 + index, index)));
-    values.forEach((value, index) => expect(value.equals(Buffer.alloc(3000 + index, index))).toBe(true));
+    for (const [index, value] of values.entries()) expect(value.equals(Buffer.alloc(3000 + index, index))).toBe(true);
     expect(values[0]!.buffer.byteLength).toBe(64 * 1024);
     const large = kept.allocate(20 * 1024);
     expect(large.buffer.byteLength).toBe(20 * 1024);
+  });
+});
+
+describe('collectBody', () => {
+  async function* chunksOf(...parts: string[]): AsyncGenerator<Buffer> {
+    for (const part of parts) {
+      await Promise.resolve(); // as a socket would, a chunk a step
+      yield Buffer.from(part);
+    }
+  }
+
+  it('gives the same bytes whether the size hint is right, short, long or absent', async () => {
+    for (const hint of [9, 2, 1000, undefined]) {
+      const body = await collectBody(chunksOf('abc', 'def', 'ghi'), hint, Number.POSITIVE_INFINITY);
+      expect(body.toString(), String(hint)).toBe('abcdefghi');
+      expect(body.length).toBe(9);
+    }
+  });
+
+  it('refuses more than maxBytes with a typed error', async () => {
+    await expect(collectBody(chunksOf('abc', 'def'), 6, 5)).rejects.toBeInstanceOf(LimitExceededError);
+    expect((await collectBody(chunksOf('abc', 'de'), undefined, 5)).toString()).toBe('abcde');
   });
 });
