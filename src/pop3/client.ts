@@ -17,6 +17,7 @@ import {
 } from '../common/errors.js';
 import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
 import { Secret } from '../common/secret.js';
+import { decodeUtf8 } from '../common/text.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { transportOptionsOf } from '../common/options.js';
@@ -857,7 +858,7 @@ class MultiLineLog {
   add(bytes: Uint8Array, body: boolean): void {
     this.#body = body;
     if (body) this.#bodyBytes += bytes.length;
-    else this.#text += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    else this.#text += decodeUtf8(bytes, 0, bytes.length);
   }
 
   flush(transport: Connection): void {

@@ -12,6 +12,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { TextDecoder } from 'node:util';
+import { decodeUtf8 } from '../text.js';
 
 /** True for the characters of the regular expression class `\s`, which no charset or encoded text holds. */
 function isSpace(code: number): boolean {
@@ -152,8 +153,7 @@ const WINDOWS_1252_HIGH = [
 
 /** Decodes the first `length` bytes of the scratch buffer. */
 function decodeScratch(decoder: TextDecoder, length: number): string {
-  // The native method behind toString('utf8'), called without its argument checks (see decodeText in imap/wire/reader.ts).
-  if (decoder.encoding === 'utf-8') return (scratch as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(0, length);
+  if (decoder.encoding === 'utf-8') return decodeUtf8(scratch, 0, length);
   if (decoder.encoding !== 'windows-1252') return decoder.decode(scratch.subarray(0, length));
   let out = '';
   for (let i = 0; i < length; i++) {

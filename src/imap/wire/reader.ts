@@ -9,6 +9,7 @@
 
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '../../common/errors.js';
+import { asBuffer, decodeUtf8 } from '../../common/text.js';
 
 /** A literal of the response being parsed, in the place where its announcement stood. */
 export interface LiteralSlot {
@@ -48,22 +49,11 @@ const ATOM_CHAR: Uint8Array = (() => {
 })();
 
 /**
- * The native method behind `buffer.toString('utf8', start, end)`, on every Buffer since Node 0.x but
- * absent from @types/node. Called directly, a string costs one native call and no argument
- * normalisation; ASCII (almost every IMAP value) takes the decoder's one-byte fast path.
- */
-interface Utf8Slicing {
-  utf8Slice(start: number, end: number): string;
-}
-
-/**
  * Decodes bytes as UTF-8 (invalid sequences become U+FFFD), in place: no subarray view is created.
  *
  * @internal
  */
-export function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  return (asBuffer(bytes) as Buffer & Utf8Slicing).utf8Slice(start, end);
-}
+export const decodeText = decodeUtf8;
 
 /**
  * Decodes bytes as {@link decodeText} does, upper-cased: for keywords and item names, which servers
@@ -95,11 +85,6 @@ export function byLength(values: readonly string[]): (readonly string[] | undefi
 function indexOrEnd(text: string, search: string, from: number): number {
   const index = text.indexOf(search, from);
   return index === -1 ? text.length : index;
-}
-
-/** A Buffer over the same memory (no copy). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -427,7 +412,7 @@ export class WireReader {
   plainText(): string | null {
     let text = this.text;
     if (text === undefined) {
-      text = (this.bytes as Buffer & Utf8Slicing).utf8Slice(0, this.end);
+      text = decodeUtf8(this.bytes, 0, this.end);
       if (text.length !== this.end) text = null;
       this.text = text;
     }
@@ -450,7 +435,7 @@ export class WireReader {
   /** Decodes `bytes[start, end)` of the line as UTF-8. */
   private lineSlice(start: number, end: number): string {
     const text = this.plainText();
-    return text === null ? (this.bytes as Buffer & Utf8Slicing).utf8Slice(start, end) : text.slice(start, end);
+    return text === null ? decodeUtf8(this.bytes, start, end) : text.slice(start, end);
   }
 
   /** `nstring = string / nil`, decoded; NIL is null. */
