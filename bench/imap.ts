@@ -28,6 +28,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runRaw, type RawTarget } from './imap/raw.js';
 import { benchDovecot } from './lib/dovecot.js';
+import { median, perRoundMedian } from './lib/measure.js';
 import { workerCommand } from './lib/worker.js';
 import { seed, type SeedFacts, type Seeded } from './imap/seed.js';
 
@@ -268,12 +269,6 @@ function runChild(
   });
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 /** Checks that a run saw everything that was seeded. */
 function verify(result: WorkerResult, seeded: Seeded): void {
   const expected: Record<ScenarioName, { messages: number; bytes: number | null }> = {
@@ -338,14 +333,11 @@ async function main(): Promise<void> {
       const mailwire = by('mailwire');
       if (mailwire === undefined) continue;
       const goals: string[] = [];
-      // Runs are interleaved, so each round's pair saw the same machine load: the median of the
-      // per-round ratios is steadier than the ratio of the medians on a busy machine (reported
-      // beside the goals, which are judged on the medians).
+      // Beside the goals, which are judged on the medians: the median of per-round ratios.
       const perRound = (client: ClientName, over: ClientName): number | undefined => {
         const mine = results.get(client);
         const theirs = results.get(over);
-        if (mine === undefined || theirs === undefined) return undefined;
-        return median(mine.map((result, index) => result.ms / (theirs[index]?.ms ?? Number.NaN)));
+        return mine === undefined || theirs === undefined ? undefined : perRoundMedian(mine.map((r) => r.ms), theirs.map((r) => r.ms));
       };
       const flow = by('imapflow-nocompress');
       const flowDefault = by('imapflow');

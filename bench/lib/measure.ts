@@ -59,6 +59,15 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * The median of the per-round ratios `mine[i] / theirs[i]`: runs are interleaved, so a round's
+ * pair saw the same machine load, and this is steadier than the ratio of the medians on a busy
+ * machine.
+ */
+export function perRoundMedian(mine: readonly number[], theirs: readonly number[]): number {
+  return median(mine.map((value, index) => value / (theirs[index] ?? Number.NaN)));
+}
+
 /** Throughput in MB/s (10^6 bytes per second). */
 export function megabytesPerSecond(bytes: number, milliseconds: number): number {
   return bytes / 1e6 / (milliseconds / 1000);
