@@ -240,6 +240,44 @@ describe('ENVELOPE address lists', () => {
   });
 });
 
+describe('whole ENVELOPEs', () => {
+  // A plain envelope is matched whole by one expression; anything else (and any line with a
+  // multi-byte character) takes the token-by-token parser. Both must give the same envelope.
+  const nstring = fc.constantFrom('NIL', 'nil', '""', '"plain text"', '"(in parens) x"', '"=?UTF-8?Q?J=C3=BCrgen?= M"', '"a\\"b"', '"x.y"');
+  const date = fc.constantFrom('NIL', '"Fri, 27 Nov 2026 10:01:00 +0000"', '"27 Nov 26 10:01 GMT"', '"not a date"', '""');
+  const field = fc.constantFrom('NIL', '"Alice"', '""', '"=?UTF-8?Q?J=C3=BCrgen?="', '"a\\"b"', '"x)y"', '"example.com"');
+  const address = fc
+    .tuple(field, fc.constantFrom('NIL', '"@route"'), field, field)
+    .map(([name, route, mailbox, host]) => `(${name} ${route} ${mailbox} ${host})`);
+  const list = fc.oneof(
+    fc.constant('NIL'),
+    fc.constant('()'),
+    fc.array(fc.oneof(address, fc.constant('(NIL NIL "group" NIL)'), fc.constant('(NIL NIL NIL NIL)')), { minLength: 1, maxLength: 4 }).map((items) => `(${items.join('')})`),
+  );
+  const envelope = fc
+    .tuple(date, nstring, fc.array(list, { minLength: 6, maxLength: 6 }), nstring, nstring, fc.constantFrom(' ', '  '))
+    .map(([d, subject, lists, inReplyTo, messageId, gap]) => `(${d} ${subject} ${lists.join(' ')} ${inReplyTo}${gap}${messageId})`);
+
+  it('read the same on the fast path and the general parser', () => {
+    fc.assert(
+      fc.property(envelope, fc.boolean(), (text, first) => {
+        const parse = (extra: string): unknown => {
+          const line = Buffer.from(first ? `* 1 FETCH (ENVELOPE ${text} BODY[1] "${extra}")` : `* 1 FETCH (BODY[1] "${extra}" ENVELOPE ${text})`);
+          try {
+            const response = parseResponse(new WireReader(line, line.length, [], 0), { utf8Accept: true, maxDepth: 8 });
+            if (response.kind !== 'fetch') throw new Error(`parsed ${response.kind}`);
+            return response.attributes.envelope;
+          } catch (error) {
+            return error instanceof MailwireError ? 'error' : error;
+          }
+        };
+        expect(parse('e')).toEqual(parse('\u00e9'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('buffered literal values', () => {
   // Small values share slabs: none may overlap another, whatever the sizes and the chunking.
   it('keep their own bytes across many literals of mixed sizes', () => {
