@@ -967,7 +967,9 @@ export class ImapClient implements ImapSession {
         if (client.#capabilities.has('IMAP4REV2') && !client.#capabilities.has('IMAP4REV1')) client.#assembler.utf8Accept = true;
       },
       setState: (state) => {
-        client.#state = state;
+        // Once the connection is gone the session stays over: a command settling late (a login
+        // whose OK came just before the connection dropped) must not bring it back.
+        if (client.#state !== 'logout') client.#state = state;
       },
       addEnabled: (names) => {
         for (const name of names) client.#enabled.add(name.toUpperCase());
@@ -986,6 +988,8 @@ export class ImapClient implements ImapSession {
         return upgrade;
       },
       setMailbox: (mailbox) => {
+        // A SELECT failed by the connection's end deselects, but the session stays over (see setState).
+        if (client.#state === 'logout') return;
         client.#mailbox = mailbox;
         client.#state = mailbox === null ? 'authenticated' : 'selected';
       },
