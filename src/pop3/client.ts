@@ -344,6 +344,9 @@ export class Pop3Client {
       default:
         await this.#authenticate(method, sasl, options);
     }
+    // The connection may have ended in the same read as the server's +OK (garbage after it, a
+    // hang-up): the session is over then, and must not come back as logged in.
+    this.#requireState('authorization', 'login');
     this.#state = 'transaction';
     // RFC 2449 section 5: capabilities may differ after login.
     const capa = this.#queueCapa();

@@ -1,0 +1,117 @@
+/**
+ * The whole POP3 client against a server that answers every command with a random mix of sound,
+ * odd and broken replies (in random chunks), while several calls are made at once: every call must
+ * settle (at the latest when the connection ends), every failure must be a typed mailwire error,
+ * and no promise may be left to reject unhandled. The IMAP twin is imap-client-chaos.property.test.ts.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Connector } from '../../src/common/connector.js';
+import { ChaosConnection, expectAllSettle, plans, trackUnhandledRejections } from '../helpers/chaos-server.js';
+import { Pop3Client } from '../../src/pop3/client.js';
+
+/** What the server sends for one command line. */
+const REPLIES = [
+  '+OK\r\n',
+  '+OK\r\n',
+  '+OK 2 320\r\n',
+  '-ERR no\r\n',
+  '-ERR [AUTH] bad password\r\n',
+  '-ERR [IN-USE] locked\r\n',
+  '+OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n',
+  '+OK\r\n1 uid-1\r\n2 uid-2\r\n.\r\n',
+  '+OK 120 octets\r\nSubject: hi\r\n\r\n..dot-stuffed\r\nbody\r\n.\r\n',
+  '+OK\r\nSubject: no end\r\n',
+  '+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\nPIPELINING\r\nSASL PLAIN\r\nUTF8\r\n.\r\n',
+  '+OK\r\n.\r\n',
+  '+ \r\n',
+  '+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n',
+  'garbage without status\r\n',
+  '\x00\xff\xfe\r\n',
+  '+OK',
+  '+OK 1 99999999999999999999\r\n',
+  '',
+] as const;
+
+/** What a caller does; each returns when the call settled (resolved, or rejected with what). */
+type Call = (client: Pop3Client) => Promise<unknown>;
+
+/** Counts what the reading calls see (so that each loop body does something). */
+let seen = 0;
+
+const CALLS: Record<string, Call> = {
+  stat: (client) => client.stat(),
+  list: (client) => client.list(),
+  listOne: (client) => client.list(1),
+  uidl: (client) => client.uidl(),
+  retrieve: async (client) => {
+    seen += (await (await client.retrieve(1)).bytes()).length;
+  },
+  retrieveStream: async (client) => {
+    for await (const chunk of await client.retrieve(2)) seen += chunk.length;
+  },
+  top: async (client) => {
+    seen += (await (await client.top(1, 0)).bytes()).length;
+  },
+  retrieveMany: async (client) => {
+    for await (const message of client.retrieveMany([1, 2, 3])) seen += (await message.bytes()).length;
+  },
+  retrieveManyStopEarly: async (client) => {
+    for await (const message of client.retrieveMany([1, 2])) {
+      seen += message.number;
+      break;
+    }
+  },
+  delete: (client) => client.delete(1),
+  reset: (client) => client.reset(),
+  noop: (client) => client.noop(),
+  noopTimeout: (client) => client.noop({ timeout: 2 }),
+  statAborted: (client) => {
+    const controller = new AbortController();
+    setImmediate(() => {
+      controller.abort();
+    });
+    return client.stat({ signal: controller.signal });
+  },
+  capabilities: (client) => client.refreshCapabilities(),
+  login: (client) => client.login({ username: 'alice', password: 'secret', method: 'USER' }),
+  utf8: (client) => client.utf8(),
+  close: (client) => client.close(),
+};
+
+const call = fc.constantFrom(...Object.keys(CALLS));
+
+describe('Pop3Client against a chaotic server', () => {
+  const unhandled = trackUnhandledRejections();
+
+  it('settles every call with a result or a mailwire error, and leaves no rejection unhandled', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        plans(REPLIES.length),
+        fc.array(fc.tuple(call, fc.nat(3)), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom<'USER' | 'APOP' | 'none'>('USER', 'APOP', 'none'),
+        async (plan, calls, method) => {
+          let connection: ChaosConnection | undefined;
+          const connector: Connector = (_options, handlers) =>
+            Promise.resolve((connection = new ChaosConnection(handlers, '+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\r\n', plan, (index) => REPLIES[index]!)));
+          const client = new Pop3Client({
+            host: 'chaos.invalid',
+            tls: 'none',
+            allowCleartext: true,
+            connector,
+            ...(method === 'none' ? {} : { auth: { username: 'alice', password: 'secret', method } }),
+          });
+          await expectAllSettle(
+            () => connection,
+            () => client.connect(),
+            calls.map(([name, wait]) => [() => CALLS[name]!(client), wait] as const),
+            unhandled,
+          );
+          client.destroy();
+          expect(seen).toBeGreaterThanOrEqual(0);
+        },
+      ),
+      { numRuns: Number(process.env.CHAOS_RUNS ?? 400) },
+    );
+  }, 120_000);
+});
