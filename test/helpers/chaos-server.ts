@@ -11,15 +11,172 @@ import { Secret } from '../../src/common/secret.js';
 import type { TransportHandlers } from '../../src/common/transport-options.js';
 import type { WirePart } from '../../src/common/wirelog.js';
 
+/** What an IMAP server may send for one command line; `$T` is the command's tag (see {@link imapReply}). */
+export const IMAP_REPLIES = [
+  '$T OK done\r\n',
+  '$T OK done\r\n',
+  '$T NO [TRYCREATE] no such mailbox\r\n',
+  '$T BAD what?\r\n',
+  '* 5 EXISTS\r\n* 1 RECENT\r\n$T OK done\r\n',
+  '* 3 EXPUNGE\r\n$T OK done\r\n',
+  '* 1 FETCH (UID 9 FLAGS (\\Seen $Junk))\r\n$T OK done\r\n',
+  '* 2 FETCH (UID 10 RFC822.SIZE 5 BODY[] {5}\r\nhello)\r\n$T OK done\r\n',
+  '* 2 FETCH (UID 10 BODY[] {50}\r\nshort)\r\n',
+  '* 2 FETCH (UID 10 BODY[] {5+}\r\nhello)\r\n$T OK done\r\n',
+  '* 4 FETCH (UID 11 ENVELOPE (NIL "s" (("a" NIL "b" "c")) NIL NIL NIL NIL NIL NIL "<id>"))\r\n$T OK done\r\n',
+  '* 4 FETCH (UID 11 ENVELOPE ((("\r\n',
+  '* 4 FETCH (UID 11 BODYSTRUCTURE ("text" "plain" NIL NIL NIL "7bit" 5 1))\r\n$T OK done\r\n',
+  '* 4 FETCH (UID 11 BODYSTRUCTURE ((((((((((((((\r\n$T OK done\r\n',
+  '* 4 FETCH (UID 12 MODSEQ (99999999999999999999))\r\n$T OK done\r\n',
+  '* SEARCH 1 2 3\r\n$T OK done\r\n',
+  '* ESEARCH (TAG "$T") UID MIN 1 MAX 9 COUNT 3 ALL 1:3\r\n$T OK done\r\n',
+  '* LIST (\\HasNoChildren \\Sent) "/" "Sent &AOQ-"\r\n$T OK done\r\n',
+  '* LIST (\\Noselect) NIL {3}\r\nabc\r\n$T OK done\r\n',
+  '* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UIDVALIDITY 5)\r\n$T OK done\r\n',
+  '* FLAGS (\\Seen \\Deleted)\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 8] n\r\n* 2 EXISTS\r\n$T OK [READ-WRITE] selected\r\n',
+  '* VANISHED (EARLIER) 1:3\r\n$T OK done\r\n',
+  '$T OK [APPENDUID 7 9] appended\r\n',
+  '$T OK [COPYUID 7 1:2 5:6] copied\r\n',
+  '+ go ahead\r\n',
+  '+ idling\r\n* 6 EXISTS\r\n',
+  '* OK [ALERT] maintenance soon\r\n',
+  '* CAPABILITY IMAP4rev1 IDLE\r\n$T OK done\r\n',
+  '* BYE going away\r\n',
+  'A999 OK nobody asked\r\n',
+  '* 99999999999999999999 EXISTS\r\n$T OK done\r\n',
+  '* FLAGS (\\Seen\r\n',
+  ')))))\r\n',
+  '\x00\xff\xfe garbage\r\n',
+  '$T OK',
+  '* 1 FETCH (BODY[] {99999999999}\r\n',
+  '',
+] as const;
+
+/** What a POP3 server may send for one command line. */
+export const POP3_REPLIES = [
+  '+OK\r\n',
+  '+OK\r\n',
+  '+OK 2 320\r\n',
+  '-ERR no\r\n',
+  '-ERR [AUTH] bad password\r\n',
+  '-ERR [IN-USE] locked\r\n',
+  '+OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n',
+  '+OK\r\n1 uid-1\r\n2 uid-2\r\n.\r\n',
+  '+OK 120 octets\r\nSubject: hi\r\n\r\n..dot-stuffed\r\nbody\r\n.\r\n',
+  '+OK\r\nSubject: no end\r\n',
+  '+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\nPIPELINING\r\nSASL PLAIN\r\nUTF8\r\n.\r\n',
+  '+OK\r\n.\r\n',
+  '+ \r\n',
+  '+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n',
+  'garbage without status\r\n',
+  '\x00\xff\xfe\r\n',
+  '+OK',
+  '+OK 1 99999999999999999999\r\n',
+  '',
+] as const;
+
+/** A sound server's answer to a command, and whether it hangs up after it (LOGOUT, QUIT). */
+export interface SoundAnswer {
+  readonly text: string;
+  readonly hangUp?: boolean;
+}
+
+const IMAP_CAPABILITIES = 'IMAP4rev1 LITERAL+ IDLE UIDPLUS MOVE CONDSTORE QRESYNC ESEARCH ENABLE';
+/** The tag of the IDLE a sound IMAP server is in (DONE has no tag of its own). */
+let idleTag = '*';
+
+/** What a sound IMAP server (two messages, UIDs 1 and 2, in every mailbox) answers to `line`. */
+export function imapSoundReply(line: string): SoundAnswer {
+  return { text: imapSoundText(line), hangUp: /^\S+ LOGOUT$/i.test(line) };
+}
+
+function imapSoundText(line: string): string {
+  if (line === 'DONE') return `${idleTag} OK IDLE terminated\r\n`;
+  const [tag = '*', ...words] = line.split(' ');
+  const command = words[0]?.toUpperCase() === 'UID' ? `UID ${words[1]?.toUpperCase() ?? ''}` : (words[0]?.toUpperCase() ?? '');
+  const ok = `${tag} OK done\r\n`;
+  const literal = (text: string): string => `{${Buffer.byteLength(text, 'latin1')}}\r\n${text}`;
+  const message = 'Subject: hi\r\nMessage-ID: <1@x>\r\n\r\nhello\r\n';
+  switch (command) {
+    case 'LOGIN':
+    case 'AUTHENTICATE':
+      return `${tag} OK [CAPABILITY ${IMAP_CAPABILITIES}] Logged in\r\n`;
+    case 'CAPABILITY':
+      return `* CAPABILITY ${IMAP_CAPABILITIES}\r\n${ok}`;
+    case 'ENABLE':
+      return `* ENABLED ${words.slice(1).join(' ')}\r\n${ok}`;
+    case 'SELECT':
+    case 'EXAMINE':
+      return `* FLAGS (\\Seen \\Deleted)\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 3] n\r\n* OK [HIGHESTMODSEQ 9] m\r\n* 2 EXISTS\r\n${tag} OK [READ-WRITE] selected\r\n`;
+    case 'UID SEARCH':
+    case 'SEARCH':
+      return `* SEARCH 1 2\r\n${ok}`;
+    case 'UID FETCH':
+    case 'FETCH': {
+      const items = line.toUpperCase();
+      const part = items.includes('[HEADER') ? 'HEADER' : items.includes('[]') ? '' : undefined;
+      const body = part === undefined ? '' : ` BODY[${part}] ${literal(part === 'HEADER' ? 'Subject: hi\r\nMessage-ID: <1@x>\r\n\r\n' : message)}`;
+      const fetched = (seq: number): string => `* ${seq} FETCH (UID ${seq} FLAGS (\\Seen) MODSEQ (9) RFC822.SIZE ${message.length}${body})\r\n`;
+      return `${fetched(1)}${fetched(2)}${ok}`;
+    }
+    case 'IDLE':
+      idleTag = tag;
+      return '+ idling\r\n* 3 EXISTS\r\n';
+    case 'LOGOUT':
+      return `* BYE logging out\r\n${ok}`;
+    default:
+      return ok;
+  }
+}
+
+/** IMAP reply `index` for the command `line`, with its tag in place of `$T`. */
+export function imapReply(index: number, line: string): string {
+  return IMAP_REPLIES[index]!.replaceAll('$T', /^(\S+) /.exec(line)?.[1] ?? '*');
+}
+
+/** What a sound POP3 server (two messages, UIDLs uid-1 and uid-2) answers to `line`. */
+export function pop3SoundReply(line: string): SoundAnswer {
+  return { text: pop3SoundText(line), hangUp: /^QUIT$/i.test(line) };
+}
+
+function pop3SoundText(line: string): string {
+  const message = 'Subject: hi\r\nMessage-ID: <1@x>\r\n\r\nhello\r\n';
+  switch (line.split(' ')[0]?.toUpperCase()) {
+    case 'CAPA':
+      return '+OK\r\nUSER\r\nTOP\r\nUIDL\r\nPIPELINING\r\n.\r\n';
+    case 'STAT':
+      return `+OK 2 ${2 * message.length}\r\n`;
+    case 'LIST':
+      return line.includes(' ') ? `+OK 1 ${message.length}\r\n` : `+OK\r\n1 ${message.length}\r\n2 ${message.length}\r\n.\r\n`;
+    case 'UIDL':
+      return line.includes(' ') ? '+OK 1 uid-1\r\n' : '+OK\r\n1 uid-1\r\n2 uid-2\r\n.\r\n';
+    case 'RETR':
+      return `+OK\r\n${message}.\r\n`;
+    case 'TOP':
+      return '+OK\r\nSubject: hi\r\nMessage-ID: <1@x>\r\n\r\n.\r\n';
+    case 'QUIT':
+      return '+OK bye\r\n';
+    default:
+      return '+OK\r\n';
+  }
+}
+
 /** One step of the server's plan: reply `index` of the protocol's table, a hang-up, or nothing. */
 export type Act =
   | { readonly kind: 'reply'; readonly index: number; readonly chunk: number; readonly thenClose: boolean }
   | { readonly kind: 'close' }
-  | { readonly kind: 'silence' };
+  | { readonly kind: 'silence' }
+  /** What a sound server would answer (see {@link imapSoundReply}, {@link pop3SoundReply}), cut in chunks. */
+  | { readonly kind: 'sound'; readonly chunk: number };
 
-/** Plans over a table of `replies` replies: mostly replies, cut in chunks of 1-40 bytes, some followed at once by a hang-up. */
-export function plans(replies: number): fc.Arbitrary<Act[]> {
+/**
+ * Plans over a table of `replies` replies: replies cut in chunks of 1-40 bytes (some followed at
+ * once by a hang-up), hang-ups, silences, and with `sound` > 0 that weight of sound answers, so
+ * that sessions get far enough to meet trouble later on.
+ */
+export function plans(replies: number, sound = 0): fc.Arbitrary<Act[]> {
   const act: fc.Arbitrary<Act> = fc.oneof(
+    { weight: sound, arbitrary: fc.record({ kind: fc.constant('sound' as const), chunk: fc.integer({ min: 1, max: 200 }) }) },
     {
       weight: 12,
       arbitrary: fc.record({
@@ -32,7 +189,7 @@ export function plans(replies: number): fc.Arbitrary<Act[]> {
     { weight: 1, arbitrary: fc.constant({ kind: 'close' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'silence' as const }) },
   );
-  return fc.array(act, { maxLength: 12 });
+  return fc.array(act, { maxLength: sound > 0 ? 24 : 12 });
 }
 
 /**
@@ -56,13 +213,23 @@ export class ChaosConnection implements Connection {
 
   readonly #reply: (index: number, line: string) => string;
 
+  readonly #sound: (line: string) => SoundAnswer;
+
   /**
    * @param reply - the text of reply `index` of the protocol's table for a command `line`.
+   * @param sound - what a sound server answers to `line`.
    */
-  constructor(handlers: TransportHandlers, greeting: string, plan: readonly Act[], reply: (index: number, line: string) => string) {
+  constructor(
+    handlers: TransportHandlers,
+    greeting: string,
+    plan: readonly Act[],
+    reply: (index: number, line: string) => string,
+    sound: (line: string) => SoundAnswer = () => ({ text: '', hangUp: true }),
+  ) {
     this.#handlers = handlers;
     this.#plan = [...plan];
     this.#reply = reply;
+    this.#sound = sound;
     this.#send(greeting, 64);
   }
 
@@ -130,7 +297,13 @@ export class ChaosConnection implements Connection {
       this.#schedule();
       return;
     }
-    if (step.kind !== 'reply') return;
+    if (step.kind === 'silence') return;
+    if (step.kind === 'sound') {
+      const answer = this.#sound(line);
+      this.#send(answer.text, step.chunk);
+      if (answer.hangUp === true) this.hangUp();
+      return;
+    }
     const text = this.#reply(step.index, line);
     if (step.thenClose) this.#closeAfter = this.#queue.length + Math.ceil(Buffer.byteLength(text, 'latin1') / step.chunk);
     this.#send(text, step.chunk);
@@ -212,7 +385,7 @@ async function turns(count: number): Promise<void> {
  * {@link MailwireError}, and `unhandled()` (see {@link trackUnhandledRejections}) to stay empty.
  */
 export async function expectAllSettle(
-  connection: () => ChaosConnection | undefined,
+  connection: () => { hangUp(): void } | undefined,
   connect: () => Promise<unknown>,
   calls: readonly (readonly [() => Promise<unknown>, number])[],
   unhandled: () => readonly unknown[],

@@ -7,31 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/common/connector.js';
-import { ChaosConnection, expectAllSettle, plans, trackUnhandledRejections } from '../helpers/chaos-server.js';
+import { ChaosConnection, POP3_REPLIES, expectAllSettle, plans, pop3SoundReply, trackUnhandledRejections } from '../helpers/chaos-server.js';
 import { Pop3Client } from '../../src/pop3/client.js';
 
-/** What the server sends for one command line. */
-const REPLIES = [
-  '+OK\r\n',
-  '+OK\r\n',
-  '+OK 2 320\r\n',
-  '-ERR no\r\n',
-  '-ERR [AUTH] bad password\r\n',
-  '-ERR [IN-USE] locked\r\n',
-  '+OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n',
-  '+OK\r\n1 uid-1\r\n2 uid-2\r\n.\r\n',
-  '+OK 120 octets\r\nSubject: hi\r\n\r\n..dot-stuffed\r\nbody\r\n.\r\n',
-  '+OK\r\nSubject: no end\r\n',
-  '+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\nPIPELINING\r\nSASL PLAIN\r\nUTF8\r\n.\r\n',
-  '+OK\r\n.\r\n',
-  '+ \r\n',
-  '+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n',
-  'garbage without status\r\n',
-  '\x00\xff\xfe\r\n',
-  '+OK',
-  '+OK 1 99999999999999999999\r\n',
-  '',
-] as const;
 
 /** What a caller does; each returns when the call settled (resolved, or rejected with what). */
 type Call = (client: Pop3Client) => Promise<unknown>;
@@ -87,13 +65,13 @@ describe('Pop3Client against a chaotic server', () => {
   it('settles every call with a result or a mailwire error, and leaves no rejection unhandled', async () => {
     await fc.assert(
       fc.asyncProperty(
-        plans(REPLIES.length),
+        plans(POP3_REPLIES.length, 6),
         fc.array(fc.tuple(call, fc.nat(3)), { minLength: 1, maxLength: 6 }),
         fc.constantFrom<'USER' | 'APOP' | 'none'>('USER', 'APOP', 'none'),
         async (plan, calls, method) => {
           let connection: ChaosConnection | undefined;
           const connector: Connector = (_options, handlers) =>
-            Promise.resolve((connection = new ChaosConnection(handlers, '+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\r\n', plan, (index) => REPLIES[index]!)));
+            Promise.resolve((connection = new ChaosConnection(handlers, '+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\r\n', plan, (index) => POP3_REPLIES[index]!, pop3SoundReply)));
           const client = new Pop3Client({
             host: 'chaos.invalid',
             tls: 'none',
