@@ -108,6 +108,8 @@ function imapSoundText(line: string): string {
     case 'SELECT':
     case 'EXAMINE':
       return `* FLAGS (\\Seen \\Deleted)\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 3] n\r\n* OK [HIGHESTMODSEQ 9] m\r\n* 2 EXISTS\r\n${tag} OK [READ-WRITE] selected\r\n`;
+    case 'STATUS':
+      return `* STATUS ${words[1] ?? 'INBOX'} (MESSAGES 2 UIDNEXT 3 UIDVALIDITY 7 UNSEEN 0)\r\n${ok}`;
     case 'UID SEARCH':
     case 'SEARCH':
       return `* SEARCH 1 2\r\n${ok}`;
@@ -210,6 +212,11 @@ export class ChaosConnection implements Connection {
   #scheduled = false;
   /** Deliveries left until the server hangs up in the same turn as its last bytes; -1: no such hang-up. */
   #closeAfter = -1;
+  /** IMAP: a command line ending in `{n}` or `{n+}` is followed by n bytes of literal. */
+  readonly #imapLiterals: boolean;
+  #literalLeft = 0;
+  /** The command read so far, when literals split it. */
+  #command = '';
 
   readonly #reply: (index: number, line: string) => string;
 
@@ -230,6 +237,7 @@ export class ChaosConnection implements Connection {
     this.#plan = [...plan];
     this.#reply = reply;
     this.#sound = sound;
+    this.#imapLiterals = greeting.startsWith('* ');
     this.#send(greeting, 64);
   }
 
@@ -238,11 +246,29 @@ export class ChaosConnection implements Connection {
     for (const part of parts) {
       this.#line += typeof part === 'string' ? part : part instanceof Secret ? part.reveal() : Buffer.from(part).toString('latin1');
     }
-    let end: number;
-    while ((end = this.#line.indexOf('\r\n')) !== -1) {
+    for (;;) {
+      if (this.#literalLeft > 0) {
+        // An IMAP literal's bytes belong to the command being sent, whatever they look like.
+        const taken = Math.min(this.#literalLeft, this.#line.length);
+        this.#command += this.#line.slice(0, taken);
+        this.#line = this.#line.slice(taken);
+        this.#literalLeft -= taken;
+        if (this.#literalLeft > 0) return;
+      }
+      const end = this.#line.indexOf('\r\n');
+      if (end === -1) return;
       const line = this.#line.slice(0, end);
       this.#line = this.#line.slice(end + 2);
-      this.#answer(line);
+      const literal = this.#imapLiterals ? /\{(\d+)(\+)?\}$/.exec(line) : null;
+      if (literal !== null) {
+        this.#command += `${line}\r\n`;
+        this.#literalLeft = Number(literal[1]);
+        if (literal[2] === undefined) this.#send('+ go ahead\r\n', 64); // a synchronizing literal waits for this
+        continue;
+      }
+      const command = this.#command + line;
+      this.#command = '';
+      this.#answer(command);
     }
   }
 
@@ -372,6 +398,28 @@ export function trackUnhandledRejections(): () => readonly unknown[] {
     process.off('unhandledRejection', onUnhandled);
   });
   return () => unhandled;
+}
+
+/**
+ * Makes the calls at once (each after its number of event-loop turns) and returns the failures,
+ * each as `name: error`; the sound-server properties expect none.
+ */
+export async function failuresOf(calls: readonly (readonly [string, number, () => Promise<unknown>])[]): Promise<string[]> {
+  const outcomes = await Promise.all(
+    calls.map(async ([name, wait, call]) => {
+      await turns(wait);
+      return call().then(
+        () => undefined,
+        (error: unknown) => `${name}: ${String(error)}`,
+      );
+    }),
+  );
+  return outcomes.filter((outcome) => outcome !== undefined);
+}
+
+/** Sound answers to `count` or more commands, cut as the steps of `plan` say (repeated as needed). */
+export function soundPlan(chunks: readonly number[], count = 100): Act[] {
+  return Array.from({ length: Math.max(count, chunks.length) }, (_, index) => ({ kind: 'sound' as const, chunk: chunks[index % chunks.length]! }));
 }
 
 /** Resolves after `turns` turns of the event loop. */

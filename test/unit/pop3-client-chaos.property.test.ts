@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/common/connector.js';
-import { ChaosConnection, POP3_REPLIES, expectAllSettle, plans, pop3SoundReply, trackUnhandledRejections } from '../helpers/chaos-server.js';
+import { ChaosConnection, POP3_REPLIES, expectAllSettle, failuresOf, plans, soundPlan, pop3SoundReply, trackUnhandledRejections } from '../helpers/chaos-server.js';
 import { Pop3Client } from '../../src/pop3/client.js';
 
 
@@ -32,7 +32,7 @@ const CALLS: Record<string, Call> = {
     seen += (await (await client.top(1, 0)).bytes()).length;
   },
   retrieveMany: async (client) => {
-    for await (const message of client.retrieveMany([1, 2, 3])) seen += (await message.bytes()).length;
+    for await (const message of client.retrieveMany([1, 2])) seen += (await message.bytes()).length;
   },
   retrieveManyStopEarly: async (client) => {
     for await (const message of client.retrieveMany([1, 2])) {
@@ -90,6 +90,32 @@ describe('Pop3Client against a chaotic server', () => {
         },
       ),
       { numRuns: Number(process.env.CHAOS_RUNS ?? 400) },
+    );
+  }, 120_000);
+
+  // Several calls at once against a sound server, its answers cut at random: every call succeeds.
+  // Left out: calls meant to fail or to end the session, UTF8 (only before login), and DELE (a later
+  // RETR of the same message is then refused, as it should be).
+  const SOUND_CALLS = Object.keys(CALLS).filter((name) => !['close', 'noopTimeout', 'statAborted', 'login', 'utf8', 'delete'].includes(name));
+
+  it('completes every call against a sound server, whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }).map((chunks) => soundPlan(chunks)),
+        fc.array(fc.tuple(fc.constantFrom(...SOUND_CALLS), fc.nat(3)), { minLength: 1, maxLength: 6 }),
+        async (plan, calls) => {
+          let connection: ChaosConnection | undefined;
+          const connector: Connector = (_options, handlers) =>
+            Promise.resolve((connection = new ChaosConnection(handlers, '+OK POP3 ready\r\n', plan, (index) => POP3_REPLIES[index]!, pop3SoundReply)));
+          const client = new Pop3Client({ host: 'sound.invalid', tls: 'none', allowCleartext: true, connector, auth: { username: 'alice', password: 'secret', method: 'USER' } });
+          await client.connect();
+          const failures = await failuresOf(calls.map(([name, wait]) => [name, wait, () => CALLS[name]!(client)] as const));
+          connection?.hangUp();
+          client.destroy();
+          expect(failures).toEqual([]);
+        },
+      ),
+      { numRuns: Number(process.env.CHAOS_RUNS ?? 300) },
     );
   }, 120_000);
 });
