@@ -167,6 +167,8 @@ export class ImapClient implements ImapSession {
         ...(limits.maxBodyDepth === undefined ? {} : { maxBodyDepth: limits.maxBodyDepth }),
       },
     );
+    // No command in flight streams bodies yet (see ResponseAssembler.bodyStreams).
+    this.#assembler.bodyStreams = false;
     this.#tokenizer = new Tokenizer(this.#sink(), {
       literals: true,
       ...(limits.maxLineLength === undefined ? {} : { maxLineLength: limits.maxLineLength }),
@@ -583,6 +585,7 @@ export class ImapClient implements ImapSession {
         continue;
       }
       this.#inFlight.push(next);
+      if (streamsBodies(next)) this.#assembler.bodyStreams = true;
       if (!this.#writeFragments(next)) return;
     }
     this.#updateFlow();
@@ -889,6 +892,7 @@ export class ImapClient implements ImapSession {
   /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */
   #retire(pending: Pending): void {
     this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);
+    if (streamsBodies(pending)) this.#assembler.bodyStreams = this.#inFlight.some(streamsBodies);
     if (this.#writer === pending) this.#writer = undefined;
     for (const [token, owner] of this.#pauseRequests) if (owner === pending) this.#pauseRequests.delete(token);
   }
@@ -1005,6 +1009,11 @@ export class ImapClient implements ImapSession {
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
     };
   }
+}
+
+/** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
+function streamsBodies(pending: Pending): boolean {
+  return pending.command.bodyStart !== undefined && pending.command.streamsBodies !== false;
 }
 
 function lineParts(text: string | Secret): readonly (string | Secret)[] {

@@ -155,10 +155,18 @@ export interface ImapCommand<T> {
    */
   continuation?(response: ContinuationResponse, context: CommandContext): void;
   /**
-   * A FETCH body literal is about to flow: return a sink to stream it, or null to let it be
-   * buffered into the FETCH response (or to let a later command claim it).
+   * A FETCH body literal is about to flow: return a sink to stream it, `BUFFER_BODY` (from
+   * `wire/assembler.ts`) to have it buffered into this command's FETCH response, or null when the
+   * message is not this command's (a later command may then claim it). Servers answer pipelined
+   * commands in order, so the first command in flight that claims a body is the one it answers.
    */
   bodyStart?(start: BodyStart, context: CommandContext): BodySink | null;
+  /**
+   * False when {@link ImapCommand.bodyStart} never returns a stream (only `BUFFER_BODY` or
+   * null): while no command in flight may stream, the client lets small literals be buffered
+   * without working out which FETCH item they belong to. Default true.
+   */
+  readonly streamsBodies?: boolean;
   /**
    * The tagged OK arrived: return the call's result. Throwing (a MailwireError) rejects the call
    * instead (SCRAM's server signature check).

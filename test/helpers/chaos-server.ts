@@ -116,8 +116,8 @@ function imapSoundText(line: string): string {
     case 'UID FETCH':
     case 'FETCH': {
       const items = line.toUpperCase();
-      const part = items.includes('[HEADER') ? 'HEADER' : items.includes('[]') ? '' : undefined;
-      const body = part === undefined ? '' : ` BODY[${part}] ${literal(part === 'HEADER' ? 'Subject: hi\r\nMessage-ID: <1@x>\r\n\r\n' : message)}`;
+      const header = items.includes('[HEADER') ? ` BODY[HEADER] ${literal('Subject: hi\r\nMessage-ID: <1@x>\r\n\r\n')}` : '';
+      const body = header + (items.includes('[]') ? ` BODY[] ${literal(message)}` : '');
       const fetched = (seq: number): string => `* ${seq} FETCH (UID ${seq} FLAGS (\\Seen) MODSEQ (9) RFC822.SIZE ${message.length}${body})\r\n`;
       return `${fetched(1)}${fetched(2)}${ok}`;
     }

@@ -46,6 +46,11 @@ const CALLS: Record<string, Call> = {
   fetchBodies: async (client) => {
     for await (const message of client.fetch('1:*', { source: true })) seen += (await message.body().collect()).length;
   },
+  fetchBuffered: async (client) => {
+    for await (const message of client.fetch('1:*', { bodies: ['HEADER'], source: true }, { bodies: 'buffer' })) {
+      seen += (message.bodyBytes('HEADER')?.length ?? 0) + (message.bodyBytes('')?.length ?? 0);
+    }
+  },
   fetchChunks: async (client) => {
     for await (const message of client.fetch('1:*', { source: true })) {
       for await (const chunk of message.chunks('', { reuse: true })) seen += chunk.length;

@@ -186,3 +186,31 @@ describe('FETCH body streams', () => {
     await client.noop();
   });
 });
+
+describe('FETCH bodies of pipelined fetches', () => {
+  // Servers answer pipelined commands in order, so a body belongs to the first fetch in flight that
+  // asked for its message. A fetch that buffers its bodies claims them (it used to decline, and a
+  // streaming fetch sent after it took them).
+  it('go to the fetch that asked: buffered for the first, streamed for the second', async () => {
+    const message = (seq: number, text: string): string => `* ${seq} FETCH (UID ${seq} BODY[] {${text.length}}\r\n${text})\r\n`;
+    const { client } = await open([
+      ...login(),
+      ...selectInbox('A2'),
+      C('A3 UID FETCH 1:2 (UID BODY.PEEK[])'),
+      C('A4 UID FETCH 1:2 (UID BODY.PEEK[])'),
+      raw(`${message(1, 'first of A3')}${message(2, 'second of A3')}A3 OK done\r\n${message(1, 'first of A4')}${message(2, 'second of A4')}A4 OK done\r\n`),
+    ]);
+    const buffered = (async () => {
+      const texts: string[] = [];
+      for await (const fetched of client.fetch('1:2', { source: true }, { bodies: 'buffer' })) texts.push(Buffer.from(fetched.bodyBytes('')!).toString());
+      return texts;
+    })();
+    const streamed = (async () => {
+      const texts: string[] = [];
+      for await (const fetched of client.fetch('1:2', { source: true })) texts.push((await fetched.body().collect()).toString());
+      return texts;
+    })();
+    expect(await buffered).toEqual(['first of A3', 'second of A3']);
+    expect(await streamed).toEqual(['first of A4', 'second of A4']);
+  });
+});

@@ -305,6 +305,38 @@ describe('buffered literal values', () => {
   });
 });
 
+describe('literals buffered while no command streams bodies', () => {
+  // With bodyStreams false the assembler buffers small literals without looking for their FETCH
+  // item, and shows them to its scanner only when a larger literal of the same response needs to
+  // know whether it is a body (whose limit is higher). Whatever the moments bodyStreams changes,
+  // the responses and errors must be those of an assembler that always looks.
+  const limit = 32;
+  const literal = (size: number): string => `{${size}}\r\n${'x'.repeat(size)}`;
+  const item = fc.oneof(
+    fc.constantFrom('UID 7', 'FLAGS (\\Seen)', 'RFC822.SIZE 10', 'BODY[] NIL'),
+    fc.tuple(fc.constantFrom('BODY[]', 'BODY[HEADER]', 'BODY[1.2]<0>', 'BINARY[1]', 'RFC822'), fc.constantFrom(0, 5, limit - 1, limit, limit + 1, 3 * limit))
+      .map(([name, size]) => `${name} ${literal(size)}`),
+    fc.constantFrom(0, 5, limit + 1).map((size) => `ENVELOPE (NIL ${literal(size)} NIL NIL NIL NIL NIL NIL NIL NIL)`),
+    // Malformed: two values in a row, which only a scanner that was shown the first can tell apart.
+    fc.constantFrom(5, limit + 1).map((size) => `BODY[] ${literal(5)} ${literal(size)}`),
+  );
+  const response = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(item, { minLength: 1, maxLength: 4 })).map(([seq, items]) => `* ${seq} FETCH (${items.join(' ')})\r\n`);
+
+  it('come out as if the assembler had always looked', () => {
+    fc.assert(
+      fc.property(fc.array(response, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 80 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 64 }), (responses, chunkSize, flips) => {
+        const input = responses.join('');
+        const outcome = (bodyStreams: (chunk: number) => boolean): unknown => {
+          const { responses: parsed, errors } = feed(input, { chunkSize, maxBufferedLiteral: limit, maxBufferedBody: 2 * limit, bodyStreams });
+          return { parsed, errors: errors.map(({ error, tag }) => `${error.name} ${tag}`) };
+        };
+        expect(outcome((chunk) => flips[chunk % flips.length]!)).toEqual(outcome(() => true));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('ENVELOPE dates', () => {
   // The date is read from the line's bytes when it is a plain quoted string there; it must come
   // out as Date.parse reads the text, whatever surrounds it.

@@ -16,7 +16,7 @@ import { ChunkStore } from '../../common/chunk-store.js';
 import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
-import type { BodySink, BodyStart } from '../wire/assembler.js';
+import { BUFFER_BODY, type BodySink, type BodyStart } from '../wire/assembler.js';
 import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
@@ -123,6 +123,7 @@ class FetchRun implements FetchIterable {
           states: ['selected'],
           untagged: (response, context) => this.#untagged(response, context),
           bodyStart: (start, context) => this.#bodyStart(start, context),
+          streamsBodies: !this.#buffer,
           done: () => {
             this.#end(undefined);
           },
@@ -175,7 +176,7 @@ class FetchRun implements FetchIterable {
     if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid) : !this.#inSet(start.seq)) return null;
     this.#failCurrent();
     if (this.#abandoned) return DISCARD;
-    if (this.#buffer) return null;
+    if (this.#buffer) return BUFFER_BODY;
     const record = new MessageRecord(this.#newStream, start.seq, start.uid ?? undefined);
     this.#current = record;
     this.#enqueue(record, context);

@@ -52,6 +52,16 @@ export interface BodySink {
   end(): void;
 }
 
+/**
+ * What {@link ResponseHandler.onBodyStart} returns to have a body value buffered into its FETCH
+ * response (up to `maxBufferedBody`) while claiming it: the command that asked for the message
+ * buffers its bodies, so a later command that streams must not take them.
+ */
+export const BUFFER_BODY: BodySink = Object.freeze({
+  write: () => undefined,
+  end: () => undefined,
+});
+
 /** Receives what the assembler produces. Handlers must not throw. */
 export interface ResponseHandler {
   /** A complete, typed response. */
@@ -59,8 +69,8 @@ export interface ResponseHandler {
   /**
    * A FETCH body value (`BODY[...]`, `BINARY[...]`, `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`) sent as a
    * literal is about to flow. Return a sink to stream it (the FETCH response will then carry
-   * `{ kind: 'streamed', size }`), or null to have it buffered into the response as bytes.
-   * Absent: every body is buffered.
+   * `{ kind: 'streamed', size }`), or {@link BUFFER_BODY} or null to have it buffered into the
+   * response as bytes. Absent: every body is buffered.
    */
   onBodyStart?(start: BodyStart): BodySink | null;
   /**
@@ -115,6 +125,15 @@ export class ResponseAssembler implements FrameSink {
    * succeeded (RFC 6855) or IMAP4rev2 is in use.
    */
   utf8Accept: boolean;
+  /**
+   * Whether a command in flight may stream FETCH bodies (see {@link ResponseHandler.onBodyStart}).
+   * While none does, a literal small enough to buffer as any literal (`maxBufferedLiteral`) is
+   * buffered without looking for the FETCH item it belongs to: whether it is a body changes
+   * neither where it goes nor its limit. Such literals are shown to the scanner later if a larger
+   * literal of the same response needs it. Measured: a tenth of the client's time on a cold
+   * 10,000-message header fetch.
+   */
+  bodyStreams = true;
   private readonly handler: ResponseHandler;
   private readonly maxBufferedLiteral: number;
   private readonly maxBufferedBody: number;
@@ -129,6 +148,10 @@ export class ResponseAssembler implements FrameSink {
   private discarding = false;
   private fetchSeq: number | null | undefined = undefined; // undefined: not determined yet
   private readonly scanner = new FetchLiteralScanner();
+  /** Literals of the current response the scanner has been shown (the others were buffered unscanned). */
+  private scannerLiterals = 0;
+  /** Whether the scanner saw the current literal's announcement (it is then told of its end). */
+  private literalScanned = false;
   private responseOffset = 0;
   private wireOffset = 0;
   /** What the parsers need of the session, made again only when {@link ResponseAssembler.utf8Accept} changes. */
@@ -193,7 +216,11 @@ export class ResponseAssembler implements FrameSink {
     const target = this.target;
     this.target = null;
     if (target?.kind === 'stream') target.sink.end();
-    if (this.fetchSeq !== undefined && this.fetchSeq !== null) this.scanner.literalValue();
+    if (this.literalScanned) {
+      this.literalScanned = false;
+      this.scanner.literalValue();
+      this.scannerLiterals++;
+    }
   }
 
   /** POP3 multi-line data never reaches an IMAP assembler; receiving it is a wiring bug. */
@@ -230,9 +257,11 @@ export class ResponseAssembler implements FrameSink {
     const position = this.lineLength;
     let limit = this.maxBufferedLiteral;
     let limitName = 'maxBufferedLiteral';
-    const seq = this.fetchSequenceNumber();
+    const seq = this.bodyStreams || literal.size > limit ? this.fetchSequenceNumber() : null;
     if (seq !== null) {
+      this.catchUpScanner();
       this.scanner.scan(this.line, this.lineLength);
+      this.literalScanned = true;
       const head = this.scanner.bodyItemBefore(this.line, this.lineLength);
       if (head !== null) {
         const start: BodyStart = {
@@ -245,7 +274,7 @@ export class ResponseAssembler implements FrameSink {
           binary: literal.binary,
         };
         const sink = this.handler.onBodyStart?.(start) ?? null;
-        if (sink !== null) {
+        if (sink !== null && sink !== BUFFER_BODY) {
           this.literals.push({ position, value: null, size: literal.size, wireLength });
           if (literal.size === 0) sink.end();
           return literal.size === 0 ? { kind: 'discard' } : { kind: 'stream', sink };
@@ -262,6 +291,16 @@ export class ResponseAssembler implements FrameSink {
     const bytes = this.values.allocate(literal.size);
     this.literals.push({ position, value: bytes, size: literal.size, wireLength });
     return { kind: 'buffer', bytes, filled: 0 };
+  }
+
+  /** Shows the scanner the literals of this response it has not seen (buffered while nobody streamed bodies). */
+  private catchUpScanner(): void {
+    const literals = this.literals;
+    for (let index = this.scannerLiterals; index < literals.length; index++) {
+      this.scanner.scan(this.line, literals[index]!.position);
+      this.scanner.literalValue();
+    }
+    this.scannerLiterals = literals.length;
   }
 
   /** The sequence number when the response being assembled is `* n FETCH`, else null. */
@@ -311,6 +350,8 @@ export class ResponseAssembler implements FrameSink {
       this.fetchSeq = undefined;
       this.scanner.reset();
     }
+    this.scannerLiterals = 0;
+    this.literalScanned = false;
     this.responseOffset = this.wireOffset;
   }
 }

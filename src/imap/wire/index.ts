@@ -6,6 +6,7 @@
  */
 
 export type { BodySink, BodyStart, ResponseAssemblerOptions, ResponseHandler } from './assembler.js';
+export { BUFFER_BODY } from './assembler.js';
 export { ResponseAssembler } from './assembler.js';
 export type { BodySectionRequest, CommandArg } from './command-args.js';
 export {

@@ -24,6 +24,8 @@ export interface FeedOptions extends ResponseAssemblerOptions {
   stream?: (start: BodyStart) => boolean;
   /** Split the input into chunks of this size (default: one chunk). */
   chunkSize?: number;
+  /** `assembler.bodyStreams` before each chunk, by chunk index (default: left as it is). */
+  bodyStreams?: (chunk: number) => boolean;
 }
 
 /** Creates an assembler + tokenizer pair that records everything. */
@@ -67,7 +69,10 @@ export function feed(input: string | Uint8Array, options: FeedOptions = {}): Col
   const collected = createHarness(options);
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const size = options.chunkSize ?? bytes.length;
-  for (let i = 0; i < bytes.length; i += Math.max(1, size)) collected.tokenizer.push(bytes.subarray(i, i + Math.max(1, size)));
+  for (let i = 0, chunk = 0; i < bytes.length; i += Math.max(1, size), chunk++) {
+    if (options.bodyStreams !== undefined) collected.assembler.bodyStreams = options.bodyStreams(chunk);
+    collected.tokenizer.push(bytes.subarray(i, i + Math.max(1, size)));
+  }
   return collected;
 }
 
