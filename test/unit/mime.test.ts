@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, unfoldHeaderValue } from '../../src/common/mime/index.js';
 import fc from 'fast-check';
 import { parseHeaderDate } from '../../src/common/mime/date.js';
+import { decodeDisplayName } from '../../src/common/mime/encoded-word.js';
 
 describe('RFC 2047 encoded words', () => {
   it.each([
@@ -26,6 +27,23 @@ describe('RFC 2047 encoded words', () => {
     ['a =?UTF-8?Q?b', 'a =?UTF-8?Q?b'],
   ])('%j', (input, expected) => {
     expect(decodeEncodedWords(input)).toBe(expected);
+  });
+});
+
+describe('display names decoded with the recent-names cache', () => {
+  it('read as decodeEncodedWords reads them, the first time and again, past the cache size', () => {
+    const word = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.string({ maxLength: 8 }).map((text) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`),
+      fc.stringMatching(/^[A-Za-z_=0-9]{0,10}$/).map((text) => `=?ISO-8859-1?Q?${text}?=`),
+    );
+    const name = fc.array(word, { maxLength: 4 }).map((words) => words.join(' '));
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 700 }), (names) => {
+        for (const value of [...names, ...names]) expect(decodeDisplayName(value)).toBe(decodeEncodedWords(value));
+      }),
+      { numRuns: 30 },
+    );
   });
 });
 

@@ -227,3 +227,30 @@ export function decodeEncodedWords(value: string): string {
   if (runDecoder === null) return value;
   return out + decodeScratch(runDecoder, runLength) + value.slice(copied);
 }
+
+/**
+ * Display names decoded lately. Mail from the same people carries the same encoded names again and
+ * again (a 10,000-message ENVELOPE fetch of a list's archive decodes a handful of distinct names
+ * thousands of times), and decoding is what a fresh process pays most for before the engine has
+ * optimised it: on a cold fetch where every message names one encoded Cc, remembering the names
+ * cut the client's time by about a tenth. Bounded: cleared when full.
+ */
+const recentNames = new Map<string, string>();
+const RECENT_NAMES = 256;
+
+/**
+ * {@link decodeEncodedWords} for display names, remembering the last few hundred distinct values
+ * (the result is the same; only repeated work is saved).
+ *
+ * @param value - an address's display name as sent.
+ * @returns the decoded name.
+ */
+export function decodeDisplayName(value: string): string {
+  let decoded = recentNames.get(value);
+  if (decoded === undefined) {
+    decoded = decodeEncodedWords(value);
+    if (recentNames.size >= RECENT_NAMES) recentNames.clear();
+    recentNames.set(value, decoded);
+  }
+  return decoded;
+}

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import { decodeEncodedWords } from './encoded-word.js';
+import { decodeDisplayName, decodeEncodedWords } from './encoded-word.js';
 
 /** One header field. */
 export interface HeaderField {
@@ -135,7 +135,7 @@ export function parseAddressList(value: string): MailAddress[] {
     }
     if (name === null && comment.trim().length > 0) name = comment.trim();
     if (address.length > 0 || name !== null) {
-      out.push({ name: name === null ? null : decodeEncodedWords(name), address, group });
+      out.push({ name: name === null ? null : decodeDisplayName(name), address, group });
     }
     phrase = '';
     comment = '';

@@ -6,7 +6,7 @@
  */
 
 import { parseHeaderDate, parseHeaderDateAt } from '../../common/mime/date.js';
-import { decodeEncodedWords } from '../../common/mime/encoded-word.js';
+import { decodeDisplayName, decodeEncodedWords } from '../../common/mime/encoded-word.js';
 import type { Envelope, EnvelopeAddress } from './fetch-types.js';
 import type { WireReader } from './reader.js';
 
@@ -194,7 +194,7 @@ function addAddress(
   host: string | null,
 ): string | null {
   if (host === null) return mailbox;
-  const name = nameRaw === null || !nameRaw.includes('=?') ? nameRaw : decodeEncodedWords(nameRaw);
+  const name = nameRaw === null || !nameRaw.includes('=?') ? nameRaw : decodeDisplayName(nameRaw);
   const address = mailbox === null ? host : `${mailbox}@${host}`;
   addresses.push({ name, nameRaw, route, mailbox, host, address, group });
   return group;
