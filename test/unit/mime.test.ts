@@ -30,6 +30,40 @@ describe('RFC 2047 encoded words', () => {
   });
 });
 
+describe('RFC 2047 word boundaries', () => {
+  // Words are found as /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/ would find them: any whitespace (as
+  // \s has it, Unicode included) inside the charset or the text, a missing part or a wrong
+  // encoding letter leaves the text as it is.
+  const space = fc.constantFrom(' ', '\t', '\r\n', '\u00a0', '\u1680', '\u2003', '\u2028', '\u202f', '\u3000', '\ufeff');
+  const text = fc.string({ unit: 'grapheme', maxLength: 6 });
+  const valid = text.map((value) => ({ sent: `=?UTF-8?B?${Buffer.from(value).toString('base64')}?=`, reads: value }));
+  const nearMiss = fc
+    .tuple(space, fc.constantFrom('charset', 'charsetEnd', 'text', 'letter', 'end', 'empty'))
+    .map(([blank, kind]) => {
+      // A charset label with whitespace around it is one TextDecoder would accept: the word must not be taken.
+      const sent = {
+        charset: `=?${blank}UTF-8?Q?abc?=`,
+        charsetEnd: `=?UTF-8${blank}?Q?abc?=`,
+        text: `=?UTF-8?Q?ab${blank}c?=`,
+        letter: '=?UTF-8?X?abc?=',
+        end: '=?UTF-8?Q?abc?',
+        empty: '=??Q?abc?=',
+      }[kind];
+      return { sent, reads: sent };
+    });
+  const junk = fc.stringMatching(/^[a-z =]{0,5}$/).map((value) => ({ sent: value, reads: value }));
+
+  it('are found where the expression finds them, whatever surrounds them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(valid, nearMiss, junk), { maxLength: 6 }), (pieces) => {
+        // 'x' between pieces: never whitespace, so adjacent words are not joined.
+        expect(decodeEncodedWords(pieces.map((piece) => piece.sent).join('x'))).toBe(pieces.map((piece) => piece.reads).join('x'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('display names decoded with the recent-names cache', () => {
   it('read as decodeEncodedWords reads them, the first time and again, past the cache size', () => {
     const word = fc.oneof(
