@@ -143,7 +143,12 @@ function uniqueName(size: number): string {
   const now = Date.now();
   deliveryCounter++;
   const micros = (now % 1000) * 1000;
-  return `${Math.floor(now / 1000)}.M${micros}P${process.pid}Q${deliveryCounter}R${randomBytes(4).toString('hex')}.mailwire,S=${size}`;
+  // Dovecot gives new files their UIDs in name order: the seconds and microseconds compared as
+  // numbers, then the rest of the name as text. Deliveries within one millisecond are told apart by
+  // the counter, so it is zero-padded (Q10 would otherwise sort before Q9, and UIDs come out of
+  // delivery order).
+  const counter = String(deliveryCounter).padStart(10, '0');
+  return `${Math.floor(now / 1000)}.M${String(micros).padStart(6, '0')}P${process.pid}Q${counter}R${randomBytes(4).toString('hex')}.mailwire,S=${size}`;
 }
 
 export interface DeliverOptions {
