@@ -4,6 +4,7 @@
  * sends, every call must settle (at the latest when the connection ends), every failure must be
  * a typed mailwire error, and no promise may be left to reject unhandled.
  */
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/common/connector.js';
@@ -31,6 +32,24 @@ const CALLS: Record<string, Call> = {
   expunge: (client) => client.expunge(),
   append: (client) => client.append('INBOX', Buffer.from('Subject: hi\r\n\r\nbody\r\n')),
   capability: (client) => client.capability(),
+  appendStream: (client) => {
+    const body = Buffer.from('Subject: streamed\r\n\r\nbody\r\n');
+    return client.append('Archive', Readable.from([body.subarray(0, 9), body.subarray(9)]), { size: body.length });
+  },
+  searchSummary: (client) => client.searchSummary({ all: true }, ['MIN', 'MAX', 'COUNT']),
+  fetchOne: async (client) => {
+    seen += (await client.fetchOne(uid(1), { source: true }))?.seq ?? 0;
+  },
+  events: async (client) => {
+    const controller = new AbortController();
+    setImmediate(() => {
+      controller.abort();
+    });
+    for await (const event of client.events({ signal: controller.signal })) {
+      seen += event.kind.length;
+      break;
+    }
+  },
   logout: (client) => client.logout(),
   noopTimeout: (client) => client.noop({ timeout: 2 }),
   selectAborted: (client) => {
