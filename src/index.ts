@@ -30,6 +30,7 @@ export * from './pop3/index.js';
 export { ImapClient } from './imap/client.js';
 export type * from './imap/index.js';
 export {
+  BUFFER_BODY,
   MAX_MESSAGE_NUMBER,
   SequenceSet,
   decodeModifiedUtf7,

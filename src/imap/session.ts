@@ -155,10 +155,10 @@ export interface ImapCommand<T> {
    */
   continuation?(response: ContinuationResponse, context: CommandContext): void;
   /**
-   * A FETCH body literal is about to flow: return a sink to stream it, `BUFFER_BODY` (from
-   * `wire/assembler.ts`) to have it buffered into this command's FETCH response, or null when the
-   * message is not this command's (a later command may then claim it). Servers answer pipelined
-   * commands in order, so the first command in flight that claims a body is the one it answers.
+   * A FETCH body literal is about to flow: return a sink to stream it, `BUFFER_BODY` (exported by
+   * the package) to have it buffered into this command's FETCH response, or null when the message
+   * is not this command's (a later command may then claim it). Servers answer pipelined commands
+   * in order, so the first command in flight that claims a body is the one it answers.
    */
   bodyStart?(start: BodyStart, context: CommandContext): BodySink | null;
   /**

@@ -53,9 +53,10 @@ export interface BodySink {
 }
 
 /**
- * What {@link ResponseHandler.onBodyStart} returns to have a body value buffered into its FETCH
- * response (up to `maxBufferedBody`) while claiming it: the command that asked for the message
- * buffers its bodies, so a later command that streams must not take them.
+ * What a command's `bodyStart` hook (see `ImapCommand` and `ImapClient.run`) returns to claim a
+ * FETCH body value and have it buffered into the FETCH response (up to `maxBufferedBody`): the
+ * command that asked for the message buffers its bodies, so a later command that streams must not
+ * take them.
  */
 export const BUFFER_BODY: BodySink = Object.freeze({
   write: () => undefined,
