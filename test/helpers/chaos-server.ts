@@ -169,7 +169,7 @@ export type Act =
   | { readonly kind: 'close' }
   | { readonly kind: 'silence' }
   /** What a sound server would answer (see {@link imapSoundReply}, {@link pop3SoundReply}), cut in chunks. */
-  | { readonly kind: 'sound'; readonly chunk: number };
+  | { readonly kind: 'sound'; readonly chunk: number; readonly noise?: string };
 
 /**
  * Plans over a table of `replies` replies: replies cut in chunks of 1-40 bytes (some followed at
@@ -326,7 +326,7 @@ export class ChaosConnection implements Connection {
     if (step.kind === 'silence') return;
     if (step.kind === 'sound') {
       const answer = this.#sound(line);
-      this.#send(answer.text, step.chunk);
+      this.#send((step.noise ?? '') + answer.text, step.chunk);
       if (answer.hangUp === true) this.hangUp();
       return;
     }
@@ -417,10 +417,34 @@ export async function failuresOf(calls: readonly (readonly [string, number, () =
   return outcomes.filter((outcome) => outcome !== undefined);
 }
 
-/** Sound answers to `count` or more commands, cut as the steps of `plan` say (repeated as needed). */
-export function soundPlan(chunks: readonly number[], count = 100): Act[] {
-  return Array.from({ length: Math.max(count, chunks.length) }, (_, index) => ({ kind: 'sound' as const, chunk: chunks[index % chunks.length]! }));
+/**
+ * Sound answers to `count` or more commands, cut as `chunks` say (repeated as needed), each
+ * preceded by the matching entry of `noise` (repeated too) when given.
+ */
+export function soundPlan(chunks: readonly number[], count = 100, noise: readonly string[] = []): Act[] {
+  return Array.from({ length: Math.max(count, chunks.length) }, (_, index) => ({
+    kind: 'sound' as const,
+    chunk: chunks[index % chunks.length]!,
+    ...(noise.length === 0 ? {} : { noise: noise[index % noise.length]! }),
+  }));
 }
+
+/**
+ * Untagged lines a sound session must shrug off: unreadable responses (framing intact), an alert,
+ * a completion for a tag nobody sent, numbers out of range. None names a message the sound server
+ * holds (it has 1 and 2).
+ */
+export const IMAP_NOISE = [
+  '',
+  '',
+  '* 99 FETCH (UID 99 BODYSTRUCTURE ((((((((((((((\r\n',
+  '* 98 FETCH (UID 98 ENVELOPE ((("\r\n',
+  '* OK [ALERT] maintenance soon\r\n',
+  'A999 OK nobody asked\r\n',
+  '* 99999999999999999999 EXISTS\r\n',
+  ')))))\r\n',
+  '* FLAGS (\\Seen\r\n',
+] as const;
 
 /** Resolves after `turns` turns of the event loop. */
 async function turns(count: number): Promise<void> {

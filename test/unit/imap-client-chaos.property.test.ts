@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/common/connector.js';
-import { ChaosConnection, IMAP_REPLIES, expectAllSettle, failuresOf, imapReply, imapSoundReply, plans, soundPlan, trackUnhandledRejections } from '../helpers/chaos-server.js';
+import { ChaosConnection, IMAP_NOISE, IMAP_REPLIES, expectAllSettle, failuresOf, imapReply, imapSoundReply, plans, soundPlan, trackUnhandledRejections } from '../helpers/chaos-server.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
 
@@ -146,10 +146,12 @@ describe('ImapClient against a chaotic server', () => {
   // Left out: calls meant to fail or to end the session, and an IDLE waiting for a second event.
   const SOUND_CALLS = Object.keys(CALLS).filter((name) => !['logout', 'noopTimeout', 'selectAborted', 'fetchAborted', 'idleTwoEvents'].includes(name));
 
-  it('completes every call against a sound server, whatever the chunking', async () => {
+  it('completes every call against a sound server, whatever the chunking and the noise around its answers', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }).map((chunks) => soundPlan(chunks)),
+        fc
+          .tuple(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }), fc.array(fc.constantFrom(...IMAP_NOISE), { maxLength: 12 }))
+          .map(([chunks, noise]) => soundPlan(chunks, 100, noise)),
         fc.array(fc.tuple(fc.constantFrom(...SOUND_CALLS), fc.nat(3)), { minLength: 1, maxLength: 6 }),
         fc.constantFrom('LITERAL+ IDLE UIDPLUS MOVE CONDSTORE ESEARCH ENABLE', 'IDLE UIDPLUS', 'IDLE LITERAL-'),
         async (plan, calls, extensions) => {
