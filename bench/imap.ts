@@ -29,7 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { runRaw, type RawTarget } from './imap/raw.js';
 import { benchDovecot } from './lib/dovecot.js';
 import { median, perRoundMedian } from './lib/measure.js';
-import { workerCommand } from './lib/worker.js';
+import { argument, workerCommand } from './lib/worker.js';
 import { seed, type SeedFacts, type Seeded } from './imap/seed.js';
 
 interface Facts extends SeedFacts {
@@ -68,11 +68,6 @@ interface WorkerResult {
   readonly messages: number;
   /** Payload bytes seen: header/body bytes (literal bytes for raw). */
   readonly bytes: number;
-}
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 
 // ---------------------------------------------------------------------------------------------

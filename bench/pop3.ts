@@ -26,7 +26,7 @@ import * as tls from 'node:tls';
 import type { Pop3Client } from '../src/pop3/client.js';
 import { benchDovecot } from './lib/dovecot.js';
 import { median, perRoundMedian } from './lib/measure.js';
-import { workerCommand } from './lib/worker.js';
+import { argument, workerCommand } from './lib/worker.js';
 
 interface Facts {
   host: string;
@@ -79,11 +79,6 @@ function clocks(): () => { ms: number; cpuMs: number } {
 const CLIENTS = ['raw', 'mailwire', 'node-pop3'] as const;
 type ClientName = (typeof CLIENTS)[number];
 const USER = 'carol';
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Workers: one client, one run, one JSON line on stdout

@@ -42,3 +42,9 @@ export async function workerCommand(benchUrl: string, dir: string, peers: readon
     return ['--import', import.meta.resolve('tsx'), entry];
   }
 }
+
+/** The value after `name` on the command line (`--runs 9`), or `fallback`. */
+export function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
