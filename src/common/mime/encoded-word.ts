@@ -246,6 +246,8 @@ const RECENT_NAMES = 256;
  * @returns the decoded name.
  */
 export function decodeDisplayName(value: string): string {
+  // Most names hold no encoded word: nothing to decode, nothing to remember.
+  if (!value.includes('=?')) return value;
   let decoded = recentNames.get(value);
   if (decoded === undefined) {
     decoded = decodeEncodedWords(value);

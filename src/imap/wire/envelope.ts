@@ -194,7 +194,7 @@ function addAddress(
   host: string | null,
 ): string | null {
   if (host === null) return mailbox;
-  const name = nameRaw === null || !nameRaw.includes('=?') ? nameRaw : decodeDisplayName(nameRaw);
+  const name = nameRaw === null ? null : decodeDisplayName(nameRaw);
   const address = mailbox === null ? host : `${mailbox}@${host}`;
   addresses.push({ name, nameRaw, route, mailbox, host, address, group });
   return group;
