@@ -400,15 +400,18 @@ export function trackUnhandledRejections(): () => readonly unknown[] {
   return () => unhandled;
 }
 
+/** Calls by name, each with the event-loop turns to wait before it is made. */
+export type CallPlan = readonly (readonly [name: string, wait: number])[];
+
 /**
- * Makes the calls at once (each after its number of event-loop turns) and returns the failures,
- * each as `name: error`; the sound-server properties expect none.
+ * Makes the calls at once (each after its number of event-loop turns) with `run`, and returns the
+ * failures, each as `name: error`; the sound-server properties expect none.
  */
-export async function failuresOf(calls: readonly (readonly [string, number, () => Promise<unknown>])[]): Promise<string[]> {
+export async function failuresOf(calls: CallPlan, run: (name: string) => Promise<unknown>): Promise<string[]> {
   const outcomes = await Promise.all(
-    calls.map(async ([name, wait, call]) => {
+    calls.map(async ([name, wait]) => {
       await turns(wait);
-      return call().then(
+      return run(name).then(
         () => undefined,
         (error: unknown) => `${name}: ${String(error)}`,
       );
@@ -452,14 +455,15 @@ async function turns(count: number): Promise<void> {
 }
 
 /**
- * Starts `connect`, then each call after its number of event-loop turns, then hangs the server up
+ * Starts `connect`, then each call (made with `run`) after its number of event-loop turns, then hangs the server up
  * once they are all made; expects every one to settle within 5 s with a result or a
  * {@link MailwireError}, and `unhandled()` (see {@link trackUnhandledRejections}) to stay empty.
  */
 export async function expectAllSettle(
   connection: () => { hangUp(): void } | undefined,
   connect: () => Promise<unknown>,
-  calls: readonly (readonly [() => Promise<unknown>, number])[],
+  calls: CallPlan,
+  run: (name: string) => Promise<unknown>,
   unhandled: () => readonly unknown[],
 ): Promise<void> {
   const settle = (promise: Promise<unknown>): Promise<unknown> =>
@@ -468,9 +472,9 @@ export async function expectAllSettle(
       (error: unknown) => error,
     );
   const outcomes = [settle(connect())];
-  for (const [call, wait] of calls) {
+  for (const [name, wait] of calls) {
     await turns(wait);
-    outcomes.push(settle(call()));
+    outcomes.push(settle(run(name)));
   }
   await turns(20);
   connection()?.hangUp();

@@ -131,7 +131,8 @@ describe('ImapClient against a chaotic server', () => {
           await expectAllSettle(
             () => connection,
             () => client.connect(),
-            calls.map(([name, wait]) => [() => CALLS[name]!(client), wait] as const),
+            calls,
+            (name) => CALLS[name]!(client),
             unhandled,
           );
           client.destroy();
@@ -161,7 +162,7 @@ describe('ImapClient against a chaotic server', () => {
           const client = new ImapClient({ host: 'sound.invalid', tls: 'none', allowCleartext: true, connector, auth: { username: 'alice', password: 'secret', method: 'LOGIN' } });
           await client.connect();
           await client.select('INBOX');
-          const failures = await failuresOf(calls.map(([name, wait]) => [name, wait, () => CALLS[name]!(client)] as const));
+          const failures = await failuresOf(calls, (name) => CALLS[name]!(client));
           connection?.hangUp();
           client.destroy();
           expect(failures).toEqual([]);

@@ -101,13 +101,14 @@ describe('Mailbox against a chaotic server', () => {
                 },
               }),
               () => opened,
-              calls.map(([name, wait]) => [async () => {
+              calls,
+              async (name) => {
                 await opened;
                 if (mailbox !== undefined) await CALLS[name]!(mailbox, ids);
-              }, wait] as const),
+              },
               unhandled,
             );
-            await expectAllSettle(() => undefined, () => mailbox?.close() ?? Promise.resolve(), [], unhandled);
+            await expectAllSettle(() => undefined, () => mailbox?.close() ?? Promise.resolve(), [], () => Promise.resolve(), unhandled);
             seen = Math.max(seen, 0);
           },
         ),

@@ -82,7 +82,8 @@ describe('Pop3Client against a chaotic server', () => {
           await expectAllSettle(
             () => connection,
             () => client.connect(),
-            calls.map(([name, wait]) => [() => CALLS[name]!(client), wait] as const),
+            calls,
+            (name) => CALLS[name]!(client),
             unhandled,
           );
           client.destroy();
@@ -109,7 +110,7 @@ describe('Pop3Client against a chaotic server', () => {
             Promise.resolve((connection = new ChaosConnection(handlers, '+OK POP3 ready\r\n', plan, (index) => POP3_REPLIES[index]!, pop3SoundReply)));
           const client = new Pop3Client({ host: 'sound.invalid', tls: 'none', allowCleartext: true, connector, auth: { username: 'alice', password: 'secret', method: 'USER' } });
           await client.connect();
-          const failures = await failuresOf(calls.map(([name, wait]) => [name, wait, () => CALLS[name]!(client)] as const));
+          const failures = await failuresOf(calls, (name) => CALLS[name]!(client));
           connection?.hangUp();
           client.destroy();
           expect(failures).toEqual([]);
