@@ -827,7 +827,11 @@ export class ImapClient implements ImapSession {
     if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
     else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
     if (this.#mailbox !== null) updateMailbox(this.#mailbox, response);
-    for (const pending of this.#inFlight) {
+    // Indexed: called for every response, often before the engine optimises it (an iterator and
+    // its result objects would be made each time).
+    const inFlight = this.#inFlight;
+    for (let i = 0; i < inFlight.length; i++) {
+      const pending = inFlight[i]!;
       if (pending.command.untagged?.(response, this.#contextOf(pending)) === true) return;
     }
     if (response.kind === 'status' && response.status === 'BYE') {

@@ -34,6 +34,20 @@ describe('FETCH data items', () => {
     expect(envelope.messageId).toBe('<B27397-0100000@cac.washington.edu>');
   });
 
+  it('gives every address and flag list an array of its own', () => {
+    // Both are collected in a shared array and copied out: no list may alias another or keep slack.
+    const first = fetchOf(one(`* 1 FETCH (FLAGS (\\Seen \\Flagged) ENVELOPE ${ENVELOPE})`)).attributes;
+    const second = fetchOf(one('* 2 FETCH (FLAGS (\\Draft) ENVELOPE (NIL NIL (("A" NIL "a" "x.y")) NIL NIL ((NIL NIL "b" "x.y")) NIL NIL NIL NIL))')).attributes;
+    expect(first.flags).toEqual(['\\Seen', '\\Flagged']);
+    expect(second.flags).toEqual(['\\Draft']);
+    const lists = [first.envelope!.to, first.envelope!.cc, second.envelope!.from, second.envelope!.to];
+    expect(lists.map((list) => list.map((address) => address.address))).toEqual([
+      ['imap@cac.washington.edu'], ['minutes@CNRI.Reston.VA.US', 'KLENSIN@MIT.EDU'], ['a@x.y'], ['b@x.y'],
+    ]);
+    expect(new Set([...lists, first.flags, second.flags]).size).toBe(6);
+    expect(first.envelope!.sender).toBe(first.envelope!.from); // the same bytes: parsed once, shared
+  });
+
   it('reads an all-NIL envelope', () => {
     const { attributes } = fetchOf(one('* 1 FETCH (ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))'));
     expect(attributes.envelope).toEqual({

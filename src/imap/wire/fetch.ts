@@ -196,16 +196,24 @@ function parseBodyValue(reader: WireReader, item: BodyItemName): FetchBody {
  */
 export function parseFlagList(reader: WireReader): string[] {
   if (reader.nil()) return []; // quirk: NIL instead of "()", seen from some Exchange builds
-  return reader.list(readFlag, 'flag list');
+  reader.expect(LPAREN, '"(" starting flag list');
+  // Collected in one shared array and copied out at their length (a list grown by push from empty
+  // reserves room for 17): nearly every FETCH response carries a list of a flag or two.
+  let count = 0;
+  reader.sp();
+  while (reader.peek() !== RPAREN) {
+    if (reader.atEnd()) reader.fail('Unterminated flag list');
+    flagScratch[count++] = reader.looseAtom('flag', false, COMMON_FLAGS);
+    reader.sp();
+  }
+  reader.pos++;
+  return flagScratch.slice(0, count);
 }
+
+const flagScratch: string[] = [];
 
 /** Flags that come back on message after message, returned without making a string each time. */
 const COMMON_FLAGS = byLength(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\Recent', '$Forwarded', '$Junk', '$NotJunk', '$MDNSent']);
-
-/** One flag of a flag list: called with the reader as `this` (no closure per list). */
-function readFlag(this: WireReader): string {
-  return this.looseAtom('flag', false, COMMON_FLAGS);
-}
 
 /* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */
 function parseObjectId(reader: WireReader): string {
