@@ -1,7 +1,8 @@
 /**
- * The IMAP client core: connection lifecycle, the tag table, pipelining, literal continuations,
- * routing of untagged data to the command that asked for it, and the unsolicited event stream.
- * The commands themselves live in `commands/*.ts` (see "IMAP client" in docs/internals.md).
+ * The IMAP client: connection lifecycle (greeting, STARTTLS, close), the session's state, the
+ * unsolicited event stream, and the typed methods. The tag table, pipelining and the routing of
+ * responses to the command that asked live in pipeline.ts; the commands themselves in
+ * `commands/*.ts` (see "IMAP client" in docs/internals.md).
  *
  * @packageDocumentation
  */
@@ -11,17 +12,13 @@ import {
   InvalidArgumentError,
   MailwireError,
   ProtocolError,
-  TimeoutError,
   TlsError,
-  abortErrorFrom,
   type LimitExceededError,
 } from '../common/errors.js';
-import type { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { transportOptionsOf } from '../common/options.js';
-import { ResponseAssembler, type BodySink, type BodyStart } from './wire/assembler.js';
-import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
+import { ResponseAssembler } from './wire/assembler.js';
 import type { ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { EventChannel, type EventSubscriptionOptions } from './events.js';
 import * as connection from './commands/connection.js';
@@ -38,11 +35,10 @@ import * as searchFamily from './commands/search.js';
 import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
-import { commandError, mailboxEventOf, updateMailbox } from './routing.js';
-import { copyLiteralStream } from './literal-stream.js';
+import { mailboxEventOf, updateMailbox } from './routing.js';
+import { CommandPipeline } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
-  CommandContext,
   CoreSession,
   ImapCallOptions,
   ImapCommand,
@@ -53,27 +49,6 @@ import type {
   MailboxState,
   MutableMailboxState,
 } from './session.js';
-
-interface Pending {
-  readonly command: ImapCommand<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: MailwireError) => void;
-  tag: string;
-  fragments: CommandFragment[];
-  next: number;
-  settled: boolean;
-  interrupted: boolean;
-  /** The server may stay silent: IDLE after its `+`, until the client sends DONE. */
-  silent: boolean;
-  context: CommandContext | undefined;
-}
-
-/** A streamed literal being copied to the socket: nothing else is written until it ends. */
-interface LiteralStreamCopy {
-  readonly pending: Pending;
-  /** Ends the copy early (abort, timeout, connection lost); the connection is then closed. */
-  readonly stop: (error: MailwireError) => void;
-}
 
 const DEFAULT_TIMEOUT = 30_000;
 const DEFAULT_COMMAND_TIMEOUT = 60_000;
@@ -125,16 +100,10 @@ export class ImapClient implements ImapSession {
   #mailbox: MutableMailboxState | null = null;
   #greeting: ImapGreeting | undefined;
   #greetingWaiter: { resolve: (greeting: ImapGreeting) => void; reject: (error: MailwireError) => void } | undefined;
-  #queue: Pending[] = [];
-  #inFlight: Pending[] = [];
-  #writer: Pending | undefined;
-  #streaming: LiteralStreamCopy | undefined;
-  #tagCounter = 0;
   #closeError: MailwireError | undefined;
   #loggingOut = false;
-  readonly #pauseRequests = new Map<object, Pending>();
-  #paused = false;
   readonly #core: CoreSession;
+  readonly #pipeline: CommandPipeline;
 
   /**
    * Prepares a client; {@link ImapClient.connect} opens the connection.
@@ -157,7 +126,7 @@ export class ImapClient implements ImapSession {
         onResponse: (response) => {
           this.#onResponse(response);
         },
-        onBodyStart: (start) => this.#onBodyStart(start),
+        onBodyStart: (start) => this.#pipeline.bodyStart(start),
         onResponseError: (error, tag) => {
           this.#onResponseError(error, tag);
         },
@@ -175,6 +144,7 @@ export class ImapClient implements ImapSession {
       ...(limits.maxLiteralSize === undefined ? {} : { maxLiteralSize: limits.maxLiteralSize }),
     });
     this.#core = this.#makeCore(limits);
+    this.#pipeline = this.#makePipeline();
   }
 
   /**
@@ -278,47 +248,7 @@ export class ImapClient implements ImapSession {
     if (this.#state === 'logout' || this.#transport === undefined) {
       return Promise.reject(this.#closedError(command.display ?? command.name));
     }
-    const { signal, timeout } = options;
-    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, command.display ?? command.name));
-    let pending!: Pending;
-    const result = new Promise<T>((resolve, reject) => {
-      pending = {
-        command: command,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        tag: '',
-        fragments: [],
-        next: 0,
-        settled: false,
-        interrupted: false,
-        silent: false,
-        context: undefined,
-      };
-    });
-    this.#queue.push(pending);
-    this.#pump();
-    if (signal === undefined && timeout === undefined) return result;
-    const cancel = (error: MailwireError): void => {
-      const index = this.#queue.indexOf(pending);
-      if (index !== -1) this.#queue.splice(index, 1);
-      this.#settle(pending, error);
-      // Half a literal cannot be taken back: stopping its stream closes the connection.
-      if (this.#streaming?.pending === pending) this.#streaming.stop(error);
-      this.#updateFlow();
-    };
-    const onAbort = (): void => {
-      if (signal !== undefined) cancel(abortErrorFrom(signal, command.display ?? command.name));
-    };
-    const timer = timeout === undefined ? undefined : setTimeout(() => {
-      cancel(new TimeoutError('command', timeout));
-    }, timeout);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    result.then(cleanup, cleanup);
-    return result;
+    return this.#pipeline.submit(command, options);
   }
 
   /**
@@ -549,186 +479,6 @@ export class ImapClient implements ImapSession {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Writing
-  // ---------------------------------------------------------------------------------------------
-
-  #pump(): void {
-    const transport = this.#transport;
-    if (transport === undefined || transport.closed || !this.#ready) return;
-    while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
-      const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
-      if (exclusive !== undefined) {
-        if (!exclusive.interrupted && exclusive.command.interrupt !== undefined) {
-          exclusive.interrupted = true;
-          exclusive.command.interrupt(this.#contextOf(exclusive));
-        }
-        break;
-      }
-      const next = this.#queue[0]!;
-      if (next.command.exclusive === true && this.#inFlight.length > 0) break;
-      this.#queue.shift();
-      if (next.settled) continue;
-      const states = next.command.states;
-      if (states !== undefined && !states.includes(this.#state)) {
-        this.#settle(next, new InvalidArgumentError(`${next.command.display ?? next.command.name} is not allowed in the ${this.#state} state`));
-        continue;
-      }
-      try {
-        next.tag = `A${String(++this.#tagCounter)}`;
-        next.fragments = encodeCommand(next.tag, next.command.name, next.command.args ?? [], {
-          literalPlus: this.#capabilities.has('LITERAL+'),
-          literalMinus: this.#capabilities.has('LITERAL-'),
-          utf8Accept: this.#assembler.utf8Accept,
-        });
-      } catch (error) {
-        this.#settle(next, error instanceof MailwireError ? error : new InvalidArgumentError(String(error)));
-        continue;
-      }
-      this.#inFlight.push(next);
-      if (streamsBodies(next)) this.#assembler.bodyStreams = true;
-      if (!this.#writeFragments(next)) return;
-    }
-    this.#updateFlow();
-    this.#armTimeout();
-  }
-
-  /**
-   * Writes fragments up to the next synchronizing literal, or up to a streamed literal (whose copy
-   * resumes the writing when it ends); false when the connection is gone.
-   */
-  #writeFragments(pending: Pending): boolean {
-    const transport = this.#transport;
-    if (transport === undefined) return false;
-    try {
-      while (pending.next < pending.fragments.length) {
-        const fragment = pending.fragments[pending.next]!;
-        if (fragment.kind !== 'line' && fragment.mode === 'sync' && this.#writer !== pending) {
-          this.#writer = pending; // the `+` go-ahead releases it
-          return true;
-        }
-        this.#writer = undefined;
-        pending.next++;
-        if (fragment.kind === 'literal-stream') {
-          this.#copyLiteralStream(pending, fragment, transport);
-          return true;
-        }
-        transport.write(fragment.kind === 'line' ? fragment.parts : [fragment.secret ?? fragment.bytes]);
-      }
-      this.#writer = undefined;
-      return true;
-    } catch (error) {
-      transport.destroy(error instanceof MailwireError ? error : undefined);
-      return false;
-    }
-  }
-
-  /**
-   * Starts copying a streamed literal (see literal-stream.ts). When it fails, the call rejects and
-   * the connection is closed: every other pending command rejects with a ConnectionClosedError
-   * whose `cause` says why.
-   */
-  #copyLiteralStream(pending: Pending, fragment: Extract<CommandFragment, { kind: 'literal-stream' }>, transport: Connection): void {
-    const what = pending.command.display ?? pending.command.name;
-    const copy = copyLiteralStream({
-      what,
-      size: fragment.size,
-      source: fragment.source,
-      cancelled: () => pending.settled,
-      waitingOnSource: (waiting) => {
-        // Waiting for the caller's source is not the server's silence: no command timeout meanwhile.
-        pending.silent = waiting;
-        this.#armTimeout();
-      },
-      write: (chunk) => {
-        transport.write([chunk]);
-      },
-      drained: () => transport.drained(),
-    });
-    const streaming: LiteralStreamCopy = { pending, stop: copy.stop };
-    this.#streaming = streaming;
-    copy.done.then(
-      () => {
-        this.#streaming = undefined;
-        pending.silent = false;
-        if (this.#writeFragments(pending)) this.#pump();
-      },
-      (error: unknown) => {
-        const failure = error as MailwireError; // copyLiteralStream rejects with MailwireErrors only
-        if (this.#streaming === streaming) this.#streaming = undefined;
-        if (!pending.settled) {
-          pending.command.failed?.(failure);
-          this.#settle(pending, failure);
-        }
-        // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
-        if (!transport.closed && this.#closeError === undefined) {
-          this.#closeError = new ConnectionClosedError(`Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, { cause: failure });
-          transport.destroy(this.#closeError);
-        }
-      },
-    );
-  }
-
-  #contextOf(pending: Pending): CommandContext {
-    // Called for every response routed to a command: the context (and its closures) is made once.
-    if (pending.context !== undefined) return pending.context;
-    const othersWaiting = (target: Pending): boolean =>
-      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
-    pending.context = {
-      sendLine: (text: string | Secret) => {
-        const transport = this.#transport;
-        if (transport === undefined || transport.closed) return; // onClose settles the command
-        try {
-          transport.write(lineParts(text));
-          pending.silent = false; // an answer is due again
-          this.#armTimeout();
-        } catch (error) {
-          // Closing: the pending command is failed by onClose; a bad line is the command's bug.
-          if (!(error instanceof ConnectionClosedError)) throw error;
-        }
-      },
-      pauseInput: () => {
-        const token = {};
-        this.#pauseRequests.set(token, pending);
-        this.#updateFlow();
-        return () => {
-          if (this.#pauseRequests.delete(token)) this.#updateFlow();
-        };
-      },
-      get othersWaiting(): boolean {
-        return othersWaiting(pending);
-      },
-    };
-    return pending.context;
-  }
-
-  /** Pauses reading while a stream asks for it and nothing issued after the asker waits. */
-  #updateFlow(): void {
-    let pause = false;
-    for (const pending of this.#pauseRequests.values()) {
-      if (pending.settled || !this.#inFlight.includes(pending)) continue;
-      if (this.#queue.length === 0 && this.#inFlight[this.#inFlight.length - 1] === pending) pause = true;
-    }
-    if (pause === this.#paused) return;
-    this.#paused = pause;
-    if (pause) this.#transport?.pause();
-    else this.#transport?.resume();
-  }
-
-  #armTimeout(): void {
-    const transport = this.#transport;
-    if (transport === undefined || transport.closed || !this.#ready) return;
-    if (this.#inFlight.some((pending) => !pending.silent)) transport.armTimeout('command', this.#commandTimeout);
-    else transport.disarmTimeout();
-  }
-
-  #settle(pending: Pending, outcome: MailwireError | { value: unknown }): void {
-    if (pending.settled) return;
-    pending.settled = true;
-    if (outcome instanceof MailwireError) pending.reject(outcome);
-    else pending.resolve(outcome.value);
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Reading
   // ---------------------------------------------------------------------------------------------
 
@@ -740,8 +490,7 @@ export class ImapClient implements ImapSession {
       onLine: (bytes: Uint8Array, literal: LiteralHeader | null) => {
         const transport = this.#transport;
         if (transport?.logging === true) {
-          const authenticating = this.#writer === undefined && this.#inFlight.some((pending) => pending.command.authentication === true);
-          transport.logServer(serverLogText(bytes, literal, authenticating));
+          transport.logServer(serverLogText(bytes, literal, this.#pipeline.authenticating));
         }
         assembler.onLine(bytes, literal);
       },
@@ -783,23 +532,9 @@ export class ImapClient implements ImapSession {
       case 'tagged':
         this.#onTagged(response);
         return;
-      case 'continuation': {
-        const writer = this.#writer;
-        if (writer !== undefined) {
-          if (this.#writeFragments(writer)) this.#pump();
-          return;
-        }
-        const target = [...this.#inFlight].reverse().find((pending) => pending.command.continuation !== undefined);
-        if (target !== undefined) {
-          // RFC 2177: once idling, the server may say nothing for as long as it likes.
-          if (target.command.name === 'IDLE') target.silent = true;
-          target.command.continuation?.(response, this.#contextOf(target));
-          this.#armTimeout();
-        } else {
-          this.#events.emit({ kind: 'other', response });
-        }
+      case 'continuation':
+        if (!this.#pipeline.continuation(response)) this.#events.emit({ kind: 'other', response });
         return;
-      }
       default:
         this.#onUntagged(response);
     }
@@ -820,20 +555,14 @@ export class ImapClient implements ImapSession {
     this.#greeting = { status: response.status, text: response.text };
     this.#ready = true;
     waiter.resolve(this.#greeting);
-    this.#pump();
+    this.#pipeline.pump();
   }
 
   #onUntagged(response: ImapResponse): void {
     if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
     else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
     if (this.#mailbox !== null) updateMailbox(this.#mailbox, response);
-    // Indexed: called for every response, often before the engine optimises it (an iterator and
-    // its result objects would be made each time).
-    const inFlight = this.#inFlight;
-    for (let i = 0; i < inFlight.length; i++) {
-      const pending = inFlight[i]!;
-      if (pending.command.untagged?.(response, this.#contextOf(pending)) === true) return;
-    }
+    if (this.#pipeline.untagged(response)) return;
     if (response.kind === 'status' && response.status === 'BYE') {
       this.#events.emit({ kind: 'bye', text: response.text });
       if (this.#loggingOut) return;
@@ -848,75 +577,23 @@ export class ImapClient implements ImapSession {
   }
 
   #onTagged(response: TaggedStatusResponse): void {
-    const pending = this.#inFlight.find((candidate) => candidate.tag === response.tag);
-    if (pending === undefined) {
-      this.#events.emit({ kind: 'other', response });
-      return;
-    }
-    this.#retire(pending);
-    if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
-    const command = pending.command;
-    if (response.status === 'OK') {
-      let outcome: MailwireError | { value: unknown };
-      try {
-        outcome = { value: command.done(response, this.#contextOf(pending)) };
-      } catch (error) {
-        outcome = error instanceof MailwireError ? error : new ProtocolError(`${command.name} failed`, {}, { cause: error });
-        command.failed?.(outcome);
-      }
-      this.#settle(pending, outcome);
-    } else {
-      const error = commandError(command, response);
-      command.failed?.(error);
-      this.#settle(pending, error);
-    }
-    this.#pump();
-  }
-
-  #onBodyStart(start: BodyStart): BodySink | null {
-    for (const pending of this.#inFlight) {
-      const sink = pending.command.bodyStart?.(start, this.#contextOf(pending)) ?? null;
-      if (sink !== null) return sink;
-    }
-    return null;
+    const observe = (): void => {
+      if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
+    };
+    if (!this.#pipeline.tagged(response, observe)) this.#events.emit({ kind: 'other', response });
   }
 
   #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null): void {
-    const pending = tag === null ? undefined : this.#inFlight.find((candidate) => candidate.tag === tag);
-    if (pending === undefined) {
-      this.#events.emit({ kind: 'other', response: { kind: 'unknown', name: 'ERROR', text: error.message } });
-      return;
-    }
-    this.#retire(pending);
-    pending.command.failed?.(error);
-    this.#settle(pending, error);
-    this.#pump();
+    if (this.#pipeline.responseError(error, tag)) return;
+    this.#events.emit({ kind: 'other', response: { kind: 'unknown', name: 'ERROR', text: error.message } });
   }
 
-  /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */
-  #retire(pending: Pending): void {
-    this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);
-    if (streamsBodies(pending)) this.#assembler.bodyStreams = this.#inFlight.some(streamsBodies);
-    if (this.#writer === pending) this.#writer = undefined;
-    for (const [token, owner] of this.#pauseRequests) if (owner === pending) this.#pauseRequests.delete(token);
-  }
-
+  /** The session is over: it stays in `logout`, and every pending command fails at once. */
   #failAll(error: MailwireError): void {
     this.#state = 'logout';
     this.#ready = false;
     this.#closeError ??= error;
-    const pending = [...this.#inFlight, ...this.#queue];
-    this.#inFlight = [];
-    this.#queue = [];
-    this.#writer = undefined;
-    const streaming = this.#streaming;
-    this.#streaming = undefined;
-    streaming?.stop(error);
-    this.#pauseRequests.clear();
-    for (const each of pending) {
-      each.command.failed?.(error);
-      this.#settle(each, error);
-    }
+    this.#pipeline.failAll(error);
   }
 
   #onClose(error: MailwireError): void {
@@ -939,6 +616,34 @@ export class ImapClient implements ImapSession {
       `Cannot send ${command}: the connection is closed`,
       this.#closeError === undefined ? undefined : { cause: this.#closeError },
     );
+  }
+
+  #makePipeline(): CommandPipeline {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const client = this;
+    return new CommandPipeline({
+      get transport() {
+        return client.#transport;
+      },
+      get ready() {
+        return client.#ready;
+      },
+      get state() {
+        return client.#state;
+      },
+      get capabilities() {
+        return client.#capabilities;
+      },
+      assembler: this.#assembler,
+      commandTimeout: this.#commandTimeout,
+      breakConnection: (message, cause) => {
+        // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
+        const transport = client.#transport;
+        if (transport === undefined || transport.closed || client.#closeError !== undefined) return;
+        client.#closeError = new ConnectionClosedError(message, { cause });
+        transport.destroy(client.#closeError);
+      },
+    });
   }
 
   #makeCore(limits: ImapLimits): CoreSession {
@@ -990,7 +695,7 @@ export class ImapClient implements ImapSession {
         client.#ready = false;
         const upgrade = transport.upgradeToTls(client.#options.tlsOptions).then(() => {
           client.#ready = true;
-          client.#pump();
+          client.#pipeline.pump();
         });
         upgrade.catch(() => undefined);
         return upgrade;
@@ -1013,16 +718,6 @@ export class ImapClient implements ImapSession {
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
     };
   }
-}
-
-/** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
-function streamsBodies(pending: Pending): boolean {
-  return pending.command.bodyStart !== undefined && pending.command.streamsBodies !== false;
-}
-
-function lineParts(text: string | Secret): readonly (string | Secret)[] {
-  const fragment = encodeContinuation(text)[0];
-  return fragment?.kind === 'line' ? (fragment.parts as readonly (string | Secret)[]) : [];
 }
 
 /** A server line for the wire log; SASL challenges are logged by size only. */

@@ -1,0 +1,438 @@
+/**
+ * The tag table of an IMAP session: commands waiting to be written, commands in flight, literal
+ * continuations and streamed literals, flow control of the socket on behalf of body streams, and
+ * the routing of responses to the command they answer. The connection's lifecycle (greeting,
+ * STARTTLS, close) stays with the client (client.ts); see "IMAP client" in docs/internals.md.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  MailwireError,
+  ProtocolError,
+  TimeoutError,
+  abortErrorFrom,
+  type LimitExceededError,
+} from '../common/errors.js';
+import type { Connection } from '../common/connector.js';
+import type { Secret } from '../common/secret.js';
+import { copyLiteralStream } from './literal-stream.js';
+import { commandError } from './routing.js';
+import type { CommandContext, ImapCallOptions, ImapCommand, ImapState } from './session.js';
+import type { BodySink, BodyStart, ResponseAssembler } from './wire/assembler.js';
+import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
+import type { ContinuationResponse, ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
+
+/** One command from its call to its settlement. */
+interface Pending {
+  readonly command: ImapCommand<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: MailwireError) => void;
+  tag: string;
+  fragments: CommandFragment[];
+  next: number;
+  settled: boolean;
+  interrupted: boolean;
+  /** The server may stay silent: IDLE after its `+`, until the client sends DONE. */
+  silent: boolean;
+  context: CommandContext | undefined;
+}
+
+/** A streamed literal being copied to the socket: nothing else is written until it ends. */
+interface LiteralStreamCopy {
+  readonly pending: Pending;
+  /** Ends the copy early (abort, timeout, connection lost); the connection is then closed. */
+  readonly stop: (error: MailwireError) => void;
+}
+
+/** What the pipeline reads from, and asks of, the client that owns it. */
+export interface PipelineHost {
+  /** The connection, once open. */
+  readonly transport: Connection | undefined;
+  /** True once the greeting is in and while no TLS handshake is under way: commands may be written. */
+  readonly ready: boolean;
+  readonly state: ImapState;
+  readonly capabilities: ReadonlySet<string>;
+  readonly assembler: ResponseAssembler;
+  /** How long an in-flight command may wait for the server, ms. */
+  readonly commandTimeout: number;
+  /**
+   * A streamed literal could not be completed: the connection must close (half a literal cannot be
+   * taken back), unless the session is already over.
+   */
+  breakConnection(message: string, cause: MailwireError): void;
+}
+
+
+/** The tag table and the writing side of a session (see the module comment). */
+export class CommandPipeline {
+  readonly #host: PipelineHost;
+  #queue: Pending[] = [];
+  #inFlight: Pending[] = [];
+  /** The command whose synchronizing literal waits for the server's `+`. */
+  #writer: Pending | undefined;
+  #streaming: LiteralStreamCopy | undefined;
+  #tagCounter = 0;
+  readonly #pauseRequests = new Map<object, Pending>();
+  #paused = false;
+
+  constructor(host: PipelineHost) {
+    this.#host = host;
+  }
+
+  /** True while a command that authenticates is in flight and none of its literals is pending (for the wire log). */
+  get authenticating(): boolean {
+    return this.#writer === undefined && this.#inFlight.some((pending) => pending.command.authentication === true);
+  }
+
+  /**
+   * Queues a command (the client has checked that the session is open) and writes what can be
+   * written; the promise settles with the command's result or a MailwireError.
+   */
+  submit<T>(command: ImapCommand<T>, options: ImapCallOptions): Promise<T> {
+    const { signal, timeout } = options;
+    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, command.display ?? command.name));
+    let pending!: Pending;
+    const result = new Promise<T>((resolve, reject) => {
+      pending = {
+        command: command,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        tag: '',
+        fragments: [],
+        next: 0,
+        settled: false,
+        interrupted: false,
+        silent: false,
+        context: undefined,
+      };
+    });
+    this.#queue.push(pending);
+    this.pump();
+    if (signal === undefined && timeout === undefined) return result;
+    const cancel = (error: MailwireError): void => {
+      const index = this.#queue.indexOf(pending);
+      if (index !== -1) this.#queue.splice(index, 1);
+      this.#settle(pending, error);
+      // Half a literal cannot be taken back: stopping its stream closes the connection.
+      if (this.#streaming?.pending === pending) this.#streaming.stop(error);
+      this.#updateFlow();
+    };
+    const onAbort = (): void => {
+      if (signal !== undefined) cancel(abortErrorFrom(signal, command.display ?? command.name));
+    };
+    const timer = timeout === undefined ? undefined : setTimeout(() => {
+      cancel(new TimeoutError('command', timeout));
+    }, timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    result.then(cleanup, cleanup);
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+  // ---------------------------------------------------------------------------------------------
+
+  /** Writes queued commands, as far as exclusive commands, literals and the connection allow. */
+  pump(): void {
+    const host = this.#host;
+    const transport = host.transport;
+    if (transport === undefined || transport.closed || !host.ready) return;
+    while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
+      const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
+      if (exclusive !== undefined) {
+        if (!exclusive.interrupted && exclusive.command.interrupt !== undefined) {
+          exclusive.interrupted = true;
+          exclusive.command.interrupt(this.#contextOf(exclusive));
+        }
+        break;
+      }
+      const next = this.#queue[0]!;
+      if (next.command.exclusive === true && this.#inFlight.length > 0) break;
+      this.#queue.shift();
+      if (next.settled) continue;
+      const states = next.command.states;
+      if (states !== undefined && !states.includes(host.state)) {
+        this.#settle(next, new InvalidArgumentError(`${next.command.display ?? next.command.name} is not allowed in the ${host.state} state`));
+        continue;
+      }
+      try {
+        next.tag = `A${String(++this.#tagCounter)}`;
+        next.fragments = encodeCommand(next.tag, next.command.name, next.command.args ?? [], {
+          literalPlus: host.capabilities.has('LITERAL+'),
+          literalMinus: host.capabilities.has('LITERAL-'),
+          utf8Accept: host.assembler.utf8Accept,
+        });
+      } catch (error) {
+        this.#settle(next, error instanceof MailwireError ? error : new InvalidArgumentError(String(error)));
+        continue;
+      }
+      this.#inFlight.push(next);
+      if (streamsBodies(next)) host.assembler.bodyStreams = true;
+      if (!this.#writeFragments(next)) return;
+    }
+    this.#updateFlow();
+    this.armTimeout();
+  }
+
+  /**
+   * Writes fragments up to the next synchronizing literal, or up to a streamed literal (whose copy
+   * resumes the writing when it ends); false when the connection is gone.
+   */
+  #writeFragments(pending: Pending): boolean {
+    const transport = this.#host.transport;
+    if (transport === undefined) return false;
+    try {
+      while (pending.next < pending.fragments.length) {
+        const fragment = pending.fragments[pending.next]!;
+        if (fragment.kind !== 'line' && fragment.mode === 'sync' && this.#writer !== pending) {
+          this.#writer = pending; // the `+` go-ahead releases it
+          return true;
+        }
+        this.#writer = undefined;
+        pending.next++;
+        if (fragment.kind === 'literal-stream') {
+          this.#copyLiteralStream(pending, fragment, transport);
+          return true;
+        }
+        transport.write(fragment.kind === 'line' ? fragment.parts : [fragment.secret ?? fragment.bytes]);
+      }
+      this.#writer = undefined;
+      return true;
+    } catch (error) {
+      transport.destroy(error instanceof MailwireError ? error : undefined);
+      return false;
+    }
+  }
+
+  /**
+   * Starts copying a streamed literal (see literal-stream.ts). When it fails, the call rejects and
+   * the connection is closed: every other pending command rejects with a ConnectionClosedError
+   * whose `cause` says why.
+   */
+  #copyLiteralStream(pending: Pending, fragment: Extract<CommandFragment, { kind: 'literal-stream' }>, transport: Connection): void {
+    const what = pending.command.display ?? pending.command.name;
+    const copy = copyLiteralStream({
+      what,
+      size: fragment.size,
+      source: fragment.source,
+      cancelled: () => pending.settled,
+      waitingOnSource: (waiting) => {
+        // Waiting for the caller's source is not the server's silence: no command timeout meanwhile.
+        pending.silent = waiting;
+        this.armTimeout();
+      },
+      write: (chunk) => {
+        transport.write([chunk]);
+      },
+      drained: () => transport.drained(),
+    });
+    const streaming: LiteralStreamCopy = { pending, stop: copy.stop };
+    this.#streaming = streaming;
+    copy.done.then(
+      () => {
+        this.#streaming = undefined;
+        pending.silent = false;
+        if (this.#writeFragments(pending)) this.pump();
+      },
+      (error: unknown) => {
+        const failure = error as MailwireError; // copyLiteralStream rejects with MailwireErrors only
+        if (this.#streaming === streaming) this.#streaming = undefined;
+        if (!pending.settled) {
+          pending.command.failed?.(failure);
+          this.#settle(pending, failure);
+        }
+        if (!transport.closed) this.#host.breakConnection(`Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, failure);
+      },
+    );
+  }
+
+  #contextOf(pending: Pending): CommandContext {
+    // Called for every response routed to a command: the context (and its closures) is made once.
+    if (pending.context !== undefined) return pending.context;
+    const othersWaiting = (target: Pending): boolean =>
+      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
+    pending.context = {
+      sendLine: (text: string | Secret) => {
+        const transport = this.#host.transport;
+        if (transport === undefined || transport.closed) return; // the connection's end settles the command
+        try {
+          transport.write(lineParts(text));
+          pending.silent = false; // an answer is due again
+          this.armTimeout();
+        } catch (error) {
+          // Closing: the pending command is failed by the connection's end; a bad line is the command's bug.
+          if (!(error instanceof ConnectionClosedError)) throw error;
+        }
+      },
+      pauseInput: () => {
+        const token = {};
+        this.#pauseRequests.set(token, pending);
+        this.#updateFlow();
+        return () => {
+          if (this.#pauseRequests.delete(token)) this.#updateFlow();
+        };
+      },
+      get othersWaiting(): boolean {
+        return othersWaiting(pending);
+      },
+    };
+    return pending.context;
+  }
+
+  /** Pauses reading while a stream asks for it and nothing issued after the asker waits. */
+  #updateFlow(): void {
+    let pause = false;
+    for (const pending of this.#pauseRequests.values()) {
+      if (pending.settled || !this.#inFlight.includes(pending)) continue;
+      if (this.#queue.length === 0 && this.#inFlight[this.#inFlight.length - 1] === pending) pause = true;
+    }
+    if (pause === this.#paused) return;
+    this.#paused = pause;
+    const transport = this.#host.transport;
+    if (pause) transport?.pause();
+    else transport?.resume();
+  }
+
+  /** Runs the command timeout while an in-flight command waits for the server, and only then. */
+  armTimeout(): void {
+    const host = this.#host;
+    const transport = host.transport;
+    if (transport === undefined || transport.closed || !host.ready) return;
+    if (this.#inFlight.some((pending) => !pending.silent)) transport.armTimeout('command', host.commandTimeout);
+    else transport.disarmTimeout();
+  }
+
+  #settle(pending: Pending, outcome: MailwireError | { value: unknown }): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (outcome instanceof MailwireError) pending.reject(outcome);
+    else pending.resolve(outcome.value);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routing what the server sends
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A `+`: the go-ahead for the literal being written, else for the newest command that takes
+   * continuations (AUTHENTICATE, IDLE). Returns false when no command wants it.
+   */
+  continuation(response: ContinuationResponse): boolean {
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      if (this.#writeFragments(writer)) this.pump();
+      return true;
+    }
+    const target = this.#inFlight.findLast((pending) => pending.command.continuation !== undefined);
+    if (target === undefined) return false;
+    // RFC 2177: once idling, the server may say nothing for as long as it likes.
+    if (target.command.name === 'IDLE') target.silent = true;
+    target.command.continuation?.(response, this.#contextOf(target));
+    this.armTimeout();
+    return true;
+  }
+
+  /** Offers an untagged response to the commands in flight, oldest first; true when one took it. */
+  untagged(response: ImapResponse): boolean {
+    // Indexed: called for every response, often before the engine optimises it (an iterator and
+    // its result objects would be made each time).
+    const inFlight = this.#inFlight;
+    for (let i = 0; i < inFlight.length; i++) {
+      const pending = inFlight[i]!;
+      if (pending.command.untagged?.(response, this.#contextOf(pending)) === true) return true;
+    }
+    return false;
+  }
+
+  /** A FETCH body literal begins: the first command in flight that claims it gets its bytes. */
+  bodyStart(start: BodyStart): BodySink | null {
+    const inFlight = this.#inFlight;
+    for (let i = 0; i < inFlight.length; i++) {
+      const pending = inFlight[i]!;
+      const sink = pending.command.bodyStart?.(start, this.#contextOf(pending)) ?? null;
+      if (sink !== null) return sink;
+    }
+    return null;
+  }
+
+  /**
+   * A tagged completion settles its command; false when no command has that tag. `observe` sees
+   * the response first (the client reads its CAPABILITY code before the command's result is made).
+   */
+  tagged(response: TaggedStatusResponse, observe: () => void): boolean {
+    const pending = this.#inFlight.find((candidate) => candidate.tag === response.tag);
+    if (pending === undefined) return false;
+    this.#retire(pending);
+    observe();
+    const command = pending.command;
+    if (response.status === 'OK') {
+      let outcome: MailwireError | { value: unknown };
+      try {
+        outcome = { value: command.done(response, this.#contextOf(pending)) };
+      } catch (error) {
+        outcome = error instanceof MailwireError ? error : new ProtocolError(`${command.name} failed`, {}, { cause: error });
+        command.failed?.(outcome);
+      }
+      this.#settle(pending, outcome);
+    } else {
+      const error = commandError(command, response);
+      command.failed?.(error);
+      this.#settle(pending, error);
+    }
+    this.pump();
+    return true;
+  }
+
+  /** A response that could not be read fails the command of its tag; false when there is none. */
+  responseError(error: ProtocolError | LimitExceededError, tag: string | null): boolean {
+    const pending = tag === null ? undefined : this.#inFlight.find((candidate) => candidate.tag === tag);
+    if (pending === undefined) return false;
+    this.#retire(pending);
+    pending.command.failed?.(error);
+    this.#settle(pending, error);
+    this.pump();
+    return true;
+  }
+
+  /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */
+  #retire(pending: Pending): void {
+    this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);
+    if (streamsBodies(pending)) this.#host.assembler.bodyStreams = this.#inFlight.some(streamsBodies);
+    if (this.#writer === pending) this.#writer = undefined;
+    for (const [token, owner] of this.#pauseRequests) if (owner === pending) this.#pauseRequests.delete(token);
+  }
+
+  /** The session is over: every command in flight or queued fails with `error`, at once. */
+  failAll(error: MailwireError): void {
+    const pending = [...this.#inFlight, ...this.#queue];
+    this.#inFlight = [];
+    this.#queue = [];
+    this.#writer = undefined;
+    const streaming = this.#streaming;
+    this.#streaming = undefined;
+    streaming?.stop(error);
+    this.#pauseRequests.clear();
+    for (const each of pending) {
+      each.command.failed?.(error);
+      this.#settle(each, error);
+    }
+  }
+}
+
+/** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
+function streamsBodies(pending: Pending): boolean {
+  return pending.command.bodyStart !== undefined && pending.command.streamsBodies !== false;
+}
+
+function lineParts(text: string | Secret): readonly (string | Secret)[] {
+  const fragment = encodeContinuation(text)[0];
+  return fragment?.kind === 'line' ? (fragment.parts as readonly (string | Secret)[]) : [];
+}
