@@ -1,6 +1,6 @@
 /**
- * The POP3 client: connection lifecycle, TLS policy, login, the command queue with RFC 2449
- * pipelining, and RFC 1939 session semantics.
+ * The POP3 client: connection lifecycle, TLS policy, login, and RFC 1939 session semantics. The
+ * command queue with RFC 2449 pipelining lives in pipeline.ts.
  *
  * @packageDocumentation
  */
@@ -10,14 +10,11 @@ import {
   MailwireError,
   ProtocolError,
   ServerError,
-  TimeoutError,
   TlsError,
   UnsupportedError,
-  abortErrorFrom,
 } from '../common/errors.js';
 import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
 import { Secret } from '../common/secret.js';
-import { decodeUtf8 } from '../common/text.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { transportOptionsOf } from '../common/options.js';
@@ -40,10 +37,11 @@ import {
 import * as commands from './commands.js';
 import type { Pop3Reply } from './commands.js';
 import type { Exchange } from './exchange.js';
-import { Queue } from './queue.js';
+import { CommandQueue, type AnyExchange } from './pipeline.js';
 import type { FlowControl } from './body.js';
 import { MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
 import { RetrievalWindow } from './window.js';
+import { MultiLineLog, logText } from './wire-log.js';
 import type {
   Pop3CallOptions,
   Pop3ClientOptions,
@@ -73,8 +71,6 @@ const DEFAULT_PIPELINE_DEPTH = 512;
 /** Bytes of each socket read: four times the transport's default, fewer and larger reads on bulk downloads. */
 const READ_BUFFER_SIZE = 256 * 1024;
 
-type AnyExchange = Exchange<unknown>;
-
 /**
  * A POP3 client (RFC 1939) with the extensions of RFC 2449 (CAPA, PIPELINING, response codes),
  * RFC 2595 (STLS), RFC 5034 (SASL) and RFC 6856 (UTF8, LANG).
@@ -98,7 +94,6 @@ type AnyExchange = Exchange<unknown>;
 export class Pop3Client {
   readonly #options: Pop3ClientOptions;
   readonly #tlsMode: Pop3TlsMode;
-  readonly #commandTimeout: number;
   readonly #maxLineLength: number;
   readonly #highWaterMark: number;
   readonly #pipelineDepth: number;
@@ -111,15 +106,8 @@ export class Pop3Client {
   #greeting: Pop3Greeting | undefined;
   #greetingWaiter: { resolve: (greeting: Pop3Greeting) => void; reject: (error: MailwireError) => void } | undefined;
   #tlsUpgrade: Promise<void> | undefined;
-  readonly #unsent = new Queue<AnyExchange>();
-  readonly #inFlight = new Queue<AnyExchange>();
+  readonly #queue: CommandQueue;
   #flowPaused = false;
-  /** A {@link Pop3Client.#pump} is due at the end of the current tick. */
-  #pumpScheduled = false;
-  readonly #scheduledPump = (): void => {
-    this.#pumpScheduled = false;
-    this.#pump();
-  };
   #closeError: MailwireError | undefined;
   #quitAnswered: Pop3Reply | undefined;
   #closing: Promise<Pop3CloseResult> | undefined;
@@ -144,7 +132,7 @@ export class Pop3Client {
       if (!this.#flowPaused) return;
       this.#flowPaused = false;
       this.#transport?.resume();
-      this.#armCommandTimeout();
+      this.#queue.armTimeout();
     },
   };
 
@@ -161,15 +149,15 @@ export class Pop3Client {
       // Idem.
     },
     onDataChunk: (bytes) => {
-      const head = this.#head();
+      const head = this.#queue.head();
       if (this.#transport?.logging === true) this.#dataLog.add(bytes, head instanceof MessageExchange);
       head.onData(bytes);
     },
     onDataEnd: () => {
-      const head = this.#head();
+      const head = this.#queue.head();
       if (this.#transport?.logging === true) this.#dataLog.flush(this.#transport);
       head.onDataEnd();
-      this.#complete();
+      this.#queue.complete();
     },
   };
 
@@ -187,10 +175,10 @@ export class Pop3Client {
     if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
       throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
     }
-    this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
     this.#maxLineLength = options.limits?.maxLineLength ?? DEFAULT_MAX_LINE;
     this.#highWaterMark = options.limits?.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#pipelineDepth = Math.max(1, options.limits?.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    this.#queue = this.#makeQueue(options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT, this.#pipelineDepth);
     this.#tokenizer = new Tokenizer(this.#sink, { literals: false, maxLineLength: this.#maxLineLength });
     this.#streaming = { flow: this.#flow, highWaterMark: this.#highWaterMark, store: new ChunkStore() };
   }
@@ -494,7 +482,7 @@ export class Pop3Client {
       this.#pipelineDepth,
       (messageNumber) => new MessageExchange(messageNumber, undefined, this.#streaming),
       (exchange) => this.#enqueue(exchange, options),
-      (exchange) => this.#withdraw(exchange as AnyExchange),
+      (exchange) => this.#queue.withdraw(exchange as AnyExchange),
     );
     try {
       for (let next = window.next(); next !== undefined; next = window.next()) yield await next;
@@ -610,102 +598,27 @@ export class Pop3Client {
     if (this.#state === 'closed' || this.#transport === undefined) {
       return Promise.reject(this.#closedError(exchange.display));
     }
-    const { signal, timeout } = options;
-    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, exchange.display));
-    const untyped = exchange as AnyExchange;
-    this.#unsent.push(untyped);
-    // Written at the end of the current tick, so commands issued together go out in one write
-    // (a retrieveMany window of RETRs, or UIDL and LIST): each write is a syscall and a wake-up of
-    // the server, and a window written one command at a time cost more than the commands.
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#scheduledPump);
-    }
-    if (signal === undefined && timeout === undefined) return exchange.result;
+    return this.#queue.enqueue(exchange, options);
+  }
 
-    const onAbort = (): void => {
-      if (signal === undefined) return;
-      // Not sent yet: withdrawn. In flight: the answer is still read when it comes, then dropped.
-      this.#withdraw(untyped);
-      exchange.fail(abortErrorFrom(signal, exchange.display));
+  #makeQueue(commandTimeout: number, pipelineDepth: number): CommandQueue {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const client = this;
+    const host = {
+      get transport() {
+        return client.#transport;
+      },
+      get writable() {
+        return client.#greeting !== undefined && client.#tlsUpgrade === undefined;
+      },
+      get pipelining() {
+        return client.#capabilities.pipelining;
+      },
+      get flowPaused() {
+        return client.#flowPaused;
+      },
     };
-    const timer =
-      timeout === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new TimeoutError('command', timeout);
-            if (this.#withdraw(untyped)) exchange.fail(error);
-            else if (!exchange.settled) {
-              exchange.fail(error);
-              this.#transport?.destroy(error);
-            }
-          }, timeout);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    exchange.result.then(cleanup, cleanup);
-    return exchange.result;
-  }
-
-  /** Removes a command that was not sent yet; false when it is already in flight. */
-  #withdraw(exchange: AnyExchange): boolean {
-    return this.#unsent.remove(exchange);
-  }
-
-  /** Writes what may be written: everything up to the pipeline depth with PIPELINING, else one. */
-  #pump(): void {
-    const transport = this.#transport;
-    // Nothing is written before the greeting, nor between the STLS go-ahead and the handshake's end.
-    if (transport === undefined || transport.closed || this.#greeting === undefined || this.#tlsUpgrade !== undefined) return;
-    // One string for a batch of plain commands (one native write); parts only around a Secret.
-    let text = '';
-    let parts: (string | Secret)[] | undefined;
-    const pipelining = this.#capabilities.pipelining;
-    // Refill in batches: every write is a syscall (and, on loopback, the server's wake-up), so a
-    // window that slides one command at a time costs more than the commands themselves.
-    if (pipelining && this.#inFlight.length > this.#pipelineDepth / 2) return;
-    for (;;) {
-      const next = this.#unsent.peek();
-      if (next === undefined) break;
-      const last = this.#inFlight.last();
-      if (last !== undefined) {
-        if (!pipelining || next.barrier || last.barrier || this.#inFlight.length >= this.#pipelineDepth) break;
-      }
-      this.#unsent.shift();
-      this.#inFlight.push(next);
-      for (let index = 0; index < next.parts.length; index++) {
-        const part = next.parts[index]!;
-        if (parts === undefined && typeof part === 'string') text += part;
-        else (parts ??= text === '' ? [] : [text]).push(part);
-      }
-    }
-    if (parts === undefined && text === '') return;
-    try {
-      transport.write(parts ?? [text]);
-    } catch (error) {
-      // Closing or closed: onClose fails what is in flight; make sure it happens.
-      transport.destroy(error instanceof MailwireError ? error : undefined);
-      return;
-    }
-    this.#armCommandTimeout();
-  }
-
-  #armCommandTimeout(): void {
-    if (this.#inFlight.length > 0 && !this.#flowPaused) this.#transport?.armTimeout('command', this.#commandTimeout);
-  }
-
-  #head(): AnyExchange {
-    const head = this.#inFlight.peek();
-    if (head === undefined) throw new ProtocolError('The server sent data nobody asked for');
-    return head;
-  }
-
-  #complete(): void {
-    this.#inFlight.shift();
-    if (this.#inFlight.length === 0) this.#transport?.disarmTimeout();
-    this.#pump();
+    return new CommandQueue(host, commandTimeout, pipelineDepth);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -736,7 +649,7 @@ export class Pop3Client {
       this.#onGreeting(status, waiter);
       return;
     }
-    const head = this.#head();
+    const head = this.#queue.head();
     const outcome = head.onStatus(status);
     switch (outcome) {
       case 'data':
@@ -754,7 +667,7 @@ export class Pop3Client {
           this.#tlsUpgrade = this.#transport?.upgradeToTls();
           this.#tlsUpgrade?.catch(() => undefined);
         }
-        this.#complete();
+        this.#queue.complete();
         break;
     }
   }
@@ -776,11 +689,11 @@ export class Pop3Client {
     }
     this.#greeting = { text: status.text, responseCode: status.responseCode, apopTimestamp: parseApopTimestamp(status.text) };
     waiter.resolve(this.#greeting);
-    this.#pump();
+    this.#queue.pump();
   }
 
   #onClose(error: MailwireError): void {
-    if (this.#state === 'closed' && this.#inFlight.length === 0 && this.#unsent.length === 0 && this.#greetingWaiter === undefined) {
+    if (this.#state === 'closed' && this.#queue.empty && this.#greetingWaiter === undefined) {
       this.#closeError ??= error;
       return;
     }
@@ -796,7 +709,7 @@ export class Pop3Client {
     const waiter = this.#greetingWaiter;
     this.#greetingWaiter = undefined;
     waiter?.reject(error);
-    const pending = [...this.#inFlight.drain(), ...this.#unsent.drain()];
+    const pending = this.#queue.drain();
     pending.forEach((exchange, index) => {
       // The command the server was answering gets the cause itself (a timeout, a limit, a
       // protocol error); the rest learn that the connection is gone.
@@ -848,35 +761,3 @@ function requirePassword(credentials: Pop3Credentials): Secret {
   if (credentials.password === undefined) throw new InvalidArgumentError('A password is needed for this login method');
   return Secret.from(credentials.password);
 }
-
-/**
- * The wire log of multi-line data: a listing's lines as text, a message body as its size (a body is
- * the user's mail, not protocol; logging it whole would also cost as much as reading it), then ".".
- */
-class MultiLineLog {
-  #text = '';
-  #bodyBytes = 0;
-  #body = false;
-
-  add(bytes: Uint8Array, body: boolean): void {
-    this.#body = body;
-    if (body) this.#bodyBytes += bytes.length;
-    else this.#text += decodeUtf8(bytes, 0, bytes.length);
-  }
-
-  flush(transport: Connection): void {
-    if (this.#body) transport.logServer(`{${this.#bodyBytes} bytes}`);
-    else for (const line of this.#text.split(/\r?\n/)) if (line !== '') transport.logServer(line);
-    transport.logServer('.');
-    this.#text = '';
-    this.#bodyBytes = 0;
-    this.#body = false;
-  }
-}
-
-/** Server lines for the wire log; SASL challenges are logged by size only. */
-function logText(bytes: Uint8Array, kind: 'ok' | 'err' | 'continue'): string {
-  if (kind === 'continue') return `+ {${bytes.length} bytes}`;
-  return new TextDecoder().decode(bytes);
-}
-
