@@ -636,10 +636,9 @@ export class ImapClient implements ImapSession {
       },
       assembler: this.#assembler,
       commandTimeout: this.#commandTimeout,
-      breakConnection: (message, cause) => {
+      breakConnection: (transport, message, cause) => {
         // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
-        const transport = client.#transport;
-        if (transport === undefined || transport.closed || client.#closeError !== undefined) return;
+        if (transport.closed || client.#closeError !== undefined) return;
         client.#closeError = new ConnectionClosedError(message, { cause });
         transport.destroy(client.#closeError);
       },

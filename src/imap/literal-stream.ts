@@ -1,6 +1,6 @@
 /**
- * Copying a streamed literal (APPEND of a body of known size) to the socket, apart from the client
- * that decides when it starts and what happens when it fails.
+ * Copying a streamed literal (APPEND of a body of known size) to the socket, apart from the command
+ * pipeline (pipeline.ts) that decides when it starts and what happens when it fails.
  *
  * Each chunk is copied (a source may reuse its buffers), written, and its write drained before the
  * next is read, so memory stays flat. The announced size is a promise the server holds the client

@@ -60,10 +60,10 @@ export interface PipelineHost {
   /** How long an in-flight command may wait for the server, ms. */
   readonly commandTimeout: number;
   /**
-   * A streamed literal could not be completed: the connection must close (half a literal cannot be
-   * taken back), unless the session is already over.
+   * A streamed literal could not be completed on `transport`: the connection must close (half a
+   * literal cannot be taken back), unless the session is already over.
    */
-  breakConnection(message: string, cause: MailwireError): void;
+  breakConnection(transport: Connection, message: string, cause: MailwireError): void;
 }
 
 
@@ -249,7 +249,7 @@ export class CommandPipeline {
           pending.command.failed?.(failure);
           this.#settle(pending, failure);
         }
-        if (!transport.closed) this.#host.breakConnection(`Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, failure);
+        this.#host.breakConnection(transport, `Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, failure);
       },
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Pure helpers of the client core: selected-mailbox bookkeeping, the mapping of unclaimed
+ * Pure helpers of the client core (client.ts, pipeline.ts): selected-mailbox bookkeeping, the mapping of unclaimed
  * untagged responses to {@link MailboxEvent}s, and the typed error of a tagged NO/BAD.
  *
  * @internal

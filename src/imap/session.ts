@@ -1,5 +1,5 @@
 /**
- * The contract between the IMAP client core (`client.ts`) and the command families
+ * The contract between the IMAP client core (`client.ts`, `pipeline.ts`) and the command families
  * (`commands/*.ts`): how a command is described, how it collects its untagged data, and the
  * shared public types (session state, mailbox state, call options, mailbox events).
  *
