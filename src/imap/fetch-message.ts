@@ -101,6 +101,8 @@ export interface FetchedMessage {
 
 /** The canonical form of a section, used to match requests with response items. */
 export function sectionKey(section: BodySection): string {
+  // No part number and no field list (the whole message, HEADER, TEXT): the key is the text itself.
+  if (section.part.length === 0 && section.fields.length === 0) return section.text ?? section.raw;
   const part = section.part.join('.');
   const text = section.text ?? (part === '' ? section.raw : '');
   let key = part !== '' && text !== '' ? `${part}.${text}` : part + text;
@@ -110,9 +112,18 @@ export function sectionKey(section: BodySection): string {
 
 /** The canonical form of a section as a caller writes it (`'header'`, `'1.2'`). @internal */
 export function requestKey(section: string): string {
-  // The whole message, by far the most asked for, needs no parsing.
-  return section === '' ? '' : sectionKey(parseSectionSpec(section.trim()));
+  // The whole message, by far the most asked for, needs no parsing; a loop over many messages asks
+  // for the same section each time.
+  if (section === '') return '';
+  if (section !== lastRequest) {
+    lastRequestKey = sectionKey(parseSectionSpec(section.trim()));
+    lastRequest = section;
+  }
+  return lastRequestKey;
 }
+
+let lastRequest = '';
+let lastRequestKey = '';
 
 /**
  * The {@link FetchedMessage} implementation, filled by `commands/fetch.ts`.
@@ -232,7 +243,8 @@ export class MessageRecord implements FetchedMessage {
     const streams = this.#streams;
     const bodies = attributes.bodies;
     if (bodies !== undefined) {
-      for (const body of bodies) {
+      for (let index = 0; index < bodies.length; index++) {
+        const body = bodies[index]!;
         const key = sectionKey(body.section);
         if (body.content.kind === 'streamed') continue;
         const bytes = body.content.kind === 'bytes' ? body.content.bytes : null;

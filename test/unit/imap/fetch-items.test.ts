@@ -42,5 +42,16 @@ describe('fetchItems', () => {
       ['2.HEADER.FIELDS.NOT (X-A)', '2.HEADER.FIELDS.NOT (X-A)'],
     ];
     for (const [requested, sent] of cases) expect(requestKey(requested)).toBe(sectionKey(parseSectionSpec(sent)));
+    // The last request is remembered: asking in turns, and twice in a row, still gives each its own key.
+    for (const [requested, sent] of [...cases, ...cases.toReversed(), cases[1]!, cases[1]!, cases[2]!]) {
+      expect(requestKey(requested)).toBe(sectionKey(parseSectionSpec(sent)));
+    }
+  });
+
+  it('gives distinct sections distinct keys', () => {
+    const sections = ['', 'HEADER', 'TEXT', 'MIME', '1', '1.2', '1.HEADER', '1.MIME', '2.TEXT', 'HEADER.FIELDS (A)', 'HEADER.FIELDS.NOT (A)', '1.HEADER.FIELDS (A B)'];
+    const keys = sections.map((raw) => sectionKey(parseSectionSpec(raw)));
+    expect(new Set(keys).size).toBe(sections.length);
+    expect(keys.slice(0, 4)).toEqual(['', 'HEADER', 'TEXT', 'MIME']);
   });
 });
