@@ -220,6 +220,23 @@ describe('ImapClient: pipelining and routing', () => {
     expect(client.mailbox?.exists).toBe(2);
   });
 
+  it('takes the last message as the answer to `N:*` when every UID is below N (RFC 9051 section 6.4.9)', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 3),
+      C('A3 UID FETCH 500:* (UID FLAGS)'),
+      S('* 2 FETCH (UID 50 FLAGS (\\Seen))', '* 3 FETCH (UID 99 FLAGS ())', 'A3 OK Fetch completed'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const events = record(client);
+    const messages = [];
+    for await (const message of client.fetch('500:*', { flags: true })) messages.push(message.uid);
+    expect(messages).toEqual([99]);
+    await sleep(10);
+    expect(events).toEqual([expect.objectContaining({ kind: 'fetch', seq: 2, uid: 50 })]);
+  });
+
   it('parses literals in the middle of a response (ENVELOPE) and streams body literals', async () => {
     const subject = 'Hello {world}\r\nfolded';
     const body = 'Subject: x\r\n\r\nbody bytes\r\n';

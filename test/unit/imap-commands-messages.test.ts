@@ -52,6 +52,33 @@ describe('STORE', () => {
     await finish();
   });
 
+  test('`*` and `N:*` name the last message even when every number in use is below N (RFC 9051 section 6.4.9)', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1', 3),
+        'C: A2 UID STORE * +FLAGS (\\Seen)',
+        'S: * 3 FETCH (UID 99 FLAGS (\\Seen))',
+        'S: A2 OK done',
+        'C: A3 STORE 5:* +FLAGS (\\Flagged)',
+        'S: * 3 FETCH (FLAGS (\\Seen \\Flagged))',
+        'S: A3 OK done',
+        'C: A4 UID STORE 500:* -FLAGS (\\Seen)',
+        // Another session's change to message 2 is not this command's.
+        'S: * 2 FETCH (UID 50 FLAGS ())',
+        'S: * 3 FETCH (UID 99 FLAGS (\\Flagged))',
+        'S: A4 OK done',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    expect((await store(client, '*', 'add', ['\\Seen'])).updated).toEqual([{ seq: 3, uid: 99, flags: ['\\Seen'], modseq: undefined }]);
+    expect((await store(client, { seq: '5:*' }, 'add', ['\\Flagged'])).updated.map((update) => update.seq)).toEqual([3]);
+    expect((await store(client, '500:*', 'remove', ['\\Seen'])).updated.map((update) => update.uid)).toEqual([99]);
+    expect((await events.next()).value).toMatchObject({ kind: 'fetch', seq: 2, uid: 50 });
+    await finish();
+  });
+
   test('UNCHANGEDSINCE (CONDSTORE): MODSEQ per message and the MODIFIED set', async () => {
     const { client, finish } = await scripted(
       [
@@ -94,6 +121,17 @@ describe('COPY', () => {
     const result = await copy(client, [uid(304), uid(319), uid(320)], 'Archive');
     expect(result.uidValidity).toBe(38505);
     expect([...result.uidMap]).toEqual([[304, 3956], [319, 3957], [320, 3958]]);
+    await finish();
+  });
+
+  test('COPYUID: the two sets correspond in the order sent, a range sent descending included (RFC 4315 section 3)', async () => {
+    expect([...readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 5, end: 3 }], destinationUids: [{ start: 10, end: 12 }] })!.uidMap]).toEqual([[5, 10], [4, 11], [3, 12]]);
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1'), 'C: A2 UID COPY 3:5,8 Archive', 'S: A2 OK [COPYUID 7 8,5:3 20,23:21] Done'],
+      { select: true },
+    );
+    const result = await copy(client, '3:5,8', 'Archive');
+    expect([...result.uidMap]).toEqual([[8, 20], [5, 23], [4, 22], [3, 21]]);
     await finish();
   });
 
@@ -165,20 +203,70 @@ describe('MOVE', () => {
       [
         greeting('UIDPLUS'),
         ...selectInbox('A1', 5),
-        'C: A2 UID COPY 7,9 Archive',
-        'S: A2 OK [COPYUID 77 7,9 20:21] Copied',
-        'C: A3 UID STORE 7,9 +FLAGS.SILENT (\\Deleted)',
-        'S: A3 OK Stored',
-        'C: A4 UID EXPUNGE 7,9',
+        'C: A2 UID SEARCH UID 7,9',
+        'S: * SEARCH 7 9',
+        'S: A2 OK done',
+        'C: A3 UID COPY 7,9 Archive',
+        'S: A3 OK [COPYUID 77 7,9 20:21] Copied',
+        'C: A4 UID STORE 7,9 +FLAGS.SILENT (\\Deleted)',
+        'S: A4 OK Stored',
+        'C: A5 UID EXPUNGE 7,9',
         'S: * 3 EXPUNGE',
         'S: * 4 EXPUNGE',
-        'S: A4 OK Expunged',
+        'S: A5 OK Expunged',
       ],
       { select: true },
     );
     const result = await move(client, [uid(7), uid(9)], 'Archive');
     expect(result).toMatchObject({ emulated: true, uidValidity: 77, expungedSeqs: [3, 4] });
     expect([...result.uidMap]).toEqual([[7, 20], [9, 21]]);
+    await finish();
+  });
+
+  test('the fallback deletes only what it copied: mail arriving meanwhile, or gone before the copy, is left alone', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        // `5:*` is pinned to the UIDs there are now, before anything is copied...
+        'C: A2 UID SEARCH UID 5:*',
+        'S: * SEARCH 5 6 7',
+        'S: A2 OK done',
+        'C: A3 UID COPY 5:7 Archive',
+        // ...another session expunged UID 6 before the copy, and a message (UID 8) arrives.
+        'S: * 6 EXISTS',
+        'S: A3 OK [COPYUID 90 5,7 100:101] Copied',
+        'C: A4 UID STORE 5,7 +FLAGS.SILENT (\\Deleted)',
+        'S: A4 OK Stored',
+        'C: A5 UID EXPUNGE 5,7',
+        'S: * 3 EXPUNGE',
+        'S: * 4 EXPUNGE',
+        'S: A5 OK Expunged',
+      ],
+      { select: true },
+    );
+    const result = await move(client, '5:*', 'Archive');
+    expect(result).toMatchObject({ emulated: true, uidValidity: 90, expungedSeqs: [3, 4] });
+    expect([...result.uidMap]).toEqual([[5, 100], [7, 101]]);
+    await finish();
+  });
+
+  test('the fallback sends nothing more when the set names no message', async () => {
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1', 5), 'C: A2 UID SEARCH UID 50:60', 'S: * SEARCH', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await move(client, '50:60', 'Archive')).toMatchObject({ emulated: true, uidValidity: null, expungedSeqs: [], expungedUids: [] });
+    await finish();
+  });
+
+  test('UID MOVE: a VANISHED range past 10,000,000 UIDs is reported by its ends, not expanded', async () => {
+    const { client, finish } = await scripted(
+      [greeting('MOVE'), ...selectInbox('A1', 5), 'C: A2 UID MOVE 1:* Junk', 'S: * VANISHED 1:4294967295', 'S: * VANISHED 7', 'S: A2 OK done'],
+      { select: true },
+    );
+    const result = await move(client, '1:*', 'Junk');
+    expect(result.expungedUids).toEqual([1, 4294967295, 7]);
     await finish();
   });
 

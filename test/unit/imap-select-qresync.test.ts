@@ -76,6 +76,23 @@ describe('SELECT with QRESYNC', () => {
     expect(events.filter((event) => event.kind === 'fetch').map((event) => event.uid)).toEqual([6]);
   });
 
+  test('collects a VANISHED (EARLIER) of 140,000 ranges (a spread of them overflowed the stack)', async () => {
+    const odd = Array.from({ length: 140_000 }, (_, index) => 2 * index + 1);
+    const server = await harness.serve([
+      ...login(CAPABILITIES),
+      C('A2 ENABLE QRESYNC'),
+      S('* ENABLED QRESYNC', 'A2 OK Enabled'),
+      C('A3 SELECT INBOX (QRESYNC (1700000000 42))'),
+      S(...selected(1700000000, 5, 50), `* VANISHED (EARLIER) ${odd.join(',')}`, 'A3 OK [READ-WRITE] Select completed'),
+    ]);
+    const client = await harness.connect(server);
+    const inbox = await client.select('INBOX', { qresync: { uidValidity: 1700000000, modseq: 42n } });
+    await server.done;
+    expect(inbox.qresync?.vanished?.ranges.length).toBe(140_000);
+    expect(inbox.qresync?.vanished?.has(uid(279_999))).toBe(true);
+    expect(client.state).toBe('selected');
+  });
+
   test('already enabled: no second ENABLE; EXAMINE; a new UIDVALIDITY is reported, with nothing else', async () => {
     const server = await harness.serve([
       ...login(CAPABILITIES),

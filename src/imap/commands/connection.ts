@@ -254,7 +254,7 @@ export async function enable(session: CoreSession, extensions: readonly string[]
       states: ['authenticated'],
       untagged: (response) => {
         if (response.kind !== 'enabled') return false;
-        enabled.push(...response.capabilities);
+        for (const name of response.capabilities) enabled.push(name); // a spread of a long server list overflows the stack
         return true;
       },
       done: () => undefined,

@@ -2,9 +2,10 @@
  * COPY and MOVE (RFC 9051 sections 6.4.7 and 6.4.8, RFC 6851), their UID forms, and the COPYUID
  * response code of UIDPLUS (RFC 4315) read into a source-to-destination UID map.
  *
- * Without MOVE, a move is done as UID COPY, UID STORE +FLAGS.SILENT (\Deleted) and UID EXPUNGE of
- * exactly those UIDs, which is safe only with UIDPLUS: a plain EXPUNGE would also remove messages
- * someone else had marked \Deleted, so without UIDPLUS the move is refused.
+ * Without MOVE, a move is done as UID SEARCH (the UIDs the set names now), UID COPY, then UID STORE
+ * +FLAGS.SILENT (\Deleted) and UID EXPUNGE of exactly the UIDs copied (COPYUID), which is safe only
+ * with UIDPLUS: a plain EXPUNGE would also remove messages someone else had marked \Deleted, so
+ * without UIDPLUS the move is refused.
  *
  * @packageDocumentation
  */
@@ -15,7 +16,7 @@ import { mailbox, sequenceSet } from '../wire/command-args.js';
 import type { ResponseCode } from '../wire/response-code-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
-import { uidExpunge } from './expunge.js';
+import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
@@ -146,7 +147,7 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
           return true;
         }
         if (response.kind === 'vanished' && !response.earlier) {
-          for (const range of response.uids) for (let value = range.start; value <= range.end; value++) expungedUids.push(value as Uid);
+          addVanished(expungedUids, response.uids);
           return true;
         }
         return false;
@@ -164,16 +165,22 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
 }
 
 async function emulatedMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
-  // UID EXPUNGE needs UIDs: resolve sequence numbers first (UID SEARCH <seq-set> answers with UIDs).
-  const uids = selector.byUid ? (selector.set as SequenceSet<Uid>) : await uidsOf(session, selector.set, options);
+  // The UIDs to move, as they stand now: UID EXPUNGE needs UIDs, and a set that is open (`*`) or
+  // reaches past the newest UID would also take in mail that arrives between the three steps.
+  const uids = await uidsOf(session, selector, options);
   if (uids === null) return { ...NO_COPYUID, expungedSeqs: [], expungedUids: [], emulated: true };
   const copied = await copy(session, uids, destination, options);
-  await store(session, uids, 'add', ['\\Deleted'], { ...options, silent: true });
-  const expunged = await uidExpunge(session, uids, options);
+  // Only what was copied is deleted: COPYUID says what that was (a message another session
+  // expunged meanwhile was not); without it, the UIDs found above.
+  const moved = copied.uidMap.size > 0 ? SequenceSet.uids([...copied.uidMap.keys()]) : uids;
+  await store(session, moved, 'add', ['\\Deleted'], { ...options, silent: true });
+  const expunged = await uidExpunge(session, moved, options);
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }
 
-async function uidsOf(session: ImapSession, seqs: SequenceSet, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
-  const found = await search(session, { seq: seqs as SequenceSet<SeqNum> }, options);
+/** The UIDs of the selected messages that exist now (`UID SEARCH UID <set>` or `UID SEARCH <seq-set>`), or null for none. */
+async function uidsOf(session: ImapSession, selector: ResolvedSelector, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
+  const query = selector.byUid ? { uid: selector.set as SequenceSet<Uid> } : { seq: selector.set as SequenceSet<SeqNum> };
+  const found = await search(session, query, options);
   return found.length === 0 ? null : SequenceSet.uids(found);
 }

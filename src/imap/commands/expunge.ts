@@ -9,7 +9,7 @@ import { UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { sequenceSet } from '../wire/command-args.js';
-import type { ImapResponse } from '../wire/response-types.js';
+import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import type { MessageSelector } from './store.js';
 import { resolveSelector } from './store.js';
@@ -22,16 +22,31 @@ export interface ExpungeResult {
    */
   readonly seqs: readonly SeqNum[];
   /**
-   * The UIDs of `* VANISHED` responses (sent instead of EXPUNGE once QRESYNC is enabled). A single
-   * range of more than 10,000,000 UIDs is listed by its two ends only.
+   * The UIDs of `* VANISHED` responses (sent instead of EXPUNGE once QRESYNC is enabled). Ranges
+   * are listed UID by UID up to 10,000,000 UIDs in all; a range that would go past that is listed
+   * by its two ends only.
    */
   readonly uids: readonly Uid[];
   /** The mailbox's new HIGHESTMODSEQ from the tagged OK (CONDSTORE), or undefined. */
   readonly highestModseq: bigint | undefined;
 }
 
-/** The largest VANISHED range expanded into the result; a larger one is reported by its ends only. */
+/** The most UIDs VANISHED responses are expanded into; past that, ranges are reported by their ends. */
 const MAX_VANISHED = 10_000_000;
+
+/**
+ * Adds the UIDs of a `* VANISHED` response to `uids`: each range UID by UID while the list stays
+ * within {@link MAX_VANISHED} entries, else by its two ends (a broken or hostile server can
+ * announce `1:4294967295`, in one range or in many).
+ *
+ * @internal
+ */
+export function addVanished(uids: Uid[], ranges: readonly NumberRange[]): void {
+  for (const range of ranges) {
+    if (uids.length + (range.end - range.start) >= MAX_VANISHED) uids.push(range.start as Uid, range.end as Uid);
+    else for (let value = range.start; value <= range.end; value++) uids.push(value as Uid);
+  }
+}
 
 /**
  * Removes every message marked \Deleted from the selected mailbox (EXPUNGE).
@@ -90,10 +105,7 @@ async function runExpunge(session: ImapSession, name: string, args: readonly Com
           return true;
         }
         if (response.kind === 'vanished' && !response.earlier) {
-          for (const range of response.uids) {
-            if (range.end - range.start >= MAX_VANISHED) uids.push(range.start as Uid, range.end as Uid);
-            else for (let value = range.start; value <= range.end; value++) uids.push(value as Uid);
-          }
+          addVanished(uids, response.uids);
           return true;
         }
         return false;

@@ -20,7 +20,7 @@ import { BUFFER_BODY, type BodySink, type BodyStart } from '../wire/assembler.js
 import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
-import { resolveSelector, type MessageSelector } from './store.js';
+import { namesMessage, resolveSelector, type MessageSelector } from './store.js';
 
 /**
  * What {@link ImapClient.fetch} fetches: UIDs by default (`UID FETCH`): a SequenceSet of UIDs, one
@@ -144,12 +144,16 @@ class FetchRun implements FetchIterable {
   readonly #newStream = (key: string): FetchBody =>
     new FetchBody(key, this.#session.bodyHighWaterMark, this.#session.maxFetchBuffer, this.#store);
 
-  /** True when every number is in the set: `1:*`, or a range starting at `*` (taken to cover all). */
+  /**
+   * True when the set is `1:*`, or has a bare `*` (the last message, taken to cover all: a new
+   * message's EXISTS may come before the answer, and an answer with more than flags is ours anyway).
+   */
   #matchesAll: boolean | undefined;
 
-  #inSet(value: number): boolean {
+  /** Whether the set names the message with this number (UID or sequence number) and sequence number. */
+  #inSet(value: number, seq: number): boolean {
     this.#matchesAll ??= this.#set.ranges.some((range) => range.start === '*' || (range.start === 1 && range.end === '*'));
-    return this.#matchesAll || this.#set.has(value);
+    return this.#matchesAll || namesMessage(this.#set, value, seq, this.#session.mailbox?.exists);
   }
 
   #untagged(response: ImapResponse, context: CommandContext): boolean {
@@ -173,7 +177,7 @@ class FetchRun implements FetchIterable {
   #bodyStart(start: BodyStart, context: CommandContext): BodySink | null {
     const current = this.#current;
     if (current?.seq === start.seq) return this.#abandoned ? DISCARD : current.startBody(start, context);
-    if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid) : !this.#inSet(start.seq)) return null;
+    if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid, start.seq) : !this.#inSet(start.seq, start.seq)) return null;
     this.#failCurrent();
     if (this.#abandoned) return DISCARD;
     if (this.#buffer) return BUFFER_BODY;
@@ -186,7 +190,7 @@ class FetchRun implements FetchIterable {
   /** Is this untagged FETCH an answer to this command (not a flag change reported by the server)? */
   #matches(response: FetchResponse): boolean {
     const attributes = response.attributes;
-    if (this.#byUid ? attributes.uid === undefined || !this.#inSet(attributes.uid) : !this.#inSet(response.seq)) return false;
+    if (this.#byUid ? attributes.uid === undefined || !this.#inSet(attributes.uid, response.seq) : !this.#inSet(response.seq, response.seq)) return false;
     if (this.#onlyFlags) return true;
     return (
       attributes.envelope !== undefined || attributes.bodyStructure !== undefined || attributes.body !== undefined ||

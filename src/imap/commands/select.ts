@@ -158,7 +158,8 @@ export async function select(session: CoreSession, name: string, readOnly: boole
       case 'vanished':
         // VANISHED (EARLIER) only ever answers a request (RFC 7162 section 3.2.10): here, QRESYNC.
         if (qresync === undefined || !response.earlier) return false;
-        vanished.push(...response.uids);
+        // One by one: a spread passes one argument per range, and a long VANISHED overflows the stack.
+        for (const range of response.uids) vanished.push(range);
         return true;
       case 'fetch': {
         // Before `[CLOSED]`, FETCH responses are still about the mailbox being left (RFC 7162

@@ -76,17 +76,21 @@ function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | 
 
 /**
  * Expands server-sent ranges (COPYUID, ESEARCH ALL) into numbers, refusing more than `max` of
- * them so that a hostile `1:4294967295` cannot exhaust memory.
+ * them so that a hostile `1:4294967295` cannot exhaust memory. A descending range (COPYUID keeps
+ * the server's order) is expanded downwards.
  *
  * @returns the numbers in order, or null when there are more than `max`.
  * @internal
  */
 export function expandRanges(ranges: readonly NumberRange[], max: number): number[] | null {
   let total = 0;
-  for (const range of ranges) total += range.end - range.start + 1;
+  for (const range of ranges) total += Math.abs(range.end - range.start) + 1;
   if (total > max) return null;
   const out: number[] = [];
-  for (const range of ranges) for (let value = range.start; value <= range.end; value++) out.push(value);
+  for (const { start, end } of ranges) {
+    if (start <= end) for (let value = start; value <= end; value++) out.push(value);
+    else for (let value = start; value >= end; value--) out.push(value);
+  }
   return out;
 }
 
@@ -94,12 +98,29 @@ export function expandRanges(ranges: readonly NumberRange[], max: number): numbe
  * Tells whether a FETCH response is about a message of the set (by UID for the UID form, which
  * RFC 9051 section 6.4.9 says such responses carry; by sequence number otherwise).
  *
+ * @param lastSeq - the number of messages in the mailbox (`session.mailbox.exists`), for `*`.
  * @internal
  */
-export function fetchIsFor(response: FetchResponse, selector: ResolvedSelector): boolean {
-  if (!selector.byUid) return selector.set.has(response.seq);
-  const id = response.attributes.uid;
-  return id !== undefined && selector.set.has(id);
+export function fetchIsFor(response: FetchResponse, selector: ResolvedSelector, lastSeq: number | undefined): boolean {
+  const value = selector.byUid ? response.attributes.uid : response.seq;
+  return value !== undefined && namesMessage(selector.set, value, response.seq, lastSeq);
+}
+
+/**
+ * Whether the set names the message with this number (UID or sequence number) and sequence
+ * number: the number is in the set, or the set has `*` and this is the last message. `*` is the
+ * largest number in use (RFC 9051 section 6.4.9), the last message's for UIDs too since UIDs
+ * ascend with sequence numbers, so `559:*` names the last message even when every number in use
+ * is below 559.
+ *
+ * @param lastSeq - the number of messages in the mailbox, when known.
+ * @internal
+ */
+export function namesMessage(set: SequenceSet, value: number, seq: number, lastSeq: number | undefined): boolean {
+  if (set.has(value)) return true;
+  if (seq !== lastSeq) return false;
+  for (const range of set.ranges) if (range.end === '*') return true;
+  return false;
 }
 
 /** How STORE changes the flags: `add` (+FLAGS), `remove` (-FLAGS) or `set` (FLAGS). */
@@ -185,7 +206,7 @@ export async function store(
       args,
       states: ['selected'],
       untagged: (response) => {
-        if (response.kind !== 'fetch' || !fetchIsFor(response, selector)) return false;
+        if (response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
         const { attributes } = response;
         if (attributes.flags === undefined && attributes.modseq === undefined) return false;
         updated.push({ seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq });

@@ -117,9 +117,9 @@ export interface CopyUidCode {
   readonly kind: 'COPYUID';
   /** UIDVALIDITY of the destination mailbox. */
   readonly uidValidity: number;
-  /** The source UIDs. */
+  /** The source UIDs, in the server's order: a range it sent descending (`5:3`) has `start` 5, `end` 3. */
   readonly sourceUids: readonly NumberRange[];
-  /** The destination UIDs, in the same order. */
+  /** The destination UIDs, in the same order (element by element, the copies of the source UIDs). */
   readonly destinationUids: readonly NumberRange[];
 }
 

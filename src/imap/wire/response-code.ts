@@ -89,8 +89,8 @@ export function parseRespTextCode(inner: string): ResponseCode {
     case 'COPYUID': {
       const [validity, source, destination] = data.split(/ +/);
       const uidValidity = parseNumberText(validity ?? '');
-      const sourceUids = parseUidSetText(source ?? '');
-      const destinationUids = parseUidSetText(destination ?? '');
+      const sourceUids = parseUidSetText(source ?? '', true);
+      const destinationUids = parseUidSetText(destination ?? '', true);
       if (uidValidity === null || sourceUids === null || destinationUids === null) return other;
       return { kind: 'COPYUID', uidValidity, sourceUids, destinationUids };
     }
@@ -114,8 +114,12 @@ function parseNumberText(text: string): number | null {
 /*
  * uid-set         = (uniqueid / uid-range) *("," uid-set)
  * uid-range       = (uniqueid ":" uniqueid)
+ *
+ * A range means the same set whichever end comes first, and is returned ascending; with `ordered`
+ * (COPYUID, whose two sets correspond element by element, RFC 4315 section 3) a range sent
+ * descending keeps its order (`5:3` is start 5, end 3: 5, 4, 3), as imapflow and MailKit read it.
  */
-export function parseUidSetText(text: string): NumberRange[] | null {
+export function parseUidSetText(text: string, ordered = false): NumberRange[] | null {
   if (text.length === 0) return null;
   const ranges: NumberRange[] = [];
   for (const element of text.split(',')) {
@@ -123,7 +127,7 @@ export function parseUidSetText(text: string): NumberRange[] | null {
     if (match === null) return null;
     const a = Number(match[1]);
     const b = match[2] === undefined ? a : Number(match[2]);
-    ranges.push(a <= b ? { start: a, end: b } : { start: b, end: a });
+    ranges.push(a <= b || ordered ? { start: a, end: b } : { start: b, end: a });
   }
   return ranges;
 }

@@ -11,7 +11,10 @@ import type { FetchAttributes } from './fetch-types.js';
 import type { ResponseCode } from './response-code-types.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 
-/** An inclusive range of numbers as the server sent it (`uid-set`, `known-uids`). */
+/**
+ * An inclusive range of numbers as the server sent it (`uid-set`, `known-uids`): ascending, except
+ * in COPYUID, where a range keeps the server's order (see `CopyUidCode`).
+ */
 export interface NumberRange {
   /** The first number. */
   readonly start: number;
