@@ -19,7 +19,8 @@ import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokeniz
 import { clientConnector, type Connection } from '../common/connector.js';
 import { transportOptionsOf } from '../common/options.js';
 import { ResponseAssembler } from './wire/assembler.js';
-import type { ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
+import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
+import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
 import { EventChannel, type EventSubscriptionOptions } from './events.js';
 import * as connection from './commands/connection.js';
 import * as select from './commands/select.js';
@@ -61,6 +62,8 @@ const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
  */
 const READ_BUFFER_SIZE = 256 * 1024;
 const DEFAULT_MAX_FETCH_BUFFER = 256 * 1024 * 1024;
+/** The most mailbox names remembered in their listed form (see ImapClient.#noteListedName). */
+const MAX_LISTED_NAMES = 10_000;
 const decoder = new TextDecoder();
 
 export type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
@@ -104,6 +107,8 @@ export class ImapClient implements ImapSession {
   #loggingOut = false;
   readonly #core: CoreSession;
   readonly #pipeline: CommandPipeline;
+  /** Mailbox names listed in a form their encoding does not give back: decoded name to the name as listed. */
+  readonly #listedNames = new Map<string, string>();
 
   /**
    * Prepares a client; {@link ImapClient.connect} opens the connection.
@@ -562,6 +567,7 @@ export class ImapClient implements ImapSession {
     if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
     else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
     if (this.#mailbox !== null) updateMailbox(this.#mailbox, response);
+    if (response.kind === 'list') this.#noteListedName(response);
     if (this.#pipeline.untagged(response)) return;
     if (response.kind === 'status' && response.status === 'BYE') {
       this.#events.emit({ kind: 'bye', text: response.text });
@@ -574,6 +580,18 @@ export class ImapClient implements ImapSession {
     }
     const event = mailboxEventOf(response);
     if (event !== null) this.#events.emit(event);
+  }
+
+  /**
+   * A server may list a name in invalid or non-canonical modified UTF-7 (`Foo&Bar`, `&AGE-`): its
+   * decoded name, which callers pass back, would then be encoded into another name. Such names
+   * are remembered and sent as listed (a name listed canonically again is forgotten).
+   */
+  #noteListedName(response: ListResponse): void {
+    const { name, nameRaw } = response;
+    if (this.#assembler.utf8Accept || name === 'INBOX') return;
+    if (encodeModifiedUtf7(name) === nameRaw) this.#listedNames.delete(name);
+    else if (this.#listedNames.size < MAX_LISTED_NAMES) this.#listedNames.set(name, nameRaw);
   }
 
   #onTagged(response: TaggedStatusResponse): void {
@@ -636,6 +654,7 @@ export class ImapClient implements ImapSession {
       },
       assembler: this.#assembler,
       commandTimeout: this.#commandTimeout,
+      listedNames: this.#listedNames,
       breakConnection: (transport, message, cause) => {
         // Unless the session is already over (connection lost, BYE), close it: the literal is broken.
         if (transport.closed || client.#closeError !== undefined) return;
@@ -676,7 +695,7 @@ export class ImapClient implements ImapSession {
       setCapabilities: (capabilities) => {
         client.#capabilities = new Set(capabilities?.map((name) => name.toUpperCase()) ?? []);
         client.#capabilitiesKnown = capabilities !== null;
-        if (client.#capabilities.has('IMAP4REV2') && !client.#capabilities.has('IMAP4REV1')) client.#assembler.utf8Accept = true;
+        if (mailboxes.rev2Only(client.#capabilities)) client.#assembler.utf8Accept = true;
       },
       setState: (state) => {
         // Once the connection is gone the session stays over: a command settling late (a login

@@ -59,6 +59,8 @@ export interface PipelineHost {
   readonly assembler: ResponseAssembler;
   /** How long an in-flight command may wait for the server, ms. */
   readonly commandTimeout: number;
+  /** Mailbox names listed in a form their encoding does not give back (see EncoderOptions.listedNames). */
+  readonly listedNames: ReadonlyMap<string, string>;
   /**
    * A streamed literal could not be completed on `transport`: the connection must close (half a
    * literal cannot be taken back), unless the session is already over.
@@ -169,6 +171,7 @@ export class CommandPipeline {
           literalPlus: host.capabilities.has('LITERAL+'),
           literalMinus: host.capabilities.has('LITERAL-'),
           utf8Accept: host.assembler.utf8Accept,
+          listedNames: host.listedNames,
         });
       } catch (error) {
         this.#settle(next, error instanceof MailwireError ? error : new InvalidArgumentError(String(error)));

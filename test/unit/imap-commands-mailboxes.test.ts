@@ -104,6 +104,25 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('an IMAP4rev2-only server gets UTF-8 patterns and names, and its answers are matched to them', async () => {
+    const { client, finish } = await scripted([
+      'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready',
+      'C: A1 LIST "" "Кип*"',
+      'C: A2 LIST "" "Ёж*"',
+      'S: * LIST () "/" "Ёжик"',
+      'S: * LIST () "/" "Кипа"',
+      'S: A1 OK done',
+      'S: A2 OK done',
+      'C: A3 CREATE "Ёж"',
+      'S: A3 OK done',
+    ]);
+    const [kip, yozh] = await Promise.all([list(client, { pattern: 'Кип*' }), list(client, { pattern: 'Ёж*' })]);
+    expect(kip.map((entry) => entry.name)).toEqual(['Кипа']);
+    expect(yozh.map((entry) => entry.name)).toEqual(['Ёжик']);
+    await createMailbox(client, 'Ёж');
+    await finish();
+  });
+
   test('LSUB marks every entry subscribed', async () => {
     const { client, finish } = await scripted([greeting(''), 'C: A1 LSUB "" *', 'S: * LSUB () "/" Lists/IETF', 'S: A1 OK done']);
     expect(await lsub(client)).toMatchObject([{ name: 'Lists/IETF', subscribed: true }]);
@@ -138,6 +157,38 @@ describe('CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE', () => {
     await subscribeMailbox(client, 'Кип');
     await unsubscribeMailbox(client, 'Кип');
     await deleteMailbox(client, 'Кип');
+    await finish();
+  });
+
+  test('a name listed in invalid or non-canonical modified UTF-7 goes back as listed', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" *',
+      'S: * LIST () "/" "Foo&Bar"',
+      'S: * LIST () "/" &AGE-',
+      'S: * LIST () "/" &U,BTFw-&ZeVnLIqe-',
+      'S: A1 OK done',
+      'C: A2 SUBSCRIBE Foo&Bar',
+      'S: A2 OK done',
+      'C: A3 DELETE &AGE-',
+      'S: A3 OK done',
+      'C: A4 RENAME &U,BTFw-&ZeVnLIqe- Bar&-Baz',
+      'S: A4 OK done',
+      // Listed canonically again: the name is encoded as usual from then on.
+      'C: A5 LIST "" a',
+      'S: * LIST () "/" a',
+      'S: A5 OK done',
+      'C: A6 DELETE a',
+      'S: A6 OK done',
+    ]);
+    const names = (await list(client)).map((entry) => entry.name);
+    expect(names.slice(0, 2)).toEqual(['Foo&Bar', 'a']);
+    await subscribeMailbox(client, names[0]!);
+    await deleteMailbox(client, names[1]!);
+    // Any other name is encoded as ever.
+    await renameMailbox(client, names[2]!, 'Bar&Baz');
+    await list(client, { pattern: 'a' });
+    await deleteMailbox(client, 'a');
     await finish();
   });
 

@@ -103,12 +103,19 @@ export function sameMailbox(a: string, b: string): boolean {
 }
 
 /**
- * True when mailbox names and strings travel as UTF-8 (UTF8=ACCEPT enabled, or IMAP4rev2).
+ * True when mailbox names and strings travel as UTF-8: UTF8=ACCEPT or IMAP4rev2 enabled, or a
+ * server that speaks IMAP4rev2 only (RFC 9051 section 6.3.1: then there is nothing to enable).
+ * The client switches its encoder and parser by the same rule.
  *
  * @internal
  */
-export function utf8Enabled(session: ImapSession): boolean {
-  return session.enabled.has('UTF8=ACCEPT') || session.enabled.has('IMAP4REV2');
+export function utf8Enabled(session: Pick<ImapSession, 'enabled' | 'capabilities'>): boolean {
+  return session.enabled.has('UTF8=ACCEPT') || session.enabled.has('IMAP4REV2') || rev2Only(session.capabilities);
+}
+
+/** A server that offers IMAP4rev2 and not IMAP4rev1 (capabilities upper-cased). @internal */
+export function rev2Only(capabilities: ReadonlySet<string>): boolean {
+  return capabilities.has('IMAP4REV2') && !capabilities.has('IMAP4REV1');
 }
 
 /**

@@ -59,6 +59,12 @@ export interface EncoderOptions {
   readonly utf8Accept?: boolean;
   /** Literals may be used at all (default true). False: strings that need one are refused. */
   readonly allowLiterals?: boolean;
+  /**
+   * Mailbox names a server listed in a form that encoding their decoded name does not give back
+   * (invalid or non-canonical modified UTF-7): decoded name to the name as listed, which is sent
+   * instead (used unless {@link EncoderOptions.utf8Accept}).
+   */
+  readonly listedNames?: ReadonlyMap<string, string>;
 }
 
 /** Longest string sent quoted; longer ones become literals. */
@@ -171,7 +177,12 @@ class FragmentWriter {
       case 'mailbox':
       case 'list-mailbox': {
         const name = arg.kind === 'mailbox' ? arg.name : arg.pattern;
-        const wire = name.toUpperCase() === 'INBOX' ? 'INBOX' : this.options.utf8Accept === true ? name : encodeModifiedUtf7(name);
+        const wire =
+          name.toUpperCase() === 'INBOX'
+            ? 'INBOX'
+            : this.options.utf8Accept === true
+              ? name
+              : (arg.kind === 'mailbox' ? this.options.listedNames?.get(name) : undefined) ?? encodeModifiedUtf7(name);
         // list-mailbox = 1*list-char / string; list-char = ATOM-CHAR / list-wildcards / resp-specials
         if (arg.kind === 'list-mailbox' && wire.length > 0 && allChars(wire, isListChar)) this.text(wire);
         else this.string(encoder.encode(wire), true, false);

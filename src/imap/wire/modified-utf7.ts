@@ -73,8 +73,9 @@ function encodeUtf16Run(name: string, start: number, end: number): string {
  * Decodes a modified UTF-7 mailbox name.
  *
  * Lenient: a `&` sequence that is not valid modified base64 (or that decodes to an odd number of
- * bytes) is kept as it was sent, so a name a server produced badly is still shown and can still be
- * sent back verbatim through `nameRaw` fields.
+ * bytes) is kept as it was sent, so a name a server produced badly is still shown. Encoding such a
+ * decoded name does not give the server's form back; the client remembers names LIST and LSUB
+ * gave in such a form and sends them as listed.
  *
  * @example
  * ```ts
