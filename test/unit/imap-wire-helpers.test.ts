@@ -69,6 +69,17 @@ describe('dates', () => {
     expect(parseImapDate('"1-Feb-2024"')).toEqual(new Date('2024-02-01T00:00:00Z'));
     expect(() => formatImapDate(new Date(NaN))).toThrow(InvalidArgumentError);
   });
+
+  it('writes four-digit years and refuses days a month does not have', () => {
+    expect(formatImapDate(new Date('0999-03-01T00:00:00Z'))).toBe('1-Mar-0999');
+    expect(formatImapDateTime(new Date('0999-03-01T00:00:00Z'))).toBe(' 1-Mar-0999 00:00:00 +0000');
+    expect(() => formatImapDate(new Date('+010000-01-01T00:00:00Z'))).toThrow(InvalidArgumentError);
+    expect(parseImapDateTime('29-Feb-2024 10:00:00 +0000')).toEqual(new Date('2024-02-29T10:00:00Z'));
+    expect(parseImapDateTime('31-Feb-2024 10:00:00 +0000')).toBeNull();
+    expect(parseImapDateTime('29-Feb-2023 10:00:00 +0000')).toBeNull();
+    expect(parseImapDate('31-Apr-2024')).toBeNull();
+    expect(parseImapDate('0-Apr-2024')).toBeNull();
+  });
 });
 
 describe('search criteria', () => {
@@ -109,5 +120,13 @@ describe('search criteria', () => {
 
   it('refuses an OR with one alternative', () => {
     expect(() => buildSearchCriteria({ or: [{ seen: true }] })).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses a system flag as a keyword, and WITHIN intervals that are not whole positive seconds', () => {
+    expect(text({ keyword: '$Forwarded', unkeyword: 'Work' })).toBe('A1 UID SEARCH KEYWORD $Forwarded UNKEYWORD Work\r\n');
+    expect(text({ olderThan: 3600, youngerThan: 1 })).toBe('A1 UID SEARCH YOUNGER 1 OLDER 3600\r\n');
+    for (const query of [{ keyword: '\\Seen' }, { unkeyword: ['$Junk', '\\Flagged'] }, { olderThan: 0 }, { youngerThan: 1.5 }, { youngerThan: -3 }]) {
+      expect(() => buildSearchCriteria(query)).toThrow(InvalidArgumentError);
+    }
   });
 });

@@ -62,6 +62,12 @@ describe('status responses and response codes', () => {
     ['A1 NO [THROTTLED] x', { kind: 'other', name: 'THROTTLED', text: '' }],
     ['A1 NO [WEBALERT https://x.y/z] x', { kind: 'other', name: 'WEBALERT', text: 'https://x.y/z' }],
     ['A1 OK [UIDNEXT abc] x', { kind: 'other', name: 'UIDNEXT', text: 'abc' }],
+    // Numbers past 32 bits, and UIDs of 0 (nz-number), make the code unreadable, not wrong.
+    ['A1 OK [UIDNEXT 4294967296] x', { kind: 'other', name: 'UIDNEXT', text: '4294967296' }],
+    ['A1 OK [COPYUID 1 0:2 3:5] x', { kind: 'other', name: 'COPYUID', text: '1 0:2 3:5' }],
+    ['A1 OK [APPENDUID 1 4294967296] x', { kind: 'other', name: 'APPENDUID', text: '1 4294967296' }],
+    ['A1 OK [COPYUID 1 5:3 7:9] x', { kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 5, end: 3 }], destinationUids: [{ start: 7, end: 9 }] }],
+    ['A1 OK [MODIFIED 9:7] x', { kind: 'MODIFIED', set: [{ start: 7, end: 9 }] }],
   ])('%s', (line, code) => {
     const response = one(line);
     expect(response.kind).toBe('tagged');

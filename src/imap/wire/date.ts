@@ -8,8 +8,21 @@ import { InvalidArgumentError } from '../../common/errors.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
+/** date-year = 4DIGIT: only years 1 to 9999 (UTC) can be written. */
 function checkDate(date: Date): void {
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('Invalid Date');
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) throw new InvalidArgumentError(`IMAP dates have four-digit years; ${date.toISOString()} has none`);
+}
+
+/** A year as date-year's 4DIGIT. */
+function year4(date: Date): string {
+  return String(date.getUTCFullYear()).padStart(4, '0');
+}
+
+/** Day `day` of `month` (0-11) of `year` exists: `31-Feb-2024` is refused rather than rolled over into March. */
+function dayExists(year: number, month: number, day: number): boolean {
+  return day >= 1 && day <= new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
 
 function pad2(value: number): string {
@@ -29,7 +42,7 @@ function pad2(value: number): string {
  */
 export function formatImapDate(date: Date): string {
   checkDate(date);
-  return `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]!}-${date.getUTCFullYear()}`;
+  return `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]!}-${year4(date)}`;
 }
 
 /**
@@ -48,7 +61,7 @@ export function formatImapDateTime(date: Date): string {
   checkDate(date);
   const day = date.getUTCDate();
   return (
-    `${day < 10 ? ` ${day}` : String(day)}-${MONTHS[date.getUTCMonth()]!}-${date.getUTCFullYear()} ` +
+    `${day < 10 ? ` ${day}` : String(day)}-${MONTHS[date.getUTCMonth()]!}-${year4(date)} ` +
     `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())} +0000`
   );
 }
@@ -73,7 +86,7 @@ export function parseImapDateTime(text: string): Date | null {
   const match = DATE_TIME.exec(text);
   if (match === null) return null;
   const month = monthIndex(match[2]!);
-  if (month < 0) return null;
+  if (month < 0 || !dayExists(Number(match[3]), month, Number(match[1]))) return null;
   let ms = Date.UTC(Number(match[3]), month, Number(match[1]), Number(match[4]), Number(match[5]), Number(match[6] ?? 0));
   if (match[7] !== undefined) {
     const offset = (Number(match[8]) * 60 + Number(match[9])) * 60_000;
@@ -92,5 +105,5 @@ export function parseImapDate(text: string): Date | null {
   const match = /^"?(\d{1,2})-([A-Za-z]{3})-(\d{4})"?$/.exec(text.trim());
   if (match === null) return null;
   const month = monthIndex(match[2]!);
-  return month < 0 ? null : new Date(Date.UTC(Number(match[3]), month, Number(match[1])));
+  return month < 0 || !dayExists(Number(match[3]), month, Number(match[1])) ? null : new Date(Date.UTC(Number(match[3]), month, Number(match[1])));
 }

@@ -107,8 +107,11 @@ function stripParens(text: string): string | null {
   return text.startsWith('(') && text.endsWith(')') ? text.slice(1, -1) : null;
 }
 
+/** The largest IMAP number (`number` and `nz-number` are 32-bit unsigned, RFC 9051 section 9). */
+const MAX_NUMBER = 4294967295;
+
 function parseNumberText(text: string): number | null {
-  return /^\d{1,10}$/.test(text) ? Number(text) : null;
+  return /^\d{1,10}$/.test(text) && Number(text) <= MAX_NUMBER ? Number(text) : null;
 }
 
 /*
@@ -127,6 +130,8 @@ export function parseUidSetText(text: string, ordered = false): NumberRange[] | 
     if (match === null) return null;
     const a = Number(match[1]);
     const b = match[2] === undefined ? a : Number(match[2]);
+    // nz-number: 1 to 4294967295 (RFC 9051 section 9).
+    if (a < 1 || b < 1 || a > MAX_NUMBER || b > MAX_NUMBER) return null;
     ranges.push(a <= b || ordered ? { start: a, end: b } : { start: b, end: a });
   }
   return ranges;

@@ -138,6 +138,23 @@ export function buildSearchCriteria(query: SearchQuery, options: SearchOptions =
  *                   "SENTON" SP date / "SENTSINCE" SP date / "SMALLER" SP number64 / "UID" SP sequence-set /
  *                   "UNDRAFT" / sequence-set / "(" search-key *(SP search-key) ")"
  */
+/*
+ * flag-keyword    = "$MDNSent" / "$Forwarded" / "$Junk" / "$NotJunk" / "$Phishing" / atom
+ * A system flag (`\Seen`) is no keyword: its own key (`seen: true`) asks for it.
+ */
+function keyword(value: string): CommandArg {
+  if (value.startsWith('\\')) {
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is a system flag, not a keyword: use its own key (seen, flagged, answered, deleted, draft)`);
+  }
+  return flag(value);
+}
+
+/* RFC 5032: "OLDER" SP nz-number / "YOUNGER" SP nz-number */
+function seconds(value: number, what: string): CommandArg {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number of seconds from 1, got ${value}`);
+  return num(value);
+}
+
 function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandArg[] {
   const out: CommandArg[] = [];
   const text = (value: string): CommandArg => {
@@ -149,8 +166,8 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
     const value = query[key];
     if (value !== undefined) out.push(atom(value ? yes : no));
   }
-  for (const keyword of asArray(query.keyword)) out.push(atom('KEYWORD'), flag(keyword));
-  for (const keyword of asArray(query.unkeyword)) out.push(atom('UNKEYWORD'), flag(keyword));
+  for (const value of asArray(query.keyword)) out.push(atom('KEYWORD'), keyword(value));
+  for (const value of asArray(query.unkeyword)) out.push(atom('UNKEYWORD'), keyword(value));
   for (const [key, name] of TEXT_KEYS) {
     const value = query[key];
     if (value !== undefined) out.push(atom(name), text(value));
@@ -162,8 +179,8 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
   }
   if (query.larger !== undefined) out.push(atom('LARGER'), num(query.larger));
   if (query.smaller !== undefined) out.push(atom('SMALLER'), num(query.smaller));
-  if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), num(query.youngerThan));
-  if (query.olderThan !== undefined) out.push(atom('OLDER'), num(query.olderThan));
+  if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan'));
+  if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
   if (query.seq !== undefined) out.push(sequenceSet(query.seq));
   if (query.modseq !== undefined) out.push(atom('MODSEQ'), num(query.modseq));
