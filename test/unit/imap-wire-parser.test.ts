@@ -68,6 +68,8 @@ describe('status responses and response codes', () => {
     ['A1 OK [APPENDUID 1 4294967296] x', { kind: 'other', name: 'APPENDUID', text: '1 4294967296' }],
     ['A1 OK [COPYUID 1 5:3 7:9] x', { kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 5, end: 3 }], destinationUids: [{ start: 7, end: 9 }] }],
     ['A1 OK [MODIFIED 9:7] x', { kind: 'MODIFIED', set: [{ start: 7, end: 9 }] }],
+    ['A1 NO [REFERRAL imap://[::1]/INBOX] x', { kind: 'other', name: 'REFERRAL', text: 'imap://[::1]/INBOX' }],
+    ['A1 NO [XY a[b] x', { kind: 'other', name: 'XY', text: 'a[b' }],
   ])('%s', (line, code) => {
     const response = one(line);
     expect(response.kind).toBe('tagged');

@@ -26,14 +26,32 @@ export interface ResponseText {
 export function parseRespText(reader: WireReader): ResponseText {
   reader.sp();
   if (reader.peek() !== 0x5b) return { code: null, text: reader.rest() };
-  const bytes = reader.bytes;
-  let close = reader.pos + 1;
-  while (close < reader.end && bytes[close] !== 0x5d) close++;
-  if (close >= reader.end) return { code: null, text: reader.rest() }; // no "]": plain text
-  const inner = decodeText(bytes, reader.pos + 1, close);
+  const close = codeEnd(reader.bytes, reader.pos + 1, reader.end);
+  if (close === -1) return { code: null, text: reader.rest() }; // no "]": plain text
+  const inner = decodeText(reader.bytes, reader.pos + 1, close);
   reader.pos = close + 1;
   reader.sp();
   return { code: parseRespTextCode(inner), text: reader.rest() };
+}
+
+/**
+ * Where the response code starting at `from` ends: its `]`, skipping bracketed parts inside
+ * (RFC 2221 `[REFERRAL imap://[::1]/INBOX]` holds an IPv6 host); the first `]` when brackets do
+ * not balance; -1 when there is none.
+ */
+function codeEnd(bytes: Uint8Array, from: number, end: number): number {
+  let first = -1;
+  let depth = 0;
+  for (let at = from; at < end; at++) {
+    const byte = bytes[at];
+    if (byte === 0x5b) depth++;
+    else if (byte === 0x5d) {
+      if (first === -1) first = at;
+      if (depth === 0) return at;
+      depth--;
+    }
+  }
+  return first;
 }
 
 /*
