@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { domainToASCII } from 'node:url';
 import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
 import { InvalidArgumentError } from './common/errors.js';
 import type { Mailbox } from './common/mailbox.js';
@@ -68,11 +69,16 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
     throw new InvalidArgumentError('A password in the mailbox URL is refused (URLs end up in logs): pass it as options.password');
   }
   const protocol = scheme.startsWith('imap') ? 'imap' : 'pop3';
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new InvalidArgumentError('The mailbox URL has no host');
+  const host = hostOf(parsed.hostname);
   // RFC 5092 `user;AUTH=mech`: read from the text as written, since the URL parser percent-encodes
   // a raw ";" (which then could not be told from an encoded one inside the user name).
-  const rawUser = typeof url === 'string' ? (/^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url.trim())?.[1] ?? '') : parsed.username;
+  // The last "@" of the authority ends the user part, as for the URL parser that found the host
+  // (`imap://alice@example.com@mail.host`: user alice@example.com); a URL object has ";" and "="
+  // percent-encoded already.
+  const rawUser =
+    typeof url === 'string'
+      ? (/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url.trim().replace(/[\t\r\n]/g, ''))?.[1] ?? '')
+      : parsed.username.replace(/%3B/gi, ';').replace(/%3D/gi, '=');
   const [userPart = '', ...params] = rawUser.split(':')[0]!.split(';');
   let username: string;
   try {
@@ -85,7 +91,12 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   for (const param of params) {
     const match = /^auth=(.+)$/i.exec(param);
     if (match === null) throw new InvalidArgumentError(`Unknown parameter in the user part of the mailbox URL: ${JSON.stringify(param.split('=')[0])}`);
-    const value = decodeURIComponent(match[1]!).toUpperCase();
+    let value: string;
+    try {
+      value = decodeURIComponent(match[1]!).toUpperCase();
+    } catch {
+      throw new InvalidArgumentError('The ;AUTH= parameter of the mailbox URL is not valid percent-encoding');
+    }
     method = value === '*' ? undefined : value === '+APOP' ? 'APOP' : value;
   }
   if (parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('The mailbox URL may not have a query or a fragment');
@@ -102,6 +113,24 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   }
   const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
   return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox };
+}
+
+/**
+ * The host to connect to: brackets of an IPv6 literal removed; a name percent-decoded and in its
+ * ASCII (punycode) form, since the URL parser leaves `imap:` hosts opaque (`bücher.example` would
+ * stay `b%C3%BCcher.example`).
+ */
+function hostOf(hostname: string): string {
+  const bracketed = /^\[(.*)\]$/.exec(hostname);
+  if (bracketed !== null) return bracketed[1]!;
+  let host: string;
+  try {
+    host = domainToASCII(decodeURIComponent(hostname));
+  } catch {
+    host = '';
+  }
+  if (host === '') throw new InvalidArgumentError(hostname === '' ? 'The mailbox URL has no host' : `The host of the mailbox URL is not a valid name: ${JSON.stringify(hostname)}`);
+  return host;
 }
 
 /**

@@ -26,6 +26,11 @@ describe('parseMailboxUrl', () => {
     ['imap://alice;AUTH=scram-sha-256@host', { username: 'alice', method: 'SCRAM-SHA-256' }],
     ['imap://alice;AUTH=*@host', { method: undefined }],
     ['pop3://bob;AUTH=+APOP@host', { method: 'APOP' }],
+    // The last "@" ends the user, as the URL parser reads the host.
+    ['imap://alice@example.com@mail.host.test/INBOX', { username: 'alice@example.com', host: 'mail.host.test' }],
+    ['imap://alice@example.com;AUTH=PLAIN@mail.host.test', { username: 'alice@example.com', method: 'PLAIN', host: 'mail.host.test' }],
+    ['imaps://alice@bücher.example', { host: 'xn--bcher-kva.example' }],
+    ['imaps://alice@ex%61mple.com', { host: 'example.com' }],
   ])('%s', (url, expected) => {
     expect(parseMailboxUrl(url)).toMatchObject(expected);
   });
@@ -39,6 +44,7 @@ describe('parseMailboxUrl', () => {
     ['imaps://alice@example.com/INBOX#x', /query or a fragment/],
     ['imaps://alice;FOO=1@example.com', /Unknown parameter/],
     ['not a url', /Not a URL/],
+    ['imap://alice;AUTH=%ZZ@host', /not valid percent-encoding/],
   ])('refuses %s', (url, message) => {
     expect(() => parseMailboxUrl(url)).toThrow(InvalidArgumentError);
     expect(() => parseMailboxUrl(url)).toThrow(message);
@@ -60,6 +66,11 @@ describe('parseMailboxUrl', () => {
     expect(String(error)).toMatch(/options\.password/);
     expect(logged).toEqual([]);
     expect(connected).toBe(false);
+  });
+
+  it('reads a URL object as its text form, ;AUTH= included', () => {
+    expect(parseMailboxUrl(new URL('imap://alice;AUTH=PLAIN@host'))).toMatchObject({ username: 'alice', method: 'PLAIN', host: 'host' });
+    expect(parseMailboxUrl(new URL('imaps://alice%40example.com@host'))).toMatchObject({ username: 'alice@example.com', method: undefined });
   });
 
   it('refuses a POP3 login method on an IMAP URL', async () => {
