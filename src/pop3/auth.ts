@@ -33,6 +33,8 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   #response: ExchangeParts | undefined;
   /** The client-side failure that made us cancel with `*`; it explains the server's -ERR. */
   #clientFailure: MailwireError | undefined;
+  /** The client sent `*` (RFC 5034 section 4): only -ERR may end the exchange now. */
+  #cancelled = false;
   #serverAccepted = false;
 
   /** @param session - the SASL mechanism, ready to start. */
@@ -52,6 +54,13 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   /** @inheritDoc */
   protected onOk(status: Pop3Status): StatusOutcome {
     this.#serverAccepted = true;
+    if (this.#cancelled) {
+      // RFC 5034 section 4: a cancelled exchange ends in -ERR; a server that logs in anyway is
+      // not one to stay on (the client closes the connection on this error).
+      const info = { command: this.display, status: '+OK', responseCode: status.responseCode, serverText: `${status.text} (after the client cancelled)` };
+      this.fail(new AuthenticationError(info, this.#clientFailure === undefined ? undefined : { cause: this.#clientFailure }));
+      return 'done';
+    }
     try {
       // RFC 5034 has no "additional data with success": a SCRAM server-final came as a challenge.
       this.#session.complete(null);
@@ -64,6 +73,12 @@ export class SaslExchange extends Exchange<Pop3Reply> {
 
   /** @inheritDoc */
   protected override onContinue(status: Pop3Status): StatusOutcome {
+    if (this.settled) {
+      // The call was aborted or timed out while AUTH was in flight: cancel rather than log in.
+      this.#cancelled = true;
+      this.#response = ['*\r\n'];
+      return 'more';
+    }
     let response: Uint8Array;
     if (this.#deferredInitialResponse !== undefined) {
       response = this.#deferredInitialResponse;
@@ -74,6 +89,7 @@ export class SaslExchange extends Exchange<Pop3Reply> {
       } catch (error) {
         // RFC 5034 section 4: "*" cancels; the server then answers -ERR.
         this.#clientFailure = asAuthenticationError(this.#session.mechanism, error);
+        this.#cancelled = true;
         this.#response = ['*\r\n'];
         return 'more';
       }

@@ -317,9 +317,11 @@ export class Pop3Client {
         : requested;
     switch (method) {
       case 'USER': {
-        const password = requirePassword(credentials);
-        await this.#enqueue(commands.user(credentials.username), options);
-        await this.#enqueue(commands.pass(password), options);
+        // Both lines are built (and checked) before USER goes out: a bad password sends nothing.
+        const user = commands.user(credentials.username);
+        const pass = commands.pass(requirePassword(credentials));
+        await this.#enqueue(user, options);
+        await this.#enqueue(pass, options);
         break;
       }
       case 'APOP': {
@@ -558,7 +560,7 @@ export class Pop3Client {
 
   async #quit(options: Pop3CallOptions): Promise<Pop3CloseResult> {
     const wasTransaction = this.#state === 'transaction';
-    const markedDeleted = this.#deleted.size;
+    let markedDeleted = this.#deleted.size;
     if (this.#transport === undefined || this.#state === 'closed' || this.#state === 'disconnected') {
       this.#state = 'closed';
       return { deletionsCommitted: false, markedDeleted, serverText: undefined };
@@ -574,6 +576,8 @@ export class Pop3Client {
       reply = await this.#enqueue(commands.quit(), options);
       this.#quitAnswered = reply;
       deletionsCommitted = wasTransaction;
+      // Every DELE queued before QUIT is answered by now: a refused one is no longer marked.
+      markedDeleted = this.#deleted.size;
     } catch (error) {
       if (error instanceof ServerError) reply = { text: error.serverText, responseCode: error.responseCode };
       else if (!(error instanceof MailwireError)) throw error;

@@ -409,8 +409,6 @@ export function parseCapabilities(lines: readonly string[]): Pop3Capabilities {
 // Command lines
 // ---------------------------------------------------------------------------------------------
 
-/** RFC 2449 section 4: each argument may be up to 40 characters long. */
-export const MAX_ARGUMENT_LENGTH = 40;
 /** RFC 2449 section 4: a command line is at most 255 octets, CRLF included. */
 export const MAX_COMMAND_LINE = 255;
 
@@ -464,10 +462,9 @@ export function encodeCommand(
     if (value.length === 0) throw new InvalidArgumentError(`The ${what} is empty`);
     if (/[\r\n\0]/.test(value)) throw new InvalidArgumentError(`The ${what} contains CR, LF or NUL`);
     if (!restOfLine) {
+      // RFC 1939's 40-character arguments were lifted by RFC 2449 section 4: only the 255-octet
+      // line limit remains (user names are often whole e-mail addresses).
       if (/[ \t]/.test(value)) throw new InvalidArgumentError(`The ${what} contains a space`);
-      if (countCodePoints(value) > MAX_ARGUMENT_LENGTH) {
-        throw new InvalidArgumentError(`The ${what} is longer than ${MAX_ARGUMENT_LENGTH} characters (RFC 2449)`);
-      }
     }
     octets += 1 + encoder.encode(value).length;
     parts.push(' ', arg);
@@ -493,12 +490,6 @@ export function encodeCommand(
 export function encodeNumericCommand(keyword: string, first: number, second?: number): Pop3CommandLine {
   const display = second === undefined ? `${keyword} ${first}` : `${keyword} ${first} ${second}`;
   return { parts: [`${display}\r\n`], display };
-}
-
-function countCodePoints(text: string): number {
-  let count = 0;
-  for (const _codePoint of text) count++;
-  return count;
 }
 
 /** Joins adjacent strings so the transport gets few parts (secrets stay separate). */

@@ -386,6 +386,15 @@ describe('Pop3Client against scripted servers', () => {
     expect(client.markedDeleted).toEqual([]);
   });
 
+  it('counts in close() only the marks still standing when QUIT is answered', async () => {
+    const server = await serve([...login({ capa: ['USER', 'PIPELINING'], count: 2 }), C('DELE 2'), S('-ERR no such message'), C('QUIT'), S('+OK bye')]);
+    const client = await connect(server);
+    const refused = client.delete(2);
+    const closed = client.close();
+    await expect(refused).rejects.toThrow(ServerError);
+    expect(await closed).toEqual({ deletionsCommitted: true, markedDeleted: 0, serverText: 'bye' });
+  });
+
   it('reports QUIT -ERR as nothing committed', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), C('QUIT'), S('-ERR some deleted messages not removed')]);
     const client = await connect(server);
@@ -465,6 +474,61 @@ describe('Pop3Client against scripted servers', () => {
     await client.connect();
     await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow();
     await server.done;
+  });
+
+  it('cancels with * a SASL exchange whose call was aborted while AUTH was in flight', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5', '.'),
+      C('AUTH CRAM-MD5'),
+      pause(150),
+      S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`),
+      C('*'),
+      S('-ERR cancelled'),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5', '.'),
+    ]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    const controller = new AbortController();
+    setTimeout(() => { controller.abort(); }, 40);
+    await expect(client.login({ username: 'tim', password: 'tanstaaftanstaaf' }, { signal: controller.signal })).rejects.toThrow(AbortError);
+    expect(client.state).toBe('authorization');
+    await client.refreshCapabilities(); // the connection is still usable, and not logged in
+    await server.done;
+  });
+
+  it('closes the connection when the server says +OK after the client cancelled', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5', '.'),
+      C('AUTH CRAM-MD5'),
+      S('+ %%%not-base64%%%'),
+      C('*'),
+      S('+OK welcome anyway'),
+      waitEnd(),
+    ]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow(AuthenticationError);
+    await server.done;
+    expect(client.state).toBe('closed');
+  });
+
+  it('checks the password before USER goes out, and takes user names longer than 40 characters (RFC 2449 section 4)', async () => {
+    const long = 'firstname.lastname@accounting.example-corp.com';
+    const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'USER', '.'), C(`USER ${long}`), S('+OK'), C('PASS pw'), S('-ERR [AUTH] no')]);
+    const client = new Pop3Client({ ...options(server), auth: undefined });
+    clients.push(client);
+    await client.connect();
+    await expect(client.login({ username: 'alice', password: 'pw\r\nDELE 1', method: 'USER' })).rejects.toThrow(InvalidArgumentError);
+    await expect(client.login({ username: long, password: 'pw', method: 'USER' })).rejects.toThrow(AuthenticationError);
+    await server.done;
+    expect(server.received).toEqual(['CAPA', `USER ${long}`, 'PASS pw']);
   });
 
   it('logs in with APOP (RFC 1939 section 7 example)', async () => {

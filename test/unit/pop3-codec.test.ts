@@ -231,7 +231,7 @@ describe('encodeCommand', () => {
     ['NUL', 'a\0b'],
     ['a space', 'a b'],
     ['nothing', ''],
-    ['41 characters', 'x'.repeat(41)],
+    ['250 characters (the line would pass 255 octets)', 'x'.repeat(250)],
   ])('refuses an argument with %s', (_what, argument) => {
     expect(() => encodeCommand('USER', [argument])).toThrow(InvalidArgumentError);
   });
