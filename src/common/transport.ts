@@ -522,6 +522,11 @@ export class Transport {
       this.#failConnect(this.#connectError(error));
       return;
     }
+    // The client closing (even mid-handshake) is what happened, whatever the socket reports.
+    if (this.#closing) {
+      this.#terminate(this.#closedByClient(error));
+      return;
+    }
     if (this.#upgrading !== undefined) {
       const code = errorCode(error);
       this.#terminate(
@@ -531,10 +536,6 @@ export class Transport {
               cause: error,
             }),
       );
-      return;
-    }
-    if (this.#closing) {
-      this.#terminate(this.#closedByClient(error));
       return;
     }
     const code = errorCode(error);

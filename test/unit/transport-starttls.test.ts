@@ -155,6 +155,25 @@ describe('upgradeToTls', () => {
     expect(client.closes[0]).toBeInstanceOf(ConnectionClosedError);
   });
 
+  it('close() during the handshake reports the client closing, not a TLS failure', async () => {
+    // A server that says go ahead, then reads and drops whatever comes (the ClientHello included).
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      socket.write(GO_AHEAD);
+    });
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    cleanups.push(() => server.close());
+    const client = await connect({ host: HOST, port: (server.address() as net.AddressInfo).port, tlsOptions: { ca: ca() }, closeTimeout: 300 });
+    await waitFor(() => client.received() === GO_AHEAD);
+    const upgrade = client.transport.upgradeToTls().catch((e: unknown) => e);
+    await client.transport.close();
+    expect(await upgrade).toBeInstanceOf(ConnectionClosedError);
+    expect(client.closes).toHaveLength(1);
+    expect(client.closes[0]).toBeInstanceOf(ConnectionClosedError);
+    expect((client.closes[0] as Error).message).toMatch(/closed by the client/);
+  });
+
   it('verifies the certificate: a self-signed one without the CA is a TlsError', async () => {
     const server = await starttlsServer();
     const client = await connect({ host: HOST, port: server.port });
