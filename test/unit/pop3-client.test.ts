@@ -259,9 +259,7 @@ describe('Pop3Client against scripted servers', () => {
       S('-ERR [IN-USE] Do you have another POP session running?'),
       C('QUIT'),
     ]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     const error = await client.login({ username: 'alice', password: 'secret pass', method: 'USER' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ responseCode: 'IN-USE', command: 'PASS <redacted>', status: '-ERR' });
@@ -469,9 +467,7 @@ describe('Pop3Client against scripted servers', () => {
       C('*'),
       S('-ERR cancelled'),
     ]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow();
     await server.done;
   });
@@ -489,9 +485,7 @@ describe('Pop3Client against scripted servers', () => {
       C('CAPA'),
       S('+OK', 'SASL CRAM-MD5', '.'),
     ]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     const controller = new AbortController();
     setTimeout(() => { controller.abort(); }, 40);
     await expect(client.login({ username: 'tim', password: 'tanstaaftanstaaf' }, { signal: controller.signal })).rejects.toThrow(AbortError);
@@ -511,9 +505,7 @@ describe('Pop3Client against scripted servers', () => {
       S('+OK welcome anyway'),
       waitEnd(),
     ]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow(AuthenticationError);
     await server.done;
     expect(client.state).toBe('closed');
@@ -522,9 +514,7 @@ describe('Pop3Client against scripted servers', () => {
   it('checks the password before USER goes out, and takes user names longer than 40 characters (RFC 2449 section 4)', async () => {
     const long = 'firstname.lastname@accounting.example-corp.com';
     const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'USER', '.'), C(`USER ${long}`), S('+OK'), C('PASS pw'), S('-ERR [AUTH] no')]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     await expect(client.login({ username: 'alice', password: 'pw\r\nDELE 1', method: 'USER' })).rejects.toThrow(InvalidArgumentError);
     await expect(client.login({ username: long, password: 'pw', method: 'USER' })).rejects.toThrow(AuthenticationError);
     await server.done;
@@ -845,9 +835,7 @@ describe('Pop3Client against scripted servers', () => {
       C('LANG fr'),
       S('+OK Bonjour'),
     ]);
-    const client = new Pop3Client({ ...options(server), auth: undefined });
-    clients.push(client);
-    await client.connect();
+    const client = await connect(server, { auth: undefined });
     expect(client.capabilities.utf8).toEqual({ user: true });
     await client.utf8();
     expect(await client.languages()).toEqual([

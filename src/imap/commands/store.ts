@@ -13,6 +13,7 @@ import { atom, flag, list, num, sequenceSet } from '../wire/command-args.js';
 import type { FetchResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, SequenceInput, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
+import { rangeCount } from '../routing.js';
 
 /**
  * Which messages a command acts on. UIDs are the default: a {@link SequenceSet} of UIDs, one UID,
@@ -83,9 +84,7 @@ function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | 
  * @internal
  */
 export function expandRanges(ranges: readonly NumberRange[], max: number): number[] | null {
-  let total = 0;
-  for (const range of ranges) total += Math.abs(range.end - range.start) + 1;
-  if (total > max) return null;
+  if (rangeCount(ranges) > max) return null;
   const out: number[] = [];
   for (const { start, end } of ranges) {
     if (start <= end) for (let value = start; value <= end; value++) out.push(value);
