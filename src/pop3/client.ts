@@ -7,6 +7,7 @@
 import {
   ConnectionClosedError,
   InvalidArgumentError,
+  abortErrorFrom,
   MailwireError,
   ProtocolError,
   ServerError,
@@ -38,7 +39,7 @@ import * as commands from './commands.js';
 import type { Pop3Reply } from './commands.js';
 import type { Exchange } from './exchange.js';
 import { CommandQueue, type AnyExchange } from './pipeline.js';
-import type { FlowControl } from './body.js';
+import { FlowGate } from './body.js';
 import { MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
 import { RetrievalWindow } from './window.js';
 import { MultiLineLog, logText } from './wire-log.js';
@@ -107,34 +108,37 @@ export class Pop3Client {
   #greetingWaiter: { resolve: (greeting: Pop3Greeting) => void; reject: (error: MailwireError) => void } | undefined;
   #tlsUpgrade: Promise<void> | undefined;
   readonly #queue: CommandQueue;
-  #flowPaused = false;
   #closeError: MailwireError | undefined;
   #quitAnswered: Pop3Reply | undefined;
   #closing: Promise<Pop3CloseResult> | undefined;
 
   #messageCount: number | undefined;
-  /** Messages marked deleted (or with a DELE in flight) in this session. */
-  readonly #deleted = new Set<number>();
+  /**
+   * Messages marked deleted (or with a DELE in flight) in this session, each with the
+   * {@link Pop3Client.#markStamp} of its DELE.
+   */
+  readonly #deleted = new Map<number, number>();
+  /** Orders DELE and RSET calls, so an RSET unmarks only what was marked before it. */
+  #markStamp = 0;
 
   /** Set by close(): from then on bodies no longer hold the connection back, so QUIT is answered. */
   #ignoreBackpressure = false;
   #connectCalled = false;
   #quitting = false;
 
-  readonly #flow: FlowControl = {
+  readonly #flow = new FlowGate({
     pause: () => {
-      if (this.#ignoreBackpressure) return;
-      this.#flowPaused = true;
       this.#transport?.pause();
       this.#transport?.disarmTimeout();
     },
     resume: () => {
-      if (!this.#flowPaused) return;
-      this.#flowPaused = false;
       this.#transport?.resume();
       this.#queue.armTimeout();
     },
-  };
+    // A command somebody awaits is answered after every body ahead of it, and whoever would read
+    // them may be the one awaiting: they are buffered instead, so the answer comes.
+    mayPause: () => !this.#ignoreBackpressure && !this.#queue.awaiting,
+  });
 
   readonly #streaming: BodyStreaming;
 
@@ -236,7 +240,7 @@ export class Pop3Client {
 
   /** The message numbers marked deleted in this session, ascending. */
   get markedDeleted(): readonly number[] {
-    return [...this.#deleted].sort((a, b) => a - b);
+    return [...this.#deleted.keys()].sort((a, b) => a - b);
   }
 
   /**
@@ -439,7 +443,9 @@ export class Pop3Client {
 
   /**
    * `RETR msg`: resolves when the server accepts, with a handle whose body streams the message.
-   * Read the body (or `discard()` it) before awaiting later commands: answers arrive in order.
+   * Answers arrive in order: a later command awaited before this body is read is answered, but the
+   * body is then buffered in memory until it is; read the body (or `discard()` it) first to keep
+   * memory flat.
    *
    * @example
    * ```ts
@@ -465,27 +471,41 @@ export class Pop3Client {
   }
 
   /**
-   * Retrieves several messages, pipelined when the server offers PIPELINING. Yields each message
-   * in order of `messageNumbers`; consume each body before asking for the next: whatever is left
-   * unread is discarded when the iteration moves on (or stops).
+   * Retrieves several messages, pipelined when the server offers PIPELINING (a window that opens
+   * from two RETRs ahead up to the pipeline depth). Yields each message in order of
+   * `messageNumbers`; consume each body before asking for the next: whatever is left unread is
+   * discarded when the iteration moves on (or stops). Commands the loop awaits (a `delete()` after
+   * each message) are answered: once the loop issues one, no RETR is sent before the loop asks for
+   * it. `options.signal` and `options.timeout` apply to the message the loop waits for.
    *
    * @example
    * ```ts
    * for await (const message of client.retrieveMany([1, 2, 3])) {
    *   const bytes = await message.bytes();
+   *   await client.delete(message.number);
    * }
    * ```
    */
   async *retrieveMany(messageNumbers: Iterable<number>, options: Pop3CallOptions = {}): AsyncGenerator<Pop3Message, void, undefined> {
     this.#requireState('transaction', 'RETR');
     const numbers = [...messageNumbers].map((n) => this.#checkMessage(n));
-    const window = new RetrievalWindow(
-      numbers,
-      this.#pipelineDepth,
-      (messageNumber) => new MessageExchange(messageNumber, undefined, this.#streaming),
-      (exchange) => this.#enqueue(exchange, options),
-      (exchange) => this.#queue.withdraw(exchange as AnyExchange),
-    );
+    const { signal } = options;
+    if (signal?.aborted === true) throw abortErrorFrom(signal, 'RETR');
+    // The call's signal and timeout guard the RETR the loop waits for, one at a time: RETRs sent
+    // ahead of need have none (a listener each on one signal, hundreds of them, is a leak warning).
+    const queue = this.#queue;
+    const window = new RetrievalWindow(numbers, this.#pipelineDepth, {
+      create: (messageNumber) => new MessageExchange(messageNumber, undefined, this.#streaming),
+      enqueue: (exchange) => this.#enqueue(exchange),
+      handOut: (exchange) => {
+        queue.markAwaited(exchange as AnyExchange);
+        return queue.guard(exchange, options);
+      },
+      withdraw: (exchange) => queue.withdraw(exchange as AnyExchange),
+      get issued() {
+        return queue.issued;
+      },
+    });
     try {
       for (let next = window.next(); next !== undefined; next = window.next()) yield await next;
     } finally {
@@ -500,11 +520,13 @@ export class Pop3Client {
   async delete(messageNumber: number, options: Pop3CallOptions = {}): Promise<Pop3Reply> {
     this.#requireState('transaction', 'DELE');
     const checked = this.#checkMessage(messageNumber);
-    // Marked now, so a pipelined command after it is refused too; a -ERR unmarks it.
-    this.#deleted.add(checked);
+    // Marked now, so a pipelined command after it is refused too; a -ERR (or a DELE withdrawn
+    // before it was written) unmarks it.
+    const stamp = ++this.#markStamp;
+    this.#deleted.set(checked, stamp);
     return this.#enqueue(
       commands.dele(checked, () => {
-        this.#deleted.delete(checked);
+        if (this.#deleted.get(checked) === stamp) this.#deleted.delete(checked);
       }),
       options,
     );
@@ -513,9 +535,14 @@ export class Pop3Client {
   /** `RSET`: unmarks every message marked deleted (RFC 1939 section 5). */
   async reset(options: Pop3CallOptions = {}): Promise<Pop3Reply> {
     this.#requireState('transaction', 'RSET');
-    const reply = await this.#enqueue(commands.rset(), options);
-    this.#deleted.clear();
-    return reply;
+    // Applied when the answer is read, in answer order: a DELE issued after the RSET stays marked.
+    const stamp = ++this.#markStamp;
+    return this.#enqueue(
+      commands.rset(() => {
+        for (const [messageNumber, marked] of this.#deleted) if (marked < stamp) this.#deleted.delete(messageNumber);
+      }),
+      options,
+    );
   }
 
   /** `NOOP`: keeps the session alive (RFC 1939 section 5). */
@@ -571,7 +598,7 @@ export class Pop3Client {
     // A body nobody reads must not keep QUIT's answer from arriving: what is left of it is
     // buffered from now on (a reader still gets it all).
     this.#ignoreBackpressure = true;
-    this.#flow.resume();
+    this.#flow.release();
     try {
       reply = await this.#enqueue(commands.quit(), options);
       this.#quitAnswered = reply;
@@ -619,7 +646,10 @@ export class Pop3Client {
         return client.#capabilities.pipelining;
       },
       get flowPaused() {
-        return client.#flowPaused;
+        return client.#flow.paused;
+      },
+      onAwaited() {
+        client.#flow.release();
       },
     };
     return new CommandQueue(host, commandTimeout, pipelineDepth);

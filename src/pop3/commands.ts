@@ -136,12 +136,19 @@ export function dele(messageNumber: number, onRefused: () => void): Exchange<Pop
     protected override onErr(): void {
       onRefused();
     }
+
+    override onWithdrawn(): void {
+      onRefused();
+    }
   })(encodeCommand('DELE', [String(messageNumber)]), reply);
 }
 
-/** `RSET` (RFC 1939 section 5): unmarks every message marked deleted. */
-export function rset(): Exchange<Pop3Reply> {
-  return new SingleLineExchange(encodeCommand('RSET'), reply);
+/** `RSET` (RFC 1939 section 5): unmarks every message marked deleted; `onDone` runs on its `+OK`. */
+export function rset(onDone: () => void): Exchange<Pop3Reply> {
+  return new SingleLineExchange(encodeCommand('RSET'), (status) => {
+    onDone();
+    return reply(status);
+  });
 }
 
 /** `NOOP` (RFC 1939 section 5). */

@@ -58,6 +58,14 @@ export abstract class Exchange<T> {
   readonly result: Promise<T>;
   /** True once the result settled. */
   settled = false;
+  /**
+   * Queued ahead of need: a `retrieveMany` window's RETR that nobody awaits yet. Every other
+   * command has somebody waiting for its answer, and while one is queued, bodies ahead of it do
+   * not hold the connection back (see `CommandQueue.awaiting`).
+   */
+  prefetch = false;
+  /** Called once when the result settles (the queue's count of awaited commands). */
+  settledHook: (() => void) | undefined = undefined;
   /** Whether `-ERR` means wrong credentials (AuthenticationError) rather than a refused command. */
   protected readonly authentication: boolean;
 
@@ -104,6 +112,11 @@ export abstract class Exchange<T> {
     // Most commands have nothing to undo.
   }
 
+  /** Taken back before it was written (an abort or a timeout): undoes what issuing it did. */
+  onWithdrawn(): void {
+    // Most commands have nothing to undo.
+  }
+
   /** A continuation line; only AUTH expects one, so the default is a protocol violation. */
   protected onContinue(_status: Pop3Status): StatusOutcome {
     throw new ProtocolError(`Unexpected continuation line in answer to ${this.display}`);
@@ -133,14 +146,21 @@ export abstract class Exchange<T> {
   /** Settles with a value. */
   protected succeed(value: T): void {
     if (this.settled) return;
-    this.settled = true;
+    this.#settle();
     this.#resolve(value);
   }
 
   /** Settles with an error (a refusal, an abort, a lost connection). */
   fail(error: MailwireError): void {
     if (this.settled) return;
-    this.settled = true;
+    this.#settle();
     this.#reject(error);
+  }
+
+  #settle(): void {
+    this.settled = true;
+    const hook = this.settledHook;
+    this.settledHook = undefined;
+    hook?.();
   }
 }

@@ -38,9 +38,10 @@ export interface CollectOptions {
 }
 
 /**
- * A message being retrieved by RETR or TOP. Its body streams: read it (or call
- * {@link Pop3Message.discard}) before awaiting a later command's result, since the connection
- * delivers answers in order.
+ * A message being retrieved by RETR or TOP. Its body streams with backpressure. The connection
+ * delivers answers in order: a later command awaited before the body is read is still answered,
+ * but the body is then buffered in memory until it is, so read it (or call
+ * {@link Pop3Message.discard}) first to keep memory flat.
  *
  * @example
  * ```ts

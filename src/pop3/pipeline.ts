@@ -27,6 +27,8 @@ export interface QueueHost {
   readonly pipelining: boolean;
   /** Reading is paused for a body stream: the server's silence is then ours, not a timeout. */
   readonly flowPaused: boolean;
+  /** A command somebody awaits was queued: bodies ahead of it must stop holding the connection back. */
+  onAwaited(): void;
 }
 
 /** The command queue (see the module comment). */
@@ -36,6 +38,12 @@ export class CommandQueue {
   readonly #pipelineDepth: number;
   readonly #unsent = new Queue<AnyExchange>();
   readonly #inFlight = new Queue<AnyExchange>();
+  /** Queued or in-flight commands somebody awaits (not prefetched RETRs): see {@link CommandQueue.awaiting}. */
+  #awaited = 0;
+  #issued = 0;
+  readonly #settledAwaited = (): void => {
+    this.#awaited--;
+  };
   /** A {@link CommandQueue.pump} is due at the end of the current tick. */
   #pumpScheduled = false;
   readonly #scheduledPump = (): void => {
@@ -59,11 +67,20 @@ export class CommandQueue {
   }
 
   /**
+   * True while a command somebody awaits is queued or in flight. Its answer comes after every body
+   * ahead of it, so those bodies must not pause the connection (whoever would read them may be
+   * the one awaiting): they are buffered instead, and the command is answered.
+   */
+  get awaiting(): boolean {
+    return this.#awaited > 0;
+  }
+
+  /**
    * Queues a command (the client has checked that the session is open); it is written at the end
    * of the current tick. Resolves with the command's result; rejects with a MailwireError.
    */
   enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
-    const { signal, timeout } = options;
+    const { signal } = options;
     if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, exchange.display));
     const untyped = exchange as AnyExchange;
     this.#unsent.push(untyped);
@@ -74,7 +91,48 @@ export class CommandQueue {
       this.#pumpScheduled = true;
       queueMicrotask(this.#scheduledPump);
     }
-    if (signal === undefined && timeout === undefined) return exchange.result;
+    if (!exchange.prefetch) {
+      this.#issued++;
+      this.#countAwaited(untyped);
+    }
+    return this.guard(exchange, options);
+  }
+
+  /**
+   * A prefetched command is now awaited (a `retrieveMany` loop reached it): it counts in
+   * {@link CommandQueue.awaiting} until answered.
+   */
+  markAwaited(exchange: AnyExchange): void {
+    if (!exchange.prefetch) return;
+    exchange.prefetch = false;
+    if (!exchange.settled) this.#countAwaited(exchange);
+  }
+
+  /** How many commands somebody awaits were queued so far (a `retrieveMany` window watches it). */
+  get issued(): number {
+    return this.#issued;
+  }
+
+  #countAwaited(exchange: AnyExchange): void {
+    this.#awaited++;
+    exchange.settledHook = this.#settledAwaited;
+    this.#host.onAwaited();
+  }
+
+  /**
+   * Applies a call's AbortSignal and timeout to a queued command: not sent yet, it is withdrawn;
+   * in flight, its answer is still read when it comes, then dropped (on a timeout the connection
+   * is closed: the session can no longer be trusted to answer).
+   */
+  guard<T>(exchange: Exchange<T>, options: Pop3CallOptions): Promise<T> {
+    const { signal, timeout } = options;
+    if ((signal === undefined && timeout === undefined) || exchange.settled) return exchange.result;
+    const untyped = exchange as AnyExchange;
+    if (signal?.aborted === true) {
+      this.withdraw(untyped);
+      exchange.fail(abortErrorFrom(signal, exchange.display));
+      return exchange.result;
+    }
 
     const onAbort = (): void => {
       if (signal === undefined) return;
@@ -102,9 +160,11 @@ export class CommandQueue {
     return exchange.result;
   }
 
-  /** Removes a command that was not sent yet; false when it is already in flight. */
+  /** Removes a command that was not sent yet (undoing what issuing it did); false when it is already in flight. */
   withdraw(exchange: AnyExchange): boolean {
-    return this.#unsent.remove(exchange);
+    if (!this.#unsent.remove(exchange)) return false;
+    exchange.onWithdrawn();
+    return true;
   }
 
   /** Writes what may be written: everything up to the pipeline depth with PIPELINING, else one. */

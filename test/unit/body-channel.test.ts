@@ -7,7 +7,7 @@ import { ConnectionClosedError, LimitExceededError } from '../../src/common/erro
 import { collectBody } from '../../src/common/body-channel.js';
 import { Pop3BodyChannel } from '../../src/pop3/body.js';
 
-const flow = { pause: (): void => undefined, resume: (): void => undefined };
+const flow = { pause: (): boolean => true, resume: (): void => undefined };
 const text = (value: string): Buffer => Buffer.from(value);
 
 describe('ChunkStore', () => {

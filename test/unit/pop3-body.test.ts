@@ -3,9 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError, InvalidArgumentError } from '../../src/common/errors.js';
 import { ChunkStore } from '../../src/common/chunk-store.js';
-import { Pop3BodyChannel as BodyChannel } from '../../src/pop3/body.js';
+import { FlowGate, Pop3BodyChannel as BodyChannel, type FlowControl } from '../../src/pop3/body.js';
 
-function flowRecorder(): { flow: { pause(): void; resume(): void }; paused: () => boolean; log: string[] } {
+function flowRecorder(): { flow: FlowControl; paused: () => boolean; log: string[] } {
   const log: string[] = [];
   let paused = false;
   return {
@@ -15,6 +15,7 @@ function flowRecorder(): { flow: { pause(): void; resume(): void }; paused: () =
       pause: () => {
         paused = true;
         log.push('pause');
+        return true;
       },
       resume: () => {
         paused = false;
@@ -257,5 +258,45 @@ describe('BodyChannel with borrowed chunks (chunks({ reuse: true }))', () => {
     const error = new ConnectionClosedError('gone');
     channel.fail(error);
     await expect(pending).rejects.toBe(error);
+  });
+});
+
+describe('FlowGate', () => {
+  function gate(mayPause = (): boolean => true): { gate: FlowGate; log: string[] } {
+    const log: string[] = [];
+    return { log, gate: new FlowGate({ pause: () => log.push('pause'), resume: () => log.push('resume'), mayPause }) };
+  }
+
+  it('reads again only once every body that fell behind has caught up', async () => {
+    const { gate: flow, log } = gate();
+    const first = new BodyChannel(flow, 4);
+    const second = new BodyChannel(flow, 4);
+    first.push(chunk('abcdef'));
+    second.push(chunk('ghijkl'));
+    expect(log).toEqual(['pause']);
+    const firstReader = first.iterator();
+    await firstReader.next();
+    expect(flow.paused).toBe(true);
+    expect(log).toEqual(['pause']);
+    await second.iterator().next();
+    expect(flow.paused).toBe(false);
+    expect(log).toEqual(['pause', 'resume']);
+  });
+
+  it('lets the bodies buffer while the connection must read on, and after a release', async () => {
+    let mayPause = false;
+    const { gate: flow, log } = gate(() => mayPause);
+    const channel = new BodyChannel(flow, 4);
+    channel.push(chunk('abcdef'));
+    expect(flow.paused).toBe(false);
+    mayPause = true;
+    channel.push(chunk('g'));
+    expect(flow.paused).toBe(true);
+    flow.release();
+    expect(flow.paused).toBe(false);
+    expect(log).toEqual(['pause', 'resume']);
+    channel.end();
+    expect(await collect(channel.iterator())).toBe('abcdefg');
+    expect(log).toEqual(['pause', 'resume']);
   });
 });

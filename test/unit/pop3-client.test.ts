@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -114,11 +115,13 @@ describe('Pop3Client against scripted servers', () => {
       ...login({ capa: ['USER', 'PIPELINING', 'UIDL'], count: 3 }),
       C('UIDL'),
       C('LIST'),
+      // retrieveMany opens its window slowly: two RETRs, then more as the loop moves on.
       C('RETR 1'),
       C('RETR 2'),
-      C('RETR 3'),
       S('+OK', '1 a', '2 b', '3 c', '.', '+OK', '1 10', '2 20', '3 30', '.'),
-      S('+OK', 'one', '.', '+OK', 'two', '.', '+OK', 'three', '.'),
+      S('+OK', 'one', '.', '+OK', 'two', '.'),
+      C('RETR 3'),
+      S('+OK', 'three', '.'),
       C('QUIT'),
       S('+OK'),
     ]);
@@ -678,8 +681,7 @@ describe('Pop3Client against scripted servers', () => {
       ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
       C('RETR 1'),
       C('RETR 2'),
-      C('RETR 3'),
-      S('+OK', 'one', '.', '+OK', 'two', '.', '+OK', 'three', '.'),
+      S('+OK', 'one', '.', '+OK', 'two', '.'),
       C('NOOP'),
       S('+OK'),
     ]);
@@ -695,13 +697,14 @@ describe('Pop3Client against scripted servers', () => {
   it('streams pipelined bodies through borrowed chunks, exact across reads and with backpressure', async () => {
     // Bodies larger than the read buffer and the high-water mark, with stuffed lines and bare LFs.
     const bodies = [1, 2, 3].map((n) => `${`line ${n} ${'x'.repeat(70)}\r\n.dot ${n}\r\n`.repeat(2500)}tail\nbare LF\r\n`);
-    const wire = bodies.map((body) => `+OK ${body.length} octets\r\n${body.replaceAll('\n.', '\n..')}.\r\n`).join('');
+    const wire = bodies.map((body) => `+OK ${body.length} octets\r\n${body.replaceAll('\n.', '\n..')}.\r\n`);
     const server = await serve([
       ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
       C('RETR 1'),
       C('RETR 2'),
+      raw(wire[0]! + wire[1]!),
       C('RETR 3'),
-      raw(wire),
+      raw(wire[2]!),
       C('NOOP'),
       S('+OK'),
     ]);
@@ -787,13 +790,150 @@ describe('Pop3Client against scripted servers', () => {
       ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
       C('RETR 1'),
       C('RETR 2'),
+      S('+OK 3 octets', 'more than announced', '.', '+OK 9999 octets', 'less', '.'),
       C('RETR 3'),
-      S('+OK 3 octets', 'more than announced', '.', '+OK 9999 octets', 'less', '.', '+OK', '..', '.'),
+      S('+OK', '..', '.'),
     ]);
     const client = await connect(server);
     const bodies: string[] = [];
     for await (const message of client.retrieveMany([1, 2, 3])) bodies.push(text(await message.bytes()));
     expect(bodies).toEqual(['more than announced\r\n', 'less\r\n', '.\r\n']);
+    await server.done;
+  });
+
+  describe('commands awaited behind bodies nobody reads yet', () => {
+    // Bodies larger than the high-water mark: without care, each pauses reading, and the answer
+    // of a command behind it never comes.
+    const big = (n: number): string => `+OK\r\n${`${String(n).repeat(998)}\r\n`.repeat(100)}.\r\n`;
+    const bigText = (n: number): string => `${String(n).repeat(998)}\r\n`.repeat(100);
+
+    const deleted = (n: number): Step[] => [C(`DELE ${n}`), S('+OK deleted')];
+    // The loop's body issues commands: from then on no RETR is sent ahead of need.
+    const oneByOne = (n: number): Step[] => [C(`RETR ${n}`), raw(big(n)), ...deleted(n)];
+
+    async function readAndDelete(client: Pop3Client, numbers: number[]): Promise<string[]> {
+      const bodies: string[] = [];
+      for await (const message of client.retrieveMany(numbers)) {
+        bodies.push(text(await message.bytes()));
+        await client.delete(message.number);
+      }
+      return bodies;
+    }
+
+    it('deletes inside a pipelined retrieveMany loop', async () => {
+      const server = await serve([
+        ...login({ capa: ['USER', 'PIPELINING'], count: 4 }),
+        C('RETR 1'),
+        C('RETR 2'),
+        raw(big(1) + big(2)),
+        ...deleted(1),
+        ...deleted(2),
+        ...oneByOne(3),
+        ...oneByOne(4),
+        C('QUIT'),
+        S('+OK bye'),
+      ]);
+      const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+      expect(await readAndDelete(client, [1, 2, 3, 4])).toEqual([1, 2, 3, 4].map(bigText));
+      expect(await client.close()).toMatchObject({ deletionsCommitted: true, markedDeleted: 4 });
+      await server.done;
+    });
+
+    it('deletes inside a retrieveMany loop without PIPELINING', async () => {
+      const server = await serve([
+        ...login({ capa: ['USER'], count: 3 }),
+        C('RETR 1'),
+        raw(big(1)),
+        C('RETR 2'),
+        raw(big(2)),
+        ...deleted(1),
+        ...deleted(2),
+        ...oneByOne(3),
+      ]);
+      const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+      expect(await readAndDelete(client, [1, 2, 3])).toEqual([1, 2, 3].map(bigText));
+      expect(client.markedDeleted).toEqual([1, 2, 3]);
+      await server.done;
+    });
+
+    it('answers a later RETR awaited before the earlier body is read', async () => {
+      const server = await serve([...login({ capa: ['USER', 'PIPELINING'], count: 2 }), C('RETR 1'), C('RETR 2'), raw(big(1) + big(2))]);
+      const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+      const first = client.retrieve(1);
+      const second = await client.retrieve(2);
+      expect(text(await (await first).bytes())).toBe(bigText(1));
+      expect(text(await second.bytes())).toBe(bigText(2));
+      await server.done;
+    });
+
+    it('answers a command awaited inside the loop that reads the body', async () => {
+      const server = await serve([...login({ capa: ['USER', 'PIPELINING'], count: 1 }), C('RETR 1'), raw(big(1)), C('NOOP'), S('+OK here')]);
+      const client = await connect(server, { limits: { bodyHighWaterMark: 16 * 1024 } });
+      const message = await client.retrieve(1);
+      let body = '';
+      let noop: string | undefined;
+      for await (const chunk of message) {
+        body += chunk.toString('latin1');
+        noop ??= (await client.noop()).text;
+      }
+      expect(noop).toBe('here');
+      expect(body).toBe(bigText(1));
+      await server.done;
+    });
+  });
+
+  it('puts one abort listener on the signal of a retrieveMany loop, whatever its window', async () => {
+    const count = 40;
+    const numbers = Array.from({ length: count }, (_, index) => index + 1);
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count }),
+      ...numbers.flatMap((n) => [C(`RETR ${n}`), S('+OK', `body ${n}`, '.')]),
+    ]);
+    const client = await connect(server);
+    const controller = new AbortController();
+    let most = 0;
+    const bodies: string[] = [];
+    for await (const message of client.retrieveMany(numbers, { signal: controller.signal })) {
+      most = Math.max(most, getEventListeners(controller.signal, 'abort').length);
+      bodies.push(text(await message.bytes()));
+    }
+    expect(bodies).toEqual(numbers.map((n) => `body ${n}\r\n`));
+    expect(most).toBeLessThanOrEqual(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await server.done;
+  });
+
+  it('unmarks a DELE withdrawn before it was sent', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 2 }), C('RETR 1'), S('+OK', 'one', '.'), C('QUIT'), S('+OK')]);
+    const client = await connect(server);
+    const controller = new AbortController();
+    const deleting = client.delete(1, { signal: controller.signal });
+    controller.abort();
+    await expect(deleting).rejects.toThrow(AbortError);
+    expect(client.markedDeleted).toEqual([]);
+    expect(text(await (await client.retrieve(1)).bytes())).toBe('one\r\n');
+    expect(await client.close()).toMatchObject({ markedDeleted: 0 });
+    await server.done;
+  });
+
+  it('keeps the marks of DELEs pipelined after an RSET', async () => {
+    const server = await serve([
+      ...login({ capa: ['USER', 'PIPELINING'], count: 3 }),
+      C('DELE 1'),
+      C('RSET'),
+      C('DELE 2'),
+      S('+OK', '+OK', '+OK'),
+      C('RETR 1'),
+      S('+OK', 'one', '.'),
+      C('QUIT'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    await Promise.all([client.delete(1), client.reset(), client.delete(2)]);
+    expect(client.markedDeleted).toEqual([2]);
+    await expect(client.retrieve(2)).rejects.toThrow(InvalidArgumentError);
+    expect(text(await (await client.retrieve(1)).bytes())).toBe('one\r\n');
+    expect(await client.close()).toMatchObject({ deletionsCommitted: true, markedDeleted: 1 });
     await server.done;
   });
 
