@@ -127,6 +127,11 @@ export interface ServerResponseInfo {
   readonly status: string;
   /** The bracketed response code, upper-cased, if any (`AUTHENTICATIONFAILED`, `IN-USE`, `SYS/TEMP`). */
   readonly responseCode?: string | undefined;
+  /**
+   * What followed the response code's name inside the brackets, as sent, if anything: the
+   * charsets of IMAP's `[BADCHARSET (UTF-8 US-ASCII)]`, the URL of `[REFERRAL imap://...]`.
+   */
+  readonly responseCodeData?: string | undefined;
   /** The server's human-readable text. */
   readonly serverText: string;
 }
@@ -139,6 +144,8 @@ export class AuthenticationError extends MailwireError implements ServerResponse
   readonly status: string;
   /** {@inheritDoc ServerResponseInfo.responseCode} */
   readonly responseCode?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.responseCodeData} */
+  readonly responseCodeData?: string | undefined;
   /** {@inheritDoc ServerResponseInfo.serverText} */
   readonly serverText: string;
 
@@ -151,6 +158,7 @@ export class AuthenticationError extends MailwireError implements ServerResponse
     this.command = info.command;
     this.status = info.status;
     this.responseCode = info.responseCode;
+    this.responseCodeData = info.responseCodeData;
     this.serverText = info.serverText;
   }
 }
@@ -163,6 +171,8 @@ export class ServerError extends MailwireError implements ServerResponseInfo {
   readonly status: string;
   /** {@inheritDoc ServerResponseInfo.responseCode} */
   readonly responseCode?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.responseCodeData} */
+  readonly responseCodeData?: string | undefined;
   /** {@inheritDoc ServerResponseInfo.serverText} */
   readonly serverText: string;
 
@@ -175,6 +185,7 @@ export class ServerError extends MailwireError implements ServerResponseInfo {
     this.command = info.command;
     this.status = info.status;
     this.responseCode = info.responseCode;
+    this.responseCodeData = info.responseCodeData;
     this.serverText = info.serverText;
   }
 }
@@ -293,7 +304,8 @@ export class UidValidityChangedError extends MailwireError {
 }
 
 function describe(prefix: string, info: ServerResponseInfo): string {
-  const code = info.responseCode === undefined ? '' : ` [${info.responseCode}]`;
+  const data = info.responseCodeData === undefined ? '' : ` ${info.responseCodeData}`;
+  const code = info.responseCode === undefined ? '' : ` [${info.responseCode}${data}]`;
   return `${prefix}: ${info.status}${code} ${info.serverText}`.trimEnd();
 }
 

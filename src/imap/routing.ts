@@ -23,6 +23,7 @@ export function commandError(command: ImapCommand<unknown>, response: TaggedStat
     command: command.display ?? command.name,
     status: response.status,
     responseCode: responseCodeName(response.code),
+    responseCodeData: response.codeData,
     serverText: response.text,
   };
   return command.authentication === true ? new AuthenticationError(info) : new ServerError(info);

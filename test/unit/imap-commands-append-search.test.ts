@@ -176,12 +176,14 @@ describe('SEARCH', () => {
     await finish();
   });
 
-  test('NO [BADCHARSET] is a ServerError with the code', async () => {
+  test('NO [BADCHARSET] is a ServerError with the code and the charsets the server offers', async () => {
     const { client, finish } = await scripted(
       [greeting('LITERAL+'), ...selectInbox('A1'), 'C: A2 UID SEARCH CHARSET UTF-8 BODY {3+}', { client: 'Кc\r\n' }, 'S: A2 NO [BADCHARSET (US-ASCII)] Unsupported charset'],
       { select: true },
     );
-    await expect(search(client, { body: 'Кc' })).rejects.toMatchObject({ responseCode: 'BADCHARSET' });
+    const error = await search(client, { body: 'Кc' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ responseCode: 'BADCHARSET', responseCodeData: '(US-ASCII)' });
+    expect((error as Error).message).toContain('[BADCHARSET (US-ASCII)] Unsupported charset');
     await finish();
   });
 

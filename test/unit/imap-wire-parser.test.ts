@@ -8,6 +8,12 @@ function kinds(responses: readonly ImapResponse[]): string[] {
 }
 
 describe('status responses and response codes', () => {
+  it('keeps what followed a code name as sent', () => {
+    expect(one('A1 NO [BADCHARSET (UTF-8 US-ASCII)] x\r\n')).toMatchObject({ codeData: '(UTF-8 US-ASCII)', text: 'x' });
+    expect(one('* OK [REFERRAL imap://[::1]/INBOX] go\r\n')).toMatchObject({ codeData: 'imap://[::1]/INBOX' });
+    expect(one('A1 NO [TRYCREATE] x\r\n')).not.toHaveProperty('codeData');
+  });
+
   it.each([
     ['A1 OK [ALERT] x', { kind: 'ALERT' }],
     ['A1 NO [BADCHARSET (UTF-8 US-ASCII)] x', { kind: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] }],
@@ -87,7 +93,7 @@ describe('status responses and response codes', () => {
 
   it('reads untagged statuses, greetings and BYE', () => {
     expect(one('* PREAUTH [CAPABILITY IMAP4rev2] hi')).toEqual({
-      kind: 'status', status: 'PREAUTH', code: { kind: 'CAPABILITY', capabilities: ['IMAP4REV2'] }, text: 'hi',
+      kind: 'status', status: 'PREAUTH', code: { kind: 'CAPABILITY', capabilities: ['IMAP4REV2'] }, codeData: 'IMAP4rev2', text: 'hi',
     });
     expect(one('* BYE [UNAVAILABLE] Server shutting down')).toEqual({
       kind: 'status', status: 'BYE', code: { kind: 'UNAVAILABLE' }, text: 'Server shutting down',

@@ -121,7 +121,7 @@ describe('header dates', () => {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (value: number, width: number): string => String(value).padStart(width, '0');
 
-  it('reads canonical dates exactly as Date.parse does, for random fields', () => {
+  it('reads canonical dates exactly as Date.parse does, for random fields (impossible days are no date)', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -141,22 +141,61 @@ describe('header dates', () => {
           const text =
             `${d.weekday === undefined ? '' : `${d.weekday}, `}${d.padDay ? pad(d.day, 2) : d.day} ${d.month} ${d.year} ` +
             `${pad(d.hour, 2)}:${pad(d.minute, 2)}${d.second === undefined ? '' : `:${pad(d.second, 2)}`} ${d.sign}${pad(d.zoneHours, 2)}${pad(d.zoneMinutes, 2)}`;
-          expect(parseHeaderDate(text)?.getTime(), text).toBe(Date.parse(text));
+          const monthIndex = months.findIndex((name) => name.toLowerCase() === d.month.toLowerCase());
+          const possible = d.day <= new Date(Date.UTC(d.year, monthIndex + 1, 0)).getUTCDate();
+          expect(parseHeaderDate(text)?.getTime(), text).toBe(possible ? Date.parse(text) : undefined);
         },
       ),
       { numRuns: 2000 },
     );
   });
 
-  it('falls back to Date.parse for other forms, and gives null for non-dates', () => {
-    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 +0000')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
-    expect(parseHeaderDate('Mon, 7 Feb 2024 21:52:25 -0130')?.toISOString()).toBe('2024-02-07T23:22:25.000Z');
-    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 GMT')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
-    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:00 +0000 (UTC)')?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
-    expect(parseHeaderDate('27 Nov 26 10:01 EST')?.getTime()).toBe(Date.parse('27 Nov 26 10:01 EST'));
-    expect(parseHeaderDate('Fri, 27 Nov 2026 10:01:60 +0000')?.getTime() ?? null).toBe(Number.isNaN(Date.parse('Fri, 27 Nov 2026 10:01:60 +0000')) ? null : Date.parse('Fri, 27 Nov 2026 10:01:60 +0000'));
-    expect(parseHeaderDate('yesterday')).toBeNull();
-    expect(parseHeaderDate('')).toBeNull();
-    expect(parseHeaderDate('not a date at all, 99:99')).toBeNull();
+  it('reads other forms field by field, never in the host time zone, and gives null for non-dates', () => {
+    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
+    expect(iso('Fri, 27 Nov 2026 10:01:00 +0000')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Mon, 7 Feb 2024 21:52:25 -0130')).toBe('2024-02-07T23:22:25.000Z');
+    expect(iso('Fri, 27 Nov 2026 10:01:00 GMT')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri, 27 Nov 2026 10:01:00 +0000 (UTC)')).toBe('2026-11-27T10:01:00.000Z');
+    // Obsolete syntax (RFC 5322 section 4.3): named zones, two- and three-digit years, comments.
+    expect(iso('27 Nov 26 10:01 EST')).toBe('2026-11-27T15:01:00.000Z');
+    expect(iso('Thu, 27 Nov 97 10:01:00 PDT')).toBe('1997-11-27T17:01:00.000Z');
+    expect(iso('27 Nov 126 10:01:00 +0000')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri, (comment (nested \\) )) 27 Nov 2026 10:01:00 +0100 (CET)')).toBe('2026-11-27T09:01:00.000Z');
+    expect(iso('Friday,27-November-2026 10:01:00.123 -05:00')).toBe('2026-11-27T15:01:00.000Z');
+    expect(iso('fri, 27 sept 2026 1:02:03 cest')).toBe('2026-09-26T23:02:03.000Z');
+    // A missing zone, a military letter or an unknown name: -0000, read as UTC.
+    expect(iso('Fri, 27 Nov 2026 10:01:00')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri, 27 Nov 2026 10:01:00 Q')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri, 27 Nov 2026 10:01:00 XYZT')).toBe('2026-11-27T10:01:00.000Z');
+    // A leap second is the last second of its minute.
+    expect(iso('Fri, 27 Nov 2026 23:59:60 +0000')).toBe('2026-11-27T23:59:59.000Z');
+    // asctime and ISO 8601, as some old mailers and scripts write them.
+    expect(iso('Fri Nov 27 10:01:00 2026')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri Nov  7 10:01:00 PST 2026')).toBe('2026-11-07T18:01:00.000Z');
+    expect(iso('2026-11-27T10:01:00Z')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('2026-11-27 10:01:00+09:00')).toBe('2026-11-27T01:01:00.000Z');
+    // Not dates: what Date.parse would still read (as the year 2001, or a rolled-over day).
+    for (const text of ['yesterday', '', '1', 'hello 5', 'not a date at all, 99:99', 'Nov 27 2026', '2026-11-27']) {
+      expect(iso(text), text).toBeNull();
+    }
+    for (const text of ['Sat, 31 Feb 2026 10:00:00 +0000', 'Fri, 29 Feb 2025 10:00:00 GMT', '27 Nov 2026 24:00 +0000', '27 Nov 2026 10:01 +2400', '27 Foo 2026 10:01 +0000']) {
+      expect(iso(text), text).toBeNull();
+    }
+    expect(iso('Thu, 29 Feb 2024 10:00:00 GMT')).toBe('2024-02-29T10:00:00.000Z');
+  });
+
+  it('reads dates the same whatever the host time zone', () => {
+    const zone = process.env.TZ;
+    try {
+      const seen = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo'].map((tz) => {
+        process.env.TZ = tz;
+        return ['Fri, 27 Nov 2026 10:01:00', '27 Nov 26 10:01', 'Fri Nov 27 10:01:00 2026'].map((text) => parseHeaderDate(text)?.getTime());
+      });
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[2]).toEqual(seen[0]);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });

@@ -341,6 +341,7 @@ export function greetingError(response: ImapResponse): MailwireError {
       command: '(greeting)',
       status: response.status,
       responseCode: responseCodeName(response.code),
+      responseCodeData: response.codeData,
       serverText: response.text,
     });
   }

@@ -16,6 +16,8 @@ import { decodeText } from './reader.js';
 export interface ResponseText {
   /** The code, or null. */
   readonly code: ResponseCode | null;
+  /** What followed the code's name inside the brackets, as sent; empty when nothing did. */
+  readonly codeData: string;
   /** The text after it. */
   readonly text: string;
 }
@@ -25,13 +27,14 @@ export interface ResponseText {
  */
 export function parseRespText(reader: WireReader): ResponseText {
   reader.sp();
-  if (reader.peek() !== 0x5b) return { code: null, text: reader.rest() };
+  if (reader.peek() !== 0x5b) return { code: null, codeData: '', text: reader.rest() };
   const close = codeEnd(reader.bytes, reader.pos + 1, reader.end);
-  if (close === -1) return { code: null, text: reader.rest() }; // no "]": plain text
+  if (close === -1) return { code: null, codeData: '', text: reader.rest() }; // no "]": plain text
   const inner = decodeText(reader.bytes, reader.pos + 1, close);
   reader.pos = close + 1;
   reader.sp();
-  return { code: parseRespTextCode(inner), text: reader.rest() };
+  const space = inner.indexOf(' ');
+  return { code: parseRespTextCode(inner), codeData: space === -1 ? '' : inner.slice(space + 1).trim(), text: reader.rest() };
 }
 
 /**

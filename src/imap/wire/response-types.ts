@@ -38,6 +38,8 @@ export interface TaggedStatusResponse {
   readonly status: TaggedStatus;
   /** The bracketed response code, or null. */
   readonly code: ResponseCode | null;
+  /** What followed the code's name inside the brackets, as sent (`(UTF-8)` of `[BADCHARSET (UTF-8)]`), when anything did. */
+  readonly codeData?: string;
   /** The human-readable text (may be empty). */
   readonly text: string;
 }
@@ -50,6 +52,8 @@ export interface UntaggedStatusResponse {
   readonly status: UntaggedStatus;
   /** The bracketed response code, or null. */
   readonly code: ResponseCode | null;
+  /** What followed the code's name inside the brackets, as sent (`(UTF-8)` of `[BADCHARSET (UTF-8)]`), when anything did. */
+  readonly codeData?: string;
   /** The human-readable text (may be empty). */
   readonly text: string;
 }

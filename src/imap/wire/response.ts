@@ -71,7 +71,8 @@ function parseResponseTagged(reader: WireReader): ImapResponse {
   reader.sp();
   const status = reader.keyword('OK, NO or BAD');
   if (status !== 'OK' && status !== 'NO' && status !== 'BAD') reader.fail('Expected OK, NO or BAD');
-  const { code, text } = parseRespText(reader);
+  const { code, codeData, text } = parseRespText(reader);
+  if (codeData !== '') return { kind: 'tagged', tag, status: status satisfies TaggedStatus, code, codeData, text };
   return { kind: 'tagged', tag, status: status satisfies TaggedStatus, code, text };
 }
 
@@ -109,7 +110,8 @@ function parseResponseData(reader: WireReader, context: ParseContext): ImapRespo
     case 'BAD':
     case 'BYE':
     case 'PREAUTH': {
-      const { code, text } = parseRespText(reader);
+      const { code, codeData, text } = parseRespText(reader);
+      if (codeData !== '') return { kind: 'status', status: name satisfies UntaggedStatus, code, codeData, text };
       return { kind: 'status', status: name satisfies UntaggedStatus, code, text };
     }
     // capability-data = "CAPABILITY" *(SP capability) SP "IMAP4rev1" *(SP capability)
