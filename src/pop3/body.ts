@@ -17,8 +17,8 @@ import { InvalidArgumentError } from '../common/errors.js';
 export interface FlowControl {
   /**
    * `body` is behind: stop reading from the socket until it calls {@link FlowControl.resume}.
-   * False when the connection must read on (a command somebody awaits is queued behind the
-   * body): the body then buffers, and asks again with its next chunk.
+   * False when the connection must read on (a command the caller issued, and may be awaiting, is
+   * queued behind the body): the body then buffers, and asks again with its next chunk.
    */
   pause(body: Pop3BodyChannel): boolean;
   /** `body` caught up: reading resumes once no other body is behind. */

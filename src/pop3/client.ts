@@ -69,6 +69,8 @@ const DEFAULT_COMMAND_TIMEOUT = 60_000;
 const DEFAULT_MAX_LINE = 64 * 1024;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_PIPELINE_DEPTH = 512;
+/** How far a retrieveMany window reads ahead, in body high-water marks (of the average body seen). */
+const READ_AHEAD_MARKS = 8;
 /** Bytes of each socket read: four times the transport's default, fewer and larger reads on bulk downloads. */
 const READ_BUFFER_SIZE = 256 * 1024;
 
@@ -443,9 +445,9 @@ export class Pop3Client {
 
   /**
    * `RETR msg`: resolves when the server accepts, with a handle whose body streams the message.
-   * Answers arrive in order: a later command awaited before this body is read is answered, but the
-   * body is then buffered in memory until it is; read the body (or `discard()` it) first to keep
-   * memory flat.
+   * Answers arrive in order: a command issued before this body is read is answered after it, and
+   * the body is then buffered in memory (not paused) until it is; read the body (or `discard()` it)
+   * before issuing the next command to keep memory flat.
    *
    * @example
    * ```ts
@@ -472,11 +474,12 @@ export class Pop3Client {
 
   /**
    * Retrieves several messages, pipelined when the server offers PIPELINING (a window that opens
-   * from two RETRs ahead up to the pipeline depth). Yields each message in order of
-   * `messageNumbers`; consume each body before asking for the next: whatever is left unread is
-   * discarded when the iteration moves on (or stops). Commands the loop awaits (a `delete()` after
-   * each message) are answered: once the loop issues one, no RETR is sent before the loop asks for
-   * it. `options.signal` and `options.timeout` apply to the message the loop waits for.
+   * from two RETRs up to the pipeline depth and a read-ahead of about eight body high-water marks).
+   * Yields each message in order of `messageNumbers`; consume each body before asking for the next:
+   * whatever is left unread is discarded when the iteration moves on (or stops). Commands the loop
+   * issues (a `delete()` after each message) are answered; bodies already requested are buffered
+   * meanwhile, and no RETR is sent ahead of need while the loop issues commands. `options.signal`
+   * and `options.timeout` apply to the message the loop waits for.
    *
    * @example
    * ```ts
@@ -494,7 +497,7 @@ export class Pop3Client {
     // The call's signal and timeout guard the RETR the loop waits for, one at a time: RETRs sent
     // ahead of need have none (a listener each on one signal, hundreds of them, is a leak warning).
     const queue = this.#queue;
-    const window = new RetrievalWindow(numbers, this.#pipelineDepth, {
+    const window = new RetrievalWindow(numbers, this.#pipelineDepth, READ_AHEAD_MARKS * this.#highWaterMark, {
       create: (messageNumber) => new MessageExchange(messageNumber, undefined, this.#streaming),
       enqueue: (exchange) => this.#enqueue(exchange),
       handOut: (exchange) => {
@@ -532,7 +535,10 @@ export class Pop3Client {
     );
   }
 
-  /** `RSET`: unmarks every message marked deleted (RFC 1939 section 5). */
+  /**
+   * `RSET`: unmarks the messages marked deleted (RFC 1939 section 5): those whose DELE was issued
+   * before it (a DELE pipelined after it stays marked).
+   */
   async reset(options: Pop3CallOptions = {}): Promise<Pop3Reply> {
     this.#requireState('transaction', 'RSET');
     // Applied when the answer is read, in answer order: a DELE issued after the RSET stays marked.
@@ -627,6 +633,7 @@ export class Pop3Client {
 
   #enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
     if (this.#state === 'closed' || this.#transport === undefined) {
+      exchange.onWithdrawn();
       return Promise.reject(this.#closedError(exchange.display));
     }
     return this.#queue.enqueue(exchange, options);

@@ -39,9 +39,9 @@ export interface CollectOptions {
 
 /**
  * A message being retrieved by RETR or TOP. Its body streams with backpressure. The connection
- * delivers answers in order: a later command awaited before the body is read is still answered,
- * but the body is then buffered in memory until it is, so read it (or call
- * {@link Pop3Message.discard}) first to keep memory flat.
+ * delivers answers in order: a command issued before the body is read is answered after it, and
+ * the body is then buffered in memory until it is, so read it (or call
+ * {@link Pop3Message.discard}) before issuing the next command to keep memory flat.
  *
  * @example
  * ```ts
@@ -133,6 +133,7 @@ export class MessageExchange extends Exchange<Pop3Message> {
   #channel: Pop3BodyChannel | undefined;
   /** See {@link MessageExchange.dropBody}. */
   #dropped = false;
+  #received = 0;
 
   /**
    * @param messageNumber - the message.
@@ -157,8 +158,14 @@ export class MessageExchange extends Exchange<Pop3Message> {
     return 'data';
   }
 
+  /** Body bytes received so far (read or dropped). */
+  get receivedBytes(): number {
+    return this.#received;
+  }
+
   /** @inheritDoc */
   override onData(chunk: Uint8Array): void {
+    this.#received += chunk.length;
     this.#channel?.push(chunk);
   }
 

@@ -81,9 +81,16 @@ export class CommandQueue {
    */
   enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
     const { signal } = options;
-    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, exchange.display));
     const untyped = exchange as AnyExchange;
-    this.#unsent.push(untyped);
+    if (signal?.aborted === true) {
+      exchange.onWithdrawn();
+      return Promise.reject(abortErrorFrom(signal, exchange.display));
+    }
+    // A command somebody awaits goes before the RETRs a retrieveMany window queued ahead of need:
+    // its answer would otherwise wait for all of their bodies (buffered, since they must not hold
+    // the connection back while it is awaited). They are written after it.
+    if (exchange.prefetch) this.#unsent.push(untyped);
+    else this.#unsent.insertBefore(untyped, isPrefetch);
     // Written at the end of the current tick, so commands issued together go out in one write
     // (a retrieveMany window of RETRs, or UIDL and LIST): each write is a syscall and a wake-up of
     // the server, and a window written one command at a time cost more than the commands.
@@ -230,4 +237,8 @@ export class CommandQueue {
   drain(): AnyExchange[] {
     return [...this.#inFlight.drain(), ...this.#unsent.drain()];
   }
+}
+
+function isPrefetch(exchange: AnyExchange): boolean {
+  return exchange.prefetch;
 }

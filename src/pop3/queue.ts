@@ -31,6 +31,14 @@ export class Queue<T> {
     this.#items.push(item);
   }
 
+  /** Adds an item before the run of last items that `skip` accepts (at the end when the last is not one). */
+  insertBefore(item: T, skip: (queued: T) => boolean): void {
+    let index = this.#items.length;
+    while (index > this.#head && skip(this.#items[index - 1] as T)) index--;
+    if (index === this.#items.length) this.#items.push(item);
+    else this.#items.splice(index, 0, item);
+  }
+
   /** Removes and returns the first item. */
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;

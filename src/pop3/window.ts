@@ -35,15 +35,18 @@ interface Pending {
 /**
  * The RETRs of one `retrieveMany` loop.
  *
- * The window opens slowly: two RETRs ahead at first, twice as many at each step, up to the
- * pipeline depth. When the loop's body issues commands of its own (a DELE after each message, say),
- * their answers come after every RETR already sent, and the bodies of those RETRs are buffered
- * whole so that the commands are answered (see `CommandQueue.awaiting`); the window then sends no
- * RETR before the loop asks for it, so at most one message is ever buffered that way.
+ * The window opens slowly: the RETR the loop waits for and one more at first, twice as many at
+ * each step, up to the pipeline depth, and no further ahead than `readAheadBytes` of bodies of the
+ * average size seen so far. It is topped up in batches, when half of it was used: each top-up is
+ * one write. When the loop's body issues commands of its own (a DELE after each message, say),
+ * they go before the RETRs not written yet, and the bodies of those already written are buffered
+ * whole, since a command awaited behind them must be answered (see `CommandQueue.awaiting`); from
+ * then on the window sends nothing ahead of need until a step passes without such a command.
  */
 export class RetrievalWindow {
   readonly #numbers: readonly number[];
   readonly #maxAhead: number;
+  readonly #readAheadBytes: number;
   readonly #host: RetrievalHost;
   readonly #window = new Queue<Pending>();
   #ahead: number;
@@ -51,15 +54,20 @@ export class RetrievalWindow {
   #current: MessageExchange | undefined;
   /** {@link RetrievalHost.issued} when the loop last moved on. */
   #issued = -1;
+  /** Body bytes and bodies seen, for the average size. */
+  #seenBytes = 0;
+  #seen = 0;
 
   /**
    * @param numbers - the checked message numbers, in order.
    * @param maxAhead - the most RETRs queued ahead of the reader (the pipeline depth).
+   * @param readAheadBytes - how many bytes of bodies (of the average size seen) to ask for ahead.
    * @param host - the client's side.
    */
-  constructor(numbers: readonly number[], maxAhead: number, host: RetrievalHost) {
+  constructor(numbers: readonly number[], maxAhead: number, readAheadBytes: number, host: RetrievalHost) {
     this.#numbers = numbers;
     this.#maxAhead = Math.max(1, maxAhead);
+    this.#readAheadBytes = readAheadBytes;
     this.#ahead = Math.min(2, this.#maxAhead);
     this.#host = host;
   }
@@ -69,13 +77,20 @@ export class RetrievalWindow {
    * window up, and returns the next message's promise; undefined after the last.
    */
   next(): Promise<Pop3Message> | undefined {
-    this.#current?.dropBody();
+    const previous = this.#current;
+    if (previous !== undefined) {
+      previous.dropBody();
+      this.#seenBytes += previous.receivedBytes;
+      this.#seen++;
+    }
     const host = this.#host;
     if (this.#issued !== -1) {
-      // Commands issued by the loop's body: send nothing ahead of need any more.
-      this.#ahead = host.issued !== this.#issued ? 1 : Math.min(this.#ahead * 2, this.#maxAhead);
+      // Commands issued by the loop's body: send nothing ahead of need while it issues them.
+      this.#ahead = host.issued !== this.#issued ? 1 : Math.min(this.#ahead * 2, this.#limit());
     }
-    while (this.#queued < this.#numbers.length && this.#window.length < this.#ahead) {
+    // Topped up in batches, when half of it was used: each top-up is a write.
+    const refill = this.#window.length <= this.#ahead / 2;
+    while (refill && this.#queued < this.#numbers.length && this.#window.length < this.#ahead) {
       const exchange = host.create(this.#numbers[this.#queued++]!);
       exchange.prefetch = true;
       const result = host.enqueue(exchange);
@@ -97,6 +112,13 @@ export class RetrievalWindow {
       if (this.#host.withdraw(exchange)) exchange.fail(new AbortError(`${exchange.display} was withdrawn: the retrieveMany loop stopped`));
       else exchange.dropBody();
     }
+  }
+
+  /** How many RETRs may be queued: the pipeline depth, and no more than the read-ahead in bodies of the average size. */
+  #limit(): number {
+    if (this.#seen === 0) return this.#maxAhead;
+    const average = Math.max(1, this.#seenBytes / this.#seen);
+    return Math.max(Math.min(2, this.#maxAhead), Math.min(this.#maxAhead, Math.floor(this.#readAheadBytes / average)));
   }
 }
 

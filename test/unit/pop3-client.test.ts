@@ -13,6 +13,7 @@ import {
 } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
+import { startAnsweringServer } from './pop3/answering-server.js';
 import { C, S, hangUp, login, pause, quiet, raw, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 
 const servers: FakeServer[] = [];
@@ -882,6 +883,29 @@ describe('Pop3Client against scripted servers', () => {
     });
   });
 
+  it.each([true, false])('buffers about one message, not the window, when a long loop deletes once (PIPELINING: %s)', async (pipelining) => {
+    const count = 300;
+    const server = await startAnsweringServer({ count, size: 100 * 1024, pipelining });
+    const client = new Pop3Client({ ...options({ port: server.port } as FakeServer), limits: { bodyHighWaterMark: 16 * 1024 } });
+    clients.push(client);
+    try {
+      await client.connect();
+      let seen = 0;
+      for await (const message of client.retrieveMany(Array.from({ length: count }, (_, index) => index + 1))) {
+        await message.bytes();
+        if (++seen === 40) await client.delete(message.number);
+        if (seen === 60) break;
+      }
+      // RETRs the server had answered before it read DELE 40: those bodies were buffered.
+      const before = server.received.indexOf('DELE 40');
+      const retrieved = server.received.slice(0, before).filter((line) => line.startsWith('RETR')).length;
+      expect(retrieved - 40).toBeLessThanOrEqual(2);
+      expect(await client.close()).toMatchObject({ markedDeleted: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('puts one abort listener on the signal of a retrieveMany loop, whatever its window', async () => {
     const count = 40;
     const numbers = Array.from({ length: count }, (_, index) => index + 1);
@@ -910,6 +934,7 @@ describe('Pop3Client against scripted servers', () => {
     const deleting = client.delete(1, { signal: controller.signal });
     controller.abort();
     await expect(deleting).rejects.toThrow(AbortError);
+    await expect(client.delete(2, { signal: AbortSignal.abort() })).rejects.toThrow(AbortError);
     expect(client.markedDeleted).toEqual([]);
     expect(text(await (await client.retrieve(1)).bytes())).toBe('one\r\n');
     expect(await client.close()).toMatchObject({ markedDeleted: 0 });
