@@ -65,6 +65,13 @@ export interface ClientOptions {
    * ```
    */
   readonly record?: RecordSetting | undefined;
+  /**
+   * The largest SCRAM iteration count (`i=`) accepted from the server. Deriving the key runs that
+   * many HMAC rounds on the client, so a server asking for too many could stall it; a larger count
+   * fails the login with an AuthenticationError caused by a LimitExceededError. Default
+   * 10,000,000 (servers use 4,096 to a few hundred thousand).
+   */
+  readonly scramMaxIterations?: number | undefined;
 }
 
 /** Options of a single call, on either client. */

@@ -9,6 +9,7 @@
 import type { MailwireError } from '../common/errors.js';
 import type { CallOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
+import type { SaslSessionOptions } from '../common/sasl/index.js';
 import type { BodySink, BodyStart } from './wire/assembler.js';
 import type { CommandArg } from './wire/command-args.js';
 import type { FetchAttributes } from './wire/fetch-types.js';
@@ -236,6 +237,8 @@ export interface CoreSession extends ImapSession {
   readonly host: string;
   /** The port. */
   readonly port: number;
+  /** SASL options from the client's options (the SCRAM iteration limit). */
+  readonly saslOptions: SaslSessionOptions;
   /** False until a CAPABILITY response (or code) was seen on this (TLS) layer. */
   readonly capabilitiesKnown: boolean;
   /** Replaces the capabilities (null: forget them, as after STARTTLS). */

@@ -355,7 +355,7 @@ export class Pop3Client {
     if (this.#capaAnswered && !this.#capabilities.sasl.includes(mechanism)) {
       throw new UnsupportedError(`The server does not offer SASL ${mechanism}`);
     }
-    const exchange = new SaslExchange(createSaslSession(mechanism, credentials));
+    const exchange = new SaslExchange(createSaslSession(mechanism, credentials, { scramMaxIterations: this.#options.scramMaxIterations }));
     try {
       await this.#enqueue(exchange, options);
     } catch (error) {

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 export type Step =
   | { readonly kind: 'expect'; readonly line: string | RegExp }
   | { readonly kind: 'send'; readonly data: Uint8Array }
+  | { readonly kind: 'reply'; readonly make: (received: readonly string[]) => string }
   | { readonly kind: 'pause'; readonly ms: number }
   | { readonly kind: 'quiet'; readonly ms: number }
   | { readonly kind: 'until'; readonly condition: () => boolean }
@@ -23,6 +24,22 @@ export const raw = (data: string | Uint8Array): Step => ({
   kind: 'send',
   data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data,
 });
+/** The server sends what `make` computes from the lines received so far (a SASL challenge on the client's nonce). */
+export const reply = (make: (received: readonly string[]) => string): Step => ({ kind: 'reply', make });
+/**
+ * A SCRAM server-first-message (RFC 5802) answering the client-first-message at the end of the
+ * last line received (`AUTHENTICATE SCRAM-SHA-256 <base64>`, `AUTH SCRAM-SHA-256 <base64>`), as a
+ * `+ <base64>` line asking for `iterations` rounds.
+ */
+export function scramServerFirst(iterations: number): (received: readonly string[]) => string {
+  return (received) => {
+    const clientFirst = Buffer.from(received.at(-1)!.split(' ').at(-1)!, 'base64').toString('utf8');
+    const nonce = /(?:^|,)r=([^,]+)/.exec(clientFirst)?.[1] ?? '';
+    const serverFirst = `r=${nonce}server,s=${Buffer.from('salt').toString('base64')},i=${iterations}`;
+    return `+ ${Buffer.from(serverFirst).toString('base64')}\r\n`;
+  };
+}
+
 /** The server waits. */
 export const pause = (ms: number): Step => ({ kind: 'pause', ms });
 /** The client must send nothing for `ms` (proves it waits). */
@@ -118,6 +135,9 @@ export async function startFakeServer(script: readonly Step[]): Promise<FakeServ
           }
           case 'send':
             if (!socket.destroyed) socket.write(step.data);
+            break;
+          case 'reply':
+            if (!socket.destroyed) socket.write(step.make(received));
             break;
           case 'pause':
             await sleep(step.ms);

@@ -10,7 +10,7 @@ import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
 import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
-import { C, S, login, pause, quiet, raw, selectInbox, sleep, trickle, useImapHarness } from './imap/fake-server.js';
+import { C, S, login, pause, quiet, raw, reply, scramServerFirst, selectInbox, sleep, trickle, useImapHarness } from './imap/fake-server.js';
 
 const { clients, serve, options, connect } = useImapHarness();
 
@@ -45,6 +45,22 @@ describe('ImapClient: authentication edge cases', () => {
     const error = await client.connect().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 'SASL' });
+    await server.done;
+  });
+
+  it('refuses a SCRAM iteration count above the scramMaxIterations option, cancelling with *', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
+      C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
+      reply(scramServerFirst(5000)),
+      C('*'),
+      S('A1 BAD Authentication cancelled'),
+    ]);
+    const client = new ImapClient(options(server, { auth: { username: 'alice', password: 'secret' }, scramMaxIterations: 4096 }));
+    clients.push(client);
+    const error = await client.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).cause).toMatchObject({ limit: 'scramMaxIterations' });
     await server.done;
   });
 

@@ -14,7 +14,7 @@ import {
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
 import { startAnsweringServer } from './pop3/answering-server.js';
-import { C, S, hangUp, login, pause, quiet, raw, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 
 const servers: FakeServer[] = [];
 const clients: Pop3Client[] = [];
@@ -1052,6 +1052,22 @@ describe('Pop3Client against scripted servers', () => {
     await connect(server, { auth: { username: 'alice', password, method: 'PLAIN' }, logger: (entry) => entries.push(entry) });
     await server.done;
     expect(entries.map((entry) => entry.text).join('\n')).not.toContain(initial);
+  });
+
+  it('refuses a SCRAM iteration count above the scramMaxIterations option, cancelling with *', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'SASL SCRAM-SHA-256', '.'),
+      C(/^AUTH SCRAM-SHA-256 \S+$/),
+      reply(scramServerFirst(5000)),
+      C('*'),
+      S('-ERR cancelled'),
+    ]);
+    const error = await Pop3Client.connect({ ...options(server), auth: { username: 'alice', password: 'x' }, scramMaxIterations: 4096 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).cause).toMatchObject({ limit: 'scramMaxIterations' });
+    await server.done;
   });
 
   it('refuses a SCRAM server whose +OK comes without a verified signature', async () => {

@@ -185,7 +185,7 @@ async function loginCommand(session: CoreSession, credentials: ImapCredentials, 
  * SASL failure cancels the exchange with `*` and rejects with that failure after the server's answer.
  */
 async function authenticate(session: CoreSession, mechanism: SaslMechanismName, credentials: SaslCredentials, options?: ImapCallOptions): Promise<boolean> {
-  const sasl = createSaslSession(mechanism, credentials);
+  const sasl = createSaslSession(mechanism, credentials, session.saslOptions);
   const initial = session.hasCapability('SASL-IR') ? sasl.initialResponse() : null;
   // Set from callbacks: kept in an object so control-flow analysis does not assume it unchanged.
   const exchange: { localFailure: AuthenticationError | undefined; accepted: boolean } = { localFailure: undefined, accepted: false };
