@@ -112,6 +112,11 @@ describe('header parsing', () => {
     expect(parseAddressList('jane@example.com Jane Doe')).toEqual([{ name: 'Jane Doe', address: 'jane@example.com', group: null }]);
     expect(parseAddressList('"Only a name"')).toEqual([{ name: 'Only a name', address: '', group: null }]);
     expect(parseAddressList('Jane <jane@example.com')).toEqual([{ name: 'Jane', address: 'jane@example.com', group: null }]);
+    // Quoted pairs in a comment (RFC 5322 section 3.2.2): `\)` does not end it.
+    expect(parseAddressList('alice@example.com (Alice \\) Smith), bob@example.com (Bob (the (builder)))')).toEqual([
+      { name: 'Alice ) Smith', address: 'alice@example.com', group: null },
+      { name: 'Bob (the (builder))', address: 'bob@example.com', group: null },
+    ]);
   });
 });
 

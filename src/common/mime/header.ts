@@ -159,7 +159,9 @@ export function parseAddressList(value: string): MailAddress[] {
       let depth = 1;
       let end = i + 1;
       while (end < text.length && depth > 0) {
-        if (text[end] === '(') depth++;
+        // ccontent = ctext / quoted-pair / comment (RFC 5322 section 3.2.2): `\)` is text.
+        if (text[end] === '\\' && end + 1 < text.length) end++;
+        else if (text[end] === '(') depth++;
         else if (text[end] === ')') depth--;
         if (depth > 0) comment += text[end]!;
         end++;
