@@ -6,7 +6,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
-import { InvalidArgumentError } from './common/errors.js';
+import { InvalidArgumentError, UidValidityChangedError } from './common/errors.js';
 import type { Mailbox } from './common/mailbox.js';
 import type { ClientOptions } from './common/options.js';
 import type { SaslMechanismName } from './common/sasl/index.js';
@@ -35,6 +35,11 @@ export interface MailboxUrl {
   readonly method: string | undefined;
   /** IMAP: the mailbox from the path, percent-decoded (default `INBOX`). POP3: undefined. */
   readonly mailbox: string | undefined;
+  /**
+   * IMAP: RFC 5092's `;UIDVALIDITY=<n>` after the mailbox (`imap://alice@host/INBOX;UIDVALIDITY=385759045`):
+   * {@link openMailbox} then refuses a mailbox whose UIDVALIDITY is no longer that one. Else undefined.
+   */
+  readonly uidValidity?: number | undefined;
 }
 
 const DEFAULT_PORTS = { imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
@@ -100,19 +105,29 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
     method = value === '*' ? undefined : value === '+APOP' ? 'APOP' : value;
   }
   if (parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('The mailbox URL may not have a query or a fragment');
-  const path = parsed.pathname.replace(/^\//, '');
+  // RFC 5092: a raw ";" ends the mailbox name (one in a name is sent as %3B); `;UIDVALIDITY=n`
+  // may follow, `/;UID=n` and the rest name a message, which is not a mailbox.
+  const [path = '', ...pathParams] = parsed.pathname.replace(/^\//, '').split(';');
   let mailbox: string | undefined;
+  let uidValidity: number | undefined;
   if (protocol === 'imap') {
     try {
       mailbox = path === '' ? 'INBOX' : decodeURIComponent(path);
     } catch {
       throw new InvalidArgumentError('The mailbox name in the URL is not valid percent-encoding');
     }
-  } else if (path !== '') {
+    if (pathParams.length > 0) {
+      const match = pathParams.length === 1 ? /^UIDVALIDITY=([1-9][0-9]{0,9})$/i.exec(pathParams[0]!) : null;
+      if (match === null || Number(match[1]) > 0xffffffff) {
+        throw new InvalidArgumentError('The mailbox URL names more than a mailbox: only ;UIDVALIDITY=<n> may follow its name (RFC 5092)');
+      }
+      uidValidity = Number(match[1]);
+    }
+  } else if (path !== '' || pathParams.length > 0) {
     throw new InvalidArgumentError('A POP3 URL has no path: POP3 serves one mailbox per account');
   }
   const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
-  return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox };
+  return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox, ...(uidValidity === undefined ? {} : { uidValidity }) };
 }
 
 /**
@@ -224,7 +239,12 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     const client = Object.assign({}, common, {
       auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'LOGIN' | 'auto' }) },
     }, options.imap) as ImapClientOptions;
-    return ImapMailbox.open({ client, mailbox: target.mailbox ?? 'INBOX', ...defined({ watchConnector: connectors.watchConnector }) });
+    const mailbox = await ImapMailbox.open({ client, mailbox: target.mailbox ?? 'INBOX', ...defined({ watchConnector: connectors.watchConnector }) });
+    if (target.uidValidity !== undefined && mailbox.uidValidity !== target.uidValidity) {
+      await mailbox.close().catch(() => undefined);
+      throw new UidValidityChangedError(target.mailbox ?? 'INBOX', target.uidValidity, mailbox.uidValidity);
+    }
+    return mailbox;
   }
   const client = Object.assign({}, common, {
     auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'USER' | 'APOP' | 'auto' }) },

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { UidValidityChangedError, type Mailbox, type MessageInfo, type WatchEvent } from '../../src/common/mailbox.js';
 import { ImapClient } from '../../src/imap/client.js';
+import { ImapMailbox } from '../../src/imap/mailbox.js';
 import type { ImapClientOptions } from '../../src/imap/options.js';
 import { append } from '../../src/imap/commands/append.js';
 import { store } from '../../src/imap/commands/store.js';
@@ -300,5 +301,21 @@ describe('IMAP Mailbox', () => {
     const subjects = [];
     for await (const summary of mailbox.headers()) subjects.push(summary.subject);
     expect(subjects).toEqual(['Archived']);
+  });
+
+  it("opens the URL's mailbox only while its ;UIDVALIDITY= still holds (RFC 5092)", async () => {
+    const uidValidityOf = (mailbox: Mailbox): number => {
+      if (!(mailbox instanceof ImapMailbox)) throw new Error('not an IMAP mailbox');
+      return mailbox.uidValidity;
+    };
+    const uidValidity = await (async () => {
+      await using mailbox = await openMailbox(url(), options());
+      return uidValidityOf(mailbox);
+    })();
+    await using same = await openMailbox(`${url()};UIDVALIDITY=${uidValidity}`, options());
+    expect(uidValidityOf(same)).toBe(uidValidity);
+    const error = await openMailbox(`${url()};UIDVALIDITY=${uidValidity + 1}`, options()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UidValidityChangedError);
+    expect(error).toMatchObject({ mailbox: 'INBOX', expected: uidValidity + 1, actual: uidValidity });
   });
 });

@@ -31,6 +31,9 @@ describe('parseMailboxUrl', () => {
     ['imap://alice@example.com;AUTH=PLAIN@mail.host.test', { username: 'alice@example.com', method: 'PLAIN', host: 'mail.host.test' }],
     ['imaps://alice@bücher.example', { host: 'xn--bcher-kva.example' }],
     ['imaps://alice@ex%61mple.com', { host: 'example.com' }],
+    // RFC 5092: a raw ";" ends the name; a ";" in a name is %3B.
+    ['imap://alice@host/INBOX;UIDVALIDITY=385759045', { mailbox: 'INBOX', uidValidity: 385759045 }],
+    ['imap://alice@host/Semi%3Bcolon', { mailbox: 'Semi;colon' }],
   ])('%s', (url, expected) => {
     expect(parseMailboxUrl(url)).toMatchObject(expected);
   });
@@ -45,6 +48,10 @@ describe('parseMailboxUrl', () => {
     ['imaps://alice;FOO=1@example.com', /Unknown parameter/],
     ['not a url', /Not a URL/],
     ['imap://alice;AUTH=%ZZ@host', /not valid percent-encoding/],
+    ['imap://alice@host/INBOX;UIDVALIDITY=385759045/;UID=20', /names more than a mailbox/],
+    ['imap://alice@host/INBOX;FOO=1', /names more than a mailbox/],
+    ['imap://alice@host/INBOX;UIDVALIDITY=0', /names more than a mailbox/],
+    ['pop3://bob@host/;UIDVALIDITY=1', /POP3 URL has no path/],
   ])('refuses %s', (url, message) => {
     expect(() => parseMailboxUrl(url)).toThrow(InvalidArgumentError);
     expect(() => parseMailboxUrl(url)).toThrow(message);
