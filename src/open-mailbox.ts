@@ -232,6 +232,7 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
       commandTimeout: options.commandTimeout,
       keepAlive: options.keepAlive,
       signal: options.signal,
+      scramMaxIterations: options.scramMaxIterations,
     }),
   };
   if (target.protocol === 'imap') {

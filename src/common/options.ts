@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { InvalidArgumentError } from './errors.js';
 import type { Connector, RecordSetting } from './connector.js';
 import type { TransportOptions, TransportTlsOptions } from './transport.js';
 import type { WireLogger } from './wirelog.js';
@@ -97,6 +98,19 @@ export interface ChunkOptions {
    * few MiB of memory). Default false: every chunk is yours to keep.
    */
   readonly reuse?: boolean | undefined;
+}
+
+/**
+ * Checks the options both clients read themselves (the transport checks its own).
+ *
+ * @throws InvalidArgumentError for a `scramMaxIterations` that is not a positive integer.
+ * @internal
+ */
+export function checkClientOptions(options: ClientOptions): void {
+  const iterations = options.scramMaxIterations;
+  if (iterations !== undefined && !(Number.isSafeInteger(iterations) && iterations >= 1)) {
+    throw new InvalidArgumentError(`scramMaxIterations must be a positive integer, got ${iterations}`);
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from '../common/errors.js';
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { transportOptionsOf } from '../common/options.js';
+import { checkClientOptions, transportOptionsOf } from '../common/options.js';
 import { ResponseAssembler } from './wire/assembler.js';
 import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
@@ -121,6 +121,7 @@ export class ImapClient implements ImapSession {
     if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
       throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
     }
+    checkClientOptions(options);
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
     for (const [name, ms] of [['commandTimeout', this.#commandTimeout], ['greetingTimeout', options.greetingTimeout ?? DEFAULT_TIMEOUT]] as const) {
       if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);

@@ -18,7 +18,7 @@ import { createSaslSession, type SaslCredentials, type SaslMechanismName } from 
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { transportOptionsOf } from '../common/options.js';
+import { checkClientOptions, transportOptionsOf } from '../common/options.js';
 import { ChunkStore } from '../common/chunk-store.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
@@ -181,6 +181,7 @@ export class Pop3Client {
     if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
       throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
     }
+    checkClientOptions(options);
     this.#maxLineLength = options.limits?.maxLineLength ?? DEFAULT_MAX_LINE;
     this.#highWaterMark = options.limits?.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#pipelineDepth = Math.max(1, options.limits?.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
+  InvalidArgumentError,
   LimitExceededError,
   ProtocolError,
   TlsError,
@@ -10,6 +11,8 @@ import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
 import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
+import { openMailbox } from '../../src/open-mailbox.js';
+import { Pop3Client } from '../../src/pop3/client.js';
 import { C, S, login, pause, quiet, raw, reply, scramServerFirst, selectInbox, sleep, trickle, useImapHarness } from './imap/fake-server.js';
 
 const { clients, serve, options, connect } = useImapHarness();
@@ -61,6 +64,42 @@ describe('ImapClient: authentication edge cases', () => {
     const error = await client.connect().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).cause).toMatchObject({ limit: 'scramMaxIterations' });
+    await server.done;
+  });
+
+  it('passes scramMaxIterations from openMailbox, and refuses a bad value when the client is made', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
+      C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
+      reply(scramServerFirst(5000)),
+      C('*'),
+      S('A1 BAD Authentication cancelled'),
+    ]);
+    const error = await openMailbox(`imap://alice@127.0.0.1:${server.port}/INBOX`, { password: 'secret', tls: 'none', allowCleartext: true, scramMaxIterations: 4096 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as AuthenticationError).cause).toMatchObject({ limit: 'scramMaxIterations' });
+    await server.done;
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1.5]) {
+      expect(() => new ImapClient(options(server, { scramMaxIterations: bad }))).toThrow(/scramMaxIterations must be a positive integer/);
+      expect(() => new Pop3Client({ host: '127.0.0.1', scramMaxIterations: bad })).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it('keeps the response code data when the SASL server explained its refusal', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready'),
+      C(/^A1 AUTHENTICATE XOAUTH2 \S+$/),
+      S(`+ ${Buffer.from('{"status":"401","schemes":"bearer"}').toString('base64')}`),
+      C(''),
+      S('A1 NO [REFERRAL imap://alice@[::1]/] try elsewhere'),
+    ]);
+    const client = new ImapClient(options(server, { auth: { username: 'alice', accessToken: 'token', method: 'XOAUTH2' } }));
+    clients.push(client);
+    const error = await client.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ responseCode: 'REFERRAL', responseCodeData: 'imap://alice@[::1]/' });
+    expect((error as Error).message).toContain('[REFERRAL imap://alice@[::1]/] try elsewhere (401');
     await server.done;
   });
 

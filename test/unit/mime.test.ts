@@ -187,6 +187,13 @@ describe('header dates', () => {
       expect(iso(text), text).toBeNull();
     }
     expect(iso('Thu, 29 Feb 2024 10:00:00 GMT')).toBe('2024-02-29T10:00:00.000Z');
+    // Junk the canonical reader must not take for a year, a weekday or a month.
+    for (const text of ['Fri, 27 Nov 20xx 10:01:00 +0000', '27 Nov 19-- 10:01:00 +0000', '123, 27 Nov 2026 10:01:00 +0000', '2026-13-05T10:00:00Z', '2026-14-40T10:00:00Z']) {
+      expect(iso(text), text).toBeNull();
+    }
+    // CFWS around the time's colons (RFC 5322 section 4.3).
+    expect(iso('Fri, 27 Nov 2026 10 : 01 : 00 +0000')).toBe('2026-11-27T10:01:00.000Z');
+    expect(iso('Fri, 27 Nov 2026 10:01(c):00 +0000')).toBe('2026-11-27T10:01:00.000Z');
   });
 
   it('reads dates the same whatever the host time zone', () => {

@@ -19,6 +19,10 @@ const MONTH_KEYS = Int32Array.from(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'j
   (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),
 );
 
+function isLetter(byte: number): boolean {
+  return (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7a;
+}
+
 /** The value of the two digits at `at`, or -1 (also past the buffer, where a read gives undefined). */
 function twoDigits(bytes: Uint8Array, at: number): number {
   const high = bytes[at]! - 0x30;
@@ -35,7 +39,12 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number): number {
   // Kept small, and on bytes (a byte read is a far smaller thing to compile than a string's
   // charCodeAt): the engine optimises it early in a large fetch. Reads may pass `end` before the
   // last check, which then fails; whatever they read only leads to NaN sooner.
-  let at = bytes[start + 3] === 0x2c ? (bytes[start + 4] === 0x20 ? start + 5 : start + 4) : start; // "Fri, "
+  let at = start;
+  if (bytes[start + 3] === 0x2c) {
+    // "Fri, ": three letters and a comma
+    if (!isLetter(bytes[start]!) || !isLetter(bytes[start + 1]!) || !isLetter(bytes[start + 2]!)) return Number.NaN;
+    at = bytes[start + 4] === 0x20 ? start + 5 : start + 4;
+  }
   let day = twoDigits(bytes, at);
   if (day < 0) {
     day = bytes[at]! - 0x30; // a one-digit day
@@ -44,7 +53,9 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number): number {
   }
   const key = ((bytes[at + 3]! | 0x20) << 16) | ((bytes[at + 4]! | 0x20) << 8) | (bytes[at + 5]! | 0x20);
   const month = MONTH_KEYS.indexOf(key);
-  const year = twoDigits(bytes, at + 7) * 100 + twoDigits(bytes, at + 9);
+  const century = twoDigits(bytes, at + 7);
+  const yearInCentury = twoDigits(bytes, at + 9);
+  const year = yearInCentury < 0 ? -1 : century * 100 + yearInCentury;
   const hour = twoDigits(bytes, at + 12);
   const minute = twoDigits(bytes, at + 15);
   if (day < 1 || day > 31 || month < 0 || year < 1000 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return Number.NaN;
@@ -105,7 +116,7 @@ function zoneMinutes(zone: string | undefined): number | null {
 
 /** The instant, or NaN when a field is out of range (31 February is no date). */
 function instant(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: number | null): number {
-  if (zone === null || month < 0 || year < 1000 || year > 9999 || hour > 23 || minute > 59 || second > 60) return Number.NaN;
+  if (zone === null || month < 0 || month > 11 || year < 1000 || year > 9999 || hour > 23 || minute > 59 || second > 60) return Number.NaN;
   if (day < 1 || day > daysInMonth(year, month)) return Number.NaN;
   // A leap second is read as the last second of its minute.
   const utc = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
@@ -148,7 +159,8 @@ function withoutComments(text: string): string {
 }
 
 const DAY_NAME = '(?:(?:MON|TUE|WED|THU|FRI|SAT|SUN)[A-Z]*\\.? ?,? ?)?';
-const TIME = '(\\d{1,2}):(\\d\\d)(?::(\\d\\d)(?:\\.\\d+)?)?';
+/** RFC 5322 section 4.3 allows CFWS around the colons (comments are blanks by then). */
+const TIME = '(\\d{1,2}) ?: ?(\\d\\d)(?: ?: ?(\\d\\d)(?:\\.\\d+)?)?';
 const ZONE = '([+-]\\d\\d:?\\d\\d|[A-Z]{1,5})';
 /** `[day,] d month y time [zone]`, also with `-` between the date's parts (`27-Nov-2026`). */
 const RFC_DATE = new RegExp(`^${DAY_NAME}(\\d{1,2})[ -]?([A-Z]{3,9})\\.?[ -]?(\\d{2,4}),? ${TIME} ?${ZONE}?$`);

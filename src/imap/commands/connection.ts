@@ -235,6 +235,7 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
         command: error.command,
         status: error.status,
         responseCode: error.responseCode,
+        responseCodeData: error.responseCodeData,
         serverText: `${error.serverText} (${detail.status}: ${detail.detail})`,
       });
     }
