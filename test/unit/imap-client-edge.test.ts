@@ -13,7 +13,7 @@ import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
 import { openMailbox } from '../../src/open-mailbox.js';
 import { Pop3Client } from '../../src/pop3/client.js';
-import { C, S, login, pause, quiet, raw, reply, scramServerFirst, selectInbox, sleep, trickle, useImapHarness } from './imap/fake-server.js';
+import { C, S, login, pause, quiet, raw, reply, scramServerFirst, selectInbox, sleep, trickle, useImapHarness, type Step } from './imap/fake-server.js';
 
 const { clients, serve, options, connect } = useImapHarness();
 
@@ -35,6 +35,15 @@ describe('ImapClient: greeting variants', () => {
 });
 
 describe('ImapClient: authentication edge cases', () => {
+  /** A server asking SCRAM for `iterations` rounds, then expecting the client to cancel. */
+  const scramAsking = (iterations: number): Step[] => [
+    S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
+    C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
+    reply(scramServerFirst(iterations)),
+    C('*'),
+    S('A1 BAD Authentication cancelled'),
+  ];
+
   it('cancels AUTHENTICATE with * when a challenge is not base64, and rejects with that failure', async () => {
     const server = await serve([
       S('* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready'),
@@ -52,13 +61,7 @@ describe('ImapClient: authentication edge cases', () => {
   });
 
   it('refuses a SCRAM iteration count above the scramMaxIterations option, cancelling with *', async () => {
-    const server = await serve([
-      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
-      C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
-      reply(scramServerFirst(5000)),
-      C('*'),
-      S('A1 BAD Authentication cancelled'),
-    ]);
+    const server = await serve(scramAsking(5000));
     const client = new ImapClient(options(server, { auth: { username: 'alice', password: 'secret' }, scramMaxIterations: 4096 }));
     clients.push(client);
     const error = await client.connect().catch((caught: unknown) => caught);
@@ -68,13 +71,7 @@ describe('ImapClient: authentication edge cases', () => {
   });
 
   it('passes scramMaxIterations from openMailbox, and refuses a bad value when the client is made', async () => {
-    const server = await serve([
-      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] ready'),
-      C(/^A1 AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]+$/),
-      reply(scramServerFirst(5000)),
-      C('*'),
-      S('A1 BAD Authentication cancelled'),
-    ]);
+    const server = await serve(scramAsking(5000));
     const error = await openMailbox(`imap://alice@127.0.0.1:${server.port}/INBOX`, { password: 'secret', tls: 'none', allowCleartext: true, scramMaxIterations: 4096 }).catch(
       (caught: unknown) => caught,
     );
