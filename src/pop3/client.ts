@@ -602,6 +602,9 @@ export class Pop3Client {
     let reply: Pop3Reply | undefined;
     let deletionsCommitted = false;
     this.#quitting = true;
+    // RETRs a retrieveMany window queued ahead of need are not sent: nothing goes after QUIT,
+    // and a loop still running gets the same error as for the messages it had not reached.
+    this.#queue.withdrawPrefetched((exchange) => this.#closedError(exchange.display));
     // A body nobody reads must not keep QUIT's answer from arriving: what is left of it is
     // buffered from now on (a reader still gets it all).
     this.#ignoreBackpressure = true;
@@ -633,7 +636,8 @@ export class Pop3Client {
   // -------------------------------------------------------------------------------------------
 
   #enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
-    if (this.#state === 'closed' || this.#transport === undefined) {
+    // A retrieveMany window may not queue RETRs once close() was called (the QUIT is queued).
+    if (this.#state === 'closed' || this.#transport === undefined || (this.#quitting && exchange.prefetch)) {
       exchange.onWithdrawn();
       return Promise.reject(this.#closedError(exchange.display));
     }

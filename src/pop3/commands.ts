@@ -140,7 +140,7 @@ export function dele(messageNumber: number, onRefused: () => void): Exchange<Pop
     override onWithdrawn(): void {
       onRefused();
     }
-  })(encodeCommand('DELE', [String(messageNumber)]), reply);
+  })(encodeCommand('DELE', [String(messageNumber)]), reply, { messageNumber, deletes: true });
 }
 
 /** `RSET` (RFC 1939 section 5): unmarks every message marked deleted; `onDone` runs on its `+OK`. */

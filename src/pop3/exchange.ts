@@ -32,6 +32,10 @@ export interface ExchangeOptions {
   readonly authentication?: boolean;
   /** See {@link Exchange.startsTls}. */
   readonly startsTls?: boolean;
+  /** See {@link Exchange.messageNumber}. */
+  readonly messageNumber?: number;
+  /** See {@link Exchange.deletes}. */
+  readonly deletes?: boolean;
 }
 
 /** The parts an exchange writes: its command line, or a SASL response line. */
@@ -54,6 +58,10 @@ export abstract class Exchange<T> {
   readonly barrier: boolean;
   /** STLS: the TLS handshake starts right after a `+OK` to this command. */
   readonly startsTls: boolean;
+  /** The message the command names (RETR, TOP, DELE), if any. */
+  readonly messageNumber: number | undefined;
+  /** DELE: the command marks {@link Exchange.messageNumber} deleted. */
+  readonly deletes: boolean;
   /** Resolves or rejects once, when the exchange completes. */
   readonly result: Promise<T>;
   /** True once the result settled. */
@@ -81,6 +89,8 @@ export abstract class Exchange<T> {
     this.parts = line.parts;
     this.barrier = options.barrier ?? false;
     this.startsTls = options.startsTls ?? false;
+    this.messageNumber = options.messageNumber;
+    this.deletes = options.deletes ?? false;
     this.authentication = options.authentication ?? false;
     this.result = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
@@ -102,6 +112,16 @@ export abstract class Exchange<T> {
     }
     if (status.kind === 'continue') return this.onContinue(status);
     return this.onOk(status);
+  }
+
+  /**
+   * May be written before `prefetched`, a RETR queued ahead of need by a `retrieveMany` window
+   * (not awaited yet, so its place in line is the client's choice): yes, unless this command
+   * changes the session for everything after it (QUIT and the other barriers) or deletes that
+   * very message, which the loop asked for before it asked for the deletion.
+   */
+  mayPass(prefetched: Exchange<unknown>): boolean {
+    return !this.barrier && !(this.deletes && this.messageNumber === prefetched.messageNumber);
   }
 
   /** Reads `+OK`; returns `'data'` when multi-line data follows. */

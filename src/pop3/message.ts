@@ -134,6 +134,9 @@ export class MessageExchange extends Exchange<Pop3Message> {
   /** See {@link MessageExchange.dropBody}. */
   #dropped = false;
   #received = 0;
+  #ended = false;
+  #failed = false;
+  #announced: number | undefined;
 
   /**
    * @param messageNumber - the message.
@@ -141,7 +144,9 @@ export class MessageExchange extends Exchange<Pop3Message> {
    * @param streaming - flow control, buffering and copying of the body.
    */
   constructor(messageNumber: number, lines: number | undefined, streaming: BodyStreaming) {
-    super(lines === undefined ? encodeNumericCommand('RETR', messageNumber) : encodeNumericCommand('TOP', messageNumber, lines));
+    super(lines === undefined ? encodeNumericCommand('RETR', messageNumber) : encodeNumericCommand('TOP', messageNumber, lines), {
+      messageNumber,
+    });
     this.#messageNumber = messageNumber;
     this.#streaming = streaming;
   }
@@ -153,7 +158,8 @@ export class MessageExchange extends Exchange<Pop3Message> {
     // RFC 1939 leaves the text free; most servers (Dovecot, Courier, qpopper) say "<n> octets".
     const channel = new Pop3BodyChannel(this.#streaming.flow, this.#streaming.highWaterMark, this.#streaming.store);
     this.#channel = channel;
-    this.succeed(new Pop3Message(this.#messageNumber, leadingOctets(status.text), channel));
+    this.#announced = leadingOctets(status.text);
+    this.succeed(new Pop3Message(this.#messageNumber, this.#announced, channel));
     if (this.#dropped) channel.discard();
     return 'data';
   }
@@ -161,6 +167,21 @@ export class MessageExchange extends Exchange<Pop3Message> {
   /** Body bytes received so far (read or dropped). */
   get receivedBytes(): number {
     return this.#received;
+  }
+
+  /** The size the `+OK` line announced, once it came (see {@link Pop3Message.announcedSize}). */
+  get announcedSize(): number | undefined {
+    return this.#announced;
+  }
+
+  /** The command was refused, withdrawn or cut off: no more of its body will come. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** The body's last byte was received: {@link MessageExchange.receivedBytes} is its size. */
+  get bodyEnded(): boolean {
+    return this.#ended;
   }
 
   /** @inheritDoc */
@@ -171,6 +192,7 @@ export class MessageExchange extends Exchange<Pop3Message> {
 
   /** @inheritDoc */
   override onDataEnd(): void {
+    this.#ended = true;
     this.#channel?.end();
   }
 
@@ -185,6 +207,7 @@ export class MessageExchange extends Exchange<Pop3Message> {
 
   /** Fails the result, or, once the body is streaming, the body. */
   override fail(error: MailwireError): void {
+    this.#failed = true;
     super.fail(error);
     this.#channel?.fail(error);
   }

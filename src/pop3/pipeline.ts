@@ -86,11 +86,12 @@ export class CommandQueue {
       exchange.onWithdrawn();
       return Promise.reject(abortErrorFrom(signal, exchange.display));
     }
-    // A command somebody awaits goes before the RETRs a retrieveMany window queued ahead of need:
-    // its answer would otherwise wait for all of their bodies (buffered, since they must not hold
-    // the connection back while it is awaited). They are written after it.
+    // A command somebody awaits goes before the RETRs a retrieveMany window queued ahead of need
+    // (when it may: see Exchange.mayPass): its answer would otherwise wait for all of their bodies
+    // (buffered, since they must not hold the connection back while it is awaited). They are
+    // written after it.
     if (exchange.prefetch) this.#unsent.push(untyped);
-    else this.#unsent.insertBefore(untyped, isPrefetch);
+    else this.#unsent.insertBefore(untyped, (queued) => queued.prefetch && untyped.mayPass(queued));
     // Written at the end of the current tick, so commands issued together go out in one write
     // (a retrieveMany window of RETRs, or UIDL and LIST): each write is a syscall and a wake-up of
     // the server, and a window written one command at a time cost more than the commands.
@@ -167,6 +168,17 @@ export class CommandQueue {
     return exchange.result;
   }
 
+  /** Withdraws the prefetched commands not sent yet (the client is closing), failing each with `error(exchange)`. */
+  withdrawPrefetched(error: (exchange: AnyExchange) => MailwireError): void {
+    for (const exchange of this.#unsent.drain()) {
+      if (!exchange.prefetch) this.#unsent.push(exchange);
+      else {
+        exchange.onWithdrawn();
+        exchange.fail(error(exchange));
+      }
+    }
+  }
+
   /** Removes a command that was not sent yet (undoing what issuing it did); false when it is already in flight. */
   withdraw(exchange: AnyExchange): boolean {
     if (!this.#unsent.remove(exchange)) return false;
@@ -239,6 +251,3 @@ export class CommandQueue {
   }
 }
 
-function isPrefetch(exchange: AnyExchange): boolean {
-  return exchange.prefetch;
-}

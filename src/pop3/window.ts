@@ -54,9 +54,11 @@ export class RetrievalWindow {
   #current: MessageExchange | undefined;
   /** {@link RetrievalHost.issued} when the loop last moved on. */
   #issued = -1;
-  /** Body bytes and bodies seen, for the average size. */
+  /** Body bytes and bodies measured, for the average size. */
   #seenBytes = 0;
   #seen = 0;
+  /** Bodies the loop moved past whose size is not known yet (still arriving, to be dropped). */
+  readonly #measuring = new Queue<MessageExchange>();
 
   /**
    * @param numbers - the checked message numbers, in order.
@@ -80,9 +82,9 @@ export class RetrievalWindow {
     const previous = this.#current;
     if (previous !== undefined) {
       previous.dropBody();
-      this.#seenBytes += previous.receivedBytes;
-      this.#seen++;
+      this.#measuring.push(previous);
     }
+    this.#measure();
     const host = this.#host;
     if (this.#issued !== -1) {
       // Commands issued by the loop's body: send nothing ahead of need while it issues them.
@@ -112,6 +114,27 @@ export class RetrievalWindow {
       if (this.#host.withdraw(exchange)) exchange.fail(new AbortError(`${exchange.display} was withdrawn: the retrieveMany loop stopped`));
       else exchange.dropBody();
     }
+  }
+
+  /**
+   * Counts the sizes of the bodies left behind, oldest first, as they become known: the whole
+   * body once received, or the size its `+OK` announced. A loop that skips bodies moves on before
+   * they arrive, and counting the bytes received by then would make big bodies look small.
+   */
+  #measure(): void {
+    for (let exchange = this.#measuring.peek(); exchange !== undefined; exchange = this.#measuring.peek()) {
+      const announced = exchange.announcedSize;
+      if (exchange.bodyEnded) this.#count(exchange.receivedBytes);
+      else if (announced !== undefined) this.#count(Math.max(announced, exchange.receivedBytes));
+      // Refused, withdrawn or cut off: no size to count. Else it is still to come.
+      else if (!exchange.failed) break;
+      this.#measuring.shift();
+    }
+  }
+
+  #count(bytes: number): void {
+    this.#seenBytes += bytes;
+    this.#seen++;
   }
 
   /** How many RETRs may be queued: the pipeline depth, and no more than the read-ahead in bodies of the average size. */

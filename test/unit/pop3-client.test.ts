@@ -12,11 +12,11 @@ import {
   UnsupportedError,
 } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
-import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
+import { Pop3Client, type Pop3ClientOptions, type Pop3CloseResult } from '../../src/pop3/client.js';
 import { startAnsweringServer } from './pop3/answering-server.js';
 import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 
-const servers: FakeServer[] = [];
+const servers: { close(): Promise<void> }[] = [];
 const clients: Pop3Client[] = [];
 
 afterEach(async () => {
@@ -904,6 +904,70 @@ describe('Pop3Client against scripted servers', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('commands issued inside a retrieveMany loop and the RETRs it queued ahead', () => {
+    const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index + 1);
+
+    async function answering(settings: { count: number; size: number; pipelining: boolean; announce?: boolean }) {
+      const server = await startAnsweringServer(settings);
+      servers.push(server);
+      return server;
+    }
+
+    function client(port: number, limits: Pop3ClientOptions['limits'] = {}): Pop3Client {
+      const made = new Pop3Client({ ...options({ port } as FakeServer), limits });
+      clients.push(made);
+      return made;
+    }
+
+    it('writes nothing after the QUIT of a close() called inside the loop', async () => {
+      const server = await answering({ count: 5, size: 400 * 1024, pipelining: false });
+      const pop3 = client(server.port);
+      await pop3.connect();
+      const seen: number[] = [];
+      let closing: Promise<Pop3CloseResult> | undefined;
+      const loop = (async () => {
+        for await (const message of pop3.retrieveMany([1, 2, 3])) {
+          seen.push(message.number);
+          closing ??= pop3.close();
+        }
+      })();
+      await expect(loop).rejects.toThrow(/Cannot send RETR 2: the connection is closed or closing/);
+      expect(await closing).toMatchObject({ deletionsCommitted: true });
+      expect(seen).toEqual([1]);
+      expect(server.received.filter((line) => line.startsWith('RETR') || line === 'QUIT')).toEqual(['RETR 1', 'QUIT']);
+    });
+
+    it('sends a DELE of a message the loop will reach after its RETR', async () => {
+      const server = await answering({ count: 5, size: 400 * 1024, pipelining: false });
+      const pop3 = client(server.port);
+      await pop3.connect();
+      const seen: number[] = [];
+      for await (const message of pop3.retrieveMany([1, 2, 3])) {
+        if (message.number === 1) await pop3.delete(2);
+        seen.push((await message.bytes()).length > 0 ? message.number : -1);
+      }
+      expect(seen).toEqual([1, 2, 3]);
+      expect(server.received.filter((line) => /^(RETR|DELE)/.test(line))).toEqual(['RETR 1', 'RETR 2', 'DELE 2', 'RETR 3']);
+    });
+
+    it.each([true, false])('counts the whole size of bodies a loop skips (announced: %s)', async (announce) => {
+      // Bodies of 1 MiB, each moved past before much of it came: the read-ahead of 8 x 128 KiB
+      // is one such body (the window keeps two).
+      const server = await answering({ count: 40, size: 1024 * 1024, pipelining: true, announce });
+      const pop3 = client(server.port, { bodyHighWaterMark: 128 * 1024 });
+      await pop3.connect();
+      let seen = 0;
+      for await (const message of pop3.retrieveMany(range(40))) {
+        if (++seen === 30) {
+          await pop3.delete(message.number);
+          break;
+        }
+      }
+      const before = server.received.indexOf('DELE 30');
+      expect(server.received.slice(0, before).filter((line) => line.startsWith('RETR')).length - 30).toBeLessThanOrEqual(2);
+    });
   });
 
   it('puts one abort listener on the signal of a retrieveMany loop, whatever its window', async () => {
