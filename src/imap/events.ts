@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, type MailwireError } from '../common/errors.js';
+import type { MailwireError } from '../common/errors.js';
 import type { MailboxEvent, MailboxEventStream } from './session.js';
 
 /** Options of {@link ImapClient.events}. */
@@ -19,33 +19,52 @@ export interface EventSubscriptionOptions {
 
 const DEFAULT_LIMIT = 10_000;
 
+/** What the core's own families may ask of a subscription. @internal */
+export interface InternalSubscriptionOptions extends EventSubscriptionOptions {
+  /** Called once when the subscription ends (its signal, `return()`, the connection's end, or `end()`). */
+  readonly onEnd?: (() => void) | undefined;
+}
+
+/** A subscription as the core's own families see it. @internal */
+export interface EventSubscription extends MailboxEventStream {
+  /** Ends the subscription: normally (undefined) or with `error`, delivered after the queued events. */
+  end(error: MailwireError | undefined): void;
+}
+
+interface Waiter {
+  readonly resolve: (result: IteratorResult<MailboxEvent>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** A subscriber's queue. */
-class Subscription implements MailboxEventStream {
+class Subscription implements EventSubscription {
   readonly #channel: EventChannel;
   readonly #limit: number;
   readonly #queue: MailboxEvent[] = [];
   #dropped = 0;
-  #waiter: { resolve: (result: IteratorResult<MailboxEvent>) => void; reject: (error: unknown) => void } | undefined;
+  /** Calls of next() waiting for an event, oldest first (as an async generator queues them). */
+  #waiters: Waiter[] = [];
   #ended = false;
   #error: MailwireError | undefined;
   readonly #signal: AbortSignal | undefined;
+  #onEnd: (() => void) | undefined;
   readonly #onAbort = (): void => {
     this.end(undefined);
   };
 
-  constructor(channel: EventChannel, options: EventSubscriptionOptions) {
+  constructor(channel: EventChannel, options: InternalSubscriptionOptions) {
     this.#channel = channel;
     this.#limit = Math.max(1, options.limit ?? DEFAULT_LIMIT);
     this.#signal = options.signal;
+    this.#onEnd = options.onEnd;
     if (this.#signal?.aborted === true) this.#ended = true;
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   push(event: MailboxEvent): void {
     if (this.#ended) return;
-    const waiter = this.#waiter;
+    const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      this.#waiter = undefined;
       waiter.resolve({ value: event, done: false });
       return;
     }
@@ -63,11 +82,18 @@ class Subscription implements MailboxEventStream {
     this.#error = error;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#channel.remove(this);
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter === undefined) return;
-    if (error !== undefined && this.#signal?.aborted !== true) waiter.reject(error);
-    else waiter.resolve({ value: undefined, done: true });
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    // Waiters exist only when the queue is empty: the first gets the error, the rest the end.
+    for (const waiter of waiters) {
+      const failure = this.#error;
+      this.#error = undefined;
+      if (failure !== undefined && this.#signal?.aborted !== true) waiter.reject(failure);
+      else waiter.resolve({ value: undefined, done: true });
+    }
   }
 
   next(): Promise<IteratorResult<MailboxEvent>> {
@@ -84,9 +110,8 @@ class Subscription implements MailboxEventStream {
       if (error !== undefined && this.#signal?.aborted !== true) return Promise.reject(error);
       return Promise.resolve({ value: undefined, done: true });
     }
-    if (this.#waiter !== undefined) return Promise.reject(new InvalidArgumentError('next() called while a previous next() is pending'));
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      this.#waiters.push({ resolve, reject });
     });
   }
 
@@ -112,7 +137,7 @@ export class EventChannel {
   #closeError: MailwireError | undefined;
 
   /** A new subscription that receives every event emitted from now on. */
-  subscribe(options: EventSubscriptionOptions = {}): MailboxEventStream {
+  subscribe(options: InternalSubscriptionOptions = {}): EventSubscription {
     const subscription = new Subscription(this, options);
     if (this.#closed) subscription.end(this.#closeError);
     else if (options.signal?.aborted !== true) this.#subscribers.add(subscription);

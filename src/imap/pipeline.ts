@@ -149,16 +149,19 @@ export class CommandPipeline {
     if (transport === undefined || transport.closed || !host.ready) return;
     while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
       const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
+      // A background command (IDLE) gives its place to any command queued after it.
+      const index = this.#firstForeground();
       if (exclusive !== undefined) {
-        if (!exclusive.interrupted && exclusive.command.interrupt !== undefined) {
+        if (index !== -1 && !exclusive.interrupted && exclusive.command.interrupt !== undefined) {
           exclusive.interrupted = true;
           exclusive.command.interrupt(this.#contextOf(exclusive));
         }
         break;
       }
-      const next = this.#queue[0]!;
+      const next = this.#queue[index === -1 ? 0 : index]!;
       if (next.command.exclusive === true && this.#inFlight.length > 0) break;
-      this.#queue.shift();
+      if (index <= 0) this.#queue.shift();
+      else this.#queue.splice(index, 1);
       if (next.settled) continue;
       const states = next.command.states;
       if (states !== undefined && !states.includes(host.state)) {
@@ -183,6 +186,13 @@ export class CommandPipeline {
     }
     this.#updateFlow();
     this.armTimeout();
+  }
+
+  /** The index of the first queued command that is not a background one; -1 when there is none. */
+  #firstForeground(): number {
+    const queue = this.#queue;
+    for (let index = 0; index < queue.length; index++) if (queue[index]!.command.background !== true) return index;
+    return -1;
   }
 
   /**
@@ -261,7 +271,7 @@ export class CommandPipeline {
     // Called for every response routed to a command: the context (and its closures) is made once.
     if (pending.context !== undefined) return pending.context;
     const othersWaiting = (target: Pending): boolean =>
-      this.#queue.length > 0 || this.#inFlight[this.#inFlight.length - 1] !== target;
+      this.#firstForeground() !== -1 || this.#inFlight[this.#inFlight.length - 1] !== target;
     pending.context = {
       sendLine: (text: string | Secret) => {
         const transport = this.#host.transport;
@@ -295,7 +305,7 @@ export class CommandPipeline {
     let pause = false;
     for (const pending of this.#pauseRequests.values()) {
       if (pending.settled || !this.#inFlight.includes(pending)) continue;
-      if (this.#queue.length === 0 && this.#inFlight[this.#inFlight.length - 1] === pending) pause = true;
+      if (this.#firstForeground() === -1 && this.#inFlight[this.#inFlight.length - 1] === pending) pause = true;
     }
     if (pause === this.#paused) return;
     this.#paused = pause;

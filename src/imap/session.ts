@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+import type { EventSubscription, InternalSubscriptionOptions } from './events.js';
 import type { MailwireError } from '../common/errors.js';
 import type { CallOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
@@ -140,6 +141,12 @@ export interface ImapCommand<T> {
    * section 5.5).
    */
   readonly exclusive?: boolean | undefined;
+  /**
+   * Runs only while nothing else wants the connection (IDLE): queued, it gives its place to the
+   * commands queued after it, does not interrupt an exclusive command in flight (another IDLE),
+   * and does not count as a command waiting behind a body stream (which may then pause reading).
+   */
+  readonly background?: boolean | undefined;
   /** A NO/BAD becomes an AuthenticationError instead of a ServerError (LOGIN, AUTHENTICATE). */
   readonly authentication?: boolean | undefined;
   /** The states in which the command may be sent; refused with InvalidArgumentError otherwise. */
@@ -255,7 +262,7 @@ export interface CoreSession extends ImapSession {
   /** The new selected mailbox (null: none), e.g. from SELECT's `done`. */
   setMailbox(mailbox: MutableMailboxState | null): void;
   /** A new subscription to the unsolicited event stream. */
-  subscribe(options?: { signal?: AbortSignal | undefined; limit?: number | undefined }): MailboxEventStream;
+  subscribe(options?: InternalSubscriptionOptions): EventSubscription;
   /** Closes the connection at once (pending commands reject with `error`). */
   destroy(error: MailwireError): void;
   /** Closes the connection gracefully after LOGOUT (subscriptions end without error). */

@@ -7,7 +7,9 @@
  * @packageDocumentation
  */
 
-import { ConnectionClosedError, MailwireError, ProtocolError } from '../../common/errors.js';
+import { ConnectionClosedError, InvalidArgumentError, MailwireError, ProtocolError } from '../../common/errors.js';
+import { MAX_TIMER_MS } from '../../common/transport-options.js';
+import type { EventSubscription } from '../events.js';
 import type { CommandContext, CoreSession, MailboxEvent, MailboxEventStream } from '../session.js';
 import { noop } from './connection.js';
 
@@ -15,9 +17,9 @@ import { noop } from './connection.js';
 export interface IdleOptions {
   /** Stops idling (the iteration then ends normally). */
   readonly signal?: AbortSignal | undefined;
-  /** Milliseconds after which IDLE is ended and re-issued. Default 29 minutes. */
+  /** Milliseconds after which IDLE is ended and re-issued, 1 to 2^31-1. Default 29 minutes. */
   readonly restartAfter?: number | undefined;
-  /** Milliseconds between NOOPs where the server lacks IDLE. Default 30,000. */
+  /** Milliseconds between NOOPs where the server lacks IDLE, 1 to 2^31-1. Default 30,000. */
   readonly pollInterval?: number | undefined;
   /** Unread events kept before the oldest are dropped (an `overflow` event says so). Default 10,000. */
   readonly limit?: number | undefined;
@@ -26,16 +28,20 @@ export interface IdleOptions {
 const DEFAULT_RESTART = 29 * 60 * 1000;
 const DEFAULT_POLL = 30_000;
 
+/** A timer's delay option: 1 to 2^31-1 ms (a longer one would fire at once). */
+function delay(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 1 && value <= MAX_TIMER_MS)) throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${value}`);
+  return value;
+}
+
 class IdleLoop implements MailboxEventStream {
   readonly #session: CoreSession;
-  readonly #events: MailboxEventStream;
+  readonly #events: EventSubscription;
   readonly #restartAfter: number;
   readonly #pollInterval: number;
   readonly #signal: AbortSignal | undefined;
   #stopped = false;
-  #failure: MailwireError | undefined;
-  #failed: Promise<never>;
-  #fail!: (error: MailwireError) => void;
   /** Ends the current IDLE (or the current poll wait). */
   #wake: (() => void) | undefined;
   readonly #loop: Promise<void>;
@@ -46,13 +52,16 @@ class IdleLoop implements MailboxEventStream {
   constructor(session: CoreSession, options: IdleOptions) {
     this.#session = session;
     this.#signal = options.signal;
-    this.#restartAfter = options.restartAfter ?? DEFAULT_RESTART;
-    this.#pollInterval = options.pollInterval ?? DEFAULT_POLL;
-    this.#events = session.subscribe({ signal: options.signal, limit: options.limit });
-    this.#failed = new Promise<never>((_resolve, reject) => {
-      this.#fail = reject;
+    this.#restartAfter = delay('restartAfter', options.restartAfter, DEFAULT_RESTART);
+    this.#pollInterval = delay('pollInterval', options.pollInterval, DEFAULT_POLL);
+    // The subscription ends with the session (LOGOUT, a lost connection): so does the loop.
+    this.#events = session.subscribe({
+      signal: options.signal,
+      limit: options.limit,
+      onEnd: () => {
+        this.#stop();
+      },
     });
-    this.#failed.catch(() => undefined);
     if (this.#signal?.aborted === true) this.#stopped = true;
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#loop = this.#run();
@@ -68,8 +77,8 @@ class IdleLoop implements MailboxEventStream {
       if (this.#stopped && error instanceof MailwireError && error.code === 'ABORTED') return;
       // After LOGOUT the event stream ends by itself (normally, or with the connection's error).
       if (this.#session.state === 'logout' && error instanceof ConnectionClosedError) return;
-      this.#failure = error instanceof MailwireError ? error : new ProtocolError('IDLE failed', {}, { cause: error });
-      this.#fail(this.#failure);
+      // The events received before the failure are read first, then the error (and the subscription is gone).
+      this.#events.end(error instanceof MailwireError ? error : new ProtocolError('IDLE failed', {}, { cause: error }));
     } finally {
       this.#signal?.removeEventListener('abort', this.#onAbort);
     }
@@ -98,6 +107,8 @@ class IdleLoop implements MailboxEventStream {
       await this.#session.run({
         name: 'IDLE',
         exclusive: true,
+        // Idles only while nothing else wants the connection: several loops share one IDLE.
+        background: true,
         states: ['authenticated', 'selected'],
         continuation: (_response, commandContext) => {
           context = commandContext;
@@ -133,9 +144,8 @@ class IdleLoop implements MailboxEventStream {
     this.#wake?.();
   }
 
-  async next(): Promise<IteratorResult<MailboxEvent>> {
-    if (this.#failure !== undefined) throw this.#failure;
-    return Promise.race([this.#events.next(), this.#failed]);
+  next(): Promise<IteratorResult<MailboxEvent>> {
+    return this.#events.next();
   }
 
   async return(): Promise<IteratorResult<MailboxEvent>> {
