@@ -113,8 +113,29 @@ describe('APPEND', () => {
     await expect(append(client, 'INBOX', '')).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(append(client, 'INBOX', 'a\0b')).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(append(client, 'bad\r\nname', MESSAGE)).rejects.toBeInstanceOf(InvalidArgumentError);
+    // \Recent is the server's to set (RFC 3501 section 2.3.2).
+    await expect(append(client, 'INBOX', MESSAGE, { flags: ['\\Seen', '\\Recent'] })).rejects.toBeInstanceOf(InvalidArgumentError);
     await finish();
     expect(server.received()).toBe('');
+  });
+
+  test('a stream of unknown size that fails, or gives neither bytes nor text, is an InvalidArgumentError; nothing is sent', async () => {
+    const { client, server, finish } = await scripted([greeting('LITERAL+'), 'C: A1 NOOP', 'S: A1 OK']);
+    async function* failing(): AsyncGenerator<string> {
+      yield 'Subject: x\r\n';
+      await Promise.resolve();
+      throw new Error('disk gone');
+    }
+    async function* numbers(): AsyncGenerator<unknown> {
+      yield 42;
+    }
+    const failed: unknown = await append(client, 'INBOX', failing()).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(InvalidArgumentError);
+    expect((failed as Error).cause).toMatchObject({ message: 'disk gone' });
+    await expect(append(client, 'INBOX', numbers() as AsyncIterable<string>)).rejects.toThrow(/gave a number, not bytes or text/);
+    await client.noop();
+    await finish();
+    expect(server.received()).toBe('A1 NOOP\r\n');
   });
 
   test('NUL bytes go as a literal8 when BINARY is offered', async () => {

@@ -110,6 +110,14 @@ describe('STORE', () => {
     await finish();
     expect(server.received()).toBe(before);
   });
+
+  test('UNCHANGEDSINCE past 2^63-1 (RFC 7162 mod-sequence-value) is refused before sending', async () => {
+    const { client, server, finish } = await scripted([greeting('CONDSTORE'), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(store(client, uid(1), 'add', ['\\Seen'], { unchangedSince: 2n ** 63n })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
 });
 
 describe('COPY', () => {
@@ -251,6 +259,28 @@ describe('MOVE', () => {
     await finish();
   });
 
+  test('the fallback never deletes a UID it was not asked to move, whatever COPYUID names', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID SEARCH UID 7',
+        'S: * SEARCH 7',
+        'S: A2 OK done',
+        'C: A3 UID COPY 7 Archive',
+        'S: A3 OK [COPYUID 77 7:9 20:22] Copied',
+        'C: A4 UID STORE 7 +FLAGS.SILENT (\\Deleted)',
+        'S: A4 OK',
+        'C: A5 UID EXPUNGE 7',
+        'S: * 3 EXPUNGE',
+        'S: A5 OK',
+      ],
+      { select: true },
+    );
+    expect(await move(client, uid(7), 'Archive')).toMatchObject({ emulated: true, expungedSeqs: [3] });
+    await finish();
+  });
+
   test('the fallback sends nothing more when the set names no message', async () => {
     const { client, finish } = await scripted(
       [greeting('UIDPLUS'), ...selectInbox('A1', 5), 'C: A2 UID SEARCH UID 50:60', 'S: * SEARCH', 'S: A2 OK done'],
@@ -339,6 +369,9 @@ describe('EXPUNGE', () => {
     const before = server.received();
     await expect(uidExpunge(client, uid(1))).rejects.toBeInstanceOf(UnsupportedError);
     await expect(uidExpunge(client, { seq: seqNum(1) })).rejects.toBeInstanceOf(UnsupportedError);
+    // A bad set is a rejection too, never a throw from the call itself.
+    const empty = uidExpunge(client, []);
+    await expect(empty).rejects.toBeInstanceOf(InvalidArgumentError);
     await finish();
     expect(server.received()).toBe(before);
   });

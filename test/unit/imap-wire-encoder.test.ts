@@ -43,6 +43,7 @@ describe('encodeCommand', () => {
     ['number', num(4294967295), {}, 'A1 X 4294967295\r\n'],
     ['bigint', num(715194045007n), {}, 'A1 X 715194045007\r\n'],
     ['mailbox INBOX', mailbox('inbox'), {}, 'A1 X INBOX\r\n'],
+    ['mailbox with a dotless i is not INBOX', mailbox('ınbox'), {}, 'A1 X &ATE-nbox\r\n'],
     ['mailbox mUTF-7', mailbox('Entwürfe & Co'), {}, 'A1 X "Entw&APw-rfe &- Co"\r\n'],
     ['mailbox UTF-8', mailbox('Entwürfe'), { utf8Accept: true }, 'A1 X "Entwürfe"\r\n'],
     ['mailbox atom', mailbox('Archive/2024'), {}, 'A1 X Archive/2024\r\n'],

@@ -122,10 +122,10 @@ describe('search criteria', () => {
     expect(() => buildSearchCriteria({ or: [{ seen: true }] })).toThrow(InvalidArgumentError);
   });
 
-  it('refuses a system flag as a keyword, and WITHIN intervals that are not whole positive seconds', () => {
+  it('refuses a system flag as a keyword, WITHIN intervals that are not whole seconds from 1 to 2^32-1, and MODSEQ past 2^63-1', () => {
     expect(text({ keyword: '$Forwarded', unkeyword: 'Work' })).toBe('A1 UID SEARCH KEYWORD $Forwarded UNKEYWORD Work\r\n');
     expect(text({ olderThan: 3600, youngerThan: 1 })).toBe('A1 UID SEARCH YOUNGER 1 OLDER 3600\r\n');
-    for (const query of [{ keyword: '\\Seen' }, { unkeyword: ['$Junk', '\\Flagged'] }, { olderThan: 0 }, { youngerThan: 1.5 }, { youngerThan: -3 }]) {
+    for (const query of [{ keyword: '\\Seen' }, { unkeyword: ['$Junk', '\\Flagged'] }, { olderThan: 0 }, { youngerThan: 1.5 }, { youngerThan: -3 }, { youngerThan: 2 ** 32 }, { modseq: 2n ** 63n }]) {
       expect(() => buildSearchCriteria(query)).toThrow(InvalidArgumentError);
     }
   });

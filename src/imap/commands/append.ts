@@ -12,7 +12,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { InvalidArgumentError, LimitExceededError } from '../../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, MailwireError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
@@ -91,7 +91,7 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
   assertMailboxName(name);
-  const flagArgs = (options.flags ?? []).map(flag);
+  const flagArgs = (options.flags ?? []).map(appendFlag);
   const appendLimit = serverAppendLimit(session);
   if (options.size !== undefined) {
     if (!Number.isSafeInteger(options.size) || options.size < 0) throw new InvalidArgumentError(`Invalid message size: ${options.size}`);
@@ -149,13 +149,28 @@ async function readBody(body: AppendBody, size: number | undefined, maxSize: num
   if (body instanceof Uint8Array) return checkSize(body, size);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (total + bytes.length > maxSize) throw new LimitExceededError('maxSize', maxSize, total + bytes.length);
-    chunks.push(typeof chunk === 'string' ? (bytes as Buffer) : Buffer.from(bytes)); // a copy: streams may reuse buffers
-    total += bytes.length;
+  try {
+    for await (const chunk of body as AsyncIterable<unknown>) {
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+        throw new InvalidArgumentError(`The message stream gave a ${typeof chunk}, not bytes or text`);
+      }
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      if (total + bytes.length > maxSize) throw new LimitExceededError('maxSize', maxSize, total + bytes.length);
+      chunks.push(typeof chunk === 'string' ? (bytes as Buffer) : Buffer.from(bytes)); // a copy: streams may reuse buffers
+      total += bytes.length;
+    }
+  } catch (error) {
+    // Nothing was sent yet: the session is untouched, and the caller gets a typed error.
+    if (error instanceof MailwireError) throw error;
+    throw new InvalidArgumentError(`The message stream failed after ${total} bytes`, { cause: error });
   }
   return Buffer.concat(chunks, total);
+}
+
+/** A flag of the new message: any but `\Recent`, which only the server sets (RFC 3501 section 2.3.2). */
+function appendFlag(name: string): CommandArg {
+  if (typeof name === 'string' && name.toLowerCase() === '\\recent') throw new InvalidArgumentError('\\Recent cannot be set: only the server sets it');
+  return flag(name);
 }
 
 function checkSize(bytes: Uint8Array, size: number | undefined): Uint8Array {

@@ -171,8 +171,11 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
   if (uids === null) return { ...NO_COPYUID, expungedSeqs: [], expungedUids: [], emulated: true };
   const copied = await copy(session, uids, destination, options);
   // Only what was copied is deleted: COPYUID says what that was (a message another session
-  // expunged meanwhile was not); without it, the UIDs found above.
-  const moved = copied.uidMap.size > 0 ? SequenceSet.uids([...copied.uidMap.keys()]) : uids;
+  // expunged meanwhile was not); without it, the UIDs found above. Never a UID outside those: a
+  // COPYUID naming more than was asked for is not a licence to delete it.
+  const copiedUids = [...copied.uidMap.keys()].filter((copiedUid) => uids.has(copiedUid));
+  if (copied.uidMap.size > 0 && copiedUids.length === 0) return { ...copied, expungedSeqs: [], expungedUids: [], emulated: true };
+  const moved = copied.uidMap.size > 0 ? SequenceSet.uids(copiedUids) : uids;
   await store(session, moved, 'add', ['\\Deleted'], { ...options, silent: true });
   const expunged = await uidExpunge(session, moved, options);
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };

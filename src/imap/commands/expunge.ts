@@ -80,11 +80,12 @@ export function expunge(session: ImapSession, options: ImapCallOptions = {}): Pr
  * @returns what was removed.
  * @throws UnsupportedError without UIDPLUS (or IMAP4rev2); ServerError when refused.
  */
-export function uidExpunge(session: ImapSession, uids: MessageSelector, options: ImapCallOptions = {}): Promise<ExpungeResult> {
+export async function uidExpunge(session: ImapSession, uids: MessageSelector, options: ImapCallOptions = {}): Promise<ExpungeResult> {
+  // Async: a bad set is a rejected promise, as every other refusal of this call is.
   const selector = resolveSelector(uids);
-  if (!selector.byUid) return Promise.reject(new UnsupportedError('UID EXPUNGE takes UIDs, not sequence numbers'));
+  if (!selector.byUid) throw new UnsupportedError('UID EXPUNGE takes UIDs, not sequence numbers');
   if (!session.hasCapability('UIDPLUS') && !session.hasCapability('IMAP4REV2')) {
-    return Promise.reject(new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer'));
+    throw new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer');
   }
   return runExpunge(session, 'UID EXPUNGE', [sequenceSet(selector.set)], options);
 }

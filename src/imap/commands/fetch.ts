@@ -17,7 +17,7 @@ import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
 import { BUFFER_BODY, type BodySink, type BodyStart } from '../wire/assembler.js';
-import { atom, list, num, raw, type CommandArg } from '../wire/command-args.js';
+import { atom, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
 import { namesMessage, resolveSelector, type MessageSelector } from './store.js';
@@ -114,7 +114,7 @@ class FetchRun implements FetchIterable {
     const items = fetchItems(query);
     this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
     const args: CommandArg[] = [raw(this.#set.toString()), list(...items.map((item) => raw(item)))];
-    if (options.changedSince !== undefined) args.push(list(atom('CHANGEDSINCE'), num(options.changedSince)));
+    if (options.changedSince !== undefined) args.push(list(atom('CHANGEDSINCE'), modSequence(options.changedSince)));
     session
       .run(
         {

@@ -13,7 +13,7 @@ import { InvalidArgumentError, ServerError, UnsupportedError } from '../../commo
 import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
-import { encodeModifiedUtf7 } from '../wire/modified-utf7.js';
+import { encodeModifiedUtf7, isInbox } from '../wire/modified-utf7.js';
 import type { ListResponse, MailboxStatusAttributes } from '../wire/response-types.js';
 import type { StatusItem } from './status.js';
 import { status, statusItemsFor } from './status.js';
@@ -99,7 +99,7 @@ export function assertMailboxName(name: string, what = 'Mailbox name'): void {
  * @internal
  */
 export function sameMailbox(a: string, b: string): boolean {
-  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+  return a === b || (isInbox(a) && isInbox(b));
 }
 
 /**

@@ -9,7 +9,7 @@ import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import { applyCode } from '../routing.js';
 import type { CoreSession, ImapCallOptions, MailboxState, MutableMailboxState } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
-import { atom, list, mailbox, num, sequenceSet } from '../wire/command-args.js';
+import { atom, list, mailbox, modSequence, num, sequenceSet } from '../wire/command-args.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import { MAX_MESSAGE_NUMBER, SequenceSet, type SeqNum, type SequenceInput, type Uid } from '../wire/sequence-set.js';
 import { enable } from './connection.js';
@@ -223,7 +223,7 @@ function qresyncParameter(parameters: QresyncParameters): CommandArg {
   if (typeof modseq !== 'bigint' || modseq < 1n || modseq > MAX_MODSEQ) {
     throw new InvalidArgumentError(`QRESYNC needs a MODSEQ from 1 to 2^63-1, got ${String(modseq)}`);
   }
-  const items: CommandArg[] = [num(uidValidity), num(modseq)];
+  const items: CommandArg[] = [num(uidValidity), modSequence(modseq)];
   // An empty list of known UIDs says nothing: it is left out like undefined.
   if (knownUids !== undefined && !(Array.isArray(knownUids) && knownUids.length === 0)) {
     items.push(sequenceSet(finiteSet(resolveSelector(knownUids).set, 'knownUids')));

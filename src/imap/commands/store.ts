@@ -9,7 +9,7 @@
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
-import { atom, flag, list, num, sequenceSet } from '../wire/command-args.js';
+import { atom, flag, list, modSequence, sequenceSet } from '../wire/command-args.js';
 import type { FetchResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, SequenceInput, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
@@ -194,7 +194,7 @@ export async function store(
     if (!session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) {
       throw new UnsupportedError('UNCHANGEDSINCE needs CONDSTORE, which the server does not offer');
     }
-    args.push(list(atom('UNCHANGEDSINCE'), num(options.unchangedSince)));
+    args.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
   }
   const prefix = operation === 'add' ? '+' : operation === 'remove' ? '-' : '';
   args.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));

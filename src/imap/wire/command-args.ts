@@ -104,6 +104,21 @@ export function num(value: number | bigint): CommandArg {
   return { kind: 'number', value };
 }
 
+/** The largest mod-sequence value (RFC 7162 section 7: 1 to 9223372036854775807). */
+const MAX_MODSEQ = 2n ** 63n - 1n;
+
+/**
+ * A mod-sequence argument (MODSEQ, UNCHANGEDSINCE, CHANGEDSINCE).
+ *
+ * @param value - from 0 to 2^63-1.
+ * @throws InvalidArgumentError outside that range, or for a non-integral value.
+ */
+export function modSequence(value: number | bigint): CommandArg {
+  const arg = num(value);
+  if (BigInt(value) > MAX_MODSEQ) throw new InvalidArgumentError(`A mod-sequence is at most ${MAX_MODSEQ}, got ${String(value)}`);
+  return arg;
+}
+
 /**
  * An astring argument (user names, header names, search strings...).
  *

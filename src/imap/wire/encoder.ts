@@ -15,7 +15,7 @@ import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
 import type { CommandArg } from './command-args.js';
 import { allChars, isAtom, isAtomCharCode } from './command-args.js';
-import { encodeModifiedUtf7 } from './modified-utf7.js';
+import { encodeModifiedUtf7, isInbox } from './modified-utf7.js';
 
 /** A piece of an encoded command. */
 export type CommandFragment =
@@ -178,7 +178,7 @@ class FragmentWriter {
       case 'list-mailbox': {
         const name = arg.kind === 'mailbox' ? arg.name : arg.pattern;
         const wire =
-          name.toUpperCase() === 'INBOX'
+          isInbox(name)
             ? 'INBOX'
             : this.options.utf8Accept === true
               ? name

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { decodeModifiedUtf7 } from './modified-utf7.js';
+import { decodeModifiedUtf7, isInbox } from './modified-utf7.js';
 import type { WireReader } from './reader.js';
 import { parseUidSetText } from './response-code.js';
 import type {
@@ -47,7 +47,7 @@ export interface ParseContext {
  */
 export function parseMailbox(reader: WireReader, context: ParseContext): [string, string] {
   const raw = reader.astring('mailbox');
-  if (raw.length === 5 && raw.toUpperCase() === 'INBOX') return ['INBOX', raw];
+  if (isInbox(raw)) return ['INBOX', raw];
   return [context.utf8Accept ? raw : decodeModifiedUtf7(raw), raw];
 }
 

@@ -124,3 +124,11 @@ function decodeUtf16Run(wire: string, start: number, end: number): string | null
   if (bitCount >= 6 || (bits & ((1 << bitCount) - 1)) !== 0 || out.length === 0) return null;
   return out;
 }
+
+/**
+ * True for the name INBOX in any ASCII case (RFC 9051 section 5.1). Not `toUpperCase()`: the
+ * Turkish dotless `ı` upper-cases to `I`, and a mailbox named `ınbox` is not the INBOX.
+ */
+export function isInbox(name: string): boolean {
+  return name.length === 5 && /^inbox$/i.test(name);
+}

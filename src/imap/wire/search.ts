@@ -6,7 +6,7 @@
 
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { CommandArg } from './command-args.js';
-import { astring, atom, date, flag, list, num, sequenceSet, str } from './command-args.js';
+import { astring, atom, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
 import type { SeqNum, SequenceSet, Uid } from './sequence-set.js';
 
 /**
@@ -151,7 +151,9 @@ function keyword(value: string): CommandArg {
 
 /* RFC 5032: "OLDER" SP nz-number / "YOUNGER" SP nz-number */
 function seconds(value: number, what: string): CommandArg {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number of seconds from 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+    throw new InvalidArgumentError(`${what} must be a whole number of seconds from 1 to 4294967295, got ${value}`);
+  }
   return num(value);
 }
 
@@ -183,7 +185,7 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
   if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
   if (query.seq !== undefined) out.push(sequenceSet(query.seq));
-  if (query.modseq !== undefined) out.push(atom('MODSEQ'), num(query.modseq));
+  if (query.modseq !== undefined) out.push(atom('MODSEQ'), modSequence(query.modseq));
   for (const sub of query.and ?? []) out.push(...searchKeys(sub, state));
   if (query.not !== undefined) out.push(atom('NOT'), group(searchKeys(query.not, state)));
   if (query.or !== undefined) out.push(orOf(query.or, state));
