@@ -18,6 +18,7 @@ import {
   TranscriptFormatter,
   formatTranscriptHeader,
   type TranscriptDirection,
+  type TranscriptEvent,
   type TranscriptPiece,
   type TranscriptProtocol,
   type TranscriptTlsMode,
@@ -37,7 +38,8 @@ export interface RecordOptions {
   /**
    * Further values the client sends that must not reach the transcript (an account name, a token
    * the code under test sends without wrapping it in a {@link Secret}). Each occurrence inside one
-   * client write is replaced by `<redacted>`. Secret parts are always redacted.
+   * client write is replaced by `<redacted>`, also when it spans several of the write's parts.
+   * Secret parts are always redacted.
    */
   readonly redact?: readonly (string | Secret)[] | undefined;
   /** The server software, for the `# server:` header field. */
@@ -80,7 +82,10 @@ export interface RecordingConnector extends Connector {
  * SASL: the clients send every SASL response, `PASS` argument, `LOGIN` password and `APOP` digest
  * as a Secret, so none reaches the file. Server challenges are kept, except the SCRAM server-final
  * message (`v=`, derived from the password: with the salt and nonces it allows an offline guessing
- * attack), which is redacted, so a SCRAM transcript documents the exchange but cannot be replayed.
+ * attack), which is redacted (also when it arrives over several reads), so a SCRAM transcript
+ * documents the exchange but cannot be replayed. A secret sent as an IMAP literal has its size
+ * redacted too (`{<redacted>+}`), also when it is written after its announcement: the recording of a
+ * write ending with an announcement waits for the next write (the bytes on the wire never wait).
  *
  * @param inner - the connector that opens the real connection (`defaultConnector` for a socket).
  * @param options - where to write, and what else to redact.
@@ -187,8 +192,23 @@ class RecordingConnection implements Connection {
   readonly #tags = new Map<string, string>();
   #closedByClient = false;
   #ended = false;
-  /** SASL state for redacting the SCRAM server-final message. */
+  /** A SCRAM exchange is in progress: its server-final message gets redacted. */
   #scram = false;
+  /** True when the server's next byte starts a line (as far as the SCRAM redaction needs to know). */
+  #serverAtLineStart = true;
+  /**
+   * During a SCRAM exchange, the start of a server line that could still be the server-final
+   * (`+`, then base64): held back until the line is complete.
+   */
+  #scramLine: Uint8Array | undefined;
+  /** The start of a possible server-final was recorded redacted: the rest of its line is left out. */
+  #scramSkip: { cr: boolean } | undefined;
+  /**
+   * A client write that ended with a literal announcement (`{12}`, `{12+}`): its recording waits for
+   * the next write, which may be a secret whose size the announcement would give away. The events
+   * recorded meanwhile wait behind it, so the order is kept.
+   */
+  #held: { chunk: TranscriptPiece[]; later: TranscriptEvent[] } | undefined;
   readonly #sideFiles: SideFiles | undefined;
   readonly #pop3Bodies: Pop3BodyTracker | undefined;
   /** The side file the current body goes to. */
@@ -229,16 +249,25 @@ class RecordingConnection implements Connection {
 
   write(parts: readonly WirePart[]): void {
     this.#inner.write(parts);
+    if (this.#ended) return;
+    // A server line held back (a possible SCRAM server-final) is recorded before the client's write.
+    this.#flushScramLine();
     const pieces: TranscriptPiece[] = [];
-    const sink = this.#sink('client', pieces);
-    for (const part of parts) {
-      if (part instanceof Secret) {
-        this.#pop3Bodies?.client('x');
-        if (this.#scanners === undefined) sink.opaque?.();
-        else this.#scanners.client.opaque(sink);
-        continue;
-      }
-      const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+    /** How many pieces there were when the last literal (of at least one byte) was announced. */
+    let literalAt: number | undefined;
+    const sink: TagSink = {
+      ...this.#sink('client', pieces),
+      literalStart: (size) => {
+        literalAt = size > 0 ? pieces.length : undefined;
+      },
+    };
+    let run: Uint8Array[] = [];
+    // Text parts next to each other are searched together, so that a `redact` value split over
+    // two parts is still found.
+    const flushRun = (): void => {
+      if (run.length === 0) return;
+      const bytes = run.length === 1 ? run[0]! : Buffer.concat(run);
+      run = [];
       this.#noteSasl(bytes);
       this.#pop3Bodies?.client(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
       for (const piece of this.#splitRedactions(bytes)) {
@@ -248,8 +277,26 @@ class RecordingConnection implements Connection {
         } else if (this.#scanners === undefined) sink.bytes(piece);
         else this.#scanners.client.push(piece, sink);
       }
+    };
+    for (const part of parts) {
+      if (part instanceof Secret) {
+        flushRun();
+        this.#pop3Bodies?.client('x');
+        if (this.#scanners === undefined) sink.opaque?.();
+        else this.#scanners.client.opaque(sink);
+        continue;
+      }
+      const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+      if (bytes.length > 0) run.push(bytes);
     }
-    this.#chunk('client', hideSecretLiteralSizes(mergeBytes(pieces)));
+    flushRun();
+    // The write before ended with a literal announcement: is this write the literal, a secret?
+    const first = parts.find((part) => part instanceof Secret || (typeof part === 'string' ? part !== '' : part.length > 0));
+    this.#release(first instanceof Secret);
+    const chunk = hideSecretLiteralSizes(mergeBytes(pieces));
+    if (this.#scanners !== undefined && literalAt !== undefined && literalAt === pieces.length && chunk.length > 0) {
+      this.#held = { chunk, later: [] };
+    } else this.#chunk('client', chunk);
   }
 
   drained(): Promise<void> {
@@ -258,7 +305,10 @@ class RecordingConnection implements Connection {
 
   upgradeToTls(tlsOptions?: TransportTlsOptions): Promise<void> {
     const upgrade = this.#inner.upgradeToTls(tlsOptions);
-    if (!this.#ended) this.#emit(this.#formatter.event({ kind: 'tls' }));
+    if (!this.#ended) {
+      this.#flushScramLine();
+      this.#record({ kind: 'tls' });
+    }
     return upgrade;
   }
 
@@ -295,48 +345,68 @@ class RecordingConnection implements Connection {
   /** A chunk the server sent (called before the client's onData sees it). */
   serverChunk(chunk: Uint8Array): void {
     if (this.#ended) return;
-    const pieces: TranscriptPiece[] = [];
-    const sink = this.#sink('server', pieces);
-    const bodies = this.#pop3Bodies;
-    const feed = (bytes: Uint8Array): void => {
-      if (this.#scanners !== undefined) this.#scanners.server.push(bytes, sink);
-      else if (bodies === undefined) sink.bytes(bytes);
-      else {
-        bodies.server(bytes, {
-          bytes: (plain) => {
-            sink.bytes(plain);
-          },
-          body: (body) => {
-            this.#body(body, pieces);
-          },
-          bodyEnd: () => {
-            this.#bodyEnd(pieces);
-          },
-        });
+    this.#serverData((feed, sink) => {
+      if (!this.#scram) {
+        feed(chunk);
+        if (chunk.length > 0) this.#serverAtLineStart = chunk[chunk.length - 1] === 10;
+        return;
       }
-    };
-    if (this.#scram) {
-      // The SCRAM server signature is derived from the password: keep the line's shape only.
+      // The SCRAM server signature is derived from the password: keep the line's shape only. The
+      // server-final may arrive over several reads: a line that could be it waits until it ends.
       let start = 0;
       while (start < chunk.length) {
+        if (!this.#scram) {
+          feed(chunk.subarray(start));
+          this.#serverAtLineStart = chunk[chunk.length - 1] === 10;
+          break;
+        }
         const lf = chunk.indexOf(10, start);
         const end = lf === -1 ? chunk.length : lf + 1;
-        const line = chunk.subarray(start, end);
-        if (isScramServerFinal(line)) {
+        const bytes = chunk.subarray(start, end);
+        start = end;
+        if (this.#scramSkip !== undefined) {
+          // The rest of a line whose start was recorded redacted: only its line end is kept.
+          if (lf === -1) {
+            this.#scramSkip.cr = bytes[bytes.length - 1] === 13;
+            continue;
+          }
+          const cr = bytes.length > 1 ? bytes[bytes.length - 2] === 13 : this.#scramSkip.cr;
+          feed(cr ? CRLF : LF);
+          this.#scramSkip = undefined;
+          this.#scram = false;
+          this.#serverAtLineStart = true;
+          continue;
+        }
+        if (this.#scramLine === undefined && !this.#serverAtLineStart) {
+          feed(bytes); // the rest of a line that cannot be the server-final
+          this.#serverAtLineStart = lf !== -1;
+          continue;
+        }
+        const line = this.#scramLine === undefined ? bytes : Buffer.concat([this.#scramLine, bytes]);
+        this.#scramLine = undefined;
+        this.#serverAtLineStart = lf !== -1;
+        if (lf === -1 && mayBeScramServerFinal(line)) {
+          this.#scramLine = Uint8Array.prototype.slice.call(line);
+          continue;
+        }
+        if (lf !== -1 && isScramServerFinal(line)) {
           feed(line.subarray(0, 2));
           sink.opaque?.();
-          feed(line.subarray(line.length - 2));
+          feed(line.subarray(line[line.length - 2] === 13 ? line.length - 2 : line.length - 1));
           this.#scram = false;
-        } else feed(line);
-        start = end;
+          continue;
+        }
+        feed(line);
+        // Not a continuation (`+ `) nor an untagged line: a tagged reply, `+OK` or `-ERR` ends the exchange.
+        if (line[0] !== 0x2a && !(line[0] === 0x2b && line[1] === 0x20)) this.#scram = false;
       }
-    } else feed(chunk);
-    this.#chunk('server', pieces);
+    });
   }
 
   /** The connection ended: who closed it, and the end of this session's text. */
   ended(error: MailwireError): void {
     if (this.#ended) return;
+    this.#flushScramLine();
     if (this.#scanners !== undefined) {
       const clientRest: TranscriptPiece[] = [];
       this.#scanners.client.end(this.#sink('client', clientRest));
@@ -345,6 +415,7 @@ class RecordingConnection implements Connection {
       this.#scanners.server.end(this.#sink('server', serverRest));
       this.#chunk('server', serverRest);
     }
+    this.#release(false);
     this.#ended = true;
     const byServer = !this.#closedByClient && error instanceof ConnectionClosedError;
     let out = this.#formatter.event({ kind: 'close', by: byServer ? 'server' : 'client' });
@@ -416,8 +487,72 @@ class RecordingConnection implements Connection {
   }
 
   #chunk(from: TranscriptDirection, pieces: TranscriptPiece[]): void {
-    if (this.#ended || pieces.length === 0) return;
-    this.#emit(this.#formatter.event({ kind: 'data', from, pieces: mergeBytes(pieces) }));
+    if (pieces.length === 0) return;
+    this.#record({ kind: 'data', from, pieces: mergeBytes(pieces) });
+  }
+
+  /** Writes an event to the transcript, or queues it behind a held client write. */
+  #record(event: TranscriptEvent): void {
+    if (this.#ended) return;
+    if (this.#held !== undefined) this.#held.later.push(event);
+    else this.#emit(this.#formatter.event(event));
+  }
+
+  /**
+   * Records the held client write (its literal's size redacted when a secret came next), then the
+   * events that waited behind it.
+   */
+  #release(secretFollows: boolean): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    const last = held.chunk[held.chunk.length - 1];
+    const hidden = secretFollows && last?.kind === 'bytes' ? hideLiteralSize(last.bytes) : undefined;
+    const pieces = hidden === undefined ? held.chunk : [...held.chunk.slice(0, -1), ...hidden];
+    this.#emit(this.#formatter.event({ kind: 'data', from: 'client', pieces: mergeBytes(pieces) }));
+    for (const event of held.later) this.#emit(this.#formatter.event(event));
+  }
+
+  /** Runs `fill` with a feed of server bytes (tags, POP3 bodies) and records what it gave. */
+  #serverData(fill: (feed: (bytes: Uint8Array) => void, sink: TagSink) => void): void {
+    const pieces: TranscriptPiece[] = [];
+    const sink = this.#sink('server', pieces);
+    const bodies = this.#pop3Bodies;
+    const feed = (bytes: Uint8Array): void => {
+      if (this.#scanners !== undefined) this.#scanners.server.push(bytes, sink);
+      else if (bodies === undefined) sink.bytes(bytes);
+      else {
+        bodies.server(bytes, {
+          bytes: (plain) => {
+            sink.bytes(plain);
+          },
+          body: (body) => {
+            this.#body(body, pieces);
+          },
+          bodyEnd: () => {
+            this.#bodyEnd(pieces);
+          },
+        });
+      }
+    };
+    fill(feed, sink);
+    this.#chunk('server', pieces);
+  }
+
+  /**
+   * Records the held start of a server line that could be the SCRAM server-final (the client writes,
+   * or the connection ends, before the line is complete): its base64 is redacted, and so is the
+   * rest of the line when it comes.
+   */
+  #flushScramLine(): void {
+    const line = this.#scramLine;
+    if (line === undefined) return;
+    this.#scramLine = undefined;
+    this.#serverData((feed, sink) => {
+      feed(line.subarray(0, Math.min(line.length, 2)));
+      sink.opaque?.();
+    });
+    this.#scramSkip = { cr: line[line.length - 1] === 13 };
   }
 
   /** Splits bytes at each value of the `redact` option; undefined marks a redacted value. */
@@ -454,37 +589,53 @@ class RecordingConnection implements Connection {
 }
 
 /** A `+ base64` continuation whose decoded text starts with `v=` (RFC 5802 server-final-message). */
-function isScramServerFinal(chunk: Uint8Array): boolean {
-  if (chunk.length < 4 || chunk[0] !== 0x2b || chunk[1] !== 0x20) return false;
-  const line = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-  const match = /^\+ ([A-Za-z0-9+/=]+)\r\n$/.exec(line);
+function isScramServerFinal(line: Uint8Array): boolean {
+  if (line.length < 4 || line[0] !== 0x2b || line[1] !== 0x20) return false;
+  const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('latin1');
+  const match = /^\+ ([A-Za-z0-9+/=]+)\r?\n$/.exec(text);
   if (match === null) return false;
   return Buffer.from(match[1]!, 'base64').toString('latin1').startsWith('v=');
 }
 
+/** The start of a line that may still turn out to be a `+ base64` server-final. */
+function mayBeScramServerFinal(start: Uint8Array): boolean {
+  const text = Buffer.from(start.buffer, start.byteOffset, start.byteLength).toString('latin1');
+  return /^\+(?: [A-Za-z0-9+/=]*\r?)?$/.test(text);
+}
+
+const CRLF = Uint8Array.of(13, 10);
+const LF = Uint8Array.of(10);
+
 const LITERAL_ANNOUNCEMENT = /\{(\d+)(\+?)\}\r\n$/;
+
+/**
+ * `{12}` CRLF (or `{12+}`, `~{12}`) at the end of `bytes`, with the size redacted (`{<redacted>}`);
+ * undefined when `bytes` does not end with a literal announcement.
+ */
+function hideLiteralSize(bytes: Uint8Array): TranscriptPiece[] | undefined {
+  const tail = Buffer.from(bytes.subarray(-40)).toString('latin1');
+  const match = LITERAL_ANNOUNCEMENT.exec(tail);
+  if (match === null) return undefined;
+  const cut = bytes.length - match[0].length + 1; // keep "{"
+  return [
+    { kind: 'bytes', bytes: bytes.subarray(0, cut) },
+    { kind: 'redacted' },
+    { kind: 'bytes', bytes: Buffer.from(`${match[2]!}}\r\n`, 'latin1') },
+  ];
+}
 
 /**
  * A secret sent as an IMAP literal (`{12}` CRLF, then the password) would show its length in the
  * announcement: the size is redacted too (`{<redacted>}`), and a replay accepts any size there.
+ * (An announcement that ends a write waits for the next one: see `RecordingConnection.#held`.)
  */
 function hideSecretLiteralSizes(pieces: TranscriptPiece[]): TranscriptPiece[] {
   const out: TranscriptPiece[] = [];
   pieces.forEach((piece, index) => {
     const next = pieces[index + 1];
-    if (piece.kind !== 'bytes' || next?.kind !== 'redacted') {
-      out.push(piece);
-      return;
-    }
-    const tail = Buffer.from(piece.bytes.subarray(-40)).toString('latin1');
-    const match = LITERAL_ANNOUNCEMENT.exec(tail);
-    if (match === null) {
-      out.push(piece);
-      return;
-    }
-    const cut = piece.bytes.length - match[0].length + 1; // keep "{"
-    out.push({ kind: 'bytes', bytes: piece.bytes.subarray(0, cut) }, { kind: 'redacted' });
-    out.push({ kind: 'bytes', bytes: Buffer.from(`${match[2]!}}\r\n`, 'latin1') });
+    const hidden = piece.kind === 'bytes' && next?.kind === 'redacted' ? hideLiteralSize(piece.bytes) : undefined;
+    if (hidden === undefined) out.push(piece);
+    else out.push(...hidden);
   });
   return out;
 }

@@ -51,6 +51,12 @@ describe('IMAP fixtures, replayed', () => {
     }
   }
 
+  it('login-login-bob.txt does not give the length of the password sent as a literal', () => {
+    const text = readFileSync(path.join(fixtures, 'imap', 'login-login-bob.txt'), 'latin1');
+    expect(text).toContain('C: A1 LOGIN bob {<redacted>+}\n');
+    expect(text).not.toMatch(/^C: .*\{\d+\+?\}$/m);
+  });
+
   it('SCRAM transcripts cannot be replayed (the server-final is redacted)', async () => {
     const fixture = transcript('login-scram-sha-256.txt');
     await expect(

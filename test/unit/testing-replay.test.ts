@@ -8,12 +8,14 @@ import type { Connection, Connector } from '../../src/common/connector.js';
 import { ConnectionClosedError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
 import { Secret } from '../../src/common/secret.js';
 import type { WirePart } from '../../src/common/wirelog.js';
+import { ImapClient } from '../../src/imap/index.js';
 import {
   FixtureFormatError,
   FixtureMismatchError,
   FixtureUnconsumedError,
   chunkBytes,
   loadTranscript,
+  loadTranscriptSync,
   parseTranscript,
   recordingConnector,
   replayConnector,
@@ -343,6 +345,144 @@ describe('recordingConnector', () => {
     client.write('x LOGIN bob {9+}\r\n', new Secret('p\u00e4ss wd'), '\r\n');
     await client.waitFor('x OK in\r\n');
     expect(recorder.text()).toContain('C: A1 LOGIN bob {<redacted>+}\nC: <redacted>\nS: A1 OK in\n');
+  });
+
+  it('redacts a `redact` value that spans two parts of one client write', async () => {
+    const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\nC: USER <redacted>\nS: +OK\n@end\n'));
+    const recorder = recordingConnector(inner, { protocol: 'pop3', sink: () => undefined, redact: ['alice@example.com'] });
+    const client = await fakeClient(recorder);
+    await client.waitFor('+OK\r\n');
+    client.write('USER alice', '@example.com\r\n');
+    await client.waitFor('+OK\r\n');
+    await client.connection.close();
+    expect(recorder.text()).not.toContain('example.com');
+    expect(recorder.text()).toContain('S: +OK\nC: USER <redacted>\nS: +OK\n@close client\n');
+  });
+
+  describe('the SCRAM server-final message split over several reads', () => {
+    const serverFinal = Buffer.from('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=').toString('base64');
+    const serverFirst = Buffer.from('r=abc,s=QSXCR+Q6sek8bf92,i=4096').toString('base64');
+    /** What each side sent, in order, from a transcript's text (chunk boundaries left out). */
+    const flow = (text: string): string => {
+      let out = '';
+      let from: string | undefined;
+      for (const event of parseTranscript(text).sessions[0]!.events) {
+        if (event.kind !== 'data') continue;
+        if (event.from !== from) out += `\n${event.from === 'client' ? 'C' : 'S'}: `;
+        from = event.from;
+        for (const piece of event.pieces) out += piece.kind === 'redacted' ? '<redacted>' : Buffer.from(piece.bytes).toString('latin1');
+      }
+      return out;
+    };
+
+    it('is redacted, and every other line is recorded as it comes', async () => {
+      const inner = replayConnector(
+        parseTranscript(
+          `# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 AUTHENTICATE SCRAM-SHA-1 <redacted>\nS: + ${serverFirst}\nC: <redacted>\nS: * 1 EXISTS\nS: + ${serverFinal}\nC:\nS: A1 OK done\n@end\n`,
+        ),
+        { chunking: 'byte' }, // the server's bytes arrive one read each
+      );
+      const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined });
+      const client = await fakeClient(recorder);
+      await client.waitFor('* OK\r\n');
+      client.write('t AUTHENTICATE SCRAM-SHA-1 ', new Secret('biws'), '\r\n');
+      await client.waitFor(`+ ${serverFirst}\r\n`);
+      client.write(new Secret('Yz1iaXdz'), '\r\n');
+      await client.waitFor(`+ ${serverFinal}\r\n`);
+      expect(recorder.text()).toMatch(/\nS: \+ <redacted>\n$/); // recorded as soon as the line is complete
+      client.write('\r\n');
+      await client.waitFor('t OK done\r\n');
+      await client.connection.close();
+      const text = recorder.text();
+      expect(text).not.toContain(serverFinal.slice(0, 8));
+      expect(flow(text)).toBe(
+        `\nS: * OK\r\n\nC: A1 AUTHENTICATE SCRAM-SHA-1 <redacted>\r\n\nS: + ${serverFirst}\r\n\nC: <redacted>\r\n` +
+          '\nS: * 1 EXISTS\r\n+ <redacted>\r\n\nC: \r\n\nS: A1 OK done\r\n',
+      );
+      // A line that cannot be the server-final is not held back: its reads are recorded one by one.
+      expect(text).toContain('C: <redacted>\nS: *\\\nS:  \\\nS: 1\\\n');
+    });
+
+    it('when the client writes before the line is complete: its start is redacted, then its rest, in order', async () => {
+      const inner = replayConnector(
+        parseTranscript(
+          `# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 AUTHENTICATE SCRAM-SHA-1 <redacted>\nS: + ${serverFirst}\nC: <redacted>\nS: + ${serverFinal.slice(0, 12)}\\\nC: *\nS: ${serverFinal.slice(12)}\nS: A1 BAD cancelled\n@end\n`,
+        ),
+      );
+      const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined });
+      const client = await fakeClient(recorder);
+      await client.waitFor('* OK\r\n');
+      client.write('t AUTHENTICATE SCRAM-SHA-1 ', new Secret('biws'), '\r\n');
+      await client.waitFor('\r\n');
+      client.write(new Secret('Yz1iaXdz'), '\r\n');
+      await client.waitFor(serverFinal.slice(0, 12));
+      client.write('*\r\n');
+      await client.waitFor('t BAD cancelled\r\n');
+      await client.connection.close();
+      const text = recorder.text();
+      expect(text).not.toContain(serverFinal.slice(0, 8));
+      expect(text).not.toContain(serverFinal.slice(12));
+      expect(text).toContain('C: <redacted>\nS: + <redacted>\\\nC: *\nS:\nS: A1 BAD cancelled\n@close client\n@end\n');
+    });
+
+    it('when the connection ends in the middle of it: what came is recorded, redacted', async () => {
+      const inner = replayConnector(
+        parseTranscript(
+          `# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\nC: AUTH SCRAM-SHA-1 <redacted>\nS: + ${serverFirst}\nC: <redacted>\nS: + ${serverFinal.slice(0, 12)}\\\n@close server\n@end\n`,
+        ),
+        { chunking: 'byte' },
+      );
+      const recorder = recordingConnector(inner, { protocol: 'pop3', sink: () => undefined });
+      const client = await fakeClient(recorder);
+      await client.waitFor('+OK\r\n');
+      client.write('AUTH SCRAM-SHA-1 ', new Secret('biws'), '\r\n');
+      await client.waitFor('\r\n');
+      client.write(new Secret('Yz1iaXdz'), '\r\n');
+      await client.closed;
+      const text = recorder.text();
+      expect(text).not.toContain(serverFinal.slice(0, 8));
+      expect(text).toMatch(/C: <redacted>\nS: \+ <redacted>\\\n@close server\n@end\n$/);
+    });
+  });
+
+  it('hides the size of a secret literal written after its announcement, keeping the order of what came between', async () => {
+    const inner = replayConnector(
+      parseTranscript(
+        '# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 LOGIN bob {9}\nS: + go\nC: <redacted>\\\nC:\nS: A1 OK in\nC: A2 APPEND x {3}\nS: + go\nC: abc\\\nC:\nS: A2 OK done\nC: A3 LOGIN bob {12}\n@close server\n@end\n',
+      ),
+    );
+    const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined });
+    const client = await fakeClient(recorder);
+    await client.waitFor('* OK\r\n');
+    client.write('x LOGIN bob {9}\r\n'); // a synchronizing literal: the server's go-ahead comes between
+    await client.waitFor('+ go\r\n');
+    expect(recorder.text()).toMatch(/S: \* OK\n$/); // the announcement waits for the next write, and the go-ahead behind it
+    client.write(new Secret('p\u00e4ss wd'));
+    client.write('\r\n');
+    await client.waitFor('x OK in\r\n');
+    client.write('y APPEND x {3}\r\n'); // not a secret: the size stays
+    await client.waitFor('+ go\r\n');
+    client.write('abc');
+    client.write('\r\n');
+    await client.waitFor('y OK done\r\n');
+    client.write('z LOGIN bob {12}\r\n'); // nothing follows: recorded at the close
+    await client.closed;
+    expect(recorder.text()).toContain(
+      'S: * OK\nC: A1 LOGIN bob {<redacted>}\nS: + go\nC: <redacted>\\\nC:\nS: A1 OK in\n' +
+        'C: A2 APPEND x {3}\nS: + go\nC: abc\\\nC:\nS: A2 OK done\nC: A3 LOGIN bob {12}\n@close server\n@end\n',
+    );
+    expect(recorder.text()).not.toContain('{9}');
+  });
+
+  it('ImapClient LOGIN with a literal password (announcement and password in separate writes): the size is not recorded', async () => {
+    const fixture = loadTranscriptSync(path.resolve(import.meta.dirname, '../../fixtures/imap/login-login-bob.txt'));
+    const recorder = recordingConnector(replayConnector(fixture), { protocol: 'imap', sink: () => undefined });
+    const password = 'p\u00e4ss "w\u00f6rd"'; // 13 bytes, needs a literal
+    const client = await ImapClient.connect({ host: 'replay.invalid', tls: 'implicit', commandTimeout: 2000, connector: recorder, auth: { username: 'bob', password, method: 'LOGIN' } });
+    await client.logout();
+    const text = recorder.text();
+    expect(text).toContain('C: A1 LOGIN bob {<redacted>+}\n@chunk\nC: <redacted>\\\nC:\n');
+    expect(text).not.toContain(`{${Buffer.byteLength(password)}`);
   });
 
   it('records one connection at a time', async () => {
