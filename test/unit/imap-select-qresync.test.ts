@@ -217,4 +217,15 @@ describe('SELECT with QRESYNC', () => {
     await server.done;
     expect(server.received).toEqual(['A1 LOGIN alice secret']);
   });
+
+  test('a mailbox name that is empty or holds CR, LF or NUL is refused before anything is sent, by SELECT and EXAMINE', async () => {
+    const server = await harness.serve([...login(CAPABILITIES)]);
+    const client = await harness.connect(server);
+    for (const name of ['', 'Foo\r\nA9 DELETE INBOX', 'Foo\nBar', 'Foo\u0000Bar']) {
+      await expect(client.select(name)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(client.examine(name)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    await server.done;
+    expect(server.received).toEqual(['A1 LOGIN alice secret']);
+  });
 });

@@ -13,6 +13,7 @@ import { atom, list, mailbox, modSequence, num, sequenceSet } from '../wire/comm
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import { MAX_MESSAGE_NUMBER, SequenceSet, type SeqNum, type SequenceInput, type Uid } from '../wire/sequence-set.js';
 import { enable } from './connection.js';
+import { assertMailboxName } from './mailboxes.js';
 import { resolveSelector, type FlagUpdate } from './store.js';
 
 /** Options of {@link ImapClient.select} and {@link ImapClient.examine}. */
@@ -118,9 +119,11 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
  *
  * @throws UnsupportedError when `qresync` is asked for and the server does not offer (or enable)
  *   QRESYNC, or when it would have to be enabled while a mailbox is selected and UNSELECT is absent;
- *   InvalidArgumentError for invalid QRESYNC parameters (before anything is sent).
+ *   InvalidArgumentError for an empty name or one with CR, LF or NUL, or invalid QRESYNC parameters
+ *   (before anything is sent).
  */
 export async function select(session: CoreSession, name: string, readOnly: boolean, options: SelectOptions = {}): Promise<SelectResult> {
+  assertMailboxName(name);
   const qresync = options.qresync;
   const qresyncArg = qresync === undefined ? undefined : qresyncParameter(qresync);
   if (qresync !== undefined) await enableQresync(session, options);
