@@ -300,7 +300,10 @@ export type WatchEvent =
 
 /** Options of {@link Mailbox.watch}. */
 export interface WatchOptions {
-  /** Ends the watch: the iteration then returns normally. */
+  /**
+   * Ends the watch: the iteration then returns normally. A command the watch is waiting for is not
+   * waited for: its connection is closed (an idling IMAP watch ends with DONE and LOGOUT).
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * Milliseconds between polls: POP3 logins, or NOOPs on an IMAP server without IDLE.
@@ -504,7 +507,8 @@ export class WatchRun implements MailboxWatch {
 /**
  * A signal that aborts only while a connect is in progress: `signal` forwarded until `release()`.
  * A watch's signal must end its loop, not tear down a connection under a command that is still
- * writing (IDLE's DONE).
+ * writing (IDLE's DONE); once connected, the watch closes its connection itself when the signal
+ * aborts while it waits for an answer (a stalled server would hold it until the command timeout).
  *
  * @internal
  */

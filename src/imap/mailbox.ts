@@ -311,6 +311,18 @@ async function* watchImap(
   let failures = 0;
   while (!isAborted(signal)) {
     let client: ImapClient | undefined;
+    // True while the watch waits for a command of its own (EXAMINE, the resync, the fetch of an
+    // IDLE event): an abort then closes the connection at once, so that a server that stopped
+    // answering cannot hold the watch (or close()) until the command timeout. While idling, the
+    // IDLE loop ends on the abort by itself (DONE, then LOGOUT below).
+    // (An object: TypeScript would narrow a variable set by the listener.)
+    const connection = { busy: false, abandoned: false };
+    const abandon = (): void => {
+      if (!connection.busy || client === undefined) return;
+      connection.abandoned = true;
+      client.destroy();
+    };
+    signal.addEventListener('abort', abandon, { once: true });
     try {
       const connecting = connectSignal(signal, clientOptions.signal);
       try {
@@ -318,11 +330,14 @@ async function* watchImap(
       } finally {
         connecting.release();
       }
+      if (isAborted(signal)) break;
+      connection.busy = true;
       const state = await client.examine(name, examineOptions(client, known));
       const expected = known?.uidValidity ?? (uidValidityOfIds || state.uidValidity);
       if (state.uidValidity !== expected) throw new UidValidityChangedError(name, expected, state.uidValidity);
       const events: WatchEvent[] = [];
       known = await resync(client, known, state.uidValidity, events, state.qresync);
+      connection.busy = false;
       failures = 0;
       ready();
       for (const event of events) yield event;
@@ -332,8 +347,11 @@ async function* watchImap(
         signal,
       });
       for await (const event of idle) {
+        if (isAborted(signal)) break;
         const out: WatchEvent[] = [];
+        connection.busy = true;
         await apply(client, known, event, out);
+        connection.busy = false;
         for (const each of out) yield each;
       }
       if (isAborted(signal)) break;
@@ -345,7 +363,8 @@ async function* watchImap(
       await sleep(Math.min(backoff.max, backoff.first * 2 ** (failures - 1)), signal);
       continue;
     } finally {
-      if (client !== undefined && client.state !== 'logout') await client.logout().catch(() => undefined);
+      signal.removeEventListener('abort', abandon);
+      if (client !== undefined && !connection.abandoned && client.state !== 'logout') await client.logout().catch(() => undefined);
     }
   }
 }

@@ -287,7 +287,12 @@ export class Pop3Mailbox implements Mailbox {
     await this.close();
   }
 
-  /** One watch poll: a login of its own, UIDL and LIST, a QUIT that commits nothing. */
+  /**
+   * One watch poll: a login of its own, UIDL and LIST, a QUIT that commits nothing. When `signal`
+   * aborts after the login, the connection is closed at once (without QUIT, which would wait
+   * behind an answer a stalled server never sends): the pending command rejects, and the poll
+   * with it.
+   */
   async #poll(signal: AbortSignal): Promise<Map<string, number>> {
     const connecting = connectSignal(signal, this.#options.client.signal);
     const connector = this.#options.watchConnector;
@@ -297,10 +302,18 @@ export class Pop3Mailbox implements Mailbox {
     } finally {
       connecting.release();
     }
+    const abandon = (): void => {
+      client.destroy();
+    };
+    if (signal.aborted) abandon();
+    else signal.addEventListener('abort', abandon, { once: true });
     try {
       return new Map([...(await readMaildrop(client))].map(([uidl, entry]) => [uidl, entry.size]));
     } finally {
-      await client.close();
+      // Still listening during QUIT: a stalled server must not hold it either.
+      await client.close().finally(() => {
+        signal.removeEventListener('abort', abandon);
+      });
     }
   }
 

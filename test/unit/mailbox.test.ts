@@ -1,6 +1,6 @@
 // The common Mailbox without a server: URL parsing, ids, header summaries, and POP3 edge cases
-// (no UIDL, no TOP) played from inline transcripts.
-import { describe, expect, it } from 'vitest';
+// (no UIDL, no TOP) and watches stopped while the server stalls, played from inline transcripts.
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError, MailwireError, UnsupportedError } from '../../src/common/errors.js';
 import {
   headerPart,
@@ -9,7 +9,9 @@ import {
   pop3MessageId,
   summarizeHeader,
   UidValidityChangedError,
+  type WatchEvent,
 } from '../../src/common/mailbox.js';
+import { ImapMailbox } from '../../src/imap/mailbox.js';
 import { openMailbox, parseMailboxUrl } from '../../src/open-mailbox.js';
 import { Pop3Mailbox } from '../../src/pop3/mailbox.js';
 import { parseTranscript, replayConnector } from '../../src/testing/index.js';
@@ -179,5 +181,175 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     expect(subjects).toEqual(['hello']);
     expect((await withFallback.close()).markedDeleted).toBe(0);
     await options.connector.close();
+  });
+});
+
+/** Settles with what `promise` gives, or with `'pending'` when it has not settled after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('pending');
+    }, ms);
+  });
+  return Promise.race([promise, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/** Collects a watch's events until it ends. */
+async function drain(watch: AsyncIterable<WatchEvent>): Promise<WatchEvent[]> {
+  const events: WatchEvent[] = [];
+  for await (const event of watch) events.push(event);
+  return events;
+}
+
+describe('watch stopped while the server stalls (replayed)', () => {
+  // A command timeout far beyond the test's: only the abort (or close()) can end the stalled command.
+  const STALLED_TIMEOUT = 20_000;
+  const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+  const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
+
+  /** A POP3 mailbox whose watch logins are answered up to their UIDL, which never is. */
+  async function stalledPop3(): Promise<{ mailbox: Pop3Mailbox; watchReplay: ReturnType<typeof replayConnector> }> {
+    const watchReplay = replayConnector(parseTranscript(pop3Transcript(capa, 'C: UIDL\n')));
+    const client = { ...clientOptions(pop3Transcript(capa, `${listing}C: QUIT\nS: +OK Bye\n@close server\n`)), commandTimeout: STALLED_TIMEOUT };
+    const mailbox = await Pop3Mailbox.open({ client, watchConnector: watchReplay });
+    return { mailbox, watchReplay };
+  }
+
+  it('POP3: aborting while a poll session is stalled ends the watch promptly', async () => {
+    const { mailbox, watchReplay } = await stalledPop3();
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal, interval: 10 });
+    await watch.ready;
+    const iterating = drain(watch);
+    // The poll's UIDL was sent (the transcript is played to its end) and is never answered.
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    controller.abort();
+    const started = Date.now();
+    expect(await within(iterating, 2000)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await within(mailbox.close(), 1000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    await watchReplay.close();
+  });
+
+  it('POP3: close() while a poll session is stalled returns promptly, and ends the watch', async () => {
+    const { mailbox, watchReplay } = await stalledPop3();
+    const watch = mailbox.watch({ interval: 10 });
+    await watch.ready;
+    const iterating = drain(watch);
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    const started = Date.now();
+    expect(await within(mailbox.close(), 2000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await within(iterating, 500)).toEqual([]);
+    await watchReplay.close();
+  });
+
+  const IMAP_HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const IMAP_GREET =
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n';
+  const IMAP_SELECT = 'C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n';
+  const IMAP_LOGOUT = 'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n';
+
+  /** The watch connection up to its first IDLE: EXAMINE and the UID list answered. */
+  const IMAP_WATCH_IDLE =
+    `${IMAP_GREET}C: A2 EXAMINE INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-ONLY] done\n` +
+    'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\nC: A4 IDLE\nS: + idling\n';
+
+  /** An IMAP mailbox whose watch connection plays `watchSession` (after `# tls: implicit`). */
+  async function stalledImap(
+    watchSession = `${IMAP_GREET}C: A2 EXAMINE INBOX\n`,
+  ): Promise<{ mailbox: ImapMailbox; main: ReturnType<typeof replayConnector>; watchReplay: ReturnType<typeof replayConnector> }> {
+    const main = replayConnector(parseTranscript(`${IMAP_HEAD}${IMAP_GREET}${IMAP_SELECT}${IMAP_LOGOUT}@end\n`));
+    const watchReplay = replayConnector(parseTranscript(`${IMAP_HEAD}${watchSession}@end\n`));
+    const mailbox = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' }, commandTimeout: STALLED_TIMEOUT },
+      watchConnector: watchReplay,
+    });
+    return { mailbox, main, watchReplay };
+  }
+
+  it('IMAP: aborting while the watch connection is stalled (EXAMINE unanswered) ends the watch promptly', async () => {
+    const { mailbox, main, watchReplay } = await stalledImap();
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal });
+    const iterating = drain(watch);
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    controller.abort();
+    const started = Date.now();
+    expect(await within(iterating, 2000)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Stopped before it knew the mailbox's state: ready settles all the same, without an error.
+    await watch.ready;
+    expect(await within(mailbox.close(), 1000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    await watchReplay.close();
+    await main.close();
+  });
+
+  it('IMAP: close() while the watch connection is stalled returns promptly, and ends the watch', async () => {
+    const { mailbox, main, watchReplay } = await stalledImap();
+    const watch = mailbox.watch();
+    const iterating = drain(watch);
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    const started = Date.now();
+    expect(await within(mailbox.close(), 2000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await within(iterating, 500)).toEqual([]);
+    await watchReplay.close();
+    await main.close();
+  });
+
+  it('IMAP: aborting while the fetch of a new message is stalled ends the watch promptly', async () => {
+    // IDLE reports a new message; the watch leaves IDLE to fetch it, and the fetch is never answered.
+    const { mailbox, main, watchReplay } = await stalledImap(
+      `${IMAP_WATCH_IDLE}S: * 2 EXISTS\nC: DONE\nS: A4 OK idle done\nC: A5 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\n`,
+    );
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal });
+    await watch.ready;
+    const iterating = drain(watch);
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    controller.abort();
+    const started = Date.now();
+    expect(await within(iterating, 2000)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await within(mailbox.close(), 1000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    await watchReplay.close();
+    await main.close();
+  });
+
+  it('IMAP: aborting while idling still ends with DONE and LOGOUT', async () => {
+    const { mailbox, main, watchReplay } = await stalledImap(
+      `${IMAP_WATCH_IDLE}C: DONE\nS: A4 OK idle done\nC: A5 LOGOUT\nS: * BYE\nS: A5 OK bye\n@close server\n`,
+    );
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal });
+    await watch.ready;
+    const iterating = drain(watch);
+    // Idling: the IDLE's continuation has arrived.
+    await vi.waitFor(() => {
+      expect(() => {
+        watchReplay.assertDone();
+      }).toThrow(expect.objectContaining({ text: 'C: DONE' }));
+    });
+    controller.abort();
+    expect(await within(iterating, 2000)).toEqual([]);
+    // The transcript was played to its end: DONE, then LOGOUT, not a dropped connection.
+    watchReplay.assertDone();
+    await mailbox.close();
+    await watchReplay.close();
+    await main.close();
   });
 });
