@@ -126,7 +126,8 @@ describe('APPEND', () => {
       await Promise.resolve();
       throw new Error('disk gone');
     }
-    async function* numbers(): AsyncGenerator<unknown> {
+    async function* numbers(): AsyncGenerator {
+      await Promise.resolve();
       yield 42;
     }
     const failed: unknown = await append(client, 'INBOX', failing()).catch((error: unknown) => error);
