@@ -11,6 +11,7 @@
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, LimitExceededError, MailwireError } from './errors.js';
+import { MAX_TIMER_MS } from './transport-options.js';
 export { UidValidityChangedError } from './errors.js';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, type HeaderField, type MailAddress } from './mime/index.js';
 import { parseHeaderDate } from './mime/date.js';
@@ -405,6 +406,8 @@ export interface Mailbox extends AsyncDisposable {
    * repeated. Ends when `signal` aborts or the iteration is stopped.
    *
    * @throws UidValidityChangedError (IMAP) when the mailbox's UIDVALIDITY changed: every id is void.
+   * @throws InvalidArgumentError (from the call itself) for a timing outside 1 to 2^31-1 ms, or
+   *   `backoff.attempts` below 1.
    */
   watch(options?: WatchOptions): MailboxWatch;
   /**
@@ -477,7 +480,9 @@ export class WatchRun implements MailboxWatch {
     const combined = signal === undefined ? this.#stop.signal : AbortSignal.any([signal, this.#stop.signal]);
     this.#generator = start(combined, markReady);
     this.#first = this.#generator.next();
-    this.#first.then(markReady, failReady);
+    this.#first.then(() => {
+      markReady();
+    }, failReady);
     this.#first.catch(() => undefined);
   }
 
@@ -549,6 +554,32 @@ export interface Backoff {
  *
  * @internal
  */
+/**
+ * Checks a watch's timings before it starts: a timer of 2^31 ms or more (or Infinity) fires at
+ * once, and a watch would log in or poll without pause.
+ *
+ * @throws InvalidArgumentError for an `interval`, `idleRestart` or `backoff.first`/`max` outside
+ *   1 to 2^31-1 ms, or a `backoff.attempts` that is not a positive whole number (or Infinity).
+ * @internal
+ */
+export function checkWatchOptions(options: WatchOptions): void {
+  const delays = [
+    ['interval', options.interval],
+    ['idleRestart', options.idleRestart],
+    ['backoff.first', options.backoff?.first],
+    ['backoff.max', options.backoff?.max],
+  ] as const;
+  for (const [name, value] of delays) {
+    if (value !== undefined && !(value >= 1 && value <= MAX_TIMER_MS)) {
+      throw new InvalidArgumentError(`Watch option ${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${value}`);
+    }
+  }
+  const attempts = options.backoff?.attempts;
+  if (attempts !== undefined && !(attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
+    throw new InvalidArgumentError(`Watch option backoff.attempts must be a whole number from 1, or Infinity, got ${attempts}`);
+  }
+}
+
 export function resolveBackoff(options: WatchOptions): Backoff {
   return { first: options.backoff?.first ?? 1_000, max: options.backoff?.max ?? 60_000, attempts: options.backoff?.attempts ?? Infinity };
 }

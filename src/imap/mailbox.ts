@@ -23,6 +23,7 @@ import {
   isTransient,
   messageContent,
   requireProtocol,
+  checkWatchOptions,
   resolveBackoff,
   sleep,
   summarizeHeader,
@@ -195,6 +196,7 @@ export class ImapMailbox implements Mailbox {
 
   /** IDLE (or NOOP polling) on a connection of its own. See {@link Mailbox.watch}. */
   watch(options: WatchOptions = {}): MailboxWatch {
+    checkWatchOptions(options);
     const connector = this.#options.watchConnector;
     const clientOptions: ImapClientOptions = connector === undefined ? this.#options.client : { ...this.#options.client, connector };
     const watch = new WatchRun((signal, ready) => watchImap(clientOptions, this.#name, this.#uidValidity, options, signal, ready), options.signal);
@@ -294,6 +296,9 @@ interface Known {
   uidValidity: number;
 }
 
+/** How long a stopped watch waits for the answer to its DONE before it drops the connection. */
+const IDLE_STOP_GRACE_MS = 2_000;
+
 /**
  * `watch()`: IDLE (or NOOP polling) on a connection of its own, EXAMINEd so that it changes
  * nothing. Events are derived from a UID/flags map, so a reconnect diffs against what was known.
@@ -317,10 +322,17 @@ async function* watchImap(
     // IDLE loop ends on the abort by itself (DONE, then LOGOUT below).
     // (An object: TypeScript would narrow a variable set by the listener.)
     const connection = { busy: false, abandoned: false };
-    const abandon = (): void => {
-      if (!connection.busy || client === undefined) return;
+    let grace: NodeJS.Timeout | undefined;
+    const drop = (): void => {
+      if (client === undefined) return;
       connection.abandoned = true;
       client.destroy();
+    };
+    const abandon = (): void => {
+      if (connection.busy) drop();
+      // Idling: DONE goes out; a server that does not answer it within the grace is left (the
+      // connection only ever EXAMINEd, so dropping it loses nothing).
+      else grace = setTimeout(drop, IDLE_STOP_GRACE_MS);
     };
     signal.addEventListener('abort', abandon, { once: true });
     try {
@@ -364,7 +376,9 @@ async function* watchImap(
       continue;
     } finally {
       signal.removeEventListener('abort', abandon);
+      // The grace runs on through the LOGOUT, which waits for DONE's answer.
       if (client !== undefined && !connection.abandoned && client.state !== 'logout') await client.logout().catch(() => undefined);
+      if (grace !== undefined) clearTimeout(grace);
     }
   }
 }

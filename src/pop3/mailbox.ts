@@ -19,6 +19,7 @@ import {
   messageContent,
   pop3MessageId,
   requireProtocol,
+  checkWatchOptions,
   resolveBackoff,
   sleep,
   summarizeHeader,
@@ -222,6 +223,7 @@ export class Pop3Mailbox implements Mailbox {
 
   /** A new login every interval, comparing UIDL lists. See {@link Mailbox.watch}. */
   watch(options: WatchOptions = {}): MailboxWatch {
+    checkWatchOptions(options);
     const watch = new WatchRun((signal, ready) => this.#watch(options, signal, ready), options.signal);
     this.#watches.add(watch);
     return watch;

@@ -342,4 +342,45 @@ describe('watch stopped while the server stalls (replayed)', () => {
     await watchReplay.close();
     await main.close();
   });
+
+  it('IMAP: aborting while idling on a server that never answers DONE ends the watch after a short grace', async () => {
+    const { mailbox, main, watchReplay } = await stalledImap(`${IMAP_WATCH_IDLE}C: DONE\n`);
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal });
+    await watch.ready;
+    const iterating = drain(watch);
+    await vi.waitFor(() => {
+      expect(() => {
+        watchReplay.assertDone();
+      }).toThrow(expect.objectContaining({ text: 'C: DONE' }));
+    });
+    controller.abort();
+    // The grace is 2 s; the command timeout 20 s.
+    expect(await within(iterating, 6000)).toEqual([]);
+    watchReplay.assertDone(); // DONE was sent before the connection was dropped
+    expect(await within(mailbox.close(), 2000)).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    await watchReplay.close();
+    await main.close();
+  }, 10_000);
+
+  it('refuses timings a timer cannot keep, from the call itself, for both protocols; ready resolves with nothing', async () => {
+    const { mailbox: pop3, watchReplay } = await stalledPop3();
+    const { mailbox: imap, main } = await stalledImap();
+    const bad = [{ interval: 2 ** 31 }, { interval: Infinity }, { interval: 0 }, { idleRestart: Number.NaN }, { backoff: { first: 2 ** 31 } }, { backoff: { max: -1 } }, { backoff: { attempts: 0 } }, { backoff: { attempts: 1.5 } }];
+    for (const options of bad) {
+      expect(() => pop3.watch(options), JSON.stringify(options)).toThrow(InvalidArgumentError);
+      expect(() => imap.watch(options), JSON.stringify(options)).toThrow(InvalidArgumentError);
+    }
+    const controller = new AbortController();
+    const watch = pop3.watch({ signal: controller.signal, interval: 10, backoff: { attempts: Infinity } });
+    await expect(watch.ready).resolves.toBeUndefined();
+    await vi.waitFor(() => {
+      watchReplay.assertDone();
+    });
+    controller.abort();
+    await pop3.close();
+    await imap.close();
+    await watchReplay.close();
+    await main.close(); // the IMAP watch connection was never opened: nothing to close
+  });
 });
