@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -128,6 +129,57 @@ describe('ImapClient: authentication edge cases', () => {
       responseCode: 'AUTHENTICATIONFAILED',
     });
     await client.noop();
+  });
+});
+
+describe('ImapClient: commands queued behind LOGIN and ENABLE', () => {
+  const noAuth = { auth: undefined };
+
+  it('runs a select() issued while login() is in flight, after the login', async () => {
+    const server = await serve([...login(), ...selectInbox('A2', 3)]);
+    const client = await connect(server, noAuth);
+    const loggingIn = client.login({ username: 'alice', password: 'secret', method: 'LOGIN' });
+    const selecting = client.select('INBOX');
+    await loggingIn;
+    expect((await selecting).exists).toBe(3);
+    expect(client.state).toBe('selected');
+    await server.done;
+  });
+
+  it('follows the server when a LOGIN timed out here but succeeded there', async () => {
+    const server = await serve([S('* OK [CAPABILITY IMAP4rev1] ready'), C('A1 LOGIN alice secret'), pause(300), S('A1 OK [CAPABILITY IMAP4rev1] Logged in')]);
+    const client = await connect(server, noAuth);
+    await expect(client.login({ username: 'alice', password: 'secret', method: 'LOGIN' }, { timeout: 100 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await server.done;
+    await sleep(50);
+    expect(client.state).toBe('authenticated');
+  });
+
+  it('encodes a list() issued right after enable(UTF8=ACCEPT) in UTF-8 (RFC 6855)', async () => {
+    const server = await serve([
+      S('* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] ready'),
+      C('A1 ENABLE UTF8=ACCEPT'),
+      S('* ENABLED UTF8=ACCEPT', 'A1 OK enabled'),
+      C(`A2 LIST "" "${Buffer.from('Entwürfe', 'utf8').toString('latin1')}"`), // the received bytes, read as Latin-1
+      S('* LIST () "/" "Entwürfe"', 'A2 OK done'),
+    ]);
+    const client = await connect(server, noAuth);
+    const enabling = client.enable(['UTF8=ACCEPT']);
+    const listing = client.list({ pattern: 'Entwürfe' });
+    await enabling;
+    expect((await listing).map((entry) => entry.name)).toEqual(['Entwürfe']);
+    await server.done;
+  });
+
+  it('refuses ID fields past RFC 2971 limits before sending (30 pairs, 30-octet names, 1024-octet values)', async () => {
+    const server = await serve([S('* PREAUTH [CAPABILITY IMAP4rev1 ID] ready'), C('A1 NOOP'), S('A1 OK')]);
+    const client = await connect(server, noAuth);
+    const many = Object.fromEntries(Array.from({ length: 31 }, (_, index) => [`f${index}`, 'v']));
+    for (const fields of [many, { ['x'.repeat(31)]: 'v' }, { name: 'v'.repeat(1025) }]) {
+      await expect(client.id(fields)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    await client.noop();
+    await server.done;
   });
 });
 

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+import { Buffer } from 'node:buffer';
 import {
   AuthenticationError,
   InvalidArgumentError,
@@ -28,7 +29,7 @@ import { Secret } from '../../common/secret.js';
 import { responseCodeName } from '../routing.js';
 import type { CoreSession, ImapCallOptions } from '../session.js';
 import { astring, atom, list, nstring, raw, secret, str } from '../wire/command-args.js';
-import type { ImapResponse, NamespaceDescriptor } from '../wire/response-types.js';
+import type { ImapResponse, NamespaceDescriptor, TaggedStatusResponse } from '../wire/response-types.js';
 
 /** How {@link ImapCredentials} log in: `'auto'`, the LOGIN command, or a named SASL mechanism. */
 export type ImapLoginMethod = 'auto' | 'LOGIN' | SaslMechanismName;
@@ -148,12 +149,21 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     if (!session.hasCapability(`AUTH=${mechanism}`)) throw new UnsupportedError(`The server does not offer AUTH=${mechanism}`);
     carried = await authenticate(session, mechanism, sasl, options);
   }
+  // The state changed when the OK was read (loggedIn): a command queued behind the login may already have run.
+  if (!carried) await capability(session, options);
+}
+
+/**
+ * The login's tagged OK was read: the session is authenticated from this response on, before any
+ * command queued behind the login is written (and whether or not the caller still awaits it). RFC
+ * 9051 section 6.2: capabilities may change after login; without a CAPABILITY code on the OK,
+ * nothing from before it is trusted. Returns whether the OK carried the capabilities.
+ */
+function loggedIn(session: CoreSession, response: TaggedStatusResponse): boolean {
   session.setState('authenticated');
-  // RFC 9051 section 6.2: capabilities may change after login; trust nothing from before it.
-  if (!carried) {
-    session.setCapabilities(null);
-    await capability(session, options);
-  }
+  const carried = response.code?.kind === 'CAPABILITY';
+  if (!carried) session.setCapabilities(null);
+  return carried;
 }
 
 /** `LOGIN user password`; resolves true when the OK carried `[CAPABILITY ...]`. */
@@ -174,7 +184,7 @@ async function loginCommand(session: CoreSession, credentials: ImapCredentials, 
       authentication: true,
       states: ['not-authenticated'],
       display: 'LOGIN',
-      done: (response) => response.code?.kind === 'CAPABILITY',
+      done: (response) => loggedIn(session, response),
     },
     options,
   );
@@ -217,7 +227,7 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
           exchange.accepted = true;
           if (exchange.localFailure !== undefined) throw exchange.localFailure;
           sasl.complete(null);
-          return response.code?.kind === 'CAPABILITY';
+          return loggedIn(session, response);
         },
       },
       options,
@@ -258,11 +268,14 @@ export async function enable(session: CoreSession, extensions: readonly string[]
         for (const name of response.capabilities) enabled.push(name); // a spread of a long server list overflows the stack
         return true;
       },
-      done: () => undefined,
+      // Recorded as the OK is read: a command queued behind ENABLE (a LIST after UTF8=ACCEPT) is
+      // encoded the new way, and so is every command after an ENABLE whose caller stopped waiting.
+      done: () => {
+        session.addEnabled(enabled);
+      },
     },
     options,
   );
-  session.addEnabled(enabled);
   return enabled;
 }
 
@@ -273,6 +286,12 @@ export async function id(
   options?: ImapCallOptions,
 ): Promise<Readonly<Record<string, string | null>> | null> {
   const entries = fields === null ? [] : Object.entries(fields);
+  // RFC 2971 section 3.3: at most 30 pairs, field names of at most 30 octets, values of at most 1024.
+  if (entries.length > 30) throw new InvalidArgumentError(`ID takes at most 30 fields, got ${entries.length}`);
+  for (const [name, value] of entries) {
+    if (Buffer.byteLength(name) > 30) throw new InvalidArgumentError(`ID field names are at most 30 octets: ${JSON.stringify(name)}`);
+    if (value !== null && Buffer.byteLength(value) > 1024) throw new InvalidArgumentError(`The ID field ${JSON.stringify(name)} is over 1024 octets`);
+  }
   let serverFields: Readonly<Record<string, string | null>> | null = null;
   await session.run(
     {
