@@ -184,6 +184,31 @@ describe('ImapClient: commands queued behind LOGIN and ENABLE', () => {
 });
 
 describe('ImapClient: fetch edge cases', () => {
+  it.each(['taken', 'being collected'])('still delivers a body %s when the loop breaks while it arrives', async (how) => {
+    const body = 'q'.repeat(20_000);
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 UID FETCH 1 (UID BODY.PEEK[])'),
+      raw(`* 1 FETCH (UID 1 BODY[] {${body.length}}\r\n${body.slice(0, 100)}`),
+      pause(50),
+      raw(`${body.slice(100)})\r\nA3 OK done\r\n`),
+      C('A4 NOOP'),
+      S('A4 OK'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    let collected: Promise<Uint8Array> | undefined;
+    for await (const message of client.fetch(uid(1), { source: true })) {
+      const stream = message.body();
+      collected = how === 'taken' ? Promise.resolve().then(() => stream.collect()) : stream.collect();
+      break;
+    }
+    expect((await collected!).length).toBe(body.length);
+    await client.noop();
+    await server.done;
+  });
+
   it('rejects an aborted fetch at once, drops the rest of its answer, and keeps the session', async () => {
     const server = await serve([
       ...login(),

@@ -248,7 +248,9 @@ class FetchRun implements FetchIterable {
     for (const record of this.#queue.splice(0)) record.drainUnclaimed(true);
     this.#queuedBytes = 0;
     this.#previous?.drainUnclaimed();
-    this.#current?.drainUnclaimed(true);
+    // A body the caller already took (body(), collect(), chunks()) is theirs: it still arrives
+    // whole (the response is read to its end anyway); only the ones nobody asked for are dropped.
+    this.#current?.drainUnclaimed();
     if (error !== undefined) this.#end(error);
     this.#releaseFlow();
   }
