@@ -18,7 +18,7 @@ import {
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { checkClientOptions, transportOptionsOf } from '../common/options.js';
-import { ResponseAssembler } from './wire/assembler.js';
+import { ResponseAssembler, type UnreadableFetch } from './wire/assembler.js';
 import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
 import { EventChannel, type EventSubscriptionOptions } from './events.js';
@@ -133,8 +133,8 @@ export class ImapClient implements ImapSession {
           this.#onResponse(response);
         },
         onBodyStart: (start) => this.#pipeline.bodyStart(start),
-        onResponseError: (error, tag) => {
-          this.#onResponseError(error, tag);
+        onResponseError: (error, tag, fetch) => {
+          this.#onResponseError(error, tag, fetch);
         },
       },
       {
@@ -602,8 +602,10 @@ export class ImapClient implements ImapSession {
     if (!this.#pipeline.tagged(response, observe)) this.#events.emit({ kind: 'other', response });
   }
 
-  #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null): void {
+  #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null): void {
     if (this.#pipeline.responseError(error, tag)) return;
+    // An unreadable `* n FETCH`: the fetch in flight that may have lost message n says so.
+    if (fetch !== null && this.#pipeline.unreadableFetch(error, fetch)) return;
     this.#events.emit({ kind: 'other', response: { kind: 'unknown', name: 'ERROR', text: error.message } });
   }
 

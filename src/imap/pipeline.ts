@@ -22,7 +22,7 @@ import type { Secret } from '../common/secret.js';
 import { copyLiteralStream } from './literal-stream.js';
 import { commandError } from './routing.js';
 import type { CommandContext, ImapCallOptions, ImapCommand, ImapState } from './session.js';
-import type { BodySink, BodyStart, ResponseAssembler } from './wire/assembler.js';
+import type { BodySink, BodyStart, ResponseAssembler, UnreadableFetch } from './wire/assembler.js';
 import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
 import type { ContinuationResponse, ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
 
@@ -413,6 +413,12 @@ export class CommandPipeline {
     this.#settle(pending, error);
     this.pump();
     return true;
+  }
+
+  /** An untagged `* seq FETCH` could not be read: the first command in flight that may have lost it takes the error. */
+  unreadableFetch(error: ProtocolError | LimitExceededError, fetch: UnreadableFetch): boolean {
+    for (const pending of this.#inFlight) if (pending.command.unreadableFetch?.(error, fetch) === true) return true;
+    return false;
   }
 
   /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */

@@ -7,11 +7,11 @@
  */
 
 import type { EventSubscription, InternalSubscriptionOptions } from './events.js';
-import type { MailwireError } from '../common/errors.js';
+import type { LimitExceededError, MailwireError, ProtocolError } from '../common/errors.js';
 import type { CallOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
 import type { SaslSessionOptions } from '../common/sasl/index.js';
-import type { BodySink, BodyStart } from './wire/assembler.js';
+import type { BodySink, BodyStart, UnreadableFetch } from './wire/assembler.js';
 import type { CommandArg } from './wire/command-args.js';
 import type { FetchAttributes } from './wire/fetch-types.js';
 import type { ResponseCode } from './wire/response-code-types.js';
@@ -147,6 +147,12 @@ export interface ImapCommand<T> {
    * and does not count as a command waiting behind a body stream (which may then pause reading).
    */
   readonly background?: boolean | undefined;
+  /**
+   * An untagged `* seq FETCH` response could not be read (it broke the grammar, or held a literal
+   * over `maxBufferedLiteral`): return true when it may have been this command's answer; the command
+   * then reports the loss (FETCH fails after yielding what it read). Else it becomes an event.
+   */
+  unreadableFetch?(error: ProtocolError | LimitExceededError, fetch: UnreadableFetch): boolean;
   /** A NO/BAD becomes an AuthenticationError instead of a ServerError (LOGIN, AUTHENTICATE). */
   readonly authentication?: boolean | undefined;
   /** The states in which the command may be sent; refused with InvalidArgumentError otherwise. */

@@ -184,6 +184,59 @@ describe('ImapClient: commands queued behind LOGIN and ENABLE', () => {
 });
 
 describe('ImapClient: fetch edge cases', () => {
+  /** The UIDs a fetch of ENVELOPEs yielded, and how it ended. */
+  async function envelopes(client: ImapClient, set: string): Promise<{ uids: (number | undefined)[]; error: unknown }> {
+    const uids: (number | undefined)[] = [];
+    try {
+      for await (const message of client.fetch(set, { envelope: true })) uids.push(message.uid);
+      return { uids, error: undefined };
+    } catch (error) {
+      return { uids, error };
+    }
+  }
+
+  it('fails, after the messages it read, a fetch whose answer for one message could not be parsed', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 3),
+      C('A3 UID FETCH 1:3 (UID ENVELOPE)'),
+      S(
+        '* 1 FETCH (UID 1 ENVELOPE (NIL "one" NIL NIL NIL NIL NIL NIL NIL NIL))',
+        '* 2 FETCH (UID 2 ENVELOPE (NIL "two" ((NIL NIL "x" "y") NIL NIL NIL NIL NIL NIL NIL NIL))',
+        '* 3 FETCH (UID 3 ENVELOPE (NIL "three" NIL NIL NIL NIL NIL NIL NIL NIL))',
+        'A3 OK done',
+      ),
+      C('A4 NOOP'),
+      S('A4 OK'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const { uids, error } = await envelopes(client, '1:3');
+    expect(uids).toEqual([1, 3]);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(String(error)).toMatch(/FETCH response for message 2 could not be read/);
+    await client.noop();
+    await server.done;
+  });
+
+  it('fails a fetch with LimitExceededError when a literal of one message is over maxBufferedLiteral', async () => {
+    const subject = 's'.repeat(300);
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 2),
+      C('A3 UID FETCH 1:2 (UID ENVELOPE)'),
+      raw(
+        `* 1 FETCH (UID 1 ENVELOPE (NIL {${subject.length}}\r\n${subject} NIL NIL NIL NIL NIL NIL NIL NIL))\r\n` +
+          '* 2 FETCH (UID 2 ENVELOPE (NIL "two" NIL NIL NIL NIL NIL NIL NIL NIL))\r\nA3 OK done\r\n',
+      ),
+    ]);
+    const client = await connect(server, { limits: { maxBufferedLiteral: 100 } });
+    await client.select('INBOX');
+    const { uids, error } = await envelopes(client, '1:2');
+    expect(uids).toEqual([2]);
+    expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxBufferedLiteral' });
+    await server.done;
+  });
   it.each(['taken', 'being collected'])('still delivers a body %s when the loop breaks while it arrives', async (how) => {
     const body = 'q'.repeat(20_000);
     const server = await serve([

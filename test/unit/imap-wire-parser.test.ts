@@ -125,6 +125,13 @@ describe('mailbox data', () => {
     expect(one('* 0 exists')).toEqual({ kind: 'exists', count: 0 });
     expect(one('* 5 RECENT')).toEqual({ kind: 'recent', count: 5 });
     expect(one('* 44 EXPUNGE')).toEqual({ kind: 'expunge', seq: 44 });
+    expect(one('* 4294967295 EXISTS')).toEqual({ kind: 'exists', count: 4294967295 });
+  });
+
+  it('refuses a count past 32 bits (it would become the mailbox size)', () => {
+    const { responses, errors } = feed('* 99999999999999999999 EXISTS\r\n* 4294967296 EXPUNGE\r\n');
+    expect(responses).toEqual([]);
+    expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
   });
 
   it('reads LIST with special-use, delimiters, extended data and decodes modified UTF-7', () => {

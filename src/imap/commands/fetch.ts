@@ -16,7 +16,7 @@ import { ChunkStore } from '../../common/chunk-store.js';
 import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
-import { BUFFER_BODY, type BodySink, type BodyStart } from '../wire/assembler.js';
+import { BUFFER_BODY, type BodySink, type BodyStart, type UnreadableFetch } from '../wire/assembler.js';
 import { atom, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
@@ -124,8 +124,10 @@ class FetchRun implements FetchIterable {
           untagged: (response, context) => this.#untagged(response, context),
           bodyStart: (start, context) => this.#bodyStart(start, context),
           streamsBodies: !this.#buffer,
+          unreadableFetch: (error, seq) => this.#unreadable(error, seq),
           done: () => {
-            this.#end(undefined);
+            // A message lost to an unreadable response fails the fetch, after the ones read.
+            this.#end(this.#lost);
           },
           failed: (error) => {
             this.#end(error);
@@ -196,6 +198,22 @@ class FetchRun implements FetchIterable {
       attributes.envelope !== undefined || attributes.bodyStructure !== undefined || attributes.body !== undefined ||
       attributes.internalDate !== undefined || attributes.size !== undefined || attributes.bodies !== undefined
     );
+  }
+
+  /** The first unreadable FETCH response that may have been one of this command's messages. */
+  #lost: MailwireError | undefined;
+
+  #unreadable(error: ProtocolError | LimitExceededError, { seq, uid }: UnreadableFetch): boolean {
+    // A number past the mailbox's end names no message; else the set tells, by the response's UID
+    // when it was read (a UID FETCH without it may have lost any message).
+    if (seq > (this.#session.mailbox?.exists ?? 0)) return false;
+    if (this.#byUid ? uid !== null && !this.#inSet(uid, seq) : !this.#inSet(seq, seq)) return false;
+    this.#lost ??=
+      error instanceof LimitExceededError
+        ? error
+        : new ProtocolError(`The FETCH response for message ${seq} could not be read: ${error.message}`, {}, { cause: error });
+    if (this.#current?.seq === seq) this.#failCurrent();
+    return true;
   }
 
   #failCurrent(): void {

@@ -81,8 +81,17 @@ export interface ResponseHandler {
    * @param error - what went wrong, with offset and snippet.
    * @param tag - the response's tag when it was a tagged response (so the client can fail that
    *   command), else null.
+   * @param fetch - for an untagged `* n FETCH` response, its sequence number and, when it could be
+   *   read, its UID (a FETCH command in flight may have lost that message), else null.
    */
-  onResponseError(error: ProtocolError | LimitExceededError, tag: string | null): void;
+  onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null): void;
+}
+
+/** What is known of an untagged FETCH response that could not be read. */
+export interface UnreadableFetch {
+  readonly seq: number;
+  /** From a `UID n` item among the response's first bytes; null when there is none. */
+  readonly uid: number | null;
 }
 
 /** Limits and session state of a {@link ResponseAssembler}. */
@@ -330,7 +339,17 @@ export class ResponseAssembler implements FrameSink {
   }
 
   private reportError(error: ProtocolError | LimitExceededError): void {
-    this.handler.onResponseError(error, this.tagOfCurrentResponse());
+    const tag = this.tagOfCurrentResponse();
+    this.handler.onResponseError(error, tag, tag === null ? this.unreadableFetch() : null);
+  }
+
+  /** The sequence number (and UID, if it comes early) of a current `* n FETCH` response, else null. */
+  private unreadableFetch(): UnreadableFetch | null {
+    const text = this.line.toString('latin1', 0, Math.min(this.lineLength, 256));
+    const match = /^\* ([1-9][0-9]{0,9}) FETCH /i.exec(text);
+    if (match === null) return null;
+    const uid = /[( ]UID ([1-9][0-9]{0,9})[ )]/i.exec(text);
+    return { seq: Number(match[1]), uid: uid === null ? null : Number(uid[1]) };
   }
 
   private tagOfCurrentResponse(): string | null {

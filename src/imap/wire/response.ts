@@ -81,7 +81,10 @@ function parseResponseTagged(reader: WireReader): ImapResponse {
  * mailbox-data    =/ number SP "EXISTS" / number SP "RECENT"
  */
 function parseNumberedData(reader: WireReader, context: ParseContext): ImapResponse {
+  const start = reader.pos;
   const count = reader.number();
+  // number = 32 bits (RFC 9051 section 9): a larger count is no count (it would become the mailbox's size).
+  if (count > 0xffffffff) reader.fail('Expected a number of at most 32 bits', start);
   reader.sp();
   const name = reader.keyword('EXISTS, RECENT, EXPUNGE or FETCH');
   switch (name) {
