@@ -33,7 +33,7 @@ export type { SearchReturn, SearchSummary, SearchSummaryOptions } from './comman
 export type * from './wire/fetch-types.js';
 export type * from './wire/response-code-types.js';
 export type * from './wire/response-types.js';
-export type { BodySink, BodyStart } from './wire/assembler.js';
+export type { BodySink, BodyStart, UnreadableFetch } from './wire/assembler.js';
 export type { BodySectionRequest, CommandArg } from './wire/command-args.js';
 export type { SearchOptions, SearchQuery } from './wire/search.js';
 export type { SeqNum, SequenceInput, SequenceRange, Uid } from './wire/sequence-set.js';
