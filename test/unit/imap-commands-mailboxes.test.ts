@@ -53,6 +53,21 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('LIST-EXTENDED: an entry without \\Subscribed is known not to be subscribed (RETURN (SUBSCRIBED) was asked)', async () => {
+    const { client, finish } = await scripted([
+      greeting('LIST-EXTENDED'),
+      'C: A1 LIST "" * RETURN (SUBSCRIBED CHILDREN)',
+      'S: * LIST (\\Subscribed \\HasNoChildren) "/" INBOX',
+      'S: * LIST (\\HasNoChildren) "/" Drafts',
+      'S: A1 OK List completed',
+    ]);
+    expect((await list(client)).map(({ name, subscribed }) => ({ name, subscribed }))).toEqual([
+      { name: 'INBOX', subscribed: true },
+      { name: 'Drafts', subscribed: false },
+    ]);
+    await finish();
+  });
+
   test('without LIST-STATUS, STATUS items are fetched per selectable mailbox (unsupported items dropped)', async () => {
     const { client, finish } = await scripted([
       greeting('LITERAL+'),

@@ -40,8 +40,8 @@ export interface MailboxEntry {
   /** False for `\Noselect` and `\NonExistent` entries (hierarchy placeholders). */
   readonly selectable: boolean;
   /**
-   * True when subscribed: always for LSUB entries, from `\Subscribed` when LIST-EXTENDED is
-   * offered; undefined when the server could not tell.
+   * True when subscribed: always for LSUB entries; with LIST-EXTENDED, true or false from
+   * `\Subscribed`; undefined when the server could not tell (a plain LIST).
    */
   readonly subscribed: boolean | undefined;
   /** From `\HasChildren` / `\HasNoChildren`; undefined when the server did not say. */
@@ -157,7 +157,10 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
     args.push(listMailbox(reference));
     args.push(patterns.length === 1 ? listMailbox(patterns[0]!) : listOf(...patterns.map(listMailbox)));
     args.push(atom('RETURN'), listOf(...returns));
-    entries = await runList(session, 'LIST', args, reference, patterns, listStatus, options);
+    // RETURN (SUBSCRIBED) was asked: an entry without \Subscribed is known not to be subscribed (RFC 5258 section 3.4).
+    entries = (await runList(session, 'LIST', args, reference, patterns, listStatus, options)).map((entry) =>
+      entry.subscribed === undefined ? { ...entry, subscribed: false } : entry,
+    );
   } else {
     const command = options.subscribedOnly === true ? 'LSUB' : 'LIST';
     const results = await Promise.all(
