@@ -91,7 +91,7 @@ export class CommandQueue {
     // (buffered, since they must not hold the connection back while it is awaited). They are
     // written after it.
     if (exchange.prefetch) this.#unsent.push(untyped);
-    else this.#unsent.insertBefore(untyped, (queued) => queued.prefetch && untyped.mayPass(queued));
+    else this.#unsent.insertBefore(untyped, passesPrefetch);
     // Written at the end of the current tick, so commands issued together go out in one write
     // (a retrieveMany window of RETRs, or UIDL and LIST): each write is a syscall and a wake-up of
     // the server, and a window written one command at a time cost more than the commands.
@@ -251,3 +251,7 @@ export class CommandQueue {
   }
 }
 
+/** A command may be written before a prefetched RETR queued earlier (one function, not a closure per command). */
+function passesPrefetch(exchange: AnyExchange, queued: AnyExchange): boolean {
+  return queued.prefetch && exchange.mayPass(queued);
+}

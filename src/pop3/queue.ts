@@ -31,10 +31,10 @@ export class Queue<T> {
     this.#items.push(item);
   }
 
-  /** Adds an item before the run of last items that `skip` accepts (at the end when the last is not one). */
-  insertBefore(item: T, skip: (queued: T) => boolean): void {
+  /** Adds an item before the run of last items it may pass (`passes(item, queued)`; at the end when it may not pass the last). */
+  insertBefore(item: T, passes: (item: T, queued: T) => boolean): void {
     let index = this.#items.length;
-    while (index > this.#head && skip(this.#items[index - 1] as T)) index--;
+    while (index > this.#head && passes(item, this.#items[index - 1] as T)) index--;
     if (index === this.#items.length) this.#items.push(item);
     else this.#items.splice(index, 0, item);
   }
