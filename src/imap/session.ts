@@ -48,7 +48,11 @@ export interface MailboxState {
   readonly unseen: SeqNum | undefined;
   /** The flags defined in the mailbox (FLAGS). */
   readonly flags: readonly string[];
-  /** The flags that can be changed permanently; `\*` means new keywords may be created. */
+  /**
+   * The flags that can be changed permanently (`[PERMANENTFLAGS]`); `\*` means new keywords may be
+   * created. When the server sent no PERMANENTFLAGS, the {@link MailboxState.flags} list (RFC 3501
+   * and RFC 9051: assume every flag can be changed permanently), or none in a read-only mailbox.
+   */
   readonly permanentFlags: readonly string[];
   /** HIGHESTMODSEQ (RFC 7162), or undefined when the server sent `[NOMODSEQ]` or nothing. */
   readonly highestModseq: bigint | undefined;

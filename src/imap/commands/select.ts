@@ -130,6 +130,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
   const vanished: NumberRange[] = [];
   const changed: QresyncChange[] = [];
   let closedSeen = false;
+  let permanentFlagsSeen = false;
   const state: MutableMailboxState = {
     name,
     readOnly,
@@ -156,6 +157,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
       case 'status':
         if (response.status !== 'OK' || response.code === null || !SELECT_CODES.has(response.code.kind)) return false;
         if (response.code.kind === 'CLOSED') closedSeen = true;
+        if (response.code.kind === 'PERMANENTFLAGS') permanentFlagsSeen = true;
         applyCode(state, response.code);
         return true;
       case 'vanished':
@@ -192,6 +194,9 @@ export async function select(session: CoreSession, name: string, readOnly: boole
       done: (response) => {
         if (response.code !== null) applyCode(state, response.code);
         if (readOnly) state.readOnly = true;
+        // Without [PERMANENTFLAGS], "the client should assume that all flags can be changed
+        // permanently" (RFC 3501 and RFC 9051, section 7.1): the FLAGS list, unless nothing can change.
+        if (!permanentFlagsSeen && response.code?.kind !== 'PERMANENTFLAGS') state.permanentFlags = state.readOnly ? [] : state.flags;
         session.setMailbox(state);
         return {
           ...state,
