@@ -144,6 +144,21 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('an LSUB entry marked \\Noselect may be only the parent of subscribed names: not known to be subscribed', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LSUB "" %',
+      'S: * LSUB (\\Noselect) "/" Lists',
+      'S: * LSUB () "/" INBOX',
+      'S: A1 OK done',
+    ]);
+    expect(await lsub(client, '%')).toMatchObject([
+      { name: 'Lists', subscribed: undefined, selectable: false },
+      { name: 'INBOX', subscribed: true, selectable: true },
+    ]);
+    await finish();
+  });
+
   test('a pattern with CR or LF is refused before anything is sent', async () => {
     const { client, server, finish } = await scripted([greeting('')]);
     await expect(list(client, { pattern: 'a\r\nA9 DELETE INBOX' })).rejects.toBeInstanceOf(InvalidArgumentError);

@@ -40,8 +40,9 @@ export interface MailboxEntry {
   /** False for `\Noselect` and `\NonExistent` entries (hierarchy placeholders). */
   readonly selectable: boolean;
   /**
-   * True when subscribed: always for LSUB entries; with LIST-EXTENDED, true or false from
-   * `\Subscribed`; undefined when the server could not tell (a plain LIST).
+   * True when subscribed: for LSUB entries, true unless marked `\Noselect` (such an entry may be only
+   * the parent of subscribed names, RFC 3501 section 6.3.9: undefined); with LIST-EXTENDED, true or
+   * false from `\Subscribed`; undefined when the server could not tell (a plain LIST).
    */
   readonly subscribed: boolean | undefined;
   /** From `\HasChildren` / `\HasNoChildren`; undefined when the server did not say. */
@@ -197,7 +198,8 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
  * @param session - the client.
  * @param pattern - the pattern, default `'*'`.
  * @param options - signal, timeout.
- * @returns the subscribed mailboxes (`subscribed` is true on each).
+ * @returns the subscribed mailboxes (`subscribed` is true on each, undefined on a `\Noselect` entry,
+ *   which `%` may return as the parent of subscribed names without itself being subscribed).
  */
 export async function lsub(session: ImapSession, pattern = '*', options: ImapCallOptions = {}): Promise<MailboxEntry[]> {
   if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`An LSUB pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
@@ -289,8 +291,11 @@ function toEntry(response: ListResponse, command: 'LIST' | 'LSUB'): MailboxEntry
   for (const attribute of response.attributes) {
     const lower = attribute.toLowerCase();
     specialUse ??= SPECIAL_USES.get(lower) ?? null;
-    if (lower === '\\noselect' || lower === '\\nonexistent') selectable = false;
-    else if (lower === '\\subscribed') subscribed = true;
+    if (lower === '\\noselect' || lower === '\\nonexistent') {
+      selectable = false;
+      // An LSUB entry marked \Noselect may be only the parent of subscribed names (RFC 3501 section 6.3.9).
+      if (command === 'LSUB' && lower === '\\noselect') subscribed = undefined;
+    } else if (lower === '\\subscribed') subscribed = true;
     else if (lower === '\\haschildren') hasChildren = true;
     else if (lower === '\\hasnochildren' || lower === '\\noinferiors') hasChildren ??= false;
   }
