@@ -386,14 +386,14 @@ async function* watchImap(
 /**
  * How the watch connection opens the mailbox: on a reconnect with QRESYNC (RFC 7162 section 3.2.5),
  * telling the server what was known so that EXAMINE itself reports what vanished and what changed;
- * else with CONDSTORE where offered.
+ * else with CONDSTORE where offered (QRESYNC implies it, RFC 7162).
  */
 function examineOptions(client: ImapClient, known: Known | undefined): SelectOptions {
   if (known?.highestModseq !== undefined && client.hasCapability('QRESYNC')) {
     const knownUids = known.uids.length > 0 ? { knownUids: SequenceSet.uids(known.uids as Uid[]) } : {};
     return { qresync: { uidValidity: known.uidValidity, modseq: known.highestModseq, ...knownUids } };
   }
-  return { condstore: client.hasCapability('CONDSTORE') };
+  return { condstore: client.hasCapability('CONDSTORE') || client.hasCapability('QRESYNC') };
 }
 
 /**

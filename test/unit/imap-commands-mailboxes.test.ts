@@ -277,6 +277,21 @@ describe('STATUS', () => {
     await finish();
   });
 
+  test('HIGHESTMODSEQ asked of a server offering QRESYNC alone (it implies CONDSTORE); RECENT left out once IMAP4rev2 is enabled', async () => {
+    const { client, finish } = await scripted([
+      greeting('IMAP4rev2 QRESYNC ENABLE'),
+      'C: A1 ENABLE IMAP4rev2',
+      'S: * ENABLED IMAP4rev2',
+      'S: A1 OK done',
+      'C: A2 STATUS INBOX (MESSAGES HIGHESTMODSEQ)',
+      'S: * STATUS INBOX (MESSAGES 2 HIGHESTMODSEQ 7)',
+      'S: A2 OK done',
+    ]);
+    await client.enable(['IMAP4rev2']);
+    expect(await status(client, 'INBOX', ['MESSAGES', 'RECENT', 'HIGHESTMODSEQ'])).toEqual({ messages: 2, highestModseq: 7n });
+    await finish();
+  });
+
   test('default items; HIGHESTMODSEQ left out without CONDSTORE; another mailbox\'s STATUS is not taken', async () => {
     const { client, finish } = await scripted([
       greeting(''),

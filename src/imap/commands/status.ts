@@ -31,9 +31,10 @@ const ALL_ITEMS: ReadonlySet<string> = new Set<StatusItem>([
 export const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ'];
 
 /**
- * The items of `wanted` that this server can answer: HIGHESTMODSEQ needs CONDSTORE, SIZE needs
- * STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs APPENDLIMIT, and RECENT is
- * gone from IMAP4rev2-only servers. Duplicates are dropped.
+ * The items of `wanted` that this server can answer: HIGHESTMODSEQ needs CONDSTORE (or QRESYNC, which
+ * implies it), SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
+ * APPENDLIMIT, and RECENT is gone from IMAP4rev2-only servers and once IMAP4rev2 is enabled.
+ * Duplicates are dropped.
  *
  * @param session - the client.
  * @param wanted - the items asked for.
@@ -49,11 +50,12 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
     if (!ALL_ITEMS.has(name)) throw new InvalidArgumentError(`Unknown STATUS item: ${JSON.stringify(item)}`);
     const known = name as StatusItem;
     if (out.includes(known)) continue;
-    if (known === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE')) continue;
+    if (known === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) continue;
     if (known === 'SIZE' && !rev2 && !session.hasCapability('STATUS=SIZE')) continue;
     if (known === 'DELETED' && !rev2) continue;
     if (known === 'APPENDLIMIT' && !session.hasCapability('APPENDLIMIT')) continue;
-    if (known === 'RECENT' && rev2 && !session.hasCapability('IMAP4REV1')) continue;
+    // RFC 9051 has no RECENT: gone once the session speaks IMAP4rev2, or when the server speaks nothing else.
+    if (known === 'RECENT' && rev2 && (session.enabled.has('IMAP4REV2') || !session.hasCapability('IMAP4REV1'))) continue;
     out.push(known);
   }
   return out;
@@ -73,7 +75,7 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
  * @param session - the client.
  * @param name - the mailbox (RFC 9051 advises against asking for the selected one).
  * @param items - what to ask for (default {@link DEFAULT_STATUS_ITEMS}). HIGHESTMODSEQ needs
- *   CONDSTORE, SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
+ *   CONDSTORE or QRESYNC, SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
  *   APPENDLIMIT.
  * @param options - signal, timeout.
  * @returns the attributes the server sent.
