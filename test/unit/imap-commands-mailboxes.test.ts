@@ -159,6 +159,17 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('the reference is a mailbox name, not a pattern: wildcards in it are quoted', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "100%" %',
+      'S: * LIST () "/" "100%/a"',
+      'S: A1 OK done',
+    ]);
+    expect((await list(client, { reference: '100%', pattern: '%' })).map((entry) => entry.name)).toEqual(['100%/a']);
+    await finish();
+  });
+
   test('a pattern with CR or LF is refused before anything is sent', async () => {
     const { client, server, finish } = await scripted([greeting('')]);
     await expect(list(client, { pattern: 'a\r\nA9 DELETE INBOX' })).rejects.toBeInstanceOf(InvalidArgumentError);

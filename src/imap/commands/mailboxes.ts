@@ -55,7 +55,7 @@ export interface MailboxEntry {
 
 /** Options of {@link ImapClient.list}. */
 export interface ListOptions extends ImapCallOptions {
-  /** The reference name (RFC 9051 section 6.3.9); default `''`. */
+  /** The reference name (RFC 9051 section 6.3.9): a mailbox name, not a pattern (`%` and `*` in it are sent quoted, as themselves); default `''`. */
   readonly reference?: string | undefined;
   /**
    * The pattern(s): `*` matches anything, `%` anything but the delimiter. Default `'*'`. Several
@@ -155,7 +155,7 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
     if (listStatus) returns.push(atom('STATUS'), listOf(...statusItems.map(atom)));
     const args: CommandArg[] = [];
     if (selection.length > 0) args.push(listOf(...selection));
-    args.push(listMailbox(reference));
+    args.push(mailbox(reference));
     args.push(patterns.length === 1 ? listMailbox(patterns[0]!) : listOf(...patterns.map(listMailbox)));
     args.push(atom('RETURN'), listOf(...returns));
     // RETURN (SUBSCRIBED) was asked: an entry without \Subscribed is known not to be subscribed (RFC 5258 section 3.4).
@@ -165,7 +165,7 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
   } else {
     const command = options.subscribedOnly === true ? 'LSUB' : 'LIST';
     const results = await Promise.all(
-      patterns.map((pattern) => runList(session, command, [listMailbox(reference), listMailbox(pattern)], reference, [pattern], false, options)),
+      patterns.map((pattern) => runList(session, command, [mailbox(reference), listMailbox(pattern)], reference, [pattern], false, options)),
     );
     // Overlapping patterns list a mailbox twice: keep the first.
     const byName = new Map<string, MailboxEntry>();
@@ -203,7 +203,7 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
  */
 export async function lsub(session: ImapSession, pattern = '*', options: ImapCallOptions = {}): Promise<MailboxEntry[]> {
   if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`An LSUB pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
-  return runList(session, 'LSUB', [listMailbox(''), listMailbox(pattern)], '', [pattern], false, options);
+  return runList(session, 'LSUB', [mailbox(''), listMailbox(pattern)], '', [pattern], false, options);
 }
 
 /** The LIST/LSUB commands of this module in flight, per session, to tell their answers apart. */
