@@ -436,8 +436,9 @@ export interface EncodeCommandOptions {
 
 /**
  * Encodes `keyword SP arg ... CRLF`, refusing what the grammar does not allow before anything is
- * sent: CR, LF or NUL anywhere, an empty argument, a space inside an argument, an argument over
- * 40 characters, or a line over 255 octets (RFC 2449 section 4).
+ * sent: CR, LF or NUL anywhere, an empty argument, a space inside an argument (but in a last
+ * argument that is the rest of the line), or a line over 255 octets (RFC 2449 section 4; the error
+ * names the line's length only when the line holds no secret).
  *
  * ```abnf
  * command = keyword *(SP argument) CRLF        ; RFC 2449 section 4
@@ -471,7 +472,9 @@ export function encodeCommand(
     display.push(arg instanceof Secret ? '<redacted>' : arg);
   });
   if (octets > MAX_COMMAND_LINE) {
-    throw new InvalidArgumentError(`The ${keyword} command line would be ${octets} octets, over ${MAX_COMMAND_LINE} (RFC 2449)`);
+    // The length of a line holding a secret would tell the secret's length: not said.
+    const size = args.some((arg) => arg instanceof Secret) ? 'would be' : `would be ${octets} octets,`;
+    throw new InvalidArgumentError(`The ${keyword} command line ${size} over ${MAX_COMMAND_LINE} octets (RFC 2449)`);
   }
   parts.push('\r\n');
   return { parts: mergeText(parts), display: display.join(' ') };

@@ -249,6 +249,20 @@ describe('encodeCommand', () => {
     expect(() => encodeCommand('PASS', [`${longest}p`], { restOfLine: true })).toThrow(InvalidArgumentError);
   });
 
+  it('a line over 255 octets: the error names its length, unless the line holds a secret', () => {
+    expect(() => encodeCommand('USER', ['x'.repeat(250)])).toThrow(/would be 257 octets/);
+    const secret = 'p'.repeat(300);
+    let message = '';
+    try {
+      encodeCommand('PASS', [new Secret(secret)], { restOfLine: true });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/over 255 octets/);
+    expect(message).not.toMatch(/30\d/);
+  });
+
   it('counts octets, not characters, against the 255 limit', () => {
     const twoByteChars = 'é'.repeat(125); // 250 octets
     expect(() => encodeCommand('PASS', [twoByteChars], { restOfLine: true })).toThrow(InvalidArgumentError);
