@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Connector, RecordSetting } from './connector.js';
 import type { TransportOptions, TransportTlsOptions } from './transport.js';
+import { checkDelay, checkSharedOptions, describeValue } from './transport-options.js';
 import type { WireLogger } from './wirelog.js';
 
 /**
@@ -100,16 +101,39 @@ export interface ChunkOptions {
   readonly reuse?: boolean | undefined;
 }
 
+/** The values of {@link ClientOptions.tls}. */
+const TLS_MODES: readonly TlsMode[] = ['implicit', 'starttls', 'none'];
+
 /**
- * Checks the options both clients read themselves (the transport checks its own).
+ * Checks a client's options when the client is made, each against the type it is declared with,
+ * so that a JavaScript caller's mistake (`tls: true`, `signal: controller`, `commandTimeout: '5000'`)
+ * fails at once with the option's name, not later and elsewhere. The transport checks the same
+ * connection options again when it connects (a custom connector may take others).
  *
- * @throws InvalidArgumentError for a `scramMaxIterations` that is not a positive integer.
+ * @throws InvalidArgumentError naming the first option of the wrong type or out of its range.
  * @internal
  */
 export function checkClientOptions(options: ClientOptions): void {
+  const tls: unknown = options.tls;
+  if (tls !== undefined && !TLS_MODES.includes(tls as TlsMode)) {
+    throw new InvalidArgumentError(`tls must be 'implicit', 'starttls' or 'none', got ${describeValue(tls)}`);
+  }
+  const allowCleartext: unknown = options.allowCleartext;
+  if (allowCleartext !== undefined && typeof allowCleartext !== 'boolean') {
+    throw new InvalidArgumentError(`allowCleartext must be a boolean, got ${describeValue(allowCleartext)}`);
+  }
+  checkSharedOptions(options);
+  for (const name of ['connectTimeout', 'greetingTimeout', 'commandTimeout'] as const) {
+    const ms = options[name];
+    if (ms !== undefined) checkDelay(name, ms);
+  }
+  const connector: unknown = options.connector;
+  if (connector !== undefined && typeof connector !== 'function') {
+    throw new InvalidArgumentError(`connector must be a function opening the connection, got ${describeValue(connector)}`);
+  }
   const iterations = options.scramMaxIterations;
   if (iterations !== undefined && !(Number.isSafeInteger(iterations) && iterations >= 1)) {
-    throw new InvalidArgumentError(`scramMaxIterations must be a positive integer, got ${iterations}`);
+    throw new InvalidArgumentError(`scramMaxIterations must be a positive integer, got ${describeValue(iterations)}`);
   }
 }
 

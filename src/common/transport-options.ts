@@ -149,7 +149,10 @@ export const COPY_LIMIT = 16 * 1024;
 /** Node clamps larger timer delays to 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** @throws InvalidArgumentError for an option out of its range. */
+/**
+ * @throws InvalidArgumentError for an option out of its range or of the wrong type (a JavaScript
+ *   caller's `tls: 'yes'` would otherwise connect in clear, a `signal: {}` fail later).
+ */
 export function validateOptions(options: TransportOptions): void {
   if (typeof options.host !== 'string' || options.host === '') {
     throw new InvalidArgumentError('host must be a non-empty string');
@@ -157,23 +160,84 @@ export function validateOptions(options: TransportOptions): void {
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
     throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(options.port)}`);
   }
+  const tls: unknown = options.tls;
+  if (tls !== undefined && typeof tls !== 'boolean') {
+    throw new InvalidArgumentError(`tls must be a boolean (implicit TLS or not), got ${describeValue(tls)}`);
+  }
   if (options.connectTimeout !== undefined) checkDelay('connectTimeout', options.connectTimeout);
   if (options.handshakeTimeout !== undefined) checkDelay('handshakeTimeout', options.handshakeTimeout);
   if (options.closeTimeout !== undefined) checkDelay('closeTimeout', options.closeTimeout);
-  const keepAlive = options.keepAlive;
-  if (typeof keepAlive === 'number' && !(Number.isFinite(keepAlive) && keepAlive >= 0)) {
-    throw new InvalidArgumentError(`keepAlive must be a boolean or a delay in ms >= 0, got ${keepAlive}`);
-  }
+  checkSharedOptions(options);
   const readBufferSize = options.readBufferSize;
   if (readBufferSize !== undefined && !(Number.isInteger(readBufferSize) && readBufferSize >= MIN_READ_BUFFER_SIZE && readBufferSize <= MAX_READ_BUFFER_SIZE)) {
     throw new InvalidArgumentError(`readBufferSize must be an integer from ${MIN_READ_BUFFER_SIZE} to ${MAX_READ_BUFFER_SIZE}, got ${String(readBufferSize)}`);
   }
 }
 
+/**
+ * Checks the options the transport and both clients take alike: `signal`, `logger`, `keepAlive`
+ * and `tlsOptions`, each against the type it is declared with.
+ *
+ * @throws InvalidArgumentError naming the first option of the wrong type.
+ */
+export function checkSharedOptions(options: Pick<TransportOptions, 'signal' | 'logger' | 'keepAlive' | 'tlsOptions'>): void {
+  const signal: unknown = options.signal;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    const hint = signal instanceof AbortController ? ' (pass controller.signal, not the controller)' : '';
+    throw new InvalidArgumentError(`signal must be an AbortSignal${hint}, got ${describeValue(signal)}`);
+  }
+  const logger: unknown = options.logger;
+  if (logger !== undefined && typeof logger !== 'function') {
+    throw new InvalidArgumentError(`logger must be a function receiving each wire log entry, got ${describeValue(logger)}`);
+  }
+  const keepAlive: unknown = options.keepAlive;
+  if (keepAlive !== undefined && typeof keepAlive !== 'boolean' && !(typeof keepAlive === 'number' && Number.isFinite(keepAlive) && keepAlive >= 0)) {
+    throw new InvalidArgumentError(`keepAlive must be a boolean or a delay in ms >= 0, got ${describeValue(keepAlive)}`);
+  }
+  const tlsOptions: unknown = options.tlsOptions;
+  if (tlsOptions !== undefined && (typeof tlsOptions !== 'object' || tlsOptions === null || Array.isArray(tlsOptions))) {
+    throw new InvalidArgumentError(`tlsOptions must be an object of TLS settings, got ${describeValue(tlsOptions)}`);
+  }
+}
+
+/**
+ * An AbortSignal, told by its shape so that a signal of another realm (a test environment's own
+ * AbortSignal class) passes too: what the transport and the clients use of it.
+ */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (value instanceof AbortSignal) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Record<'aborted' | 'addEventListener' | 'removeEventListener', unknown>>;
+  return typeof candidate.aborted === 'boolean' && typeof candidate.addEventListener === 'function' && typeof candidate.removeEventListener === 'function';
+}
+
+/** A value of the wrong type, for an error message: a short literal, or what kind of thing it is. */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 40 ? 'a string' : JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    default: {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return 'an array';
+      const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      return typeof name === 'string' && name !== '' && name !== 'Object' ? `a${/^[AEIOU]/.test(name) ? 'n' : ''} ${name}` : 'an object';
+    }
+  }
+}
+
 /** @throws InvalidArgumentError unless `ms` is a timer delay Node honours. */
 export function checkDelay(name: string, ms: number): void {
   if (typeof ms !== 'number' || !(ms >= 1 && ms <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError(`${name} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+    throw new InvalidArgumentError(`${name} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(ms)}`);
   }
 }
 

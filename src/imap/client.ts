@@ -53,8 +53,6 @@ import type {
 
 const DEFAULT_TIMEOUT = 30_000;
 const DEFAULT_COMMAND_TIMEOUT = 60_000;
-/** The longest delay setTimeout honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /**
  * The transport's read buffer: IMAP bodies arrive in bulk, and 256 KiB reads cut the client's CPU
@@ -113,19 +111,14 @@ export class ImapClient implements ImapSession {
   /**
    * Prepares a client; {@link ImapClient.connect} opens the connection.
    *
-   * @throws InvalidArgumentError on inconsistent options.
+   * @throws InvalidArgumentError for an option of the wrong type or out of its range (`tls: true`,
+   *   a `signal` that is not an AbortSignal, a timeout that is not a number of milliseconds...), naming it.
    */
   constructor(options: ImapClientOptions) {
+    checkClientOptions(options);
     this.#options = options;
     this.#tlsMode = options.tls ?? (options.port === 993 ? 'implicit' : 'starttls');
-    if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
-      throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
-    }
-    checkClientOptions(options);
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
-    for (const [name, ms] of [['commandTimeout', this.#commandTimeout], ['greetingTimeout', options.greetingTimeout ?? DEFAULT_TIMEOUT]] as const) {
-      if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);
-    }
     const limits = options.limits ?? {};
     this.#assembler = new ResponseAssembler(
       {

@@ -173,15 +173,13 @@ export class Pop3Client {
   /**
    * Prepares a client; {@link Pop3Client.connect} opens the connection.
    *
-   * @throws InvalidArgumentError on inconsistent options.
+   * @throws InvalidArgumentError for an option of the wrong type or out of its range (`tls: true`,
+   *   a `signal` that is not an AbortSignal, a timeout that is not a number of milliseconds...), naming it.
    */
   constructor(options: Pop3ClientOptions) {
+    checkClientOptions(options);
     this.#options = options;
     this.#tlsMode = options.tls ?? (options.port === 995 ? 'implicit' : 'starttls');
-    if (!['implicit', 'starttls', 'none'].includes(this.#tlsMode)) {
-      throw new InvalidArgumentError(`Unknown tls mode ${JSON.stringify(this.#tlsMode)}`);
-    }
-    checkClientOptions(options);
     this.#maxLineLength = options.limits?.maxLineLength ?? DEFAULT_MAX_LINE;
     this.#highWaterMark = options.limits?.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#pipelineDepth = Math.max(1, options.limits?.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);

@@ -1,0 +1,105 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/common/errors.js';
+import type { ClientOptions } from '../../src/common/options.js';
+import { Transport, type TransportHandlers } from '../../src/common/transport.js';
+import { ImapClient } from '../../src/imap/client.js';
+import { Pop3Client } from '../../src/pop3/client.js';
+
+/** An option a JavaScript caller got wrong (the types would have refused it), and the option's name in the message. */
+interface BadOption {
+  readonly name: string;
+  readonly options: Record<string, unknown>;
+}
+
+/** Options with a fixed type, each given a value of another type (as from plain JavaScript). */
+const BAD_CLIENT_OPTIONS: readonly BadOption[] = [
+  { name: 'signal', options: { signal: {} } },
+  { name: 'signal', options: { signal: new AbortController() } },
+  { name: 'signal', options: { signal: 'abort' } },
+  { name: 'tls', options: { tls: 'yes' } },
+  { name: 'tls', options: { tls: true } },
+  { name: 'tls', options: { tls: {} } },
+  { name: 'allowCleartext', options: { allowCleartext: 'yes' } },
+  { name: 'keepAlive', options: { keepAlive: 'yes' } },
+  { name: 'keepAlive', options: { keepAlive: -1 } },
+  { name: 'logger', options: { logger: {} } },
+  { name: 'logger', options: { logger: 'console' } },
+  { name: 'tlsOptions', options: { tlsOptions: 'insecure' } },
+  { name: 'tlsOptions', options: { tlsOptions: true } },
+  { name: 'connectTimeout', options: { connectTimeout: '5000' } },
+  { name: 'connectTimeout', options: { connectTimeout: 0 } },
+  { name: 'greetingTimeout', options: { greetingTimeout: '5000' } },
+  { name: 'greetingTimeout', options: { greetingTimeout: Number.NaN } },
+  { name: 'commandTimeout', options: { commandTimeout: '5000' } },
+  { name: 'commandTimeout', options: { commandTimeout: 2 ** 31 } },
+  { name: 'connector', options: { connector: {} } },
+];
+
+function refusal(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('client options from JavaScript callers', () => {
+  for (const [protocol, make] of [
+    ['ImapClient', (options: ClientOptions) => new ImapClient(options)],
+    ['Pop3Client', (options: ClientOptions) => new Pop3Client(options)],
+  ] as const) {
+    for (const bad of BAD_CLIENT_OPTIONS) {
+      it(`${protocol} refuses ${bad.name}: ${inspect(bad.options[bad.name], { depth: 0 })} when constructed`, () => {
+        const error = refusal(() => make({ host: '127.0.0.1', port: 1143, ...bad.options }));
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect((error as Error).message).toMatch(new RegExp(`^${bad.name}\\b`));
+      });
+    }
+
+    it(`${protocol} accepts well-typed options`, () => {
+      const options: ClientOptions = {
+        host: '127.0.0.1',
+        port: 1143,
+        tls: 'starttls',
+        allowCleartext: false,
+        signal: new AbortController().signal,
+        keepAlive: 5_000,
+        logger: () => undefined,
+        tlsOptions: { rejectUnauthorized: true },
+        connectTimeout: 1_000,
+        greetingTimeout: 1_000,
+        commandTimeout: 1_000,
+        connector: () => Promise.reject(new Error('not used')),
+      };
+      expect(() => make(options)).not.toThrow();
+      expect(() => make({ host: '127.0.0.1', keepAlive: false, signal: AbortSignal.timeout(1_000) })).not.toThrow();
+    });
+  }
+});
+
+describe('Transport options from JavaScript callers', () => {
+  const handlers: TransportHandlers = { onData: () => undefined, onClose: () => undefined };
+  const BAD_TRANSPORT_OPTIONS: readonly BadOption[] = [
+    { name: 'tls', options: { tls: 'yes' } },
+    { name: 'tls', options: { tls: 'implicit' } },
+    { name: 'tls', options: { tls: {} } },
+    { name: 'signal', options: { signal: {} } },
+    { name: 'signal', options: { signal: new AbortController() } },
+    { name: 'keepAlive', options: { keepAlive: 'yes' } },
+    { name: 'logger', options: { logger: {} } },
+    { name: 'tlsOptions', options: { tlsOptions: 'insecure' } },
+    { name: 'connectTimeout', options: { connectTimeout: '5000' } },
+  ];
+  for (const bad of BAD_TRANSPORT_OPTIONS) {
+    it(`connect() refuses ${bad.name}: ${inspect(bad.options[bad.name], { depth: 0 })} before opening a socket`, async () => {
+      // Port 9 (discard) on the loopback: nothing listens there, so only the check can answer.
+      const error = await Transport.connect({ host: '127.0.0.1', port: 9, ...bad.options }, handlers).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(new RegExp(`^${bad.name}\\b`));
+    });
+  }
+});
