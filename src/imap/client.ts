@@ -708,6 +708,10 @@ export class ImapClient implements ImapSession {
         const transport = client.#transport;
         if (transport === undefined) return Promise.reject(client.#closedError('STARTTLS'));
         client.#ready = false;
+        // STARTTLS is answered: its command timer ends here (nothing re-arms it until TLS is up). The
+        // handshake is the transport's to time, with its own limit; the handshake's bytes never
+        // reach onData, so a leftover command timer would cut a slow handshake as a silent server.
+        transport.disarmTimeout();
         const upgrade = transport.upgradeToTls(client.#options.tlsOptions).then(() => {
           client.#ready = true;
           client.#pipeline.pump();

@@ -4,6 +4,8 @@
  * (their own files add each protocol's usual session start).
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { testCertificate } from './tls-cert.js';
 
 export type Step =
   | { readonly kind: 'expect'; readonly line: string | RegExp }
@@ -13,6 +15,7 @@ export type Step =
   | { readonly kind: 'quiet'; readonly ms: number }
   | { readonly kind: 'until'; readonly condition: () => boolean }
   | { readonly kind: 'hangUp' }
+  | { readonly kind: 'startTls'; readonly delayMs: number }
   | { readonly kind: 'waitEnd' };
 
 /** The client must send this line next (without CRLF). */
@@ -48,6 +51,14 @@ export const quiet = (ms = 60): Step => ({ kind: 'quiet', ms });
 export const until = (condition: () => boolean): Step => ({ kind: 'until', condition });
 /** The server closes the connection at once. */
 export const hangUp = (): Step => ({ kind: 'hangUp' });
+/**
+ * The server starts TLS on the connection (STARTTLS, STLS), as the TLS server, with the certificate
+ * of {@link testCertificate} (trust it with `tlsOptions: { ca: testCertificate().cert }`): put it
+ * right after the step that sends the go-ahead. With `delayMs`, the server waits that long before
+ * it answers the client's hello, a slow handshake. The step ends when the handshake is done (or
+ * failed: the next step then finds the client gone); the following steps speak TLS.
+ */
+export const startTls = (delayMs = 0): Step => ({ kind: 'startTls', delayMs });
 /** The server waits for the client to close. */
 export const waitEnd = (): Step => ({ kind: 'waitEnd' });
 
@@ -100,7 +111,7 @@ export async function startFakeServer(script: readonly Step[]): Promise<FakeServ
     const lines: string[] = [];
     let ended = false;
     let wake: (() => void) | undefined;
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       buffered += chunk.toString('latin1');
       for (let lf = buffered.indexOf('\n'); lf !== -1; lf = buffered.indexOf('\n')) {
         const line = buffered.slice(0, lf).replace(/\r$/, '');
@@ -109,7 +120,10 @@ export async function startFakeServer(script: readonly Step[]): Promise<FakeServ
         lines.push(line);
       }
       wake?.();
-    });
+    };
+    socket.on('data', onData);
+    /** Where the script writes: the TCP socket, or the TLS socket over it after a startTls step. */
+    let stream: net.Socket = socket;
     socket.on('close', () => {
       ended = true;
       wake?.();
@@ -134,11 +148,27 @@ export async function startFakeServer(script: readonly Step[]): Promise<FakeServ
             break;
           }
           case 'send':
-            if (!socket.destroyed) socket.write(step.data);
+            if (!stream.destroyed) stream.write(step.data);
             break;
           case 'reply':
-            if (!socket.destroyed) socket.write(step.make(received));
+            if (!stream.destroyed) stream.write(step.make(received));
             break;
+          case 'startTls': {
+            // Paused first, in the tick of the go-ahead: the client's hello must reach TLS, not the line reader.
+            socket.pause();
+            socket.removeListener('data', onData);
+            if (step.delayMs > 0) await sleep(step.delayMs);
+            const { key, cert } = testCertificate();
+            const secure = new tls.TLSSocket(socket, { isServer: true, key, cert });
+            secure.on('error', () => undefined);
+            secure.on('data', onData);
+            stream = secure;
+            await new Promise<void>((resolve) => {
+              secure.once('secure', resolve);
+              secure.once('close', resolve);
+            });
+            break;
+          }
           case 'pause':
             await sleep(step.ms);
             break;

@@ -14,7 +14,8 @@ import {
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { Pop3Client, type Pop3ClientOptions, type Pop3CloseResult } from '../../src/pop3/client.js';
 import { startAnsweringServer } from './pop3/answering-server.js';
-import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, startTls, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+import { testCertificate } from '../helpers/tls-cert.js';
 
 const servers: { close(): Promise<void> }[] = [];
 const clients: Pop3Client[] = [];
@@ -424,6 +425,32 @@ describe('Pop3Client against scripted servers', () => {
     const error = await Pop3Client.connect({ ...options(server), tls: 'starttls', allowCleartext: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TlsError);
     expect((error as Error).message).toMatch(/injection/);
+  });
+
+  it('lets an STLS handshake run longer than the command timeout (the STLS timer ends with its +OK)', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'STLS', '.'),
+      C('STLS'),
+      S('+OK begin TLS'),
+      // The server answers the client's hello only after several command timeouts.
+      startTls(800),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    const client = await connect(server, { tls: 'starttls', allowCleartext: false, tlsOptions: { ca: testCertificate().cert }, commandTimeout: 200 });
+    await server.done;
+    expect(client.secure).toBe(true);
+    expect(client.state).toBe('transaction');
   });
 
   it('authenticates with SASL PLAIN and an initial response', async () => {
