@@ -28,7 +28,7 @@ import {
 import { Secret } from '../../common/secret.js';
 import { responseCodeName } from '../routing.js';
 import type { CoreSession, ImapCallOptions } from '../session.js';
-import { astring, atom, list, nstring, raw, secret, str } from '../wire/command-args.js';
+import { astring, atom, list, nstring, raw, secret, secretRaw, str } from '../wire/command-args.js';
 import type { ImapResponse, NamespaceDescriptor, TaggedStatusResponse } from '../wire/response-types.js';
 
 /** How {@link ImapCredentials} log in: `'auto'`, the LOGIN command, or a named SASL mechanism. */
@@ -203,7 +203,7 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
     return await session.run(
       {
         name: 'AUTHENTICATE',
-        args: initial === null ? [atom(mechanism)] : [atom(mechanism), secret(encodeSaslResponse(initial, { initialResponse: true }))],
+        args: initial === null ? [atom(mechanism)] : [atom(mechanism), secretRaw(encodeSaslResponse(initial, { initialResponse: true }))],
         exclusive: true,
         authentication: true,
         states: ['not-authenticated'],

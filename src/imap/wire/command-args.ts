@@ -30,6 +30,11 @@ export type CommandArg =
   | { readonly kind: 'list-mailbox'; readonly pattern: string }
   /** An astring that must never reach the wire log (LOGIN password). */
   | { readonly kind: 'secret'; readonly value: Secret }
+  /**
+   * Secret text sent verbatim, never quoted nor a literal, and redacted in the wire log (the SASL-IR
+   * initial response of AUTHENTICATE). Validated like {@link secretRaw}: printable ASCII, no space.
+   */
+  | { readonly kind: 'secret-raw'; readonly value: Secret }
   /** Always a literal (APPEND message data); `binary` makes it a literal8 (`~{n}`). */
   | { readonly kind: 'literal'; readonly bytes: Uint8Array; readonly binary: boolean }
   /**
@@ -171,6 +176,35 @@ export function listMailbox(pattern: string): CommandArg {
  */
 export function secret(value: Secret): CommandArg {
   return { kind: 'secret', value };
+}
+
+/**
+ * A secret sent verbatim on the command line (the SASL-IR initial response of AUTHENTICATE): never
+ * quoted, never a literal, whatever its length, and shown as `<redacted>` in the wire log.
+ *
+ * ```
+ * authenticate    = "AUTHENTICATE" SP auth-type [SP (base64 / "=")] *(CRLF base64)   ; RFC 4959 section 7
+ * ```
+ *
+ * @param value - the secret: one or more printable ASCII characters other than space.
+ * @throws InvalidArgumentError when it is empty or holds a space, a control character (CR, LF, NUL...)
+ *   or a non-ASCII character; the message does not show the value.
+ */
+export function secretRaw(value: Secret): CommandArg {
+  checkSecretRaw(value);
+  return { kind: 'secret-raw', value };
+}
+
+/**
+ * Refuses a {@link secretRaw} value that cannot go on the line as one token.
+ *
+ * @internal
+ */
+export function checkSecretRaw(value: Secret): void {
+  const text = value.reveal();
+  if (text.length === 0 || !allChars(text, (code) => code > 0x20 && code < 0x7f)) {
+    throw new InvalidArgumentError('A raw secret argument must be printable ASCII without spaces (and is not shown here)');
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
 import type { CommandArg } from './command-args.js';
-import { allChars, isAtom, isAtomCharCode } from './command-args.js';
+import { allChars, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
 import { encodeModifiedUtf7, isInbox } from './modified-utf7.js';
 
 /** A piece of an encoded command. */
@@ -190,6 +190,11 @@ class FragmentWriter {
       }
       case 'secret':
         this.string(encoder.encode(arg.value.reveal()), true, true);
+        break;
+      case 'secret-raw':
+        // Checked again: a CommandArg can be built without secretRaw().
+        checkSecretRaw(arg.value);
+        this.part(arg.value);
         break;
       case 'literal':
         this.literal(arg.bytes, arg.binary);

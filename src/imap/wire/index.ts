@@ -11,7 +11,7 @@ export { ResponseAssembler } from './assembler.js';
 export type { BodySectionRequest, CommandArg } from './command-args.js';
 export {
   astring, atom, bodySection, concat, date, dateTime, flag, isAtom, list, listMailbox, literal, literalStream, mailbox, nstring, num, raw,
-  secret, sequenceSet, str,
+  secret, secretRaw, sequenceSet, str,
 } from './command-args.js';
 export { formatImapDate, formatImapDateTime, parseImapDate, parseImapDateTime } from './date.js';
 export type { CommandFragment, EncoderOptions } from './encoder.js';
