@@ -41,7 +41,7 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   constructor(session: SaslSession) {
     const initial = session.initialResponse();
     const { line, deferred } = authLine(session.mechanism, initial);
-    super(line, { barrier: true, authentication: true });
+    super(line, { barrier: true, authentication: true, logsIn: true });
     this.#session = session;
     this.#deferredInitialResponse = deferred;
   }
@@ -74,7 +74,8 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   /** @inheritDoc */
   protected override onContinue(status: Pop3Status): StatusOutcome {
     if (this.settled) {
-      // The call was aborted or timed out while AUTH was in flight: cancel rather than log in.
+      // Settled while in flight without the connection closing (an abort or a timeout closes it,
+      // see CommandQueue.guard): cancel rather than log in.
       this.#cancelled = true;
       this.#response = ['*\r\n'];
       return 'more';

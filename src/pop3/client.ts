@@ -298,6 +298,9 @@ export class Pop3Client {
    *   is sent. AuthenticationError with the server's response code (`AUTH`, `IN-USE`,
    *   `LOGIN-DELAY`, `SYS/TEMP`, `SYS/PERM`) when refused; the session stays in the AUTHORIZATION
    *   state, so another attempt may follow. UnsupportedError when the chosen method is not offered.
+   *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
+   *   credentials are written nothing else happens; once PASS, APOP or AUTH (or a SASL response)
+   *   was written, the connection is closed, since whether the server accepted them is unknown.
    */
   async login(credentials: Pop3Credentials, options: Pop3CallOptions = {}): Promise<void> {
     this.#requireState('authorization', 'login');

@@ -176,12 +176,13 @@ export function pass(password: Secret): Exchange<Pop3Reply> {
   return new SingleLineExchange(encodeCommand('PASS', [password], { restOfLine: true }), reply, {
     barrier: true,
     authentication: true,
+    logsIn: true,
   });
 }
 
 /** `APOP name digest` (RFC 1939 section 7): the digest is a Secret. */
 export function apop(name: string, digest: Secret): Exchange<Pop3Reply> {
-  return new SingleLineExchange(encodeCommand('APOP', [name, digest]), reply, { barrier: true, authentication: true });
+  return new SingleLineExchange(encodeCommand('APOP', [name, digest]), reply, { barrier: true, authentication: true, logsIn: true });
 }
 
 /** `UTF8` (RFC 6856 section 2): UTF-8 mode for the rest of the session. */

@@ -30,6 +30,8 @@ export interface ExchangeOptions {
   readonly barrier?: boolean;
   /** `-ERR` is an AuthenticationError. */
   readonly authentication?: boolean;
+  /** See {@link Exchange.logsIn}. */
+  readonly logsIn?: boolean;
   /** See {@link Exchange.startsTls}. */
   readonly startsTls?: boolean;
   /** See {@link Exchange.messageNumber}. */
@@ -58,6 +60,12 @@ export abstract class Exchange<T> {
   readonly barrier: boolean;
   /** STLS: the TLS handshake starts right after a `+OK` to this command. */
   readonly startsTls: boolean;
+  /**
+   * PASS, APOP, AUTH: a `+OK` logs in (and locks the maildrop). Once written, the command cannot
+   * be taken back: an abort or timeout of its call then closes the connection, since whether the
+   * session is logged in is unknown (see `CommandQueue.guard`).
+   */
+  readonly logsIn: boolean;
   /** The message the command names (RETR, TOP, DELE), if any. */
   readonly messageNumber: number | undefined;
   /** DELE: the command marks {@link Exchange.messageNumber} deleted. */
@@ -89,6 +97,7 @@ export abstract class Exchange<T> {
     this.parts = line.parts;
     this.barrier = options.barrier ?? false;
     this.startsTls = options.startsTls ?? false;
+    this.logsIn = options.logsIn ?? false;
     this.messageNumber = options.messageNumber;
     this.deletes = options.deletes ?? false;
     this.authentication = options.authentication ?? false;

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
@@ -14,7 +14,7 @@ import {
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { Pop3Client, type Pop3ClientOptions, type Pop3CloseResult } from '../../src/pop3/client.js';
 import { startAnsweringServer } from './pop3/answering-server.js';
-import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, startTls, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+import { C, S, hangUp, login, pause, quiet, raw, reply, scramServerFirst, splitAt, startFakeServer, startTls, until, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 import { testCertificate } from '../helpers/tls-cert.js';
 
 const servers: { close(): Promise<void> }[] = [];
@@ -503,26 +503,27 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
-  it('cancels with * a SASL exchange whose call was aborted while AUTH was in flight', async () => {
+  it('closes the connection when the call is aborted while AUTH is in flight (whether it logged in is unknown)', async () => {
+    const controller = new AbortController();
     const server = await serve([
       S('+OK ready'),
       C('CAPA'),
       S('+OK', 'SASL CRAM-MD5', '.'),
       C('AUTH CRAM-MD5'),
-      pause(150),
+      until(() => controller.signal.aborted),
       S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`),
-      C('*'),
-      S('-ERR cancelled'),
-      C('CAPA'),
-      S('+OK', 'SASL CRAM-MD5', '.'),
+      waitEnd(),
     ]);
     const client = await connect(server, { auth: undefined });
-    const controller = new AbortController();
-    setTimeout(() => { controller.abort(); }, 40);
-    await expect(client.login({ username: 'tim', password: 'tanstaaftanstaaf' }, { signal: controller.signal })).rejects.toThrow(AbortError);
-    expect(client.state).toBe('authorization');
-    await client.refreshCapabilities(); // the connection is still usable, and not logged in
+    const login = client.login({ username: 'tim', password: 'tanstaaftanstaaf' }, { signal: controller.signal });
+    await vi.waitFor(() => {
+      expect(server.received).toContain('AUTH CRAM-MD5');
+    });
+    controller.abort();
+    await expect(login).rejects.toThrow(AbortError);
+    expect(client.state).toBe('closed');
     await server.done;
+    expect(server.received).not.toContain('*');
   });
 
   it('closes the connection when the server says +OK after the client cancelled', async () => {

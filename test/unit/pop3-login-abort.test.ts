@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AbortError, TimeoutError } from '../../src/common/errors.js';
+import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
+import { C, S, startFakeServer, until, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
+
+/**
+ * A login command (PASS, APOP, AUTH and its SASL responses) whose call is aborted or times out
+ * once it was written: the server may have accepted it (and locked the maildrop), the client
+ * cannot know, so the connection is closed. Before it is written, it is simply withdrawn.
+ */
+const servers: FakeServer[] = [];
+const clients: Pop3Client[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function start(script: Step[], extra: Partial<Pop3ClientOptions> = {}): Promise<{ server: FakeServer; client: Pop3Client }> {
+  const server = await startFakeServer(script);
+  servers.push(server);
+  const client = new Pop3Client({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, commandTimeout: 60_000, ...extra });
+  clients.push(client);
+  await client.connect();
+  return { server, client };
+}
+
+const greeting = '+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>';
+
+/** Waits until the server has read `line`. */
+async function sent(server: FakeServer, line: string | RegExp): Promise<void> {
+  await vi.waitFor(() => {
+    expect(server.received.some((received) => (typeof line === 'string' ? received === line : line.test(received)))).toBe(true);
+  });
+}
+
+describe('Pop3Client: a login aborted or timed out after it was sent closes the connection', () => {
+  it('PASS aborted while the server says nothing', async () => {
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), C('USER alice'), S('+OK'), C('PASS secret'), waitEnd()]);
+    const controller = new AbortController();
+    const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
+    await sent(server, 'PASS secret');
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done; // the client closed the connection
+    await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' })).rejects.toThrow(/closed/);
+  });
+
+  it('PASS timed out (per-call timeout)', async () => {
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), C('USER alice'), S('+OK'), C('PASS secret'), waitEnd()]);
+    await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' }, { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    await server.done;
+    expect(client.state).toBe('closed');
+  });
+
+  it('APOP aborted', async () => {
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', '.'), C(/^APOP alice [0-9a-f]{32}$/), waitEnd()]);
+    const controller = new AbortController();
+    const login = client.login({ username: 'alice', password: 'secret', method: 'APOP' }, { signal: controller.signal });
+    await sent(server, /^APOP /);
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('AUTH with an initial response aborted', async () => {
+    const initial = Buffer.from('\0alice\0secret').toString('base64');
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'SASL PLAIN', '.'), C(`AUTH PLAIN ${initial}`), waitEnd()]);
+    const controller = new AbortController();
+    const login = client.login({ username: 'alice', password: 'secret', method: 'PLAIN' }, { signal: controller.signal });
+    await sent(server, /^AUTH PLAIN /);
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('AUTH aborted after the client answered a SASL challenge', async () => {
+    const { server, client } = await start([
+      S(greeting),
+      C('CAPA'),
+      S('+OK', 'SASL CRAM-MD5', '.'),
+      C('AUTH CRAM-MD5'),
+      S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`),
+      C(/^[A-Za-z0-9+/=]+$/),
+      waitEnd(),
+    ]);
+    const controller = new AbortController();
+    const login = client.login({ username: 'tim', password: 'tanstaaftanstaaf', method: 'CRAM-MD5' }, { signal: controller.signal });
+    await vi.waitFor(() => {
+      expect(server.received).toHaveLength(3);
+    });
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('an abort before PASS is written withdraws it and keeps the connection', async () => {
+    const controller = new AbortController();
+    const { server, client } = await start([
+      S(greeting),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      until(() => controller.signal.aborted),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+    ]);
+    const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
+    await sent(server, 'USER alice');
+    // USER is in flight, PASS not issued yet: aborting now sends no password.
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('authorization');
+    await client.refreshCapabilities(); // still usable: USER's answer is read and dropped first
+    await server.done;
+    expect(server.received).not.toContain('PASS secret');
+  });
+});
