@@ -283,6 +283,10 @@ export class ImapClient implements ImapSession {
    *
    * @throws TlsError when not encrypted and `allowCleartext` is not set (nothing is sent);
    *   UnsupportedError when LOGINDISABLED or no usable mechanism; AuthenticationError when refused.
+   *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before
+   *   LOGIN or AUTHENTICATE is written nothing else happens; once written, the connection is closed
+   *   (whether the server logged in is unknown) and the other pending calls reject with
+   *   ConnectionClosedError.
    */
   login(credentials: connection.ImapCredentials, options?: ImapCallOptions): Promise<void> {
     return connection.login(this.#core, credentials, options);

@@ -62,8 +62,8 @@ export interface PipelineHost {
   /** Mailbox names listed in a form their encoding does not give back (see EncoderOptions.listedNames). */
   readonly listedNames: ReadonlyMap<string, string>;
   /**
-   * A streamed literal could not be completed on `transport`: the connection must close (half a
-   * literal cannot be taken back), unless the session is already over.
+   * A streamed literal could not be completed on `transport`, or a login was cancelled after it was
+   * sent: the connection must close (neither can be taken back), unless the session is already over.
    */
   breakConnection(transport: Connection, message: string, cause: MailwireError): void;
 }
@@ -118,9 +118,17 @@ export class CommandPipeline {
     const cancel = (error: MailwireError): void => {
       const index = this.#queue.indexOf(pending);
       if (index !== -1) this.#queue.splice(index, 1);
+      const written = index === -1 && !pending.settled && this.#inFlight.includes(pending);
       this.#settle(pending, error);
-      // Half a literal cannot be taken back: stopping its stream closes the connection.
-      if (this.#streaming?.pending === pending) this.#streaming.stop(error);
+      if (this.#streaming?.pending === pending) {
+        // Half a literal cannot be taken back: stopping its stream closes the connection.
+        this.#streaming.stop(error);
+      } else if (written && command.logsIn === true) {
+        // The server may have logged in already: the session's state is unknown, so it ends.
+        const transport = this.#host.transport;
+        const what = command.display ?? command.name;
+        if (transport !== undefined) this.#host.breakConnection(transport, `Connection closed: ${what} was cancelled after it was sent, so whether it logged in is unknown`, error);
+      }
       this.#updateFlow();
     };
     const onAbort = (): void => {

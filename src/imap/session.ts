@@ -159,6 +159,13 @@ export interface ImapCommand<T> {
   unreadableFetch?(error: ProtocolError | LimitExceededError, fetch: UnreadableFetch): boolean;
   /** A NO/BAD becomes an AuthenticationError instead of a ServerError (LOGIN, AUTHENTICATE). */
   readonly authentication?: boolean | undefined;
+  /**
+   * The command logs in (LOGIN, AUTHENTICATE): once written (even only up to a literal's
+   * announcement), it cannot be taken back, so an abort or timeout of its call closes the
+   * connection, since whether the session is authenticated is unknown. Pending calls then reject
+   * with ConnectionClosedError. Before it is written, an abort simply withdraws it.
+   */
+  readonly logsIn?: boolean | undefined;
   /** The states in which the command may be sent; refused with InvalidArgumentError otherwise. */
   readonly states?: readonly ImapState[] | undefined;
   /**

@@ -155,9 +155,10 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
 
 /**
  * The login's tagged OK was read: the session is authenticated from this response on, before any
- * command queued behind the login is written (and whether or not the caller still awaits it). RFC
- * 9051 section 6.2: capabilities may change after login; without a CAPABILITY code on the OK,
- * nothing from before it is trusted. Returns whether the OK carried the capabilities.
+ * command queued behind the login is written. (A login whose call was aborted or timed out once
+ * sent closes the connection instead: no OK is read after that.) RFC 9051 section 6.2:
+ * capabilities may change after login; without a CAPABILITY code on the OK, nothing from before it
+ * is trusted. Returns whether the OK carried the capabilities.
  */
 function loggedIn(session: CoreSession, response: TaggedStatusResponse): boolean {
   session.setState('authenticated');
@@ -182,6 +183,7 @@ async function loginCommand(session: CoreSession, credentials: ImapCredentials, 
       args: [astring(credentials.username), secret(password)],
       exclusive: true,
       authentication: true,
+      logsIn: true,
       states: ['not-authenticated'],
       display: 'LOGIN',
       done: (response) => loggedIn(session, response),
@@ -206,6 +208,7 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
         args: initial === null ? [atom(mechanism)] : [atom(mechanism), secretRaw(encodeSaslResponse(initial, { initialResponse: true }))],
         exclusive: true,
         authentication: true,
+        logsIn: true,
         states: ['not-authenticated'],
         display: `AUTHENTICATE ${mechanism}`,
         continuation: (response, context) => {
