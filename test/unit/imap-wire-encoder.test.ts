@@ -126,6 +126,18 @@ describe('encodeCommand', () => {
     expect(() => num(1.5)).toThrow(InvalidArgumentError);
   });
 
+  it('quotes 8-bit text under UTF8=ACCEPT only when it is valid UTF-8 (RFC 6855 section 3)', () => {
+    const latin1 = Uint8Array.from(Buffer.from('Grüße', 'latin1')); // 0xFC, 0xDF: not UTF-8
+    expect(render(encodeCommand('A1', 'X', [astring(latin1)], { utf8Accept: true }))).toBe(`A1 X {5}\r\n⏸<${Buffer.from(latin1).toString()}>\r\n`);
+    expect(encodeCommand('A1', 'X', [str(latin1)], { utf8Accept: true })[1]).toMatchObject({ kind: 'literal', bytes: latin1 });
+    expect(() => enc([astring(latin1)], { allowLiterals: false, utf8Accept: true })).toThrow(InvalidArgumentError);
+    // A truncated sequence and an encoded surrogate are not UTF-8 either.
+    for (const bytes of [Uint8Array.of(0x61, 0xc3), Uint8Array.of(0xed, 0xa0, 0x80)]) {
+      expect(encodeCommand('A1', 'X', [astring(bytes)], { utf8Accept: true })[1]).toMatchObject({ kind: 'literal', bytes });
+    }
+    expect(enc([astring(Buffer.from('Grüße', 'utf8'))], { utf8Accept: true })).toBe('A1 X "Grüße"\r\n');
+  });
+
   it('builds FETCH body items', () => {
     expect(enc([bodySection()])).toBe('A1 X BODY.PEEK[]\r\n');
     expect(enc([bodySection({ peek: false, text: 'HEADER.FIELDS', fields: ['From', 'Subject'] })])).toBe('A1 X BODY[HEADER.FIELDS (From Subject)]\r\n');

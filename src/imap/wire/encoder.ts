@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { InvalidArgumentError } from '../../common/errors.js';
 import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
@@ -221,9 +221,12 @@ class FragmentWriter {
   private string(bytes: Uint8Array, atomAllowed: boolean, sensitive: boolean): void {
     const shape = classify(bytes);
     if (shape.nul) throw new InvalidArgumentError('A string argument cannot contain NUL');
+    // RFC 6855 section 3: under UTF8=ACCEPT a quoted string may carry UTF-8, and only UTF-8; other
+    // 8-bit bytes (Latin-1 text given as bytes) go as a literal, unchanged.
+    const quotable8Bit = shape.eightBit && this.options.utf8Accept === true && isUtf8(bytes);
     let form: 'atom' | 'quoted' | 'literal';
     if (bytes.length === 0) form = 'quoted';
-    else if (shape.crlf || (shape.eightBit && this.options.utf8Accept !== true) || bytes.length > MAX_QUOTED_LENGTH) form = 'literal';
+    else if (shape.crlf || (shape.eightBit && !quotable8Bit) || bytes.length > MAX_QUOTED_LENGTH) form = 'literal';
     else if (atomAllowed && shape.atom && !isNil(bytes)) form = 'atom';
     else form = 'quoted';
     if (form === 'literal' && this.options.allowLiterals === false) {
