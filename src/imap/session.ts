@@ -135,7 +135,11 @@ export interface CommandContext {
 export interface ImapCommand<T> {
   /** The command name, one or more atoms (`'UID FETCH'`). */
   readonly name: string;
-  /** The arguments after the name. */
+  /**
+   * The arguments after the name. Read once, when the command is written (not when it is queued):
+   * a getter may choose them by the session's state then (SEARCH leaves out `CHARSET` once a
+   * pipelined ENABLE UTF8=ACCEPT has succeeded).
+   */
   readonly args?: readonly CommandArg[] | undefined;
   /**
    * Not pipelined: sent only when nothing else is in flight, and nothing else is sent until it

@@ -198,6 +198,48 @@ describe('SEARCH', () => {
     await finish();
   });
 
+  test('CHARSET is decided when the search is written: none behind a pipelined ENABLE UTF8=ACCEPT (RFC 6855 section 3)', async () => {
+    const { client, finish } = await scripted([
+      greeting('ENABLE UTF8=ACCEPT'),
+      'C: A1 ENABLE UTF8=ACCEPT',
+      'S: * ENABLED UTF8=ACCEPT',
+      'S: A1 OK enabled',
+      ...selectInbox('A2'),
+      'C: A3 UID SEARCH SUBJECT "Grüße"',
+      'S: * SEARCH 7',
+      'S: A3 OK done',
+    ]);
+    const enabling = client.enable(['UTF8=ACCEPT']);
+    const selecting = client.select('INBOX');
+    const searching = search(client, { subject: 'Grüße' });
+    await enabling;
+    await selecting;
+    expect(await searching).toEqual([7]);
+    await finish();
+  });
+
+  test('CHARSET UTF-8 stays when a pipelined ENABLE UTF8=ACCEPT enables nothing', async () => {
+    const bytes = Buffer.from('Grüße', 'utf8');
+    const { client, finish } = await scripted([
+      greeting('ENABLE UTF8=ACCEPT LITERAL+'),
+      'C: A1 ENABLE UTF8=ACCEPT',
+      'S: * ENABLED',
+      'S: A1 OK nothing enabled',
+      ...selectInbox('A2'),
+      `C: A3 UID SEARCH CHARSET UTF-8 SUBJECT {${bytes.length}+}`,
+      { client: Buffer.concat([bytes, Buffer.from('\r\n')]) },
+      'S: * SEARCH',
+      'S: A3 OK done',
+    ]);
+    const enabling = client.enable(['UTF8=ACCEPT']);
+    const selecting = client.select('INBOX');
+    const searching = search(client, { subject: 'Grüße' });
+    expect(await enabling).toEqual([]);
+    await selecting;
+    expect(await searching).toEqual([]);
+    await finish();
+  });
+
   test('NO [BADCHARSET] is a ServerError with the code and the charsets the server offers', async () => {
     const { client, finish } = await scripted(
       [greeting('LITERAL+'), ...selectInbox('A1'), 'C: A2 UID SEARCH CHARSET UTF-8 BODY {3+}', { client: 'Кc\r\n' }, 'S: A2 NO [BADCHARSET (US-ASCII)] Unsupported charset'],

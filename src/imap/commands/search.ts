@@ -175,11 +175,16 @@ async function runSearch(
   options: ImapCallOptions,
 ): Promise<SearchOutcome> {
   const esearchOffered = session.hasCapability('ESEARCH') || session.hasCapability('IMAP4REV2');
-  const args: CommandArg[] = [];
+  const prefix: CommandArg[] = [];
   // A full result goes as RETURN (ALL) too where offered: a compact set instead of every number.
   const returns = summary === null ? ['ALL'] : [...summary];
-  if (esearchOffered) args.push(atom('RETURN'), list(...returns.map((item) => atom(item))));
-  args.push(...buildSearchCriteria(query, { utf8Accept: utf8Enabled(session) }));
+  if (esearchOffered) prefix.push(atom('RETURN'), list(...returns.map((item) => atom(item))));
+  // Built (and checked) now; whether `CHARSET UTF-8` goes in front is decided when the command is
+  // written: a search queued behind ENABLE UTF8=ACCEPT is written after its OK, when RFC 6855
+  // section 3 forbids the charset (and a server that enabled nothing still needs it).
+  const withCharset = buildSearchCriteria(query);
+  const charset = withCharset[0]?.kind === 'atom' && withCharset[0].value === 'CHARSET';
+  const withoutCharset = charset ? withCharset.slice(2) : withCharset;
 
   const registry = registryOf(session);
   const token = {};
@@ -192,7 +197,9 @@ async function runSearch(
     await session.run(
       {
         name: byUid ? 'UID SEARCH' : 'SEARCH',
-        args,
+        get args() {
+          return [...prefix, ...(utf8Enabled(session) ? withoutCharset : withCharset)];
+        },
         states: ['selected'],
         untagged: (response) => {
           // Pipelined searches answer in order, one SEARCH line each: take the first one, or
