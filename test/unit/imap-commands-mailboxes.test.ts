@@ -303,6 +303,17 @@ describe('STATUS', () => {
     await finish();
   });
 
+  test.each(['APPENDLIMIT=1000', 'APPENDLIMIT'])('APPENDLIMIT is asked of a server advertising %s (RFC 7889: with or without a value)', async (capability) => {
+    const { client, finish } = await scripted([
+      greeting(capability),
+      'C: A1 STATUS Sent (MESSAGES APPENDLIMIT)',
+      'S: * STATUS Sent (MESSAGES 2 APPENDLIMIT 500)',
+      'S: A1 OK done',
+    ]);
+    expect(await status(client, 'Sent', ['MESSAGES', 'APPENDLIMIT'])).toEqual({ messages: 2, appendLimit: 500 });
+    await finish();
+  });
+
   test('default items; HIGHESTMODSEQ left out without CONDSTORE; another mailbox\'s STATUS is not taken', async () => {
     const { client, finish } = await scripted([
       greeting(''),

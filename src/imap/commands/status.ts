@@ -33,7 +33,7 @@ export const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = ['MESSAGES', 'UIDNEXT
 /**
  * The items of `wanted` that this server can answer: HIGHESTMODSEQ needs CONDSTORE (or QRESYNC, which
  * implies it), SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
- * APPENDLIMIT, and RECENT is gone from IMAP4rev2-only servers and once IMAP4rev2 is enabled.
+ * APPENDLIMIT or APPENDLIMIT=n, and RECENT is gone from IMAP4rev2-only servers and once IMAP4rev2 is enabled.
  * Duplicates are dropped.
  *
  * @param session - the client.
@@ -53,12 +53,22 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
     if (known === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) continue;
     if (known === 'SIZE' && !rev2 && !session.hasCapability('STATUS=SIZE')) continue;
     if (known === 'DELETED' && !rev2) continue;
-    if (known === 'APPENDLIMIT' && !session.hasCapability('APPENDLIMIT')) continue;
+    if (known === 'APPENDLIMIT' && !offersAppendLimit(session)) continue;
     // RFC 9051 has no RECENT: gone once the session speaks IMAP4rev2, or when the server speaks nothing else.
     if (known === 'RECENT' && rev2 && (session.enabled.has('IMAP4REV2') || !session.hasCapability('IMAP4REV1'))) continue;
     out.push(known);
   }
   return out;
+}
+
+/*
+ * RFC 7889 section 2: capability =/ "APPENDLIMIT" [ "=" number ]. Either form means STATUS
+ * APPENDLIMIT is supported; the bare one says the limit differs per mailbox.
+ */
+function offersAppendLimit(session: ImapSession): boolean {
+  if (session.hasCapability('APPENDLIMIT')) return true;
+  for (const capability of session.capabilities) if (capability.startsWith('APPENDLIMIT=')) return true;
+  return false;
 }
 
 /**
@@ -76,7 +86,7 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
  * @param name - the mailbox (RFC 9051 advises against asking for the selected one).
  * @param items - what to ask for (default {@link DEFAULT_STATUS_ITEMS}). HIGHESTMODSEQ needs
  *   CONDSTORE or QRESYNC, SIZE needs STATUS=SIZE or IMAP4rev2, DELETED needs IMAP4rev2, APPENDLIMIT needs
- *   APPENDLIMIT.
+ *   the APPENDLIMIT capability, with or without a value (RFC 7889).
  * @param options - signal, timeout.
  * @returns the attributes the server sent.
  * @throws ServerError with responseCode `NONEXISTENT` for an unknown mailbox (Dovecot 2.3 sends a
