@@ -145,6 +145,8 @@ describe('encodeCommand', () => {
     expect(enc([bodySection({ part: [2], binary: true, partial: { offset: 0, length: 1024 } })])).toBe('A1 X BINARY.PEEK[2]<0.1024>\r\n');
     expect(() => bodySection({ text: 'HEADER.FIELDS' })).toThrow(InvalidArgumentError);
     expect(() => bodySection({ text: 'HEADER.FIELDS', fields: ['a\r\nb'] })).toThrow(InvalidArgumentError);
+    expect(() => bodySection({ text: 'HEADER.FIELDS', fields: ['a]b'] })).toThrow(InvalidArgumentError);
+    expect(enc([bodySection({ text: 'HEADER.FIELDS.NOT', fields: ['X%Y', 'P(a)', 'From'] })])).toBe('A1 X BODY.PEEK[HEADER.FIELDS.NOT ("X%Y" "P(a)" From)]\r\n');
     expect(() => bodySection({ part: [0] })).toThrow(InvalidArgumentError);
     expect(() => bodySection({ binary: true, text: 'TEXT' })).toThrow(InvalidArgumentError);
   });

@@ -17,7 +17,7 @@ import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
 import { BUFFER_BODY, type BodySink, type BodyStart, type UnreadableFetch } from '../wire/assembler.js';
-import { atom, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
+import { atom, headerFieldName, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
 import { namesMessage, resolveSelector, type MessageSelector } from './store.js';
@@ -38,7 +38,10 @@ export type BodyRequest =
   | {
       /** The section spec (default `''`, the whole message). */
       readonly section?: string | undefined;
-      /** Header field names: turns the section into `HEADER.FIELDS (...)` (or `.NOT` with `exclude`). */
+      /**
+       * Header field names: turns the section into `HEADER.FIELDS (...)` (or `.NOT` with `exclude`).
+       * Each is an RFC 5322 field name without `]` (refused otherwise), sent quoted when it is no atom.
+       */
       readonly fields?: readonly string[] | undefined;
       /** With `fields`: fetch every header except these. */
       readonly exclude?: boolean | undefined;
@@ -86,7 +89,7 @@ export interface FetchIterable extends AsyncIterableIterator<FetchedMessage> {
 }
 
 const QUEUE_HIGH_WATER = 1000;
-const SECTION_SPEC = /^[0-9A-Za-z.]*( \([^()\r\n\]]*\))?$/;
+const SECTION_SPEC = /^[0-9A-Za-z.]*$/;
 const DISCARD: BodySink = { write: () => undefined, end: () => undefined };
 
 class FetchRun implements FetchIterable {
@@ -334,15 +337,39 @@ export function fetchItems(query: FetchQuery): string[] {
 function sectionText(request: BodyRequest): string {
   const spec = (typeof request === 'string' ? request : request.section ?? '').trim();
   let text = spec;
+  let fields: readonly string[] | undefined;
   if (typeof request !== 'string' && request.fields !== undefined) {
-    for (const field of request.fields) {
-      if (!/^[!-9;-~]+$/.test(field)) throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(field)}`);
+    text = `${spec === '' ? '' : `${spec}.`}${request.exclude === true ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS'}`;
+    fields = request.fields;
+  } else {
+    const open = spec.indexOf(' (');
+    if (open !== -1 && spec.endsWith(')')) {
+      text = spec.slice(0, open);
+      fields = splitHeaderList(spec.slice(open + 2, -1), spec);
     }
-    const which = request.exclude === true ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS';
-    text = `${spec === '' ? '' : `${spec}.`}${which} (${request.fields.join(' ')})`;
   }
-  if (!SECTION_SPEC.test(text)) throw new InvalidArgumentError(`Not a body section: ${JSON.stringify(text)}`);
-  return text;
+  if (!SECTION_SPEC.test(text)) throw new InvalidArgumentError(`Not a body section: ${JSON.stringify(spec)}`);
+  // header-list = "(" header-fld-name *(SP header-fld-name) ")": after HEADER.FIELDS(.NOT) only, never empty.
+  const withFields = /(^|\.)HEADER\.FIELDS(\.NOT)?$/i.test(text);
+  if (withFields !== (fields !== undefined) || fields?.length === 0) {
+    throw new InvalidArgumentError(`HEADER.FIELDS(.NOT) needs header field names, and only it takes them: ${JSON.stringify(spec)}`);
+  }
+  return fields === undefined ? text : `${text} (${fields.map(headerFieldName).join(' ')})`;
+}
+
+/** The names of a header list written by the caller: atoms, or quoted strings (`\"` and `\\` escapes). */
+function splitHeaderList(list: string, spec: string): string[] {
+  const names: string[] = [];
+  const token = /"((?:[^"\\]|\\.)*)"|([^ "]+)/y;
+  for (let index = 0; index < list.length; index++) {
+    token.lastIndex = index;
+    const match = token.exec(list);
+    index = token.lastIndex;
+    // Names are separated by exactly one space.
+    if (match === null || (index < list.length && (list[index] !== ' ' || index === list.length - 1))) throw new InvalidArgumentError(`Not a header list: ${JSON.stringify(spec)}`);
+    names.push(match[1]?.replace(/\\(.)/g, '$1') ?? match[2]!);
+  }
+  return names;
 }
 
 function partialText(request: BodyRequest): string {

@@ -342,15 +342,10 @@ export function bodySection(request: BodySectionRequest = {}): CommandArg {
   const fields = request.fields ?? [];
   const withFields = request.text === 'HEADER.FIELDS' || request.text === 'HEADER.FIELDS.NOT';
   if (withFields !== fields.length > 0) throw new InvalidArgumentError('HEADER.FIELDS(.NOT) needs field names, and only it takes them');
-  // header-fld-name = astring; field names are printable ASCII without ":" (RFC 5322 ftext).
-  for (const field of fields) {
-    if (field.length === 0 || field.includes(':') || !allChars(field, (code) => code > 0x20 && code < 0x7f)) {
-      throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(field)}`);
-    }
-  }
+  const names = fields.map(headerFieldName);
   const spec = [part.join('.'), request.text ?? ''].filter((piece) => piece.length > 0).join('.');
   const items: CommandArg[] = [{ kind: 'raw', text: `${request.binary === true ? 'BINARY' : 'BODY'}${request.peek === false ? '' : '.PEEK'}[${spec}` }];
-  if (withFields) items.push({ kind: 'raw', text: ' ' }, { kind: 'list', items: fields.map((field) => astring(field)) });
+  if (withFields) items.push({ kind: 'raw', text: ` (${names.join(' ')})` });
   items.push({ kind: 'raw', text: ']' });
   if (request.partial !== undefined) {
     const { offset, length } = request.partial;
@@ -360,4 +355,30 @@ export function bodySection(request: BodySectionRequest = {}): CommandArg {
     items.push({ kind: 'raw', text: `<${offset}.${length}>` });
   }
   return { kind: 'concat', items };
+}
+
+/**
+ * A header field name of `HEADER.FIELDS (...)` as it goes on the wire: checked, then an atom or a
+ * quoted string.
+ *
+ * ```
+ * header-list     = "(" header-fld-name *(SP header-fld-name) ")"
+ * header-fld-name = astring
+ * field-name      = 1*ftext        ; RFC 5322 section 3.6.8
+ * ftext           = %d33-57 / %d59-126   ; printable US-ASCII except ":"
+ * ```
+ *
+ * `]` is refused too, though RFC 5322 allows it: servers and readers (this one included) end the
+ * section at the first `]` they meet. A name that is no atom (`X%Y`, `P(a)`, `NIL`) is quoted.
+ *
+ * @param name - the field name.
+ * @returns the name, quoted when it is not an atom.
+ * @throws InvalidArgumentError for an empty name, or one with SP, controls, 8-bit characters, `:` or `]`.
+ * @internal
+ */
+export function headerFieldName(name: string): string {
+  if (name.length === 0 || !allChars(name, (code) => code > 0x20 && code < 0x7f && code !== 0x3a && code !== 0x5d)) {
+    throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(name)}`);
+  }
+  return isAtom(name) && name.toUpperCase() !== 'NIL' ? name : `"${name.replace(/["\\]/g, '\\$&')}"`;
 }

@@ -66,8 +66,9 @@ function parseUncached(raw: string): BodySection {
   return { raw: upper, part, text, fields };
 }
 
+/* header-fld-name = astring: a quoted name has its quoted-specials escaped (`"X\"Y"` for `X"Y`). */
 function unquote(name: string): string {
-  return name.length >= 2 && name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name;
+  return name.length >= 2 && name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replace(/\\(["\\])/g, '$1') : name;
 }
 
 /** The section an RFC822 item stands for (RFC 3501 section 6.4.5). */

@@ -32,6 +32,22 @@ describe('fetchItems', () => {
     expect(() => fetchItems({ bodies: [{ partial: { start: -1, length: 5 } }] })).toThrow(InvalidArgumentError);
   });
 
+  it('checks header field names (RFC 5322 field-name) and quotes those that are not atoms (header-fld-name = astring)', () => {
+    expect(fetchItems({ bodies: [{ fields: ['X%Y', 'A*', 'Q"t', 'B\\s', 'C{1}', 'P(a)', 'nil', 'X-Spam'] }] })).toEqual([
+      'UID', 'BODY.PEEK[HEADER.FIELDS ("X%Y" "A*" "Q\\"t" "B\\\\s" "C{1}" "P(a)" "nil" X-Spam)]',
+    ]);
+    // The string form is read the same way: names quoted or not, sent quoted where needed.
+    expect(fetchItems({ bodies: ['1.HEADER.FIELDS.NOT (X%Y "P(a)" From)'] })).toEqual(['UID', 'BODY.PEEK[1.HEADER.FIELDS.NOT ("X%Y" "P(a)" From)]']);
+    for (const bad of ['', 'a b', 'a:b', 'a]b', 'a\r\nb', 'Grüße', 'a\x7f', 'a\tb']) {
+      expect(() => fetchItems({ bodies: [{ fields: [bad] }] }), JSON.stringify(bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => fetchItems({ bodies: [{ fields: [] }] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: ['HEADER.FIELDS ()'] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: ['HEADER.FIELDS (a:b)'] })).toThrow(InvalidArgumentError);
+    // A name the server sends back quoted (with escapes) is the name the caller asks body() for.
+    expect(requestKey('HEADER.FIELDS (Q"t X%Y)')).toBe(sectionKey(parseSectionSpec('HEADER.FIELDS ("Q\\"t" "X%Y")')));
+  });
+
   it('matches a requested section with the one the server sends back', () => {
     const cases: [string, string][] = [
       ['', ''],
