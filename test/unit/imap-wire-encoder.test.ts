@@ -148,6 +148,8 @@ describe('encodeCommand', () => {
     expect(() => bodySection({ text: 'HEADER.FIELDS', fields: ['a]b'] })).toThrow(InvalidArgumentError);
     expect(enc([bodySection({ text: 'HEADER.FIELDS.NOT', fields: ['X%Y', 'P(a)', 'From'] })])).toBe('A1 X BODY.PEEK[HEADER.FIELDS.NOT ("X%Y" "P(a)" From)]\r\n');
     expect(() => bodySection({ part: [0] })).toThrow(InvalidArgumentError);
+    expect(() => bodySection({ text: 'MIME' })).toThrow(InvalidArgumentError);
+    expect(() => bodySection({ part: [], text: 'MIME' })).toThrow(InvalidArgumentError);
     expect(() => bodySection({ binary: true, text: 'TEXT' })).toThrow(InvalidArgumentError);
   });
 

@@ -89,7 +89,14 @@ export interface FetchIterable extends AsyncIterableIterator<FetchedMessage> {
 }
 
 const QUEUE_HIGH_WATER = 1000;
-const SECTION_SPEC = /^[0-9A-Za-z.]*$/;
+/*
+ * section-spec    = section-msgtext / (section-part ["." section-text])
+ * section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
+ * section-part    = nz-number *("." nz-number)
+ * section-text    = section-msgtext / "MIME"
+ * (the header-list is checked apart; MIME needs a part number, RFC 3501 section 6.4.5)
+ */
+const SECTION_SPEC = /^(?:[1-9]\d*(?:\.[1-9]\d*)*(?:\.(?:HEADER(?:\.FIELDS(?:\.NOT)?)?|TEXT|MIME))?|HEADER(?:\.FIELDS(?:\.NOT)?)?|TEXT)?$/i;
 const DISCARD: BodySink = { write: () => undefined, end: () => undefined };
 
 class FetchRun implements FetchIterable {

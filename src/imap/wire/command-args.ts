@@ -311,7 +311,7 @@ export interface BodySectionRequest {
   readonly peek?: boolean;
   /** The part path (`[1, 2]` for `1.2`); empty or absent for the whole message. */
   readonly part?: readonly number[];
-  /** The section text (not with `binary`). */
+  /** The section text (not with `binary`; `MIME` only with a `part`). */
   readonly text?: 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
   /** The header field names for HEADER.FIELDS(.NOT). */
   readonly fields?: readonly string[];
@@ -333,12 +333,14 @@ export interface BodySectionRequest {
  * bodySection({ part: [2], binary: true, partial: { offset: 0, length: 1024 } }); // BINARY.PEEK[2]<0.1024>
  * ```
  * @param request - what to fetch.
- * @throws InvalidArgumentError for invalid part numbers, field names or ranges.
+ * @throws InvalidArgumentError for invalid part numbers, field names or ranges, or MIME without a part.
  */
 export function bodySection(request: BodySectionRequest = {}): CommandArg {
   const part = request.part ?? [];
   if (!part.every((n) => Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError('Part numbers must be positive integers');
   if (request.binary === true && request.text !== undefined) throw new InvalidArgumentError('BINARY sections take no section text');
+  // section-text = section-msgtext / "MIME", after a section-part only: MIME needs a part number.
+  if (request.text === 'MIME' && part.length === 0) throw new InvalidArgumentError('MIME needs a part number (BODY[1.MIME]); the message header is HEADER');
   const fields = request.fields ?? [];
   const withFields = request.text === 'HEADER.FIELDS' || request.text === 'HEADER.FIELDS.NOT';
   if (withFields !== fields.length > 0) throw new InvalidArgumentError('HEADER.FIELDS(.NOT) needs field names, and only it takes them');

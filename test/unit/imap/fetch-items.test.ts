@@ -48,6 +48,17 @@ describe('fetchItems', () => {
     expect(requestKey('HEADER.FIELDS (Q"t X%Y)')).toBe(sectionKey(parseSectionSpec('HEADER.FIELDS ("Q\\"t" "X%Y")')));
   });
 
+  it('refuses MIME without a part number and other section specs outside the grammar (RFC 3501 section-spec)', () => {
+    for (const bad of ['MIME', 'mime', '0', '01', '1.0', '1..2', '1.', '.1', 'HEADER.TEXT', 'FOO', '1.BOGUS', 'HEADER.MIME']) {
+      expect(() => fetchItems({ bodies: [bad] }), bad).toThrow(InvalidArgumentError);
+    }
+    expect(() => fetchItems({ bodies: [{ section: 'HEADER', fields: ['From'] }] })).toThrow(InvalidArgumentError);
+    expect(() => fetchItems({ bodies: [{ section: 'MIME' }] })).toThrow(InvalidArgumentError);
+    expect(fetchItems({ bodies: ['1.MIME', '2.3.text', 'header', '10.HEADER', { section: '1.2', fields: ['From'] }] })).toEqual([
+      'UID', 'BODY.PEEK[1.MIME]', 'BODY.PEEK[2.3.text]', 'BODY.PEEK[header]', 'BODY.PEEK[10.HEADER]', 'BODY.PEEK[1.2.HEADER.FIELDS (From)]',
+    ]);
+  });
+
   it('matches a requested section with the one the server sends back', () => {
     const cases: [string, string][] = [
       ['', ''],
