@@ -401,7 +401,7 @@ function examineOptions(client: ImapClient, known: Known | undefined): SelectOpt
  * what a QRESYNC EXAMINE reported (see {@link examineOptions}).
  */
 async function resync(client: ImapClient, previous: Known | undefined, uidValidity: number, events: WatchEvent[], report?: QresyncResult): Promise<Known> {
-  const modseq = client.mailbox?.highestModseq;
+  const modseq = modSequenceOrNone(client.mailbox?.highestModseq);
   const next: Known = { uids: [], flags: new Map(), highestModseq: modseq, uidValidity };
   const sizes = new Map<number, number>();
   const empty = client.mailbox?.exists === 0;
@@ -507,7 +507,8 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
       return;
     }
     case 'fetch': {
-      if (event.modseq !== undefined && (known.highestModseq === undefined || event.modseq > known.highestModseq)) known.highestModseq = event.modseq;
+      const modseq = modSequenceOrNone(event.modseq);
+      if (modseq !== undefined && (known.highestModseq === undefined || modseq > known.highestModseq)) known.highestModseq = modseq;
       const uid = event.uid ?? known.uids[event.seq - 1];
       if (uid === undefined || event.flags === undefined) return;
       const before = known.flags.get(uid);
@@ -526,6 +527,16 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
     default:
       return;
   }
+}
+
+/**
+ * A mod-sequence the watch may resynchronize from, or undefined. Mod-sequences start at 1 (RFC 7162
+ * section 7, mod-sequence-value); a server that answers `[HIGHESTMODSEQ 0]` (or MODSEQ 0) keeps
+ * none for the mailbox, like `[NOMODSEQ]`: `CHANGEDSINCE 0` would be refused (nz-mod-sequence) and
+ * so would a QRESYNC EXAMINE from 0.
+ */
+function modSequenceOrNone(value: bigint | undefined): bigint | undefined {
+  return value !== undefined && value > 0n ? value : undefined;
 }
 
 /**

@@ -378,3 +378,74 @@ describe('watch stopped while the server stalls (replayed)', () => {
     await main.close(); // the IMAP watch connection was never opened: nothing to close
   });
 });
+
+describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => {
+  const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const greet = (capabilities: string): string =>
+    `S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE ${capabilities} AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE ${capabilities}] Logged in\n`;
+  const MAIN = `${HEAD}${greet('')}C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
+  /** EXAMINE (CONDSTORE) answered with `[HIGHESTMODSEQ 0]`, as some servers do for a mailbox without mod-sequences. */
+  const examine = (exists: number, highestModseq = 0): string =>
+    `C: A2 EXAMINE INBOX (CONDSTORE)\nS: * ${exists} EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT ${exists + 1}] ok\nS: * OK [HIGHESTMODSEQ ${highestModseq}] ok\nS: A2 OK [READ-ONLY] done\n`;
+
+  /**
+   * Watches across one reconnect (a BYE while idling; `firstIdle` is sent before it; the second
+   * EXAMINE reports `reconnectModseq`), then stops: the events.
+   */
+  async function watchFor(capabilities: string, firstIdle: string, reconnectModseq = 0): Promise<WatchEvent[]> {
+    const main = replayConnector(parseTranscript(MAIN));
+    const watchReplay = replayConnector(
+      parseTranscript(
+        `${HEAD}${greet(capabilities)}${examine(1)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n` +
+          `C: A4 IDLE\nS: + idling\n${firstIdle}S: * BYE restarting\n@close server\n@connect\n` +
+          // The reconnect knows no mod-sequence: the whole UID list and flags are fetched again.
+          `${greet(capabilities)}${examine(2, reconnectModseq)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
+          'S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: A3 OK done\n' +
+          // Stopped as the last event arrives: no IDLE.
+          'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n',
+      ),
+    );
+    const mailbox = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+      watchConnector: watchReplay,
+    });
+    const controller = new AbortController();
+    const events: WatchEvent[] = [];
+    const expected = firstIdle === '' ? 2 : 3;
+    try {
+      for await (const event of mailbox.watch({ signal: controller.signal, backoff: { first: 1 } })) {
+        events.push(event);
+        if (events.length === expected) controller.abort();
+      }
+      watchReplay.assertDone();
+    } finally {
+      await mailbox.close();
+      await watchReplay.close();
+      await main.close();
+    }
+    return events;
+  }
+
+  it('CONDSTORE: [HIGHESTMODSEQ 0] is not sent back as CHANGEDSINCE 0 after a reconnect', async () => {
+    expect(await watchFor('CONDSTORE', '')).toEqual([
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
+      { kind: 'new', id: imapMessageId(7, 2), size: 80, flags: [] },
+    ]);
+  });
+
+  it('CONDSTORE: a FETCH with MODSEQ (0) while idling does not make 0 the known mod-sequence', async () => {
+    // The reconnect's EXAMINE has a real HIGHESTMODSEQ: only a known one of 1 or more would allow CHANGEDSINCE.
+    expect(await watchFor('CONDSTORE', 'S: * 1 FETCH (UID 1 FLAGS (\\\\Flagged) MODSEQ (0))\n', 5)).toEqual([
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged'] },
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
+      { kind: 'new', id: imapMessageId(7, 2), size: 80, flags: [] },
+    ]);
+  });
+
+  it('QRESYNC: [HIGHESTMODSEQ 0] is not used to resynchronize (QRESYNC needs a mod-sequence of 1 or more)', async () => {
+    expect(await watchFor('CONDSTORE QRESYNC ENABLE', '')).toEqual([
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
+      { kind: 'new', id: imapMessageId(7, 2), size: 80, flags: [] },
+    ]);
+  });
+});
