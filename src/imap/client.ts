@@ -360,6 +360,9 @@ export class ImapClient implements ImapSession {
   /**
    * `UID FETCH` (or `FETCH` with `byUid: false`): an async iterable of messages; body values are
    * streams (see {@link FetchedMessage}).
+   *
+   * @throws InvalidArgumentError (a bad section, field name, partial range or `changedSince`) and
+   *   UnsupportedError (`changedSince` without CONDSTORE) at once, before anything is sent.
    */
   fetch(set: fetch.FetchSet, query: fetch.FetchQuery, options?: fetch.FetchOptions): fetch.FetchIterable {
     return fetch.fetch(this.#core, set, query, options);

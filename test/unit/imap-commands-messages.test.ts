@@ -120,6 +120,36 @@ describe('STORE', () => {
   });
 });
 
+describe('FETCH CHANGEDSINCE', () => {
+  test('sends CHANGEDSINCE with CONDSTORE (or QRESYNC, which implies it)', async () => {
+    for (const capability of ['CONDSTORE', 'QRESYNC']) {
+      const { client, finish } = await scripted(
+        [greeting(capability), ...selectInbox('A1'), 'C: A2 UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE 5)', 'S: * 1 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (9))', 'S: A2 OK done'],
+        { select: true },
+      );
+      const uids: (number | undefined)[] = [];
+      for await (const message of client.fetch('1:*', { flags: true }, { changedSince: 5n })) uids.push(message.uid);
+      expect(uids).toEqual([4]);
+      await finish();
+    }
+  });
+
+  test('a mod-sequence outside 1..2^63-1 (nz-mod-sequence, RFC 7162) and a server without CONDSTORE are refused before sending', async () => {
+    const { client, server, finish } = await scripted([greeting('CONDSTORE'), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    for (const changedSince of [0n, -1n, 2n ** 63n]) {
+      expect(() => client.fetch('1:*', { flags: true }, { changedSince }), String(changedSince)).toThrow(InvalidArgumentError);
+    }
+    await finish();
+    expect(server.received()).toBe(before);
+    const plain = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const sent = plain.server.received();
+    expect(() => plain.client.fetch('1:*', { flags: true }, { changedSince: 5n })).toThrow(UnsupportedError);
+    await plain.finish();
+    expect(plain.server.received()).toBe(sent);
+  });
+});
+
 describe('COPY', () => {
   test('UID COPY reads COPYUID into a source -> destination map', async () => {
     const { client, finish } = await scripted(

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError, UnsupportedError } from '../../common/errors.js';
 import { ChunkStore } from '../../common/chunk-store.js';
 import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
@@ -75,7 +75,10 @@ export interface FetchQuery {
 export interface FetchOptions extends ImapCallOptions {
   /** `'stream'` (default): bodies are streams with backpressure; `'buffer'`: bodies arrive whole. */
   readonly bodies?: 'stream' | 'buffer' | undefined;
-  /** Only messages whose mod-sequence is higher (RFC 7162 `CHANGEDSINCE`). */
+  /**
+   * Only messages whose mod-sequence is higher (RFC 7162 `CHANGEDSINCE`): from 1 to 2^63-1
+   * (InvalidArgumentError otherwise); needs CONDSTORE or QRESYNC (UnsupportedError otherwise).
+   */
   readonly changedSince?: bigint | undefined;
 }
 
@@ -124,7 +127,7 @@ class FetchRun implements FetchIterable {
     const items = fetchItems(query);
     this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
     const args: CommandArg[] = [raw(this.#set.toString()), list(...items.map((item) => raw(item)))];
-    if (options.changedSince !== undefined) args.push(list(atom('CHANGEDSINCE'), modSequence(options.changedSince)));
+    if (options.changedSince !== undefined) args.push(changedSince(session, options.changedSince));
     session
       .run(
         {
@@ -325,6 +328,21 @@ class FetchRun implements FetchIterable {
 }
 
 export type { BodyStream, FetchedMessage };
+
+/*
+ * chgsince-fetch-mod = "CHANGEDSINCE" SP mod-sequence-value   ; RFC 7162 section 7: 1 to 2^63-1
+ * Needs CONDSTORE (QRESYNC implies it): elsewhere the server would answer BAD.
+ */
+function changedSince(session: CoreSession, value: bigint): CommandArg {
+  if (typeof value !== 'bigint' || value < 1n) {
+    throw new InvalidArgumentError(`changedSince needs a mod-sequence from 1 to 2^63-1, got ${String(value)}`);
+  }
+  const arg = modSequence(value);
+  if (!session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) {
+    throw new UnsupportedError('changedSince (CHANGEDSINCE) needs CONDSTORE, which the server does not offer');
+  }
+  return list(atom('CHANGEDSINCE'), arg);
+}
 
 /** The FETCH items of a query, bodies last (so the small items arrive before a large literal). */
 export function fetchItems(query: FetchQuery): string[] {
