@@ -407,7 +407,8 @@ export interface Mailbox extends AsyncDisposable {
    *
    * @throws UidValidityChangedError (IMAP) when the mailbox's UIDVALIDITY changed: every id is void.
    * @throws InvalidArgumentError (from the call itself) for a timing outside 1 to 2^31-1 ms, or
-   *   `backoff.attempts` below 1.
+   *   `backoff.attempts` below 1; or when the mailbox was closed (as every method of a closed
+   *   mailbox: `list()`, `headers()`, ... reject with it).
    */
   watch(options?: WatchOptions): MailboxWatch;
   /**
@@ -429,6 +430,17 @@ export function requireProtocol<P extends MailboxProtocol>(id: MessageId, protoc
     throw new InvalidArgumentError(`Not a ${protocol.toUpperCase()} message id: ${JSON.stringify((id as { key?: unknown }).key ?? id)}`);
   }
   return id as Extract<MessageId, { protocol: P }>;
+}
+
+/**
+ * Refuses a call on a mailbox that was closed (or is closing): every method of both protocols
+ * fails the same way, before anything is sent or a connection opened.
+ *
+ * @throws InvalidArgumentError when `closed`.
+ * @internal
+ */
+export function checkOpen(closed: boolean): void {
+  if (closed) throw new InvalidArgumentError('The mailbox is closed');
 }
 
 /**

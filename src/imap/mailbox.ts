@@ -23,6 +23,7 @@ import {
   isTransient,
   messageContent,
   requireProtocol,
+  checkOpen,
   checkWatchOptions,
   resolveBackoff,
   sleep,
@@ -196,6 +197,7 @@ export class ImapMailbox implements Mailbox {
 
   /** IDLE (or NOOP polling) on a connection of its own. See {@link Mailbox.watch}. */
   watch(options: WatchOptions = {}): MailboxWatch {
+    checkOpen(this.#closed);
     checkWatchOptions(options);
     const connector = this.#options.watchConnector;
     const clientOptions: ImapClientOptions = connector === undefined ? this.#options.client : { ...this.#options.client, connector };
@@ -258,7 +260,7 @@ export class ImapMailbox implements Mailbox {
    * changed in between makes every later call with an old id fail with UidValidityChangedError.
    */
   async #ensure(): Promise<ImapClient> {
-    if (this.#closed) throw new InvalidArgumentError('The mailbox is closed');
+    checkOpen(this.#closed);
     const current = this.#client;
     if (current !== undefined && current.state === 'selected') return current;
     this.#client = undefined;

@@ -19,6 +19,7 @@ import {
   messageContent,
   pop3MessageId,
   requireProtocol,
+  checkOpen,
   checkWatchOptions,
   resolveBackoff,
   sleep,
@@ -223,6 +224,7 @@ export class Pop3Mailbox implements Mailbox {
 
   /** A new login every interval, comparing UIDL lists. See {@link Mailbox.watch}. */
   watch(options: WatchOptions = {}): MailboxWatch {
+    checkOpen(this.#closed);
     checkWatchOptions(options);
     const watch = new WatchRun((signal, ready) => this.#watch(options, signal, ready), options.signal);
     this.#watches.add(watch);
@@ -324,7 +326,7 @@ export class Pop3Mailbox implements Mailbox {
    * marked was never committed, so it is still there).
    */
   async #ensure(): Promise<Snapshot> {
-    if (this.#closed) throw new InvalidArgumentError('The mailbox is closed');
+    checkOpen(this.#closed);
     const current = this.#session;
     if (current !== undefined && current.client.state === 'transaction') return current;
     this.#session = undefined;

@@ -449,3 +449,38 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
     ]);
   });
 });
+
+describe('a closed mailbox', () => {
+  const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+  const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
+  const IMAP_TRANSCRIPT =
+    '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n' +
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n' +
+    'C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n' +
+    'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n';
+
+  it('refuses watch() from the call itself, as its other methods refuse, and opens no connection', async () => {
+    let watchConnections = 0;
+    const watchConnector = (): Promise<never> => {
+      watchConnections++;
+      return Promise.reject(new Error('must not connect'));
+    };
+    const pop3 = await Pop3Mailbox.open({
+      client: clientOptions(pop3Transcript(capa, `${listing}C: QUIT\nS: +OK Bye\n@close server\n`)),
+      watchConnector,
+    });
+    const imap = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: replayConnector(parseTranscript(IMAP_TRANSCRIPT)), auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+      watchConnector,
+    });
+    await pop3.close();
+    await imap.close();
+    for (const mailbox of [pop3, imap]) {
+      await expect(mailbox.list()).rejects.toThrow(InvalidArgumentError);
+      expect(() => mailbox.watch()).toThrow(InvalidArgumentError);
+      expect(() => mailbox.watch()).toThrow(/mailbox is closed/);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(watchConnections).toBe(0);
+  });
+});
