@@ -10,7 +10,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { InvalidArgumentError, LimitExceededError, MailwireError } from './errors.js';
+import { abortErrorFrom, InvalidArgumentError, LimitExceededError, MailwireError } from './errors.js';
 import { MAX_TIMER_MS } from './transport-options.js';
 export { UidValidityChangedError } from './errors.js';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, type HeaderField, type MailAddress } from './mime/index.js';
@@ -350,7 +350,12 @@ export interface MailboxWatch extends AsyncIterableIterator<WatchEvent> {
 
 /** Options of {@link Mailbox.headers}. */
 export interface HeadersOptions {
-  /** Cancels the iteration. */
+  /**
+   * Cancels the iteration: it rejects with an `AbortError` (or the signal's reason, when that is a
+   * mailwire error) at once, also while a command waits for the server or a header is half
+   * received. What the server still sends of that answer is read and dropped: the mailbox stays
+   * usable.
+   */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -441,6 +446,16 @@ export function requireProtocol<P extends MailboxProtocol>(id: MessageId, protoc
  */
 export function checkOpen(closed: boolean): void {
   if (closed) throw new InvalidArgumentError('The mailbox is closed');
+}
+
+/**
+ * Rejects a step of {@link Mailbox.headers} once its signal has aborted.
+ *
+ * @throws AbortError (or the signal's reason, when it is a mailwire error) when `signal` aborted.
+ * @internal
+ */
+export function checkNotAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortErrorFrom(signal, 'headers()');
 }
 
 /**

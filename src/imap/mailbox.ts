@@ -23,6 +23,7 @@ import {
   isTransient,
   messageContent,
   requireProtocol,
+  checkNotAborted,
   checkOpen,
   checkWatchOptions,
   resolveBackoff,
@@ -154,14 +155,20 @@ export class ImapMailbox implements Mailbox {
 
   /** Parsed headers via `BODY.PEEK[HEADER]`, which leaves `\Seen` alone. See {@link Mailbox.headers}. */
   async *headers(ids?: readonly MessageId[], options: HeadersOptions = {}): AsyncGenerator<HeaderSummary, void, undefined> {
+    const { signal } = options;
+    checkNotAborted(signal);
     const client = await this.#ensure();
+    checkNotAborted(signal);
     const set = ids === undefined ? '1:*' : this.#uidSet(ids);
     if (set === undefined || (ids === undefined && client.mailbox?.exists === 0)) return;
-    const signalOption = options.signal === undefined ? {} : { signal: options.signal };
-    for await (const message of client.fetch(set, { bodies: ['HEADER'] }, { bodies: 'buffer', ...signalOption })) {
+    // The FETCH itself is cancelled by the signal (its late answer is read and dropped); once it
+    // is answered, the summaries not yet taken are not handed out after an abort.
+    for await (const message of client.fetch(set, { bodies: ['HEADER'] }, { bodies: 'buffer', ...(signal === undefined ? {} : { signal }) })) {
       const { uid } = await message.complete();
+      checkNotAborted(signal);
       if (uid === undefined) continue;
       yield summarizeHeader(imapMessageId(this.#uidValidity, uid), message.bodyBytes('HEADER') ?? new Uint8Array());
+      checkNotAborted(signal);
     }
   }
 

@@ -19,6 +19,7 @@ import {
   messageContent,
   pop3MessageId,
   requireProtocol,
+  checkNotAborted,
   checkOpen,
   checkWatchOptions,
   resolveBackoff,
@@ -40,6 +41,7 @@ import {
 } from '../common/mailbox.js';
 import type { Connector } from '../common/connector.js';
 import { Pop3Client, type Pop3ClientOptions } from './client.js';
+import type { Pop3Message } from './message.js';
 
 /** Options of {@link Pop3Mailbox.open}. */
 export interface Pop3MailboxOptions {
@@ -149,17 +151,19 @@ export class Pop3Mailbox implements Mailbox {
 
   /** Parsed headers via `TOP n 0` (or RETR with `headerFallback: 'retrieve'`). See {@link Mailbox.headers}. */
   async *headers(ids?: readonly MessageId[], options: HeadersOptions = {}): AsyncGenerator<HeaderSummary, void, undefined> {
+    const { signal } = options;
+    checkNotAborted(signal);
     const wanted = ids ?? (await this.list()).map((info) => info.id);
     for (const id of wanted) {
-      if (options.signal?.aborted === true) return;
+      checkNotAborted(signal);
       const session = await this.#ensure();
       const entry = this.#entry(session, id);
       if (entry === undefined) continue;
-      const signalOption = options.signal === undefined ? {} : { signal: options.signal };
+      const signalOption = signal === undefined ? {} : { signal };
       let raw: Uint8Array | undefined;
       if (!this.#topMissing) {
         try {
-          raw = await (await session.client.top(entry.number, 0, signalOption)).bytes();
+          raw = await readWhole(await session.client.top(entry.number, 0, signalOption), signal);
         } catch (error) {
           // UnsupportedError: CAPA said no TOP. ServerError: no CAPA, and TOP itself was refused.
           if (!(error instanceof UnsupportedError) && !(error instanceof ServerError && !session.client.capabilitiesKnown)) throw error;
@@ -173,10 +177,11 @@ export class Pop3Mailbox implements Mailbox {
               "headerFallback: 'retrieve' to download whole messages (RETR, which deletes nothing) and keep their headers",
           );
         }
-        raw = headerPart(await (await session.client.retrieve(entry.number, signalOption)).bytes());
+        raw = headerPart(await readWhole(await session.client.retrieve(entry.number, signalOption), signal));
       }
       yield summarizeHeader(id, raw);
     }
+    checkNotAborted(signal);
   }
 
   /** The whole message via RETR, marking nothing. See {@link Mailbox.fetch}. */
@@ -378,6 +383,26 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry>> {
   const entries = new Map<string, Entry>();
   for (const { number, uid } of uids) entries.set(uid, { number, size: sizes.get(number) ?? 0 });
   return entries;
+}
+
+/**
+ * Reads a TOP or RETR body whole. The call's signal guards the command only up to its `+OK`: an
+ * abort while the body arrives drops the rest of it (the connection reads on, the session stays
+ * usable) and rejects with AbortError.
+ */
+async function readWhole(message: Pop3Message, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  if (signal === undefined) return message.bytes();
+  const drop = (): void => {
+    message.discard().catch(() => undefined);
+  };
+  signal.addEventListener('abort', drop, { once: true });
+  try {
+    const bytes = await message.bytes();
+    checkNotAborted(signal);
+    return bytes;
+  } finally {
+    signal.removeEventListener('abort', drop);
+  }
 }
 
 /** Read through a function: TypeScript would narrow a property read across awaits. */
