@@ -28,4 +28,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 2;
 }
 
+/**
+ * A reader that stops early (`mailwire demo | head -1`) closes the pipe: the next write fails with
+ * EPIPE, emitted on the stream, which would end the process with a stack trace. Like a command
+ * killed by SIGPIPE, the command then ends at once, but quietly and with exit code 0: the reader
+ * has what it wanted. A closed stderr only silences the messages still to come.
+ */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));
