@@ -45,7 +45,12 @@ export class FixtureMismatchError extends MailwireError {
   readonly line: number;
   /** What the transcript expects, as written in it (e.g. `C: A3 FETCH 1:* (FLAGS)`). */
   readonly expected: string;
-  /** What the client sent instead, escaped the same way (e.g. `C: A3 FETCH 1:* (UID FLAGS)`). */
+  /**
+   * What the client sent instead, escaped the same way (e.g. `C: A3 FETCH 1:* (UID FLAGS)`), its
+   * secrets written `<redacted>` as the recorder writes them: a LOGIN password (and a password
+   * literal's size), AUTHENTICATE/AUTH initial responses and SASL responses, PASS, the APOP
+   * digest, and what a `<redacted>` field of the transcript matched.
+   */
   readonly actual: string;
   /** The transcript's file, when known. */
   readonly file: string | undefined;

@@ -8,6 +8,7 @@
  * @internal
  */
 import type { MailwireError } from '../common/errors.js';
+import { ClientSecrets } from './client-secrets.js';
 import { FixtureFormatError, FixtureMismatchError } from './errors.js';
 import { ImapTagScanner, isTagByte, type TagSink } from './imap-scan.js';
 import {
@@ -81,9 +82,8 @@ export class ReplayScript {
   #tokenOffset = 0;
   /** Client bytes received and not yet matched. */
   #pending: Buffer = Buffer.alloc(0);
-  /** Client bytes of the current line already matched (for the mismatch report). */
-  #lineSoFar: Buffer[] = [];
-  #lineSoFarLength = 0;
+  /** The client's line so far, for the mismatch report, which shows it with its secrets redacted. */
+  readonly #clientSecrets: ClientSecrets;
   readonly #recordedToActual = new Map<string, string>();
   readonly #actualToRecorded = new Map<string, string>();
   #failure: MailwireError | undefined;
@@ -97,6 +97,7 @@ export class ReplayScript {
   constructor(transcript: Transcript, index: number, chunking: ReplayChunking, output: ScriptOutput) {
     const session = transcript.sessions[index]!;
     this.#steps = compile(session, transcript.header.protocol === 'imap');
+    this.#clientSecrets = new ClientSecrets(transcript.header.protocol === 'imap');
     this.#file = transcript.file;
     this.#endLine = transcript.endLine;
     this.#output = output;
@@ -204,7 +205,9 @@ export class ReplayScript {
               this.#output.fail(error);
               return;
             }
-            for (const piece of this.#split(this.#rewriteTags(chunk))) this.#output.send(piece);
+            const bytes = this.#rewriteTags(chunk);
+            this.#clientSecrets.server(bytes);
+            for (const piece of this.#split(bytes)) this.#output.send(piece);
           }
           this.#step++;
       }
@@ -297,7 +300,7 @@ export class ReplayScript {
             this.#mismatch(step, token.line, 'the text around a redacted field differs');
             return false;
           }
-          this.#consume(length);
+          this.#consume(length, true);
           break;
         }
       }
@@ -328,28 +331,23 @@ export class ReplayScript {
     return undefined;
   }
 
-  #consume(length: number): void {
+  /** Takes matched bytes off the pending ones; `redacted`: a `<redacted>` field matched them. */
+  #consume(length: number, redacted = false): void {
     if (length === 0) return;
-    const taken = this.#pending.subarray(0, length);
-    const lf = taken.lastIndexOf(10);
-    if (lf === -1) {
-      this.#lineSoFar.push(Buffer.from(taken));
-      this.#lineSoFarLength += taken.length;
-      if (this.#lineSoFarLength > 4096) this.#lineSoFar = [Buffer.concat(this.#lineSoFar).subarray(-4096)];
-    } else {
-      this.#lineSoFar = [Buffer.from(taken.subarray(lf + 1))];
-      this.#lineSoFarLength = taken.length - lf - 1;
-    }
+    this.#clientSecrets.client(this.#pending.subarray(0, length), redacted);
     this.#pending = this.#pending.subarray(length);
+  }
+
+  /** The pending bytes up to the end of their first line. */
+  #pendingLine(): Buffer {
+    const lf = this.#pending.indexOf(10);
+    return lf === -1 ? this.#pending : this.#pending.subarray(0, lf + 1);
   }
 
   #mismatch(step: { tokens: Token[] }, line: number | undefined, reason?: string): void {
     const lineNumber = line ?? 0;
-    const lf = this.#pending.indexOf(10);
-    const rest = lf === -1 ? this.#pending : this.#pending.subarray(0, lf + 1);
-    const actualBytes = Buffer.concat([...this.#lineSoFar, rest]);
     const expected = formatTokens(step.tokens.filter((token) => token.line === line));
-    this.#fail(lineNumber, expected, reason, `C: ${formatLine(actualBytes)}`);
+    this.#fail(lineNumber, expected, reason, this.#clientSecrets.format(this.#pendingLine(), true));
   }
 
   #expectedText(step: Step, line: number): string {
@@ -367,11 +365,7 @@ export class ReplayScript {
 
   #fail(line: number, expected: string, reason?: string, actual?: string): void {
     if (this.#failure !== undefined) return;
-    let actualText = actual;
-    if (actualText === undefined) {
-      const lf = this.#pending.indexOf(10);
-      actualText = `C: ${formatLine(lf === -1 ? this.#pending : this.#pending.subarray(0, lf + 1))}`;
-    }
+    const actualText = actual ?? this.#clientSecrets.format(this.#pendingLine(), false);
     const error = new FixtureMismatchError({
       line,
       expected,
