@@ -32,7 +32,7 @@ export type CommandArg =
   | { readonly kind: 'secret'; readonly value: Secret }
   /**
    * Secret text sent verbatim, never quoted nor a literal, and redacted in the wire log (the SASL-IR
-   * initial response of AUTHENTICATE). Validated like {@link secretRaw}: printable ASCII, no space.
+   * initial response of AUTHENTICATE). Printable ASCII without spaces; the encoder refuses anything else.
    */
   | { readonly kind: 'secret-raw'; readonly value: Secret }
   /** Always a literal (APPEND message data); `binary` makes it a literal8 (`~{n}`). */
