@@ -595,6 +595,22 @@ export class ImapClient implements ImapSession {
     else if (this.#listedNames.size < MAX_LISTED_NAMES) this.#listedNames.set(name, nameRaw);
   }
 
+  /**
+   * STARTTLS was accepted: nothing the server said in clear may be trusted once TLS is up (RFC 3501
+   * and RFC 9051 section 6.2.1; a man in the middle could have written it), so it is forgotten
+   * before the handshake starts: the capabilities (a `[CAPABILITY]` code on the STARTTLS OK
+   * included; they are asked again over TLS), the UTF-8 mode an IMAP4rev2-only announcement
+   * switched on, the extensions enabled, and the mailbox names remembered in their listed form
+   * (an unsolicited LIST could have planted one). The greeting stays, as a record: its PREAUTH
+   * would have made STARTTLS impossible.
+   */
+  #forgetCleartextState(): void {
+    this.#core.setCapabilities(null);
+    this.#enabled.clear();
+    this.#assembler.utf8Accept = false;
+    this.#listedNames.clear();
+  }
+
   #onTagged(response: TaggedStatusResponse): void {
     const observe = (): void => {
       if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
@@ -715,6 +731,7 @@ export class ImapClient implements ImapSession {
         const transport = client.#transport;
         if (transport === undefined) return Promise.reject(client.#closedError('STARTTLS'));
         client.#ready = false;
+        client.#forgetCleartextState();
         // STARTTLS is answered: its command timer ends here (nothing re-arms it until TLS is up). The
         // handshake is the transport's to time, with its own limit; the handshake's bytes never
         // reach onData, so a leftover command timer would cut a slow handshake as a silent server.

@@ -277,7 +277,9 @@ export interface CoreSession extends ImapSession {
   addEnabled(names: readonly string[]): void;
   /**
    * Call from STARTTLS's `done`: stops parsing right after the tagged OK (bytes after it are refused
-   * as injection) and starts the handshake; the promise settles when TLS is up.
+   * as injection), forgets everything learnt in clear (capabilities, enabled extensions, the UTF-8
+   * mode, mailbox names remembered as listed), stops the command timer and starts the handshake;
+   * the promise settles when TLS is up.
    */
   startTls(): Promise<void>;
   /** The new selected mailbox (null: none), e.g. from SELECT's `done`. */

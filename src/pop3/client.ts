@@ -407,11 +407,18 @@ export class Pop3Client {
     } finally {
       this.#tlsUpgrade = undefined;
     }
-    // RFC 2595 section 4: discard what was learnt before the handshake and ask again. The APOP
-    // timestamp is kept: a tampered one can only make APOP fail, never reveal the password.
+    // What was learnt before the handshake is gone (#forgetCleartextState): ask again over TLS.
+    await this.refreshCapabilities();
+  }
+
+  /**
+   * The STLS go-ahead was read: RFC 2595 section 4, what was learnt before the handshake is
+   * discarded (capabilities are asked again once TLS is up). The greeting's APOP timestamp is kept:
+   * a tampered one can only make APOP fail, never reveal the password.
+   */
+  #forgetCleartextState(): void {
     this.#capabilities = NO_CAPABILITIES;
     this.#capaAnswered = false;
-    await this.refreshCapabilities();
   }
 
   /** `STAT` (RFC 1939 section 5): the count and total size of messages not marked deleted. */
@@ -711,6 +718,7 @@ export class Pop3Client {
         if (status.kind === 'ok' && head.startsTls) {
           // RFC 2595 section 4: the handshake starts right after this line; nothing after it is parsed.
           this.#tokenizer.stop();
+          this.#forgetCleartextState();
           this.#tlsUpgrade = this.#transport?.upgradeToTls();
           this.#tlsUpgrade?.catch(() => undefined);
         }

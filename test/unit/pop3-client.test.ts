@@ -453,6 +453,45 @@ describe('Pop3Client against scripted servers', () => {
     expect(client.state).toBe('transaction');
   });
 
+  it('forgets what CAPA said in clear once STLS is accepted (no SASL PLAIN, no PIPELINING after TLS)', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'STLS', 'PIPELINING', 'SASL PLAIN', 'USER', '.'),
+      C('STLS'),
+      S('+OK begin TLS'),
+      startTls(),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('+OK'),
+      C('CAPA'),
+      quiet(50), // no PIPELINING: STAT waits for CAPA's answer
+      S('+OK', 'USER', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    let whenTlsStarts: boolean | undefined;
+    const client: Pop3Client = new Pop3Client({
+      ...options(server),
+      tls: 'starttls',
+      allowCleartext: false,
+      tlsOptions: { ca: testCertificate().cert },
+      auth: { username: 'alice', password: 'secret pass' },
+      logger: (entry) => {
+        if (entry.direction === 'info' && entry.text.startsWith('starting TLS')) whenTlsStarts = client.capabilitiesKnown || client.capabilities.pipelining;
+      },
+    });
+    clients.push(client);
+    await client.connect();
+    await server.done;
+    expect(whenTlsStarts).toBe(false);
+    expect(client.capabilities.sasl).toEqual([]);
+    expect(client.capabilities.pipelining).toBe(false);
+  });
+
   it('authenticates with SASL PLAIN and an initial response', async () => {
     const server = await serve([
       S('+OK ready'),

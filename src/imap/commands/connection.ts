@@ -88,8 +88,8 @@ export async function capability(session: CoreSession, options?: ImapCallOptions
 
 /**
  * `STARTTLS` (RFC 9051 section 6.2.1): parsing stops right after the tagged OK (anything after it in
- * the same read is refused as injection), the handshake runs, and the capabilities learnt before
- * it are forgotten and asked again.
+ * the same read is refused as injection), everything learnt in clear is forgotten (the core's
+ * `startTls`), the handshake runs, and the capabilities are asked again over TLS.
  */
 export async function startTls(session: CoreSession, options?: ImapCallOptions): Promise<void> {
   let upgrade: Promise<void> | undefined;
@@ -111,8 +111,8 @@ export async function startTls(session: CoreSession, options?: ImapCallOptions):
   }
   if (upgrade === undefined) throw new ProtocolError('STARTTLS accepted but no handshake started');
   await upgrade;
-  session.setCapabilities(null);
-  await capability(session, options);
+  // Forgotten when the OK was read: only a CAPABILITY received over TLS can make them known again.
+  if (!session.capabilitiesKnown) await capability(session, options);
 }
 
 /**
