@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Connector, RecordSetting } from './connector.js';
 import type { TransportOptions, TransportTlsOptions } from './transport.js';
-import { checkDelay, checkSharedOptions, describeValue } from './transport-options.js';
+import { MAX_TIMER_MS, checkDelay, checkSharedOptions, describeValue, signalError } from './transport-options.js';
 import type { WireLogger } from './wirelog.js';
 
 /**
@@ -76,7 +76,11 @@ export interface ClientOptions {
   readonly scramMaxIterations?: number | undefined;
 }
 
-/** Options of a single call, on either client. */
+/**
+ * Options of a single call, on either client. A `signal` that is not an AbortSignal, or a `timeout`
+ * that is not a number of milliseconds from 0 to 2^31 - 1, rejects the call with an
+ * InvalidArgumentError before its command is queued.
+ */
 export interface CallOptions {
   /**
    * Cancels the call. A command not yet sent is withdrawn; one already sent still runs on the
@@ -135,6 +139,24 @@ export function checkClientOptions(options: ClientOptions): void {
   if (iterations !== undefined && !(Number.isSafeInteger(iterations) && iterations >= 1)) {
     throw new InvalidArgumentError(`scramMaxIterations must be a positive integer, got ${describeValue(iterations)}`);
   }
+}
+
+/**
+ * What is wrong with the options of one call, checked before its command is queued: a `signal`
+ * that is not an AbortSignal would otherwise fail once the command was already on its way (a DELE
+ * sent, its call rejected), and a `timeout` over 2^31 - 1 ms would fire at once.
+ *
+ * @returns an InvalidArgumentError naming the option, or undefined when the options are sound.
+ * @internal
+ */
+export function callOptionsError(options: CallOptions): InvalidArgumentError | undefined {
+  const invalidSignal = signalError(options.signal);
+  if (invalidSignal !== undefined) return invalidSignal;
+  const timeout: unknown = options.timeout;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_TIMER_MS)) {
+    return new InvalidArgumentError(`timeout must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(timeout)}`);
+  }
+  return undefined;
 }
 
 /**

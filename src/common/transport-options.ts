@@ -181,11 +181,7 @@ export function validateOptions(options: TransportOptions): void {
  * @throws InvalidArgumentError naming the first option of the wrong type.
  */
 export function checkSharedOptions(options: Pick<TransportOptions, 'signal' | 'logger' | 'keepAlive' | 'tlsOptions'>): void {
-  const signal: unknown = options.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    const hint = signal instanceof AbortController ? ' (pass controller.signal, not the controller)' : '';
-    throw new InvalidArgumentError(`signal must be an AbortSignal${hint}, got ${describeValue(signal)}`);
-  }
+  checkSignal(options.signal);
   const logger: unknown = options.logger;
   if (logger !== undefined && typeof logger !== 'function') {
     throw new InvalidArgumentError(`logger must be a function receiving each wire log entry, got ${describeValue(logger)}`);
@@ -198,6 +194,19 @@ export function checkSharedOptions(options: Pick<TransportOptions, 'signal' | 'l
   if (tlsOptions !== undefined && (typeof tlsOptions !== 'object' || tlsOptions === null || Array.isArray(tlsOptions))) {
     throw new InvalidArgumentError(`tlsOptions must be an object of TLS settings, got ${describeValue(tlsOptions)}`);
   }
+}
+
+/** @throws InvalidArgumentError unless `signal` is an AbortSignal or undefined. */
+export function checkSignal(signal: unknown): void {
+  const invalid = signalError(signal);
+  if (invalid !== undefined) throw invalid;
+}
+
+/** The error for a `signal` that is neither an AbortSignal nor undefined; undefined when it is sound. */
+export function signalError(signal: unknown): InvalidArgumentError | undefined {
+  if (signal === undefined || isAbortSignal(signal)) return undefined;
+  const hint = signal instanceof AbortController ? ' (pass controller.signal, not the controller)' : '';
+  return new InvalidArgumentError(`signal must be an AbortSignal${hint}, got ${describeValue(signal)}`);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type LimitExceededError,
 } from '../common/errors.js';
 import type { Connection } from '../common/connector.js';
+import { callOptionsError } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
 import { copyLiteralStream } from './literal-stream.js';
 import { commandError } from './routing.js';
@@ -95,6 +96,8 @@ export class CommandPipeline {
    * written; the promise settles with the command's result or a MailwireError.
    */
   submit<T>(command: ImapCommand<T>, options: ImapCallOptions): Promise<T> {
+    const invalid = callOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const { signal, timeout } = options;
     if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, command.display ?? command.name));
     let pending!: Pending;

@@ -18,7 +18,7 @@ import { createSaslSession, type SaslCredentials, type SaslMechanismName } from 
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { checkClientOptions, transportOptionsOf } from '../common/options.js';
+import { callOptionsError, checkClientOptions, transportOptionsOf } from '../common/options.js';
 import { ChunkStore } from '../common/chunk-store.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
@@ -500,6 +500,8 @@ export class Pop3Client {
    */
   async *retrieveMany(messageNumbers: Iterable<number>, options: Pop3CallOptions = {}): AsyncGenerator<Pop3Message, void, undefined> {
     this.#requireState('transaction', 'RETR');
+    const invalid = callOptionsError(options);
+    if (invalid !== undefined) throw invalid;
     const numbers = [...messageNumbers].map((n) => this.#checkMessage(n));
     const { signal } = options;
     if (signal?.aborted === true) throw abortErrorFrom(signal, 'RETR');

@@ -8,6 +8,7 @@
  */
 
 import { MailwireError, ProtocolError, TimeoutError, abortErrorFrom } from '../common/errors.js';
+import { callOptionsError } from '../common/options.js';
 import type { Connection } from '../common/connector.js';
 import type { Secret } from '../common/secret.js';
 import type { Exchange } from './exchange.js';
@@ -80,6 +81,11 @@ export class CommandQueue {
    * of the current tick. Resolves with the command's result; rejects with a MailwireError.
    */
   enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
+    const invalid = callOptionsError(options);
+    if (invalid !== undefined) {
+      exchange.onWithdrawn();
+      return Promise.reject(invalid);
+    }
     const { signal } = options;
     const untyped = exchange as AnyExchange;
     if (signal?.aborted === true) {

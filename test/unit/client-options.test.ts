@@ -1,10 +1,13 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/common/errors.js';
-import type { ClientOptions } from '../../src/common/options.js';
+import type { CallOptions, ClientOptions } from '../../src/common/options.js';
 import { Transport, type TransportHandlers } from '../../src/common/transport.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { Pop3Client } from '../../src/pop3/client.js';
+import { C, S, startFakeServer, type FakeServer } from '../helpers/scripted-server.js';
+import { login as imapLogin } from './imap/fake-server.js';
+import { login as pop3Login } from './pop3/fake-server.js';
 
 /** An option a JavaScript caller got wrong (the types would have refused it), and the option's name in the message. */
 interface BadOption {
@@ -102,4 +105,55 @@ describe('Transport options from JavaScript callers', () => {
       expect((error as Error).message).toMatch(new RegExp(`^${bad.name}\\b`));
     });
   }
+});
+
+describe('call options from JavaScript callers', () => {
+  const BAD_CALL_OPTIONS: readonly BadOption[] = [
+    { name: 'signal', options: { signal: {} } },
+    { name: 'signal', options: { signal: new AbortController() } },
+    { name: 'timeout', options: { timeout: '50' } },
+    { name: 'timeout', options: { timeout: -1 } },
+    { name: 'timeout', options: { timeout: 2 ** 31 } },
+  ];
+  const servers: FakeServer[] = [];
+  const made: { destroy(): void }[] = [];
+  afterEach(async () => {
+    for (const client of made.splice(0)) client.destroy();
+    for (const server of servers.splice(0)) await server.close();
+  });
+
+  it('ImapClient refuses them before the command is queued: nothing is sent', async () => {
+    const server = await startFakeServer([...imapLogin(), C('A2 NOOP'), S('A2 OK done')]);
+    servers.push(server);
+    const client = new ImapClient({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, auth: { username: 'alice', password: 'secret', method: 'LOGIN' } });
+    made.push(client);
+    await client.connect();
+    for (const bad of BAD_CALL_OPTIONS) {
+      const error = await Promise.resolve()
+        .then(() => client.noop(bad.options as CallOptions))
+        .catch((e: unknown) => e);
+      expect(error, bad.name).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(new RegExp(`^${bad.name}\\b`));
+    }
+    await client.noop();
+    await server.done;
+  });
+
+  it('Pop3Client refuses them before the command is queued: a DELE is neither sent nor marked', async () => {
+    const server = await startFakeServer([...pop3Login({ capa: ['USER'], count: 2 }), C('NOOP'), S('+OK')]);
+    servers.push(server);
+    const client = new Pop3Client({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, auth: { username: 'alice', password: 'secret pass', method: 'USER' } });
+    made.push(client);
+    await client.connect();
+    for (const bad of BAD_CALL_OPTIONS) {
+      const error = await client.delete(1, bad.options as CallOptions).catch((e: unknown) => e);
+      expect(error, bad.name).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(new RegExp(`^${bad.name}\\b`));
+      const retrieved = await client.retrieveMany([1], bad.options as CallOptions).next().catch((e: unknown) => e);
+      expect(retrieved, bad.name).toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(client.markedDeleted).toEqual([]);
+    await client.noop();
+    await server.done;
+  });
 });
