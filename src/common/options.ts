@@ -36,7 +36,10 @@ export interface ClientOptions {
   readonly allowCleartext?: boolean | undefined;
   /** TLS settings (CA, client certificate, `rejectUnauthorized`, `servername`, ...). */
   readonly tlsOptions?: TransportTlsOptions | undefined;
-  /** Milliseconds for the TCP connect and implicit TLS handshake. Default 30,000. */
+  /**
+   * Milliseconds for the TCP connect and the TLS handshake: implicit TLS, or the one after
+   * STARTTLS/STLS (the command timeout does not run during that handshake). Default 30,000.
+   */
   readonly connectTimeout?: number | undefined;
   /** Milliseconds to wait for the greeting. Default 30,000. */
   readonly greetingTimeout?: number | undefined;
