@@ -145,6 +145,29 @@ export function checkClientOptions(options: ClientOptions): void {
 }
 
 /**
+ * Checks a client's `limits`: an object whose named fields are each undefined or a non-negative
+ * safe integer (a `NaN` pipeline depth would lift the limit, a string high-water mark compare as
+ * text).
+ *
+ * @param limits - the `limits` option as given.
+ * @param names - the fields the client reads.
+ * @throws InvalidArgumentError naming the first bad field.
+ * @internal
+ */
+export function checkLimits(limits: unknown, names: readonly string[]): void {
+  if (limits === undefined) return;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new InvalidArgumentError(`limits must be an object, got ${describeValue(limits)}`);
+  }
+  for (const name of names) {
+    const value: unknown = (limits as Record<string, unknown>)[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
+      throw new InvalidArgumentError(`limits.${name} must be a non-negative safe integer, got ${describeValue(value)}`);
+    }
+  }
+}
+
+/**
  * What is wrong with the options of one call, checked before its command is queued: a `signal`
  * that is not an AbortSignal would otherwise fail once the command was already on its way (a DELE
  * sent, its call rejected), and a `timeout` over 2^31 - 1 ms would fire at once.

@@ -17,7 +17,7 @@ import {
 } from '../common/errors.js';
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { checkClientOptions, transportOptionsOf } from '../common/options.js';
+import { checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
 import { ResponseAssembler, type UnreadableFetch } from './wire/assembler.js';
 import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
@@ -63,6 +63,8 @@ const DEFAULT_MAX_FETCH_BUFFER = 256 * 1024 * 1024;
 /** The most mailbox names remembered in their listed form (see ImapClient.#noteListedName). */
 const MAX_LISTED_NAMES = 10_000;
 const decoder = new TextDecoder();
+/** The fields of {@link ImapLimits}, each a byte count or a depth. */
+const IMAP_LIMITS: readonly (keyof ImapLimits)[] = ['maxLineLength', 'maxLiteralSize', 'maxBufferedLiteral', 'maxBodyDepth', 'bodyHighWaterMark', 'maxFetchBuffer'];
 
 export type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 
@@ -116,6 +118,7 @@ export class ImapClient implements ImapSession {
    */
   constructor(options: ImapClientOptions) {
     checkClientOptions(options);
+    checkLimits(options.limits, IMAP_LIMITS);
     this.#options = options;
     this.#tlsMode = options.tls ?? (options.port === 993 ? 'implicit' : 'starttls');
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;

@@ -7,7 +7,10 @@
 import type { ClientOptions } from '../common/options.js';
 import type { ImapCredentials } from './commands/connection.js';
 
-/** Limits on what the server may send and on what the client buffers. */
+/**
+ * Limits on what the server may send and on what the client buffers. Each is a non-negative
+ * integer; anything else throws an InvalidArgumentError when the client is made.
+ */
 export interface ImapLimits {
   /** Longest response line (each segment between literals), in bytes. Default 1 MiB. */
   readonly maxLineLength?: number | undefined;

@@ -18,7 +18,7 @@ import { createSaslSession, type SaslCredentials, type SaslMechanismName } from 
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { callOptionsError, checkClientOptions, transportOptionsOf } from '../common/options.js';
+import { callOptionsError, checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
 import { ChunkStore } from '../common/chunk-store.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
@@ -49,6 +49,7 @@ import type {
   Pop3CloseResult,
   Pop3Credentials,
   Pop3Greeting,
+  Pop3Limits,
   Pop3State,
   Pop3TlsMode,
 } from './options.js';
@@ -73,6 +74,8 @@ const DEFAULT_PIPELINE_DEPTH = 512;
 const READ_AHEAD_MARKS = 8;
 /** Bytes of each socket read: four times the transport's default, fewer and larger reads on bulk downloads. */
 const READ_BUFFER_SIZE = 256 * 1024;
+/** The fields of {@link Pop3Limits}. */
+const POP3_LIMITS: readonly (keyof Pop3Limits)[] = ['maxLineLength', 'bodyHighWaterMark', 'pipelineDepth'];
 
 /**
  * A POP3 client (RFC 1939) with the extensions of RFC 2449 (CAPA, PIPELINING, response codes),
@@ -178,6 +181,7 @@ export class Pop3Client {
    */
   constructor(options: Pop3ClientOptions) {
     checkClientOptions(options);
+    checkLimits(options.limits, POP3_LIMITS);
     this.#options = options;
     this.#tlsMode = options.tls ?? (options.port === 995 ? 'implicit' : 'starttls');
     this.#maxLineLength = options.limits?.maxLineLength ?? DEFAULT_MAX_LINE;

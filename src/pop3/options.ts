@@ -28,7 +28,10 @@ export interface Pop3Credentials {
   readonly method?: Pop3AuthMethod | undefined;
 }
 
-/** Limits on what the server may send. */
+/**
+ * Limits on what the server may send. Each is a non-negative integer; anything else throws an
+ * InvalidArgumentError when the client is made.
+ */
 export interface Pop3Limits {
   /**
    * The longest status or listing line accepted, in bytes. RFC 2449 caps responses at 512 octets;

@@ -157,3 +157,22 @@ describe('call options from JavaScript callers', () => {
     await server.done;
   });
 });
+
+describe('limits from JavaScript callers', () => {
+  const cases: readonly (readonly [string, () => unknown, string])[] = [
+    ['Pop3Client', () => new Pop3Client({ host: '127.0.0.1', limits: 5 } as unknown as ClientOptions), 'limits'],
+    ['Pop3Client', () => new Pop3Client({ host: '127.0.0.1', limits: { pipelineDepth: Number.NaN } }), 'limits.pipelineDepth'],
+    ['Pop3Client', () => new Pop3Client({ host: '127.0.0.1', limits: { pipelineDepth: 2.5 } }), 'limits.pipelineDepth'],
+    ['Pop3Client', () => new Pop3Client({ host: '127.0.0.1', limits: { bodyHighWaterMark: '1mb' } } as unknown as ClientOptions), 'limits.bodyHighWaterMark'],
+    ['ImapClient', () => new ImapClient({ host: '127.0.0.1', limits: 'none' } as unknown as ClientOptions), 'limits'],
+    ['ImapClient', () => new ImapClient({ host: '127.0.0.1', limits: { bodyHighWaterMark: '1mb' } } as unknown as ClientOptions), 'limits.bodyHighWaterMark'],
+    ['ImapClient', () => new ImapClient({ host: '127.0.0.1', limits: { maxFetchBuffer: -1 } }), 'limits.maxFetchBuffer'],
+  ];
+  for (const [protocol, make, name] of cases) {
+    it(`${protocol} refuses a bad ${name}`, () => {
+      const error = refusal(make);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(new RegExp(`^${name.replace('.', '\\.')}\\b`));
+    });
+  }
+});
