@@ -305,6 +305,8 @@ export class Pop3Client {
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
    *   credentials are written nothing else happens; once PASS, APOP or AUTH (or a SASL response)
    *   was written, the connection is closed, since whether the server accepted them is unknown.
+   *   When the CAPA or STAT that follows a successful login fails (an abort, a `-ERR` to STAT), the
+   *   call fails and the connection is closed too: the session does not stay logged in unseen.
    */
   async login(credentials: Pop3Credentials, options: Pop3CallOptions = {}): Promise<void> {
     this.#requireState('authorization', 'login');
@@ -350,11 +352,18 @@ export class Pop3Client {
     // hang-up): the session is over then, and must not come back as logged in.
     this.#requireState('authorization', 'login');
     this.#state = 'transaction';
-    // RFC 2449 section 5: capabilities may differ after login.
-    const capa = this.#queueCapa();
-    const stat = this.#enqueue(commands.stat(), options);
-    await capa;
-    this.#messageCount = (await stat).count;
+    try {
+      // RFC 2449 section 5: capabilities may differ after login.
+      const capa = this.#queueCapa();
+      const stat = this.#enqueue(commands.stat(), options);
+      await capa;
+      this.#messageCount = (await stat).count;
+    } catch (error) {
+      // Logged in (the maildrop locked), yet the call fails: a session its caller takes for not
+      // logged in must not stay open.
+      this.destroy(error instanceof MailwireError ? error : undefined);
+      throw error;
+    }
   }
 
   async #authenticate(mechanism: SaslMechanismName, credentials: SaslCredentials, options: Pop3CallOptions): Promise<void> {

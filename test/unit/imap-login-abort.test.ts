@@ -113,3 +113,24 @@ describe('ImapClient: a login aborted or timed out after it was sent closes the 
     await server.done;
   });
 });
+
+describe('ImapClient: a login that succeeded but whose CAPABILITY step failed', () => {
+  it('closes the connection when the call is aborted during CAPABILITY, instead of staying authenticated', async () => {
+    const controller = new AbortController();
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1] ready'),
+      C('A1 LOGIN alice secret'),
+      S('A1 OK Logged in'),
+      C('A2 CAPABILITY'),
+      until(() => controller.signal.aborted),
+      waitEnd(),
+    ]);
+    const client = await connect(server, noAuth);
+    const loggingIn = client.login({ username: 'alice', password: 'secret', method: 'LOGIN' }, { signal: controller.signal });
+    await sent(server, 'A2 CAPABILITY');
+    controller.abort();
+    await expect(loggingIn).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('logout');
+    await server.done;
+  });
+});

@@ -121,3 +121,49 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
     expect(server.received).not.toContain('PASS secret');
   });
 });
+
+describe('Pop3Client: a login that succeeded but whose CAPA/STAT step failed', () => {
+  it('closes the connection when the call is aborted during STAT, instead of staying logged in', async () => {
+    const controller = new AbortController();
+    const { server, client } = await start([
+      S(greeting),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret'),
+      S('+OK logged in'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('STAT'),
+      until(() => controller.signal.aborted),
+      waitEnd(),
+    ]);
+    const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
+    await sent(server, 'STAT');
+    controller.abort();
+    await expect(login).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('closes the connection when STAT is refused', async () => {
+    const { server, client } = await start([
+      S(greeting),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret'),
+      S('+OK logged in'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('STAT'),
+      S('-ERR [SYS/TEMP] maildrop unavailable'),
+      waitEnd(),
+    ]);
+    await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' })).rejects.toMatchObject({ responseCode: 'SYS/TEMP' });
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+});

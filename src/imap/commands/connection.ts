@@ -117,7 +117,8 @@ export async function startTls(session: CoreSession, options?: ImapCallOptions):
 
 /**
  * Logs in with LOGIN or AUTHENTICATE, then makes sure the capabilities are current (from the
- * tagged OK's `[CAPABILITY]` code when present, else by asking).
+ * tagged OK's `[CAPABILITY]` code when present, else by asking). When that CAPABILITY fails (an
+ * abort, a timeout), the call fails and the connection is closed, though the login succeeded.
  */
 export async function login(session: CoreSession, credentials: ImapCredentials, options?: ImapCallOptions): Promise<void> {
   if (session.state !== 'not-authenticated') throw new InvalidArgumentError(`Cannot log in: the session is ${session.state}`);
@@ -150,7 +151,15 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     carried = await authenticate(session, mechanism, sasl, options);
   }
   // The state changed when the OK was read (loggedIn): a command queued behind the login may already have run.
-  if (!carried) await capability(session, options);
+  if (carried) return;
+  try {
+    await capability(session, options);
+  } catch (error) {
+    // Logged in, yet the call fails (an abort, a timeout): a session its caller takes for not
+    // logged in must not stay open.
+    session.destroy(error instanceof MailwireError ? error : new ProtocolError('CAPABILITY after login failed', {}, { cause: error }));
+    throw error;
+  }
 }
 
 /**
