@@ -37,6 +37,8 @@ interface Pending {
   next: number;
   settled: boolean;
   interrupted: boolean;
+  /** `command.failed` was called: it is called at most once (a broken literal, then the connection's end). */
+  failedReported: boolean;
   /** The server may stay silent: IDLE after its `+`, until the client sends DONE. */
   silent: boolean;
   context: CommandContext | undefined;
@@ -111,6 +113,7 @@ export class CommandPipeline {
         next: 0,
         settled: false,
         interrupted: false,
+        failedReported: false,
         silent: false,
         context: undefined,
       };
@@ -270,7 +273,7 @@ export class CommandPipeline {
         const failure = error as MailwireError; // copyLiteralStream rejects with MailwireErrors only
         if (this.#streaming === streaming) this.#streaming = undefined;
         if (!pending.settled) {
-          pending.command.failed?.(failure);
+          this.#reportFailed(pending, failure);
           this.#settle(pending, failure);
         }
         this.#host.breakConnection(transport, `Connection closed: ${what} could not complete its ${fragment.size}-byte literal`, failure);
@@ -332,6 +335,13 @@ export class CommandPipeline {
     if (transport === undefined || transport.closed || !host.ready) return;
     if (this.#inFlight.some((pending) => !pending.silent)) transport.armTimeout('command', host.commandTimeout);
     else transport.disarmTimeout();
+  }
+
+  /** Tells the command it failed, once. */
+  #reportFailed(pending: Pending, error: MailwireError): void {
+    if (pending.failedReported) return;
+    pending.failedReported = true;
+    pending.command.failed?.(error);
   }
 
   #settle(pending: Pending, outcome: MailwireError | { value: unknown }): void {
@@ -403,12 +413,12 @@ export class CommandPipeline {
         outcome = { value: command.done(response, this.#contextOf(pending)) };
       } catch (error) {
         outcome = error instanceof MailwireError ? error : new ProtocolError(`${command.name} failed`, {}, { cause: error });
-        command.failed?.(outcome);
+        this.#reportFailed(pending, outcome);
       }
       this.#settle(pending, outcome);
     } else {
       const error = commandError(command, response);
-      command.failed?.(error);
+      this.#reportFailed(pending, error);
       this.#settle(pending, error);
     }
     this.pump();
@@ -420,7 +430,7 @@ export class CommandPipeline {
     const pending = tag === null ? undefined : this.#inFlight.find((candidate) => candidate.tag === tag);
     if (pending === undefined) return false;
     this.#retire(pending);
-    pending.command.failed?.(error);
+    this.#reportFailed(pending, error);
     this.#settle(pending, error);
     this.pump();
     return true;
@@ -451,7 +461,7 @@ export class CommandPipeline {
     streaming?.stop(error);
     this.#pauseRequests.clear();
     for (const each of pending) {
-      each.command.failed?.(error);
+      this.#reportFailed(each, error);
       this.#settle(each, error);
     }
   }

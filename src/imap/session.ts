@@ -202,9 +202,10 @@ export interface ImapCommand<T> {
    */
   done(response: TaggedStatusResponse, context: CommandContext): T;
   /**
-   * The command failed (tagged NO/BAD, BYE, connection loss, parse error of its tagged line).
-   * Release resources here (end body streams with the error). Not called after an abort: the
-   * command is still running on the server then.
+   * The command failed (tagged NO/BAD, BYE, connection loss, parse error of its tagged line, a
+   * streamed literal that could not be completed). Release resources here (end body streams with
+   * the error). Called at most once. Not called by an abort itself (the command is still running
+   * on the server then), only when it later fails there or the connection ends.
    */
   failed?(error: MailwireError): void;
   /**

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { AbortError, ConnectionClosedError, InvalidArgumentError, TimeoutError } from '../../src/common/errors.js';
+import { AbortError, ConnectionClosedError, InvalidArgumentError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { parseTranscript, replayConnector } from '../../src/testing/index.js';
@@ -177,6 +177,32 @@ describe('APPEND of a stream with a stated size', () => {
     expect((error as Error).message).toContain('failed after 12 of 100 bytes');
     await server.done;
     expect(client.state).toBe('logout');
+  });
+
+  test('a custom command whose literal stream fails hears of its failure once', async () => {
+    const server = await harness.serve([...login(), C('A2 X-PUT {100+}'), C('first line'), waitEnd()]);
+    const client = await harness.connect(server);
+    const failure = new Error('disk on fire');
+    async function* failing(): AsyncGenerator<string> {
+      yield 'first line\r\n';
+      await sleep(20);
+      throw failure;
+    }
+    const failures: MailwireError[] = [];
+    const error = await client
+      .run({
+        name: 'X-PUT',
+        args: [{ kind: 'literal-stream', source: failing(), size: 100, binary: false }],
+        done: () => undefined,
+        failed: (caught) => {
+          failures.push(caught);
+        },
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    await server.done;
+    expect(client.state).toBe('logout');
+    expect(failures).toEqual([error]);
   });
 
   test('a chunk that is not bytes or text fails the same way', async () => {
