@@ -122,6 +122,15 @@ describe('search criteria', () => {
     expect(() => buildSearchCriteria({ or: [{ seen: true }] })).toThrow(InvalidArgumentError);
   });
 
+  it('takes LARGER/SMALLER sizes from 0 to 2^32-1 octets (RFC 3501 number), and refuses anything else', () => {
+    expect(text({ larger: 0, smaller: 4294967295 })).toBe('A1 UID SEARCH LARGER 0 SMALLER 4294967295\r\n');
+    for (const size of [2 ** 32, -1, 1.5, Number.NaN, Infinity, Number.MAX_SAFE_INTEGER]) {
+      expect(() => buildSearchCriteria({ larger: size }), `larger ${size}`).toThrow(InvalidArgumentError);
+      expect(() => buildSearchCriteria({ smaller: size }), `smaller ${size}`).toThrow(InvalidArgumentError);
+      expect(() => buildSearchCriteria({ not: { larger: size } }), `not larger ${size}`).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('refuses a system flag as a keyword, WITHIN intervals that are not whole seconds from 1 to 2^32-1, and MODSEQ past 2^63-1', () => {
     expect(text({ keyword: '$Forwarded', unkeyword: 'Work' })).toBe('A1 UID SEARCH KEYWORD $Forwarded UNKEYWORD Work\r\n');
     expect(text({ olderThan: 3600, youngerThan: 1 })).toBe('A1 UID SEARCH YOUNGER 1 OLDER 3600\r\n');

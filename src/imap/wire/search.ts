@@ -67,9 +67,9 @@ export interface SearchQuery {
   readonly sentBefore?: Date;
   /** Date header on this day. */
   readonly sentOn?: Date;
-  /** RFC822.SIZE larger than this many octets. */
+  /** RFC822.SIZE larger than this many octets (a whole number from 0 to 2^32-1). */
   readonly larger?: number;
-  /** RFC822.SIZE smaller than this many octets. */
+  /** RFC822.SIZE smaller than this many octets (a whole number from 0 to 2^32-1). */
   readonly smaller?: number;
   /** UIDs in this set. */
   readonly uid?: SequenceSet<Uid>;
@@ -119,7 +119,8 @@ const DATE_KEYS = [
  * @param query - the criteria.
  * @param options - session state.
  * @returns the arguments that follow `SEARCH` (or `UID SEARCH`), for the command encoder.
- * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers.
+ * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers (sizes
+ *   outside 0..2^32-1, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1).
  */
 export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
   const state = { nonAscii: false };
@@ -157,6 +158,17 @@ function seconds(value: number, what: string): CommandArg {
   return num(value);
 }
 
+/*
+ * "LARGER" SP number / "SMALLER" SP number; number = 32-bit unsigned (RFC 3501 section 9). RFC 9051
+ * widens it to number64, but an IMAP4rev1 server refuses more: the common range is kept.
+ */
+function octets(value: number, what: string): CommandArg {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new InvalidArgumentError(`${what} must be a whole number of octets from 0 to 4294967295, got ${value}`);
+  }
+  return num(value);
+}
+
 function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandArg[] {
   const out: CommandArg[] = [];
   const text = (value: string): CommandArg => {
@@ -179,8 +191,8 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
     const value = query[key];
     if (value !== undefined) out.push(atom(name), date(value));
   }
-  if (query.larger !== undefined) out.push(atom('LARGER'), num(query.larger));
-  if (query.smaller !== undefined) out.push(atom('SMALLER'), num(query.smaller));
+  if (query.larger !== undefined) out.push(atom('LARGER'), octets(query.larger, 'larger'));
+  if (query.smaller !== undefined) out.push(atom('SMALLER'), octets(query.smaller, 'smaller'));
   if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan'));
   if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
