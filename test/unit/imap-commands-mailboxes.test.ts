@@ -15,6 +15,46 @@ import { status } from '../../src/imap/commands/status.js';
 import { greeting, scripted } from './imap-commands/fake-server.js';
 
 describe('LIST', () => {
+  test('pipelined LISTs behind ENABLE UTF8=ACCEPT match the UTF-8 names they were sent with (RFC 6855)', async () => {
+    const { client, finish } = await scripted([
+      greeting('ENABLE UTF8=ACCEPT'),
+      'C: A1 ENABLE UTF8=ACCEPT',
+      'S: * ENABLED UTF8=ACCEPT',
+      'S: A1 OK enabled',
+      'C: A2 LIST "" "Entwürfe/%"',
+      'C: A3 LIST "" "Été"',
+      'S: * LIST (\\HasNoChildren) "/" "Entwürfe/Brief"',
+      'S: A2 OK done',
+      'S: * LIST (\\HasNoChildren) "/" "Été"',
+      'S: A3 OK done',
+    ]);
+    const enabling = client.enable(['UTF8=ACCEPT']);
+    const listing = list(client, { pattern: ['Entwürfe/%', 'Été'] });
+    await enabling;
+    expect((await listing).map((entry) => [entry.name, entry.nameRaw])).toEqual([['Entwürfe/Brief', 'Entwürfe/Brief'], ['Été', 'Été']]);
+    await finish();
+  });
+
+  test('pipelined LISTs ahead of ENABLE UTF8=ACCEPT match the modified UTF-7 names they were sent with', async () => {
+    const { client, finish } = await scripted([
+      greeting('ENABLE UTF8=ACCEPT'),
+      'C: A1 LIST "" Entw&APw-rfe/%',
+      'C: A2 LIST "" &AMk-t&AOk-',
+      'S: * LIST (\\HasNoChildren) "/" Entw&APw-rfe/Brief',
+      'S: A1 OK done',
+      'S: * LIST (\\HasNoChildren) "/" &AMk-t&AOk-',
+      'S: A2 OK done',
+      'C: A3 ENABLE UTF8=ACCEPT',
+      'S: * ENABLED UTF8=ACCEPT',
+      'S: A3 OK enabled',
+    ]);
+    const listing = list(client, { pattern: ['Entwürfe/%', 'Été'] });
+    const enabling = client.enable(['UTF8=ACCEPT']);
+    expect((await listing).map((entry) => [entry.name, entry.nameRaw])).toEqual([['Entwürfe/Brief', 'Entw&APw-rfe/Brief'], ['Été', '&AMk-t&AOk-']]);
+    await enabling;
+    await finish();
+  });
+
   test('plain LIST: typed entries, special use, decoded modified UTF-7 names', async () => {
     const { client, finish } = await scripted([
       greeting('SPECIAL-USE'),

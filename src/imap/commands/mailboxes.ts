@@ -225,7 +225,9 @@ async function runList(
 ): Promise<MailboxEntry[]> {
   const entries: MailboxEntry[] = [];
   const awaitingStatus = new Map<string, number>(); // decoded name -> index in entries
-  const wirePatterns = patterns.map((pattern) => toWire(session, reference + pattern));
+  // The patterns as the server sees them, in the encoding chosen when the command is written
+  // (UTF-8 once a pipelined ENABLE UTF8=ACCEPT ahead of it has succeeded, else modified UTF-7).
+  let wirePatterns: readonly string[] = [];
   const collector: ListCollector = {
     command,
     matches: (entry) => wirePatterns.some((pattern) => patternMatches(pattern, entry.nameRaw, entry.delimiter)),
@@ -238,7 +240,10 @@ async function runList(
   const others = inFlight;
   const definition: ImapCommand<undefined> = {
     name: command,
-    args,
+    get args() {
+      wirePatterns = patterns.map((pattern) => toWire(session, reference + pattern));
+      return args;
+    },
     states: ['authenticated', 'selected'],
     untagged: (response) => {
       if (response.kind === 'list') {
@@ -313,7 +318,7 @@ function toEntry(response: ListResponse, command: 'LIST' | 'LSUB'): MailboxEntry
   };
 }
 
-/** A LIST pattern as the server sees it (the encoder's choice for `list-mailbox`). */
+/** A LIST pattern as the server sees it (the encoder's choice for `list-mailbox`, made as the command is written). */
 function toWire(session: ImapSession, pattern: string): string {
   return utf8Enabled(session) ? pattern : encodeModifiedUtf7(pattern);
 }
