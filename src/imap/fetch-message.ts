@@ -99,8 +99,13 @@ export interface FetchedMessage {
   bodyBytes(section?: string): Uint8Array | undefined;
 }
 
+/** A section that is part numbers only (`1.2`), or the whole message. */
+const PART_ONLY = /^(\d+(\.\d+)*)?$/;
+
 /** The canonical form of a section, used to match requests with response items. */
 export function sectionKey(section: BodySection): string {
+  // A section text the parser did not recognise (`1.BOGUS`) is a section of its own, not part 1.
+  if (section.text === null && !PART_ONLY.test(section.raw)) return section.raw;
   // No part number and no field list (the whole message, HEADER, TEXT): the key is the text itself.
   if (section.part.length === 0 && section.fields.length === 0) return section.text ?? section.raw;
   const part = section.part.join('.');

@@ -157,6 +157,40 @@ describe('FETCH data items', () => {
   });
 });
 
+describe('body sections read from the server', () => {
+  const input = '* 1 FETCH (UID 5 BODY[HEADER.FIELDS ("X]Y" "Q\\"t" FROM)] {4}\r\nabcd X-ODD ("a]b" [c"]"d]) FLAGS ())\r\n';
+
+  it('does not end the section at a "]" inside a quoted header field name (buffered)', () => {
+    const { responses, errors } = feed(input);
+    expect(errors).toEqual([]);
+    const { attributes } = fetchOf(responses[0]!);
+    expect(attributes.bodies!.map((body) => [body.section.raw, body.section.text, body.section.fields])).toEqual([
+      ['HEADER.FIELDS ("X]Y" "Q\\"T" FROM)', 'HEADER.FIELDS', ['X]Y', 'Q"T', 'FROM']],
+    ]);
+    expect(attributes.bodies![0]!.content).toEqual({ kind: 'bytes', bytes: Buffer.from('abcd') });
+    expect(attributes.flags).toEqual([]);
+  });
+
+  it('does not end the section at a "]" inside a quoted header field name (streamed)', () => {
+    for (const chunkSize of [1, 7, 1000]) {
+      const collected = feed(input, { stream: () => true, chunkSize });
+      expect(collected.errors).toEqual([]);
+      expect(collected.bodies.map((body) => [body.start.section.fields, body.bytes.toString()])).toEqual([[['X]Y', 'Q"T', 'FROM'], 'abcd']]);
+    }
+  });
+
+  it('keeps an unknown section text as it is, not as a section it merely starts like', () => {
+    const { responses, errors } = feed('* 1 FETCH (BODY[HEADER.FIELDSX (A)] "1" BODY[HEADER.FIELDS.NOTX (A)] "2" BODY[1.MIMEX] "3" BODY[HEADER.FIELDS (A] "4")\r\n');
+    expect(errors).toEqual([]);
+    expect(fetchOf(responses[0]!).attributes.bodies!.map((body) => [body.section.raw, body.section.text, body.section.fields])).toEqual([
+      ['HEADER.FIELDSX (A)', null, []],
+      ['HEADER.FIELDS.NOTX (A)', null, []],
+      ['1.MIMEX', null, []],
+      ['HEADER.FIELDS (A', null, []],
+    ]);
+  });
+});
+
 describe('streaming bodies', () => {
   const message = 'Subject: hi\r\n\r\n' + 'x'.repeat(5000) + '\r\n';
   const input =

@@ -28,7 +28,8 @@ const DQUOTE = 0x22;
 const LPAREN = 0x28;
 const RPAREN = 0x29;
 
-const BODY_ITEM = /^(BODY|BINARY)\[([^\]]*)\](?:<(\d+)>)?$/;
+/* The section may hold quoted header field names, in which `]` does not end it. */
+const BODY_ITEM = /^(BODY|BINARY)\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\](?:<(\d+)>)?$/;
 
 /** Is `bytes[start, end)` the atom UID, in any case? */
 function isUidAtom(bytes: Uint8Array, start: number, end: number): boolean {
@@ -62,6 +63,8 @@ export class FetchLiteralScanner {
   private depth = 0;
   private inQuote = false;
   private inBracket = false;
+  /** Inside a quoted string within the brackets (`BODY[HEADER.FIELDS ("X]Y")]`). */
+  private inBracketQuote = false;
   private tokenStart = -1;
   /** The last top-level token: its range in the line buffer, or a start of -1 for `"`, `(` or a literal. */
   private lastStart = -1;
@@ -79,6 +82,7 @@ export class FetchLiteralScanner {
     this.depth = 0;
     this.inQuote = false;
     this.inBracket = false;
+    this.inBracketQuote = false;
     this.tokenStart = -1;
     this.lastStart = -1;
     this.lastEnd = -1;
@@ -96,6 +100,7 @@ export class FetchLiteralScanner {
     let depth = this.depth;
     let inQuote = this.inQuote;
     let inBracket = this.inBracket;
+    let inBracketQuote = this.inBracketQuote;
     let tokenStart = this.tokenStart;
     for (let i = this.scanned; i < end; i++) {
       const byte = bytes[i]!;
@@ -105,7 +110,11 @@ export class FetchLiteralScanner {
         continue;
       }
       if (inBracket) {
-        if (byte === 0x5d) inBracket = false;
+        if (inBracketQuote) {
+          if (byte === 0x5c) i++;
+          else if (byte === DQUOTE) inBracketQuote = false;
+        } else if (byte === DQUOTE) inBracketQuote = true;
+        else if (byte === 0x5d) inBracket = false;
         continue;
       }
       if (byte === DQUOTE || byte === LPAREN || byte === RPAREN || byte === SP) {
@@ -130,6 +139,7 @@ export class FetchLiteralScanner {
     this.depth = depth;
     this.inQuote = inQuote;
     this.inBracket = inBracket;
+    this.inBracketQuote = inBracketQuote;
     this.tokenStart = tokenStart;
     this.scanned = Math.max(this.scanned, end);
   }

@@ -547,9 +547,25 @@ export class WireReader {
     }
   }
 
-  /** Skips to just after the `]` matching a `[` already consumed. */
+  /**
+   * Skips to just after the `]` matching a `[` already consumed. A `]` inside a quoted string (a
+   * header field name of `BODY[HEADER.FIELDS ("X]Y")]`) does not end it.
+   */
   skipBracket(): void {
-    while (this.pos < this.end && this.bytes[this.pos] !== 0x5d) this.pos++;
+    const bytes = this.bytes;
+    let inQuote = false;
+    while (this.pos < this.end) {
+      const byte = bytes[this.pos]!;
+      if (inQuote) {
+        if (byte === 0x5c) this.pos++;
+        else if (byte === DQUOTE) inQuote = false;
+      } else if (byte === DQUOTE) {
+        inQuote = true;
+      } else if (byte === 0x5d) {
+        break;
+      }
+      this.pos++;
+    }
     if (this.pos >= this.end) this.fail('Unterminated "["');
     this.pos++;
   }

@@ -23,7 +23,8 @@ const MAX_CACHED_SECTIONS = 64;
  * section-text    = section-msgtext / "MIME"
  * header-list     = "(" header-fld-name *(SP header-fld-name) ")"
  *
- * Lenient: anything unrecognised after the part numbers is kept in `raw` with text null.
+ * Lenient: anything unrecognised after the part numbers is kept in `raw` with text null (and is
+ * then its own section: see `sectionKey`).
  */
 export function parseSectionSpec(raw: string): BodySection {
   if (raw.length === 0) return WHOLE;
@@ -39,6 +40,9 @@ export function parseSectionSpec(raw: string): BodySection {
   return section;
 }
 
+/* "HEADER.FIELDS" [".NOT"] SP header-list (the SP tolerated when missing) */
+const HEADER_FIELDS = /^(HEADER\.FIELDS(?:\.NOT)?) ?\((.*)\)$/;
+
 function parseUncached(raw: string): BodySection {
   const upper = raw.toUpperCase();
   const part: number[] = [];
@@ -53,13 +57,12 @@ function parseUncached(raw: string): BodySection {
   const rest = upper.slice(index).trim();
   let text: BodySection['text'] = null;
   let fields: string[] = [];
-  if (rest.startsWith('HEADER.FIELDS')) {
-    text = rest.startsWith('HEADER.FIELDS.NOT') ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS';
-    const open = rest.indexOf('(');
-    const close = rest.lastIndexOf(')');
-    if (open !== -1 && close > open) {
-      fields = rest.slice(open + 1, close).split(' ').filter((name) => name.length > 0).map(unquote);
-    }
+  // Only a whole section text is recognised: `HEADER.FIELDSX (A)` or `1.MIMEX` stays unknown (text
+  // null, kept in `raw`) rather than being taken for the section it starts like.
+  const withFields = HEADER_FIELDS.exec(rest);
+  if (withFields !== null) {
+    text = withFields[1] === 'HEADER.FIELDS.NOT' ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS';
+    fields = withFields[2]!.split(' ').filter((name) => name.length > 0).map(unquote);
   } else if (rest === 'HEADER' || rest === 'TEXT' || rest === 'MIME') {
     text = rest;
   }

@@ -76,7 +76,9 @@ describe('fetchItems', () => {
   });
 
   it('gives distinct sections distinct keys', () => {
-    const sections = ['', 'HEADER', 'TEXT', 'MIME', '1', '1.2', '1.HEADER', '1.MIME', '2.TEXT', 'HEADER.FIELDS (A)', 'HEADER.FIELDS.NOT (A)', '1.HEADER.FIELDS (A B)'];
+    const sections = ['', 'HEADER', 'TEXT', 'MIME', '1', '1.2', '1.HEADER', '1.MIME', '2.TEXT', 'HEADER.FIELDS (A)', 'HEADER.FIELDS.NOT (A)', '1.HEADER.FIELDS (A B)',
+      // Unknown section texts keep their own key: never the one of the part, or of the section they start like.
+      '1.BOGUS', '1.MIMEX', 'HEADER.FIELDSX (A)', 'HEADER.FIELDS.NOTX (A)'];
     const keys = sections.map((raw) => sectionKey(parseSectionSpec(raw)));
     expect(new Set(keys).size).toBe(sections.length);
     expect(keys.slice(0, 4)).toEqual(['', 'HEADER', 'TEXT', 'MIME']);
