@@ -122,6 +122,13 @@ describe('search criteria', () => {
     expect(() => buildSearchCriteria({ or: [{ seen: true }] })).toThrow(InvalidArgumentError);
   });
 
+  it('checks HEADER field names (RFC 5322 field-name) and quotes those that are not atoms', () => {
+    expect(text({ header: { 'X%Y': 'a' } })).toBe('A1 UID SEARCH HEADER "X%Y" a\r\n');
+    for (const name of ['', 'a b', 'X:Y', 'a\r\nb', 'Grüße', 'a\tb']) {
+      expect(() => buildSearchCriteria({ header: { [name]: 'x' } }), JSON.stringify(name)).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('takes LARGER/SMALLER sizes from 0 to 2^32-1 octets (RFC 3501 number), and refuses anything else', () => {
     expect(text({ larger: 0, smaller: 4294967295 })).toBe('A1 UID SEARCH LARGER 0 SMALLER 4294967295\r\n');
     for (const size of [2 ** 32, -1, 1.5, Number.NaN, Infinity, Number.MAX_SAFE_INTEGER]) {

@@ -53,7 +53,10 @@ export interface SearchQuery {
   readonly body?: string;
   /** Header or body contains. */
   readonly text?: string;
-  /** Header fields that must contain a value (empty value: the field must exist). */
+  /**
+   * Header fields that must contain a value (empty value: the field must exist). The names are
+   * RFC 5322 field names (printable ASCII, no space or colon); others are refused.
+   */
   readonly header?: Readonly<Record<string, string>>;
   /** Internal date on or after this day (UTC calendar day). */
   readonly since?: Date;
@@ -159,6 +162,15 @@ function seconds(value: number, what: string): CommandArg {
 }
 
 /*
+ * "HEADER" SP header-fld-name SP astring; header-fld-name = astring, a field name of RFC 5322
+ * (1*ftext: printable US-ASCII except ":"), quoted by the encoder when it is no atom.
+ */
+function headerName(name: string): CommandArg {
+  if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new InvalidArgumentError(`Not a header field name: ${JSON.stringify(name)}`);
+  return astring(name);
+}
+
+/*
  * "LARGER" SP number / "SMALLER" SP number; number = 32-bit unsigned (RFC 3501 section 9). RFC 9051
  * widens it to number64, but an IMAP4rev1 server refuses more: the common range is kept.
  */
@@ -186,7 +198,7 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
     const value = query[key];
     if (value !== undefined) out.push(atom(name), text(value));
   }
-  for (const [name, value] of Object.entries(query.header ?? {})) out.push(atom('HEADER'), text(name), text(value));
+  for (const [name, value] of Object.entries(query.header ?? {})) out.push(atom('HEADER'), headerName(name), text(value));
   for (const [key, name] of DATE_KEYS) {
     const value = query[key];
     if (value !== undefined) out.push(atom(name), date(value));
