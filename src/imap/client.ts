@@ -285,7 +285,9 @@ export class ImapClient implements ImapSession {
    * `credentials.method` names one), then refreshes the capabilities.
    *
    * @throws TlsError when not encrypted and `allowCleartext` is not set (nothing is sent);
-   *   UnsupportedError when LOGINDISABLED or no usable mechanism; AuthenticationError when refused.
+   *   UnsupportedError when LOGINDISABLED or no usable mechanism; AuthenticationError when refused
+   *   (or when the SASL exchange fails, e.g. a SCRAM server signature that does not verify);
+   *   ProtocolError when a server challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before
    *   LOGIN or AUTHENTICATE is written nothing else happens; once written, the connection is closed
    *   (whether the server logged in is unknown) and the other pending calls reject with

@@ -302,6 +302,7 @@ export class Pop3Client {
    *   is sent. AuthenticationError with the server's response code (`AUTH`, `IN-USE`,
    *   `LOGIN-DELAY`, `SYS/TEMP`, `SYS/PERM`) when refused; the session stays in the AUTHORIZATION
    *   state, so another attempt may follow. UnsupportedError when the chosen method is not offered.
+   *   ProtocolError when a SASL challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
    *   credentials are written nothing else happens; once PASS, APOP or AUTH (or a SASL response)
    *   was written, the connection is closed, since whether the server accepted them is unknown.

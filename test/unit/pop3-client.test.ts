@@ -6,6 +6,7 @@ import {
   ConnectionClosedError,
   InvalidArgumentError,
   LimitExceededError,
+  ProtocolError,
   ServerError,
   TimeoutError,
   TlsError,
@@ -527,7 +528,7 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
-  it('cancels a SASL exchange with * when the challenge is unusable', async () => {
+  it('cancels a SASL exchange with * when the challenge is not base64, and rejects with a ProtocolError (as IMAP does)', async () => {
     const server = await serve([
       S('+OK ready'),
       C('CAPA'),
@@ -538,7 +539,9 @@ describe('Pop3Client against scripted servers', () => {
       S('-ERR cancelled'),
     ]);
     const client = await connect(server, { auth: undefined });
-    await expect(client.login({ username: 'tim', password: 'x' })).rejects.toThrow();
+    const error = await client.login({ username: 'tim', password: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(String(error)).toMatch(/SASL challenge is not valid base64/);
     await server.done;
   });
 

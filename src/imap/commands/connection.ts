@@ -209,7 +209,7 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
   const sasl = createSaslSession(mechanism, credentials, session.saslOptions);
   const initial = session.hasCapability('SASL-IR') ? sasl.initialResponse() : null;
   // Set from callbacks: kept in an object so control-flow analysis does not assume it unchanged.
-  const exchange: { localFailure: AuthenticationError | undefined; accepted: boolean } = { localFailure: undefined, accepted: false };
+  const exchange: { localFailure: MailwireError | undefined; accepted: boolean } = { localFailure: undefined, accepted: false };
   try {
     return await session.run(
       {
@@ -225,8 +225,11 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
           try {
             context.sendLine(encodeSaslResponse(sasl.respond(decodeSaslChallenge(response.text))));
           } catch (error) {
+            // A mailwire error keeps its kind, as over POP3: a challenge that is not base64 is the
+            // server breaking the protocol (ProtocolError), a bad SCRAM message a failed exchange
+            // (AuthenticationError).
             exchange.localFailure =
-              error instanceof AuthenticationError
+              error instanceof MailwireError
                 ? error
                 : new AuthenticationError(
                     { command: `AUTHENTICATE ${mechanism}`, status: 'SASL', serverText: error instanceof Error ? error.message : String(error) },
