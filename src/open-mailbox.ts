@@ -9,7 +9,7 @@ import { defaultConnector, type Connector, type RecordSetting } from './common/c
 import { InvalidArgumentError, UidValidityChangedError } from './common/errors.js';
 import type { Mailbox } from './common/mailbox.js';
 import type { ClientOptions } from './common/options.js';
-import type { SaslMechanismName } from './common/sasl/index.js';
+import { toSaslMechanismName, type SaslMechanismName } from './common/sasl/index.js';
 import { Secret } from './common/secret.js';
 import { ImapMailbox } from './imap/mailbox.js';
 import type { ImapClientOptions } from './imap/options.js';
@@ -30,7 +30,8 @@ export interface MailboxUrl {
   readonly username: string;
   /**
    * The login method from RFC 5092's `;AUTH=<mechanism>` (`imap://alice;AUTH=SCRAM-SHA-256@host`),
-   * upper-cased, or undefined (`;AUTH=*` also means any).
+   * upper-cased, or undefined (`;AUTH=*` also means any; `;AUTH=+APOP` is `APOP`). Any mechanism
+   * name is read; {@link openMailbox} refuses one mailwire does not implement.
    */
   readonly method: string | undefined;
   /** IMAP: the mailbox from the path, percent-decoded (default `INBOX`). POP3: undefined. */
@@ -205,13 +206,16 @@ export interface OpenMailboxOptions extends Omit<ClientOptions, 'host' | 'port' 
  * @param url - the mailbox URL (user in it, never a password).
  * @param options - secrets and client options.
  * @returns the open mailbox (logged in; IMAP: the folder selected).
- * @throws InvalidArgumentError for a bad URL (see {@link parseMailboxUrl}); the clients' connect,
- *   TLS and login errors; UnsupportedError for a POP3 server without UIDL.
+ * @throws InvalidArgumentError for a bad URL (see {@link parseMailboxUrl}), or a login method (the
+ *   URL's `;AUTH=`, or `options.method`) that mailwire does not implement or that belongs to the other
+ *   protocol, before anything connects; the clients' connect, TLS and login errors; UnsupportedError
+ *   for a POP3 server without UIDL.
  */
 export async function openMailbox(url: string | URL, options: OpenMailboxOptions = {}): Promise<Mailbox> {
   const target = parseMailboxUrl(url);
-  const connectors = await recordingConnectors(options, target.protocol);
   const method = options.method ?? target.method;
+  checkLoginMethod(method, target.protocol, options.method === undefined ? 'the URL\'s ;AUTH=' : 'options.method');
+  const connectors = await recordingConnectors(options, target.protocol);
   const credentials = {
     username: target.username,
     ...(options.password === undefined ? {} : { password: Secret.from(options.password) }),
@@ -236,7 +240,6 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     }),
   };
   if (target.protocol === 'imap') {
-    if (method === 'USER' || method === 'APOP') throw new InvalidArgumentError(`${method} is a POP3 login method`);
     const client = Object.assign({}, common, {
       auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'LOGIN' | 'auto' }) },
     }, options.imap) as ImapClientOptions;
@@ -254,6 +257,20 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     client,
     ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: connectors.watchConnector }),
   });
+}
+
+/**
+ * Refuses, before anything connects, a login method the protocol's client would refuse: one
+ * mailwire does not implement (an RFC 5092 `;AUTH=GSSAPI`), or one of the other protocol.
+ */
+function checkLoginMethod(method: string | undefined, protocol: 'imap' | 'pop3', source: string): void {
+  if (method === undefined || method === 'auto') return;
+  if (protocol === 'imap' && (method === 'USER' || method === 'APOP')) {
+    throw new InvalidArgumentError(`${method} is a POP3 login method (from ${source})`);
+  }
+  if (method === 'LOGIN' || method === 'USER' || method === 'APOP' || toSaslMechanismName(method) !== undefined) return;
+  const known = protocol === 'imap' ? "'auto', 'LOGIN' or a SASL mechanism mailwire implements" : "'auto', 'USER', 'APOP' or a SASL mechanism mailwire implements";
+  throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)} (from ${source}): expected ${known}`);
 }
 
 /** The connectors to use: the caller's, wrapped in recorders when `record` is set. */

@@ -14,7 +14,7 @@ import {
   TlsError,
   UnsupportedError,
 } from '../common/errors.js';
-import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
+import { createSaslSession, toSaslMechanismName, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
@@ -302,6 +302,7 @@ export class Pop3Client {
    *   is sent. AuthenticationError with the server's response code (`AUTH`, `IN-USE`,
    *   `LOGIN-DELAY`, `SYS/TEMP`, `SYS/PERM`) when refused; the session stays in the AUTHORIZATION
    *   state, so another attempt may follow. UnsupportedError when the chosen method is not offered.
+   *   InvalidArgumentError, before anything is sent, for a method mailwire does not implement.
    *   ProtocolError when a SASL challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
    *   credentials are written nothing else happens; once PASS, APOP or AUTH (or a SASL response)
@@ -346,8 +347,13 @@ export class Pop3Client {
         await this.#enqueue(commands.apop(credentials.username, digest), options);
         break;
       }
-      default:
-        await this.#authenticate(method, sasl, options);
+      default: {
+        // As ImapClient: a name that is no method mailwire implements is the caller's mistake,
+        // whether or not the server offers it.
+        const mechanism = toSaslMechanismName(method);
+        if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
+        await this.#authenticate(mechanism, sasl, options);
+      }
     }
     // The connection may have ended in the same read as the server's +OK (garbage after it, a
     // hang-up): the session is over then, and must not come back as logged in.

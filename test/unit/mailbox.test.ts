@@ -82,6 +82,24 @@ describe('parseMailboxUrl', () => {
     expect(parseMailboxUrl(new URL('imaps://alice%40example.com@host'))).toMatchObject({ username: 'alice@example.com', method: undefined });
   });
 
+  it('refuses a login method mailwire does not know, for both protocols alike, before connecting', async () => {
+    let connections = 0;
+    const connector = (): Promise<never> => {
+      connections++;
+      return Promise.reject(new Error('must not connect'));
+    };
+    for (const url of ['imaps://alice;AUTH=GSSAPI@example.com', 'pop3s://alice;AUTH=GSSAPI@example.com']) {
+      const error = await openMailbox(url, { password: 'x', connector }).catch((caught: unknown) => caught);
+      expect(error, url).toBeInstanceOf(InvalidArgumentError);
+      expect(String(error), url).toMatch(/Unknown login method "GSSAPI"/);
+    }
+    for (const url of ['imaps://alice@example.com', 'pop3s://alice@example.com']) {
+      const error = await openMailbox(url, { password: 'x', connector, method: 'NTLM' as 'auto' }).catch((caught: unknown) => caught);
+      expect(error, url).toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(connections).toBe(0);
+  });
+
   it('refuses a POP3 login method on an IMAP URL', async () => {
     await expect(openMailbox('imaps://alice@example.com', { method: 'APOP' })).rejects.toThrow(/POP3 login method/);
   });

@@ -510,6 +510,17 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
+  it('refuses a login method it does not know before sending anything, as ImapClient does (even one the server offers)', async () => {
+    const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'SASL GSSAPI PLAIN', '.'), C('QUIT'), S('+OK bye')]);
+    const client = await connect(server, { auth: undefined });
+    const error = await client.login({ username: 'tim', password: 'x', method: 'GSSAPI' as 'USER' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(String(error)).toMatch(/Unknown login method "GSSAPI"/);
+    expect(client.state).toBe('authorization');
+    await client.close();
+    await server.done;
+  });
+
   it('authenticates with CRAM-MD5 (RFC 2195 example)', async () => {
     const server = await serve([
       S('+OK ready'),
