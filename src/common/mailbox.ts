@@ -577,11 +577,6 @@ export interface Backoff {
 }
 
 /**
- * {@link WatchOptions.backoff} with its defaults applied.
- *
- * @internal
- */
-/**
  * Checks a watch's timings before it starts: a timer of 2^31 ms or more (or Infinity) fires at
  * once, and a watch would log in or poll without pause.
  *
@@ -607,6 +602,11 @@ export function checkWatchOptions(options: WatchOptions): void {
   }
 }
 
+/**
+ * {@link WatchOptions.backoff} with its defaults applied.
+ *
+ * @internal
+ */
 export function resolveBackoff(options: WatchOptions): Backoff {
   return { first: options.backoff?.first ?? 1_000, max: options.backoff?.max ?? 60_000, attempts: options.backoff?.attempts ?? Infinity };
 }
