@@ -387,6 +387,7 @@ export interface Mailbox extends AsyncDisposable {
    * `headerFallback: 'retrieve'` (RETR, cut at the blank line: the whole message is downloaded).
    *
    * @param ids - the messages (default: all, in list order).
+   * @param options - a signal that cancels the iteration (it then rejects with an `AbortError`).
    */
   headers(ids?: readonly MessageId[], options?: HeadersOptions): AsyncIterable<HeaderSummary>;
   /** The whole message as a stream, with no side effect on either protocol (IMAP: `BODY.PEEK[]`). */
