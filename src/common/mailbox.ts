@@ -11,7 +11,7 @@
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { abortErrorFrom, InvalidArgumentError, LimitExceededError, MailwireError } from './errors.js';
-import { MAX_TIMER_MS } from './transport-options.js';
+import { MAX_TIMER_MS, checkSignal, describeValue } from './transport-options.js';
 export { UidValidityChangedError } from './errors.js';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, type HeaderField, type MailAddress } from './mime/index.js';
 import { parseHeaderDate } from './mime/date.js';
@@ -593,14 +593,15 @@ export function checkWatchOptions(options: WatchOptions): void {
     ['backoff.max', options.backoff?.max],
   ] as const;
   for (const [name, value] of delays) {
-    if (value !== undefined && !(value >= 1 && value <= MAX_TIMER_MS)) {
-      throw new InvalidArgumentError(`Watch option ${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${value}`);
+    if (value !== undefined && !(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_MS)) {
+      throw new InvalidArgumentError(`Watch option ${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${describeValue(value)}`);
     }
   }
   const attempts = options.backoff?.attempts;
   if (attempts !== undefined && !(attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
-    throw new InvalidArgumentError(`Watch option backoff.attempts must be a whole number from 1, or Infinity, got ${attempts}`);
+    throw new InvalidArgumentError(`Watch option backoff.attempts must be a whole number from 1, or Infinity, got ${describeValue(attempts)}`);
   }
+  checkSignal(options.signal);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import type { MailwireError } from '../common/errors.js';
+import { checkSignal } from '../common/transport-options.js';
 import type { MailboxEvent, MailboxEventStream } from './session.js';
 
 /** Options of {@link ImapClient.events}. */
@@ -138,6 +139,7 @@ export class EventChannel {
 
   /** A new subscription that receives every event emitted from now on. */
   subscribe(options: InternalSubscriptionOptions = {}): EventSubscription {
+    checkSignal(options.signal);
     const subscription = new Subscription(this, options);
     if (this.#closed) subscription.end(this.#closeError);
     else if (options.signal?.aborted !== true) this.#subscribers.add(subscription);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/common/errors.js';
 import { ImapClient } from '../../src/imap/client.js';
 import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
@@ -46,6 +47,18 @@ describe('IDLE shared by several loops', () => {
     expect(() => client.idle({ pollInterval: ms })).toThrow(/pollInterval must be from 1 to 2147483647 ms/);
     await sleep(20);
     expect(idles(server)).toBe(0);
+  });
+
+  it('refuses, from the call itself, a timing given as text and a signal that is not an AbortSignal (events() too)', async () => {
+    const { client, server } = await answeringClient();
+    // As from plain JavaScript: '5000' would pass `>= 1` and reach setTimeout as text.
+    expect(() => client.idle({ restartAfter: '5000' as unknown as number })).toThrow(/restartAfter must be from 1 to 2147483647 ms, got "5000"/);
+    expect(() => client.idle({ pollInterval: '5000' as unknown as number })).toThrow(InvalidArgumentError);
+    expect(() => client.idle({ signal: new AbortController() as unknown as AbortSignal })).toThrow(/signal must be an AbortSignal \(pass controller.signal/);
+    expect(() => client.events({ signal: {} as AbortSignal })).toThrow(InvalidArgumentError);
+    await sleep(20);
+    expect(idles(server)).toBe(0);
+    await client.noop();
   });
 });
 

@@ -378,7 +378,7 @@ describe('watch stopped while the server stalls (replayed)', () => {
   it('refuses timings a timer cannot keep, from the call itself, for both protocols; ready resolves with nothing', async () => {
     const { mailbox: pop3, watchReplay } = await stalledPop3();
     const { mailbox: imap, main } = await stalledImap();
-    const bad = [{ interval: 2 ** 31 }, { interval: Infinity }, { interval: 0 }, { idleRestart: Number.NaN }, { backoff: { first: 2 ** 31 } }, { backoff: { max: -1 } }, { backoff: { attempts: 0 } }, { backoff: { attempts: 1.5 } }];
+    const bad = [{ interval: 2 ** 31 }, { interval: Infinity }, { interval: 0 }, { idleRestart: Number.NaN }, { backoff: { first: 2 ** 31 } }, { backoff: { max: -1 } }, { backoff: { attempts: 0 } }, { backoff: { attempts: 1.5 } }, { interval: '5000' as unknown as number }, { backoff: { max: '60000' as unknown as number } }, { signal: {} as AbortSignal }];
     for (const options of bad) {
       expect(() => pop3.watch(options), JSON.stringify(options)).toThrow(InvalidArgumentError);
       expect(() => imap.watch(options), JSON.stringify(options)).toThrow(InvalidArgumentError);

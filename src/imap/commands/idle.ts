@@ -8,7 +8,7 @@
  */
 
 import { ConnectionClosedError, InvalidArgumentError, MailwireError, ProtocolError } from '../../common/errors.js';
-import { MAX_TIMER_MS } from '../../common/transport-options.js';
+import { MAX_TIMER_MS, describeValue } from '../../common/transport-options.js';
 import type { EventSubscription } from '../events.js';
 import type { CommandContext, CoreSession, MailboxEvent, MailboxEventStream } from '../session.js';
 import { noop } from './connection.js';
@@ -31,7 +31,10 @@ const DEFAULT_POLL = 30_000;
 /** A timer's delay option: 1 to 2^31-1 ms (a longer one would fire at once). */
 function delay(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!(value >= 1 && value <= MAX_TIMER_MS)) throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${value}`);
+  // typeof first: a JavaScript caller's '5000' would pass the comparison and reach setTimeout as text.
+  if (!(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(`${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${describeValue(value)}`);
+  }
   return value;
 }
 
