@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BodyStructure, FetchResponse, ImapResponse } from '../../src/imap/wire/index.js';
+import { plainBodyHead } from '../../src/imap/wire/body-literal.js';
 import { feed, fixture, one } from './imap-wire/harness.js';
 
 function fetchOf(response: ImapResponse): FetchResponse {
@@ -254,6 +255,66 @@ describe('streaming bodies', () => {
   it('streams a zero-length body and a literal8', () => {
     const collected = feed('* 1 FETCH (BODY[] {0}\r\n BINARY[] ~{2}\r\n\x00\x01)\r\n', { stream: () => true });
     expect(collected.bodies.map((body) => [body.bytes.length, body.ended, body.start.binary])).toEqual([[0, true, false], [2, true, true]]);
+  });
+});
+
+describe('the plain shape of a streamed body', () => {
+  // Each line in the shape plainBodyHead reads, and the same response with a second space before
+  // the body item, which only the scanner and the parser read: both must come out the same.
+  const heads = [
+    '* 7 FETCH (UID 41 BODY[] ',
+    '* 7 fetch (uid 41 body[] ',
+    '* 7 FETCH (BODY[] ',
+    '* 4294967295 FETCH (UID 4294967295 BODY[1.2.MIME] ',
+    '* 7 FETCH (UID 41 BODY[HEADER.FIELDS (FROM TO)]<0> ',
+    '* 7 FETCH (UID 41 BODY[header]<10> ',
+    '* 7 FETCH (UID 41 BINARY[1] ',
+    '* 7 FETCH (UID 41 BODY[1.BOGUS] ',
+  ];
+  const spaced = (head: string): string => head.replace(/ (BODY|BINARY|body)\[/, '  $1[');
+
+  function run(head: string, stream: boolean, tail = ')'): ReturnType<typeof feed> {
+    return feed(`${head}{3}\r\nabc${tail}\r\nA1 OK done\r\n`, { stream: () => stream, chunkSize: 5 });
+  }
+
+  it.each(heads)('reads %j as the parser does, streamed and buffered', (head) => {
+    for (const stream of [true, false]) {
+      const plain = run(head, stream);
+      const general = run(spaced(head), stream);
+      expect(plain.errors).toEqual([]);
+      expect(plain.bodies.map((body) => body.start)).toEqual(general.bodies.map((body) => body.start));
+      expect(plain.responses).toEqual(general.responses);
+      expect(plain.events).toEqual(general.events);
+    }
+    expect(run(head, true).bodies.map((body) => body.bytes.toString())).toEqual(['abc']);
+  });
+
+  it('leaves what follows the literal to the parser', () => {
+    for (const tail of [' FLAGS (\\Seen))', ' BODY[1] {2}\r\nxy)', ' )', ') ']) {
+      expect(run(heads[0]!, true, tail).responses).toEqual(run(spaced(heads[0]!), true, tail).responses);
+    }
+    expect(fetchOf(run(heads[0]!, true, ' FLAGS (\\Seen))').responses[0]!).attributes.flags).toEqual(['\\Seen']);
+  });
+
+  it('is read only in exactly that shape', () => {
+    const head = (text: string): ReturnType<typeof plainBodyHead> => plainBodyHead(Buffer.from(text), Buffer.byteLength(text));
+    expect(head('* 7 FETCH (UID 41 BODY[] ')).toEqual({ seq: 7, uid: 41, item: 'BODY', sectionText: '', origin: null });
+    expect(head('* 7 FETCH (BINARY[1]<5> ')).toEqual({ seq: 7, uid: null, item: 'BINARY', sectionText: '1', origin: 5 });
+    for (const other of [
+      '* 7 FETCH (UID 41  BODY[] ',
+      '* 7 FETCH (FLAGS () BODY[] ',
+      '* 7 FETCH (UID 41 BODY[HEADER.FIELDS ("X]Y")] ',
+      '* 7 FETCH (UID 41 BODY[\u00e9] ',
+      '* 7 FETCH (UID 41 BODY.PEEK[] ',
+      '* 7 FETCH (UID 41 RFC822 ',
+      '* 0 FETCH (UID 41 BODY[] ',
+      '* 4294967296 FETCH (BODY[] ',
+      '* 7 FETCH (UID 4294967296 BODY[] ',
+      '* 7 FETCH (UID 41 BODY[]',
+      'A1 FETCH (UID 41 BODY[] ',
+    ]) {
+      expect(head(other), other).toBeNull();
+    }
   });
 });
 

@@ -13,12 +13,13 @@ import { Buffer } from 'node:buffer';
 import { KeptBuffers } from '../../common/chunk-store.js';
 import { LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import type { FrameSink, LiteralHeader } from '../../common/tokenizer.js';
-import { FetchLiteralScanner } from './body-literal.js';
-import type { BodyItemName, BodySection } from './fetch-types.js';
+import { FetchLiteralScanner, plainBodyHead } from './body-literal.js';
+import type { BodyItemName, BodySection, FetchBody } from './fetch-types.js';
 import type { LiteralSlot } from './reader.js';
 import { WireReader } from './reader.js';
 import type { ParseContext } from './mailbox-data.js';
 import { parseResponse } from './response.js';
+import { parseSectionSpec } from './section.js';
 import type { ImapResponse } from './response-types.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 
@@ -108,6 +109,8 @@ export interface ResponseAssemblerOptions {
 
 const INITIAL_LINE_CAPACITY = 4096;
 
+const RPAREN = 0x29;
+
 const RETAINED_LINE_CAPACITY = 64 * 1024;
 
 type LiteralTarget =
@@ -163,6 +166,8 @@ export class ResponseAssembler implements FrameSink {
   /** Whether the scanner saw the current literal's announcement (it is then told of its end). */
   private literalScanned = false;
   private responseOffset = 0;
+  /** The current response's body when {@link plainBodyHead} read it (its first literal, streamed), else null. */
+  private plainBody: BodyStart | null = null;
   private wireOffset = 0;
   /** What the parsers need of the session, made again only when {@link ResponseAssembler.utf8Accept} changes. */
   private context: ParseContext;
@@ -267,31 +272,17 @@ export class ResponseAssembler implements FrameSink {
     const position = this.lineLength;
     let limit = this.maxBufferedLiteral;
     let limitName = 'maxBufferedLiteral';
-    const seq = this.bodyStreams || literal.size > limit ? this.fetchSequenceNumber() : null;
-    if (seq !== null) {
-      this.catchUpScanner();
-      this.scanner.scan(this.line, this.lineLength);
-      this.literalScanned = true;
-      const head = this.scanner.bodyItemBefore(this.line, this.lineLength);
-      if (head !== null) {
-        const start: BodyStart = {
-          seq: seq as SeqNum,
-          uid: this.scanner.uid as Uid | null,
-          item: head.item,
-          section: head.section,
-          origin: head.origin,
-          size: literal.size,
-          binary: literal.binary,
-        };
-        const sink = this.handler.onBodyStart?.(start) ?? null;
-        if (sink !== null && sink !== BUFFER_BODY) {
-          this.literals.push({ position, value: null, size: literal.size, wireLength });
-          if (literal.size === 0) sink.end();
-          return literal.size === 0 ? { kind: 'discard' } : { kind: 'stream', sink };
-        }
-        limit = this.maxBufferedBody;
-        limitName = 'maxBufferedBody';
+    const start = this.bodyStreams || literal.size > limit ? this.bodyStartOf(literal) : null;
+    if (start !== null) {
+      const sink = this.handler.onBodyStart?.(start) ?? null;
+      if (sink !== null && sink !== BUFFER_BODY) {
+        this.literals.push({ position, value: null, size: literal.size, wireLength });
+        if (literal.size === 0) sink.end();
+        return literal.size === 0 ? { kind: 'discard' } : { kind: 'stream', sink };
       }
+      this.plainBody = null;
+      limit = this.maxBufferedBody;
+      limitName = 'maxBufferedBody';
     }
     if (literal.size > limit) {
       this.reportError(new LimitExceededError(limitName, limit, literal.size));
@@ -301,6 +292,48 @@ export class ResponseAssembler implements FrameSink {
     const bytes = this.values.allocate(literal.size);
     this.literals.push({ position, value: bytes, size: literal.size, wireLength });
     return { kind: 'buffer', bytes, filled: 0 };
+  }
+
+  /** What the client learns of the literal announced now when it is a FETCH body value, else null. */
+  private bodyStartOf(literal: LiteralHeader): BodyStart | null {
+    if (this.literals.length === 0) {
+      const plain = plainBodyHead(this.line, this.lineLength);
+      if (plain !== null) {
+        this.fetchSeq = plain.seq;
+        const { seq, uid, item, origin } = plain;
+        const start: BodyStart = { seq: seq as SeqNum, uid: uid as Uid | null, item, section: parseSectionSpec(plain.sectionText), origin, size: literal.size, binary: literal.binary };
+        this.plainBody = start;
+        return start;
+      }
+    }
+    const seq = this.fetchSequenceNumber();
+    if (seq === null) return null;
+    this.catchUpScanner();
+    this.scanner.scan(this.line, this.lineLength);
+    this.literalScanned = true;
+    const head = this.scanner.bodyItemBefore(this.line, this.lineLength);
+    if (head === null) return null;
+    return {
+      seq: seq as SeqNum,
+      uid: this.scanner.uid as Uid | null,
+      item: head.item,
+      section: head.section,
+      origin: head.origin,
+      size: literal.size,
+      binary: literal.binary,
+    };
+  }
+
+  /**
+   * The response of a body read by {@link plainBodyHead} and streamed, when nothing but `)` followed
+   * its literal: made from what was read then, without parsing the line again. Else null.
+   */
+  private plainFetchResponse(): ImapResponse | null {
+    const start = this.plainBody;
+    const literals = this.literals;
+    if (start === null || literals.length !== 1 || this.lineLength !== literals[0]!.position + 1 || this.line[this.lineLength - 1] !== RPAREN) return null;
+    const body: FetchBody = { item: start.item, section: start.section, origin: start.origin, content: { kind: 'streamed', size: start.size } };
+    return { kind: 'fetch', seq: start.seq, attributes: start.uid === null ? { bodies: [body] } : { uid: start.uid, bodies: [body] } };
   }
 
   /** Shows the scanner the literals of this response it has not seen (buffered while nobody streamed bodies). */
@@ -324,7 +357,12 @@ export class ResponseAssembler implements FrameSink {
       this.clear();
       return;
     }
-    let response: ImapResponse;
+    let response: ImapResponse | null = this.plainFetchResponse();
+    if (response !== null) {
+      this.clear();
+      this.handler.onResponse(response);
+      return;
+    }
     try {
       const reader = this.reader.reset(this.line, this.lineLength, this.literals, this.responseOffset);
       if (this.context.utf8Accept !== this.utf8Accept) this.context = { utf8Accept: this.utf8Accept, maxDepth: this.maxBodyDepth };
@@ -372,6 +410,7 @@ export class ResponseAssembler implements FrameSink {
     }
     this.scannerLiterals = 0;
     this.literalScanned = false;
+    this.plainBody = null;
     this.responseOffset = this.wireOffset;
   }
 }
