@@ -273,27 +273,34 @@ describe('the plain shape of a streamed body', () => {
   ];
   const spaced = (head: string): string => head.replace(/ (BODY|BINARY|body)\[/, '  $1[');
 
-  function run(head: string, stream: boolean, tail = ')'): ReturnType<typeof feed> {
-    return feed(`${head}{3}\r\nabc${tail}\r\nA1 OK done\r\n`, { stream: () => stream, chunkSize: 5 });
+  /** Streamed, buffered by the hook's choice, or buffered unseen while nothing streams bodies. */
+  type Mode = 'stream' | 'buffer' | 'unseen';
+
+  function run(head: string, mode: Mode, tail = ')'): ReturnType<typeof feed> {
+    return feed(`${head}{3}\r\nabc${tail}\r\nA1 OK done\r\n`, { stream: () => mode === 'stream', bodyStreams: () => mode !== 'unseen', chunkSize: 5 });
   }
 
   it.each(heads)('reads %j as the parser does, streamed and buffered', (head) => {
-    for (const stream of [true, false]) {
-      const plain = run(head, stream);
-      const general = run(spaced(head), stream);
+    for (const mode of ['stream', 'buffer', 'unseen'] as const) {
+      const plain = run(head, mode);
+      const general = run(spaced(head), mode);
       expect(plain.errors).toEqual([]);
       expect(plain.bodies.map((body) => body.start)).toEqual(general.bodies.map((body) => body.start));
       expect(plain.responses).toEqual(general.responses);
       expect(plain.events).toEqual(general.events);
     }
-    expect(run(head, true).bodies.map((body) => body.bytes.toString())).toEqual(['abc']);
+    expect(run(head, 'stream').bodies.map((body) => body.bytes.toString())).toEqual(['abc']);
+    const buffered = fetchOf(run(head, 'unseen').responses[0]!).attributes.bodies![0]!.content;
+    expect(buffered.kind === 'bytes' && Buffer.from(buffered.bytes).toString()).toBe('abc');
   });
 
   it('leaves what follows the literal to the parser', () => {
-    for (const tail of [' FLAGS (\\Seen))', ' BODY[1] {2}\r\nxy)', ' )', ') ']) {
-      expect(run(heads[0]!, true, tail).responses).toEqual(run(spaced(heads[0]!), true, tail).responses);
+    for (const mode of ['stream', 'unseen'] as const) {
+      for (const tail of [' FLAGS (\\Seen))', ' BODY[1] {2}\r\nxy)', ' )', ') ']) {
+        expect(run(heads[0]!, mode, tail).responses).toEqual(run(spaced(heads[0]!), mode, tail).responses);
+      }
+      expect(fetchOf(run(heads[0]!, mode, ' FLAGS (\\Seen))').responses[0]!).attributes.flags).toEqual(['\\Seen']);
     }
-    expect(fetchOf(run(heads[0]!, true, ' FLAGS (\\Seen))').responses[0]!).attributes.flags).toEqual(['\\Seen']);
   });
 
   it('is read only in exactly that shape', () => {

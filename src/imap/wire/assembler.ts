@@ -14,7 +14,7 @@ import { KeptBuffers } from '../../common/chunk-store.js';
 import { LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import type { FrameSink, LiteralHeader } from '../../common/tokenizer.js';
 import { FetchLiteralScanner, plainBodyHead } from './body-literal.js';
-import type { BodyItemName, BodySection, FetchBody } from './fetch-types.js';
+import type { BodyContent, BodyItemName, BodySection, FetchBody } from './fetch-types.js';
 import type { LiteralSlot } from './reader.js';
 import { WireReader } from './reader.js';
 import type { ParseContext } from './mailbox-data.js';
@@ -107,6 +107,9 @@ export interface ResponseAssemblerOptions {
   readonly utf8Accept?: boolean;
 }
 
+/** A body value's response as {@link plainBodyHead} read it. */
+type PlainBody = Pick<BodyStart, 'seq' | 'uid' | 'item' | 'section' | 'origin'>;
+
 const INITIAL_LINE_CAPACITY = 4096;
 
 const RPAREN = 0x29;
@@ -166,8 +169,8 @@ export class ResponseAssembler implements FrameSink {
   /** Whether the scanner saw the current literal's announcement (it is then told of its end). */
   private literalScanned = false;
   private responseOffset = 0;
-  /** The current response's body when {@link plainBodyHead} read it (its first literal, streamed), else null. */
-  private plainBody: BodyStart | null = null;
+  /** What {@link plainBodyHead} read of the current response, else null. */
+  private plainBody: PlainBody | null = null;
   private wireOffset = 0;
   /** What the parsers need of the session, made again only when {@link ResponseAssembler.utf8Accept} changes. */
   private context: ParseContext;
@@ -280,7 +283,6 @@ export class ResponseAssembler implements FrameSink {
         if (literal.size === 0) sink.end();
         return literal.size === 0 ? { kind: 'discard' } : { kind: 'stream', sink };
       }
-      this.plainBody = null;
       limit = this.maxBufferedBody;
       limitName = 'maxBufferedBody';
     }
@@ -297,14 +299,8 @@ export class ResponseAssembler implements FrameSink {
   /** What the client learns of the literal announced now when it is a FETCH body value, else null. */
   private bodyStartOf(literal: LiteralHeader): BodyStart | null {
     if (this.literals.length === 0) {
-      const plain = plainBodyHead(this.line, this.lineLength);
-      if (plain !== null) {
-        this.fetchSeq = plain.seq;
-        const { seq, uid, item, origin } = plain;
-        const start: BodyStart = { seq: seq as SeqNum, uid: uid as Uid | null, item, section: parseSectionSpec(plain.sectionText), origin, size: literal.size, binary: literal.binary };
-        this.plainBody = start;
-        return start;
-      }
+      const plain = this.readPlainBody(this.lineLength);
+      if (plain !== null) return { seq: plain.seq, uid: plain.uid, item: plain.item, section: plain.section, origin: plain.origin, size: literal.size, binary: literal.binary };
     }
     const seq = this.fetchSequenceNumber();
     if (seq === null) return null;
@@ -325,15 +321,32 @@ export class ResponseAssembler implements FrameSink {
   }
 
   /**
-   * The response of a body read by {@link plainBodyHead} and streamed, when nothing but `)` followed
-   * its literal: made from what was read then, without parsing the line again. Else null.
+   * Reads the response's first `end` bytes with {@link plainBodyHead} and remembers what they say
+   * for {@link ResponseAssembler.plainFetchResponse}; null when they are of another shape.
+   */
+  private readPlainBody(end: number): PlainBody | null {
+    const plain = plainBodyHead(this.line, end);
+    if (plain === null) return null;
+    this.fetchSeq = plain.seq;
+    const { uid, item, origin } = plain;
+    this.plainBody = { seq: plain.seq as SeqNum, uid: uid as Uid | null, item, section: parseSectionSpec(plain.sectionText), origin };
+    return this.plainBody;
+  }
+
+  /**
+   * The response when it is a body in the shape {@link plainBodyHead} reads, its literal followed by
+   * nothing but `)`: made from what that read, without parsing the line again. Else null.
    */
   private plainFetchResponse(): ImapResponse | null {
-    const start = this.plainBody;
     const literals = this.literals;
-    if (start === null || literals.length !== 1 || this.lineLength !== literals[0]!.position + 1 || this.line[this.lineLength - 1] !== RPAREN) return null;
-    const body: FetchBody = { item: start.item, section: start.section, origin: start.origin, content: { kind: 'streamed', size: start.size } };
-    return { kind: 'fetch', seq: start.seq, attributes: start.uid === null ? { bodies: [body] } : { uid: start.uid, bodies: [body] } };
+    const slot = literals[0];
+    if (literals.length !== 1 || this.lineLength !== slot!.position + 1 || this.line[this.lineLength - 1] !== RPAREN) return null;
+    // Buffered without a look at the item before it (nothing streamed bodies): read it now.
+    const plain = this.plainBody ?? this.readPlainBody(slot!.position);
+    if (plain === null) return null;
+    const content: BodyContent = slot!.value === null ? { kind: 'streamed', size: slot!.size } : { kind: 'bytes', bytes: slot!.value };
+    const body: FetchBody = { item: plain.item, section: plain.section, origin: plain.origin, content };
+    return { kind: 'fetch', seq: plain.seq, attributes: plain.uid === null ? { bodies: [body] } : { uid: plain.uid, bodies: [body] } };
   }
 
   /** Shows the scanner the literals of this response it has not seen (buffered while nobody streamed bodies). */
