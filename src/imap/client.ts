@@ -341,7 +341,8 @@ export class ImapClient implements ImapSession {
    * for (const { uid, flags, modseq } of inbox.qresync?.changed ?? []) cache.update(uid, flags, modseq);
    * ```
    * @throws ServerError (NO: no such mailbox; no mailbox is selected afterwards), UnsupportedError
-   *   (`qresync` without the QRESYNC extension), InvalidArgumentError (bad QRESYNC parameters).
+   *   (`qresync` without the QRESYNC extension, `condstore` without CONDSTORE), InvalidArgumentError
+   *   (bad QRESYNC parameters).
    */
   select(mailbox: string, options?: select.SelectOptions): Promise<select.SelectResult> {
     return select.select(this.#core, mailbox, false, options);
@@ -367,7 +368,8 @@ export class ImapClient implements ImapSession {
    * streams (see {@link FetchedMessage}).
    *
    * @throws InvalidArgumentError (a bad section, field name, partial range or `changedSince`) and
-   *   UnsupportedError (`changedSince` without CONDSTORE) at once, before anything is sent.
+   *   UnsupportedError (`changedSince` or the `modseq` item without CONDSTORE) at once, before
+   *   anything is sent.
    */
   fetch(set: fetch.FetchSet, query: fetch.FetchQuery, options?: fetch.FetchOptions): fetch.FetchIterable {
     return fetch.fetch(this.#core, set, query, options);

@@ -51,7 +51,7 @@ import type { ImapClientOptions } from './options.js';
 import { uidExpunge } from './commands/expunge.js';
 import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
-import { store } from './commands/store.js';
+import { offersCondstore, store } from './commands/store.js';
 import type { MailboxEvent } from './session.js';
 import { SequenceSet, type Uid } from './wire/sequence-set.js';
 
@@ -402,7 +402,7 @@ function examineOptions(client: ImapClient, known: Known | undefined): SelectOpt
     const knownUids = known.uids.length > 0 ? { knownUids: SequenceSet.uids(known.uids as Uid[]) } : {};
     return { qresync: { uidValidity: known.uidValidity, modseq: known.highestModseq, ...knownUids } };
   }
-  return { condstore: client.hasCapability('CONDSTORE') || client.hasCapability('QRESYNC') };
+  return { condstore: offersCondstore(client) };
 }
 
 /**

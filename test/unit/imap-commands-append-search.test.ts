@@ -2,7 +2,7 @@
 // SEARCH / UID SEARCH / ESEARCH against a scripted fake server.
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, LimitExceededError, ServerError } from '../../src/common/errors.js';
+import { InvalidArgumentError, LimitExceededError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import { append } from '../../src/imap/commands/append.js';
 import { search, searchSeq, searchSummary } from '../../src/imap/commands/search.js';
 import { SequenceSet, uid } from '../../src/imap/wire/sequence-set.js';
@@ -176,6 +176,27 @@ describe('SEARCH', () => {
     });
     expect(uids).toEqual([3, 5, 8]);
     await finish();
+  });
+
+  test('a MODSEQ key is sent with CONDSTORE (or QRESYNC, which implies it)', async () => {
+    for (const capability of ['CONDSTORE', 'QRESYNC']) {
+      const { client, finish } = await scripted(
+        [greeting(capability), ...selectInbox('A1'), 'C: A2 UID SEARCH MODSEQ 620162338', 'S: * SEARCH 2 5 (MODSEQ 917162500)', 'S: A2 OK done'],
+        { select: true },
+      );
+      expect(await search(client, { modseq: 620162338n })).toEqual([2, 5]);
+      await finish();
+    }
+  });
+
+  test('without CONDSTORE a MODSEQ key, even nested, is refused with UnsupportedError before sending (the server would answer BAD)', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(search(client, { modseq: 5n })).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(search(client, { not: { modseq: 5n } })).rejects.toThrow(/CONDSTORE/);
+    await expect(searchSummary(client, { or: [{ seen: true }, { and: [{ modseq: 5n }] }] }, ['COUNT'])).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe(before);
   });
 
   test('non-ASCII text: CHARSET UTF-8 and the text as a literal (waiting for "+" without LITERAL+)', async () => {

@@ -120,16 +120,16 @@ describe('STORE', () => {
   });
 });
 
-describe('FETCH CHANGEDSINCE', () => {
-  test('sends CHANGEDSINCE with CONDSTORE (or QRESYNC, which implies it)', async () => {
+describe('FETCH CHANGEDSINCE and MODSEQ', () => {
+  test('sends CHANGEDSINCE and the MODSEQ item with CONDSTORE (or QRESYNC, which implies it)', async () => {
     for (const capability of ['CONDSTORE', 'QRESYNC']) {
       const { client, finish } = await scripted(
-        [greeting(capability), ...selectInbox('A1'), 'C: A2 UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE 5)', 'S: * 1 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (9))', 'S: A2 OK done'],
+        [greeting(capability), ...selectInbox('A1'), 'C: A2 UID FETCH 1:* (UID FLAGS MODSEQ) (CHANGEDSINCE 5)', 'S: * 1 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (9))', 'S: A2 OK done'],
         { select: true },
       );
-      const uids: (number | undefined)[] = [];
-      for await (const message of client.fetch('1:*', { flags: true }, { changedSince: 5n })) uids.push(message.uid);
-      expect(uids).toEqual([4]);
+      const found: [number | undefined, bigint | undefined][] = [];
+      for await (const message of client.fetch('1:*', { flags: true, modseq: true }, { changedSince: 5n })) found.push([message.uid, message.attributes.modseq]);
+      expect(found).toEqual([[4, 9n]]);
       await finish();
     }
   });
@@ -147,6 +147,16 @@ describe('FETCH CHANGEDSINCE', () => {
     expect(() => plain.client.fetch('1:*', { flags: true }, { changedSince: 5n })).toThrow(UnsupportedError);
     await plain.finish();
     expect(plain.server.received()).toBe(sent);
+  });
+
+  test('without CONDSTORE the MODSEQ item is refused with UnsupportedError before sending (the server would answer BAD)', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    expect(() => client.fetch('1:*', { flags: true, modseq: true })).toThrow(UnsupportedError);
+    expect(() => client.fetch('1:*', { flags: true, modseq: true })).toThrow(/CONDSTORE/);
+    await expect(client.fetchOne(uid(1), { modseq: true })).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe(before);
   });
 });
 

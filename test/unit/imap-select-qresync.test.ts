@@ -123,6 +123,15 @@ describe('SELECT with QRESYNC', () => {
     await server.done;
   });
 
+  test('`condstore` without CONDSTORE (or QRESYNC) is refused with UnsupportedError before sending (the server would answer BAD)', async () => {
+    const server = await harness.serve([...login('IMAP4rev1 LITERAL+ ENABLE UNSELECT')]);
+    const client = await harness.connect(server);
+    await expect(client.select('INBOX', { condstore: true })).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(client.examine('INBOX', { condstore: true })).rejects.toThrow(/CONDSTORE/);
+    await server.done;
+    expect(server.received).toEqual(['A1 LOGIN alice secret']);
+  });
+
   test('switching mailboxes: a FETCH before [CLOSED] is about the old mailbox and stays a live event', async () => {
     const server = await harness.serve([
       ...login(CAPABILITIES),

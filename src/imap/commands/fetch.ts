@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError, UnsupportedError } from '../../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import { ChunkStore } from '../../common/chunk-store.js';
 import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
@@ -20,7 +20,7 @@ import { BUFFER_BODY, type BodySink, type BodyStart, type UnreadableFetch } from
 import { atom, headerFieldName, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
-import { namesMessage, resolveSelector, type MessageSelector } from './store.js';
+import { namesMessage, requireCondstore, resolveSelector, type MessageSelector } from './store.js';
 
 /**
  * What {@link ImapClient.fetch} fetches: UIDs by default (`UID FETCH`): a SequenceSet of UIDs, one
@@ -61,7 +61,7 @@ export interface FetchQuery {
   readonly envelope?: boolean | undefined;
   /** BODYSTRUCTURE. */
   readonly bodyStructure?: boolean | undefined;
-  /** MODSEQ (RFC 7162; needs CONDSTORE). */
+  /** MODSEQ (RFC 7162): needs CONDSTORE or QRESYNC (UnsupportedError otherwise, before anything is sent). */
   readonly modseq?: boolean | undefined;
   /** The whole message, `BODY.PEEK[]`: read it with `message.body()`. */
   readonly source?: boolean | undefined;
@@ -125,6 +125,8 @@ class FetchRun implements FetchIterable {
     this.#set = resolved.set;
     this.#buffer = options.bodies === 'buffer';
     const items = fetchItems(query);
+    // RFC 7162 section 3.1.4.1: the MODSEQ item exists only where CONDSTORE does.
+    if (query.modseq === true) requireCondstore(session, 'modseq (MODSEQ)');
     this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
     const args: CommandArg[] = [raw(this.#set.toString()), list(...items.map((item) => raw(item)))];
     if (options.changedSince !== undefined) args.push(changedSince(session, options.changedSince));
@@ -338,9 +340,7 @@ function changedSince(session: CoreSession, value: bigint): CommandArg {
     throw new InvalidArgumentError(`changedSince needs a mod-sequence from 1 to 2^63-1, got ${String(value)}`);
   }
   const arg = modSequence(value);
-  if (!session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) {
-    throw new UnsupportedError('changedSince (CHANGEDSINCE) needs CONDSTORE, which the server does not offer');
-  }
+  requireCondstore(session, 'changedSince (CHANGEDSINCE)');
   return list(atom('CHANGEDSINCE'), arg);
 }
 

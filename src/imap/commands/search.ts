@@ -16,7 +16,7 @@ import { buildSearchCriteria } from '../wire/search.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
 import { utf8Enabled } from './mailboxes.js';
-import { expandRanges } from './store.js';
+import { expandRanges, offersCondstore } from './store.js';
 
 /** An ESEARCH result option (RFC 4731). */
 export type SearchReturn = 'MIN' | 'MAX' | 'COUNT' | 'ALL';
@@ -56,7 +56,8 @@ const MAX_RESULTS = 10_000_000;
  * @param query - the criteria (an empty query matches every message).
  * @param options - signal, timeout.
  * @returns the UIDs, ascending when the server sorted them (ESEARCH always does).
- * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8).
+ * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8);
+ *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE.
  */
 export async function search(session: ImapSession, query: SearchQuery, options: ImapCallOptions = {}): Promise<Uid[]> {
   return (await runSearch(session, query, true, null, options)).ids as Uid[];
@@ -182,7 +183,7 @@ async function runSearch(
   // Built (and checked) now; whether `CHARSET UTF-8` goes in front is decided when the command is
   // written: a search queued behind ENABLE UTF8=ACCEPT is written after its OK, when RFC 6855
   // section 3 forbids the charset (and a server that enabled nothing still needs it).
-  const withCharset = buildSearchCriteria(query);
+  const withCharset = buildSearchCriteria(query, { condstore: offersCondstore(session) });
   const charset = withCharset[0]?.kind === 'atom' && withCharset[0].value === 'CHARSET';
   const withoutCharset = charset ? withCharset.slice(2) : withCharset;
 

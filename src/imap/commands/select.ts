@@ -14,11 +14,14 @@ import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import { MAX_MESSAGE_NUMBER, SequenceSet, type SeqNum, type SequenceInput, type Uid } from '../wire/sequence-set.js';
 import { enable } from './connection.js';
 import { assertMailboxName } from './mailboxes.js';
-import { resolveSelector, type FlagUpdate } from './store.js';
+import { requireCondstore, resolveSelector, type FlagUpdate } from './store.js';
 
 /** Options of {@link ImapClient.select} and {@link ImapClient.examine}. */
 export interface SelectOptions extends ImapCallOptions {
-  /** Send `(CONDSTORE)` (RFC 7162) so the answer carries HIGHESTMODSEQ and FETCH can ask MODSEQ. */
+  /**
+   * Send `(CONDSTORE)` (RFC 7162) so the answer carries HIGHESTMODSEQ and FETCH can ask MODSEQ.
+   * Needs CONDSTORE or QRESYNC (UnsupportedError otherwise, before anything is sent).
+   */
   readonly condstore?: boolean | undefined;
   /**
    * Quick resynchronization (RFC 7162 QRESYNC): tell the server what the client last knew of the
@@ -119,6 +122,7 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
  *
  * @throws UnsupportedError when `qresync` is asked for and the server does not offer (or enable)
  *   QRESYNC, or when it would have to be enabled while a mailbox is selected and UNSELECT is absent;
+ *   when `condstore` is asked for and the server offers neither CONDSTORE nor QRESYNC;
  *   InvalidArgumentError for an empty name or one with CR, LF or NUL, or invalid QRESYNC parameters
  *   (before anything is sent).
  */
@@ -126,6 +130,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
   assertMailboxName(name);
   const qresync = options.qresync;
   const qresyncArg = qresync === undefined ? undefined : qresyncParameter(qresync);
+  if (qresync === undefined && options.condstore === true) requireCondstore(session, `${readOnly ? 'EXAMINE' : 'SELECT'} with condstore (CONDSTORE)`);
   if (qresync !== undefined) await enableQresync(session, options);
   const vanished: NumberRange[] = [];
   const changed: QresyncChange[] = [];

@@ -10,6 +10,7 @@ import type { ImapCallOptions, ImapSession } from '../session.js';
 import { atom, list, mailbox } from '../wire/command-args.js';
 import type { MailboxStatusAttributes } from '../wire/response-types.js';
 import { assertMailboxName, sameMailbox } from './mailboxes.js';
+import { offersCondstore } from './store.js';
 
 /** A STATUS data item. */
 export type StatusItem =
@@ -50,7 +51,7 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
     if (!ALL_ITEMS.has(name)) throw new InvalidArgumentError(`Unknown STATUS item: ${JSON.stringify(item)}`);
     const known = name as StatusItem;
     if (out.includes(known)) continue;
-    if (known === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) continue;
+    if (known === 'HIGHESTMODSEQ' && !offersCondstore(session)) continue;
     if (known === 'SIZE' && !rev2 && !session.hasCapability('STATUS=SIZE')) continue;
     if (known === 'DELETED' && !rev2) continue;
     if (known === 'APPENDLIMIT' && !offersAppendLimit(session)) continue;

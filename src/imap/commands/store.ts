@@ -122,6 +122,27 @@ export function namesMessage(set: SequenceSet, value: number, seq: number, lastS
   return false;
 }
 
+/**
+ * Whether the server offers CONDSTORE, or QRESYNC, which implies it (RFC 7162 section 3.2).
+ *
+ * @internal
+ */
+export function offersCondstore(session: Pick<ImapSession, 'hasCapability'>): boolean {
+  return session.hasCapability('CONDSTORE') || session.hasCapability('QRESYNC');
+}
+
+/**
+ * Refuses an option that needs CONDSTORE before anything is sent, when the server offers neither
+ * it nor QRESYNC: the server would answer BAD.
+ *
+ * @param what - the option, as the caller names it (and the wire, in parentheses).
+ * @throws UnsupportedError naming CONDSTORE.
+ * @internal
+ */
+export function requireCondstore(session: Pick<ImapSession, 'hasCapability'>, what: string): void {
+  if (!offersCondstore(session)) throw new UnsupportedError(`${what} needs CONDSTORE, which the server does not offer`);
+}
+
 /** How STORE changes the flags: `add` (+FLAGS), `remove` (-FLAGS) or `set` (FLAGS). */
 export type StoreOperation = 'add' | 'remove' | 'set';
 
@@ -191,9 +212,7 @@ export async function store(
   const flagArgs = flags.map(flag);
   const args: CommandArg[] = [sequenceSet(selector.set)];
   if (options.unchangedSince !== undefined) {
-    if (!session.hasCapability('CONDSTORE') && !session.hasCapability('QRESYNC')) {
-      throw new UnsupportedError('UNCHANGEDSINCE needs CONDSTORE, which the server does not offer');
-    }
+    requireCondstore(session, 'unchangedSince (UNCHANGEDSINCE)');
     args.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
   }
   const prefix = operation === 'add' ? '+' : operation === 'remove' ? '-' : '';

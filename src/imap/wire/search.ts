@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError } from '../../common/errors.js';
+import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { CommandArg } from './command-args.js';
 import { astring, atom, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
 import type { SeqNum, SequenceSet, Uid } from './sequence-set.js';
@@ -78,7 +78,7 @@ export interface SearchQuery {
   readonly uid?: SequenceSet<Uid>;
   /** Sequence numbers in this set. */
   readonly seq?: SequenceSet<SeqNum>;
-  /** MODSEQ at least this (RFC 7162 CONDSTORE). */
+  /** MODSEQ at least this (RFC 7162 CONDSTORE; see {@link SearchOptions.condstore}). */
   readonly modseq?: bigint;
   /** Internal date at most this many seconds ago (RFC 5032 WITHIN). */
   readonly youngerThan?: number;
@@ -92,10 +92,22 @@ export interface SearchQuery {
   readonly not?: SearchQuery;
 }
 
-/** Options for encoding a search: what the server allows (charset, UTF8=ACCEPT). */
+/** Options for encoding a search: what the server allows (charset, UTF8=ACCEPT, CONDSTORE). */
 export interface SearchOptions {
   /** UTF8=ACCEPT is enabled: UTF-8 text needs no CHARSET (RFC 6855 forbids it then). */
   readonly utf8Accept?: boolean;
+  /**
+   * Whether the server offers CONDSTORE (or QRESYNC, which implies it). When false, a `modseq` key
+   * is refused with UnsupportedError, since the server would answer BAD. Default: not checked.
+   */
+  readonly condstore?: boolean;
+}
+
+/** What the encoding learns and needs on its way through the query. */
+interface EncodeState {
+  /** Some text is not ASCII: `CHARSET UTF-8` goes in front (without UTF8=ACCEPT). */
+  nonAscii: boolean;
+  readonly options: SearchOptions;
 }
 
 const FLAG_KEYS = [
@@ -123,10 +135,11 @@ const DATE_KEYS = [
  * @param options - session state.
  * @returns the arguments that follow `SEARCH` (or `UID SEARCH`), for the command encoder.
  * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers (sizes
- *   outside 0..2^32-1, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1).
+ *   outside 0..2^32-1, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1); UnsupportedError
+ *   for a `modseq` key when `options.condstore` is false.
  */
 export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
-  const state = { nonAscii: false };
+  const state: EncodeState = { nonAscii: false, options };
   const keys = searchKeys(query, state);
   const args = keys.length === 0 ? [atom('ALL')] : keys;
   return state.nonAscii && options.utf8Accept !== true ? [atom('CHARSET'), atom('UTF-8'), ...args] : args;
@@ -181,7 +194,7 @@ function octets(value: number, what: string): CommandArg {
   return num(value);
 }
 
-function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandArg[] {
+function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
   const out: CommandArg[] = [];
   const text = (value: string): CommandArg => {
     if (!isAscii(value)) state.nonAscii = true;
@@ -209,7 +222,10 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
   if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
   if (query.seq !== undefined) out.push(sequenceSet(query.seq));
-  if (query.modseq !== undefined) out.push(atom('MODSEQ'), modSequence(query.modseq));
+  if (query.modseq !== undefined) {
+    if (state.options.condstore === false) throw new UnsupportedError('The search key modseq (MODSEQ) needs CONDSTORE, which the server does not offer');
+    out.push(atom('MODSEQ'), modSequence(query.modseq));
+  }
   for (const sub of query.and ?? []) out.push(...searchKeys(sub, state));
   if (query.not !== undefined) out.push(atom('NOT'), group(searchKeys(query.not, state)));
   if (query.or !== undefined) out.push(orOf(query.or, state));
@@ -217,7 +233,7 @@ function searchKeys(query: SearchQuery, state: { nonAscii: boolean }): CommandAr
 }
 
 /* "OR" SP search-key SP search-key, folded to the right for more than two alternatives */
-function orOf(alternatives: readonly SearchQuery[], state: { nonAscii: boolean }): CommandArg {
+function orOf(alternatives: readonly SearchQuery[], state: EncodeState): CommandArg {
   if (alternatives.length < 2) throw new InvalidArgumentError('A search "or" needs at least two alternatives');
   const [first, ...rest] = alternatives;
   const right = rest.length === 1 ? group(searchKeys(rest[0]!, state)) : orOf(rest, state);
