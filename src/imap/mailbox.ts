@@ -53,6 +53,7 @@ import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
 import { offersCondstore, store } from './commands/store.js';
 import type { MailboxEvent } from './session.js';
+import { modSequenceOrNone } from './wire/mailbox-data.js';
 import { SequenceSet, type Uid } from './wire/sequence-set.js';
 
 /** Options of {@link ImapMailbox.open}. */
@@ -410,7 +411,7 @@ function examineOptions(client: ImapClient, known: Known | undefined): SelectOpt
  * what a QRESYNC EXAMINE reported (see {@link examineOptions}).
  */
 async function resync(client: ImapClient, previous: Known | undefined, uidValidity: number, events: WatchEvent[], report?: QresyncResult): Promise<Known> {
-  const modseq = modSequenceOrNone(client.mailbox?.highestModseq);
+  const modseq = client.mailbox?.highestModseq;
   const next: Known = { uids: [], flags: new Map(), highestModseq: modseq, uidValidity };
   const sizes = new Map<number, number>();
   const empty = client.mailbox?.exists === 0;
@@ -536,16 +537,6 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
     default:
       return;
   }
-}
-
-/**
- * A mod-sequence the watch may resynchronize from, or undefined. Mod-sequences start at 1 (RFC 7162
- * section 7, mod-sequence-value); a server that answers `[HIGHESTMODSEQ 0]` (or MODSEQ 0) keeps
- * none for the mailbox, like `[NOMODSEQ]`: `CHANGEDSINCE 0` would be refused (nz-mod-sequence) and
- * so would a QRESYNC EXAMINE from 0.
- */
-function modSequenceOrNone(value: bigint | undefined): bigint | undefined {
-  return value !== undefined && value > 0n ? value : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { AuthenticationError, ServerError, type MailwireError } from '../common/errors.js';
+import { modSequenceOrNone } from './wire/mailbox-data.js';
 import type { ResponseCode } from './wire/response-code-types.js';
 import type { ImapResponse, NumberRange, TaggedStatusResponse } from './wire/response-types.js';
 import type { ImapCommand, MailboxEvent, MutableMailboxState } from './session.js';
@@ -86,7 +87,7 @@ export function applyCode(mailbox: MutableMailboxState, code: ResponseCode): voi
       mailbox.permanentFlags = code.flags;
       break;
     case 'HIGHESTMODSEQ':
-      mailbox.highestModseq = code.value;
+      mailbox.highestModseq = modSequenceOrNone(code.value);
       break;
     case 'NOMODSEQ':
       mailbox.highestModseq = undefined;

@@ -54,7 +54,10 @@ export interface MailboxState {
    * and RFC 9051: assume every flag can be changed permanently), or none in a read-only mailbox.
    */
   readonly permanentFlags: readonly string[];
-  /** HIGHESTMODSEQ (RFC 7162), or undefined when the server sent `[NOMODSEQ]` or nothing. */
+  /**
+   * HIGHESTMODSEQ (RFC 7162), or undefined when the server sent `[NOMODSEQ]`, `[HIGHESTMODSEQ 0]`
+   * (mod-sequences start at 1: 0 means the mailbox keeps none) or nothing.
+   */
   readonly highestModseq: bigint | undefined;
 }
 

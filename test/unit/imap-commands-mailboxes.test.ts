@@ -343,6 +343,25 @@ describe('STATUS', () => {
     await finish();
   });
 
+  test('HIGHESTMODSEQ 0 (mod-sequence-valzer, RFC 7162: no persistent mod-sequences) is reported as absent, in STATUS and LIST-STATUS', async () => {
+    const { client, finish } = await scripted([
+      greeting('CONDSTORE LIST-EXTENDED LIST-STATUS'),
+      'C: A1 STATUS INBOX (MESSAGES HIGHESTMODSEQ)',
+      'S: * STATUS INBOX (MESSAGES 2 HIGHESTMODSEQ 0)',
+      'S: A1 OK done',
+      'C: A2 LIST "" % RETURN (SUBSCRIBED CHILDREN STATUS (HIGHESTMODSEQ))',
+      'S: * LIST () "/" INBOX',
+      'S: * STATUS INBOX (HIGHESTMODSEQ 0)',
+      'S: A2 OK done',
+    ]);
+    const result = await status(client, 'INBOX', ['MESSAGES', 'HIGHESTMODSEQ']);
+    expect(result).toEqual({ messages: 2 });
+    expect('highestModseq' in result).toBe(false);
+    const [inbox] = await list(client, { pattern: '%', status: ['HIGHESTMODSEQ'] });
+    expect(inbox?.status).toEqual({});
+    await finish();
+  });
+
   test.each(['APPENDLIMIT=1000', 'APPENDLIMIT'])('APPENDLIMIT is asked of a server advertising %s (RFC 7889: with or without a value)', async (capability) => {
     const { client, finish } = await scripted([
       greeting(capability),

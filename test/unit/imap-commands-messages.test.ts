@@ -393,6 +393,15 @@ describe('EXPUNGE', () => {
     await finish();
   });
 
+  test('[HIGHESTMODSEQ 0] in the tagged OK (no mod-sequences, like NOMODSEQ) is reported as undefined', async () => {
+    const { client, finish } = await scripted(
+      [greeting('CONDSTORE'), ...selectInbox('A1', 2), 'C: A2 EXPUNGE', 'S: * 1 EXPUNGE', 'S: A2 OK [HIGHESTMODSEQ 0] done'],
+      { select: true },
+    );
+    expect(await expunge(client)).toEqual({ seqs: [1], uids: [], highestModseq: undefined });
+    await finish();
+  });
+
   test('UID EXPUNGE (UIDPLUS) with VANISHED answers', async () => {
     const { client, finish } = await scripted(
       [greeting('UIDPLUS'), ...selectInbox('A1', 11), 'C: A2 UID EXPUNGE 3000:3002', 'S: * VANISHED 3000:3001', 'S: * VANISHED (EARLIER) 5', 'S: A2 OK done'],

@@ -123,6 +123,27 @@ describe('SELECT with QRESYNC', () => {
     await server.done;
   });
 
+  test('[HIGHESTMODSEQ 0] (no mod-sequences, like NOMODSEQ) leaves highestModseq undefined, at SELECT and later', async () => {
+    const server = await harness.serve([
+      ...login(CAPABILITIES),
+      C('A2 SELECT INBOX (CONDSTORE)'),
+      S(...selected(1700000000, 1, 0), 'A2 OK [READ-WRITE] done'),
+      C('A3 NOOP'),
+      S('* OK [HIGHESTMODSEQ 9] Highest', 'A3 OK done'),
+      C('A4 NOOP'),
+      S('* OK [HIGHESTMODSEQ 0] Highest', 'A4 OK done'),
+    ]);
+    const client = await harness.connect(server);
+    const inbox = await client.select('INBOX', { condstore: true });
+    expect(inbox.highestModseq).toBeUndefined();
+    expect(client.mailbox?.highestModseq).toBeUndefined();
+    await client.noop();
+    expect(client.mailbox?.highestModseq).toBe(9n);
+    await client.noop();
+    expect(client.mailbox?.highestModseq).toBeUndefined();
+    await server.done;
+  });
+
   test('`condstore` without CONDSTORE (or QRESYNC) is refused with UnsupportedError before sending (the server would answer BAD)', async () => {
     const server = await harness.serve([...login('IMAP4rev1 LITERAL+ ENABLE UNSELECT')]);
     const client = await harness.connect(server);

@@ -9,6 +9,7 @@ import { UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { sequenceSet } from '../wire/command-args.js';
+import { modSequenceOrNone } from '../wire/mailbox-data.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import type { MessageSelector } from './store.js';
@@ -27,7 +28,7 @@ export interface ExpungeResult {
    * by its two ends only.
    */
   readonly uids: readonly Uid[];
-  /** The mailbox's new HIGHESTMODSEQ from the tagged OK (CONDSTORE), or undefined. */
+  /** The mailbox's new HIGHESTMODSEQ from the tagged OK (CONDSTORE), or undefined (also for 0: none kept). */
   readonly highestModseq: bigint | undefined;
 }
 
@@ -111,7 +112,7 @@ async function runExpunge(session: ImapSession, name: string, args: readonly Com
         }
         return false;
       },
-      done: (response) => (response.code?.kind === 'HIGHESTMODSEQ' ? response.code.value : undefined),
+      done: (response) => (response.code?.kind === 'HIGHESTMODSEQ' ? modSequenceOrNone(response.code.value) : undefined),
     },
     options,
   );

@@ -90,6 +90,20 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
   return { kind: 'list', command, attributes, delimiter, name, nameRaw, childInfo, oldName };
 }
 
+/**
+ * A mod-sequence as the public state reports it: undefined for none, and for 0. Mod-sequences
+ * start at 1 (RFC 7162 section 7, mod-sequence-value); a STATUS HIGHESTMODSEQ of 0
+ * (mod-sequence-valzer) says the mailbox keeps no persistent mod-sequences, as `[NOMODSEQ]` does
+ * for SELECT, and a `[HIGHESTMODSEQ 0]` or `MODSEQ (0)`, outside the grammar, is read the same way.
+ * Nothing can resynchronize from 0 anyway: `CHANGEDSINCE 0` is refused (nz-mod-sequence), and so
+ * is a QRESYNC SELECT from 0.
+ *
+ * @internal
+ */
+export function modSequenceOrNone(value: bigint | undefined): bigint | undefined {
+  return value !== undefined && value > 0n ? value : undefined;
+}
+
 /*
  * "STATUS" SP mailbox SP "(" [status-att-list] ")"
  * status-att-list = status-att-val *(SP status-att-val)
@@ -97,6 +111,7 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
  *                   ("UNSEEN" SP number) / ("DELETED" SP number) / ("SIZE" SP number64) /
  *                   ("RECENT" SP number) / ("HIGHESTMODSEQ" SP mod-sequence-valzer) /
  *                   ("APPENDLIMIT" SP (number / nil))
+ * A HIGHESTMODSEQ of 0 (no persistent mod-sequences) is left out, as if not sent.
  */
 export function parseStatusData(reader: WireReader, context: ParseContext): MailboxStatusResponse {
   const [mailbox] = parseMailbox(reader, context);
@@ -116,7 +131,11 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
       case 'UNSEEN': attributes.unseen = reader.number(); break;
       case 'DELETED': attributes.deleted = reader.number(); break;
       case 'SIZE': attributes.size = reader.number(); break;
-      case 'HIGHESTMODSEQ': attributes.highestModseq = reader.bigNumber(); break;
+      case 'HIGHESTMODSEQ': {
+        const highestModseq = modSequenceOrNone(reader.bigNumber());
+        if (highestModseq !== undefined) attributes.highestModseq = highestModseq;
+        break;
+      }
       case 'APPENDLIMIT': attributes.appendLimit = reader.nil() ? null : reader.number(); break;
       default: reader.skipValue();
     }

@@ -120,7 +120,10 @@ export interface MailboxStatusAttributes {
   readonly deleted?: number;
   /** SIZE (IMAP4rev2 / RFC 8438), in octets. */
   readonly size?: number;
-  /** HIGHESTMODSEQ (RFC 7162). */
+  /**
+   * HIGHESTMODSEQ (RFC 7162). Absent, as if not sent, when the server answered 0: the mailbox keeps
+   * no mod-sequences (like `[NOMODSEQ]` for SELECT).
+   */
   readonly highestModseq?: bigint;
   /** APPENDLIMIT (RFC 7889); null when the server says NIL (no limit). */
   readonly appendLimit?: number | null;
