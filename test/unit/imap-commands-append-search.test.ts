@@ -178,6 +178,38 @@ describe('SEARCH', () => {
     await finish();
   });
 
+  test('LARGER/SMALLER past 2^32-1 (number64) once IMAP4rev2 is enabled, or from an IMAP4rev2-only server; refused before', async () => {
+    const huge = 2n ** 40n;
+    const { client, server, finish } = await scripted([
+      greeting('IMAP4rev2 ENABLE'),
+      'C: A1 ENABLE IMAP4rev2',
+      'S: * ENABLED IMAP4rev2',
+      'S: A1 OK done',
+      ...selectInbox('A2'),
+      `C: A3 UID SEARCH RETURN (ALL) LARGER ${huge} SMALLER 9223372036854775807`,
+      'S: * ESEARCH (TAG "A3") UID',
+      'S: A3 OK done',
+    ]);
+    // IMAP4rev1 until IMAP4rev2 is enabled (RFC 9051 section 6.3.1): 32 bits.
+    await expect(search(client, { larger: huge })).rejects.toThrow(/larger.*4294967295/);
+    expect(server.received()).toBe('');
+    await client.enable(['IMAP4rev2']);
+    await client.select('INBOX');
+    expect(await search(client, { larger: huge, smaller: 2n ** 63n - 1n })).toEqual([]);
+    await expect(search(client, { smaller: 2n ** 63n })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+
+    const only = await scripted([
+      'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready',
+      ...selectInbox('A1'),
+      `C: A2 UID SEARCH RETURN (ALL) SMALLER ${huge}`,
+      'S: * ESEARCH (TAG "A2") UID ALL 4',
+      'S: A2 OK done',
+    ], { select: true });
+    expect(await search(only.client, { smaller: huge })).toEqual([4]);
+    await only.finish();
+  });
+
   test('a MODSEQ key is sent with CONDSTORE (or QRESYNC, which implies it)', async () => {
     for (const capability of ['CONDSTORE', 'QRESYNC']) {
       const { client, finish } = await scripted(

@@ -136,6 +136,21 @@ describe('search criteria', () => {
       expect(() => buildSearchCriteria({ smaller: size }), `smaller ${size}`).toThrow(InvalidArgumentError);
       expect(() => buildSearchCriteria({ not: { larger: size } }), `not larger ${size}`).toThrow(InvalidArgumentError);
     }
+    expect(() => buildSearchCriteria({ larger: 2n ** 32n })).toThrow(/larger/);
+    expect(() => buildSearchCriteria({ smaller: 2n ** 32n })).toThrow(/smaller/);
+  });
+
+  it('under IMAP4rev2 takes LARGER/SMALLER up to 2^63-1 (RFC 9051 number64), as a bigint past 2^53-1', () => {
+    const rev2 = (query: SearchQuery): string =>
+      encodeCommand('A1', 'UID SEARCH', buildSearchCriteria(query, { imap4rev2: true }), { literalPlus: true })
+        .map((fragment) => (fragment.kind === 'line' ? fragment.parts.join('') : ''))
+        .join('');
+    expect(rev2({ larger: 2 ** 32, smaller: Number.MAX_SAFE_INTEGER })).toBe('A1 UID SEARCH LARGER 4294967296 SMALLER 9007199254740991\r\n');
+    expect(rev2({ larger: 0n, smaller: 2n ** 63n - 1n })).toBe('A1 UID SEARCH LARGER 0 SMALLER 9223372036854775807\r\n');
+    for (const size of [2n ** 63n, -1n, -1, 1.5, Number.NaN, Infinity, Number.MAX_SAFE_INTEGER + 1, 2 ** 63]) {
+      expect(() => buildSearchCriteria({ larger: size }, { imap4rev2: true }), `larger ${size}`).toThrow(InvalidArgumentError);
+      expect(() => buildSearchCriteria({ or: [{ seen: true }, { smaller: size }] }, { imap4rev2: true }), `smaller ${size}`).toThrow(/smaller/);
+    }
   });
 
   it('refuses a system flag as a keyword, WITHIN intervals that are not whole seconds from 1 to 2^32-1, and MODSEQ past 2^63-1', () => {

@@ -111,7 +111,17 @@ export function sameMailbox(a: string, b: string): boolean {
  * @internal
  */
 export function utf8Enabled(session: Pick<ImapSession, 'enabled' | 'capabilities'>): boolean {
-  return session.enabled.has('UTF8=ACCEPT') || session.enabled.has('IMAP4REV2') || rev2Only(session.capabilities);
+  return session.enabled.has('UTF8=ACCEPT') || imap4rev2InUse(session);
+}
+
+/**
+ * The session speaks IMAP4rev2: enabled (RFC 9051 section 6.3.1), or the server offers nothing
+ * else. A server offering both speaks IMAP4rev1 until then.
+ *
+ * @internal
+ */
+export function imap4rev2InUse(session: Pick<ImapSession, 'enabled' | 'capabilities'>): boolean {
+  return session.enabled.has('IMAP4REV2') || rev2Only(session.capabilities);
 }
 
 /** A server that offers IMAP4rev2 and not IMAP4rev1 (capabilities upper-cased). @internal */

@@ -15,7 +15,7 @@ import type { SearchQuery } from '../wire/search.js';
 import { buildSearchCriteria } from '../wire/search.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
-import { utf8Enabled } from './mailboxes.js';
+import { imap4rev2InUse, utf8Enabled } from './mailboxes.js';
 import { expandRanges, offersCondstore } from './store.js';
 
 /** An ESEARCH result option (RFC 4731). */
@@ -57,7 +57,9 @@ const MAX_RESULTS = 10_000_000;
  * @param options - signal, timeout.
  * @returns the UIDs, ascending when the server sorted them (ESEARCH always does).
  * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8);
- *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE.
+ *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE;
+ *   InvalidArgumentError, before anything is sent, for bad criteria (a `larger` or `smaller` past
+ *   2^32-1 unless IMAP4rev2 is in use, then past 2^63-1).
  */
 export async function search(session: ImapSession, query: SearchQuery, options: ImapCallOptions = {}): Promise<Uid[]> {
   return (await runSearch(session, query, true, null, options)).ids as Uid[];
@@ -182,8 +184,9 @@ async function runSearch(
   if (esearchOffered) prefix.push(atom('RETURN'), list(...returns.map((item) => atom(item))));
   // Built (and checked) now; whether `CHARSET UTF-8` goes in front is decided when the command is
   // written: a search queued behind ENABLE UTF8=ACCEPT is written after its OK, when RFC 6855
-  // section 3 forbids the charset (and a server that enabled nothing still needs it).
-  const withCharset = buildSearchCriteria(query, { condstore: offersCondstore(session) });
+  // section 3 forbids the charset (and a server that enabled nothing still needs it). Sizes are
+  // checked against the IMAP4rev2 range only once it is in use (not behind an ENABLE in flight).
+  const withCharset = buildSearchCriteria(query, { condstore: offersCondstore(session), imap4rev2: imap4rev2InUse(session) });
   const charset = withCharset[0]?.kind === 'atom' && withCharset[0].value === 'CHARSET';
   const withoutCharset = charset ? withCharset.slice(2) : withCharset;
 

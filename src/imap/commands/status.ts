@@ -9,7 +9,7 @@ import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import { atom, list, mailbox } from '../wire/command-args.js';
 import type { MailboxStatusAttributes } from '../wire/response-types.js';
-import { assertMailboxName, sameMailbox } from './mailboxes.js';
+import { assertMailboxName, imap4rev2InUse, sameMailbox } from './mailboxes.js';
 import { offersCondstore } from './store.js';
 
 /** A STATUS data item. */
@@ -56,7 +56,7 @@ export function statusItemsFor(session: ImapSession, wanted: readonly StatusItem
     if (known === 'DELETED' && !rev2) continue;
     if (known === 'APPENDLIMIT' && !offersAppendLimit(session)) continue;
     // RFC 9051 has no RECENT: gone once the session speaks IMAP4rev2, or when the server speaks nothing else.
-    if (known === 'RECENT' && rev2 && (session.enabled.has('IMAP4REV2') || !session.hasCapability('IMAP4REV1'))) continue;
+    if (known === 'RECENT' && imap4rev2InUse(session)) continue;
     out.push(known);
   }
   return out;

@@ -70,10 +70,13 @@ export interface SearchQuery {
   readonly sentBefore?: Date;
   /** Date header on this day. */
   readonly sentOn?: Date;
-  /** RFC822.SIZE larger than this many octets (a whole number from 0 to 2^32-1). */
-  readonly larger?: number;
-  /** RFC822.SIZE smaller than this many octets (a whole number from 0 to 2^32-1). */
-  readonly smaller?: number;
+  /**
+   * RFC822.SIZE larger than this many octets: a whole number from 0 to 2^32-1, or to 2^63-1 when
+   * the session uses IMAP4rev2 (see {@link SearchOptions.imap4rev2}); a bigint past 2^53-1.
+   */
+  readonly larger?: number | bigint;
+  /** RFC822.SIZE smaller than this many octets: the same range as {@link SearchQuery.larger}. */
+  readonly smaller?: number | bigint;
   /** UIDs in this set. */
   readonly uid?: SequenceSet<Uid>;
   /** Sequence numbers in this set. */
@@ -101,6 +104,11 @@ export interface SearchOptions {
    * is refused with UnsupportedError, since the server would answer BAD. Default: not checked.
    */
   readonly condstore?: boolean;
+  /**
+   * The session uses IMAP4rev2 (enabled, or the server speaks nothing else): `larger` and
+   * `smaller` may then reach 2^63-1 (RFC 9051 number64) rather than 2^32-1. Default false.
+   */
+  readonly imap4rev2?: boolean;
 }
 
 /** What the encoding learns and needs on its way through the query. */
@@ -135,7 +143,7 @@ const DATE_KEYS = [
  * @param options - session state.
  * @returns the arguments that follow `SEARCH` (or `UID SEARCH`), for the command encoder.
  * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers (sizes
- *   outside 0..2^32-1, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1); UnsupportedError
+ *   outside 0..2^32-1, or 0..2^63-1 under IMAP4rev2, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1); UnsupportedError
  *   for a `modseq` key when `options.condstore` is false.
  */
 export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
@@ -183,13 +191,21 @@ function headerName(name: string): CommandArg {
   return astring(name);
 }
 
+/** number (RFC 3501 section 9): 32-bit unsigned. */
+const MAX_NUMBER = 0xffffffffn;
+/** number64 (RFC 9051 section 9): 63-bit, as a signed 64-bit integer holds it. */
+const MAX_NUMBER64 = 2n ** 63n - 1n;
+
 /*
- * "LARGER" SP number / "SMALLER" SP number; number = 32-bit unsigned (RFC 3501 section 9). RFC 9051
- * widens it to number64, but an IMAP4rev1 server refuses more: the common range is kept.
+ * "LARGER" SP number / "SMALLER" SP number (RFC 3501); "LARGER" SP number64 / "SMALLER" SP number64
+ * (RFC 9051). A server that speaks IMAP4rev1 refuses more than 32 bits, so the wider range waits
+ * for IMAP4rev2 to be in use. A number past 2^53-1 is no longer exact: a bigint is needed there.
  */
-function octets(value: number, what: string): CommandArg {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new InvalidArgumentError(`${what} must be a whole number of octets from 0 to 4294967295, got ${value}`);
+function octets(value: number | bigint, what: string, number64: boolean): CommandArg {
+  const max = number64 ? MAX_NUMBER64 : MAX_NUMBER;
+  const whole = typeof value === 'bigint' || Number.isSafeInteger(value);
+  if (!whole || value < 0 || BigInt(value) > max) {
+    throw new InvalidArgumentError(`${what} must be a whole number of octets from 0 to ${max} (a bigint past 2^53-1), got ${String(value)}`);
   }
   return num(value);
 }
@@ -216,8 +232,9 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
     const value = query[key];
     if (value !== undefined) out.push(atom(name), date(value));
   }
-  if (query.larger !== undefined) out.push(atom('LARGER'), octets(query.larger, 'larger'));
-  if (query.smaller !== undefined) out.push(atom('SMALLER'), octets(query.smaller, 'smaller'));
+  const number64 = state.options.imap4rev2 === true;
+  if (query.larger !== undefined) out.push(atom('LARGER'), octets(query.larger, 'larger', number64));
+  if (query.smaller !== undefined) out.push(atom('SMALLER'), octets(query.smaller, 'smaller', number64));
   if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan'));
   if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
