@@ -41,7 +41,7 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   constructor(session: SaslSession) {
     const initial = session.initialResponse();
     const { line, deferred } = authLine(session.mechanism, initial);
-    super(line, { barrier: true, authentication: true, logsIn: true });
+    super(line, { barrier: true, authentication: true, loginStep: true });
     this.#session = session;
     this.#deferredInitialResponse = deferred;
   }

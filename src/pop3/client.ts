@@ -305,8 +305,9 @@ export class Pop3Client {
    *   InvalidArgumentError, before anything is sent, for a method mailwire does not implement.
    *   ProtocolError when a SASL challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
-   *   credentials are written nothing else happens; once PASS, APOP or AUTH (or a SASL response)
-   *   was written, the connection is closed, since whether the server accepted them is unknown.
+   *   credentials are written nothing else happens; once USER, PASS, APOP or AUTH (or a SASL
+   *   response) was written, the connection is closed, since whether the server accepted them is
+   *   unknown.
    *   When the CAPA or STAT that follows a successful login fails (an abort, a `-ERR` to STAT), the
    *   call fails and the connection is closed too: the session does not stay logged in unseen.
    */

@@ -168,7 +168,7 @@ export function stls(): Exchange<Pop3Reply> {
 
 /** `USER name` (RFC 1939 section 7). A refusal is an authentication failure. */
 export function user(name: string): Exchange<Pop3Reply> {
-  return new SingleLineExchange(encodeCommand('USER', [name]), reply, { barrier: true, authentication: true });
+  return new SingleLineExchange(encodeCommand('USER', [name]), reply, { barrier: true, authentication: true, loginStep: true });
 }
 
 /** `PASS string` (RFC 1939 section 7): the password is the rest of the line, and a Secret. */
@@ -176,13 +176,13 @@ export function pass(password: Secret): Exchange<Pop3Reply> {
   return new SingleLineExchange(encodeCommand('PASS', [password], { restOfLine: true }), reply, {
     barrier: true,
     authentication: true,
-    logsIn: true,
+    loginStep: true,
   });
 }
 
 /** `APOP name digest` (RFC 1939 section 7): the digest is a Secret. */
 export function apop(name: string, digest: Secret): Exchange<Pop3Reply> {
-  return new SingleLineExchange(encodeCommand('APOP', [name, digest]), reply, { barrier: true, authentication: true, logsIn: true });
+  return new SingleLineExchange(encodeCommand('APOP', [name, digest]), reply, { barrier: true, authentication: true, loginStep: true });
 }
 
 /** `UTF8` (RFC 6856 section 2): UTF-8 mode for the rest of the session. */

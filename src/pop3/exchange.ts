@@ -30,8 +30,8 @@ export interface ExchangeOptions {
   readonly barrier?: boolean;
   /** `-ERR` is an AuthenticationError. */
   readonly authentication?: boolean;
-  /** See {@link Exchange.logsIn}. */
-  readonly logsIn?: boolean;
+  /** See {@link Exchange.loginStep}. */
+  readonly loginStep?: boolean;
   /** See {@link Exchange.startsTls}. */
   readonly startsTls?: boolean;
   /** See {@link Exchange.messageNumber}. */
@@ -61,11 +61,13 @@ export abstract class Exchange<T> {
   /** STLS: the TLS handshake starts right after a `+OK` to this command. */
   readonly startsTls: boolean;
   /**
-   * PASS, APOP, AUTH: a `+OK` logs in (and locks the maildrop). Once written, the command cannot
-   * be taken back: an abort or timeout of its call then closes the connection, since whether the
-   * session is logged in is unknown (see `CommandQueue.guard`).
+   * USER, PASS, APOP, AUTH: a step of the login, whose answer decides the session's state. A `+OK`
+   * to PASS, APOP or AUTH logs in (and locks the maildrop); after a `+OK` to USER the server takes
+   * only PASS or QUIT, not USER or APOP again (RFC 1939 section 7). Once written, the command cannot
+   * be taken back: an abort or timeout of its call then closes the connection, since the session's
+   * state is unknown (see `CommandQueue.guard`).
    */
-  readonly logsIn: boolean;
+  readonly loginStep: boolean;
   /** The message the command names (RETR, TOP, DELE), if any. */
   readonly messageNumber: number | undefined;
   /** DELE: the command marks {@link Exchange.messageNumber} deleted. */
@@ -97,7 +99,7 @@ export abstract class Exchange<T> {
     this.parts = line.parts;
     this.barrier = options.barrier ?? false;
     this.startsTls = options.startsTls ?? false;
-    this.logsIn = options.logsIn ?? false;
+    this.loginStep = options.loginStep ?? false;
     this.messageNumber = options.messageNumber;
     this.deletes = options.deletes ?? false;
     this.authentication = options.authentication ?? false;

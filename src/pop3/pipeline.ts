@@ -137,8 +137,8 @@ export class CommandQueue {
    * Applies a call's AbortSignal and timeout to a queued command: not sent yet, it is withdrawn;
    * in flight, its answer is still read when it comes, then dropped (on a timeout the connection
    * is closed: the session can no longer be trusted to answer). A login command in flight
-   * ({@link Exchange.logsIn}) closes the connection on an abort too: the server may have accepted
-   * the credentials, so the session's state is unknown.
+   * ({@link Exchange.loginStep}) closes the connection on an abort too: the server may have
+   * accepted it, so the session's state is unknown.
    */
   guard<T>(exchange: Exchange<T>, options: Pop3CallOptions): Promise<T> {
     const { signal, timeout } = options;
@@ -153,12 +153,12 @@ export class CommandQueue {
     const onAbort = (): void => {
       if (signal === undefined) return;
       // Not sent yet: withdrawn. In flight: the answer is still read when it comes, then dropped,
-      // unless the command logs in (its answer decides the session's state: close instead).
+      // unless the command is a login step (its answer decides the session's state: close instead).
       const withdrawn = this.withdraw(untyped);
       const inFlight = !withdrawn && !exchange.settled;
       const error = abortErrorFrom(signal, exchange.display);
       exchange.fail(error);
-      if (inFlight && exchange.logsIn) this.#host.transport?.destroy(error);
+      if (inFlight && exchange.loginStep) this.#host.transport?.destroy(error);
     };
     const timer =
       timeout === undefined

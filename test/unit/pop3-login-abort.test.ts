@@ -4,9 +4,10 @@ import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
 import { C, S, startFakeServer, until, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 
 /**
- * A login command (PASS, APOP, AUTH and its SASL responses) whose call is aborted or times out
- * once it was written: the server may have accepted it (and locked the maildrop), the client
- * cannot know, so the connection is closed. Before it is written, it is simply withdrawn.
+ * A login command (USER, PASS, APOP, AUTH and its SASL responses) whose call is aborted or times
+ * out once it was written: the server may have accepted it (and locked the maildrop, or after USER
+ * take only PASS or QUIT), the client cannot know, so the connection is closed. Before it is
+ * written, it is simply withdrawn.
  */
 const servers: FakeServer[] = [];
 const clients: Pop3Client[] = [];
@@ -35,20 +36,30 @@ async function sent(server: FakeServer, line: string | RegExp): Promise<void> {
 }
 
 describe('Pop3Client: a login aborted or timed out after it was sent closes the connection', () => {
-  it('PASS aborted while the server says nothing', async () => {
-    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), C('USER alice'), S('+OK'), C('PASS secret'), waitEnd()]);
+  /*
+   * USER and PASS, the abort or timeout landing on each. After a USER the server may have
+   * accepted, only PASS or QUIT may follow (RFC 1939 section 7): no later login could start over.
+   */
+  const userThenPass: [string, Step[]][] = [
+    ['USER alice', [C('USER alice'), waitEnd()]],
+    ['PASS secret', [C('USER alice'), S('+OK'), C('PASS secret'), waitEnd()]],
+  ];
+
+  it.each(userThenPass)('%s aborted while the server says nothing (no later line is sent)', async (line, steps) => {
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), ...steps]);
     const controller = new AbortController();
     const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
-    await sent(server, 'PASS secret');
+    await sent(server, line);
     controller.abort();
     await expect(login).rejects.toBeInstanceOf(AbortError);
     expect(client.state).toBe('closed');
     await server.done; // the client closed the connection
+    expect(server.received.at(-1)).toBe(line);
     await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' })).rejects.toThrow(/closed/);
   });
 
-  it('PASS timed out (per-call timeout)', async () => {
-    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), C('USER alice'), S('+OK'), C('PASS secret'), waitEnd()]);
+  it.each(userThenPass)('%s timed out (per-call timeout)', async (_line, steps) => {
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), ...steps]);
     await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' }, { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
     await server.done;
     expect(client.state).toBe('closed');
@@ -98,27 +109,31 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
     await server.done;
   });
 
-  it('an abort before PASS is written withdraws it and keeps the connection', async () => {
+  it('an abort before USER is written withdraws it and keeps the connection', async () => {
     const controller = new AbortController();
     const { server, client } = await start([
       S(greeting),
       C('CAPA'),
       S('+OK', 'USER', '.'),
-      C('USER alice'),
+      C('CAPA'),
       until(() => controller.signal.aborted),
-      S('+OK'),
+      S('+OK', 'USER', '.'),
       C('CAPA'),
       S('+OK', 'USER', '.'),
     ]);
+    const refresh = client.refreshCapabilities();
+    await vi.waitFor(() => {
+      expect(server.received.filter((line) => line === 'CAPA')).toHaveLength(2);
+    });
+    // USER waits behind the CAPA in flight (a login command goes alone): aborting now sends nothing.
     const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
-    await sent(server, 'USER alice');
-    // USER is in flight, PASS not issued yet: aborting now sends no password.
     controller.abort();
     await expect(login).rejects.toBeInstanceOf(AbortError);
+    await refresh;
     expect(client.state).toBe('authorization');
-    await client.refreshCapabilities(); // still usable: USER's answer is read and dropped first
+    await client.refreshCapabilities();
     await server.done;
-    expect(server.received).not.toContain('PASS secret');
+    expect(server.received).not.toContain('USER alice');
   });
 });
 
