@@ -5,12 +5,14 @@
  * @packageDocumentation
  */
 import {
+  AbortError,
   ConnectionClosedError,
   InvalidArgumentError,
   abortErrorFrom,
   MailwireError,
   ProtocolError,
   ServerError,
+  TimeoutError,
   TlsError,
   UnsupportedError,
 } from '../common/errors.js';
@@ -338,7 +340,15 @@ export class Pop3Client {
         const user = commands.user(credentials.username);
         const pass = commands.pass(requirePassword(credentials));
         await this.#enqueue(user, options);
-        await this.#enqueue(pass, options);
+        try {
+          await this.#enqueue(pass, options);
+        } catch (error) {
+          // After a +OK to USER the server takes only PASS or QUIT (RFC 1939 section 7): a PASS
+          // withdrawn unsent (the call aborted or timed out in between) would leave it waiting,
+          // and the next login's USER refused as if the credentials were wrong.
+          if (error instanceof AbortError || error instanceof TimeoutError) this.destroy(error);
+          throw error;
+        }
         break;
       }
       case 'APOP': {

@@ -135,6 +135,21 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
     await server.done;
     expect(server.received).not.toContain('USER alice');
   });
+
+  it('an abort between the +OK to USER and PASS closes the connection: the server would take only PASS or QUIT', async () => {
+    const controller = new AbortController();
+    const logger = ({ direction, text }: { direction: string; text: string }): void => {
+      // Read, not yet settled: the abort lands once USER has settled, before PASS is queued.
+      if (direction === 'server' && text === '+OK user accepted') queueMicrotask(() => {
+        controller.abort();
+      });
+    };
+    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), C('USER alice'), S('+OK user accepted'), waitEnd()], { logger });
+    await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
+    expect(client.state).toBe('closed');
+    await server.done;
+    expect(server.received.at(-1)).toBe('USER alice');
+  });
 });
 
 describe('Pop3Client: a login that succeeded but whose CAPA/STAT step failed', () => {
