@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { AuthenticationError, MailwireError } from '../common/errors.js';
+import { md5Available } from '../common/md5.js';
 import { Secret } from '../common/secret.js';
 import {
   chooseSaslMechanism,
@@ -178,7 +179,8 @@ const CHALLENGE_RESPONSE = new Set<string>(['SCRAM-SHA-256', 'SCRAM-SHA-1', 'CRA
  */
 export function chooseLoginMethod(offer: LoginOffer, credentials: SaslCredentials): Exclude<Pop3AuthMethod, 'auto'> {
   const sasl = offer.sasl.length > 0 ? chooseSaslMechanism(offer.sasl, credentials) : undefined;
-  const canApop = offer.apopTimestamp !== undefined && credentials.password !== undefined;
+  // A build in FIPS mode has no MD5 for the digest.
+  const canApop = offer.apopTimestamp !== undefined && credentials.password !== undefined && md5Available();
   if (offer.secure) return sasl ?? 'USER';
   if (sasl !== undefined && CHALLENGE_RESPONSE.has(sasl)) return sasl;
   if (canApop) return 'APOP';

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, LimitExceededError, ProtocolError } from '../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, ProtocolError, UnsupportedError } from '../common/errors.js';
+import { md5Available } from '../common/md5.js';
 import { Secret } from '../common/secret.js';
 
 const CR = 0x0d;
@@ -119,8 +120,11 @@ export function parseApopTimestamp(greetingText: string): string | undefined {
 /**
  * The APOP digest: MD5 of the timestamp followed by the shared secret, as 32 lower-case hex digits
  * (RFC 1939 section 7). Returned as a {@link Secret}, since it authenticates a session.
+ *
+ * @throws UnsupportedError when this Node.js has no MD5 (FIPS mode).
  */
 export function apopDigest(timestamp: string, password: string | Secret): Secret {
+  if (!md5Available()) throw new UnsupportedError('APOP needs MD5, which this Node.js build does not provide (FIPS mode?)');
   const hash = createHash('md5');
   hash.update(timestamp, 'utf8');
   hash.update(Secret.from(password).reveal(), 'utf8');

@@ -11,24 +11,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { UnsupportedError } from '../errors.js';
+import { md5Available } from '../md5.js';
 import type { Secret } from '../secret.js';
 import type { SaslCredentials, SaslServerError, SaslSession } from './index.js';
 import { isControl, rejectCharacters, requirePassword, requireUsername, saslFailure, utf8 } from './shared.js';
-
-let md5Probe: boolean | undefined;
-
-/** Whether this Node.js can compute HMAC-MD5: a build in FIPS mode cannot. */
-function md5Available(): boolean {
-  if (md5Probe === undefined) {
-    try {
-      createHmac('md5', 'probe').update('probe').digest();
-      md5Probe = true;
-    } catch {
-      md5Probe = false;
-    }
-  }
-  return md5Probe;
-}
 
 /** A CRAM-MD5 exchange: no initial response; one challenge, one answer. */
 export class CramMd5Session implements SaslSession {
