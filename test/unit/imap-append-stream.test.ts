@@ -162,16 +162,18 @@ describe('APPEND of a stream with a stated size', () => {
     expect(client.state).toBe('logout');
   });
 
+  /** A body that yields one line, then fails with `failure`. */
+  async function* failingAfterFirstLine(failure: Error): AsyncGenerator<string> {
+    yield 'first line\r\n';
+    await sleep(20);
+    throw failure;
+  }
+
   test('a stream that fails midway: InvalidArgumentError with the cause, the connection is closed', async () => {
     const server = await harness.serve([...login(), C('A2 APPEND INBOX {100+}'), C('first line'), waitEnd()]);
     const client = await harness.connect(server);
     const failure = new Error('disk on fire');
-    async function* failing(): AsyncGenerator<string> {
-      yield 'first line\r\n';
-      await sleep(20);
-      throw failure;
-    }
-    const error = await client.append('INBOX', failing(), { size: 100 }).catch((caught: unknown) => caught);
+    const error = await client.append('INBOX', failingAfterFirstLine(failure), { size: 100 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).cause).toBe(failure);
     expect((error as Error).message).toContain('failed after 12 of 100 bytes');
@@ -183,16 +185,11 @@ describe('APPEND of a stream with a stated size', () => {
     const server = await harness.serve([...login(), C('A2 X-PUT {100+}'), C('first line'), waitEnd()]);
     const client = await harness.connect(server);
     const failure = new Error('disk on fire');
-    async function* failing(): AsyncGenerator<string> {
-      yield 'first line\r\n';
-      await sleep(20);
-      throw failure;
-    }
     const failures: MailwireError[] = [];
     const error = await client
       .run({
         name: 'X-PUT',
-        args: [{ kind: 'literal-stream', source: failing(), size: 100, binary: false }],
+        args: [{ kind: 'literal-stream', source: failingAfterFirstLine(failure), size: 100, binary: false }],
         done: () => undefined,
         failed: (caught) => {
           failures.push(caught);

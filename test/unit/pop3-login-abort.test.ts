@@ -35,6 +35,24 @@ async function sent(server: FakeServer, line: string | RegExp): Promise<void> {
   });
 }
 
+/**
+ * Logs in, aborts the call once `written()` resolves (the server has read what the test waits
+ * for), and checks that the call failed with AbortError and the client closed the connection.
+ */
+async function abortLoginOnce(
+  { server, client }: { server: FakeServer; client: Pop3Client },
+  credentials: Parameters<Pop3Client['login']>[0],
+  written: () => Promise<void>,
+  controller = new AbortController(),
+): Promise<void> {
+  const login = client.login(credentials, { signal: controller.signal });
+  await written();
+  controller.abort();
+  await expect(login).rejects.toBeInstanceOf(AbortError);
+  expect(client.state).toBe('closed');
+  await server.done; // the client closed the connection
+}
+
 describe('Pop3Client: a login aborted or timed out after it was sent closes the connection', () => {
   /*
    * USER and PASS, the abort or timeout landing on each. After a USER the server may have
@@ -47,13 +65,7 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
 
   it.each(userThenPass)('%s aborted while the server says nothing (no later line is sent)', async (line, steps) => {
     const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'USER', '.'), ...steps]);
-    const controller = new AbortController();
-    const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
-    await sent(server, line);
-    controller.abort();
-    await expect(login).rejects.toBeInstanceOf(AbortError);
-    expect(client.state).toBe('closed');
-    await server.done; // the client closed the connection
+    await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'USER' }, () => sent(server, line));
     expect(server.received.at(-1)).toBe(line);
     await expect(client.login({ username: 'alice', password: 'secret', method: 'USER' })).rejects.toThrow(/closed/);
   });
@@ -67,25 +79,13 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
 
   it('APOP aborted', async () => {
     const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', '.'), C(/^APOP alice [0-9a-f]{32}$/), waitEnd()]);
-    const controller = new AbortController();
-    const login = client.login({ username: 'alice', password: 'secret', method: 'APOP' }, { signal: controller.signal });
-    await sent(server, /^APOP /);
-    controller.abort();
-    await expect(login).rejects.toBeInstanceOf(AbortError);
-    expect(client.state).toBe('closed');
-    await server.done;
+    await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'APOP' }, () => sent(server, /^APOP /));
   });
 
   it('AUTH with an initial response aborted', async () => {
     const initial = Buffer.from('\0alice\0secret').toString('base64');
     const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'SASL PLAIN', '.'), C(`AUTH PLAIN ${initial}`), waitEnd()]);
-    const controller = new AbortController();
-    const login = client.login({ username: 'alice', password: 'secret', method: 'PLAIN' }, { signal: controller.signal });
-    await sent(server, /^AUTH PLAIN /);
-    controller.abort();
-    await expect(login).rejects.toBeInstanceOf(AbortError);
-    expect(client.state).toBe('closed');
-    await server.done;
+    await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'PLAIN' }, () => sent(server, /^AUTH PLAIN /));
   });
 
   it('AUTH aborted after the client answered a SASL challenge', async () => {
@@ -98,15 +98,11 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
       C(/^[A-Za-z0-9+/=]+$/),
       waitEnd(),
     ]);
-    const controller = new AbortController();
-    const login = client.login({ username: 'tim', password: 'tanstaaftanstaaf', method: 'CRAM-MD5' }, { signal: controller.signal });
-    await vi.waitFor(() => {
-      expect(server.received).toHaveLength(3);
-    });
-    controller.abort();
-    await expect(login).rejects.toBeInstanceOf(AbortError);
-    expect(client.state).toBe('closed');
-    await server.done;
+    await abortLoginOnce({ server, client }, { username: 'tim', password: 'tanstaaftanstaaf', method: 'CRAM-MD5' }, () =>
+      vi.waitFor(() => {
+        expect(server.received).toHaveLength(3);
+      }),
+    );
   });
 
   it('an abort before USER is written withdraws it and keeps the connection', async () => {
@@ -169,12 +165,7 @@ describe('Pop3Client: a login that succeeded but whose CAPA/STAT step failed', (
       until(() => controller.signal.aborted),
       waitEnd(),
     ]);
-    const login = client.login({ username: 'alice', password: 'secret', method: 'USER' }, { signal: controller.signal });
-    await sent(server, 'STAT');
-    controller.abort();
-    await expect(login).rejects.toBeInstanceOf(AbortError);
-    expect(client.state).toBe('closed');
-    await server.done;
+    await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'USER' }, () => sent(server, 'STAT'), controller);
   });
 
   it('closes the connection when STAT is refused', async () => {
