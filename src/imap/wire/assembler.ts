@@ -171,6 +171,8 @@ export class ResponseAssembler implements FrameSink {
   private responseOffset = 0;
   /** What {@link plainBodyHead} read of the current response, else null. */
   private plainBody: PlainBody | null = null;
+  /** Whether {@link plainBodyHead} has read the current response's line (up to its first literal). */
+  private plainRead = false;
   private wireOffset = 0;
   /** What the parsers need of the session, made again only when {@link ResponseAssembler.utf8Accept} changes. */
   private context: ParseContext;
@@ -325,6 +327,7 @@ export class ResponseAssembler implements FrameSink {
    * for {@link ResponseAssembler.plainFetchResponse}; null when they are of another shape.
    */
   private readPlainBody(end: number): PlainBody | null {
+    this.plainRead = true;
     const plain = plainBodyHead(this.line, end);
     if (plain === null) return null;
     this.fetchSeq = plain.seq;
@@ -341,8 +344,8 @@ export class ResponseAssembler implements FrameSink {
     const literals = this.literals;
     const slot = literals[0];
     if (literals.length !== 1 || this.lineLength !== slot!.position + 1 || this.line[this.lineLength - 1] !== RPAREN) return null;
-    // Buffered without a look at the item before it (nothing streamed bodies): read it now.
-    const plain = this.plainBody ?? this.readPlainBody(slot!.position);
+    // Buffered without a look at the item before it (nothing streamed bodies): read it now, once.
+    const plain = this.plainRead ? this.plainBody : this.readPlainBody(slot!.position);
     if (plain === null) return null;
     const content: BodyContent = slot!.value === null ? { kind: 'streamed', size: slot!.size } : { kind: 'bytes', bytes: slot!.value };
     const body: FetchBody = { item: plain.item, section: plain.section, origin: plain.origin, content };
@@ -424,6 +427,7 @@ export class ResponseAssembler implements FrameSink {
     this.scannerLiterals = 0;
     this.literalScanned = false;
     this.plainBody = null;
+    this.plainRead = false;
     this.responseOffset = this.wireOffset;
   }
 }
