@@ -1,11 +1,13 @@
 /**
  * Memory for message bodies on their way from the wire to their reader (see `body-channel.ts`).
  *
- * Every chunk the tokenizer hands over is a view of the transport's reused read buffer, so it is
- * copied once. A reader that borrows chunks (`chunks({ reuse: true })`) gets slices of a slab of a
- * {@link ChunkStore} and gives each back when it asks for the next, so the slab is recycled: fresh
- * memory for every chunk, and the garbage it leaves, cost more than the copy itself (a third of a
- * pipelined POP3 download in profiles). Bytes a reader keeps (kept chunks, buffered IMAP literal
+ * Every chunk the tokenizer hands over is a view of the transport's read buffer, valid only during
+ * the call. A reader that borrows chunks (`chunks({ reuse: true })`) gets the read buffer's own
+ * bytes, pinned until it gives the chunk back (`read-buffers.ts`); where that is not possible (too
+ * many buffers pinned, or bytes that are not a view of a read buffer) the chunk is copied into a
+ * slab of a {@link ChunkStore}, recycled once its pieces are given back: fresh memory for every
+ * chunk, and the garbage it leaves, cost more than the copy itself (a third of a pipelined POP3
+ * download in profiles). Bytes a reader keeps (kept chunks, buffered IMAP literal
  * values) come from {@link KeptBuffers}, never from a recyclable slab: a kept slice of a 1 MiB slab
  * would pin the slab, and an application that keeps a few small chunks of many bodies would hold
  * megabytes for kilobytes.
@@ -14,6 +16,7 @@
  * @packageDocumentation
  */
 import { Buffer } from 'node:buffer';
+import { pinRead, type SlabOwner } from './read-buffers.js';
 
 /** Bytes of one slab: a chunk is at most one transport read (256 KiB for both clients), and a slab holds several. */
 const SLAB_SIZE = 1024 * 1024;
@@ -59,13 +62,15 @@ export class KeptBuffers {
   }
 }
 
-/** A buffer that chunks are copied into, one after another. */
+/** A buffer that chunks are copied into, one after another, or a read buffer pieces are lent from. */
 export interface Slab {
   readonly buffer: Buffer;
-  /** Bytes handed out. */
+  /** Bytes handed out (a store's slab; 0 for a read buffer). */
   used: number;
   /** Pieces handed out and not yet released. */
   outstanding: number;
+  /** The read buffers it belongs to, or undefined for a store's own slab. */
+  readonly owner: SlabOwner | undefined;
 }
 
 /** A copied chunk: `length` bytes of `buffer` at `offset`; `slab` unless it has a buffer of its own. */
@@ -82,7 +87,7 @@ export interface Piece {
  * released, so that the first copy allocates a real one: most IMAP fetches and many POP3 sessions
  * never copy a body. Never written to.
  */
-const NO_SLAB: Slab = { buffer: Buffer.alloc(0), used: SLAB_SIZE + 1, outstanding: 1 };
+const NO_SLAB: Slab = { buffer: Buffer.alloc(0), used: SLAB_SIZE + 1, outstanding: 1, owner: undefined };
 
 /**
  * Copies body chunks into shared slabs and recycles a slab once every piece of it was released.
@@ -107,15 +112,17 @@ export class ChunkStore {
   lending = false;
 
   /**
-   * A copy of `bytes` (a view valid only during the caller's callback), until
-   * {@link ChunkStore.release} or {@link ChunkStore.keep}.
+   * `bytes` (a view valid only during the caller's callback) made to last until
+   * {@link ChunkStore.release} or {@link ChunkStore.keep}: the read buffer itself, pinned, or a copy.
    *
    * @param toKeep - its reader will most likely keep it: it gets a buffer of its own now (see
-   *   {@link ChunkStore.keepCopy}); else it will most likely be lent, and its slab recycled.
+   *   {@link ChunkStore.keepCopy}); else it will most likely be lent, and its memory recycled.
    */
   copy(bytes: Uint8Array, toKeep = false): Piece {
     const length = bytes.length;
     if (toKeep) return { buffer: this.keepCopy(bytes), offset: 0, length, slab: undefined };
+    const pinned = pinRead(bytes);
+    if (pinned !== undefined) return { buffer: pinned.buffer, offset: bytes.byteOffset - pinned.buffer.byteOffset, length, slab: pinned };
     if (length > OWN_BUFFER_ABOVE) return { buffer: this.keepCopy(bytes), offset: 0, length, slab: undefined };
     const slab = this.#slabFor(length);
     const offset = slab.used;
@@ -157,6 +164,10 @@ export class ChunkStore {
   release(piece: Piece): void {
     const slab = piece.slab;
     if (slab === undefined) return;
+    if (slab.owner !== undefined) {
+      slab.owner.release(slab);
+      return;
+    }
     slab.outstanding--;
     if (slab.outstanding > 0) return;
     slab.used = 0;
@@ -173,7 +184,7 @@ export class ChunkStore {
       slab.used = 0;
       return slab;
     }
-    const next = this.#free?.pop() ?? { buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), used: 0, outstanding: 0 };
+    const next = this.#free?.pop() ?? { buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), used: 0, outstanding: 0, owner: undefined };
     this.#current = next;
     return next;
   }

@@ -21,6 +21,7 @@ import {
   abortErrorFrom,
   type TimeoutPhase,
 } from './errors.js';
+import { ReadBuffers } from './read-buffers.js';
 import { Secret } from './secret.js';
 import { ClientLineLog, type WireLogEntry, type WireLogger, type WirePart } from './wirelog.js';
 
@@ -121,8 +122,10 @@ export class Transport {
     this.#clientLog = options.logger === undefined ? undefined : new ClientLineLog((entry) => { this.#emit(entry); });
     this.#connecting = connecting;
 
-    // One buffer for the life of the connection: Node reads into it and calls back with the count,
-    // so a read allocates nothing (a `'data'` event allocates a Buffer per read; see BENCHMARKS.md).
+    // Node reads into a buffer of ours and calls back with the count, so a read allocates nothing
+    // (a `'data'` event allocates a Buffer per read; see BENCHMARKS.md). It asks `reads.next` for
+    // the buffer before each read: the same one again, unless a body's reader still borrows bytes
+    // of it (see read-buffers.ts).
     //
     // Measured on Node 20.20; Node's lib/internal/tls/wrap.js (the same code on the main branch, so
     // 22 and 24) has the TLSSocket constructor pass `onread: !socket ? tlsOptions.onread : null`
@@ -133,11 +136,11 @@ export class Transport {
     //   upgraded connection reads through 'data' events (one Buffer per TLS record).
     // Also measured: after pause() a TLS socket in onread mode may still deliver the records it had
     // already decrypted; #receive holds those (see #held) so onData stays quiet while paused.
-    const readBuffer = Buffer.allocUnsafeSlow(options.readBufferSize ?? READ_BUFFER_SIZE);
+    const reads = new ReadBuffers(options.readBufferSize ?? READ_BUFFER_SIZE);
     const onread: net.OnReadOpts = {
-      buffer: readBuffer,
-      callback: (bytesRead: number): boolean => {
-        this.#onInitialRead(readBuffer.subarray(0, bytesRead));
+      buffer: reads.next,
+      callback: (bytesRead: number, buffer: Uint8Array): boolean => {
+        this.#onInitialRead(buffer.subarray(0, bytesRead));
         return true;
       },
     };
