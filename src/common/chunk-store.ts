@@ -73,7 +73,11 @@ export interface Slab {
   readonly owner: SlabOwner | undefined;
 }
 
-/** A copied chunk: `length` bytes of `buffer` at `offset`; `slab` unless it has a buffer of its own. */
+/**
+ * A chunk made to last: `length` bytes of `buffer` at `offset` when it is a slice of a store's
+ * slab; `buffer` itself when it has a buffer of its own (no `slab`) or is lent from a read buffer
+ * (`slab` is that read buffer, `offset` 0: `buffer` is already the view, made once).
+ */
 export interface Piece {
   readonly buffer: Buffer;
   readonly offset: number;
@@ -122,7 +126,7 @@ export class ChunkStore {
     const length = bytes.length;
     if (toKeep) return { buffer: this.keepCopy(bytes), offset: 0, length, slab: undefined };
     const pinned = pinRead(bytes);
-    if (pinned !== undefined) return { buffer: pinned.buffer, offset: bytes.byteOffset - pinned.buffer.byteOffset, length, slab: pinned };
+    if (pinned !== undefined) return { buffer: asBuffer(bytes), offset: 0, length, slab: pinned };
     if (length > OWN_BUFFER_ABOVE) return { buffer: this.keepCopy(bytes), offset: 0, length, slab: undefined };
     const slab = this.#slabFor(length);
     const offset = slab.used;
@@ -149,13 +153,14 @@ export class ChunkStore {
 
   /** The piece's bytes, lent: valid until the piece is released. */
   view(piece: Piece): Buffer {
-    return piece.slab === undefined ? piece.buffer : piece.buffer.subarray(piece.offset, piece.offset + piece.length);
+    const slab = piece.slab;
+    return slab === undefined || slab.owner !== undefined ? piece.buffer : piece.buffer.subarray(piece.offset, piece.offset + piece.length);
   }
 
   /** The piece's bytes for a reader that may keep them: copied out of its slab, which is released. */
   keep(piece: Piece): Buffer {
     if (piece.slab === undefined) return piece.buffer;
-    const copy = this.keepCopy(piece.buffer.subarray(piece.offset, piece.offset + piece.length));
+    const copy = this.keepCopy(this.view(piece));
     this.release(piece);
     return copy;
   }
@@ -188,4 +193,9 @@ export class ChunkStore {
     this.#current = next;
     return next;
   }
+}
+
+/** `bytes` as a Buffer: itself when it is one (a view of a read buffer always is), else a view. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

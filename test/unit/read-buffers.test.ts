@@ -65,6 +65,7 @@ describe('ChunkStore lending read buffers', () => {
     const body = chunk.subarray(chunk.length - 5);
     const lent = store.copy(body);
     expect(lent.buffer.buffer).toBe(chunk.buffer);
+    expect(store.view(lent)).toBe(body); // the tokenizer's own view, not another one
     expect(store.view(lent).toString()).toBe('hello');
     const kept = store.copy(body, true);
     expect(kept.buffer.buffer).not.toBe(chunk.buffer);
