@@ -26,6 +26,8 @@ export interface LiteralHeader {
   readonly nonSynchronizing: boolean;
   /** True for `~{n}`, a literal8 that may hold NUL bytes (RFC 3516 BINARY). */
   readonly binary: boolean;
+  /** Bytes of the announcement on the wire, as sent (`~{007+}` is 7): from `~` or `{` to `}`. */
+  readonly announcementLength: number;
 }
 
 /**
@@ -324,7 +326,11 @@ export class Tokenizer {
     const nonSynchronizing = index >= start && bytes[index] === PLUS;
     if (nonSynchronizing) index--;
     const digitsEnd = index + 1;
-    while (index >= start && isDigit(bytes[index]!)) index--;
+    while (index >= start) {
+      const byte = bytes[index]!;
+      if (byte < DIGIT_0 || byte > DIGIT_9) break;
+      index--;
+    }
     if (index < start || bytes[index] !== OPEN_BRACE || index + 1 === digitsEnd) return null;
     const open = index;
     const binary = open > start && bytes[open - 1] === TILDE;
@@ -332,8 +338,9 @@ export class Tokenizer {
     let size = 0;
     for (let digit = open + 1; digit < digitsEnd; digit++) size = size * 10 + (bytes[digit]! - DIGIT_0);
     if (size > this.#maxLiteralSize) throw new LimitExceededError('maxLiteralSize', this.#maxLiteralSize, size);
-    this.#announcementStart = binary ? open - 1 : open;
-    return { size, nonSynchronizing, binary };
+    const announcementStart = binary ? open - 1 : open;
+    this.#announcementStart = announcementStart;
+    return { size, nonSynchronizing, binary, announcementLength: end - announcementStart };
   }
 
   #readLiteral(chunk: Buffer, position: number): number {
@@ -447,10 +454,6 @@ export class Tokenizer {
     chunk.copy(this.#lineBuffer, this.#lineLength, from, to);
     this.#lineLength = needed;
   }
-}
-
-function isDigit(byte: number): boolean {
-  return byte >= DIGIT_0 && byte <= DIGIT_9;
 }
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {

@@ -245,6 +245,25 @@ describe('Tokenizer: IMAP literals', () => {
     ]);
   });
 
+  it('tells each announcement\'s length on the wire as sent, split across chunks or not', () => {
+    const input = 'a {007}\r\n1234567 b ~{02+}\r\nxy c {0}\r\n)\r\n';
+    for (const size of [input.length, 1, 3]) {
+      const lengths: number[] = [];
+      const sink: FrameSink = {
+        onLine: (_bytes, literal) => {
+          if (literal !== null) lengths.push(literal.announcementLength);
+        },
+        onLiteralData: () => undefined,
+        onLiteralEnd: () => undefined,
+        onDataChunk: () => undefined,
+        onDataEnd: () => undefined,
+      };
+      const tokenizer = new Tokenizer(sink, IMAP);
+      for (let offset = 0; offset < input.length; offset += size) tokenizer.push(bytesOf(input.slice(offset, offset + size)));
+      expect(lengths, `chunks of ${size}`).toEqual([5, 6, 3]);
+    }
+  });
+
   it('is not idle inside a literal or the line after it', () => {
     const [tokenizer] = create(IMAP);
     tokenizer.push(bytesOf('x {2}\r\na'));

@@ -208,7 +208,7 @@ export class ResponseAssembler implements FrameSink {
       this.completeResponse();
       return;
     }
-    this.wireOffset += announcementLength(literal);
+    this.wireOffset += literal.announcementLength;
     this.target = this.discarding ? { kind: 'discard' } : this.startLiteral(literal);
   }
 
@@ -273,7 +273,7 @@ export class ResponseAssembler implements FrameSink {
   }
 
   private startLiteral(literal: LiteralHeader): LiteralTarget {
-    const wireLength = announcementLength(literal) + 2 + literal.size;
+    const wireLength = literal.announcementLength + 2 + literal.size;
     const position = this.lineLength;
     let limit = this.maxBufferedLiteral;
     let limitName = 'maxBufferedLiteral';
@@ -448,11 +448,6 @@ function fetchResponseSeq(bytes: Uint8Array, end: number): number | null {
   if (i + 6 > end) return null;
   for (let k = 0; k < 5; k++) if ((bytes[i + k]! | 0x20) !== FETCH_LOWER[k]) return null;
   return bytes[i + 5] === 0x20 ? seq : null;
-}
-
-/** Length of `{n}`, `{n+}`, `~{n}` on the wire. */
-function announcementLength(literal: LiteralHeader): number {
-  return String(literal.size).length + 2 + (literal.nonSynchronizing ? 1 : 0) + (literal.binary ? 1 : 0);
 }
 
 function toParseError(error: unknown): ProtocolError | LimitExceededError {
