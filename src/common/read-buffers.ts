@@ -62,9 +62,10 @@ export class ReadBuffers implements SlabOwner {
   };
 
   /**
-   * Pins the buffer `bytes` was just read into, so it is not read into again until
-   * {@link ReadBuffers.release}. Undefined when `bytes` is not a view of the buffer of the
-   * current read, or when {@link MAX_PINNED} buffers are pinned already: copy it then.
+   * Pins `slab` for one more lent piece, so it is not read into again until every piece is given
+   * back ({@link ReadBuffers.release}). Undefined when `slab` is not the buffer of the current
+   * read (a view kept past its read), or when {@link MAX_PINNED} buffers are pinned already: the
+   * caller copies the bytes then.
    */
   pin(slab: Slab): Slab | undefined {
     if (slab !== this.#current) return undefined;
