@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BodyStructure, FetchResponse, ImapResponse } from '../../src/imap/wire/index.js';
 import { plainBodyHead } from '../../src/imap/wire/body-literal.js';
+import { parseSectionSpec } from '../../src/imap/wire/section.js';
 import { feed, fixture, one } from './imap-wire/harness.js';
 
 function fetchOf(response: ImapResponse): FetchResponse {
@@ -305,8 +306,11 @@ describe('the plain shape of a streamed body', () => {
 
   it('is read only in exactly that shape', () => {
     const head = (text: string): ReturnType<typeof plainBodyHead> => plainBodyHead(Buffer.from(text), Buffer.byteLength(text));
-    expect(head('* 7 FETCH (UID 41 BODY[] ')).toEqual({ seq: 7, uid: 41, item: 'BODY', sectionText: '', origin: null });
-    expect(head('* 7 FETCH (BINARY[1]<5> ')).toEqual({ seq: 7, uid: null, item: 'BINARY', sectionText: '1', origin: 5 });
+    expect(head('* 7 FETCH (UID 41 BODY[] ')).toEqual({ seq: 7, uid: 41, item: 'BODY', section: parseSectionSpec(''), origin: null });
+    expect(head('* 7 FETCH (BINARY[1]<5> ')).toEqual({ seq: 7, uid: null, item: 'BINARY', section: parseSectionSpec('1'), origin: 5 });
+    expect(head('* 8 FETCH (UID 42 BODY[HEADER] ')?.section).toEqual(parseSectionSpec('HEADER'));
+    // A fetch's bodies name one section: it is parsed once, the same object each time.
+    expect(head('* 9 FETCH (UID 43 BODY[HEADER] ')?.section).toBe(head('* 10 FETCH (UID 44 BODY[HEADER] ')?.section);
     for (const other of [
       '* 7 FETCH (UID 41  BODY[] ',
       '* 7 FETCH (FLAGS () BODY[] ',

@@ -13,13 +13,12 @@ import { Buffer } from 'node:buffer';
 import { KeptBuffers } from '../../common/chunk-store.js';
 import { LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import type { FrameSink, LiteralHeader } from '../../common/tokenizer.js';
-import { FetchLiteralScanner, plainBodyHead } from './body-literal.js';
+import { FetchLiteralScanner, plainBodyHead, type PlainBodyHead } from './body-literal.js';
 import type { BodyContent, BodyItemName, BodySection, FetchBody } from './fetch-types.js';
 import type { LiteralSlot } from './reader.js';
 import { WireReader } from './reader.js';
 import type { ParseContext } from './mailbox-data.js';
 import { parseResponse } from './response.js';
-import { parseSectionSpec } from './section.js';
 import type { ImapResponse } from './response-types.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 
@@ -107,9 +106,6 @@ export interface ResponseAssemblerOptions {
   readonly utf8Accept?: boolean;
 }
 
-/** A body value's response as {@link plainBodyHead} read it. */
-type PlainBody = Pick<BodyStart, 'seq' | 'uid' | 'item' | 'section' | 'origin'>;
-
 const INITIAL_LINE_CAPACITY = 4096;
 
 const RPAREN = 0x29;
@@ -170,7 +166,7 @@ export class ResponseAssembler implements FrameSink {
   private literalScanned = false;
   private responseOffset = 0;
   /** What {@link plainBodyHead} read of the current response, else null. */
-  private plainBody: PlainBody | null = null;
+  private plainBody: PlainBodyHead | null = null;
   /** Whether {@link plainBodyHead} has read the current response's line (up to its first literal). */
   private plainRead = false;
   private wireOffset = 0;
@@ -302,7 +298,9 @@ export class ResponseAssembler implements FrameSink {
   private bodyStartOf(literal: LiteralHeader): BodyStart | null {
     if (this.literals.length === 0) {
       const plain = this.readPlainBody(this.lineLength);
-      if (plain !== null) return { seq: plain.seq, uid: plain.uid, item: plain.item, section: plain.section, origin: plain.origin, size: literal.size, binary: literal.binary };
+      if (plain !== null) {
+        return { seq: plain.seq as SeqNum, uid: plain.uid as Uid | null, item: plain.item, section: plain.section, origin: plain.origin, size: literal.size, binary: literal.binary };
+      }
     }
     const seq = this.fetchSequenceNumber();
     if (seq === null) return null;
@@ -326,14 +324,12 @@ export class ResponseAssembler implements FrameSink {
    * Reads the response's first `end` bytes with {@link plainBodyHead} and remembers what they say
    * for {@link ResponseAssembler.plainFetchResponse}; null when they are of another shape.
    */
-  private readPlainBody(end: number): PlainBody | null {
+  private readPlainBody(end: number): PlainBodyHead | null {
     this.plainRead = true;
     const plain = plainBodyHead(this.line, end);
-    if (plain === null) return null;
-    this.fetchSeq = plain.seq;
-    const { uid, item, origin } = plain;
-    this.plainBody = { seq: plain.seq as SeqNum, uid: uid as Uid | null, item, section: parseSectionSpec(plain.sectionText), origin };
-    return this.plainBody;
+    if (plain !== null) this.fetchSeq = plain.seq;
+    this.plainBody = plain;
+    return plain;
   }
 
   /**
@@ -349,7 +345,7 @@ export class ResponseAssembler implements FrameSink {
     if (plain === null) return null;
     const content: BodyContent = slot!.value === null ? { kind: 'streamed', size: slot!.size } : { kind: 'bytes', bytes: slot!.value };
     const body: FetchBody = { item: plain.item, section: plain.section, origin: plain.origin, content };
-    return { kind: 'fetch', seq: plain.seq, attributes: plain.uid === null ? { bodies: [body] } : { uid: plain.uid, bodies: [body] } };
+    return { kind: 'fetch', seq: plain.seq as SeqNum, attributes: plain.uid === null ? { bodies: [body] } : { uid: plain.uid as Uid, bodies: [body] } };
   }
 
   /** Shows the scanner the literals of this response it has not seen (buffered while nobody streamed bodies). */

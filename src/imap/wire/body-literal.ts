@@ -198,8 +198,8 @@ export interface PlainBodyHead {
   readonly uid: number | null;
   /** The item. */
   readonly item: 'BODY' | 'BINARY';
-  /** The text between the brackets, as sent (printable ASCII without quotes or brackets). */
-  readonly sectionText: string;
+  /** The section between the brackets (printable ASCII without quotes or brackets). */
+  readonly section: BodySection;
   /** The partial-fetch origin, or null. */
   readonly origin: number | null;
 }
@@ -235,9 +235,21 @@ export function plainBodyHead(line: Buffer, length: number): PlainBodyHead | nul
     seq,
     uid,
     item: match[3]!.length === 4 ? 'BODY' : 'BINARY',
-    sectionText: match[4]!,
+    section: plainSection(match[4]!),
     origin: match[5] === undefined ? null : Number(match[5]),
   };
+}
+
+let lastSectionText = '';
+let lastSection: BodySection | undefined;
+
+/** The section a plain body head names: a fetch's bodies name the same one, parsed once. */
+function plainSection(text: string): BodySection {
+  if (lastSection === undefined || text !== lastSectionText) {
+    lastSection = parseSectionSpec(text);
+    lastSectionText = text;
+  }
+  return lastSection;
 }
 
 /** The body item a top-level token (upper-cased) names, or null. */
