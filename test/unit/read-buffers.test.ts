@@ -69,7 +69,8 @@ describe('ChunkStore lending read buffers', () => {
     expect(store.view(lent).toString()).toBe('hello');
     const kept = store.copy(body, true);
     expect(kept.buffer.buffer).not.toBe(chunk.buffer);
-    const next = read(reads, 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXX');
+    // Longer than the lent bytes' read: had it gone into the same buffer, 'hello' would be overwritten.
+    const next = read(reads, 'a later read, long enough to reach the body');
     expect(next.buffer).not.toBe(chunk.buffer);
     expect(store.view(lent).toString()).toBe('hello');
     expect(store.keep(lent).toString()).toBe('hello'); // copied out, the read buffer released
