@@ -8,8 +8,10 @@
  *
  * Contenders: mailwire (ImapClient.fetch; bodies streamed in (c)/(d) through
  * `message.chunks('', { reuse: true })`, headers buffered in (b)),
- * imapflow 2.10 with its defaults (COMPRESS=DEFLATE on) and with `disableCompression`, and "raw",
- * a socket that sends the same command and only frames and counts bytes (bench/imap/raw.ts).
+ * imapflow 2.10 with its defaults (COMPRESS=DEFLATE on) and with `disableCompression`, "raw",
+ * a socket that sends the same command and only frames and counts bytes (bench/imap/raw.ts), and,
+ * in (c) and (d), "floor": mailwire's tokenizer under the same consumer loop with nothing else
+ * behind it, the least a client of this shape costs (bench/imap/floor.ts; a reference, no goal).
  * Each run is its own process (so RSS is the client's own); runs are interleaved, the first round
  * is an untimed warm-up (page cache, Dovecot's cache file); the report gives medians of wall time
  * (the fetch only, after login and EXAMINE), RSS growth during the fetch, and the ratios.
@@ -26,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runFloor } from './imap/floor.js';
 import { runRaw, type RawTarget } from './imap/raw.js';
 import { benchDovecot } from './lib/dovecot.js';
 import { median, perRoundMedian } from './lib/measure.js';
@@ -49,8 +52,13 @@ const SCENARIOS = {
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
-const CLIENTS = ['raw', 'mailwire', 'imapflow-nocompress', 'imapflow'] as const;
+const CLIENTS = ['raw', 'floor', 'mailwire', 'imapflow-nocompress', 'imapflow'] as const;
 type ClientName = (typeof CLIENTS)[number];
+
+/** The scenarios each client takes part in: the floor only streams bodies (bench/imap/floor.ts). */
+function runsIn(client: ClientName, scenario: ScenarioName): boolean {
+  return client !== 'floor' || scenario === 'c' || scenario === 'd';
+}
 
 const USER = 'alice';
 const COUNTS = { headers: 10_000, bodies: 1_000, bodySize: 100 * 1024, largeSize: 100 * 1024 * 1024 };
@@ -192,9 +200,9 @@ async function imapflowSources(client: ImapFlowClient, item: 'headers' | 'source
   return { messages, bytes };
 }
 
-async function withRaw(facts: Facts, scenario: ScenarioName, useTls: boolean): Promise<Measured> {
+function rawTarget(facts: Facts, useTls: boolean): RawTarget {
   const user = facts.users[USER]!;
-  const target: RawTarget = {
+  return {
     host: facts.host,
     port: useTls ? facts.ports.imaps : facts.ports.imap,
     tls: useTls,
@@ -203,8 +211,15 @@ async function withRaw(facts: Facts, scenario: ScenarioName, useTls: boolean): P
     username: user.username,
     password: user.password,
   };
-  const result = await runRaw(target, SCENARIOS[scenario].mailbox, SCENARIOS[scenario].command);
+}
+
+async function withRaw(facts: Facts, scenario: ScenarioName, useTls: boolean): Promise<Measured> {
+  const result = await runRaw(rawTarget(facts, useTls), SCENARIOS[scenario].mailbox, SCENARIOS[scenario].command);
   return { ms: result.ms, messages: result.responses, bytes: result.literalBytes };
+}
+
+function withFloor(facts: Facts, scenario: ScenarioName, useTls: boolean): Promise<Measured> {
+  return runFloor(rawTarget(facts, useTls), SCENARIOS[scenario].mailbox, SCENARIOS[scenario].command);
 }
 
 async function runWorker(client: ClientName, scenario: ScenarioName, facts: Facts, useTls: boolean): Promise<WorkerResult> {
@@ -235,6 +250,9 @@ async function runWorker(client: ClientName, scenario: ScenarioName, facts: Fact
       break;
     case 'raw':
       measured = await withRaw(facts, scenario, useTls);
+      break;
+    case 'floor':
+      measured = await withFloor(facts, scenario, useTls);
       break;
   }
   clearInterval(sampler);
@@ -307,7 +325,7 @@ function verify(result: WorkerResult, seeded: Seeded): void {
 async function main(): Promise<void> {
   const runs = Number(argument('--runs', '5'));
   const only = argument('--only', 'a,b,c,d').split(',').filter((name): name is ScenarioName => name in SCENARIOS);
-  const clients = argument('--clients', CLIENTS.join(',')).split(',').filter((name): name is ClientName => (CLIENTS as readonly string[]).includes(name));
+  const chosen = argument('--clients', CLIENTS.join(',')).split(',').filter((name): name is ClientName => (CLIENTS as readonly string[]).includes(name));
   const useTls = process.argv.includes('--tls');
   const profileDir = process.argv.includes('--profile') ? path.resolve(argument('--profile', '.tmp/imap-bench-profiles')) : undefined;
 
@@ -324,6 +342,7 @@ async function main(): Promise<void> {
     );
     const summary: string[] = [];
     for (const scenario of only) {
+      const clients = chosen.filter((client) => runsIn(client, scenario));
       const results = new Map<ClientName, WorkerResult[]>(clients.map((client) => [client, []]));
       // One untimed round: page cache, and Dovecot's cache decisions for ENVELOPE/headers.
       for (const client of clients) verify(await runChild(command, client, scenario, facts.factsPath, useTls, undefined), seeded);
@@ -376,6 +395,14 @@ async function main(): Promise<void> {
         ...(pairedFlow === undefined || scenario === 'c' || scenario === 'd' ? [] : [`${pairedFlow.toFixed(2)}x faster than imapflow (COMPRESS off)`]),
       ];
       if (paired.length > 0) goals.push(`per-round medians: ${paired.join(', ')}`);
+      // Not a goal: where the loop alone puts a client of this shape (bench/imap/floor.ts).
+      const floor = by('floor');
+      if (floor !== undefined && raw !== undefined) {
+        const pairedFloor = perRound('floor', 'raw');
+        goals.push(
+          `the floor ${(floor.ms / raw.ms).toFixed(2)}x raw${pairedFloor === undefined ? '' : ` (per round ${pairedFloor.toFixed(2)}x)`}, mailwire ${(mailwire.ms / floor.ms).toFixed(2)}x the floor`,
+        );
+      }
       const line = `mailwire ${scenario}: ${goals.join('; ')}`;
       console.log(`\n${line}`);
       summary.push(line);
