@@ -228,6 +228,11 @@ export class MessageRecord implements FetchedMessage {
     else this.#buffered.push(key, bytes);
   }
 
+  /** True when the caller asked for this section's body ({@link FetchedMessage.body} or {@link FetchedMessage.chunks}). */
+  claims(section: BodySection): boolean {
+    return this.#streams?.get(sectionKey(section))?.claimed === true;
+  }
+
   /** A body literal of this message starts: its stream (created now or earlier by body()). */
   startBody(start: BodyStart, context: CommandContext): BodySink {
     if (start.uid !== null) this.#uid = start.uid;

@@ -5,9 +5,9 @@ import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/common/errors.js';
 import { ImapClient } from '../../src/imap/client.js';
-import type { BodyStream } from '../../src/imap/fetch-message.js';
+import type { BodyStream, FetchedMessage } from '../../src/imap/fetch-message.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
-import { C, login, raw, selectInbox, sleep, startFakeServer, until, type FakeServer, type Step } from './imap/fake-server.js';
+import { C, login, pause, raw, selectInbox, sleep, startFakeServer, until, type FakeServer, type Step } from './imap/fake-server.js';
 
 const servers: FakeServer[] = [];
 const clients: ImapClient[] = [];
@@ -184,6 +184,34 @@ describe('FETCH body streams', () => {
     }
     expect(seen).toEqual(all.map((_, index) => index + 1));
     await client.noop();
+  });
+});
+
+describe('FETCH bodies the caller took before leaving the fetch loop', () => {
+  it('still arrive whole: the one streaming, and another of the same message not started yet', async () => {
+    let stopped = false;
+    const { client } = await open([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 UID FETCH 1:* (UID BODY.PEEK[] BODY.PEEK[TEXT])'),
+      raw('* 1 FETCH (UID 1 BODY[] {11}\r\nhello'),
+      until(() => stopped),
+      pause(20),
+      raw(' world'),
+      pause(20),
+      raw(' BODY[TEXT] {4}\r\ntext)\r\nA3 OK done\r\n'),
+      C('A4 NOOP'),
+      raw('A4 OK done\r\n'),
+    ]);
+    const fetch = client.fetch('1:*', { source: true, bodies: ['TEXT'] })[Symbol.asyncIterator]();
+    const message = (await fetch.next()).value as FetchedMessage;
+    const whole = message.body();
+    const text = message.body('TEXT');
+    await fetch.return?.();
+    stopped = true;
+    await client.noop(); // answered after the FETCH: every byte of it has arrived
+    expect((await whole.collect()).toString()).toBe('hello world');
+    expect((await text.collect()).toString()).toBe('text');
   });
 });
 

@@ -179,7 +179,8 @@ class FetchRun implements FetchIterable {
     if (current !== undefined && current.seq === response.seq) {
       this.#current = undefined;
       current.finish(response.attributes);
-      if (this.#abandoned) current.drainUnclaimed(true);
+      // Left by its loop: what nobody asked for is dropped; the bodies the caller took are theirs.
+      if (this.#abandoned) current.drainUnclaimed();
       return true;
     }
     if (!this.#matches(response)) return false;
@@ -193,7 +194,7 @@ class FetchRun implements FetchIterable {
 
   #bodyStart(start: BodyStart, context: CommandContext): BodySink | null {
     const current = this.#current;
-    if (current?.seq === start.seq) return this.#abandoned ? DISCARD : current.startBody(start, context);
+    if (current?.seq === start.seq) return this.#abandoned && !current.claims(start.section) ? DISCARD : current.startBody(start, context);
     if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid, start.seq) : !this.#inSet(start.seq, start.seq)) return null;
     this.#failCurrent();
     if (this.#abandoned) return DISCARD;
