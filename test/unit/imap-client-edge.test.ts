@@ -316,6 +316,42 @@ describe('ImapClient: fetch edge cases', () => {
     await client.noop();
   });
 
+  it('settles a next() still waiting when return() stops the fetch', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 UID FETCH 1 (UID FLAGS)'),
+      C('A4 NOOP'),
+      S('* 1 FETCH (UID 1 FLAGS ())', 'A3 OK done', 'A4 OK'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const iterator = client.fetch(uid(1), { flags: true });
+    const settled: unknown[] = [];
+    void iterator.next().then((result) => settled.push(result), (error: unknown) => settled.push(error));
+    await iterator.return();
+    await client.noop(); // answered after the whole fetch: the waiting next() had every chance to settle
+    expect(settled).toEqual([{ value: undefined, done: true }]);
+  });
+
+  it('answers next() calls made before the previous one settled, in order (as an async generator does)', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 2),
+      C('A3 UID FETCH 1:2 (UID FLAGS)'),
+      C('A4 NOOP'),
+      S('* 1 FETCH (UID 1 FLAGS ())', '* 2 FETCH (UID 2 FLAGS ())', 'A3 OK done', 'A4 OK'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const iterator = client.fetch('1:2', { flags: true });
+    const results = [iterator.next(), iterator.next(), iterator.next()];
+    const settled: unknown[] = [];
+    for (const result of results) void result.then((value) => settled.push(value.done ? 'done' : value.value.uid));
+    await client.noop();
+    expect(settled).toEqual([1, 2, 'done']);
+  });
+
   it('fails a fetch that must buffer past maxFetchBuffer because a later command waits', async () => {
     const body = 'y'.repeat(200_000);
     const server = await serve([

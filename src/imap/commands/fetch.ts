@@ -112,7 +112,8 @@ class FetchRun implements FetchIterable {
   #queuedBytes = 0;
   #current: MessageRecord | undefined;
   #previous: MessageRecord | undefined;
-  #waiter: { resolve: (result: IteratorResult<FetchedMessage>) => void; reject: (error: unknown) => void } | undefined;
+  /** Calls of next() waiting for a message, oldest first (as an async generator queues them). */
+  #waiters: { resolve: (result: IteratorResult<FetchedMessage>) => void; reject: (error: unknown) => void }[] = [];
   #ended = false;
   #error: MailwireError | undefined;
   #abandoned = false;
@@ -240,9 +241,8 @@ class FetchRun implements FetchIterable {
   }
 
   #enqueue(record: MessageRecord, context: CommandContext): void {
-    const waiter = this.#waiter;
+    const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      this.#waiter = undefined;
       this.#previous = record;
       waiter.resolve({ value: record, done: false });
       return;
@@ -266,14 +266,18 @@ class FetchRun implements FetchIterable {
     this.#current = undefined;
     if (current !== undefined) current.fail(error ?? new ProtocolError(`The FETCH response for message ${current.seq} never completed`));
     this.#releaseFlow();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter === undefined) return;
-    if (error !== undefined) {
+    this.#settleWaiters();
+  }
+
+  /** The iteration is over: the first waiting next() gets the error, if any, the others the end. */
+  #settleWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      const error = this.#error;
       this.#error = undefined;
-      waiter.reject(error);
-    } else {
-      waiter.resolve({ value: undefined, done: true });
+      if (error !== undefined) waiter.reject(error);
+      else waiter.resolve({ value: undefined, done: true });
     }
   }
 
@@ -312,7 +316,7 @@ class FetchRun implements FetchIterable {
     }
     this.#releaseFlow();
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      this.#waiters.push({ resolve, reject });
     });
   }
 
@@ -322,6 +326,8 @@ class FetchRun implements FetchIterable {
     else this.#previous?.drainUnclaimed();
     this.#error = undefined;
     this.#ended = true;
+    // A next() still waiting (called before this return()) ends too, instead of waiting forever.
+    this.#settleWaiters();
     return Promise.resolve({ value: undefined, done: true });
   }
 
