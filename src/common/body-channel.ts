@@ -61,7 +61,10 @@ export abstract class BodyChannel {
   #discarding = false;
   /** Given up by its reader, or failed: nothing more is delivered. */
   #closed = false;
+  /** The reader's waiting next() call. */
   #waiter: ChunkWaiter | undefined;
+  /** next() calls made while another one waits, oldest first (rare: made only then). */
+  #laterWaiters: ChunkWaiter[] | undefined;
   /** The piece a borrowing reader holds now; released when it asks for the next. */
   #lent: Piece | undefined;
   /** Who awaits {@link BodyChannel.settled}; allocated only when someone does. */
@@ -117,9 +120,10 @@ export abstract class BodyChannel {
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       // The reader is waiting, so the queue is empty: hand the chunk over at once.
-      this.#waiter = undefined;
+      this.#waiter = this.#laterWaiters?.shift();
       let value: Buffer;
-      if (mode === 'borrow') {
+      // A lent chunk is valid until the next call: of next() calls made at once, only the last borrows.
+      if (mode === 'borrow' && this.#waiter === undefined) {
         const piece = this.#store.copy(bytes);
         this.#lent = piece;
         value = this.#store.view(piece);
@@ -142,11 +146,9 @@ export abstract class BodyChannel {
         const readable = this.#readable!;
         if (!readable.destroyed) readable.push(null);
       } else {
-        const waiter = this.#waiter;
-        if (waiter !== undefined) {
-          this.#waiter = undefined;
+        if (this.#waiter !== undefined) {
           this.#endLight();
-          waiter.resolve(DONE);
+          for (const waiter of this.#takeWaiters()) waiter.resolve(DONE);
         }
       }
     }
@@ -232,7 +234,8 @@ export abstract class BodyChannel {
     }
     this.resumeInput();
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      if (this.#waiter === undefined) this.#waiter = { resolve, reject };
+      else (this.#laterWaiters ??= []).push({ resolve, reject });
     });
   }
 
@@ -310,17 +313,22 @@ export abstract class BodyChannel {
   #stop(error: Error | undefined): void {
     this.#dropQueue();
     this.resumeInput();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter !== undefined) {
-      if (error === undefined) {
-        this.#endLight();
-        waiter.resolve(DONE);
-      } else {
-        waiter.reject(error);
+    if (this.#waiter !== undefined) {
+      if (error === undefined) this.#endLight();
+      for (const waiter of this.#takeWaiters()) {
+        if (error === undefined) waiter.resolve(DONE);
+        else waiter.reject(error);
       }
     }
     this.#settle();
+  }
+
+  /** Every waiting next() call, oldest first; none waits afterwards. */
+  #takeWaiters(): ChunkWaiter[] {
+    const waiters = [this.#waiter!, ...(this.#laterWaiters ?? [])];
+    this.#waiter = undefined;
+    this.#laterWaiters = undefined;
+    return waiters;
   }
 
   #enqueue(bytes: Uint8Array): void {

@@ -98,6 +98,31 @@ describe('BodyChannel (shared)', () => {
     expect(((await large).value as Buffer).buffer.byteLength).toBe(64 * 1024);
   });
 
+  it('answers next() calls made before the previous one settled, in order, each way of reading', async () => {
+    const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    for (const reuse of [false, true]) {
+      const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
+      const iterator = channel.iterator({ reuse });
+      const settled: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        void iterator.next().then((step) => settled.push(step.done === true ? 'done' : step.value.toString()));
+      }
+      channel.push(text('ab'));
+      channel.push(text('cd'));
+      channel.end();
+      await settle();
+      expect(settled, reuse ? 'borrowed chunks' : 'kept chunks').toEqual(['ab', 'cd', 'done']);
+    }
+    const failing = new Pop3BodyChannel(flow, 1024);
+    const iterator = failing.iterator();
+    const outcomes: unknown[] = [];
+    for (let index = 0; index < 2; index++) void iterator.next().then((step) => outcomes.push(step), (error: unknown) => outcomes.push(error));
+    const error = new ConnectionClosedError('gone');
+    failing.fail(error);
+    await settle();
+    expect(outcomes).toEqual([error, error]);
+  });
+
   it('drops what is queued when the body fails: the reader gets the error at once', async () => {
     const channel = new Pop3BodyChannel(flow, 1024);
     channel.push(text('queued'));
