@@ -579,8 +579,8 @@ export class ImapClient implements ImapSession {
     if (this.#pipeline.untagged(response)) return;
     if (response.kind === 'status' && response.status === 'BYE') {
       this.#events.emit({ kind: 'bye', text: response.text });
-      if (this.#loggingOut) return;
       // The server ends the session: every pending command fails now, not when the socket closes.
+      // (The BYE answering a LOGOUT in flight is LOGOUT's own; one here came before LOGOUT was sent.)
       const error = new ConnectionClosedError(`The server closed the session: BYE ${response.text}`.trimEnd());
       this.#failAll(error);
       void this.#transport?.close();

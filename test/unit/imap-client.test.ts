@@ -298,6 +298,29 @@ describe('ImapClient: pipelining and routing', () => {
     await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
+  it('rejects a fetch at once on BYE while a LOGOUT waits behind it', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 2),
+      C('A3 UID FETCH 1:2 (UID FLAGS)'),
+      S('* 1 FETCH (UID 1 FLAGS ())'),
+      until(() => loggingOut),
+      S('* BYE [UNAVAILABLE] Server shutting down'),
+      // The socket stays open until the client closes it: the fetch must not wait for that.
+      waitEnd(),
+    ]);
+    let loggingOut = false;
+    const client = await connect(server);
+    await client.select('INBOX');
+    const messages = client.fetch('1:2', { flags: true });
+    expect((await messages.next()).value?.uid).toBe(1);
+    const logout = client.logout(); // exclusive: queued behind the fetch
+    loggingOut = true;
+    await expect(messages.next()).rejects.toBeInstanceOf(ConnectionClosedError);
+    await logout;
+    expect(client.state).toBe('logout');
+  });
+
   it('fails the body stream and the fetch when the connection drops mid-literal', async () => {
     const server = await serve([
       ...login(),
