@@ -160,7 +160,8 @@ export class CommandPipeline {
   pump(): void {
     const host = this.#host;
     const transport = host.transport;
-    if (transport === undefined || transport.closed || !host.ready) return;
+    // After LOGOUT's OK the session is over: what is queued fails when the connection closes.
+    if (transport === undefined || transport.closed || !host.ready || host.state === 'logout') return;
     while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
       const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
       // A background command (IDLE) gives its place to any command queued after it.

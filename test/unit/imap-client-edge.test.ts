@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
+  ConnectionClosedError,
   InvalidArgumentError,
   LimitExceededError,
   ProtocolError,
@@ -449,7 +450,7 @@ describe('ImapClient: IDLE and timeouts', () => {
     await server.done;
   });
 
-  it('ends an IDLE iteration quietly when the session logs out', async () => {
+  it('ends an IDLE iteration quietly when the session logs out, sending nothing after LOGOUT', async () => {
     const server = await serve([
       ...login(),
       C('A2 IDLE'),
@@ -458,13 +459,19 @@ describe('ImapClient: IDLE and timeouts', () => {
       S('A2 OK'),
       C('A3 LOGOUT'),
       S('* BYE', 'A3 OK'),
+      // Neither the loop's next IDLE nor a command queued behind LOGOUT is written after its OK.
+      quiet(80),
     ]);
     const client = await connect(server);
     const idle = client.idle();
     const next = idle.next();
     await sleep(30);
-    await client.logout();
+    const logout = client.logout();
+    const noop = client.noop();
+    await logout;
     expect(await next).toEqual({ value: undefined, done: true });
+    await expect(noop).rejects.toBeInstanceOf(ConnectionClosedError);
+    await server.done;
   });
 });
 

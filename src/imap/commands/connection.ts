@@ -357,7 +357,10 @@ export async function logout(session: CoreSession, options?: ImapCallOptions): P
           name: 'LOGOUT',
           exclusive: true,
           untagged: (response) => response.kind === 'status' && response.status === 'BYE',
-          done: () => undefined,
+          // The session ends with this OK: nothing queued behind LOGOUT is sent after it.
+          done: () => {
+            session.setState('logout');
+          },
         },
         options,
       );
