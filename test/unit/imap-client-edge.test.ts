@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
@@ -315,6 +315,40 @@ describe('ImapClient: fetch edge cases', () => {
       break;
     }
     await client.noop();
+  });
+
+  it('closes at once on a BYE read while an unread body had paused the input', async () => {
+    const body = 'z'.repeat(5000);
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 UID FETCH 1 (UID BODY.PEEK[])'),
+      // One chunk: the body (past the high-water mark, so the input pauses), then the server leaves.
+      raw(`* 1 FETCH (UID 1 BODY[] {${body.length}}\r\n${body})\r\n* BYE shutting down\r\n`),
+      waitEnd(),
+    ]);
+    const client = await connect(server, { limits: { bodyHighWaterMark: 1024 } });
+    await client.select('INBOX');
+    const events = client.events();
+    // Were the input left paused, the server's end would go unread and only the close timeout
+    // (a timer, stopped here) would end the connection: the events below would never end.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const messages = client.fetch(uid(1), { source: true });
+      const first = await messages.next();
+      expect(first.value?.uid).toBe(1);
+      await expect(messages.next()).rejects.toBeInstanceOf(ConnectionClosedError);
+      const seen: string[] = [];
+      await expect(
+        (async () => {
+          for await (const event of events) seen.push(event.kind);
+        })(),
+      ).rejects.toBeInstanceOf(ConnectionClosedError);
+      expect(seen).toEqual(['bye']);
+      expect(client.state).toBe('logout');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('settles a next() still waiting when return() stops the fetch', async () => {
