@@ -30,6 +30,8 @@ export class FetchBody extends BodyChannel implements BodySink {
   size: number | undefined;
   /** The caller asked for this body (`body()` or `chunks()`), so it is not discarded when the fetch moves on. */
   claimed = false;
+  /** Discarded unread because nobody asked for it before the fetch moved on: asking later is an error. */
+  dropped = false;
   readonly #highWaterMark: number;
   readonly #maxBuffer: number;
   #context: CommandContext | undefined;

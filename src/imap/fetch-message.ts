@@ -62,7 +62,7 @@ export interface BodyStream extends Readable {
  * One fetched message. Yielded as soon as its first streamed body starts (or when its response is
  * complete, if it has none): read its bodies before awaiting {@link FetchedMessage.complete}.
  * Bodies not asked for with {@link FetchedMessage.body} or {@link FetchedMessage.chunks} by the
- * time the iteration moves on are discarded.
+ * time the iteration moves on are discarded (asking for one afterwards throws).
  */
 export interface FetchedMessage {
   /** The message's sequence number. */
@@ -79,7 +79,8 @@ export interface FetchedMessage {
    * A body value as a stream (empty when the server sent NIL).
    *
    * @param section - as requested (`''` for the whole message, `'HEADER'`, `'1.2'`...).
-   * @throws InvalidArgumentError when the complete message has no such body.
+   * @throws InvalidArgumentError when the complete message has no such body, or when the body was
+   *   discarded because it was not asked for before the iteration moved on.
    */
   body(section?: string): BodyStream;
   /**
@@ -88,7 +89,8 @@ export interface FetchedMessage {
    *
    * @param section - as for {@link FetchedMessage.body}.
    * @param options - `{ reuse: true }` recycles chunk memory (see {@link ChunkOptions.reuse}).
-   * @throws InvalidArgumentError when the complete message has no such body, or it is already being iterated.
+   * @throws InvalidArgumentError when the complete message has no such body, it is already being
+   *   iterated, or it was discarded because it was not asked for before the iteration moved on.
    */
   chunks(section?: string, options?: ChunkOptions): AsyncIterableIterator<Buffer>;
   /**
@@ -199,6 +201,11 @@ export class MessageRecord implements FetchedMessage {
         if (bytes !== undefined && bytes !== null) channel.push(bytes);
         channel.end();
       }
+    } else if (channel.dropped) {
+      // Silently empty would read as an empty body: say it is gone, and why.
+      throw new InvalidArgumentError(
+        `The body ${JSON.stringify(section)} of message ${this.seq} was discarded when the fetch moved on: ask for a body before the loop's next step`,
+      );
     }
     channel.claimed = true;
     return channel;
@@ -293,7 +300,12 @@ export class MessageRecord implements FetchedMessage {
   drainUnclaimed(all = false): void {
     if (this.#streams === undefined) return;
     for (const stream of this.#streams.values()) {
-      if (all || !stream.claimed) stream.discard();
+      if (stream.claimed) {
+        if (all) stream.discard();
+      } else {
+        stream.dropped = true;
+        stream.discard();
+      }
     }
   }
 

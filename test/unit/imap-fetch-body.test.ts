@@ -188,6 +188,21 @@ describe('FETCH body streams', () => {
 });
 
 describe('FETCH bodies the caller took before leaving the fetch loop', () => {
+  it('refuses a body asked for after the loop moved on (it was discarded), instead of an empty one', async () => {
+    const all = [Buffer.from('first body'), Buffer.from('second body')];
+    const { client } = await open([...login(), ...selectInbox('A2', all.length), ...fetchAll('A3', all)]);
+    const seen: FetchedMessage[] = [];
+    for await (const message of client.fetch('1:*', { source: true })) {
+      if (seen.length === 1) {
+        expect(() => seen[0]!.body()).toThrow(/discarded when the fetch moved on/);
+        expect(() => seen[0]!.chunks()).toThrow(InvalidArgumentError);
+        expect((await message.body().collect()).toString()).toBe('second body');
+      }
+      seen.push(message);
+    }
+    expect(seen.length).toBe(2);
+  });
+
   it('still arrive whole: the one streaming, and another of the same message not started yet', async () => {
     let stopped = false;
     const { client } = await open([
