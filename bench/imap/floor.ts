@@ -135,7 +135,13 @@ export async function runFloor(target: RawTarget, mailbox: string, command: stri
       return reading.bytes;
     },
     callback: (size: number): boolean => {
-      tokenizer.push(reading!.bytes.subarray(0, size));
+      try {
+        tokenizer.push(reading!.bytes.subarray(0, size));
+      } catch (error) {
+        // A refused line (a failed fetch, bytes out of place) ends the run with that error.
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        socket.destroy();
+      }
       return true;
     },
   };
