@@ -80,6 +80,17 @@ describe('dates', () => {
     expect(parseImapDate('31-Apr-2024')).toBeNull();
     expect(parseImapDate('0-Apr-2024')).toBeNull();
   });
+
+  it('refuses times and zones out of range instead of rolling them over', () => {
+    expect(parseImapDateTime('17-Jul-1996 25:44:25 -0700')).toBeNull();
+    expect(parseImapDateTime('17-Jul-1996 02:60:25 -0700')).toBeNull();
+    expect(parseImapDateTime('17-Jul-1996 02:44:61 -0700')).toBeNull();
+    expect(parseImapDateTime('17-Jul-1996 02:44:25 +0099')).toBeNull();
+    expect(parseImapDateTime('17-Jul-1996 02:44:25 +2400')).toBeNull();
+    // A leap second is read as the last second of its minute, as header dates are.
+    expect(parseImapDateTime('31-Dec-2016 23:59:60 +0000')).toEqual(new Date('2016-12-31T23:59:59Z'));
+    expect(parseImapDateTime('17-Jul-1996 23:59:59 +2359')).toEqual(new Date('1996-07-17T00:00:59Z'));
+  });
 });
 
 describe('search criteria', () => {

@@ -77,7 +77,8 @@ const DATE_TIME = /^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})\s+(\d{1,2}):(\d{2})(?::(\
  * Parses an IMAP `date-time` (INTERNALDATE).
  *
  * Lenient: a day without its padding space, a missing seconds field and a missing zone (read as
- * UTC) are accepted, since some servers send them.
+ * UTC) are accepted, since some servers send them. A field out of range (hour 24, minute 60, a zone
+ * of `+0099`) makes it no date-time; a leap second is read as second 59.
  *
  * @param text - the value without its quotes, e.g. `17-Jul-1996 02:44:25 -0700`.
  * @returns the instant, or null when the text is not a date-time.
@@ -87,7 +88,14 @@ export function parseImapDateTime(text: string): Date | null {
   if (match === null) return null;
   const month = monthIndex(match[2]!);
   if (month < 0 || !dayExists(Number(match[3]), month, Number(match[1]))) return null;
-  let ms = Date.UTC(Number(match[3]), month, Number(match[1]), Number(match[4]), Number(match[5]), Number(match[6] ?? 0));
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6] ?? 0);
+  // 25:00 or +0099 is no time: refused rather than rolled over into another instant.
+  if (hour > 23 || minute > 59 || second > 60) return null;
+  if (match[7] !== undefined && (Number(match[8]) > 23 || Number(match[9]) > 59)) return null;
+  // A leap second is read as the last second of its minute (as header dates are).
+  let ms = Date.UTC(Number(match[3]), month, Number(match[1]), hour, minute, Math.min(second, 59));
   if (match[7] !== undefined) {
     const offset = (Number(match[8]) * 60 + Number(match[9])) * 60_000;
     ms += match[7] === '+' ? -offset : offset;
