@@ -91,6 +91,15 @@ describe('dates', () => {
     expect(parseImapDateTime('31-Dec-2016 23:59:60 +0000')).toEqual(new Date('2016-12-31T23:59:59Z'));
     expect(parseImapDateTime('17-Jul-1996 23:59:59 +2359')).toEqual(new Date('1996-07-17T00:00:59Z'));
   });
+
+  it('reads years below 100 as written, not as 19xx', () => {
+    const early = new Date('0050-03-01T00:00:00Z');
+    expect(parseImapDate(formatImapDate(early))).toEqual(early);
+    expect(parseImapDateTime('17-Jul-0050 02:44:25 +0000')).toEqual(new Date('0050-07-17T02:44:25Z'));
+    // Leap years are those of the year as written: year 0 has a 29 February, 1900 has none.
+    expect(parseImapDate('29-Feb-0004')).toEqual(new Date('0004-02-29T00:00:00Z'));
+    expect(parseImapDate('29-Feb-0000')).toEqual(new Date('0000-02-29T00:00:00Z'));
+  });
 });
 
 describe('search criteria', () => {

@@ -20,9 +20,17 @@ function year4(date: Date): string {
   return String(date.getUTCFullYear()).padStart(4, '0');
 }
 
+/**
+ * Midnight UTC of a day, in milliseconds. Not `Date.UTC`, which reads years 0 to 99 as 1900 to 1999:
+ * `setUTCFullYear` takes the year as written.
+ */
+function utcDay(year: number, month: number, day: number): number {
+  return new Date(0).setUTCFullYear(year, month, day);
+}
+
 /** Day `day` of `month` (0-11) of `year` exists: `31-Feb-2024` is refused rather than rolled over into March. */
 function dayExists(year: number, month: number, day: number): boolean {
-  return day >= 1 && day <= new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return day >= 1 && day <= new Date(utcDay(year, month + 1, 0)).getUTCDate();
 }
 
 function pad2(value: number): string {
@@ -95,7 +103,7 @@ export function parseImapDateTime(text: string): Date | null {
   if (hour > 23 || minute > 59 || second > 60) return null;
   if (match[7] !== undefined && (Number(match[8]) > 23 || Number(match[9]) > 59)) return null;
   // A leap second is read as the last second of its minute (as header dates are).
-  let ms = Date.UTC(Number(match[3]), month, Number(match[1]), hour, minute, Math.min(second, 59));
+  let ms = utcDay(Number(match[3]), month, Number(match[1])) + ((hour * 60 + minute) * 60 + Math.min(second, 59)) * 1000;
   if (match[7] !== undefined) {
     const offset = (Number(match[8]) * 60 + Number(match[9])) * 60_000;
     ms += match[7] === '+' ? -offset : offset;
@@ -113,5 +121,5 @@ export function parseImapDate(text: string): Date | null {
   const match = /^"?(\d{1,2})-([A-Za-z]{3})-(\d{4})"?$/.exec(text.trim());
   if (match === null) return null;
   const month = monthIndex(match[2]!);
-  return month < 0 || !dayExists(Number(match[3]), month, Number(match[1])) ? null : new Date(Date.UTC(Number(match[3]), month, Number(match[1])));
+  return month < 0 || !dayExists(Number(match[3]), month, Number(match[1])) ? null : new Date(utcDay(Number(match[3]), month, Number(match[1])));
 }
