@@ -58,12 +58,11 @@ function findWord(value: string, from: number): boolean {
 
 const decoders = new Map<string, TextDecoder | null>();
 
-/** The last charset seen (as sent, then without its RFC 2231 language suffix, lower-cased) and its decoder. */
+/** The last charset seen (as sent) and its decoder. */
 let lastCharset = '';
-let lastLabel = '';
 let lastDecoder: TextDecoder | null = null;
 
-/** The decoder of the charset `value[start, end)` as sent (`UTF-8`, `utf-8*en`); sets {@link lastLabel}. */
+/** The decoder of the charset `value[start, end)` as sent (`UTF-8`, `utf-8*en`). */
 function decoderFor(value: string, start: number, end: number): TextDecoder | null {
   if (end - start === lastCharset.length && value.startsWith(lastCharset, start)) return lastDecoder;
   const charset = value.slice(start, end);
@@ -79,7 +78,6 @@ function decoderFor(value: string, start: number, end: number): TextDecoder | nu
     if (decoders.size < 64) decoders.set(label, decoder);
   }
   lastCharset = charset;
-  lastLabel = label;
   lastDecoder = decoder;
   return decoder;
 }
@@ -193,7 +191,6 @@ export function decodeEncodedWords(value: string): string {
   let copied = 0; // value[0, copied) is in `out`, or is the run being joined
   // The run of adjacent words in one charset not yet decoded: its bytes are scratch[0, runLength).
   let runDecoder: TextDecoder | null = null;
-  let runLabel = '';
   let runEnd = 0;
   let runLength = 0;
   for (let from = first; findWord(value, from); from = wordEnd) {
@@ -206,7 +203,8 @@ export function decodeEncodedWords(value: string): string {
         : decodeQ(value, charsetEnd + 3, wordEnd - 2, runLength);
     if (length < 0) continue; // malformed: left as it is
     const separatedBySpace = runDecoder !== null && onlyWhitespace(value, runEnd, wordStart);
-    if (separatedBySpace && lastLabel === runLabel) {
+    // One charset under two labels (`utf8` and `UTF-8`) is one run: a character split between them survives.
+    if (separatedBySpace && decoder.encoding === runDecoder?.encoding) {
       runLength = length; // joined to the run before decoding
     } else {
       if (runDecoder !== null) {
@@ -218,7 +216,6 @@ export function decodeEncodedWords(value: string): string {
       }
       out += value.slice(copied, wordStart);
       runDecoder = decoder;
-      runLabel = lastLabel;
       runLength = length;
     }
     runEnd = wordEnd;
