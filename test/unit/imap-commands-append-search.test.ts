@@ -149,6 +149,17 @@ describe('APPEND', () => {
     await append(client, 'INBOX', Buffer.from([0x61, 0x00, 0x62]));
     await finish();
   });
+
+  test('NUL bytes go as a literal8 to a server that speaks IMAP4rev2 only (RFC 9051 includes BINARY)', async () => {
+    const { client, finish } = await scripted([
+      'S: * PREAUTH [CAPABILITY IMAP4rev2 LITERAL+] fake server ready',
+      'C: A1 APPEND INBOX ~{3+}',
+      { client: Buffer.from([0x61, 0x00, 0x62, 0x0d, 0x0a]) },
+      'S: A1 OK done',
+    ]);
+    await append(client, 'INBOX', Buffer.from([0x61, 0x00, 0x62]));
+    await finish();
+  });
 });
 
 describe('SEARCH', () => {

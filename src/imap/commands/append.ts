@@ -4,9 +4,9 @@
  *
  * The message goes out as one literal: the core waits for the server's `+` before sending it, or
  * sends it at once with LITERAL+ / LITERAL- (RFC 7888). A body that contains NUL bytes is sent as a
- * literal8 (RFC 3516 BINARY) where offered. A stream of stated size is a streamed literal: the core
- * copies it to the socket chunk by chunk; a stream of unknown size is read into memory first, since
- * a literal announces its size before its first byte.
+ * literal8 (RFC 3516 BINARY) where offered (BINARY, or IMAP4rev2 in use). A stream of stated size
+ * is a streamed literal: the core copies it to the socket chunk by chunk; a stream of unknown size
+ * is read into memory first, since a literal announces its size before its first byte.
  *
  * @packageDocumentation
  */
@@ -17,7 +17,7 @@ import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
 import type { Uid } from '../wire/sequence-set.js';
-import { assertMailboxName } from './mailboxes.js';
+import { assertMailboxName, imap4rev2InUse } from './mailboxes.js';
 
 /**
  * A message to append: bytes, a string (sent as UTF-8), or a stream of chunks (a Node `Readable`
@@ -41,7 +41,7 @@ export interface AppendOptions extends ImapCallOptions {
    *   connection is closed (other pending calls reject with ConnectionClosedError). Aborting the
    *   call or its `timeout` while the stream is being sent closes the connection the same way. A
    *   streamed body goes as a normal literal: a server refuses NUL bytes in it (pass bytes, or no
-   *   `size`, to have NULs sent as a literal8 where BINARY is offered).
+   *   `size`, to have NULs sent as a literal8 where BINARY or IMAP4rev2 is in use).
    * - without `size`, the stream is read into memory first, up to `maxSize` bytes.
    *
    * Either way `size` is checked against APPENDLIMIT and `maxSize` before anything is read or sent;
@@ -86,7 +86,7 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  * @throws ServerError with responseCode `TRYCREATE` when the mailbox does not exist (create it and
  *   retry), `OVERQUOTA` when the quota is exceeded, `LIMIT` / `TOOBIG`...; LimitExceededError when
  *   the body exceeds APPENDLIMIT or `maxSize`; InvalidArgumentError for an empty body, a bad flag,
- *   a size mismatch, NUL bytes without BINARY, or a stream that failed (its error as `cause`).
+ *   a size mismatch, NUL bytes without BINARY (or IMAP4rev2), or a stream that failed (its error as `cause`).
  *   A streamed body that fails or mismatches its `size` midway also closes the connection.
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
@@ -109,7 +109,8 @@ export async function append(session: ImapSession, name: string, body: AppendBod
     const bytes = await readBody(body, options.size, maxSize);
     if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
     if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
-    args.push(literal(bytes, bytes.includes(0) && session.hasCapability('BINARY')));
+    // literal8 needs BINARY (RFC 3516), which IMAP4rev2 includes (RFC 9051 section 1).
+    args.push(literal(bytes, bytes.includes(0) && (session.hasCapability('BINARY') || imap4rev2InUse(session))));
   }
   return session.run(
     {
