@@ -7,7 +7,7 @@
 import { domainToASCII } from 'node:url';
 import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
 import { InvalidArgumentError, UidValidityChangedError } from './common/errors.js';
-import type { Mailbox } from './common/mailbox.js';
+import { checkMailboxOptions, type Mailbox } from './common/mailbox.js';
 import type { ClientOptions } from './common/options.js';
 import { toSaslMechanismName, type SaslMechanismName } from './common/sasl/index.js';
 import { Secret } from './common/secret.js';
@@ -215,6 +215,8 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
   const target = parseMailboxUrl(url);
   const method = options.method ?? target.method;
   checkLoginMethod(method, target.protocol, options.method === undefined ? 'the URL\'s ;AUTH=' : 'options.method');
+  // Checked for both protocols: whether an option is well-formed does not depend on the URL.
+  checkMailboxOptions(options);
   const connectors = await recordingConnectors(options, target.protocol);
   const credentials = {
     username: target.username,

@@ -450,6 +450,31 @@ export function checkOpen(closed: boolean): void {
 }
 
 /**
+ * Checks the mailbox options both `openMailbox` and the mailboxes' `open()` take, each against the
+ * type it is declared with: a JavaScript caller's `leaveOnServer: 'true'` would otherwise read as
+ * "not true", and every retrieved message would be deleted.
+ *
+ * @throws InvalidArgumentError naming the first option of the wrong type.
+ * @internal
+ */
+export function checkMailboxOptions(options: {
+  readonly leaveOnServer?: unknown;
+  readonly headerFallback?: unknown;
+  readonly watchConnector?: unknown;
+}): void {
+  const { leaveOnServer, headerFallback, watchConnector } = options;
+  if (leaveOnServer !== undefined && typeof leaveOnServer !== 'boolean') {
+    throw new InvalidArgumentError(`leaveOnServer must be a boolean, got ${describeValue(leaveOnServer)}`);
+  }
+  if (headerFallback !== undefined && headerFallback !== 'error' && headerFallback !== 'retrieve') {
+    throw new InvalidArgumentError(`headerFallback must be 'error' or 'retrieve', got ${describeValue(headerFallback)}`);
+  }
+  if (watchConnector !== undefined && typeof watchConnector !== 'function') {
+    throw new InvalidArgumentError(`watchConnector must be a function opening the connection, got ${describeValue(watchConnector)}`);
+  }
+}
+
+/**
  * Rejects a step of {@link Mailbox.headers} once its signal has aborted.
  *
  * @throws AbortError (or the signal's reason, when it is a mailwire error) when `signal` aborted.

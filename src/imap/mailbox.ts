@@ -24,6 +24,7 @@ import {
   messageContent,
   requireProtocol,
   checkNotAborted,
+  checkMailboxOptions,
   checkOpen,
   checkWatchOptions,
   resolveBackoff,
@@ -99,10 +100,12 @@ export class ImapMailbox implements Mailbox {
   /**
    * Connects, logs in and selects the mailbox.
    *
-   * @throws the client's connect and login errors; ServerError when the mailbox does not exist.
+   * @throws the client's connect and login errors; ServerError when the mailbox does not exist;
+   *   InvalidArgumentError for a `watchConnector` that is not a function.
    */
   static async open(options: ImapMailboxOptions): Promise<ImapMailbox> {
     if (options.client.auth === undefined) throw new InvalidArgumentError('An IMAP mailbox needs credentials (client.auth)');
+    checkMailboxOptions({ watchConnector: options.watchConnector });
     const mailbox = new ImapMailbox(options);
     await mailbox.#ensure();
     return mailbox;

@@ -20,6 +20,7 @@ import {
   pop3MessageId,
   requireProtocol,
   checkNotAborted,
+  checkMailboxOptions,
   checkOpen,
   checkWatchOptions,
   resolveBackoff,
@@ -109,10 +110,12 @@ export class Pop3Mailbox implements Mailbox {
   /**
    * Connects, logs in and reads the maildrop's UIDL and LIST.
    *
-   * @throws UnsupportedError when the server has no UIDL; the client's connect and login errors.
+   * @throws UnsupportedError when the server has no UIDL; the client's connect and login errors;
+   *   InvalidArgumentError for an option of the wrong type.
    */
   static async open(options: Pop3MailboxOptions): Promise<Pop3Mailbox> {
     if (options.client.auth === undefined) throw new InvalidArgumentError('A POP3 mailbox needs credentials (client.auth)');
+    checkMailboxOptions(options);
     const mailbox = new Pop3Mailbox(options);
     await mailbox.#ensure();
     return mailbox;

@@ -103,6 +103,32 @@ describe('parseMailboxUrl', () => {
   it('refuses a POP3 login method on an IMAP URL', async () => {
     await expect(openMailbox('imaps://alice@example.com', { method: 'APOP' })).rejects.toThrow(/POP3 login method/);
   });
+
+  it('refuses mailbox options of the wrong type, for both protocols, before connecting', async () => {
+    let connections = 0;
+    const connector = (): Promise<never> => {
+      connections++;
+      return Promise.reject(new Error('must not connect'));
+    };
+    // As from plain JavaScript: 'false' is truthy text, not false; treated as "not true" it would
+    // delete every retrieved message.
+    const bad = [
+      [{ leaveOnServer: 'true' as unknown as boolean }, /leaveOnServer must be a boolean, got "true"/],
+      [{ leaveOnServer: 1 as unknown as boolean }, /leaveOnServer must be a boolean/],
+      [{ headerFallback: 'retreive' as 'retrieve' }, /headerFallback must be 'error' or 'retrieve', got "retreive"/],
+      [{ watchConnector: 'socket' as unknown as undefined }, /watchConnector must be a function/],
+    ] as const;
+    for (const url of ['imaps://alice@example.com', 'pop3s://alice@example.com']) {
+      for (const [options, message] of bad) {
+        const error = await openMailbox(url, { password: 'x', connector, ...options }).catch((caught: unknown) => caught);
+        expect(error, `${url} ${JSON.stringify(options)}`).toBeInstanceOf(InvalidArgumentError);
+        expect(String(error)).toMatch(message);
+      }
+    }
+    const client = { host: 'example.com', connector, auth: { username: 'alice', password: 'x' } };
+    await expect(Pop3Mailbox.open({ client, leaveOnServer: 'yes' as unknown as boolean })).rejects.toThrow(/leaveOnServer must be a boolean/);
+    expect(connections).toBe(0);
+  });
 });
 
 describe('message ids', () => {
