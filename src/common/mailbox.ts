@@ -386,7 +386,9 @@ export interface Mailbox extends AsyncDisposable {
    * without TOP it throws an `UnsupportedError` unless the mailbox was opened with
    * `headerFallback: 'retrieve'` (RETR, cut at the blank line: the whole message is downloaded).
    *
-   * @param ids - the messages (default: all, in list order).
+   * @param ids - the messages (default: all). Either way they come in list order, each once, on
+   *   both protocols (IMAP servers answer a UID FETCH in mailbox order); ids no longer in the
+   *   mailbox are left out.
    * @param options - a signal that cancels the iteration (it then rejects with an `AbortError`).
    */
   headers(ids?: readonly MessageId[], options?: HeadersOptions): AsyncIterable<HeaderSummary>;

@@ -36,6 +36,7 @@ import {
   type MessageId,
   type MessageInfo,
   type MailboxWatch,
+  type Pop3MessageId,
   type WatchEvent,
   type WatchOptions,
   WatchRun,
@@ -156,7 +157,10 @@ export class Pop3Mailbox implements Mailbox {
   async *headers(ids?: readonly MessageId[], options: HeadersOptions = {}): AsyncGenerator<HeaderSummary, void, undefined> {
     const { signal } = options;
     checkNotAborted(signal);
-    const wanted = ids ?? (await this.list()).map((info) => info.id);
+    // In list order, each once, as IMAP's UID FETCH answers (whatever the order of `ids`).
+    const asked = ids === undefined ? undefined : new Set(ids.map((id) => requireProtocol(id, 'pop3').uidl));
+    const listed = (await this.list()).map((info) => info.id as Pop3MessageId);
+    const wanted = asked === undefined ? listed : listed.filter((id) => asked.has(id.uidl));
     for (const id of wanted) {
       checkNotAborted(signal);
       const session = await this.#ensure();

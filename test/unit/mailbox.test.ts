@@ -228,6 +228,46 @@ describe('POP3 mailbox edge cases (replayed)', () => {
   });
 });
 
+describe('headers(ids): the same order on both protocols', () => {
+  const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+  const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: 2 u2\nS: .\nC: LIST\nS: +OK\nS: 1 60\nS: 2 60\nS: .\n';
+  const top = (n: number): string => `C: TOP ${n} 0\nS: +OK\nS: Subject: m${n}\nS: \nS: .\n`;
+  const IMAP =
+    '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n' +
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n' +
+    'C: A2 SELECT INBOX\nS: * 2 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 3] ok\nS: A2 OK [READ-WRITE] done\n' +
+    // The server answers a UID FETCH in mailbox order, whatever the order of the set.
+    'C: A3 UID FETCH 1:2 (UID BODY.PEEK[HEADER])\nS: * 1 FETCH (UID 1 BODY[HEADER] {15}\nS: Subject: m1\nS: \nS: )\nS: * 2 FETCH (UID 2 BODY[HEADER] {15}\nS: Subject: m2\nS: \nS: )\nS: A3 OK done\n' +
+    'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n';
+
+  it('yields the messages asked for in mailbox (list) order, each once, whatever the order of ids', async () => {
+    const pop3Options = clientOptions(
+      pop3Transcript(capa, `${listing}${top(1)}${top(2)}C: QUIT\nS: +OK Bye\n@close server\n`).replace('S: +OK 1 120', 'S: +OK 2 120'),
+    );
+    const pop3 = await Pop3Mailbox.open({ client: pop3Options });
+    const imapReplay = replayConnector(parseTranscript(IMAP));
+    const imap = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: imapReplay, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+    });
+    try {
+      const cases = [
+        [pop3, pop3MessageId('u1'), pop3MessageId('u2')],
+        [imap, imapMessageId(7, 1), imapMessageId(7, 2)],
+      ] as const;
+      for (const [mailbox, first, second] of cases) {
+        const subjects: (string | null)[] = [];
+        for await (const summary of mailbox.headers([second, first, second])) subjects.push(summary.subject);
+        expect(subjects, mailbox.traits.protocol).toEqual(['m1', 'm2']);
+      }
+    } finally {
+      await pop3.close();
+      await imap.close();
+      await pop3Options.connector.close();
+      await imapReplay.close();
+    }
+  });
+});
+
 /** Settles with what `promise` gives, or with `'pending'` when it has not settled after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
   let timer: NodeJS.Timeout | undefined;
