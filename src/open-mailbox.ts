@@ -45,6 +45,8 @@ export interface MailboxUrl {
 
 const DEFAULT_PORTS = { imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
 
+const PORT_RANGE = 'The port of the mailbox URL must be from 1 to 65535';
+
 /**
  * Parses `imap://`, `imaps://`, `pop3://` and `pop3s://` URLs (RFC 5092, RFC 2384).
  *
@@ -56,7 +58,7 @@ const DEFAULT_PORTS = { imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
  * ```
  * @param url - the URL.
  * @returns its parts.
- * @throws InvalidArgumentError for another scheme, a missing user or host, a password in the URL
+ * @throws InvalidArgumentError for another scheme, a missing user or host, a port outside 1 to 65535, a password in the URL
  *   (secrets belong in the options: URLs end up in logs), a path on a POP3 URL, a query or a fragment.
  *   The message never repeats the URL.
  */
@@ -65,6 +67,9 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   try {
     parsed = typeof url === 'string' ? new URL(url) : url;
   } catch {
+    // The URL parser refuses a port over 65535 as it refuses what is not a URL at all: say which.
+    const port = typeof url === 'string' ? /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(url.trim())?.[1] : undefined;
+    if (port !== undefined && Number(port) > 65535) throw new InvalidArgumentError(PORT_RANGE);
     throw new InvalidArgumentError('Not a URL: expected imap://, imaps://, pop3:// or pop3s://user@host');
   }
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
@@ -128,6 +133,8 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
     throw new InvalidArgumentError('A POP3 URL has no path: POP3 serves one mailbox per account');
   }
   const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
+  // Port 0 passes the URL parser; no server listens there (and a custom connector would be given it).
+  if (port === 0) throw new InvalidArgumentError(PORT_RANGE);
   return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox, ...(uidValidity === undefined ? {} : { uidValidity }) };
 }
 

@@ -54,6 +54,10 @@ describe('parseMailboxUrl', () => {
     ['imap://alice@host/INBOX;FOO=1', /names more than a mailbox/],
     ['imap://alice@host/INBOX;UIDVALIDITY=0', /names more than a mailbox/],
     ['pop3://bob@host/;UIDVALIDITY=1', /POP3 URL has no path/],
+    ['imaps://alice@host:0/', /port of the mailbox URL must be from 1 to 65535/],
+    ['pop3://bob@host:00', /port of the mailbox URL must be from 1 to 65535/],
+    ['imaps://alice@host:99999/', /port of the mailbox URL must be from 1 to 65535/],
+    ['imaps://alice@[::1]:65536', /port of the mailbox URL must be from 1 to 65535/],
   ])('refuses %s', (url, message) => {
     expect(() => parseMailboxUrl(url)).toThrow(InvalidArgumentError);
     expect(() => parseMailboxUrl(url)).toThrow(message);
