@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   AuthenticationError,
@@ -431,6 +431,45 @@ describe('ImapClient: IDLE', () => {
       break;
     }
     await server.done;
+  });
+
+  it('clears its restart timer also when the server sends a second continuation while idling', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 1),
+      C('A3 IDLE'),
+      S('+ idling', '+ still here', '* 2 EXISTS'),
+      C('DONE'),
+      S('A3 OK Idle completed'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    // The restart timers, told apart from the others by their delay.
+    const restartAfter = 1_234_567;
+    const armed = new Set<unknown>();
+    const realSetTimeout = globalThis.setTimeout;
+    const realClearTimeout = globalThis.clearTimeout;
+    const setSpy = vi.spyOn(globalThis, 'setTimeout').mockImplementation((handler: () => void, ms?: number) => {
+      const timer = realSetTimeout(handler, ms);
+      if (ms === restartAfter) armed.add(timer);
+      return timer;
+    });
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation((timer?: Parameters<typeof clearTimeout>[0]) => {
+      armed.delete(timer);
+      realClearTimeout(timer);
+    });
+    try {
+      for await (const event of client.idle({ restartAfter })) {
+        expect(event).toEqual({ kind: 'exists', count: 2 });
+        break;
+      }
+      await server.done;
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+    // A timer left armed would keep the process alive for restartAfter after the IDLE ended.
+    expect(armed.size).toBe(0);
   });
 
   it('polls with NOOP where IDLE is absent', async () => {

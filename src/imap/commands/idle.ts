@@ -116,7 +116,9 @@ class IdleLoop implements MailboxEventStream {
         continuation: (_response, commandContext) => {
           context = commandContext;
           if (doneWanted) sendDone();
-          else timer = setTimeout(sendDone, this.#restartAfter);
+          // Once: a server that sends another `+` while idling must not arm a second timer, which
+          // the finally below would not clear.
+          else timer ??= setTimeout(sendDone, this.#restartAfter);
         },
         interrupt: () => {
           sendDone();
