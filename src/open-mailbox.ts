@@ -101,7 +101,12 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   let method: string | undefined;
   for (const param of params) {
     const match = /^auth=(.+)$/i.exec(param);
-    if (match === null) throw new InvalidArgumentError(`Unknown parameter in the user part of the mailbox URL: ${JSON.stringify(param.split('=')[0])}`);
+    if (match === null) {
+      // Only a `name=value` parameter is named: a bare word after ";" may be a password typed
+      // after ";" instead of ":", and an error must not carry it.
+      if (!param.includes('=')) throw new InvalidArgumentError('A ";" in the user part of the mailbox URL must start a parameter (;AUTH=...), or be written %3B');
+      throw new InvalidArgumentError(`Unknown parameter in the user part of the mailbox URL: ${JSON.stringify(param.split('=')[0])}`);
+    }
     let value: string;
     try {
       value = decodeURIComponent(match[1]!).toUpperCase();

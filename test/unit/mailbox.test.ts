@@ -63,6 +63,20 @@ describe('parseMailboxUrl', () => {
     expect(() => parseMailboxUrl(url)).toThrow(message);
   });
 
+  it('refuses a bare word after ";" in the user part without repeating it (a password typed after ";")', () => {
+    const error = (() => {
+      try {
+        parseMailboxUrl('imaps://alice;hunter2-secret@example.com/INBOX');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(String(error)).toMatch(/must start a parameter/);
+    expect(String(error)).not.toContain('hunter2');
+  });
+
   it('refuses a password in the URL without repeating it, and opens nothing', async () => {
     const logged: string[] = [];
     let connected = false;
