@@ -283,6 +283,16 @@ export class Pop3Client {
       this.#state = 'closed';
       throw error;
     }
+    if (this.#state === 'closed') {
+      // close() or destroy() was called while connecting (it found no connection to end): the
+      // session must not come up behind it, logged in and never closed.
+      const error = new ConnectionClosedError(
+        'The client was closed while connecting',
+        this.#closeError === undefined ? undefined : { cause: this.#closeError },
+      );
+      this.#transport.destroy(error);
+      throw error;
+    }
     this.#state = 'authorization';
     try {
       this.#transport.armTimeout('greeting', options.greetingTimeout ?? DEFAULT_TIMEOUT);

@@ -1117,6 +1117,21 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
+  it('ends a connect() that close() or destroy() interrupted before the connection was up', async () => {
+    for (const stop of ['close', 'destroy'] as const) {
+      const server = await serve([S('+OK ready'), waitEnd()]);
+      const client = new Pop3Client(options(server));
+      clients.push(client);
+      const connecting = client.connect();
+      if (stop === 'close') expect(await client.close()).toEqual({ deletionsCommitted: false, markedDeleted: 0, serverText: undefined });
+      else client.destroy();
+      await expect(connecting).rejects.toThrow(ConnectionClosedError);
+      expect(client.state).toBe('closed');
+      await server.done;
+      expect(server.received).toEqual([]);
+    }
+  });
+
   it('rejects new commands once close() has started', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 1 }), C('QUIT'), S('+OK')]);
     const client = await connect(server);
