@@ -661,7 +661,7 @@ export class Pop3Client {
     this.#ignoreBackpressure = true;
     this.#flow.release();
     try {
-      reply = await this.#enqueue(commands.quit(), options);
+      reply = await this.#queue.enqueue(commands.quit(), options);
       this.#quitAnswered = reply;
       deletionsCommitted = wasTransaction;
       // Every DELE queued before QUIT is answered by now: a refused one is no longer marked.
@@ -687,8 +687,9 @@ export class Pop3Client {
   // -------------------------------------------------------------------------------------------
 
   #enqueue<T>(exchange: Exchange<T>, options: Pop3CallOptions = {}): Promise<T> {
-    // A retrieveMany window may not queue RETRs once close() was called (the QUIT is queued).
-    if (this.#state === 'closed' || this.#transport === undefined || (this.#quitting && exchange.prefetch)) {
+    // Nothing is queued once close() was called (its QUIT goes to the queue directly): a command
+    // queued behind QUIT would be written after its +OK (a retrieveMany window's RETRs, a CAPA).
+    if (this.#state === 'closed' || this.#transport === undefined || this.#quitting) {
       exchange.onWithdrawn();
       return Promise.reject(this.#closedError(exchange.display));
     }

@@ -1140,6 +1140,16 @@ describe('Pop3Client against scripted servers', () => {
     await closing;
   });
 
+  it('sends nothing after QUIT: a CAPA asked for once close() has started is refused', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('QUIT'), S('+OK bye'), waitEnd()]);
+    const client = await connect(server);
+    const closing = client.close();
+    await expect(client.refreshCapabilities()).rejects.toThrow(ConnectionClosedError);
+    expect(await closing).toMatchObject({ deletionsCommitted: true, serverText: 'bye' });
+    await server.done;
+    expect(server.received.at(-1)).toBe('QUIT');
+  });
+
   it('closes the connection when a per-call timeout expires on a sent command', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 1 }), C('NOOP'), pause(1_000)]);
     const client = await connect(server);
