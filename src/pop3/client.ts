@@ -297,7 +297,6 @@ export class Pop3Client {
     try {
       this.#transport.armTimeout('greeting', options.greetingTimeout ?? DEFAULT_TIMEOUT);
       await greeting;
-      this.#transport.disarmTimeout();
       await this.refreshCapabilities();
       if (this.#tlsMode === 'starttls') await this.#startTls();
       if (options.auth !== undefined) await this.login(options.auth);
@@ -787,6 +786,9 @@ export class Pop3Client {
       return;
     }
     this.#greeting = { text: status.text, responseCode: status.responseCode, apopTimestamp: parseApopTimestamp(status.text) };
+    // The greeting timer ends here, not where connect() resumes: a command queued before the
+    // greeting is written now (pump), and its command timeout must not be disarmed after it.
+    this.#transport?.disarmTimeout();
     waiter.resolve(this.#greeting);
     this.#queue.pump();
   }

@@ -344,6 +344,24 @@ describe('Pop3Client against scripted servers', () => {
     expect(client.state).toBe('closed');
   });
 
+  it('keeps the command timeout of a command written as the greeting arrives', async () => {
+    let queued = false;
+    const server = await serve([until(() => queued), S('+OK ready'), C('LANG'), pause(2_000)]);
+    const client = new Pop3Client(options(server, { auth: undefined, commandTimeout: 100 }));
+    clients.push(client);
+    const connecting = client.connect().catch((e: unknown) => e);
+    await vi.waitFor(() => {
+      expect(client.state).toBe('authorization');
+    });
+    // Queued before the greeting, written when it comes, while connect() still awaits it.
+    const languages = client.languages();
+    queued = true;
+    const error = await languages.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).phase).toBe('command');
+    expect(await connecting).toBeInstanceOf(ConnectionClosedError);
+  });
+
   it('times out when the greeting never comes', async () => {
     const server = await serve([pause(2_000)]);
     const error = await Pop3Client.connect({ ...options(server), greetingTimeout: 100 }).catch((e: unknown) => e);
