@@ -348,9 +348,22 @@ export class Pop3Client {
         // Both lines are built (and checked) before USER goes out: a bad password sends nothing.
         const user = commands.user(credentials.username);
         const pass = commands.pass(requirePassword(credentials));
-        await this.#enqueue(user, options);
+        // PASS takes its place behind USER at once, held until USER is accepted: after a +OK to
+        // USER the server takes only PASS or QUIT (RFC 1939 section 7), so a command issued
+        // meanwhile (a CAPA, a LANG) must not be written between them.
+        pass.held = true;
+        const userAnswer = this.#enqueue(user, options);
+        const passAnswer = this.#enqueue(pass, options);
+        passAnswer.catch(ignoreRejection); // awaited below, unless USER's failure is reported instead
         try {
-          await this.#enqueue(pass, options);
+          await userAnswer;
+        } catch (error) {
+          if (this.#queue.withdraw(pass as AnyExchange)) pass.fail(error instanceof MailwireError ? error : this.#closedError(pass.display));
+          throw error;
+        }
+        this.#queue.release(pass as AnyExchange);
+        try {
+          await passAnswer;
         } catch (error) {
           // After a +OK to USER the server takes only PASS or QUIT (RFC 1939 section 7): a PASS
           // withdrawn unsent (the call aborted or timed out in between) would leave it waiting,
@@ -856,6 +869,11 @@ export class Pop3Client {
     if (this.#deleted.has(messageNumber)) throw new InvalidArgumentError(`Message ${messageNumber} is marked deleted`);
     return messageNumber;
   }
+}
+
+/** Marks a rejection as handled (see where it is used). */
+function ignoreRejection(): void {
+  // Whoever needs the error gets it elsewhere.
 }
 
 function requirePassword(credentials: Pop3Credentials): Secret {

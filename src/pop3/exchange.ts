@@ -82,6 +82,13 @@ export abstract class Exchange<T> {
    * not hold the connection back (see `CommandQueue.awaiting`).
    */
   prefetch = false;
+  /**
+   * Queued in its place but not to be written yet: the queue writes nothing from it on until
+   * `CommandQueue.release`. PASS waits so behind USER for its answer, since after a `+OK` to USER
+   * the server takes only PASS or QUIT (RFC 1939 section 7): no command issued meanwhile may go
+   * between them.
+   */
+  held = false;
   /** Called once when the result settles (the queue's count of awaited commands). */
   settledHook: (() => void) | undefined = undefined;
   /** Whether `-ERR` means wrong credentials (AuthenticationError) rather than a refused command. */

@@ -198,6 +198,12 @@ export class CommandQueue {
     return true;
   }
 
+  /** Lets a {@link Exchange.held} command (and what waits behind it) be written. */
+  release(exchange: AnyExchange): void {
+    exchange.held = false;
+    this.pump();
+  }
+
   /** Writes what may be written: everything up to the pipeline depth with PIPELINING, else one. */
   pump(): void {
     const host = this.#host;
@@ -213,7 +219,7 @@ export class CommandQueue {
     if (pipelining && this.#inFlight.length > this.#pipelineDepth / 2) return;
     for (;;) {
       const next = this.#unsent.peek();
-      if (next === undefined) break;
+      if (next === undefined || next.held) break;
       const last = this.#inFlight.last();
       if (last !== undefined) {
         if (!pipelining || next.barrier || last.barrier || this.#inFlight.length >= this.#pipelineDepth) break;

@@ -614,6 +614,37 @@ describe('Pop3Client against scripted servers', () => {
     expect(client.state).toBe('closed');
   });
 
+  it('writes nothing between USER and PASS: a command issued while USER is answered waits for the login', async () => {
+    const server = await serve([
+      S('+OK ready'),
+      C('CAPA'),
+      S('+OK', 'USER', 'LANG', '.'),
+      C('USER alice'),
+      until(() => issued),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('+OK logged in'),
+      C('LANG'),
+      S('+OK', 'en English', '.'),
+      C('CAPA'),
+      S('+OK', 'USER', 'LANG', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    const client = await connect(server, { auth: undefined });
+    let issued = false;
+    const login = client.login({ username: 'alice', password: 'secret pass', method: 'USER' });
+    await vi.waitFor(() => {
+      expect(server.received.at(-1)).toBe('USER alice');
+    });
+    const languages = client.languages().catch((e: unknown) => e);
+    issued = true;
+    await login;
+    expect(await languages).toEqual([{ tag: 'en', description: 'English' }]);
+    expect(client.state).toBe('transaction');
+    await server.done;
+  });
+
   it('checks the password before USER goes out, and takes user names longer than 40 characters (RFC 2449 section 4)', async () => {
     const long = 'firstname.lastname@accounting.example-corp.com';
     const server = await serve([S('+OK ready'), C('CAPA'), S('+OK', 'USER', '.'), C(`USER ${long}`), S('+OK'), C('PASS pw'), S('-ERR [AUTH] no')]);
