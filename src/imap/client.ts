@@ -232,6 +232,13 @@ export class ImapClient implements ImapSession {
       this.#events.close(error instanceof MailwireError ? error : undefined);
       throw error;
     }
+    if (this.#state === 'logout') {
+      // close() or destroy() came while connecting, when there was no connection to end: end this
+      // one now, before a greeting could start a session that nothing would close.
+      const error = new ConnectionClosedError('The client was closed while connecting');
+      this.#transport.destroy(error);
+      throw error;
+    }
     try {
       this.#transport.armTimeout('greeting', options.greetingTimeout ?? DEFAULT_TIMEOUT);
       await greeting;

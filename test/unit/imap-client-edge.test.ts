@@ -28,6 +28,20 @@ describe('ImapClient: greeting variants', () => {
     await client.noop();
   });
 
+  it('ends the connection when close() or destroy() came while connecting, and logs nothing in', async () => {
+    for (const end of ['close', 'destroy'] as const) {
+      const server = await serve([S('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready'), waitEnd()]);
+      const client = new ImapClient(options(server));
+      clients.push(client);
+      const connecting = client.connect();
+      if (end === 'close') await client.close();
+      else client.destroy();
+      await expect(connecting, end).rejects.toBeInstanceOf(ConnectionClosedError);
+      expect(client.state, end).toBe('logout');
+      await server.done; // the server saw the connection end, and no command
+    }
+  });
+
   it('refuses PREAUTH on a clear connection in starttls mode (STARTTLS stripping)', async () => {
     const server = await serve([S('* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi'), quiet(50)]);
     const client = new ImapClient(options(server, { tls: 'starttls', allowCleartext: false }));
