@@ -407,7 +407,8 @@ export class Transport {
     if (this.#paused) return;
     this.#paused = true;
     // During a STARTTLS handshake the TLS socket must keep reading; #onUpgraded applies the pause.
-    if (!this.#closed && this.#upgrading === undefined) this.#socket.pause();
+    // While closing it must keep reading to see the server's FIN; #receive holds the data.
+    if (!this.#closed && !this.#closing && this.#upgrading === undefined) this.#socket.pause();
   }
 
   /** Resumes delivering data after {@link Transport.pause}; held chunks come first, asynchronously. */
@@ -450,6 +451,9 @@ export class Transport {
         this.#terminate(this.#closedByClient());
       }, this.#closeTimeout);
       this.#socket.end();
+      // A paused socket would never read the server's FIN, and close() would always wait out
+      // closeTimeout: read on, and hold what arrives (#receive) for a resume() that may still come.
+      if (this.#paused && this.#upgrading === undefined) this.#socket.resume();
     }
     return closed;
   }
@@ -515,7 +519,7 @@ export class Transport {
     }
     this.#secure = true;
     this.#logTlsEstablished(socket);
-    if (this.#paused) socket.pause();
+    if (this.#paused && !this.#closing) socket.pause();
     upgrading.resolve();
   }
 

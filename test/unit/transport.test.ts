@@ -490,6 +490,19 @@ describe('end of the connection', () => {
     expect(client.transport.closed).toBe(true);
   });
 
+  it('closes gracefully while paused: the server closing its side is noticed before closeTimeout', async () => {
+    const server = await tcpServer(echo);
+    const client = await connect({ host: HOST, port: server.port, closeTimeout: 2 ** 31 - 1 });
+    client.transport.pause();
+    const serverSide = await server.socket();
+    const serverClosed = new Promise<void>((resolve) => serverSide.once('close', () => { resolve(); }));
+    await client.transport.close();
+    await serverClosed;
+    expect(client.closes).toHaveLength(1);
+    expect(client.closes[0]).toBeInstanceOf(ConnectionClosedError);
+    expect(client.closes[0]!.message).toMatch(/closed by the client/);
+  }, 3_000);
+
   it('throws ConnectionClosedError synchronously on a write after close', async () => {
     const server = await tcpServer(echo);
     const client = await connect({ host: HOST, port: server.port });
