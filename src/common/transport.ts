@@ -70,6 +70,12 @@ interface Settle<T> {
  * transport.write(['A1 CAPABILITY\r\n']);
  * ```
  */
+/**
+ * The most bytes held for a paused reader after `close()` began: a server still sending that much
+ * after the client ended is not closing, and its socket is destroyed at once.
+ */
+const MAX_HELD_WHILE_CLOSING = 1024 * 1024;
+
 export class Transport {
   readonly #host: string;
   readonly #port: number;
@@ -100,6 +106,8 @@ export class Transport {
   #paused = false;
   /** Chunks that arrived while paused (copies): TLS may hand over a few decrypted records after readStop. */
   #held: Uint8Array[] = [];
+  /** Bytes added to {@link Transport.#held} since close() began (bounded by MAX_HELD_WHILE_CLOSING). */
+  #heldWhileClosing = 0;
 
   /** Connect, handshake or close-grace timer: one phase at a time. */
   #phaseTimer: NodeJS.Timeout | undefined;
@@ -452,7 +460,8 @@ export class Transport {
       }, this.#closeTimeout);
       this.#socket.end();
       // A paused socket would never read the server's FIN, and close() would always wait out
-      // closeTimeout: read on, and hold what arrives (#receive) for a resume() that may still come.
+      // closeTimeout: read on, and hold what arrives (#receive, up to MAX_HELD_WHILE_CLOSING) for
+      // a resume() that may still come.
       if (this.#paused && this.#upgrading === undefined) this.#socket.resume();
     }
     return closed;
@@ -614,6 +623,13 @@ export class Transport {
   #receive(chunk: Uint8Array): void {
     if (this.#closed) return;
     if (this.#paused || this.#held.length > 0) {
+      if (this.#closing) {
+        this.#heldWhileClosing += chunk.length;
+        if (this.#heldWhileClosing > MAX_HELD_WHILE_CLOSING) {
+          this.#terminate(this.#closedByClient());
+          return;
+        }
+      }
       this.#held.push(Uint8Array.prototype.slice.call(chunk));
       return;
     }

@@ -503,6 +503,25 @@ describe('end of the connection', () => {
     expect(client.closes[0]!.message).toMatch(/closed by the client/);
   }, 3_000);
 
+  it('destroys a paused connection whose server keeps sending after close(), past 1 MiB held', async () => {
+    // The server never ends its side and sends on: without a bound, close() would hold all of it
+    // until closeTimeout (here never).
+    const server = await tcpServer((socket) => {
+      socket.on('error', () => undefined);
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const send = (): void => {
+        while (!socket.destroyed && socket.write(chunk));
+        if (!socket.destroyed) socket.once('drain', send);
+      };
+      send();
+    }, { allowHalfOpen: true });
+    const client = await connect({ host: HOST, port: server.port, closeTimeout: 2 ** 31 - 1 });
+    client.transport.pause();
+    await client.transport.close();
+    expect(client.closes).toHaveLength(1);
+    expect(client.closes[0]).toBeInstanceOf(ConnectionClosedError);
+  });
+
   it('throws ConnectionClosedError synchronously on a write after close', async () => {
     const server = await tcpServer(echo);
     const client = await connect({ host: HOST, port: server.port });
