@@ -267,6 +267,20 @@ describe('errors', () => {
     expect(error.snippet).toContain('UID ‸x)');
   });
 
+  it('refuses a number beyond 2^53 - 1 instead of rounding it', () => {
+    expect(one('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toMatchObject({ attributes: { size: 9007199254740991 } });
+    for (const input of [
+      '* 1 FETCH (RFC822.SIZE 9007199254740993)\r\n',
+      '* 1 FETCH (UID 99999999999999999999999)\r\n',
+      '* SEARCH 1 99999999999999999999\r\n',
+      '* STATUS INBOX (MESSAGES 18446744073709551617)\r\n',
+    ]) {
+      const { responses, errors } = feed(input);
+      expect(responses).toEqual([]);
+      expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('reports the tag of a malformed tagged response', () => {
     const { errors } = feed('A7 MAYBE so\r\n');
     expect(errors[0]!.tag).toBe('A7');

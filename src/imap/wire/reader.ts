@@ -285,7 +285,10 @@ export class WireReader {
     return true;
   }
 
-  /** `number` (up to 2^53; IMAP numbers are 32-bit, mod-sequences use {@link WireReader.bigNumber}). */
+  /**
+   * `number` (up to 2^53 - 1, beyond which a double would round it: a larger one fails; IMAP
+   * numbers are 32-bit, mod-sequences use {@link WireReader.bigNumber}).
+   */
   number(what = 'number'): number {
     const start = this.pos;
     let value = 0;
@@ -296,6 +299,7 @@ export class WireReader {
       this.pos++;
     }
     if (this.pos === start || start === this.nextLiteralPos) this.fail(`Expected ${what}`, start);
+    if (value > Number.MAX_SAFE_INTEGER) this.fail(`Expected ${what} below 2^53`, start);
     return value;
   }
 
