@@ -281,6 +281,14 @@ describe('errors', () => {
     }
   });
 
+  it('refuses FETCH data that leaves a literal unread instead of dropping it', () => {
+    for (const input of ['* 1 FETCH (UID 12{2}\r\nab34)\r\n', '* 1 FETCH (UID 5) {3}\r\nabc\r\n', '* 1 FETCH (FLAGS (\\Seen)) {0}\r\n\r\n']) {
+      const { responses, errors } = feed(`${input}* 2 EXISTS\r\n`);
+      expect(kinds(responses)).toEqual(['exists']);
+      expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('reports the tag of a malformed tagged response', () => {
     const { errors } = feed('A7 MAYBE so\r\n');
     expect(errors[0]!.tag).toBe('A7');

@@ -181,6 +181,11 @@ export class WireReader {
     return slot;
   }
 
+  /** True while a literal of the response has not been read (or was skipped over by a token). */
+  get literalsLeft(): boolean {
+    return this.nextLiteralPos !== -1;
+  }
+
   /** How many literals have been read so far (tells whether a range of the line held one). */
   get literalsRead(): number {
     return this.nextLiteral;

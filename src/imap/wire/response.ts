@@ -94,9 +94,13 @@ function parseNumberedData(reader: WireReader, context: ParseContext): ImapRespo
       return { kind: 'recent', count };
     case 'EXPUNGE':
       return { kind: 'expunge', seq: count as SeqNum };
-    case 'FETCH':
+    case 'FETCH': {
       reader.sp();
-      return { kind: 'fetch', seq: count as SeqNum, attributes: parseMsgAtt(reader, context.maxDepth) };
+      const attributes = parseMsgAtt(reader, context.maxDepth);
+      // A literal no item read (inside a number or atom, or after the ")") would be lost: a body among them.
+      if (reader.literalsLeft) reader.fail('Unexpected literal in FETCH data');
+      return { kind: 'fetch', seq: count as SeqNum, attributes };
+    }
     default:
       return { kind: 'unknown', name, text: `${count} ${name}${reader.rest()}` };
   }
