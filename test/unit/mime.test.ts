@@ -113,6 +113,12 @@ describe('header parsing', () => {
     expect(parseAddressList(',, <x@y.z>,')).toEqual([{ name: null, address: 'x@y.z', group: null }]);
     expect(parseAddressList('jane@example.com Jane Doe')).toEqual([{ name: 'Jane Doe', address: 'jane@example.com', group: null }]);
     expect(parseAddressList('"Only a name"')).toEqual([{ name: 'Only a name', address: '', group: null }]);
+    // A quoted name before an address without angle brackets: the address is not part of the name.
+    expect(parseAddressList('"Doe, Jane" jane@example.com, b@x.y')).toEqual([
+      { name: 'Doe, Jane', address: 'jane@example.com', group: null },
+      { name: null, address: 'b@x.y', group: null },
+    ]);
+    expect(parseAddressList('"me@home" Jane')).toEqual([{ name: 'me@home Jane', address: '', group: null }]);
     expect(parseAddressList('Jane <jane@example.com')).toEqual([{ name: 'Jane', address: 'jane@example.com', group: null }]);
     // Quoted pairs in a comment (RFC 5322 section 3.2.2): `\)` does not end it.
     expect(parseAddressList('alice@example.com (Alice \\) Smith), bob@example.com (Bob (the (builder)))')).toEqual([

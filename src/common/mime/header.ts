@@ -113,6 +113,8 @@ export function parseAddressList(value: string): MailAddress[] {
   const out: MailAddress[] = [];
   let group: string | null = null;
   let phrase = '';
+  /** The phrase's characters that stood outside quotes. */
+  let bare = '';
   let comment = '';
   let angle: string | null = null;
   let quotedName = false;
@@ -129,6 +131,8 @@ export function parseAddressList(value: string): MailAddress[] {
       const at = words.findIndex((word) => word.includes('@'));
       address = at === -1 ? '' : words.splice(at, 1)[0]!;
       name = words.join(' ') || null;
+    } else if (quotedName && (address = bareAddress(bare)).length > 0) {
+      name = withoutWord(trimmed, address);
     } else {
       address = quotedName ? '' : trimmed;
       name = quotedName ? trimmed : null;
@@ -138,6 +142,7 @@ export function parseAddressList(value: string): MailAddress[] {
       out.push({ name: name === null ? null : decodeDisplayName(name), address, group });
     }
     phrase = '';
+    bare = '';
     comment = '';
     angle = null;
     quotedName = false;
@@ -174,6 +179,7 @@ export function parseAddressList(value: string): MailAddress[] {
     } else if (char === ':' && angle === null && group === null && !phrase.includes('@')) {
       group = decodeEncodedWords(phrase.trim());
       phrase = '';
+      bare = '';
       quotedName = false;
     } else if (char === ';' && group !== null) {
       flush();
@@ -182,8 +188,26 @@ export function parseAddressList(value: string): MailAddress[] {
       flush();
     } else {
       phrase += char;
+      bare += char;
     }
   }
   flush();
   return out;
+}
+
+/**
+ * Quirk: `"Doe, Jane" jane@example.com`, a quoted name and an address without angle brackets: the
+ * word outside the quotes with a local part and an `@` is the address ('' when there is none; a
+ * quoted local part, `"john doe"@example.com`, leaves only `@example.com` outside).
+ */
+function bareAddress(bare: string): string {
+  if (!bare.includes('@')) return '';
+  return bare.split(/\s+/).find((word) => word.indexOf('@') > 0) ?? '';
+}
+
+/** `phrase` without (the last occurrence of) `word`, blanks collapsed; null when nothing is left. */
+function withoutWord(phrase: string, word: string): string | null {
+  const at = phrase.lastIndexOf(word);
+  const rest = `${phrase.slice(0, at)} ${phrase.slice(at + word.length)}`.replace(/\s+/g, ' ').trim();
+  return rest.length > 0 ? rest : null;
 }
