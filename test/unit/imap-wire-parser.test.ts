@@ -128,6 +128,15 @@ describe('mailbox data', () => {
     expect(one('* 4294967295 EXISTS')).toEqual({ kind: 'exists', count: 4294967295 });
   });
 
+  it('refuses a LIST whose mailbox name is followed by more than an extended part, instead of cutting the name', () => {
+    expect(one('* LIST () "/" foo ')).toMatchObject({ name: 'foo' });
+    for (const input of ['* LIST () "/" foo bar\r\n', '* LIST () "/" {3}\r\nfoo bar\r\n', '* LSUB () "/" foo ("CHILDINFO" ("SUBSCRIBED")) x\r\n']) {
+      const { responses, errors } = feed(input);
+      expect(responses).toEqual([]);
+      expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('refuses a count past 32 bits (it would become the mailbox size)', () => {
     const { responses, errors } = feed('* 99999999999999999999 EXISTS\r\n* 4294967296 EXPUNGE\r\n');
     expect(responses).toEqual([]);

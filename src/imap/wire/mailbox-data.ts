@@ -86,7 +86,10 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
       reader.sp();
     }
     reader.pos++;
+    reader.sp();
   }
+  // More after the name (`foo bar`: an unquoted name with a space) would otherwise cut the name short.
+  if (!reader.atEnd()) reader.fail('Unexpected data after the mailbox name');
   return { kind: 'list', command, attributes, delimiter, name, nameRaw, childInfo, oldName };
 }
 
