@@ -45,6 +45,7 @@ export interface ReplayConnector extends Connector {
   /**
    * Destroys the replay connections still open, then settles like {@link ReplayConnector.assertDone}:
    * rejects with the failure or the unconsumed line, resolves when the transcript was played to its end.
+   * Destroying a connection here does not play a `@close client` line: the client must close it.
    */
   close(): Promise<void>;
   /** How many connections were opened. */
@@ -136,7 +137,8 @@ export function replayConnector(transcript: Transcript, options: ReplayOptions =
   return Object.assign(connector, {
     assertDone: check,
     close: async (): Promise<void> => {
-      for (const connection of connections) connection.destroy();
+      // Ended by the test, not by the client: a `@close client` still to come stays unplayed.
+      for (const connection of connections) connection.abandon();
       await new Promise<void>((resolve) => setImmediate(resolve));
       check();
     },
@@ -334,6 +336,11 @@ class ReplayConnection implements Connection {
   destroy(error?: MailwireError): void {
     if (!this.#closed) this.script.clientClosed();
     this.#terminate(error ?? new ConnectionClosedError(`Connection to ${this.#where} destroyed`));
+  }
+
+  /** Ends the connection for the test ({@link ReplayConnector.close}): not a close by the client. */
+  abandon(): void {
+    this.#terminate(new ConnectionClosedError(`Connection to ${this.#where} destroyed: the replay was closed`));
   }
 
   // ---- delivery -------------------------------------------------------------------------------

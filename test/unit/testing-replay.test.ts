@@ -195,6 +195,34 @@ describe('replayConnector', () => {
     await expect(replay.close()).rejects.toBeInstanceOf(FixtureUnconsumedError);
   });
 
+  it('close() does not take its own ending of a connection the client left open for the client closing it', async () => {
+    const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: QUIT\nS: +OK bye\n@close client\n@end\n';
+    const replay = replayConnector(parseTranscript(text, { file: 'quit.txt' }));
+    const client = await fakeClient(replay);
+    await client.waitFor('hi\r\n');
+    client.write('QUIT\r\n');
+    await client.waitFor('bye\r\n');
+    // The client never closes its connection: the transcript's `@close client` was not played.
+    expect(() => {
+      replay.assertDone();
+    }).toThrow(/quit\.txt:7: .*next: @close client/);
+    const error = await replay.close().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(as(FixtureUnconsumedError, error).message).toBe('quit.txt:7: the transcript was not played to its end; next: @close client');
+    expect(await client.closed).toBeInstanceOf(ConnectionClosedError);
+
+    // A client that closes (or destroys) its connection itself plays the line.
+    const polite = replayConnector(parseTranscript(text));
+    const other = await fakeClient(polite);
+    await other.waitFor('hi\r\n');
+    other.write('QUIT\r\n');
+    await other.waitFor('bye\r\n');
+    other.connection.destroy();
+    await expect(polite.close()).resolves.toBeUndefined();
+  });
+
   it('reports data the client sends after the end, and connections never opened or too many', async () => {
     const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: QUIT\nS: +OK bye\n@close client\n@end\n@connect\nS: +OK again\n@end\n';
     const replay = replayConnector(parseTranscript(text));
