@@ -81,6 +81,11 @@ export function parseDemoArgs(args: readonly string[]): ParsedArgs {
       if (next === undefined) throw new Error(`${name} needs a value`);
       return next;
     };
+    // A flag takes no value: `--allow-cleartext=no` must not allow cleartext.
+    const flag = (): true => {
+      if (inline !== undefined) throw new Error(`${name} takes no value`);
+      return true;
+    };
     switch (name) {
       case '--url':
         urls.push(value());
@@ -95,7 +100,7 @@ export function parseDemoArgs(args: readonly string[]): ParsedArgs {
         ca = value();
         break;
       case '--allow-cleartext':
-        allowCleartext = true;
+        allowCleartext = flag();
         break;
       case '--poll': {
         poll = Number(value());
@@ -104,7 +109,7 @@ export function parseDemoArgs(args: readonly string[]): ParsedArgs {
       }
       case '--help':
       case '-h':
-        help = true;
+        help = flag();
         break;
       default:
         throw new Error(`Unknown argument ${JSON.stringify(arg)}`);

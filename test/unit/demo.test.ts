@@ -104,6 +104,15 @@ describe('mailwire demo (embedded fixtures)', () => {
     expect(() => parseDemoArgs(['--url'])).toThrow(/needs a value/);
   });
 
+  it('refuses a value on a flag: --allow-cleartext=no does not allow cleartext', async () => {
+    expect(() => parseDemoArgs(['--allow-cleartext=no'])).toThrow('--allow-cleartext takes no value');
+    expect(() => parseDemoArgs(['--help=yes'])).toThrow('--help takes no value');
+    const bad = capture({ MAILWIRE_PASSWORD: 'x' });
+    expect(await demoMain(['--url', 'imap://me@example.invalid', '--allow-cleartext=false'], bad)).toBe(2);
+    expect(bad.err()).toMatch(/^--allow-cleartext takes no value\n\nUsage: mailwire demo/);
+    expect(bad.out()).toBe('');
+  });
+
   it('wraps table cells at spaces', () => {
     expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
