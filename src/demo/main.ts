@@ -78,7 +78,8 @@ export function parseDemoArgs(args: readonly string[]): ParsedArgs {
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       const next = inline ?? args[++index];
-      if (next === undefined) throw new Error(`${name} needs a value`);
+      // `--url --poll 500`: the next option is not the value (a value starting with "-" goes inline: `--ca=-x.pem`).
+      if (next === undefined || (inline === undefined && next.startsWith('-'))) throw new Error(`${name} needs a value`);
       return next;
     };
     // A flag takes no value: `--allow-cleartext=no` must not allow cleartext.

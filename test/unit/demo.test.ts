@@ -113,6 +113,15 @@ describe('mailwire demo (embedded fixtures)', () => {
     expect(bad.out()).toBe('');
   });
 
+  it('does not take the next option for a missing value', async () => {
+    expect(() => parseDemoArgs(['--url', '--poll', '500'])).toThrow('--url needs a value');
+    expect(() => parseDemoArgs(['--password-env', '--allow-cleartext'])).toThrow('--password-env needs a value');
+    const bad = capture();
+    expect(await demoMain(['--url', '--help'], bad)).toBe(2);
+    expect(bad.err()).toMatch(/^--url needs a value\n\nUsage: mailwire demo/);
+    expect(bad.out()).toBe('');
+  });
+
   it('wraps table cells at spaces', () => {
     expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
