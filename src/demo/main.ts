@@ -192,11 +192,7 @@ async function embedded(io: DemoIo): Promise<number> {
 }
 
 async function live(parsed: ParsedArgs, io: DemoIo): Promise<number> {
-  const password = io.env[parsed.passwordEnv];
-  if (password === undefined || password === '') {
-    io.stderr(`Set the password in the environment variable ${parsed.passwordEnv} (it is never taken from the URL).\n`);
-    return 2;
-  }
+  // The URLs first: a bad one is the error to report, not the password not set yet.
   let imapUrl: string | undefined;
   let pop3Url: string | undefined;
   for (const url of parsed.urls) {
@@ -211,6 +207,11 @@ async function live(parsed: ParsedArgs, io: DemoIo): Promise<number> {
     parseMailboxUrl(imapUrl);
   }
   if (imapUrl === undefined) throw new Error('no URL');
+  const password = io.env[parsed.passwordEnv];
+  if (password === undefined || password === '') {
+    io.stderr(`Set the password in the environment variable ${parsed.passwordEnv} (it is never taken from the URL).\n`);
+    return 2;
+  }
   const target: DemoTarget = {
     imapUrl,
     pop3Url,

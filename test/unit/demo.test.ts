@@ -122,6 +122,16 @@ describe('mailwire demo (embedded fixtures)', () => {
     expect(bad.out()).toBe('');
   });
 
+  it('checks the URLs before asking for the password', async () => {
+    const scheme = capture();
+    expect(await demoMain(['--url', 'ftp://me@example.invalid'], scheme)).toBe(1);
+    expect(scheme.err()).toMatch(/Unsupported URL scheme "ftp:"/);
+    const inUrl = capture();
+    expect(await demoMain(['--url', 'pop3s://me:topsecret@example.invalid'], inUrl)).toBe(1);
+    expect(inUrl.err()).toMatch(/password in the mailbox URL is refused/);
+    expect(inUrl.err()).not.toContain('topsecret');
+  });
+
   it('wraps table cells at spaces', () => {
     expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
