@@ -204,7 +204,10 @@ async function live(parsed: ParsedArgs, io: DemoIo): Promise<number> {
   if (imapUrl === undefined && pop3Url !== undefined) {
     const pop3 = parseMailboxUrl(pop3Url);
     imapUrl = parsed.imapUrl ?? `${pop3.implicitTls ? 'imaps' : 'imap'}://${encodeURIComponent(pop3.username)}@${pop3.host.includes(':') ? `[${pop3.host}]` : pop3.host}`;
-    parseMailboxUrl(imapUrl);
+    if (parseMailboxUrl(imapUrl).protocol !== 'imap') {
+      io.stderr(`--imap-url must be an imap:// or imaps:// URL, got ${JSON.stringify(imapUrl)}\n\n${DEMO_USAGE}`);
+      return 2;
+    }
   }
   if (imapUrl === undefined) throw new Error('no URL');
   const password = io.env[parsed.passwordEnv];

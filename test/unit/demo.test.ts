@@ -132,6 +132,13 @@ describe('mailwire demo (embedded fixtures)', () => {
     expect(inUrl.err()).not.toContain('topsecret');
   });
 
+  it('refuses an --imap-url that is not an IMAP URL', async () => {
+    const pop3 = capture({ MAILWIRE_PASSWORD: 'x' });
+    expect(await demoMain(['--url', 'pop3s://me@example.invalid', '--imap-url', 'pop3s://me@example.invalid'], pop3)).toBe(2);
+    expect(pop3.err()).toMatch(/^--imap-url must be an imap:\/\/ or imaps:\/\/ URL, got "pop3s:\/\/me@example.invalid"\n/);
+    expect(pop3.out()).toBe('');
+  });
+
   it('wraps table cells at spaces', () => {
     expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
