@@ -90,6 +90,8 @@ export interface RecordingConnector extends Connector {
  * @param inner - the connector that opens the real connection (`defaultConnector` for a socket).
  * @param options - where to write, and what else to redact.
  * @returns a connector to pass to a client's `connector` option.
+ * @throws InvalidArgumentError when neither `file` nor `sink` is given, or a header option
+ *   (`protocol`, `tls`, `server`, `fields`) cannot be written to a transcript.
  *
  * @example
  * ```ts
@@ -102,6 +104,8 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
   if (options.file === undefined && options.sink === undefined) {
     throw new InvalidArgumentError('recordingConnector needs a file or a sink');
   }
+  // The header's fields are checked now, not once the first connection is open.
+  formatTranscriptHeader({ protocol: options.protocol, server: options.server, tls: options.tls, fields: options.fields });
   const sideFiles = options.sideFiles;
   if (sideFiles !== undefined && (options.file === undefined || !Number.isInteger(sideFiles.minBytes) || sideFiles.minBytes < 1)) {
     throw new InvalidArgumentError('sideFiles needs a file, and minBytes a positive integer');

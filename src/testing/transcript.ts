@@ -260,9 +260,15 @@ function startsRedacted(bytes: Uint8Array, index: number): boolean {
  * Formats the header block: the magic line, the fields, and a blank line.
  *
  * @param header - the fields to write.
- * @throws InvalidArgumentError when a key or value cannot be written on one line.
+ * @throws InvalidArgumentError when a key or value cannot be written on one line, or the protocol
+ *   or tls mode is not one a transcript may hold.
  */
 export function formatTranscriptHeader(header: TranscriptHeader): string {
+  // What parseTranscript would refuse is refused here, rather than written.
+  if (!PROTOCOLS.includes(header.protocol)) throw new InvalidArgumentError(`Invalid transcript protocol ${JSON.stringify(header.protocol)}: imap or pop3`);
+  if (header.tls !== undefined && !TLS_MODES.includes(header.tls)) {
+    throw new InvalidArgumentError(`Invalid transcript tls mode ${JSON.stringify(header.tls)}: none, implicit or starttls`);
+  }
   const lines = [TRANSCRIPT_MAGIC, `# protocol: ${header.protocol}`];
   const add = (key: string, value: string | undefined): void => {
     if (value === undefined) return;

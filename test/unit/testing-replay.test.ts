@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import type { Connection, Connector } from '../../src/common/connector.js';
-import { ConnectionClosedError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
+import { ConnectionClosedError, InvalidArgumentError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
 import { Secret } from '../../src/common/secret.js';
 import type { WirePart } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/index.js';
@@ -19,8 +19,11 @@ import {
   parseTranscript,
   recordingConnector,
   replayConnector,
+  type RecordOptions,
   type ReplayChunking,
   type Transcript,
+  type TranscriptProtocol,
+  type TranscriptTlsMode,
 } from '../../src/testing/index.js';
 
 const IMAP = `# mailwire transcript v1
@@ -526,6 +529,22 @@ describe('recordingConnector', () => {
     expect(recorder.connections).toBe(2);
     expect(recorder.text()).toMatch(/@close client\n@end\n@connect\nS: \+OK\n@close client\n@end\n$/);
     expect(parseTranscript(recorder.text()).sessions).toHaveLength(2);
+  });
+
+  it('checks its header options when made, not once a connection is open', () => {
+    const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@end\n'));
+    const sink = (): void => undefined;
+    const make = (options: Partial<RecordOptions>): (() => void) => () => recordingConnector(inner, { protocol: 'pop3', sink, ...options });
+    expect(make({ protocol: 'smtp' as TranscriptProtocol })).toThrow(/protocol "smtp": imap or pop3/);
+    expect(make({ tls: 'maybe' as TranscriptTlsMode })).toThrow(/tls mode "maybe": none, implicit or starttls/);
+    expect(make({ server: 'Dovecot\nevil' })).toThrow(/server contains a line break/);
+    expect(make({ fields: { 'Bad Key': 'x' } })).toThrow(/Invalid transcript header key "Bad Key"/);
+    expect(make({ fields: { tls: 'none' } })).toThrow(/must be given by its own property/);
+    for (const thrower of [make({ protocol: 'smtp' as TranscriptProtocol }), make({ fields: { 'Bad Key': 'x' } })]) {
+      expect(thrower).toThrow(InvalidArgumentError);
+    }
+    // Nothing was opened.
+    expect(inner.connections).toBe(0);
   });
 });
 
