@@ -134,16 +134,17 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
   const connector = async (transportOptions: TransportOptions, handlers: TransportHandlers): Promise<Connection> => {
     if (active) throw new InvalidArgumentError('recordingConnector records one connection at a time: close the previous one first');
     active = true;
-    const state: { recording?: RecordingConnection } = {};
+    const state: { recording?: RecordingConnection; discarded?: boolean } = {};
     const wrapped: TransportHandlers = {
       onData: (chunk) => {
+        if (state.discarded === true) return;
         state.recording?.serverChunk(chunk);
         handlers.onData(chunk);
       },
       onClose: (error) => {
         state.recording?.ended(error);
         active = false;
-        handlers.onClose(error);
+        if (state.discarded !== true) handlers.onClose(error);
       },
     };
     let connection: Connection;
@@ -153,21 +154,30 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
       active = false;
       throw error;
     }
-    if (connections === 0) {
-      const header = formatTranscriptHeader({
-        protocol: options.protocol,
-        recordedAt: new Date().toISOString(),
-        server: options.server,
-        tls: options.tls ?? (transportOptions.tls === true ? 'implicit' : undefined),
-        fields: options.fields,
-      });
-      if (options.file !== undefined) {
-        mkdirSync(path.dirname(options.file), { recursive: true });
-        writeFileSync(options.file, '');
+    try {
+      if (connections === 0) {
+        const header = formatTranscriptHeader({
+          protocol: options.protocol,
+          recordedAt: new Date().toISOString(),
+          server: options.server,
+          tls: options.tls ?? (transportOptions.tls === true ? 'implicit' : undefined),
+          fields: options.fields,
+        });
+        if (options.file !== undefined) {
+          mkdirSync(path.dirname(options.file), { recursive: true });
+          writeFileSync(options.file, '');
+        }
+        emit(header + (options.comment === undefined ? '' : `${formatter.comment(options.comment)}\n`));
+      } else {
+        emit(formatter.connect());
       }
-      emit(header + (options.comment === undefined ? '' : `${formatter.comment(options.comment)}\n`));
-    } else {
-      emit(formatter.connect());
+    } catch (error) {
+      // Nothing records this connection: it is ended (the client, which never gets it, is not told).
+      state.discarded = true;
+      connection.destroy();
+      active = false;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new InvalidArgumentError(`Cannot write the transcript${options.file === undefined ? '' : ` ${options.file}`}: ${reason}`, { cause: error });
     }
     connections++;
     state.recording = new RecordingConnection(connection, options, formatter, emit, sideFiles === undefined ? undefined : { minBytes: sideFiles.minBytes, create: newSideFile });

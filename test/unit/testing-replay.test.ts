@@ -531,6 +531,38 @@ describe('recordingConnector', () => {
     expect(parseTranscript(recorder.text()).sessions).toHaveLength(2);
   });
 
+  it('a transcript file it cannot write: a typed error, the connection closed, the recorder free again', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-record-'));
+    try {
+      const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: QUIT\nS: +OK bye\n@close client\n@end\n';
+      const inner = replayConnector(parseTranscript(text));
+      let onCloseCalls = 0;
+      const recorder = recordingConnector(inner, { protocol: 'pop3', file: folder }); // a folder: not writable as a file
+      const error = await recorder(
+        { host: 'replay.invalid', port: 110 },
+        {
+          onData: () => undefined,
+          onClose: () => {
+            onCloseCalls++;
+          },
+        },
+      ).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(as(InvalidArgumentError, error).message).toMatch(/^Cannot write the transcript .*: EISDIR/);
+      expect(inner.connections).toBe(1);
+      // The connection it opened was ended; the client, which never got it, is not told.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(onCloseCalls).toBe(0);
+      await expect(inner.close()).rejects.toThrow(/next: C: QUIT/);
+      // Not stuck as busy: the next connection is refused for its own reason.
+      await expect(fakeClient(recorder)).rejects.toThrow(/more connections than were recorded/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('checks its header options when made, not once a connection is open', () => {
     const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@end\n'));
     const sink = (): void => undefined;
