@@ -461,8 +461,6 @@ export class CommandPipeline {
     this.#streaming = undefined;
     streaming?.stop(error);
     this.#pauseRequests.clear();
-    // Nobody is left to ask for a pause: read on, so that the server's end reaches the transport.
-    this.#updateFlow();
     for (const each of pending) {
       this.#reportFailed(each, error);
       this.#settle(each, error);
