@@ -148,7 +148,7 @@ export abstract class BodyChannel {
       } else {
         if (this.#waiter !== undefined) {
           this.#endLight();
-          for (const waiter of this.#takeWaiters()) waiter.resolve(DONE);
+          this.#releaseWaiters(undefined);
         }
       }
     }
@@ -315,20 +315,22 @@ export abstract class BodyChannel {
     this.resumeInput();
     if (this.#waiter !== undefined) {
       if (error === undefined) this.#endLight();
-      for (const waiter of this.#takeWaiters()) {
-        if (error === undefined) waiter.resolve(DONE);
-        else waiter.reject(error);
-      }
+      this.#releaseWaiters(error);
     }
     this.#settle();
   }
 
-  /** Every waiting next() call, oldest first; none waits afterwards. */
-  #takeWaiters(): ChunkWaiter[] {
-    const waiters = [this.#waiter!, ...(this.#laterWaiters ?? [])];
+  /**
+   * Every waiting next() call, oldest first, gets the end (or `error`); none waits afterwards.
+   * Called at the end of every body a reader waits on: nothing is allocated for the usual one waiter.
+   */
+  #releaseWaiters(error: Error | undefined): void {
+    const first = this.#waiter;
+    const later = this.#laterWaiters;
     this.#waiter = undefined;
     this.#laterWaiters = undefined;
-    return waiters;
+    if (first !== undefined) settleWaiter(first, error);
+    if (later !== undefined) for (const waiter of later) settleWaiter(waiter, error);
   }
 
   #enqueue(bytes: Uint8Array): void {
@@ -403,6 +405,12 @@ export abstract class BodyChannel {
       this.#settle();
     });
   }
+}
+
+/** Ends a waiting next() call: done, or rejected with `error`. */
+function settleWaiter(waiter: ChunkWaiter, error: Error | undefined): void {
+  if (error === undefined) waiter.resolve(DONE);
+  else waiter.reject(error);
 }
 
 function ignoreError(): void {
