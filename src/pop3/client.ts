@@ -39,7 +39,7 @@ import {
 } from './codec.js';
 import * as commands from './commands.js';
 import type { Pop3Reply } from './commands.js';
-import type { Exchange } from './exchange.js';
+import { ignoreRejection, type Exchange } from './exchange.js';
 import { CommandQueue, type AnyExchange } from './pipeline.js';
 import { FlowGate } from './body.js';
 import { MessageExchange, type BodyStreaming, type Pop3Message } from './message.js';
@@ -869,11 +869,6 @@ export class Pop3Client {
     if (this.#deleted.has(messageNumber)) throw new InvalidArgumentError(`Message ${messageNumber} is marked deleted`);
     return messageNumber;
   }
-}
-
-/** Marks a rejection as handled (see where it is used). */
-function ignoreRejection(): void {
-  // Whoever needs the error gets it elsewhere.
 }
 
 function requirePassword(credentials: Pop3Credentials): Secret {

@@ -10,8 +10,11 @@ import { AuthenticationError, ProtocolError, ServerError, type MailwireError } f
 import type { Secret } from '../common/secret.js';
 import type { Pop3CommandLine, Pop3Status } from './codec.js';
 
-/** Marks a rejection as handled (one function for every exchange, not a closure each). */
-function ignoreRejection(): void {
+/**
+ * Marks a rejection as handled, where whoever needs the error sees it elsewhere (one function for
+ * every use, not a closure each).
+ */
+export function ignoreRejection(): void {
   // Whoever awaits the result still sees the error.
 }
 

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { AbortError } from '../common/errors.js';
+import { ignoreRejection } from './exchange.js';
 import { Queue } from './queue.js';
 import type { MessageExchange, Pop3Message } from './message.js';
 
@@ -145,6 +146,3 @@ export class RetrievalWindow {
   }
 }
 
-function ignoreRejection(): void {
-  // The loop that awaits the result sees the error; a dropped one needs no handling.
-}
