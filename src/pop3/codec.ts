@@ -430,10 +430,9 @@ export interface Pop3CommandLine {
 /** Options of {@link encodeCommand}. */
 export interface EncodeCommandOptions {
   /**
-   * The last argument is the rest of the line: it may hold spaces and is exempt from the
-   * 40-character argument limit, though not from the 255-octet line limit. RFC 1939 section 7
-   * lets PASS treat spaces as part of the password, and RFC 5034 section 4 lifts the limit for
-   * AUTH's initial response; pass phrases longer than 40 characters are common.
+   * The last argument is the rest of the line: it may hold spaces (RFC 1939 section 7 lets PASS
+   * treat spaces as part of the password), though the 255-octet line limit still applies. No
+   * argument has RFC 1939's 40-character limit, which RFC 2449 section 4 lifted.
    */
   readonly restOfLine?: boolean;
 }
