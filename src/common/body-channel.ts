@@ -187,9 +187,9 @@ export abstract class BodyChannel {
    *
    * @throws InvalidArgumentError when the body is already being iterated.
    */
-  iterator(options: ChunkOptions = {}): AsyncIterableIterator<Buffer> {
+  iterator(options: ChunkOptions = {}): NodeJS.AsyncIterator<Buffer> {
     const mode = this.#mode;
-    if (mode === 'stream') return streamIterator.call(this.#readable!) as AsyncIterableIterator<Buffer>;
+    if (mode === 'stream') return streamIterator.call(this.#readable!) as NodeJS.AsyncIterator<Buffer>;
     if (mode !== 'idle') throw new InvalidArgumentError('The body can be iterated only once');
     if (options.reuse === true) {
       this.#mode = 'borrow';
@@ -475,8 +475,12 @@ export async function collectBody(chunks: AsyncIterable<Buffer>, sizeHint: numbe
   return total === result.length ? result : (Uint8Array.prototype.slice.call(result, 0, total) as Buffer);
 }
 
-/** What {@link BodyChannel.iterator} returns: one small object a body, its methods shared. */
-class ChunkIterator implements AsyncIterableIterator<Buffer> {
+/**
+ * What {@link BodyChannel.iterator} returns: one small object a body, its methods shared. Typed as
+ * Node's own stream iterator (`NodeJS.AsyncIterator`), which under the explicit resource management
+ * lib also has `[Symbol.asyncDispose]`, so that a body's `Readable` can return it.
+ */
+class ChunkIterator implements NodeJS.AsyncIterator<Buffer> {
   readonly #channel: BodyChannel;
 
   constructor(channel: BodyChannel) {
@@ -493,7 +497,12 @@ class ChunkIterator implements AsyncIterableIterator<Buffer> {
     return Promise.resolve(DONE);
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+  /** `await using`: as leaving a loop early, the rest of the body is dropped. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<Buffer> {
     return this;
   }
 }

@@ -115,8 +115,8 @@ export class BodyReadable extends ChannelReadable implements BodyStream {
     return this.#body.size;
   }
 
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    return this.chunks();
+  override [Symbol.asyncIterator](): NodeJS.AsyncIterator<Buffer> {
+    return this.#body.iterator();
   }
 
   chunks(options?: ChunkOptions): AsyncIterableIterator<Buffer> {

@@ -54,8 +54,12 @@ export interface BodyStream extends Readable {
    * @throws InvalidArgumentError when the body is already being iterated.
    */
   chunks(options?: ChunkOptions): AsyncIterableIterator<Buffer>;
-  /** The body's chunks: the same as {@link BodyStream.chunks} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer>;
+  /**
+   * The body's chunks: the same as {@link BodyStream.chunks} without options. Typed as a
+   * `Readable`'s own iterator, so that the type still extends `Readable` where @types/node gives
+   * that iterator `[Symbol.asyncDispose]` (the `esnext.disposable` lib).
+   */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<Buffer>;
 }
 
 /**

@@ -123,6 +123,17 @@ describe('BodyChannel (shared)', () => {
     expect(outcomes).toEqual([error, error]);
   });
 
+  it('disposes of its iterator as a loop left early does: the rest of the body is dropped', async () => {
+    const channel = new Pop3BodyChannel(flow, 1024 * 1024, new ChunkStore());
+    const iterator = channel.iterator();
+    channel.push(text('ab'));
+    channel.push(text('cd'));
+    expect(((await iterator.next()).value as Buffer).toString()).toBe('ab');
+    await iterator[Symbol.asyncDispose]();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    expect(channel.wantsData).toBe(false);
+  });
+
   it('drops what is queued when the body fails: the reader gets the error at once', async () => {
     const channel = new Pop3BodyChannel(flow, 1024);
     channel.push(text('queued'));
