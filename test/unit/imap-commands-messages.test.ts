@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
 import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
+import type { StoreOperation } from '../../src/imap/commands/store.js';
 import { store } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
@@ -107,6 +108,16 @@ describe('STORE', () => {
     await expect(store(client, uid(1), 'add', ['bad flag'])).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(store(client, uid(1), 'add', ['\\Seen\r\nA9 EXPUNGE'])).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(store(client, uid(1), 'add', [])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+
+  test('an operation other than add, remove or set is refused before sending, not sent as FLAGS (which replaces every flag)', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    for (const operation of ['ADD', 'delete', undefined, '+']) {
+      await expect(store(client, uid(1), operation as unknown as StoreOperation, ['\\Seen'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
     await finish();
     expect(server.received()).toBe(before);
   });

@@ -146,6 +146,9 @@ export function requireCondstore(session: Pick<ImapSession, 'hasCapability'>, wh
 /** How STORE changes the flags: `add` (+FLAGS), `remove` (-FLAGS) or `set` (FLAGS). */
 export type StoreOperation = 'add' | 'remove' | 'set';
 
+/* store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag))) */
+const STORE_PREFIXES: ReadonlyMap<unknown, string> = new Map<StoreOperation, string>([['add', '+'], ['remove', '-'], ['set', '']]);
+
 /** Options of {@link ImapClient.store}. */
 export interface StoreOptions extends ImapCallOptions {
   /** `.SILENT`: the server does not echo the new flags (the result is then usually empty). */
@@ -197,7 +200,7 @@ export interface StoreResult {
  * @param flags - system flags (`\Seen`) and keywords (`$Forwarded`); refused if not valid flags.
  * @param options - silent, unchangedSince, signal, timeout.
  * @returns the new flags per message.
- * @throws InvalidArgumentError for a bad flag; UnsupportedError for `unchangedSince` without
+ * @throws InvalidArgumentError for a bad flag or an unknown operation; UnsupportedError for `unchangedSince` without
  *   CONDSTORE; ServerError when refused (e.g. a read-only mailbox).
  */
 export async function store(
@@ -208,6 +211,10 @@ export async function store(
   options: StoreOptions = {},
 ): Promise<StoreResult> {
   const selector = resolveSelector(messages);
+  const prefix = STORE_PREFIXES.get(operation);
+  // Checked, not defaulted: anything unknown (`'ADD'`, `'delete'` from untyped code) would else go
+  // out as FLAGS, which replaces every flag of the messages.
+  if (prefix === undefined) throw new InvalidArgumentError(`Unknown store operation ${JSON.stringify(operation)}: use 'add', 'remove' or 'set'`);
   if (operation !== 'set' && flags.length === 0) throw new InvalidArgumentError(`store(${operation}) needs at least one flag`);
   const flagArgs = flags.map(flag);
   const args: CommandArg[] = [sequenceSet(selector.set)];
@@ -215,7 +222,6 @@ export async function store(
     requireCondstore(session, 'unchangedSince (UNCHANGEDSINCE)');
     args.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
   }
-  const prefix = operation === 'add' ? '+' : operation === 'remove' ? '-' : '';
   args.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
   const updated: FlagUpdate[] = [];
   const modified = await session.run(
