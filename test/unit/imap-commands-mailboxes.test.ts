@@ -162,8 +162,8 @@ describe('LIST', () => {
   test('an IMAP4rev2-only server gets UTF-8 patterns and names, and its answers are matched to them', async () => {
     const { client, finish } = await scripted([
       'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready',
-      'C: A1 LIST "" "Кип*"',
-      'C: A2 LIST "" "Ёж*"',
+      'C: A1 LIST "" "Кип*" RETURN (SUBSCRIBED CHILDREN)',
+      'C: A2 LIST "" "Ёж*" RETURN (SUBSCRIBED CHILDREN)',
       'S: * LIST () "/" "Ёжик"',
       'S: * LIST () "/" "Кипа"',
       'S: A1 OK done',
@@ -175,6 +175,20 @@ describe('LIST', () => {
     expect(kip.map((entry) => entry.name)).toEqual(['Кипа']);
     expect(yozh.map((entry) => entry.name)).toEqual(['Ёжик']);
     await createMailbox(client, 'Ёж');
+    await finish();
+  });
+
+  test('IMAP4rev2 in use: LIST (SUBSCRIBED) and RETURN (STATUS), which RFC 9051 includes, instead of LSUB, which it dropped', async () => {
+    const { client, finish } = await scripted([
+      'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready',
+      'C: A1 LIST (SUBSCRIBED) "" * RETURN (SUBSCRIBED CHILDREN STATUS (MESSAGES))',
+      'S: * LIST (\\Subscribed \\HasNoChildren) "/" INBOX',
+      'S: * STATUS INBOX (MESSAGES 4)',
+      'S: A1 OK done',
+    ]);
+    expect(await list(client, { subscribedOnly: true, status: ['MESSAGES'] })).toMatchObject([
+      { name: 'INBOX', subscribed: true, hasChildren: false, status: { messages: 4 } },
+    ]);
     await finish();
   });
 

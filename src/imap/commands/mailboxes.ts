@@ -62,7 +62,7 @@ export interface ListOptions extends ImapCallOptions {
    * patterns go in one command with LIST-EXTENDED, else in one command each.
    */
   readonly pattern?: string | readonly string[] | undefined;
-  /** Only subscribed mailboxes: `LIST (SUBSCRIBED)` with LIST-EXTENDED, else LSUB. */
+  /** Only subscribed mailboxes: `LIST (SUBSCRIBED)` with LIST-EXTENDED or IMAP4rev2, else LSUB. */
   readonly subscribedOnly?: boolean | undefined;
   /** Only mailboxes with a special use: `LIST (SPECIAL-USE)` where offered, else filtered here. */
   readonly specialUseOnly?: boolean | undefined;
@@ -130,7 +130,7 @@ export function rev2Only(capabilities: ReadonlySet<string>): boolean {
 }
 
 /**
- * Lists mailboxes (LIST, or LSUB for `subscribedOnly` without LIST-EXTENDED).
+ * Lists mailboxes (LIST, or LSUB for `subscribedOnly` without LIST-EXTENDED or IMAP4rev2).
  *
  * @example
  * ```ts
@@ -150,10 +150,14 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
   for (const pattern of [reference, ...patterns]) {
     if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`A LIST pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
   }
-  const extended = session.hasCapability('LIST-EXTENDED');
+  // IMAP4rev2 includes the selection and return options of LIST-EXTENDED and LIST-STATUS, and has
+  // no LSUB (RFC 9051 section 6.3.9 and appendix E): a server that speaks only IMAP4rev2 need not
+  // announce them.
+  const rev2 = imap4rev2InUse(session);
+  const extended = rev2 || session.hasCapability('LIST-EXTENDED');
   const specialUse = session.hasCapability('SPECIAL-USE');
   const statusItems = options.status === undefined ? [] : statusItemsFor(session, options.status);
-  const listStatus = statusItems.length > 0 && session.hasCapability('LIST-STATUS');
+  const listStatus = extended && statusItems.length > 0 && (rev2 || session.hasCapability('LIST-STATUS'));
 
   let entries: MailboxEntry[];
   if (extended) {
@@ -202,8 +206,9 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
 }
 
 /**
- * Lists subscribed mailboxes with LSUB (RFC 3501; deprecated by RFC 9051 in favour of
- * `list({ subscribedOnly: true })`, which this library prefers when LIST-EXTENDED is offered).
+ * Lists subscribed mailboxes with LSUB (RFC 3501; dropped by RFC 9051 in favour of
+ * `list({ subscribedOnly: true })`, which this library prefers when LIST-EXTENDED is offered or
+ * IMAP4rev2 is in use).
  *
  * @param session - the client.
  * @param pattern - the pattern, default `'*'`.
