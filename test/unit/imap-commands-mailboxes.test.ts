@@ -159,6 +159,23 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('pipelined LISTs match names as decoded: "Üß" is "&ANwA3w-", which the encoded pattern "&ANw-*" does not spell', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" &ANw-*',
+      'C: A2 LIST "" Work/%',
+      'S: * LIST (\\HasNoChildren) "/" &ANwA3w-',
+      'S: A1 OK done',
+      'S: * LIST (\\HasNoChildren) "/" Work/Q1',
+      'S: A2 OK done',
+    ]);
+    expect((await list(client, { pattern: ['Ü*', 'Work/%'] })).map((entry) => [entry.name, entry.nameRaw])).toEqual([
+      ['Üß', '&ANwA3w-'],
+      ['Work/Q1', 'Work/Q1'],
+    ]);
+    await finish();
+  });
+
   test('an IMAP4rev2-only server gets UTF-8 patterns and names, and its answers are matched to them', async () => {
     const { client, finish } = await scripted([
       'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready',

@@ -13,7 +13,7 @@ import { InvalidArgumentError, ServerError, UnsupportedError } from '../../commo
 import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
-import { encodeModifiedUtf7, isInbox } from '../wire/modified-utf7.js';
+import { isInbox } from '../wire/modified-utf7.js';
 import type { ListResponse, MailboxStatusAttributes } from '../wire/response-types.js';
 import type { StatusItem } from './status.js';
 import { status, statusItemsFor } from './status.js';
@@ -240,12 +240,13 @@ async function runList(
 ): Promise<MailboxEntry[]> {
   const entries: MailboxEntry[] = [];
   const awaitingStatus = new Map<string, number>(); // decoded name -> index in entries
-  // The patterns as the server sees them, in the encoding chosen when the command is written
-  // (UTF-8 once a pipelined ENABLE UTF8=ACCEPT ahead of it has succeeded, else modified UTF-7).
-  let wirePatterns: readonly string[] = [];
+  // The patterns as given, matched against the names as decoded: wildcards match names, not their
+  // modified UTF-7 (`Ü*` finds `Üß`, listed as `&ANwA3w-`, which the pattern's encoding `&ANw-*`
+  // does not spell). Either side is as sent under UTF8=ACCEPT, before or after a pipelined ENABLE.
+  const fullPatterns = patterns.map((pattern) => reference + pattern);
   const collector: ListCollector = {
     command,
-    matches: (entry) => wirePatterns.some((pattern) => patternMatches(pattern, entry.nameRaw, entry.delimiter)),
+    matches: (entry) => fullPatterns.some((pattern) => patternMatches(pattern, entry.name, entry.delimiter)),
   };
   let inFlight = listsInFlight.get(session);
   if (inFlight === undefined) {
@@ -255,10 +256,7 @@ async function runList(
   const others = inFlight;
   const definition: ImapCommand<undefined> = {
     name: command,
-    get args() {
-      wirePatterns = patterns.map((pattern) => toWire(session, reference + pattern));
-      return args;
-    },
+    args,
     states: ['authenticated', 'selected'],
     untagged: (response) => {
       if (response.kind === 'list') {
@@ -333,18 +331,14 @@ function toEntry(response: ListResponse, command: 'LIST' | 'LSUB'): MailboxEntry
   };
 }
 
-/** A LIST pattern as the server sees it (the encoder's choice for `list-mailbox`, made as the command is written). */
-function toWire(session: ImapSession, pattern: string): string {
-  return utf8Enabled(session) ? pattern : encodeModifiedUtf7(pattern);
-}
-
 /**
  * Does a mailbox name match a LIST pattern (`*` anything, `%` anything but the delimiter)? INBOX
  * is compared case-insensitively, as RFC 9051 section 5.1 asks.
  */
 function patternMatches(pattern: string, name: string, delimiter: string | null): boolean {
+  // isInbox, not toUpperCase(): the names are decoded, and `ınbox/` (dotless ı) is no INBOX.
   const canonical = (value: string): string =>
-    /^inbox$/i.test(value) || (delimiter !== null && value.toUpperCase().startsWith(`INBOX${delimiter}`)) ? `INBOX${value.slice(5)}` : value;
+    isInbox(value.slice(0, 5)) && (value.length === 5 || (delimiter !== null && value.startsWith(delimiter, 5))) ? `INBOX${value.slice(5)}` : value;
   const notDelimiter = delimiter === null ? '[^]' : `[^${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`;
   let source = '';
   for (const char of canonical(pattern)) {
