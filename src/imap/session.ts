@@ -59,6 +59,12 @@ export interface MailboxState {
    * (mod-sequences start at 1: 0 means the mailbox keeps none) or nothing.
    */
   readonly highestModseq: bigint | undefined;
+  /**
+   * True when the server answered SELECT or EXAMINE with `NO [UIDNOTSTICKY]` (RFC 4315 section 3):
+   * the mailbox's UIDs do not persist, UIDVALIDITY changes at each selection, and no UID of it is
+   * worth keeping past this one.
+   */
+  readonly uidNotSticky: boolean;
 }
 
 /**

@@ -51,3 +51,29 @@ describe('SELECT and PERMANENTFLAGS', () => {
     await server.done;
   });
 });
+
+describe('SELECT and UIDNOTSTICKY', () => {
+  test('`NO [UIDNOTSTICKY]` (RFC 4315 section 3) is SELECT\'s own data: the state says the UIDs do not persist', async () => {
+    const server = await harness.serve([
+      ...login('IMAP4rev1 UIDPLUS'),
+      C('A2 SELECT Scratch'),
+      S(FLAGS, '* 1 EXISTS', '* OK [UIDVALIDITY 9] UIDs valid', '* NO [UIDNOTSTICKY] Non-persistent UIDs', 'A2 OK [READ-WRITE] Select completed'),
+      C('A3 SELECT INBOX'),
+      S(FLAGS, '* 2 EXISTS', '* OK [UIDVALIDITY 7] UIDs valid', 'A3 OK [READ-WRITE] Select completed'),
+      C('A4 NOOP'),
+      S('* 3 EXISTS', 'A4 OK done'),
+    ]);
+    const client = await harness.connect(server);
+    const events = client.events();
+    const scratch = await client.select('Scratch');
+    expect(scratch.uidNotSticky).toBe(true);
+    expect(client.mailbox?.uidNotSticky).toBe(true);
+    const inbox = await client.select('INBOX');
+    expect(inbox.uidNotSticky).toBe(false);
+    expect(client.mailbox?.uidNotSticky).toBe(false);
+    // Nothing of it reached the event stream: the first event is the NOOP's.
+    await client.noop();
+    expect((await events.next()).value).toEqual({ kind: 'exists', count: 3 });
+    await server.done;
+  });
+});

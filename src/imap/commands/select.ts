@@ -147,6 +147,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
     flags: [],
     permanentFlags: [],
     highestModseq: undefined,
+    uidNotSticky: false,
   };
   const collect = (response: ImapResponse): boolean => {
     switch (response.kind) {
@@ -160,6 +161,11 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         state.flags = response.flags;
         return true;
       case 'status':
+        // RFC 4315 section 3: "returned in an untagged NO response to the SELECT command".
+        if (response.status === 'NO' && response.code?.kind === 'UIDNOTSTICKY') {
+          state.uidNotSticky = true;
+          return true;
+        }
         if (response.status !== 'OK' || response.code === null || !SELECT_CODES.has(response.code.kind)) return false;
         if (response.code.kind === 'CLOSED') closedSeen = true;
         if (response.code.kind === 'PERMANENTFLAGS') permanentFlagsSeen = true;
