@@ -129,7 +129,8 @@ describe('BodyChannel (shared)', () => {
     channel.push(text('ab'));
     channel.push(text('cd'));
     expect(((await iterator.next()).value as Buffer).toString()).toBe('ab');
-    await iterator[Symbol.asyncDispose]();
+    // Typed as disposable only under the esnext.disposable lib; the method is there at run time.
+    await (iterator as unknown as { [Symbol.asyncDispose](): Promise<void> })[Symbol.asyncDispose]();
     expect(await iterator.next()).toEqual({ value: undefined, done: true });
     expect(channel.wantsData).toBe(false);
   });
