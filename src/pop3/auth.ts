@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { AuthenticationError, MailwireError } from '../common/errors.js';
+import { AuthenticationError, MailwireError, UnsupportedError } from '../common/errors.js';
 import { md5Available } from '../common/md5.js';
 import { Secret } from '../common/secret.js';
 import {
@@ -13,6 +13,7 @@ import {
   type SaslMechanismName,
   type SaslSession,
 } from '../common/sasl/index.js';
+import { actsAsAnotherUser } from '../common/sasl/shared.js';
 import { MAX_COMMAND_LINE, encodeCommand, toBase64, type Pop3Status } from './codec.js';
 import type { Pop3Reply } from './commands.js';
 import { Exchange, type ExchangeParts, type StatusOutcome } from './exchange.js';
@@ -175,10 +176,20 @@ const CHALLENGE_RESPONSE = new Set<string>(['SCRAM-SHA-256', 'SCRAM-SHA-1', 'CRA
  * Under TLS: the strongest SASL mechanism both sides allow, else USER/PASS (which works whatever
  * the server stores). In cleartext (only with `allowCleartext`): a challenge-response
  * mechanism first, then APOP, then any SASL mechanism, then USER/PASS, so the password crosses the
- * wire in clear only when nothing else is possible.
+ * wire in clear only when nothing else is possible. With an authzid, only a SASL mechanism that
+ * carries it.
+ *
+ * @throws UnsupportedError when the credentials have an authzid and no offered mechanism carries it.
  */
 export function chooseLoginMethod(offer: LoginOffer, credentials: SaslCredentials): Exclude<Pop3AuthMethod, 'auto'> {
   const sasl = offer.sasl.length > 0 ? chooseSaslMechanism(offer.sasl, credentials) : undefined;
+  if (actsAsAnotherUser(credentials)) {
+    // USER/PASS and APOP have no authzid: they would log in as the user name itself.
+    if (sasl === undefined) {
+      throw new UnsupportedError(`No SASL mechanism the server offers (${offer.sasl.join(', ') || 'none'}) carries the authzid (USER and APOP cannot)`);
+    }
+    return sasl;
+  }
   // A build in FIPS mode has no MD5 for the digest.
   const canApop = offer.apopTimestamp !== undefined && credentials.password !== undefined && md5Available();
   if (offer.secure) return sasl ?? 'USER';

@@ -17,6 +17,7 @@ import {
   UnsupportedError,
 } from '../common/errors.js';
 import { createSaslSession, toSaslMechanismName, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
+import { actsAsAnotherUser } from '../common/sasl/shared.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
@@ -343,6 +344,10 @@ export class Pop3Client {
             sasl,
           )
         : requested;
+    if ((method === 'USER' || method === 'APOP') && actsAsAnotherUser(credentials)) {
+      // Ignored, the authzid would leave the session on the user name's own maildrop.
+      throw new InvalidArgumentError(`${method} cannot carry an authorization identity (authzid): use a SASL mechanism (PLAIN, SCRAM)`);
+    }
     switch (method) {
       case 'USER': {
         // Both lines are built (and checked) before USER goes out: a bad password sends nothing.

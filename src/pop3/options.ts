@@ -19,7 +19,10 @@ export interface Pop3Credentials {
   readonly password?: string | Secret | undefined;
   /** An OAuth 2.0 access token, for XOAUTH2 and OAUTHBEARER. */
   readonly accessToken?: string | Secret | undefined;
-  /** A SASL authorization identity, to act as another user (PLAIN, SCRAM, EXTERNAL). */
+  /**
+   * A SASL authorization identity, to act as another user (PLAIN, SCRAM, OAUTHBEARER, EXTERNAL).
+   * USER/PASS and APOP cannot carry it: `'auto'` then picks among those mechanisms only.
+   */
   readonly authzid?: string | undefined;
   /**
    * The method: `'auto'` (the default) picks the strongest the server offers; `'USER'` is

@@ -8,6 +8,7 @@ import {
   LimitExceededError,
   ProtocolError,
   TlsError,
+  UnsupportedError,
 } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
@@ -145,6 +146,40 @@ describe('ImapClient: authentication edge cases', () => {
       responseCode: 'AUTHENTICATIONFAILED',
     });
     await client.noop();
+  });
+});
+
+describe('ImapClient: an authorization identity (authzid)', () => {
+  const auth = { username: 'admin', password: 'secret', authzid: 'ursel' };
+
+  it('picks a mechanism that carries it (PLAIN over CRAM-MD5)', async () => {
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=CRAM-MD5 AUTH=PLAIN] ready'),
+      C(`A1 AUTHENTICATE PLAIN ${Buffer.from('ursel\0admin\0secret').toString('base64')}`),
+      S('A1 OK [CAPABILITY IMAP4rev1] Logged in'),
+    ]);
+    const client = await connect(server, { auth });
+    expect(client.state).toBe('authenticated');
+    await server.done;
+  });
+
+  it('refuses to log in as the user name itself when no offered mechanism carries it (no CRAM-MD5, no LOGIN)', async () => {
+    const server = await serve([S('* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready'), C('A1 LOGOUT'), S('* BYE', 'A1 OK')]);
+    const client = await connect(server, { auth: undefined });
+    const error = await client.login(auth).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(String(error)).toMatch(/authzid/);
+    expect(client.state).toBe('not-authenticated');
+    await client.logout();
+    await server.done;
+  });
+
+  it('refuses it with the LOGIN command, before sending anything', async () => {
+    const server = await serve([S('* OK [CAPABILITY IMAP4rev1] ready'), C('A1 LOGOUT'), S('* BYE', 'A1 OK')]);
+    const client = await connect(server, { auth: undefined });
+    await expect(client.login({ ...auth, method: 'LOGIN' })).rejects.toThrow(InvalidArgumentError);
+    await client.logout();
+    await server.done;
   });
 });
 

@@ -539,6 +539,34 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
+  it('picks a method that carries an authzid: PLAIN, not CRAM-MD5 nor APOP', async () => {
+    const server = await serve([
+      S('+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>'),
+      C('CAPA'),
+      S('+OK', 'USER', 'SASL CRAM-MD5 PLAIN', '.'),
+      C(`AUTH PLAIN ${Buffer.from('ursel\0admin\0secret').toString('base64')}`),
+      S('+OK'),
+      C('CAPA'),
+      S('+OK', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    const client = await connect(server, { auth: { username: 'admin', password: 'secret', authzid: 'ursel' } });
+    expect(client.state).toBe('transaction');
+    await server.done;
+  });
+
+  it.each(['auto', 'USER', 'APOP'] as const)('refuses an authzid that only USER or APOP could be used for (%s), sending nothing', async (method) => {
+    const server = await serve([S('+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>'), C('CAPA'), S('+OK', 'USER', '.'), C('QUIT'), S('+OK bye')]);
+    const client = await connect(server, { auth: undefined });
+    const error = await client.login({ username: 'admin', password: 'secret', authzid: 'ursel', method }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(method === 'auto' ? UnsupportedError : InvalidArgumentError);
+    expect(String(error)).toMatch(/authzid/);
+    expect(client.state).toBe('authorization');
+    await client.close();
+    await server.done;
+  });
+
   it('authenticates with CRAM-MD5 (RFC 2195 example)', async () => {
     const server = await serve([
       S('+OK ready'),

@@ -43,6 +43,11 @@ describe('chooseSaslMechanism', () => {
     ['SASLprep refuses the password: SCRAM skipped', ALL, { username: 'tim', password: 'a\u0007b' }, {}, 'CRAM-MD5'],
     ['NUL in the password: neither PLAIN nor LOGIN', ['PLAIN', 'LOGIN'], { username: 'tim', password: 'a\0b' }, {}, undefined],
     ['NUL in the password: SCRAM refuses it, CRAM-MD5 carries it', ['PLAIN', 'CRAM-MD5', 'SCRAM-SHA-1'], { username: 'tim', password: 'a\0b' }, {}, 'CRAM-MD5'],
+    ['an authzid: CRAM-MD5 cannot carry it, PLAIN can', ['LOGIN', 'PLAIN', 'CRAM-MD5'], { ...password, authzid: 'ursel' }, {}, 'PLAIN'],
+    ['an authzid: neither CRAM-MD5 nor LOGIN', ['LOGIN', 'CRAM-MD5'], { ...password, authzid: 'ursel' }, {}, undefined],
+    ['an authzid: OAUTHBEARER, not XOAUTH2', ['XOAUTH2', 'OAUTHBEARER'], { ...token, authzid: 'ursel' }, { mechanisms: ['XOAUTH2', 'OAUTHBEARER'] }, 'OAUTHBEARER'],
+    ['an authzid equal to the user name changes nothing', ['LOGIN', 'PLAIN', 'CRAM-MD5'], { ...password, authzid: 'tim' }, {}, 'CRAM-MD5'],
+    ['an empty authzid changes nothing', ['LOGIN', 'CRAM-MD5'], { ...password, authzid: '' }, {}, 'CRAM-MD5'],
   ];
 
   it.each(table)('%s', (_name, offered, credentials, options, expected) => {

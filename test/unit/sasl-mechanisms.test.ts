@@ -136,3 +136,17 @@ describe('createSaslSession', () => {
     expect(() => createSaslSession('GSSAPI' as never, { username: 'u' })).toThrow(/GSSAPI is not implemented/);
   });
 });
+
+describe('mechanisms without an authorization identity (CRAM-MD5, LOGIN, XOAUTH2)', () => {
+  it.each(['CRAM-MD5', 'LOGIN', 'XOAUTH2'] as const)('%s refuses an authzid rather than log in as the user name', (mechanism) => {
+    const credentials = { username: 'admin', password: 'x', accessToken: 'tok', authzid: 'ursel' };
+    expect(() => createSaslSession(mechanism, credentials)).toThrow(InvalidArgumentError);
+    expect(() => createSaslSession(mechanism, credentials)).toThrow(/cannot carry an authorization identity \(authzid\)/);
+  });
+
+  it.each(['CRAM-MD5', 'LOGIN', 'XOAUTH2'] as const)('%s accepts an empty authzid or the user name itself', (mechanism) => {
+    for (const authzid of ['', 'admin']) {
+      expect(() => createSaslSession(mechanism, { username: 'admin', password: 'x', accessToken: 'tok', authzid })).not.toThrow();
+    }
+  });
+});

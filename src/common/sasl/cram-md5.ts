@@ -14,7 +14,7 @@ import { UnsupportedError } from '../errors.js';
 import { md5Available } from '../md5.js';
 import type { Secret } from '../secret.js';
 import type { SaslCredentials, SaslServerError, SaslSession } from './index.js';
-import { isControl, rejectCharacters, requirePassword, requireUsername, saslFailure, utf8 } from './shared.js';
+import { isControl, rejectAuthzid, rejectCharacters, requirePassword, requireUsername, saslFailure, utf8 } from './shared.js';
 
 /** A CRAM-MD5 exchange: no initial response; one challenge, one answer. */
 export class CramMd5Session implements SaslSession {
@@ -27,12 +27,14 @@ export class CramMd5Session implements SaslSession {
   #answered = false;
 
   /**
-   * @param credentials - `username` and `password` are required; `authzid` is not supported by CRAM-MD5.
-   * @throws InvalidArgumentError when one is missing or the user name contains a control character.
+   * @param credentials - `username` and `password` are required; CRAM-MD5 has no `authzid`.
+   * @throws InvalidArgumentError when one is missing, the user name contains a control character,
+   *   or an `authzid` other than the user name is given.
    * @throws UnsupportedError when this Node.js has no MD5 (FIPS mode); chooseSaslMechanism then skips CRAM-MD5.
    */
   constructor(credentials: SaslCredentials) {
     this.#username = requireUsername('CRAM-MD5', credentials);
+    rejectAuthzid('CRAM-MD5', credentials);
     this.#password = requirePassword('CRAM-MD5', credentials);
     rejectCharacters('CRAM-MD5', 'username', this.#username, isControl);
     if (!md5Available()) {

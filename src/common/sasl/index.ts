@@ -55,7 +55,8 @@ export interface SaslCredentials {
   readonly password?: string | Secret | undefined;
   /**
    * The authorization identity: the user to act as, when it differs from the one authenticated
-   * (PLAIN, SCRAM-*, OAUTHBEARER, EXTERNAL). Usually left out.
+   * (PLAIN, SCRAM-*, OAUTHBEARER, EXTERNAL). Usually left out. CRAM-MD5, LOGIN and XOAUTH2 have no
+   * field for it: they refuse one other than `username`, so they are never chosen for it.
    */
   readonly authzid?: string | undefined;
   /** The OAuth 2.0 access token (XOAUTH2, OAUTHBEARER). Wrapped as a {@link Secret} at once. */
@@ -230,7 +231,8 @@ export interface ChooseSaslMechanismOptions {
  * Mechanisms are tried in {@link SASL_PREFERENCE_ORDER} (or the caller's order); one is taken when
  * the server offers it (names compared case-insensitively) and {@link createSaslSession} accepts
  * the credentials for it: a password for SCRAM, CRAM-MD5, PLAIN and LOGIN; an access token for
- * OAUTHBEARER and XOAUTH2. So a password that SASLprep refuses skips SCRAM for CRAM-MD5 or PLAIN.
+ * OAUTHBEARER and XOAUTH2. So a password that SASLprep refuses skips SCRAM for CRAM-MD5 or PLAIN,
+ * and an `authzid` skips the mechanisms that cannot carry it (CRAM-MD5, LOGIN, XOAUTH2).
  *
  * PLAIN and LOGIN send the password itself: the protocol client lets them be chosen only over TLS
  * or when its caller allowed cleartext, through {@link ChooseSaslMechanismOptions.allowCleartext}.

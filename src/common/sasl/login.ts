@@ -14,7 +14,7 @@
  */
 import type { Secret } from '../secret.js';
 import type { SaslCredentials, SaslServerError, SaslSession } from './index.js';
-import { isNulOrLineEnd, rejectCharacters, rejectSecretCharacters, requirePassword, requireUsername, saslFailure, utf8 } from './shared.js';
+import { isNulOrLineEnd, rejectAuthzid, rejectCharacters, rejectSecretCharacters, requirePassword, requireUsername, saslFailure, utf8 } from './shared.js';
 
 /** A LOGIN exchange: no initial response; the first challenge gets the user name, the second the password. */
 export class LoginSession implements SaslSession {
@@ -27,12 +27,13 @@ export class LoginSession implements SaslSession {
   #challengesAnswered = 0;
 
   /**
-   * @param credentials - `username` and `password` are required; `authzid` is not supported by LOGIN.
+   * @param credentials - `username` and `password` are required; LOGIN has no `authzid`.
    * @throws InvalidArgumentError when one is missing, or contains NUL, CR or LF (servers end the
-   *   decoded string there).
+   *   decoded string there), or an `authzid` other than the user name is given.
    */
   constructor(credentials: SaslCredentials) {
     this.#username = requireUsername('LOGIN', credentials);
+    rejectAuthzid('LOGIN', credentials);
     this.#password = requirePassword('LOGIN', credentials);
     rejectCharacters('LOGIN', 'username', this.#username, isNulOrLineEnd);
     rejectSecretCharacters('LOGIN', 'password', this.#password, isNulOrLineEnd);

@@ -77,6 +77,23 @@ export function requireUsername(mechanism: SaslMechanismName, credentials: SaslC
   return username;
 }
 
+/**
+ * Whether the credentials ask to act as another user: a non-empty `authzid` other than the user
+ * name. A login method without a field for it (CRAM-MD5, LOGIN, XOAUTH2; IMAP's LOGIN command,
+ * POP3's USER/PASS and APOP) must then refuse rather than ignore it: ignoring it would log in as
+ * the user name itself, and every later call would act on that user's mailbox.
+ */
+export function actsAsAnotherUser(credentials: { readonly username: string; readonly authzid?: string | undefined }): boolean {
+  const { authzid } = credentials;
+  return authzid !== undefined && authzid !== '' && authzid !== credentials.username;
+}
+
+/** Throws InvalidArgumentError when {@link actsAsAnotherUser}: the mechanism has no authzid. */
+export function rejectAuthzid(mechanism: SaslMechanismName, credentials: SaslCredentials): void {
+  if (!actsAsAnotherUser(credentials)) return;
+  throw new InvalidArgumentError(`SASL ${mechanism} cannot carry an authorization identity (authzid): use PLAIN, SCRAM or OAUTHBEARER`);
+}
+
 /** A test of one code point. */
 export type CodePointTest = (codePoint: number) => boolean;
 

@@ -19,6 +19,7 @@ import {
   EMPTY,
   isControl,
   oauthServerError,
+  rejectAuthzid,
   rejectCharacters,
   requireAccessToken,
   requireUsername,
@@ -36,11 +37,14 @@ export class XOAuth2Session implements SaslSession {
   #serverError: SaslServerError | undefined;
 
   /**
-   * @param credentials - `username` (the mailbox address) and `accessToken` are required.
-   * @throws InvalidArgumentError when one is missing or contains a control character.
+   * @param credentials - `username` (the mailbox address) and `accessToken` are required; XOAUTH2
+   *   has no `authzid`.
+   * @throws InvalidArgumentError when one is missing or contains a control character, or an
+   *   `authzid` other than the user name is given.
    */
   constructor(credentials: SaslCredentials) {
     this.#username = requireUsername('XOAUTH2', credentials);
+    rejectAuthzid('XOAUTH2', credentials);
     this.#accessToken = requireAccessToken('XOAUTH2', credentials);
     rejectCharacters('XOAUTH2', 'username', this.#username, isControl);
   }

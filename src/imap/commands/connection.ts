@@ -25,6 +25,7 @@ import {
   type SaslCredentials,
   type SaslMechanismName,
 } from '../../common/sasl/index.js';
+import { actsAsAnotherUser } from '../../common/sasl/shared.js';
 import { Secret } from '../../common/secret.js';
 import { responseCodeName } from '../routing.js';
 import type { CoreSession, ImapCallOptions } from '../session.js';
@@ -42,7 +43,10 @@ export interface ImapCredentials {
   readonly password?: string | Secret | undefined;
   /** An OAuth 2.0 access token, for XOAUTH2 and OAUTHBEARER. */
   readonly accessToken?: string | Secret | undefined;
-  /** A SASL authorization identity, to act as another user. */
+  /**
+   * A SASL authorization identity, to act as another user. Only PLAIN, SCRAM, OAUTHBEARER and
+   * EXTERNAL carry it; `'auto'` then picks among those, and `'LOGIN'` refuses it.
+   */
   readonly authzid?: string | undefined;
   /**
    * `'auto'` (default): the strongest SASL mechanism both sides offer (SCRAM first), else LOGIN;
@@ -142,8 +146,12 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     const offered = [...session.capabilities].filter((name) => name.startsWith('AUTH=')).map((name) => name.slice(5));
     const mechanism = chooseSaslMechanism(offered, sasl, { allowCleartext: session.secure || session.allowCleartext });
     if (mechanism !== undefined) carried = await authenticate(session, mechanism, sasl, options);
-    else if (credentials.password !== undefined) carried = await loginCommand(session, credentials, options);
-    else throw new UnsupportedError(`No SASL mechanism the server offers (${offered.join(', ') || 'none'}) fits these credentials`);
+    else if (credentials.password !== undefined && !actsAsAnotherUser(credentials)) carried = await loginCommand(session, credentials, options);
+    else {
+      // LOGIN has no authzid: it would log in as the user name itself.
+      const why = actsAsAnotherUser(credentials) ? ' and carries the authzid (LOGIN cannot)' : '';
+      throw new UnsupportedError(`No SASL mechanism the server offers (${offered.join(', ') || 'none'}) fits these credentials${why}`);
+    }
   } else {
     const mechanism = toSaslMechanismName(method);
     if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
@@ -182,6 +190,9 @@ async function loginCommand(session: CoreSession, credentials: ImapCredentials, 
     throw new UnsupportedError('The server announces LOGINDISABLED: LOGIN is not allowed on this connection');
   }
   if (credentials.password === undefined) throw new InvalidArgumentError('LOGIN needs a password');
+  if (actsAsAnotherUser(credentials)) {
+    throw new InvalidArgumentError('LOGIN cannot carry an authorization identity (authzid): use a SASL mechanism (PLAIN, SCRAM)');
+  }
   const password = Secret.from(credentials.password);
   if (/[\r\n\0]/.test(credentials.username) || /[\0]/.test(password.reveal())) {
     throw new InvalidArgumentError('The user name or password contains characters IMAP cannot carry');
