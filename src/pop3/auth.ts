@@ -75,9 +75,10 @@ export class SaslExchange extends Exchange<Pop3Reply> {
 
   /** @inheritDoc */
   protected override onContinue(status: Pop3Status): StatusOutcome {
-    if (this.settled) {
+    if (this.settled || this.#cancelled) {
       // Settled while in flight without the connection closing (an abort or a timeout closes it,
-      // see CommandQueue.guard): cancel rather than log in.
+      // see CommandQueue.guard): cancel rather than log in. Or cancelled already, and the server
+      // goes on instead of answering -ERR (RFC 5034 section 4): cancel again, never answer it.
       this.#cancelled = true;
       this.#response = ['*\r\n'];
       return 'more';

@@ -67,6 +67,10 @@ describe('ImapClient: authentication edge cases', () => {
       C('A1 AUTHENTICATE CRAM-MD5'),
       S('+ !!!not base64!!!'),
       C('*'),
+      // A server that goes on instead of failing the exchange (RFC 9051 section 6.2.2) is cancelled
+      // again rather than left waiting, and the first failure is the one reported.
+      S('+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+'),
+      C('*'),
       S('A1 BAD Authentication cancelled'),
     ]);
     const client = new ImapClient(options(server, { auth: { username: 'alice', password: 'secret', method: 'CRAM-MD5' } }));

@@ -593,6 +593,10 @@ describe('Pop3Client against scripted servers', () => {
       C('AUTH CRAM-MD5'),
       S('+ %%%not-base64%%%'),
       C('*'),
+      // A server that goes on instead of failing the exchange (RFC 5034 section 4) is cancelled
+      // again, never answered with credentials, and the first failure is the one reported.
+      S('+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+'),
+      C('*'),
       S('-ERR cancelled'),
     ]);
     const client = await connect(server, { auth: undefined });

@@ -232,7 +232,12 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
         states: ['not-authenticated'],
         display: `AUTHENTICATE ${mechanism}`,
         continuation: (response, context) => {
-          if (exchange.localFailure !== undefined) return;
+          if (exchange.localFailure !== undefined) {
+            // Cancelled already, and the server goes on instead of answering BAD (RFC 9051
+            // section 6.2.2): cancel again rather than leave it waiting for a line.
+            context.sendLine('*');
+            return;
+          }
           try {
             context.sendLine(encodeSaslResponse(sasl.respond(decodeSaslChallenge(response.text))));
           } catch (error) {
