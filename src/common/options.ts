@@ -31,7 +31,9 @@ export interface ClientOptions {
   readonly tls?: TlsMode | undefined;
   /**
    * Allow credentials over an unencrypted connection. Default `false`: login refuses with a TlsError
-   * before sending anything, and `tls: 'starttls'` fails when the server does not offer TLS.
+   * before sending anything, and `tls: 'starttls'` fails when the server does not offer TLS or
+   * refuses it. When `true`, a connection whose server does not offer or refuses STARTTLS/STLS
+   * goes on in clear.
    */
   readonly allowCleartext?: boolean | undefined;
   /** TLS settings (CA, client certificate, `rejectUnauthorized`, `servername`, ...). */

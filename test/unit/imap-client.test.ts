@@ -127,6 +127,26 @@ describe('ImapClient: session set-up', () => {
     await expect(client.connect()).rejects.toThrow(/STARTTLS/);
   });
 
+  it('fails with TlsError when the server refuses STARTTLS, unless cleartext is allowed: then goes on as if it were not offered (as POP3 with STLS)', async () => {
+    const refused = await serve([S('* OK [CAPABILITY IMAP4rev1 STARTTLS] ready'), C('A1 STARTTLS'), S('A1 NO [UNAVAILABLE] not now')]);
+    const strict = new ImapClient(options(refused, { tls: 'starttls', allowCleartext: false }));
+    clients.push(strict);
+    await expect(strict.connect()).rejects.toThrow(TlsError);
+    const server = await serve([
+      S('* OK [CAPABILITY IMAP4rev1 STARTTLS] ready'),
+      C('A1 STARTTLS'),
+      S('A1 NO [UNAVAILABLE] not now'),
+      C('A2 LOGIN alice secret'),
+      S('A2 OK [CAPABILITY IMAP4rev1] Logged in'),
+    ]);
+    const client = new ImapClient(options(server, { tls: 'starttls', allowCleartext: true }));
+    clients.push(client);
+    await client.connect();
+    await server.done;
+    expect(client.secure).toBe(false);
+    expect(client.state).toBe('authenticated');
+  });
+
   it('refuses bytes injected after the STARTTLS go-ahead', async () => {
     const server = await serve([
       S('* OK [CAPABILITY IMAP4rev1 STARTTLS] ready'),

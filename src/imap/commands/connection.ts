@@ -76,7 +76,13 @@ export async function establish(session: CoreSession, auth: ImapCredentials | un
         throw new TlsError('The server greeted with PREAUTH on an unencrypted connection, so STARTTLS is impossible');
       }
     } else if (session.hasCapability('STARTTLS')) {
-      await startTls(session);
+      try {
+        await startTls(session);
+      } catch (error) {
+        // Refused (a tagged NO or BAD: the connection is still in clear, and as it was): with
+        // cleartext allowed, go on as when STARTTLS is not offered, as POP3 does with STLS.
+        if (!(session.allowCleartext && error instanceof TlsError && error.cause instanceof ServerError)) throw error;
+      }
     } else if (!session.allowCleartext) {
       throw new TlsError('The server does not offer STARTTLS and allowCleartext is not set');
     }
