@@ -210,6 +210,18 @@ describe('APPEND of a stream with a stated size', () => {
     await server.done;
   });
 
+  test('a body of stated size that is no async iterable, or a hand-built argument with a CRLF, is refused before anything is sent', async () => {
+    const server = await harness.serve([...login(), C('A3 NOOP'), S('A3 OK done')]);
+    const client = await harness.connect(server);
+    const chunks = [Buffer.from('Subject: x\r\n\r\nhi\r\n')] as unknown as AsyncIterable<Uint8Array>;
+    await expect(client.append('INBOX', chunks, { size: 18 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const injected = client.run({ name: 'X-NOTE', args: [{ kind: 'atom', value: 'a\r\nA9 DELETE INBOX' }], done: () => undefined });
+    await expect(injected).rejects.toBeInstanceOf(InvalidArgumentError);
+    await client.noop();
+    await server.done;
+    expect(server.received).toEqual(['A1 LOGIN alice secret', 'A3 NOOP']);
+  });
+
   test('aborting mid-stream rejects with AbortError at once, stops the stream and closes the connection', async () => {
     const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), waitEnd()]);
     const client = await harness.connect(server);

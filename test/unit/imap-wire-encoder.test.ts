@@ -126,6 +126,29 @@ describe('encodeCommand', () => {
     expect(() => num(1.5)).toThrow(InvalidArgumentError);
   });
 
+  it('checks arguments built as objects, as the helpers do (CommandArg is public, the helpers are not)', () => {
+    const refused: [string, CommandArg][] = [
+      ['atom with CRLF', { kind: 'atom', value: 'X\r\nA2 DELETE INBOX' }],
+      ['atom with a space', { kind: 'atom', value: 'a b' }],
+      ['empty atom', { kind: 'atom', value: '' }],
+      ['raw with CRLF', { kind: 'raw', text: '1:*\r\nA2 DELETE INBOX' }],
+      ['raw with 8-bit text', { kind: 'raw', text: 'Grüße' }],
+      ['negative number', { kind: 'number', value: -1 }],
+      ['fractional number', { kind: 'number', value: 1.5 }],
+      ['number given as text', { kind: 'number', value: '1\r\nA2 DELETE INBOX' as unknown as number }],
+      ['negative bigint', { kind: 'number', value: -1n }],
+      ['streamed literal of negative size', { kind: 'literal-stream', source: (async function* () {})(), size: -1, binary: false }],
+      ['streamed literal of fractional size', { kind: 'literal-stream', source: (async function* () {})(), size: 1.5, binary: false }],
+      ['streamed literal from no async iterable', { kind: 'literal-stream', source: [Buffer.from('abc')] as unknown as AsyncIterable<Uint8Array>, size: 3, binary: false }],
+    ];
+    for (const [name, arg] of refused) {
+      expect(() => encodeCommand('A1', 'X', [arg]), name).toThrow(InvalidArgumentError);
+      expect(() => encodeCommand('A1', 'X', [list(concat(arg))]), `${name}, nested`).toThrow(InvalidArgumentError);
+    }
+    expect(() => literalStream([Buffer.from('abc')] as unknown as AsyncIterable<Uint8Array>, 3)).toThrow(InvalidArgumentError);
+    expect(enc([{ kind: 'atom', value: 'UID' }, { kind: 'raw', text: '1:* (\\Seen)' }, { kind: 'number', value: 0 }, { kind: 'number', value: 7n }])).toBe('A1 X UID 1:* (\\Seen) 0 7\r\n');
+  });
+
   it('quotes 8-bit text under UTF8=ACCEPT only when it is valid UTF-8 (RFC 6855 section 3)', () => {
     const latin1 = Uint8Array.from(Buffer.from('Grüße', 'latin1')); // 0xFC, 0xDF: not UTF-8
     expect(render(encodeCommand('A1', 'X', [astring(latin1)], { utf8Accept: true }))).toBe(`A1 X {5}\r\n⏸<${Buffer.from(latin1).toString()}>\r\n`);

@@ -61,8 +61,17 @@ export type CommandArg =
  * @throws InvalidArgumentError when the value is not an atom.
  */
 export function atom(value: string): CommandArg {
-  if (!isAtom(value)) throw new InvalidArgumentError(`Not an IMAP atom: ${JSON.stringify(value)}`);
+  checkAtom(value);
   return { kind: 'atom', value };
+}
+
+/**
+ * Refuses an {@link atom} value that is not 1*ATOM-CHAR.
+ *
+ * @internal
+ */
+export function checkAtom(value: string): void {
+  if (!isAtom(value)) throw new InvalidArgumentError(`Not an IMAP atom: ${JSON.stringify(value)}`);
 }
 
 /**
@@ -103,10 +112,19 @@ export function allChars(value: string, test: (code: number) => boolean): boolea
  * @throws InvalidArgumentError for negative or non-integral values.
  */
 export function num(value: number | bigint): CommandArg {
-  if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : value < 0n) {
+  checkNumber(value);
+  return { kind: 'number', value };
+}
+
+/**
+ * Refuses a {@link num} value that is not a non-negative safe integer or bigint.
+ *
+ * @internal
+ */
+export function checkNumber(value: number | bigint): void {
+  if (typeof value === 'bigint' ? value < 0n : !Number.isSafeInteger(value) || value < 0) {
     throw new InvalidArgumentError(`Not a non-negative integer: ${String(value)}`);
   }
-  return { kind: 'number', value };
 }
 
 /** The largest mod-sequence value (RFC 7162 section 7: 1 to 9223372036854775807). */
@@ -226,11 +244,25 @@ export function literal(bytes: Uint8Array, binary = false): CommandArg {
  * @param source - the bytes, as chunks (strings are sent as UTF-8); read once.
  * @param size - the exact number of bytes the source delivers.
  * @param binary - send as literal8 (`~{n}`, RFC 3516) so NUL bytes are allowed.
- * @throws InvalidArgumentError when the size is not a non-negative safe integer.
+ * @throws InvalidArgumentError when the size is not a non-negative safe integer, or the source is not
+ *   an async iterable.
  */
 export function literalStream(source: AsyncIterable<Uint8Array | string>, size: number, binary = false): CommandArg {
-  if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`Invalid literal size: ${size}`);
+  checkLiteralStream(source, size);
   return { kind: 'literal-stream', source, size, binary };
+}
+
+/**
+ * Refuses a {@link literalStream} that could not keep the promise of its announcement: a size that
+ * is no byte count, or a source that is no async iterable (found out only after `{size}` was sent).
+ *
+ * @internal
+ */
+export function checkLiteralStream(source: AsyncIterable<Uint8Array | string>, size: number): void {
+  if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`Invalid literal size: ${size}`);
+  if (typeof (source as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== 'function') {
+    throw new InvalidArgumentError('A streamed literal needs an async iterable source (a Readable, an async generator)');
+  }
 }
 
 /**
@@ -258,10 +290,19 @@ export function concat(...items: CommandArg[]): CommandArg {
  * @throws InvalidArgumentError when it contains control characters or 8-bit characters.
  */
 export function raw(text: string): CommandArg {
-  if (text.length === 0 || !allChars(text, (code) => code >= 0x20 && code <= 0x7e)) {
+  checkRaw(text);
+  return { kind: 'raw', text };
+}
+
+/**
+ * Refuses {@link raw} text that is empty or not printable ASCII.
+ *
+ * @internal
+ */
+export function checkRaw(text: string): void {
+  if (typeof text !== 'string' || text.length === 0 || !allChars(text, (code) => code >= 0x20 && code <= 0x7e)) {
     throw new InvalidArgumentError(`Not printable ASCII: ${JSON.stringify(text)}`);
   }
-  return { kind: 'raw', text };
 }
 
 /**

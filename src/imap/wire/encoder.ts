@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
 import type { CommandArg } from './command-args.js';
-import { allChars, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
+import { allChars, checkAtom, checkLiteralStream, checkNumber, checkRaw, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
 import { encodeModifiedUtf7, isInbox } from './modified-utf7.js';
 
 /** A piece of an encoded command. */
@@ -156,12 +156,20 @@ class FragmentWriter {
   }
 
   arg(arg: CommandArg): void {
+    // The helpers check what they build, but CommandArg is public and a custom command may build
+    // its arguments itself: what goes on the line verbatim is checked again (a CRLF in an atom
+    // would end the command there and start another).
     switch (arg.kind) {
       case 'atom':
+        checkAtom(arg.value);
+        this.text(arg.value);
+        break;
       case 'raw':
-        this.text(arg.kind === 'atom' ? arg.value : arg.text);
+        checkRaw(arg.text);
+        this.text(arg.text);
         break;
       case 'number':
+        checkNumber(arg.value);
         this.text(String(arg.value));
         break;
       case 'astring':
@@ -192,7 +200,6 @@ class FragmentWriter {
         this.string(encoder.encode(arg.value.reveal()), true, true);
         break;
       case 'secret-raw':
-        // Checked again: a CommandArg can be built without secretRaw().
         checkSecretRaw(arg.value);
         this.part(arg.value);
         break;
@@ -201,6 +208,7 @@ class FragmentWriter {
         break;
       case 'literal-stream': {
         // Its NUL bytes cannot be checked in advance: without `binary` the server refuses them.
+        checkLiteralStream(arg.source, arg.size);
         const mode = this.announce(arg.size, arg.binary);
         this.fragments.push({ kind: 'literal-stream', source: arg.source, size: arg.size, mode });
         break;
