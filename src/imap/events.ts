@@ -117,7 +117,9 @@ class Subscription implements EventSubscription {
   }
 
   return(): Promise<IteratorResult<MailboxEvent>> {
+    // What was dropped is forgotten with the rest: a stopped iterator yields no `overflow` after.
     this.#queue.length = 0;
+    this.#dropped = 0;
     this.end(undefined);
     return Promise.resolve({ value: undefined, done: true });
   }

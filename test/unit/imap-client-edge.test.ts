@@ -484,6 +484,15 @@ describe('ImapClient: events', () => {
     await events.return();
   });
 
+  it('ends a stopped subscription for good, even one that had lost events to overflow', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('* 1 EXISTS', '* 2 EXISTS', '* 3 EXISTS', 'A2 OK')]);
+    const client = await connect(server);
+    const events = client.events({ limit: 1 });
+    await client.noop();
+    await events.return();
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+  });
+
   it('routes alerts and unknown tags to the event stream, and logs server lines', async () => {
     const log: WireLogEntry[] = [];
     const server = await serve([...login(), C('A2 NOOP'), S('* OK [ALERT] Maintenance at noon', 'Z9 OK stray', 'A2 OK')]);
