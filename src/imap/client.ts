@@ -36,7 +36,7 @@ import * as searchFamily from './commands/search.js';
 import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
-import { mailboxEventOf, updateMailbox } from './routing.js';
+import { mailboxEventOf, updateMailbox, updateMailboxFromTagged } from './routing.js';
 import { CommandPipeline } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
@@ -630,6 +630,8 @@ export class ImapClient implements ImapSession {
       if (response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
     };
     if (!this.#pipeline.tagged(response, observe)) this.#events.emit({ kind: 'other', response });
+    // After the command's own result: a SELECT's OK then speaks of the mailbox it has just opened.
+    else if (this.#mailbox !== null) updateMailboxFromTagged(this.#mailbox, response);
   }
 
   #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null): void {

@@ -71,6 +71,15 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
   }
 }
 
+/**
+ * Applies what a tagged OK says about the selected mailbox: its new HIGHESTMODSEQ, which RFC 7162
+ * servers send in the tagged OK of EXPUNGE (section 3.2.10), since expunges move it without any
+ * FETCH MODSEQ. The other codes of a tagged OK belong to its command (SELECT's `[READ-WRITE]`).
+ */
+export function updateMailboxFromTagged(mailbox: MutableMailboxState, response: TaggedStatusResponse): void {
+  if (response.status === 'OK' && response.code?.kind === 'HIGHESTMODSEQ') applyCode(mailbox, response.code);
+}
+
 /** Applies a response code of SELECT/EXAMINE or of an untagged OK to the mailbox state. */
 export function applyCode(mailbox: MutableMailboxState, code: ResponseCode): void {
   switch (code.kind) {

@@ -404,6 +404,27 @@ describe('EXPUNGE', () => {
     await finish();
   });
 
+  test('the HIGHESTMODSEQ of the tagged OK becomes the selected mailbox\'s (RFC 7162 section 3.2.10)', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('CONDSTORE'),
+        'C: A1 SELECT INBOX',
+        'S: * 4 EXISTS',
+        'S: * OK [UIDVALIDITY 1700000000] UIDs valid',
+        'S: * OK [HIGHESTMODSEQ 715194045007] Highest',
+        'S: A1 OK [READ-WRITE] Select completed',
+        'C: A2 EXPUNGE',
+        'S: * 3 EXPUNGE',
+        'S: A2 OK [HIGHESTMODSEQ 715194045320] done',
+      ],
+      { select: true },
+    );
+    expect(client.mailbox?.highestModseq).toBe(715194045007n);
+    expect((await expunge(client)).highestModseq).toBe(715194045320n);
+    expect(client.mailbox?.highestModseq).toBe(715194045320n);
+    await finish();
+  });
+
   test('[HIGHESTMODSEQ 0] in the tagged OK (no mod-sequences, like NOMODSEQ) is reported as undefined', async () => {
     const { client, finish } = await scripted(
       [greeting('CONDSTORE'), ...selectInbox('A1', 2), 'C: A2 EXPUNGE', 'S: * 1 EXPUNGE', 'S: A2 OK [HIGHESTMODSEQ 0] done'],
