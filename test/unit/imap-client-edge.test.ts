@@ -535,6 +535,15 @@ describe('ImapClient: IDLE and timeouts', () => {
     await expect(again.next()).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
+  it('idles on an IMAP4rev2 server that does not list IDLE apart (RFC 9051 section 6.3.13), without polling', async () => {
+    const server = await serve([...login('IMAP4rev2'), C('A2 IDLE'), S('+ idling', '* 3 EXISTS'), C('DONE'), S('A2 OK')]);
+    const client = await connect(server);
+    const idle = client.idle({ pollInterval: 10 });
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3 });
+    await idle.return();
+    await server.done;
+  });
+
   it('never sends an IDLE that was stopped while still queued', async () => {
     const server = await serve([...login(), C('A2 NOOP'), pause(50), S('A2 OK'), quiet(80)]);
     const client = await connect(server);

@@ -2,7 +2,7 @@
  * IDLE (RFC 2177): mailbox events as they happen. The client leaves IDLE (`DONE`) when the caller
  * stops iterating, when another command is issued (and re-enters IDLE once it is answered), and
  * every `restartAfter` milliseconds (RFC 2177 section 3: servers may drop a client idle for 30
- * minutes). Without the IDLE capability it polls with NOOP.
+ * minutes). Without the IDLE capability (or IMAP4rev2, which includes it) it polls with NOOP.
  *
  * @packageDocumentation
  */
@@ -73,7 +73,8 @@ class IdleLoop implements MailboxEventStream {
   async #run(): Promise<void> {
     try {
       while (!this.#stopped) {
-        if (this.#session.hasCapability('IDLE')) await this.#idleOnce();
+        // IMAP4rev2 includes IDLE (RFC 9051 section 6.3.13): its servers need not list it apart.
+        if (this.#session.hasCapability('IDLE') || this.#session.hasCapability('IMAP4REV2')) await this.#idleOnce();
         else await this.#pollOnce();
       }
     } catch (error) {
