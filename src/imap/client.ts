@@ -581,7 +581,9 @@ export class ImapClient implements ImapSession {
   #onUntagged(response: ImapResponse): void {
     if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
     else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
-    if (this.#mailbox !== null) updateMailbox(this.#mailbox, response);
+    // What a SELECT or EXAMINE in flight hears is the new mailbox's, which the command collects: the
+    // state of the mailbox being left (a caller may hold it) must not take its counts and UIDVALIDITY.
+    if (this.#mailbox !== null && !this.#pipeline.selecting) updateMailbox(this.#mailbox, response);
     if (response.kind === 'list') this.#noteListedName(response);
     if (this.#pipeline.untagged(response)) return;
     if (response.kind === 'status' && response.status === 'BYE') {

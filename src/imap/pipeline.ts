@@ -94,6 +94,14 @@ export class CommandPipeline {
   }
 
   /**
+   * True while a SELECT or EXAMINE is in flight: the mailbox selected before is already deselected
+   * (RFC 9051 section 6.3.2), and the untagged data describes the one being opened.
+   */
+  get selecting(): boolean {
+    return this.#inFlight.some((pending) => pending.command.name === 'SELECT' || pending.command.name === 'EXAMINE');
+  }
+
+  /**
    * Queues a command (the client has checked that the session is open) and writes what can be
    * written; the promise settles with the command's result or a MailwireError.
    */

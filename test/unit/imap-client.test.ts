@@ -213,6 +213,30 @@ describe('ImapClient: pipelining and routing', () => {
     expect(client.state).toBe('authenticated');
   });
 
+  it('leaves the state of the mailbox being left alone while SELECT reports another (RFC 9051 section 6.3.2)', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2', 10),
+      C('A3 SELECT Archive'),
+      S(
+        '* OK [CLOSED] Previous mailbox closed',
+        '* FLAGS (\\Seen)',
+        '* 2 EXISTS',
+        '* OK [UIDVALIDITY 5] UIDs valid',
+        '* OK [UIDNEXT 3] Predicted next UID',
+        '* OK [HIGHESTMODSEQ 7] Highest',
+        'A3 OK [READ-WRITE] Select completed',
+      ),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    const inbox = client.mailbox;
+    await client.select('Archive');
+    expect(inbox).toMatchObject({ name: 'INBOX', exists: 10, uidValidity: 1700000000, uidNext: 11, highestModseq: 42n });
+    expect(inbox?.flags).toContain('\\Deleted');
+    expect(client.mailbox).toMatchObject({ name: 'Archive', exists: 2, uidValidity: 5, uidNext: 3, highestModseq: 7n, flags: ['\\Seen'] });
+  });
+
   it('routes an unsolicited FETCH and EXPUNGE during a FETCH to the event stream', async () => {
     const server = await serve([
       ...login(),
