@@ -6,15 +6,15 @@
  * @packageDocumentation
  */
 
-import type { MailwireError } from '../common/errors.js';
-import { checkSignal } from '../common/transport-options.js';
+import { InvalidArgumentError, type MailwireError } from '../common/errors.js';
+import { checkSignal, describeValue } from '../common/transport-options.js';
 import type { MailboxEvent, MailboxEventStream } from './session.js';
 
 /** Options of {@link ImapClient.events}. */
 export interface EventSubscriptionOptions {
   /** Ends the iteration (it then returns normally). */
   readonly signal?: AbortSignal | undefined;
-  /** How many unread events are kept before the oldest are dropped. Default 10,000. */
+  /** How many unread events are kept before the oldest are dropped (a number; NaN is refused). Default 10,000. */
   readonly limit?: number | undefined;
 }
 
@@ -142,6 +142,11 @@ export class EventChannel {
   /** A new subscription that receives every event emitted from now on. */
   subscribe(options: InternalSubscriptionOptions = {}): EventSubscription {
     checkSignal(options.signal);
+    const limit: unknown = options.limit;
+    // NaN (or text that is no number, from JavaScript) is never reached: the queue would grow without bound.
+    if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit))) {
+      throw new InvalidArgumentError(`limit must be a number of events, got ${describeValue(limit)}`);
+    }
     const subscription = new Subscription(this, options);
     if (this.#closed) subscription.end(this.#closeError);
     else if (options.signal?.aborted !== true) this.#subscribers.add(subscription);

@@ -62,6 +62,17 @@ describe('IDLE shared by several loops', () => {
   });
 });
 
+describe('the limit of unread events', () => {
+  it.each([Number.NaN, 'many'])('refuses a limit of %s from the call itself (the queue would have no bound)', async (limit) => {
+    const { client, server } = await answeringClient();
+    expect(() => client.events({ limit: limit as number })).toThrow(/limit must be a number of events, got (NaN|"many")/);
+    expect(() => client.idle({ limit: limit as number })).toThrow(InvalidArgumentError);
+    await sleep(20);
+    expect(idles(server)).toBe(0);
+    await client.noop();
+  });
+});
+
 describe('a body streamed while idle() waits to idle again', () => {
   const size = 4 * 1024 * 1024;
   const body = Buffer.alloc(size, 'x');
