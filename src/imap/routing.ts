@@ -56,6 +56,9 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
       if (!response.earlier) mailbox.exists = Math.max(0, mailbox.exists - rangeCount(response.uids));
       break;
     case 'flags':
+      // Without PERMANENTFLAGS, SELECT made the FLAGS list itself (the same array) the permanent
+      // flags, "all flags" (RFC 9051 section 7.1): a newer list is all flags then.
+      if (mailbox.permanentFlags === mailbox.flags) mailbox.permanentFlags = response.flags;
       mailbox.flags = response.flags;
       break;
     case 'fetch': {

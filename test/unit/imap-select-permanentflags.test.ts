@@ -20,6 +20,21 @@ describe('SELECT and PERMANENTFLAGS', () => {
     await server.done;
   });
 
+  test('without PERMANENTFLAGS a later FLAGS response (a keyword defined since) is permanent too', async () => {
+    const server = await harness.serve([
+      ...login('IMAP4rev1'),
+      C('A2 SELECT INBOX'),
+      S(FLAGS, '* 3 EXISTS', '* OK [UIDVALIDITY 7] UIDs valid', 'A2 OK [READ-WRITE] Select completed'),
+      C('A3 NOOP'),
+      S('* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Work)', 'A3 OK'),
+    ]);
+    const client = await harness.connect(server);
+    await client.select('INBOX');
+    await client.noop();
+    expect(client.mailbox?.permanentFlags).toContain('$Work');
+    await server.done;
+  });
+
   test('without PERMANENTFLAGS nothing is permanent in a read-only mailbox', async () => {
     const server = await harness.serve([
       ...login('IMAP4rev1'),

@@ -207,6 +207,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         if (readOnly) state.readOnly = true;
         // Without [PERMANENTFLAGS], "the client should assume that all flags can be changed
         // permanently" (RFC 3501 and RFC 9051, section 7.1): the FLAGS list, unless nothing can change.
+        // The same array, which tells updateMailbox to let a later FLAGS response replace both.
         if (!permanentFlagsSeen && response.code?.kind !== 'PERMANENTFLAGS') state.permanentFlags = state.readOnly ? [] : state.flags;
         session.setMailbox(state);
         return {
