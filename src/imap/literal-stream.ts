@@ -135,8 +135,10 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
  * Stops a source the copy gave up on, without waiting for it. A Node `Readable` is destroyed:
  * `return()` would wait for its pending read, which a stalled stream never ends. Other iterators
  * get `return()` (an async generator's `finally` runs once its current step ends).
+ *
+ * @internal
  */
-function stopSource(
+export function stopSource(
   source: AsyncIterable<unknown>,
   iterator: AsyncIterator<unknown>
 ): void {

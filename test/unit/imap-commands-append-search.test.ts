@@ -1,8 +1,8 @@
 // APPEND (synchronizing literal vs LITERAL+, streams, APPENDUID, TRYCREATE/OVERQUOTA) and
 // SEARCH / UID SEARCH / ESEARCH against a scripted fake server.
 import { Readable } from 'node:stream';
-import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, LimitExceededError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { describe, expect, test, vi } from 'vitest';
+import { AbortError, InvalidArgumentError, LimitExceededError, ServerError, TimeoutError, UnsupportedError } from '../../src/common/errors.js';
 import { append } from '../../src/imap/commands/append.js';
 import { search, searchSeq, searchSummary } from '../../src/imap/commands/search.js';
 import { SequenceSet, uid } from '../../src/imap/wire/sequence-set.js';
@@ -134,6 +134,38 @@ describe('APPEND', () => {
     expect(failed).toBeInstanceOf(InvalidArgumentError);
     expect((failed as Error).cause).toMatchObject({ message: 'disk gone' });
     await expect(append(client, 'INBOX', numbers() as AsyncIterable<string>)).rejects.toThrow(/gave a number, not bytes or text/);
+    await client.noop();
+    await finish();
+    expect(server.received()).toBe('A1 NOOP\r\n');
+  });
+
+  test('a stream of unknown size that stalls is still ended by the signal and the timeout: the stream is stopped, nothing is sent', async () => {
+    const { client, server, finish } = await scripted([greeting('LITERAL+'), 'C: A1 NOOP', 'S: A1 OK']);
+    // Never delivers a byte (a network source gone quiet).
+    const stalled = (): Readable => new Readable({ read: () => undefined });
+    const controller = new AbortController();
+    const aborted = stalled();
+    const timedOut = stalled();
+    const outcomes: unknown[] = [];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      void append(client, 'INBOX', aborted, { signal: controller.signal }).catch((error: unknown) => outcomes.push(error));
+      void append(client, 'INBOX', timedOut, { timeout: 5_000 }).catch((error: unknown) => outcomes.push(error));
+      controller.abort();
+      await vi.advanceTimersByTimeAsync(5_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes[0]).toBeInstanceOf(AbortError);
+    expect(outcomes[1]).toBeInstanceOf(TimeoutError);
+    expect([aborted.destroyed, timedOut.destroyed]).toEqual([true, true]);
+    // An aborted signal: the stream is not even read.
+    const untouched = Readable.from([Buffer.from(MESSAGE)]);
+    await expect(append(client, 'INBOX', untouched, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    expect(untouched.readableDidRead).toBe(false);
+    // Not iterable at all (a JavaScript caller's mistake): still a typed error.
+    await expect(append(client, 'INBOX', 42 as unknown as string)).rejects.toBeInstanceOf(InvalidArgumentError);
     await client.noop();
     await finish();
     expect(server.received()).toBe('A1 NOOP\r\n');

@@ -12,7 +12,9 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { InvalidArgumentError, LimitExceededError, MailwireError } from '../../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, MailwireError, TimeoutError, abortErrorFrom } from '../../common/errors.js';
+import { callOptionsError } from '../../common/options.js';
+import { stopSource } from '../literal-stream.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
@@ -42,7 +44,8 @@ export interface AppendOptions extends ImapCallOptions {
    *   call or its `timeout` while the stream is being sent closes the connection the same way. A
    *   streamed body goes as a normal literal: a server refuses NUL bytes in it (pass bytes, or no
    *   `size`, to have NULs sent as a literal8 where BINARY or IMAP4rev2 is in use).
-   * - without `size`, the stream is read into memory first, up to `maxSize` bytes.
+   * - without `size`, the stream is read into memory first, up to `maxSize` bytes. The call's
+   *   signal and `timeout` apply while it is read: either stops the stream, and nothing is sent.
    *
    * Either way `size` is checked against APPENDLIMIT and `maxSize` before anything is read or sent;
    * for bytes or a string it must simply match.
@@ -91,6 +94,10 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
   assertMailboxName(name);
+  // Checked first: the signal and the timeout also guard the reading of a stream of unknown size.
+  const invalid = callOptionsError(options);
+  if (invalid !== undefined) throw invalid;
+  const started = performance.now();
   const flagArgs = (options.flags ?? []).map(appendFlag);
   const appendLimit = serverAppendLimit(session);
   if (options.size !== undefined) {
@@ -106,12 +113,15 @@ export async function append(session: ImapSession, name: string, body: AppendBod
     if (options.size > maxSize) throw new LimitExceededError('maxSize', maxSize, options.size);
     args.push(literalStream(body, options.size));
   } else {
-    const bytes = await readBody(body, options.size, maxSize);
+    const bytes = await readBody(body, options.size, maxSize, `APPEND ${name}`, options);
     if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
     if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
     // literal8 needs BINARY (RFC 3516), which IMAP4rev2 includes (RFC 9051 section 1).
     args.push(literal(bytes, bytes.includes(0) && (session.hasCapability('BINARY') || imap4rev2InUse(session))));
   }
+  // The timeout counts from the call: what reading the stream took is spent.
+  const { timeout } = options;
+  const callOptions = timeout === undefined ? options : { ...options, timeout: Math.max(0, timeout - (performance.now() - started)) };
   return session.run(
     {
       name: 'APPEND',
@@ -125,7 +135,7 @@ export async function append(session: ImapSession, name: string, body: AppendBod
         return first === undefined ? null : { uidValidity: code.uidValidity, uid: first.start as Uid };
       },
     },
-    options,
+    callOptions,
   );
 }
 
@@ -143,15 +153,54 @@ function serverAppendLimit(session: ImapSession): number | undefined {
 /**
  * The body as one buffer: bytes and strings as they are (a stated `size` must match), a stream of
  * unknown size read chunk by chunk up to `maxSize` bytes (the command's literal needs its size
- * before its first byte is sent).
+ * before its first byte is sent). A stream may stall: the call's signal and timeout end the read
+ * (the stream is stopped, see stopSource), and an aborted signal leaves it unread.
  */
-async function readBody(body: AppendBody, size: number | undefined, maxSize: number): Promise<Uint8Array> {
+async function readBody(body: AppendBody, size: number | undefined, maxSize: number, what: string, options: ImapCallOptions): Promise<Uint8Array> {
   if (typeof body === 'string') return checkSize(Buffer.from(body, 'utf8'), size);
   if (body instanceof Uint8Array) return checkSize(body, size);
+  const { signal, timeout } = options;
+  if (signal?.aborted === true) throw abortErrorFrom(signal, what);
+  const source = body as AsyncIterable<unknown>;
+  let iterator: AsyncIterator<unknown> | undefined;
+  let stopReason: MailwireError | undefined;
+  let interrupt: ((error: MailwireError) => void) | undefined;
+  const stop = (error: MailwireError): void => {
+    stopReason ??= error;
+    interrupt?.(error);
+  };
+  const onAbort = (): void => {
+    if (signal !== undefined) stop(abortErrorFrom(signal, what));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = timeout === undefined ? undefined : setTimeout(() => {
+    stop(new TimeoutError('command', timeout));
+  }, timeout);
   const chunks: Buffer[] = [];
   let total = 0;
+  let sourceDone = false;
+  const failed = (error: unknown): MailwireError =>
+    error instanceof MailwireError ? error : new InvalidArgumentError(`The message stream failed after ${total} bytes`, { cause: error });
   try {
-    for await (const chunk of body as AsyncIterable<unknown>) {
+    iterator = source[Symbol.asyncIterator]();
+    for (;;) {
+      // A fresh promise per step, as literal-stream.ts waits: it ends early when the call is stopped.
+      const step = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
+        if (stopReason !== undefined) {
+          reject(stopReason);
+          return;
+        }
+        interrupt = reject;
+        iterator!.next().then(resolve, (error: unknown) => {
+          sourceDone = true; // it threw: it is finished
+          reject(failed(error));
+        });
+      });
+      if (step.done === true) {
+        sourceDone = true;
+        break;
+      }
+      const chunk = step.value;
       if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
         throw new InvalidArgumentError(`The message stream gave a ${typeof chunk}, not bytes or text`);
       }
@@ -161,9 +210,12 @@ async function readBody(body: AppendBody, size: number | undefined, maxSize: num
       total += bytes.length;
     }
   } catch (error) {
+    if (!sourceDone && iterator !== undefined) stopSource(source, iterator);
     // Nothing was sent yet: the session is untouched, and the caller gets a typed error.
-    if (error instanceof MailwireError) throw error;
-    throw new InvalidArgumentError(`The message stream failed after ${total} bytes`, { cause: error });
+    throw failed(error);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
   return Buffer.concat(chunks, total);
 }
