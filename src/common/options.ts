@@ -92,7 +92,10 @@ export interface CallOptions {
    * server (its answer is read and dropped) but the call rejects at once with an AbortError.
    */
   readonly signal?: AbortSignal | undefined;
-  /** Milliseconds for this call, from now; on expiry it rejects with a TimeoutError. */
+  /**
+   * Milliseconds for this call, from now; on expiry it rejects with a TimeoutError. A call that
+   * takes several commands (a login and its CAPABILITY, an emulated MOVE) has this much in all.
+   */
   readonly timeout?: number | undefined;
 }
 
@@ -185,6 +188,22 @@ export function callOptionsError(options: CallOptions): InvalidArgumentError | u
     return new InvalidArgumentError(`timeout must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(timeout)}`);
   }
   return undefined;
+}
+
+/**
+ * The options of each command of a call made of several (LOGIN then CAPABILITY, an emulated MOVE,
+ * a POP3 login's STAT): the call's own, with what is left of its `timeout`, which counts from the
+ * call ({@link CallOptions.timeout}), not from each command. Call it when the call starts.
+ *
+ * @returns a function giving the options for the next command.
+ * @internal
+ */
+export function callSteps<T extends CallOptions>(options: T): () => T {
+  const timeout: unknown = options.timeout;
+  // An invalid timeout is left as it is, for the first command to refuse (callOptionsError).
+  if (typeof timeout !== 'number' || callOptionsError(options) !== undefined) return () => options;
+  const started = performance.now();
+  return () => ({ ...options, timeout: Math.max(0, timeout - (performance.now() - started)) });
 }
 
 /**

@@ -21,7 +21,7 @@ import { actsAsAnotherUser } from '../common/sasl/shared.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { callOptionsError, checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
+import { callOptionsError, callSteps, checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
 import { ChunkStore } from '../common/chunk-store.js';
 import { SaslExchange, chooseLoginMethod } from './auth.js';
 import {
@@ -336,6 +336,8 @@ export class Pop3Client {
       host: this.#options.host,
       port: this.#options.port ?? (this.#tlsMode === 'implicit' ? 995 : 110),
     };
+    // One timeout for the call: the CAPA and STAT after the login get what is left of it.
+    const step = callSteps(options);
     const requested = credentials.method ?? 'auto';
     const method =
       requested === 'auto'
@@ -399,10 +401,9 @@ export class Pop3Client {
     this.#state = 'transaction';
     try {
       // RFC 2449 section 5: capabilities may differ after login.
-      const capa = this.#queueCapa();
-      const stat = this.#enqueue(commands.stat(), options);
-      await capa;
-      this.#messageCount = (await stat).count;
+      // Awaited together: the first failure is the call's, and the other's is handled.
+      const [, stat] = await Promise.all([this.#queueCapa(step()), this.#enqueue(commands.stat(), step())]);
+      this.#messageCount = stat.count;
     } catch (error) {
       // Logged in (the maildrop locked), yet the call fails: a session its caller takes for not
       // logged in must not stay open.

@@ -13,7 +13,7 @@
 
 import { Buffer } from 'node:buffer';
 import { InvalidArgumentError, LimitExceededError, MailwireError, TimeoutError, abortErrorFrom } from '../../common/errors.js';
-import { callOptionsError } from '../../common/options.js';
+import { callOptionsError, callSteps } from '../../common/options.js';
 import { stopSource } from '../literal-stream.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
@@ -97,7 +97,7 @@ export async function append(session: ImapSession, name: string, body: AppendBod
   // Checked first: the signal and the timeout also guard the reading of a stream of unknown size.
   const invalid = callOptionsError(options);
   if (invalid !== undefined) throw invalid;
-  const started = performance.now();
+  const step = callSteps(options);
   const flagArgs = (options.flags ?? []).map(appendFlag);
   const appendLimit = serverAppendLimit(session);
   if (options.size !== undefined) {
@@ -113,15 +113,13 @@ export async function append(session: ImapSession, name: string, body: AppendBod
     if (options.size > maxSize) throw new LimitExceededError('maxSize', maxSize, options.size);
     args.push(literalStream(body, options.size));
   } else {
-    const bytes = await readBody(body, options.size, maxSize, `APPEND ${name}`, options);
+    const bytes = await readBody(body, options.size, maxSize, `APPEND ${name}`, step());
     if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
     if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
     // literal8 needs BINARY (RFC 3516), which IMAP4rev2 includes (RFC 9051 section 1).
     args.push(literal(bytes, bytes.includes(0) && (session.hasCapability('BINARY') || imap4rev2InUse(session))));
   }
   // The timeout counts from the call: what reading the stream took is spent.
-  const { timeout } = options;
-  const callOptions = timeout === undefined ? options : { ...options, timeout: Math.max(0, timeout - (performance.now() - started)) };
   return session.run(
     {
       name: 'APPEND',
@@ -135,7 +133,7 @@ export async function append(session: ImapSession, name: string, body: AppendBod
         return first === undefined ? null : { uidValidity: code.uidValidity, uid: first.start as Uid };
       },
     },
-    callOptions,
+    step(),
   );
 }
 

@@ -16,6 +16,7 @@ import {
   TlsError,
   UnsupportedError,
 } from '../../common/errors.js';
+import { callSteps } from '../../common/options.js';
 import {
   chooseSaslMechanism,
   createSaslSession,
@@ -135,7 +136,9 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
   if (!session.secure && !session.allowCleartext) {
     throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
   }
-  if (!session.capabilitiesKnown) await capability(session, options);
+  // One timeout for the whole call, CAPABILITY and the login's commands alike.
+  const step = callSteps(options ?? {});
+  if (!session.capabilitiesKnown) await capability(session, step());
   const sasl: SaslCredentials = {
     username: credentials.username,
     ...(credentials.password === undefined ? {} : { password: Secret.from(credentials.password) }),
@@ -147,12 +150,12 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
   const method = credentials.method ?? 'auto';
   let carried: boolean;
   if (method === 'LOGIN') {
-    carried = await loginCommand(session, credentials, options);
+    carried = await loginCommand(session, credentials, step());
   } else if (method === 'auto') {
     const offered = [...session.capabilities].filter((name) => name.startsWith('AUTH=')).map((name) => name.slice(5));
     const mechanism = chooseSaslMechanism(offered, sasl, { allowCleartext: session.secure || session.allowCleartext });
-    if (mechanism !== undefined) carried = await authenticate(session, mechanism, sasl, options);
-    else if (credentials.password !== undefined && !actsAsAnotherUser(credentials)) carried = await loginCommand(session, credentials, options);
+    if (mechanism !== undefined) carried = await authenticate(session, mechanism, sasl, step());
+    else if (credentials.password !== undefined && !actsAsAnotherUser(credentials)) carried = await loginCommand(session, credentials, step());
     else {
       // LOGIN has no authzid: it would log in as the user name itself.
       const why = actsAsAnotherUser(credentials) ? ' and carries the authzid (LOGIN cannot)' : '';
@@ -162,12 +165,12 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     const mechanism = toSaslMechanismName(method);
     if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
     if (!session.hasCapability(`AUTH=${mechanism}`)) throw new UnsupportedError(`The server does not offer AUTH=${mechanism}`);
-    carried = await authenticate(session, mechanism, sasl, options);
+    carried = await authenticate(session, mechanism, sasl, step());
   }
   // The state changed when the OK was read (loggedIn): a command queued behind the login may already have run.
   if (carried) return;
   try {
-    await capability(session, options);
+    await capability(session, step());
   } catch (error) {
     // Logged in, yet the call fails (an abort, a timeout): a session its caller takes for not
     // logged in must not stay open.

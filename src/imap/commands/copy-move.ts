@@ -11,6 +11,7 @@
  */
 
 import { UnsupportedError } from '../../common/errors.js';
+import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import { mailbox, sequenceSet } from '../wire/command-args.js';
 import type { ResponseCode } from '../wire/response-code-types.js';
@@ -167,17 +168,19 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
 async function emulatedMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
   // The UIDs to move, as they stand now: UID EXPUNGE needs UIDs, and a set that is open (`*`) or
   // reaches past the newest UID would also take in mail that arrives between the three steps.
-  const uids = await uidsOf(session, selector, options);
+  // One timeout for the four commands (CallOptions.timeout counts from the call).
+  const step = callSteps(options);
+  const uids = await uidsOf(session, selector, step());
   if (uids === null) return { ...NO_COPYUID, expungedSeqs: [], expungedUids: [], emulated: true };
-  const copied = await copy(session, uids, destination, options);
+  const copied = await copy(session, uids, destination, step());
   // Only what was copied is deleted: COPYUID says what that was (a message another session
   // expunged meanwhile was not); without it, the UIDs found above. Never a UID outside those: a
   // COPYUID naming more than was asked for is not a licence to delete it.
   const copiedUids = [...copied.uidMap.keys()].filter((copiedUid) => uids.has(copiedUid));
   if (copied.uidMap.size > 0 && copiedUids.length === 0) return { ...copied, expungedSeqs: [], expungedUids: [], emulated: true };
   const moved = copied.uidMap.size > 0 ? SequenceSet.uids(copiedUids) : uids;
-  await store(session, moved, 'add', ['\\Deleted'], { ...options, silent: true });
-  const expunged = await uidExpunge(session, moved, options);
+  await store(session, moved, 'add', ['\\Deleted'], { ...step(), silent: true });
+  const expunged = await uidExpunge(session, moved, step());
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }
 

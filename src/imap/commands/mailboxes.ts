@@ -10,6 +10,7 @@
  */
 
 import { InvalidArgumentError, ServerError, UnsupportedError } from '../../common/errors.js';
+import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
@@ -158,6 +159,8 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
   const specialUse = session.hasCapability('SPECIAL-USE');
   const statusItems = options.status === undefined ? [] : statusItemsFor(session, options.status);
   const listStatus = extended && statusItems.length > 0 && (rev2 || session.hasCapability('LIST-STATUS'));
+  // One timeout for the call: the STATUS commands after the LIST get what is left of it.
+  const step = callSteps(options);
 
   let entries: MailboxEntry[];
   if (extended) {
@@ -173,13 +176,13 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
     args.push(patterns.length === 1 ? listMailbox(patterns[0]!) : listOf(...patterns.map(listMailbox)));
     args.push(atom('RETURN'), listOf(...returns));
     // RETURN (SUBSCRIBED) was asked: an entry without \Subscribed is known not to be subscribed (RFC 5258 section 3.4).
-    entries = (await runList(session, 'LIST', args, reference, patterns, listStatus, options)).map((entry) =>
+    entries = (await runList(session, 'LIST', args, reference, patterns, listStatus, step())).map((entry) =>
       entry.subscribed === undefined ? { ...entry, subscribed: false } : entry,
     );
   } else {
     const command = options.subscribedOnly === true ? 'LSUB' : 'LIST';
     const results = await Promise.all(
-      patterns.map((pattern) => runList(session, command, [mailbox(reference), listMailbox(pattern)], reference, [pattern], false, options)),
+      patterns.map((pattern) => runList(session, command, [mailbox(reference), listMailbox(pattern)], reference, [pattern], false, step())),
     );
     // Overlapping patterns list a mailbox twice: keep the first.
     const byName = new Map<string, MailboxEntry>();
@@ -194,7 +197,7 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
       entries.map(async (entry) => {
         if (!entry.selectable) return entry;
         try {
-          return { ...entry, status: await status(session, entry.name, statusItems, options) };
+          return { ...entry, status: await status(session, entry.name, statusItems, step()) };
         } catch (error) {
           if (error instanceof ServerError) return entry;
           throw error;

@@ -6,6 +6,7 @@
  */
 
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
+import { callSteps } from '../../common/options.js';
 import { applyCode } from '../routing.js';
 import type { CoreSession, ImapCallOptions, MailboxState, MutableMailboxState } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
@@ -131,7 +132,9 @@ export async function select(session: CoreSession, name: string, readOnly: boole
   const qresync = options.qresync;
   const qresyncArg = qresync === undefined ? undefined : qresyncParameter(qresync);
   if (qresync === undefined && options.condstore === true) requireCondstore(session, `${readOnly ? 'EXAMINE' : 'SELECT'} with condstore (CONDSTORE)`);
-  if (qresync !== undefined) await enableQresync(session, options);
+  // One timeout for the call, ENABLE (and UNSELECT) before the SELECT included.
+  const step = callSteps(options);
+  if (qresync !== undefined) await enableQresync(session, step);
   const vanished: NumberRange[] = [];
   const changed: QresyncChange[] = [];
   let closedSeen = false;
@@ -226,7 +229,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         session.setMailbox(null);
       },
     },
-    options,
+    step(),
   );
 }
 
@@ -267,16 +270,16 @@ function finiteSet(set: SequenceSet, what: string): SequenceSet {
  * ENABLE is valid only in the authenticated state (RFC 5161 section 3.1): a selected mailbox is
  * unselected first, which the SELECT that follows would have done anyway.
  */
-async function enableQresync(session: CoreSession, options: ImapCallOptions): Promise<void> {
+async function enableQresync(session: CoreSession, step: () => ImapCallOptions): Promise<void> {
   if (session.enabled.has('QRESYNC')) return;
   if (!session.hasCapability('QRESYNC')) throw new UnsupportedError('SELECT with QRESYNC needs the QRESYNC extension, which the server does not offer');
   if (session.state === 'selected') {
     if (!session.hasCapability('UNSELECT') && !session.hasCapability('IMAP4REV2')) {
       throw new UnsupportedError("QRESYNC must be enabled before a mailbox is selected: call client.enable(['QRESYNC']) first");
     }
-    await deselect(session, 'UNSELECT', options);
+    await deselect(session, 'UNSELECT', step());
   }
-  await enable(session, ['QRESYNC'], options);
+  await enable(session, ['QRESYNC'], step());
   if (!session.enabled.has('QRESYNC')) throw new UnsupportedError('The server did not enable QRESYNC');
 }
 
