@@ -98,8 +98,12 @@ export class CommandPipeline {
    * (RFC 9051 section 6.3.2), and the untagged data describes the one being opened.
    */
   get selecting(): boolean {
-    return this.#inFlight.some((pending) => pending.command.name === 'SELECT' || pending.command.name === 'EXAMINE');
+    // Counted, not searched for: this is asked at every untagged response.
+    return this.#selectsInFlight > 0;
   }
+
+  /** SELECT and EXAMINE commands in the tag table (see {@link CommandPipeline.selecting}). */
+  #selectsInFlight = 0;
 
   /**
    * Queues a command (the client has checked that the session is open) and writes what can be
@@ -205,6 +209,7 @@ export class CommandPipeline {
       }
       this.#inFlight.push(next);
       if (streamsBodies(next)) host.assembler.bodyStreams = true;
+      if (selects(next)) this.#selectsInFlight++;
       if (!this.#writeFragments(next)) return;
     }
     this.#updateFlow();
@@ -455,6 +460,7 @@ export class CommandPipeline {
   #retire(pending: Pending): void {
     this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);
     if (streamsBodies(pending)) this.#host.assembler.bodyStreams = this.#inFlight.some(streamsBodies);
+    if (selects(pending)) this.#selectsInFlight--;
     if (this.#writer === pending) this.#writer = undefined;
     for (const [token, owner] of this.#pauseRequests) if (owner === pending) this.#pauseRequests.delete(token);
   }
@@ -463,6 +469,7 @@ export class CommandPipeline {
   failAll(error: MailwireError): void {
     const pending = [...this.#inFlight, ...this.#queue];
     this.#inFlight = [];
+    this.#selectsInFlight = 0;
     this.#queue = [];
     this.#writer = undefined;
     const streaming = this.#streaming;
@@ -477,6 +484,11 @@ export class CommandPipeline {
 }
 
 /** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
+/** Is this a SELECT or EXAMINE (see {@link CommandPipeline.selecting})? */
+function selects(pending: Pending): boolean {
+  return pending.command.name === 'SELECT' || pending.command.name === 'EXAMINE';
+}
+
 function streamsBodies(pending: Pending): boolean {
   return pending.command.bodyStart !== undefined && pending.command.streamsBodies !== false;
 }
