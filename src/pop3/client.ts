@@ -128,6 +128,8 @@ export class Pop3Client {
   readonly #deleted = new Map<number, number>();
   /** Orders DELE and RSET calls, so an RSET unmarks only what was marked before it. */
   #markStamp = 0;
+  /** The windows of the retrieveMany loops running: a DELE goes behind the RETR they still owe. */
+  readonly #windows = new Set<RetrievalWindow>();
 
   /** Set by close(): from then on bodies no longer hold the connection back, so QUIT is answered. */
   #ignoreBackpressure = false;
@@ -579,9 +581,11 @@ export class Pop3Client {
         return queue.issued;
       },
     });
+    this.#windows.add(window);
     try {
       for (let next = window.next(); next !== undefined; next = window.next()) yield await next;
     } finally {
+      this.#windows.delete(window);
       window.stop();
     }
   }
@@ -593,6 +597,8 @@ export class Pop3Client {
   async delete(messageNumber: number, options: Pop3CallOptions = {}): Promise<Pop3Reply> {
     this.#requireState('transaction', 'DELE');
     const checked = this.#checkMessage(messageNumber);
+    // A loop that has yet to reach the message asked for it first: its RETR goes before the DELE.
+    for (const window of this.#windows) window.claim(checked);
     // Marked now, so a pipelined command after it is refused too; a -ERR (or a DELE withdrawn
     // before it was written) unmarks it.
     const stamp = ++this.#markStamp;

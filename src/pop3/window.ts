@@ -60,6 +60,8 @@ export class RetrievalWindow {
   #seen = 0;
   /** Bodies the loop moved past whose size is not known yet (still arriving, to be dropped). */
   readonly #measuring = new Queue<MessageExchange>();
+  /** RETRs queued out of turn by {@link RetrievalWindow.claim}, by their index in the numbers. */
+  readonly #claimed = new Map<number, Pending>();
 
   /**
    * @param numbers - the checked message numbers, in order.
@@ -94,12 +96,10 @@ export class RetrievalWindow {
     // Topped up in batches, when half of it was used: each top-up is a write.
     const refill = this.#window.length <= this.#ahead / 2;
     while (refill && this.#queued < this.#numbers.length && this.#window.length < this.#ahead) {
-      const exchange = host.create(this.#numbers[this.#queued++]!);
-      exchange.prefetch = true;
-      const result = host.enqueue(exchange);
-      // Awaited by the loop, or dropped on purpose by stop() (an exchange's own result is guarded already).
-      if (result !== exchange.result) result.catch(ignoreRejection);
-      this.#window.push({ exchange, result });
+      const index = this.#queued++;
+      const claimed = this.#claimed.get(index);
+      this.#claimed.delete(index);
+      this.#window.push(claimed ?? this.#prefetch(this.#numbers[index]!));
     }
     const next = this.#window.shift();
     this.#current = next?.exchange;
@@ -108,13 +108,37 @@ export class RetrievalWindow {
     return next.result === next.exchange.result ? host.handOut(next.exchange) : next.result;
   }
 
+  /**
+   * A DELE of `messageNumber` is about to be queued: when the loop has yet to reach that message
+   * and its RETR is not queued yet, it is queued now, so the DELE goes behind it and the loop
+   * still gets the message it asked for first (RFC 1939 section 5: once marked, a message may not
+   * be named again).
+   */
+  claim(messageNumber: number): void {
+    const index = this.#numbers.indexOf(messageNumber, this.#queued);
+    if (index === -1 || this.#claimed.has(index)) return;
+    this.#claimed.set(index, this.#prefetch(messageNumber));
+  }
+
   /** The loop ended or stopped early: commands not sent yet are withdrawn, answers on their way dropped. */
   stop(): void {
     this.#current?.dropBody();
-    for (const { exchange } of this.#window.drain()) {
+    const pending = [...this.#window.drain(), ...this.#claimed.values()];
+    this.#claimed.clear();
+    for (const { exchange } of pending) {
       if (this.#host.withdraw(exchange)) exchange.fail(new AbortError(`${exchange.display} was withdrawn: the retrieveMany loop stopped`));
       else exchange.dropBody();
     }
+  }
+
+  /** Queues the RETR of a message ahead of need. */
+  #prefetch(messageNumber: number): Pending {
+    const exchange = this.#host.create(messageNumber);
+    exchange.prefetch = true;
+    const result = this.#host.enqueue(exchange);
+    // Awaited by the loop, or dropped on purpose by stop() (an exchange's own result is guarded already).
+    if (result !== exchange.result) result.catch(ignoreRejection);
+    return { exchange, result };
   }
 
   /**

@@ -1153,6 +1153,30 @@ describe('Pop3Client against scripted servers', () => {
     await server.done;
   });
 
+  it('sends the RETR of a message a retrieveMany loop has yet to queue before its DELE: the loop still gets it', async () => {
+    // RFC 1939 section 5: a message marked deleted may not be named again. The loop asked for
+    // message 3 before the DELE, and its window had not queued that RETR yet.
+    const server = await serve([
+      ...login({ capa: ['USER'], count: 4 }),
+      ...[1, 2, 3].flatMap((n) => [C(`RETR ${n}`), S('+OK', `body ${n}`, '.')]),
+      C('DELE 3'),
+      S('+OK'),
+      C('RETR 4'),
+      S('+OK', 'body 4', '.'),
+      C('QUIT'),
+      S('+OK'),
+    ]);
+    const client = await connect(server);
+    const bodies: string[] = [];
+    for await (const message of client.retrieveMany([1, 2, 3, 4])) {
+      if (message.number === 1) await client.delete(3);
+      bodies.push(text(await message.bytes()));
+    }
+    expect(bodies).toEqual([1, 2, 3, 4].map((n) => `body ${n}\r\n`));
+    expect(await client.close()).toMatchObject({ deletionsCommitted: true, markedDeleted: 1 });
+    await server.done;
+  });
+
   it('unmarks a DELE withdrawn before it was sent', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 2 }), C('RETR 1'), S('+OK', 'one', '.'), C('QUIT'), S('+OK')]);
     const client = await connect(server);
