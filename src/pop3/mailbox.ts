@@ -378,7 +378,9 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry>> {
   try {
     uids = await client.uidl();
   } catch (error) {
-    if (error instanceof UnsupportedError || error instanceof ServerError) {
+    // UnsupportedError: CAPA said no UIDL. ServerError: no CAPA, and UIDL itself was refused. A -ERR
+    // from a server whose CAPA lists UIDL is its own failure ([SYS/TEMP], [IN-USE]), kept as it is.
+    if (error instanceof UnsupportedError || (error instanceof ServerError && !client.capabilitiesKnown)) {
       throw new UnsupportedError(
         'The POP3 server has no UIDL, so its messages have no stable id across sessions: a Mailbox cannot be offered (use Pop3Client with message numbers)',
         { cause: error },

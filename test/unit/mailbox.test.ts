@@ -1,10 +1,11 @@
 // The common Mailbox without a server: URL parsing, ids, header summaries, and POP3 edge cases
 // (no UIDL, no TOP) and watches stopped while the server stalls, played from inline transcripts.
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidArgumentError, MailwireError, UnsupportedError } from '../../src/common/errors.js';
+import { InvalidArgumentError, MailwireError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import {
   headerPart,
   imapMessageId,
+  isTransient,
   parseMessageId,
   pop3MessageId,
   summarizeHeader,
@@ -218,6 +219,15 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     const error = await Pop3Mailbox.open({ client: clientOptions(transcript) }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsupportedError);
     expect(String(error)).toMatch(/has no UIDL/);
+  });
+
+  it('a server whose CAPA lists UIDL: a -ERR to UIDL is its error, not a missing UIDL (RFC 3206 SYS/TEMP stays transient)', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: RESP-CODES\nS: .\n';
+    const transcript = pop3Transcript(capa, 'C: UIDL\nS: -ERR [SYS/TEMP] index being rebuilt\n@close server\n');
+    const error = await Pop3Mailbox.open({ client: clientOptions(transcript) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ responseCode: 'SYS/TEMP', serverText: 'index being rebuilt' });
+    expect(isTransient(error)).toBe(true);
   });
 
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
