@@ -166,7 +166,8 @@ export class LineSplitter {
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       this.#partialLength += rest.length;
-      this.#checkLength(this.#partialLength);
+      // The last byte may be the CR of the coming CRLF, which does not count.
+      this.#checkLength(rest[rest.length - 1] === CR ? this.#partialLength - 1 : this.#partialLength);
       this.#partial.push(rest.slice());
     }
   }
@@ -179,14 +180,13 @@ export class LineSplitter {
   #emit(tail: Uint8Array): void {
     let line = tail;
     if (this.#partialLength > 0) {
-      this.#checkLength(this.#partialLength + tail.length);
       line = concatBytes([...this.#partial, tail]);
       this.#partial = [];
       this.#partialLength = 0;
-    } else {
-      this.#checkLength(tail.length);
     }
+    // The limit counts the line without its ending, as the tokenizer counts status lines.
     const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+    this.#checkLength(end);
     this.#onLine(decodeText(line.subarray(0, end)));
   }
 

@@ -142,6 +142,15 @@ describe('listings', () => {
     expect(lines).toEqual(['abcdef']);
   });
 
+  it('accepts a line exactly at the limit, its CR not counted (as the tokenizer counts status lines)', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line), 5);
+    splitter.push(bytes('12345\r\n1234'));
+    splitter.push(bytes('5\r'));
+    splitter.push(bytes('\n'));
+    expect(lines).toEqual(['12345', '12345']);
+  });
+
   it('refuses a line over the limit, even before its end arrives', () => {
     const splitter = new LineSplitter(() => undefined, 10);
     splitter.push(bytes('12345'));
