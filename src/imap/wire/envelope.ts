@@ -48,9 +48,9 @@ export function parseEnvelope(reader: WireReader): Envelope {
   reader.sp();
   const bcc = parseEnvAddressList(reader);
   reader.sp();
-  const inReplyTo = reader.nstring('env-in-reply-to');
+  const inReplyTo = envelopeFieldMissing(reader) ? null : reader.nstring('env-in-reply-to');
   reader.sp();
-  const messageId = reader.nstring('env-message-id');
+  const messageId = envelopeFieldMissing(reader) ? null : reader.nstring('env-message-id');
   reader.closeParen();
   return {
     dateRaw,
@@ -225,4 +225,12 @@ function addAddress(
  */
 function skipNilInAddressList(reader: WireReader): boolean {
   return reader.peek() !== LPAREN && reader.nil();
+}
+
+/**
+ * Quirk: QQ Mail (imap.qq.com) ends the envelope early when the message has no such header,
+ * leaving out Message-ID, or In-Reply-To and Message-ID. A missing field is read as NIL.
+ */
+function envelopeFieldMissing(reader: WireReader): boolean {
+  return reader.peek() === 0x29;
 }

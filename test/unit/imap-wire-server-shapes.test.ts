@@ -1,0 +1,28 @@
+/**
+ * FETCH data in shapes real servers send outside the grammar, each read into the typed result.
+ * Bytes only: every input is what a server put on the wire (names and addresses made up).
+ */
+import { describe, expect, it } from 'vitest';
+import type { FetchResponse, ImapResponse } from '../../src/imap/wire/index.js';
+import { feed } from './imap-wire/harness.js';
+
+function fetches(input: string): FetchResponse[] {
+  const { responses, errors } = feed(input);
+  expect(errors.map((entry) => entry.error.message)).toEqual([]);
+  return responses.filter((response: ImapResponse): response is FetchResponse => response.kind === 'fetch');
+}
+
+describe('ENVELOPE', () => {
+  // QQ Mail leaves out the fields of headers the message lacks.
+  it('reads an envelope without its message-id, or without in-reply-to and message-id', () => {
+    const [withoutMessageId, withoutBoth] = fetches(
+      '* 1 FETCH (UID 7 ENVELOPE (NIL "hi" (("Ann" NIL "ann" "example.org")) NIL NIL NIL NIL NIL "<a@example.org>"))\r\n' +
+        '* 2 FETCH (UID 8 ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(withoutMessageId!.attributes).toMatchObject({
+      uid: 7,
+      envelope: { subject: 'hi', from: [{ address: 'ann@example.org' }], inReplyTo: '<a@example.org>', messageId: null },
+    });
+    expect(withoutBoth!.attributes).toMatchObject({ uid: 8, envelope: { subject: 'hi', inReplyTo: null, messageId: null } });
+  });
+});
