@@ -26,3 +26,24 @@ describe('ENVELOPE', () => {
     expect(withoutBoth!.attributes).toMatchObject({ uid: 8, envelope: { subject: 'hi', inReplyTo: null, messageId: null } });
   });
 });
+
+describe('BODYSTRUCTURE', () => {
+  // message/rfc822 with NIL for both the envelope and the body, then the line count.
+  it('reads an attached message whose envelope and body are NIL', () => {
+    const [structure, body] = fetches(
+      '* 1 FETCH (UID 3 BODYSTRUCTURE (("text" "plain" NIL NIL NIL "7bit" 10 1)("message" "rfc822" NIL NIL NIL "7bit" 903 NIL NIL 17 NIL ("attachment" NIL) NIL NIL) "mixed"))\r\n' +
+        '* 2 FETCH (UID 4 BODY ("message" "rfc822" NIL NIL NIL "7bit" 903 NIL NIL 17))\r\n',
+    );
+    expect(structure!.attributes).toMatchObject({
+      uid: 3,
+      bodyStructure: {
+        kind: 'multipart',
+        parts: [
+          { kind: 'text', partId: '1' },
+          { kind: 'message', partId: '2', size: 903, envelope: null, body: null, lines: 17, extension: { disposition: { type: 'attachment' } } },
+        ],
+      },
+    });
+    expect(body!.attributes).toMatchObject({ uid: 4, body: { kind: 'message', envelope: null, body: null, lines: 17, extension: null } });
+  });
+});

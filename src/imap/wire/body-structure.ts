@@ -82,7 +82,7 @@ function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string
     reader.sp();
     let envelope: Envelope | null = null;
     let body: BodyStructure | null = null;
-    if (!messagePartWithoutStructure(reader)) {
+    if (!envelopeAndBodyNil(reader) && !messagePartWithoutStructure(reader)) {
       envelope = parseEnvelope(reader);
       reader.sp();
       body = parseBody(reader, maxDepth, `${partId}.1`, partId, depth + 1);
@@ -101,6 +101,27 @@ function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string
  */
 function messagePartWithoutStructure(reader: WireReader): boolean {
   return reader.peek() !== LPAREN;
+}
+
+/**
+ * Quirk: some servers send NIL for both the envelope and the body of a message/rfc822 part they
+ * could not parse, then its line count (`... 903 NIL NIL 17`; reported against MailKit, pull
+ * request 68, without naming the server). Returns true, past both NILs, when that is the shape; a
+ * part described like a basic one (see {@link messagePartWithoutStructure}: `... 903 NIL NIL NIL
+ * NIL`) has no number there.
+ */
+function envelopeAndBodyNil(reader: WireReader): boolean {
+  const start = reader.pos;
+  if (reader.nil()) {
+    reader.sp();
+    if (reader.nil()) {
+      reader.sp();
+      const byte = reader.peek();
+      if (byte >= 0x30 && byte <= 0x39) return true;
+    }
+  }
+  reader.pos = start;
+  return false;
 }
 
 function parseExt1part(reader: WireReader): SinglePartExtension | null {
