@@ -47,3 +47,42 @@ describe('BODYSTRUCTURE', () => {
     expect(body!.attributes).toMatchObject({ uid: 4, body: { kind: 'message', envelope: null, body: null, lines: 17, extension: null } });
   });
 });
+
+describe('BODYSTRUCTURE of a multipart without parts', () => {
+  // Gmail, for a multipart nested in one with the same boundary: only the subtype and the
+  // multipart's extension data, no child bodies, inside the parent's list of parts.
+  it('reads the subtype and extension data as a multipart with no parts', () => {
+    const [structure] = fetches(
+      '* 1 FETCH (UID 9 BODYSTRUCTURE (("ALTERNATIVE" ("BOUNDARY" "==b1") NIL NIL)("TEXT" "HTML" ("CHARSET" "iso-8859-1") NIL NIL "7BIT" 6769 171 NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "==b1") NIL NIL))\r\n',
+    );
+    expect(structure!.attributes).toMatchObject({
+      uid: 9,
+      bodyStructure: {
+        kind: 'multipart',
+        subtype: 'alternative',
+        parts: [
+          { kind: 'multipart', partId: '1', type: 'multipart', subtype: 'alternative', parts: [], extension: { params: { boundary: '==b1' }, disposition: null } },
+          { kind: 'text', partId: '2', subtype: 'html', lines: 171 },
+        ],
+      },
+    });
+  });
+
+  // Gmail, in the non-extensible BODY form: the subtype alone.
+  it('reads a lone subtype in BODY as a multipart with no parts', () => {
+    const [body] = fetches(
+      '* 51 FETCH (MODSEQ (18812) BODY (("TEXT" "PLAIN" ("CHARSET" "windows-1252") NIL NIL "QUOTED-PRINTABLE" 211 5)' +
+        '("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 2942 ("Sat, 3 Jan 2015 19:26:15 +0100" "Re: x" NIL NIL NIL NIL NIL NIL NIL "<a@example.org>") ("ALTERNATIVE") 51) "REPORT"))\r\n',
+    );
+    expect(body!.attributes).toMatchObject({
+      body: {
+        kind: 'multipart',
+        subtype: 'report',
+        parts: [
+          { kind: 'text', partId: '1' },
+          { kind: 'message', partId: '2', lines: 51, body: { kind: 'multipart', partId: '2', subtype: 'alternative', parts: [], extension: null } },
+        ],
+      },
+    });
+  });
+});

@@ -31,12 +31,30 @@ export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', 
   if (depth > maxDepth) throw new LimitExceededError('maxBodyDepth', maxDepth, depth);
   reader.expect(LPAREN, '"(" starting a body');
   reader.sp();
-  const body =
-    reader.peek() === LPAREN
-      ? parseBodyTypeMpart(reader, maxDepth, multiId, depth)
-      : parseBodyType1part(reader, maxDepth, singleId, depth);
+  let body: BodyStructure;
+  if (reader.peek() === LPAREN) {
+    body = parseBodyTypeMpart(reader, maxDepth, multiId, depth);
+  } else {
+    const type = reader.nstring('media-type');
+    reader.sp();
+    body =
+      type !== null && multipartWithoutParts(reader)
+        ? parseMpartRest(reader, multiId, [], type.toLowerCase())
+        : parseBodyType1part(reader, maxDepth, singleId, depth, lower(type));
+  }
   reader.closeParen();
   return body;
+}
+
+/**
+ * Quirk: Gmail describes a multipart nested in one with the same boundary by its subtype alone,
+ * without child bodies: `("ALTERNATIVE" ("BOUNDARY" "x") NIL NIL)` in BODYSTRUCTURE,
+ * `("ALTERNATIVE")` in BODY. Called after the first string of a body; true when a parameter list
+ * or the body's end follows it, where a single part has its media-subtype string.
+ */
+function multipartWithoutParts(reader: WireReader): boolean {
+  const byte = reader.peek();
+  return byte === LPAREN || byte === RPAREN;
 }
 
 /*
@@ -52,6 +70,11 @@ function parseBodyTypeMpart(reader: WireReader, maxDepth: number, partId: string
   }
   const subtype = lower(reader.nstring('media-subtype'));
   reader.sp();
+  return parseMpartRest(reader, partId, parts, subtype);
+}
+
+/** A multipart's `[SP body-ext-mpart]`, after its parts and media-subtype. */
+function parseMpartRest(reader: WireReader, partId: string, parts: BodyStructure[], subtype: string): BodyStructure {
   let extension: MultiPartExtension | null = null;
   if (hasMore(reader)) {
     const params = parseBodyFldParam(reader);
@@ -67,9 +90,7 @@ function parseBodyTypeMpart(reader: WireReader, maxDepth: number, partId: string
  * body-type-text  = media-text SP body-fields SP body-fld-lines
  * body-ext-1part  = body-fld-md5 [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
  */
-function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string, depth: number): BodyStructure {
-  const type = lower(reader.nstring('media-type'));
-  reader.sp();
+function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string, depth: number, type: string): BodyStructure {
   const subtype = lower(reader.nstring('media-subtype'));
   reader.sp();
   const fields = parseBodyFields(reader);
