@@ -86,3 +86,24 @@ describe('BODYSTRUCTURE of a multipart without parts', () => {
     });
   });
 });
+
+describe('BODYSTRUCTURE numbers', () => {
+  // mail.ru writes large part sizes (and line counts) in exponent form, as a C++ stream writes a double.
+  it('reads a size or line count in exponent form as the number it stands for', () => {
+    const [structure, next] = fetches(
+      '* 1 FETCH (UID 3 BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 1.86931e+06 2.5e+04 NIL NIL NIL NIL)' +
+        '("application" "pdf" ("name" "a.pdf") NIL NIL "base64" 9.3736e+06 NIL ("attachment" NIL) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))\r\n' +
+        '* 2 FETCH (UID 4)\r\n',
+    );
+    expect(structure!.attributes).toMatchObject({
+      uid: 3,
+      bodyStructure: {
+        parts: [
+          { kind: 'text', size: 1869310, lines: 25000 },
+          { kind: 'basic', size: 9373600, extension: { disposition: { type: 'attachment' } } },
+        ],
+      },
+    });
+    expect(next!.attributes).toEqual({ uid: 4 });
+  });
+});

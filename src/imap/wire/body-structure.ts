@@ -235,7 +235,28 @@ function parseBodyFldOctets(reader: WireReader): number {
     reader.number('body-fld-octets');
     return 0;
   }
-  return reader.number('body-fld-octets');
+  const start = reader.pos;
+  const octets = reader.number('body-fld-octets');
+  return numberInExponentForm(reader, start, 'body-fld-octets') ?? octets;
+}
+
+/**
+ * Quirk: mail.ru writes large sizes and line counts as a C++ stream writes a double, `9.3736e+06`
+ * (MailKit issue 1838). Called after the digits read from `start`: when a fraction or an exponent
+ * follows them, reads it and returns the whole value rounded; else null, with the reader unmoved.
+ */
+function numberInExponentForm(reader: WireReader, start: number, what: string): number | null {
+  const byte = reader.peek();
+  if (byte !== 0x2e && (byte | 0x20) !== 0x65) return null;
+  for (;;) {
+    const next = reader.peek();
+    const numeric = (next >= 0x30 && next <= 0x39) || next === 0x2e || next === 0x2b || next === 0x2d || (next | 0x20) === 0x65;
+    if (!numeric) break;
+    reader.pos++;
+  }
+  const value = Number(reader.bytes.toString('latin1', start, reader.pos));
+  if (!Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) reader.fail(`Expected ${what}`, start);
+  return Math.round(value);
 }
 
 /*
@@ -246,7 +267,9 @@ function parseBodyFldLines(reader: WireReader): number {
   if (reader.nil()) return 0;
   const byte = reader.peek();
   if (byte < 0x30 || byte > 0x39) return 0;
-  return reader.number('body-fld-lines');
+  const start = reader.pos;
+  const lines = reader.number('body-fld-lines');
+  return numberInExponentForm(reader, start, 'body-fld-lines') ?? lines;
 }
 
 /*
