@@ -25,6 +25,19 @@ describe('ENVELOPE', () => {
     });
     expect(withoutBoth!.attributes).toMatchObject({ uid: 8, envelope: { subject: 'hi', inReplyTo: null, messageId: null } });
   });
+
+  // ENVELOPE carries header text undecoded, group names (RFC 3501 section 7.4.2) as well as
+  // display names; both the plain and the general address list parser read this one.
+  it('decodes the encoded words of a group name, as it does for display names', () => {
+    const group = '(NIL NIL "=?UTF-8?Q?Team_=C3=84?=" NIL)("=?UTF-8?Q?J=C3=B6rg?=" NIL "joerg" "example.org")(NIL NIL NIL NIL)';
+    const [plain, spaced] = fetches(
+      `* 1 FETCH (ENVELOPE (NIL NIL (${group}) NIL NIL NIL NIL NIL NIL NIL))\r\n` +
+        `* 2 FETCH (ENVELOPE (NIL NIL NIL NIL NIL ( ${group} ) NIL NIL NIL NIL))\r\n`,
+    );
+    const joerg = { name: 'Jörg', address: 'joerg@example.org', group: 'Team Ä' };
+    expect(plain!.attributes.envelope!.from).toEqual([expect.objectContaining(joerg)]);
+    expect(spaced!.attributes.envelope!.to).toEqual([expect.objectContaining(joerg)]);
+  });
 });
 
 describe('BODYSTRUCTURE', () => {

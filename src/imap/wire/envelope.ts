@@ -203,7 +203,8 @@ function collected(): EnvelopeAddress[] {
 
 /**
  * Adds an address to the list being collected, or starts or ends a group (RFC 3501 section 7.4.2:
- * NIL host starts group <mailbox>, NIL mailbox and host end it); returns the group now open.
+ * NIL host starts group <mailbox>, NIL mailbox and host end it); returns the group now open, its
+ * name's encoded words decoded like a display name's.
  */
 function addAddress(
   group: string | null,
@@ -212,7 +213,7 @@ function addAddress(
   mailbox: string | null,
   host: string | null,
 ): string | null {
-  if (host === null) return mailbox;
+  if (host === null) return mailbox === null ? null : decodeDisplayName(mailbox);
   const name = nameRaw === null ? null : decodeDisplayName(nameRaw);
   const address = mailbox === null ? host : `${mailbox}@${host}`;
   collector[collectedCount++] = { name, nameRaw, route, mailbox, host, address, group };
