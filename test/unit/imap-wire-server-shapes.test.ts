@@ -61,6 +61,29 @@ describe('BODYSTRUCTURE', () => {
   });
 });
 
+describe('BODYSTRUCTURE of an attached message', () => {
+  // Domino, for the returned message of a delivery report: an all-NIL envelope and "()" as its body.
+  it('reads an empty list as the attached message\'s body as no body', () => {
+    const [report] = fetches(
+      '* 9125 FETCH (UID 23064 BODYSTRUCTURE (("text" "plain"  ("charset" "UTF-8") NIL NIL "base64" 232 4 NIL NIL NIL)' +
+        '("message" "delivery-status"  NIL NIL NIL "7BIT" 421 NIL NIL NIL)' +
+        '("message" "rfc822"  NIL NIL NIL "7BIT" 787 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) () 0 NIL NIL NIL) "report" ("report-type" "delivery-status" "boundary" "==b") NIL NIL) FLAGS (\\Seen))\r\n',
+    );
+    expect(report!.attributes).toMatchObject({
+      uid: 23064,
+      flags: ['\\Seen'],
+      bodyStructure: {
+        subtype: 'report',
+        parts: [
+          { kind: 'text' },
+          { kind: 'basic', subtype: 'delivery-status' },
+          { kind: 'message', partId: '3', size: 787, envelope: { subject: null, from: [] }, body: null, lines: 0 },
+        ],
+      },
+    });
+  });
+});
+
 describe('BODYSTRUCTURE of a multipart without parts', () => {
   // Gmail, for a multipart nested in one with the same boundary: only the subtype and the
   // multipart's extension data, no child bodies, inside the parent's list of parts.

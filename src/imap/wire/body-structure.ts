@@ -106,7 +106,7 @@ function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string
     if (!envelopeAndBodyNil(reader) && !messagePartWithoutStructure(reader)) {
       envelope = parseEnvelope(reader);
       reader.sp();
-      body = parseBody(reader, maxDepth, `${partId}.1`, partId, depth + 1);
+      body = emptyBody(reader) ? null : parseBody(reader, maxDepth, `${partId}.1`, partId, depth + 1);
       reader.sp();
     }
     const lines = parseBodyFldLines(reader);
@@ -122,6 +122,21 @@ function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string
  */
 function messagePartWithoutStructure(reader: WireReader): boolean {
   return reader.peek() !== LPAREN;
+}
+
+/**
+ * Quirk: Domino sends `()` as the body of an attached message it could not parse (the returned
+ * message of a delivery report, after an all-NIL envelope). Returns true, past the `()`, when that
+ * is what stands here; the attached message then has no body.
+ */
+function emptyBody(reader: WireReader): boolean {
+  const start = reader.pos;
+  if (reader.eat(LPAREN)) {
+    reader.sp();
+    if (reader.eat(RPAREN)) return true;
+  }
+  reader.pos = start;
+  return false;
 }
 
 /**
