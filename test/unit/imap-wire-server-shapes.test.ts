@@ -143,3 +143,18 @@ describe('BODYSTRUCTURE numbers', () => {
     expect(next!.attributes).toEqual({ uid: 4 });
   });
 });
+
+describe('BODYSTRUCTURE extension data of a multipart', () => {
+  // Exchange puts the multipart's Content-Description where its disposition belongs.
+  it('does not take a description in the disposition place for a disposition', () => {
+    const [structure] = fetches(
+      '* 9 FETCH (BODYSTRUCTURE (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL)' +
+        '("application" "octet-stream" ("name" "a.txt") NIL NIL "base64" 171724 NIL ("attachment" ("filename" "a.txt")) NIL NIL) "mixed" ("boundary" "b") "S/MIME Encrypted Message" NIL))\r\n',
+    );
+    expect(structure!.attributes.bodyStructure).toMatchObject({
+      kind: 'multipart',
+      parts: [{ kind: 'text' }, { kind: 'basic', extension: { disposition: { type: 'attachment', params: { filename: 'a.txt' } } } }],
+      extension: { params: { boundary: 'b' }, disposition: null, language: [] },
+    });
+  });
+});

@@ -78,7 +78,7 @@ function parseMpartRest(reader: WireReader, partId: string, parts: BodyStructure
   let extension: MultiPartExtension | null = null;
   if (hasMore(reader)) {
     const params = parseBodyFldParam(reader);
-    extension = { params, ...parseExtensionTail(reader) };
+    extension = { params, ...parseExtensionTail(reader, true) };
   }
   return { kind: 'multipart', partId, type: 'multipart', subtype, parts, extension };
 }
@@ -169,13 +169,13 @@ function parseExt1part(reader: WireReader): SinglePartExtension | null {
 }
 
 /** The shared tail: [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]. */
-function parseExtensionTail(reader: WireReader): BodyExtension {
+function parseExtensionTail(reader: WireReader, multipart = false): BodyExtension {
   let disposition: ContentDisposition | null = null;
   let language: string[] = [];
   let location: string | null = null;
   reader.sp();
   if (hasMore(reader)) {
-    disposition = parseBodyFldDsp(reader);
+    disposition = multipart && descriptionInPlaceOfDisposition(reader) ? null : parseBodyFldDsp(reader);
     reader.sp();
     if (hasMore(reader)) {
       language = parseBodyFldLang(reader);
@@ -192,6 +192,18 @@ function parseExtensionTail(reader: WireReader): BodyExtension {
     }
   }
   return { disposition, language, location };
+}
+
+/**
+ * Quirk: Exchange puts a multipart's Content-Description (`"S/MIME Encrypted Message"`) where its
+ * body-fld-dsp belongs. Returns true, past the string, when a string stands there: a multipart's
+ * disposition is a list or NIL, and the bare-string disposition of single parts (see
+ * {@link parseBodyFldDsp}) has not been seen on multiparts.
+ */
+function descriptionInPlaceOfDisposition(reader: WireReader): boolean {
+  if (reader.peek() !== 0x22 && !reader.literalHere()) return false;
+  reader.string('body-fld-desc');
+  return true;
 }
 
 function hasMore(reader: WireReader): boolean {
