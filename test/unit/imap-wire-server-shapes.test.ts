@@ -158,3 +158,11 @@ describe('BODYSTRUCTURE extension data of a multipart', () => {
     });
   });
 });
+
+describe('BODYSTRUCTURE disposition', () => {
+  // Exchange sends "(NIL NIL)" for a part without Content-Disposition.
+  it('reads a disposition list of NIL type and NIL parameters as no disposition', () => {
+    const [structure] = fetches('* 4 FETCH (UID 9 BODYSTRUCTURE ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 12 1 NIL (NIL NIL) NIL NIL))\r\n');
+    expect(structure!.attributes).toMatchObject({ uid: 9, bodyStructure: { kind: 'text', extension: { md5: null, disposition: null } } });
+  });
+});

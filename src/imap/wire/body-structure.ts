@@ -310,11 +310,19 @@ function parseBodyFldDsp(reader: WireReader): ContentDisposition | null {
   if (reader.peek() !== LPAREN) return { type: reader.string('body-fld-dsp').toLowerCase(), params: {} };
   reader.pos++;
   reader.sp();
-  const type = (reader.nstring('body-fld-dsp') ?? '').toLowerCase();
+  const type = reader.nstring('body-fld-dsp');
   reader.sp();
   const params = reader.peek() === RPAREN ? {} : parseBodyFldParam(reader);
   reader.closeParen();
-  return { type, params };
+  return type === null && dispositionWithNothing(params) ? null : { type: (type ?? '').toLowerCase(), params };
+}
+
+/**
+ * Quirk: Exchange sends `(NIL NIL)` for a part without Content-Disposition: with neither a type
+ * nor parameters it is no disposition. (A NIL type with parameters keeps them, type ''.)
+ */
+function dispositionWithNothing(params: Record<string, string>): boolean {
+  return Object.keys(params).length === 0;
 }
 
 /*
