@@ -124,15 +124,24 @@ export class ImapTagScanner {
   }
 
   /**
-   * An opaque piece of unknown content (a redacted secret): it ends a held line start, and inside a
-   * literal it is taken to fill the rest of the literal.
+   * An opaque piece (a redacted secret): it ends a held line start. Inside a literal, a piece of
+   * unknown content (a Secret sent as a literal) is taken to fill the rest of the literal; one whose
+   * bytes are known (a `redact` value inside a message body) counts for its length, and the literal
+   * goes on after it.
+   *
+   * @param sink - receives the opaque piece.
+   * @param bytes - the piece's bytes, when known: they are not passed to the sink.
    */
-  opaque(sink: TagSink): void {
+  opaque(sink: TagSink, bytes?: Uint8Array): void {
     this.#releaseHead(sink);
-    if (this.#literalRemaining > 0) this.#literalRemaining = 0;
+    sink.opaque?.();
+    if (this.#literalRemaining > 0 && bytes !== undefined && bytes.length < this.#literalRemaining) {
+      this.#literalRemaining -= bytes.length;
+      return;
+    }
+    this.#literalRemaining = 0;
     this.#atLineStart = false;
     this.#tail += '?';
-    sink.opaque?.();
   }
 
   /** Emits a held line start as plain bytes (end of stream). */

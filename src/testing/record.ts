@@ -284,11 +284,11 @@ class RecordingConnection implements Connection {
       run = [];
       this.#noteSasl(bytes);
       this.#pop3Bodies?.client(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
-      for (const piece of this.#splitRedactions(bytes)) {
-        if (piece === undefined) {
-          if (this.#scanners === undefined) sink.opaque?.();
-          else this.#scanners.client.opaque(sink);
-        } else if (this.#scanners === undefined) sink.bytes(piece);
+      for (const { bytes: piece, redacted } of this.#splitRedactions(bytes)) {
+        if (this.#scanners === undefined) {
+          if (redacted) sink.opaque?.();
+          else sink.bytes(piece);
+        } else if (redacted) this.#scanners.client.opaque(sink, piece);
         else this.#scanners.client.push(piece, sink);
       }
     };
@@ -569,10 +569,10 @@ class RecordingConnection implements Connection {
     this.#scramSkip = { cr: line[line.length - 1] === 13 };
   }
 
-  /** Splits bytes at each value of the `redact` option; undefined marks a redacted value. */
-  #splitRedactions(bytes: Uint8Array): (Uint8Array | undefined)[] {
-    if (this.#redact.length === 0) return [bytes];
-    const out: (Uint8Array | undefined)[] = [];
+  /** Splits bytes at each value of the `redact` option, marking the values found. */
+  #splitRedactions(bytes: Uint8Array): { bytes: Uint8Array; redacted: boolean }[] {
+    if (this.#redact.length === 0) return [{ bytes, redacted: false }];
+    const out: { bytes: Uint8Array; redacted: boolean }[] = [];
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let start = 0;
     for (;;) {
@@ -586,11 +586,12 @@ class RecordingConnection implements Connection {
         }
       }
       if (best === -1) break;
-      if (best > start) out.push(bytes.subarray(start, best));
-      out.push(undefined);
+      if (best > start) out.push({ bytes: bytes.subarray(start, best), redacted: false });
+      // The value's length keeps the tag scanner in step inside a literal (a message body).
+      out.push({ bytes: bytes.subarray(best, best + length), redacted: true });
       start = best + length;
     }
-    if (start < bytes.length) out.push(bytes.subarray(start));
+    if (start < bytes.length) out.push({ bytes: bytes.subarray(start), redacted: false });
     return out;
   }
 

@@ -391,6 +391,30 @@ describe('recordingConnector', () => {
     expect(recorder.text()).toContain('S: +OK\nC: USER <redacted>\nS: +OK\n@close client\n');
   });
 
+  it('a `redact` value inside a literal (a message body) leaves the rest of the literal as it is', async () => {
+    const inner = replayConnector(
+      parseTranscript(
+        '# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 APPEND INBOX {71+}\n@chunk\nC: From: <redacted>\nC: To: <redacted>\nC: Subject: hi\nC:\nC: Hello there.\n@chunk\nC:\n' +
+          'S: A1 OK done\nC: A2 LOGOUT\nS: A2 OK bye\n@end\n',
+      ),
+    );
+    const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined, redact: ['me@example.com'] });
+    const client = await fakeClient(recorder);
+    await client.waitFor('* OK\r\n');
+    const body = 'From: me@example.com\r\nTo: me@example.com\r\nSubject: hi\r\n\r\nHello there.\r\n';
+    client.write(`x1 APPEND INBOX {${body.length}+}\r\n`);
+    client.write(body);
+    client.write('\r\n');
+    await client.waitFor('x1 OK done\r\n');
+    client.write('x2 LOGOUT\r\n');
+    await client.waitFor('x2 OK bye\r\n');
+    await client.connection.close();
+    // The body's lines are not taken for commands: none is renamed as a tag, and LOGOUT stays A2.
+    expect(recorder.text()).toContain(
+      'C: From: <redacted>\nC: To: <redacted>\nC: Subject: hi\nC:\nC: Hello there.\n@chunk\nC:\nS: A1 OK done\nC: A2 LOGOUT\nS: A2 OK bye\n',
+    );
+  });
+
   describe('the SCRAM server-final message split over several reads', () => {
     const serverFinal = Buffer.from('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=').toString('base64');
     const serverFirst = Buffer.from('r=abc,s=QSXCR+Q6sek8bf92,i=4096').toString('base64');
