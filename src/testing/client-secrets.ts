@@ -33,8 +33,8 @@ const FRESH: LineState = { literal: 0, literalSecret: false, continues: undefine
 
 /** A line longer than this loses its start: it is shown redacted as a whole. */
 const MAX_LINE = 64 * 1024;
-/** How much of a long line a mismatch shows (its end). */
-const SHOWN = 4096;
+/** How much of a long line a mismatch shows, before and after the place where it differs. */
+export const SHOWN = 4096;
 
 /** What the scan of one line found. */
 interface Scan {
@@ -115,7 +115,7 @@ export class ClientSecrets {
     const line = Buffer.concat([...this.#line, rest]);
     const secrets = this.#overflow ? [[0, line.length] as const] : [...this.#redacted, ...this.#scan(line).secrets];
     const from = fromLineStart ? Math.max(0, consumed - SHOWN) : consumed;
-    return `C: ${formatMasked(line, secrets, from)}`;
+    return `C: ${formatMasked(line, secrets, from, consumed + SHOWN)}`;
   }
 
   #append(bytes: Uint8Array, redacted: boolean): void {
@@ -225,11 +225,14 @@ function scanImapLine(state: LineState, line: Buffer, sasl: boolean): Scan {
   return { secrets, next, startsSasl: complete && command === 'AUTHENTICATE' && next.literal === 0 };
 }
 
-/** `line` from `from` on, as in a transcript, each secret range written `<redacted>`. */
-function formatMasked(line: Buffer, secrets: readonly Range[], from: number): string {
+/**
+ * `line` from `from` up to `to`, as in a transcript, each secret range written `<redacted>`; a line
+ * cut at `to` is shown as a piece of a line (ending in `\`).
+ */
+function formatMasked(line: Buffer, secrets: readonly Range[], from: number, to: number): string {
   const end = textEnd(line);
-  const hasCrlf = end === line.length - 2 && line[end] === 13;
-  const textLength = hasCrlf ? end : line.length;
+  const hasCrlf = end === line.length - 2 && line[end] === 13 && to >= end;
+  const textLength = Math.min(hasCrlf ? end : line.length, to);
   const secret = new Uint8Array(textLength);
   for (const [start, stop] of secrets) secret.fill(1, Math.max(0, start), Math.min(textLength, stop));
   let out = '';

@@ -8,7 +8,7 @@
  * @internal
  */
 import type { MailwireError } from '../common/errors.js';
-import { ClientSecrets } from './client-secrets.js';
+import { ClientSecrets, SHOWN } from './client-secrets.js';
 import { FixtureFormatError, FixtureMismatchError } from './errors.js';
 import { ImapTagScanner, isTagByte, type TagSink } from './imap-scan.js';
 import {
@@ -259,7 +259,10 @@ export class ReplayScript {
           const have = Math.min(want, pending.length);
           for (let index = 0; index < have; index++) {
             if (pending[index] !== token.bytes[this.#tokenOffset + index]) {
-              this.#mismatch(step, token.line);
+              // What matched is taken, so that the report shows the line around the first difference.
+              this.#consume(index);
+              this.#tokenOffset += index;
+              this.#mismatch(step, token.line, undefined, { token, offset: this.#tokenOffset });
               return false;
             }
           }
@@ -344,9 +347,12 @@ export class ReplayScript {
     return lf === -1 ? this.#pending : this.#pending.subarray(0, lf + 1);
   }
 
-  #mismatch(step: { tokens: Token[] }, line: number | undefined, reason?: string): void {
+  #mismatch(step: { tokens: Token[] }, line: number | undefined, reason?: string, focus?: Focus): void {
     const lineNumber = line ?? 0;
-    const expected = formatTokens(step.tokens.filter((token) => token.line === line));
+    const expected = formatTokens(
+      step.tokens.filter((token) => token.line === line),
+      focus,
+    );
     this.#fail(lineNumber, expected, reason, this.#clientSecrets.format(this.#pendingLine(), true));
   }
 
@@ -544,7 +550,26 @@ function formatLine(bytes: Uint8Array): string {
   return `${escapeTranscriptBytes(bytes)}\\`;
 }
 
-function formatTokens(tokens: readonly Token[]): string {
+/** The first byte of a line's bytes token that differs from what the client sent. */
+interface Focus {
+  readonly token: Extract<Token, { kind: 'bytes' }>;
+  readonly offset: number;
+}
+
+function formatTokens(lineTokens: readonly Token[], focus?: Focus): string {
+  let tokens = lineTokens;
+  if (focus !== undefined) {
+    // A long line (a literal of a message) is shown around the difference only, as a piece of
+    // the line (the expected CRLF is not shown when the end is cut).
+    const { token, offset } = focus;
+    const from = Math.max(0, offset - SHOWN);
+    const to = offset + SHOWN;
+    if (from > 0 || to < token.bytes.length) {
+      const at = lineTokens.indexOf(token);
+      const shown: Token = { kind: 'bytes', bytes: token.bytes.subarray(from, to), line: token.line };
+      tokens = [...(from > 0 ? [] : lineTokens.slice(0, at)), shown, ...(to < token.bytes.length ? [] : lineTokens.slice(at + 1))];
+    }
+  }
   const parts: string[] = [];
   const bytes: number[] = [];
   const flush = (): void => {

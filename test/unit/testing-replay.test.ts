@@ -156,6 +156,23 @@ describe('replayConnector', () => {
     await expect(replay.close()).rejects.toBe(mismatch);
   });
 
+  it('shows a long line (a literal) around its first difference, not as a whole', async () => {
+    const content = Array.from({ length: 3000 }, (_, index) => `w${index}`).join(' '); // about 17 KB, one line
+    const text = `# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 APPEND INBOX {${content.length + 2}+}\nC: ${content}\nC:\nS: A1 OK done\n@end\n`;
+    const replay = replayConnector(parseTranscript(text));
+    const client = await fakeClient(replay);
+    await client.waitFor('* OK\r\n');
+    const sent = content.replace('w2500 ', 'W2500 ');
+    client.write(`t1 APPEND INBOX {${sent.length + 2}+}\r\n`, `${sent}\r\n`, '\r\n');
+    const mismatch = as(FixtureMismatchError, await client.closed);
+    expect(mismatch.line).toBe(6);
+    const at = content.indexOf('w2500 ');
+    for (const [shown, word] of [[mismatch.expected, 'w2500 '], [mismatch.actual, 'W2500 ']] as const) {
+      expect(shown).toContain(content.slice(at - 100, at) + word);
+      expect(shown.length).toBeLessThan(9000);
+    }
+  });
+
   it('refuses a tag that does not correspond (a reused tag)', async () => {
     const replay = replayConnector(parseTranscript(IMAP));
     const client = await fakeClient(replay);
