@@ -41,7 +41,9 @@ export interface ReplayServer {
   readonly servername: string;
   /**
    * Resolves when every session of the transcript was played to its end and its connection closed;
-   * rejects with the first failure ({@link FixtureMismatchError}, {@link FixtureFormatError}).
+   * rejects with the first failure ({@link FixtureMismatchError}, {@link FixtureFormatError}), or
+   * with {@link FixtureUnconsumedError} when a connection closed before its session was played to
+   * its end.
    */
   done(): Promise<void>;
   /** Throws the first failure, or {@link FixtureUnconsumedError} for the first line not played. */
@@ -84,6 +86,8 @@ export async function startReplayServer(transcript: Transcript, options: ReplayS
   const sockets = new Set<net.Socket>();
   let failure: MailwireError | undefined;
   let settled = false;
+  /** close() ends the open connections: that is not the client ending them early. */
+  let stopping = false;
   let resolveDone!: () => void;
   let rejectDone!: (error: MailwireError) => void;
   const donePromise = new Promise<void>((resolve, reject) => {
@@ -165,6 +169,15 @@ export async function startReplayServer(transcript: Transcript, options: ReplayS
     });
     socket.on('close', () => {
       sockets.delete(socket);
+      if (!stopping && failure === undefined) {
+        // Closed by the client (also without a FIN first, as after a reset) ...
+        script.clientClosed();
+        // ... before its session was played to its end: the next connection plays the next session.
+        if (!script.finished) {
+          const left = script.unconsumed()!;
+          fail(new FixtureUnconsumedError(left.line, left.text, transcript.file));
+        }
+      }
       checkDone();
     });
     script.start();
@@ -204,6 +217,7 @@ export async function startReplayServer(transcript: Transcript, options: ReplayS
     done: () => donePromise,
     assertDone,
     close: async () => {
+      stopping = true;
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();

@@ -76,6 +76,20 @@ describe('startReplayServer', () => {
     await expect(server.close()).rejects.toBe(error);
   });
 
+  it('done() rejects, naming the first line not played, when the client ends a connection early', async () => {
+    const server = await startReplayServer(TRANSCRIPT);
+    const socket = net.connect(server.port, server.host);
+    await until(socket, 'ready\r\n');
+    socket.end();
+    const error: unknown = await server.done().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(FixtureUnconsumedError);
+    expect((error as FixtureUnconsumedError).line).toBe(5);
+    await expect(server.close()).rejects.toBe(error);
+  });
+
   it('refuses a connection more than the transcript holds', async () => {
     const server = await startReplayServer(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@close server\n@end\n'));
     const first = net.connect(server.port, server.host);
