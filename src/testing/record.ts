@@ -586,10 +586,24 @@ class RecordingConnection implements Connection {
         }
       }
       if (best === -1) break;
+      // A value that overlaps the one found (a longer value it starts, one sharing its end) is
+      // redacted with it, else its other part would reach the file.
+      let end = best + length;
+      for (let grown = true; grown; ) {
+        grown = false;
+        for (const value of this.#redact) {
+          for (let at = buffer.indexOf(value, best); at !== -1 && at < end; at = buffer.indexOf(value, at + 1)) {
+            if (at + value.length > end) {
+              end = at + value.length;
+              grown = true;
+            }
+          }
+        }
+      }
       if (best > start) out.push({ bytes: bytes.subarray(start, best), redacted: false });
       // The value's length keeps the tag scanner in step inside a literal (a message body).
-      out.push({ bytes: bytes.subarray(best, best + length), redacted: true });
-      start = best + length;
+      out.push({ bytes: bytes.subarray(best, end), redacted: true });
+      start = end;
     }
     if (start < bytes.length) out.push({ bytes: bytes.subarray(start), redacted: false });
     return out;

@@ -408,6 +408,19 @@ describe('recordingConnector', () => {
     expect(recorder.text()).toContain('S: +OK\nC: USER <redacted>\nS: +OK\n@close client\n');
   });
 
+  it('redacts `redact` values that overlap (one starting another, or sharing bytes) as a whole', async () => {
+    const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\nC: USER <redacted>\nS: +OK\nC: PASS <redacted>\nS: +OK\n@end\n'));
+    const recorder = recordingConnector(inner, { protocol: 'pop3', sink: () => undefined, redact: ['alice', 'alice@example.com', 'abc123', '123xyz'] });
+    const client = await fakeClient(recorder);
+    await client.waitFor('+OK\r\n');
+    client.write('USER alice@example.com\r\n');
+    await client.waitFor('+OK\r\n');
+    client.write('PASS abc123xyz\r\n');
+    await client.waitFor('+OK\r\n');
+    await client.connection.close();
+    expect(recorder.text()).toContain('S: +OK\nC: USER <redacted>\nS: +OK\nC: PASS <redacted>\nS: +OK\n@close client\n');
+  });
+
   it('a `redact` value inside a literal (a message body) leaves the rest of the literal as it is', async () => {
     const inner = replayConnector(
       parseTranscript(
