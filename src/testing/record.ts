@@ -114,7 +114,8 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
   const newSideFile = (): { relative: string; absolute: string } => {
     const file = options.file!;
     const base = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
-    const relative = `${base}-bodies/${++sideFileCount}.eml`;
+    // A folder name the transcript may name: not starting with "." or "-" (`.fixture.txt`, `.txt`).
+    const relative = `${base}-bodies`.replace(/^[.-]/, '_') + `/${++sideFileCount}.eml`;
     const absolute = path.join(path.dirname(file), relative);
     mkdirSync(path.dirname(absolute), { recursive: true });
     writeFileSync(absolute, '');

@@ -716,6 +716,19 @@ describe('side files', () => {
       .map((event) => (event.kind === 'data' && event.from === 'server' ? Buffer.from(chunkBytes(event)).toString('latin1') : ''))
       .join('');
 
+  it('names the side files so that the transcript loads, also for a transcript named like a dot file', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-side-'));
+    try {
+      for (const name of ['.fetch.txt', '.txt', '-fetch.txt']) {
+        const file = path.join(folder, name);
+        await playImap(recordingConnector(replayConnector(parseTranscript(IMAP)), { protocol: 'imap', file, sideFiles: { minBytes: 10 } }));
+        expect(serverBytes(await loadTranscript(file))).toBe(serverBytes(parseTranscript(IMAP)));
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('stores long IMAP literals beside the transcript, and the result replays', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-side-'));
     try {
