@@ -133,7 +133,7 @@ export class ImapMailbox implements Mailbox {
 
   /** The UIDVALIDITY the ids of this mailbox are issued under. */
   get uidValidity(): number {
-    return this.#uidValidity;
+    return this.#currentUidValidity();
   }
 
   /** The underlying client (IMAP-only power stays there: folders, search, flags, ...). */
@@ -152,7 +152,7 @@ export class ImapMailbox implements Mailbox {
     for await (const message of client.fetch('1:*', { flags: true, size: true, internalDate: true })) {
       const { uid, flags, size, internalDate } = await message.complete();
       if (uid === undefined) continue;
-      out.push({ id: imapMessageId(this.#uidValidity, uid), size: size ?? 0, flags: sharedFlags(flags), date: internalDate ?? undefined });
+      out.push({ id: imapMessageId(this.#currentUidValidity(), uid), size: size ?? 0, flags: sharedFlags(flags), date: internalDate ?? undefined });
     }
     return out;
   }
@@ -171,7 +171,7 @@ export class ImapMailbox implements Mailbox {
       const { uid } = await message.complete();
       checkNotAborted(signal);
       if (uid === undefined) continue;
-      yield summarizeHeader(imapMessageId(this.#uidValidity, uid), message.bodyBytes('HEADER') ?? new Uint8Array());
+      yield summarizeHeader(imapMessageId(this.#currentUidValidity(), uid), message.bodyBytes('HEADER') ?? new Uint8Array());
       checkNotAborted(signal);
     }
   }
@@ -212,7 +212,7 @@ export class ImapMailbox implements Mailbox {
     checkWatchOptions(options);
     const connector = this.#options.watchConnector;
     const clientOptions: ImapClientOptions = connector === undefined ? this.#options.client : { ...this.#options.client, connector };
-    const watch = new WatchRun((signal, ready) => watchImap(clientOptions, this.#name, this.#uidValidity, options, signal, ready), options.signal);
+    const watch = new WatchRun((signal, ready) => watchImap(clientOptions, this.#name, this.#currentUidValidity(), options, signal, ready), options.signal);
     this.#watches.add(watch);
     return watch;
   }
@@ -253,12 +253,20 @@ export class ImapMailbox implements Mailbox {
 
   #check(id: MessageId): ImapMessageId {
     const imap = requireProtocol(id, 'imap');
-    // A server may announce a new UIDVALIDITY inside the session (`* OK [UIDVALIDITY n]`): the
-    // core keeps the selected mailbox's state current, so compare with that.
+    const uidValidity = this.#currentUidValidity();
+    if (imap.uidValidity !== uidValidity) throw new UidValidityChangedError(this.#name, imap.uidValidity, uidValidity);
+    return imap;
+  }
+
+  /**
+   * The UIDVALIDITY ids are checked against and issued under. A server may announce a new one
+   * inside the session (`* OK [UIDVALIDITY n]`): the core keeps the selected mailbox's state
+   * current, so take it from there; an id issued under the old value would name another message.
+   */
+  #currentUidValidity(): number {
     const live = this.#client?.mailbox?.uidValidity;
     if (live !== undefined && live !== 0) this.#uidValidity = live;
-    if (imap.uidValidity !== this.#uidValidity) throw new UidValidityChangedError(this.#name, imap.uidValidity, this.#uidValidity);
-    return imap;
+    return this.#uidValidity;
   }
 
   #uidSet(ids: readonly MessageId[]): SequenceSet<Uid> | undefined {

@@ -562,6 +562,40 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
   });
 });
 
+describe('IMAP: a UIDVALIDITY announced inside the session (replayed)', () => {
+  const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const GREET =
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n';
+  const SELECT = 'C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n';
+
+  it('list() and headers() issue ids under the new UIDVALIDITY; an id of the old one is refused', async () => {
+    const main = replayConnector(
+      parseTranscript(
+        `${HEAD}${GREET}${SELECT}C: A3 NOOP\nS: * OK [UIDVALIDITY 9] renumbered\nS: A3 OK done\n` +
+          'C: A4 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () INTERNALDATE "27-Nov-2026 18:10:59 +0000" RFC822.SIZE 20)\nS: A4 OK done\n' +
+          'C: A5 UID FETCH 1:* (UID BODY.PEEK[HEADER])\nS: * 1 FETCH (UID 1 BODY[HEADER] {23}\nS: Subject: renumbered\nS: \nS: )\nS: A5 OK done\n' +
+          'C: A6 LOGOUT\nS: * BYE\nS: A6 OK bye\n@close server\n@end\n',
+      ),
+    );
+    const mailbox = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+    });
+    try {
+      // UID 1 is another message now: an id that says UIDVALIDITY 7 would pass for the old UID 1.
+      expect((await mailbox.list()).map((info) => info.id)).toEqual([imapMessageId(9, 1)]);
+      expect(mailbox.uidValidity).toBe(9);
+      const summaries = [];
+      for await (const summary of mailbox.headers()) summaries.push(summary);
+      expect(summaries.map((summary) => summary.id)).toEqual([imapMessageId(9, 1)]);
+      await expect(mailbox.fetch(imapMessageId(7, 1))).rejects.toThrow(UidValidityChangedError);
+    } finally {
+      await mailbox.close();
+      main.assertDone();
+      await main.close();
+    }
+  });
+});
+
 describe('a closed mailbox', () => {
   const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
   const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
