@@ -370,6 +370,7 @@ async function* watchImap(
       if (state.uidValidity !== expected) throw new UidValidityChangedError(name, expected, state.uidValidity);
       const events: WatchEvent[] = [];
       known = await resync(client, known, state.uidValidity, events, state.qresync);
+      checkUidValidity(client, name, known);
       connection.busy = false;
       failures = 0;
       ready();
@@ -382,8 +383,10 @@ async function* watchImap(
       for await (const event of idle) {
         if (isAborted(signal)) break;
         const out: WatchEvent[] = [];
+        checkUidValidity(client, name, known);
         connection.busy = true;
         await apply(client, known, event, out);
+        checkUidValidity(client, name, known);
         connection.busy = false;
         for (const each of out) yield each;
       }
@@ -402,6 +405,18 @@ async function* watchImap(
       if (grace !== undefined) clearTimeout(grace);
     }
   }
+}
+
+/**
+ * Ends the watch when the server announces a new UIDVALIDITY inside the session
+ * (`* OK [UIDVALIDITY n]`, which the core applies to the mailbox state): its UIDs are renumbered,
+ * and an event with the old UIDVALIDITY would name another message.
+ *
+ * @throws UidValidityChangedError when the selected mailbox's UIDVALIDITY is no longer the known one.
+ */
+function checkUidValidity(client: ImapClient, name: string, known: Known): void {
+  const live = client.mailbox?.uidValidity;
+  if (live !== undefined && live !== 0 && live !== known.uidValidity) throw new UidValidityChangedError(name, known.uidValidity, live);
 }
 
 /**

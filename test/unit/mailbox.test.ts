@@ -594,6 +594,36 @@ describe('IMAP: a UIDVALIDITY announced inside the session (replayed)', () => {
       await main.close();
     }
   });
+
+  it('a watch ends with UidValidityChangedError, reporting no message under the old UIDVALIDITY', async () => {
+    const main = replayConnector(parseTranscript(`${HEAD}${GREET}${SELECT}C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`));
+    // Renumbered while idling, then a new message: its UID 2 is of the new numbering.
+    const watchReplay = replayConnector(
+      parseTranscript(
+        `${HEAD}${GREET}C: A2 EXAMINE INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-ONLY] done\n` +
+          'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\nC: A4 IDLE\nS: + idling\n' +
+          'S: * OK [UIDVALIDITY 9] renumbered\nS: * 2 EXISTS\nC: DONE\nS: A4 OK idle done\nC: A5 LOGOUT\nS: * BYE\nS: A5 OK bye\n@close server\n@end\n',
+      ),
+    );
+    const mailbox = await ImapMailbox.open({
+      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+      watchConnector: watchReplay,
+    });
+    const events: WatchEvent[] = [];
+    try {
+      const error = await (async () => {
+        for await (const event of mailbox.watch()) events.push(event);
+      })().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UidValidityChangedError);
+      expect(error).toMatchObject({ expected: 7, actual: 9 });
+      expect(events).toEqual([]);
+      watchReplay.assertDone();
+    } finally {
+      await mailbox.close();
+      await watchReplay.close();
+      await main.close();
+    }
+  });
 });
 
 describe('a closed mailbox', () => {
