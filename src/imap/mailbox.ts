@@ -514,13 +514,19 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
     case 'exists': {
       if (event.count <= known.uids.length) return;
       const last = known.uids[known.uids.length - 1] ?? 0;
+      // Known only once the fetch is answered: a connection lost before its end leaves them
+      // unknown, so that the reconnect's diff reports them (their events would be lost with it).
+      const arrived = new Map<number, { flags: readonly string[]; size: number | undefined }>();
       // `n:*` also matches the highest UID when it is below n (RFC 9051 section 6.4.8): filter.
       for await (const message of client.fetch(`${last + 1}:*`, { flags: true, size: true })) {
         const { uid, flags, size } = await message.complete();
-        if (uid === undefined || uid <= last || known.flags.has(uid)) continue;
+        if (uid === undefined || uid <= last || known.flags.has(uid) || arrived.has(uid)) continue;
+        arrived.set(uid, { flags: sharedFlags(flags), size });
+      }
+      for (const [uid, { flags, size }] of arrived) {
         known.uids.push(uid);
-        known.flags.set(uid, sharedFlags(flags));
-        out.push({ kind: 'new', id: id(uid), size, flags: sharedFlags(flags) });
+        known.flags.set(uid, flags);
+        out.push({ kind: 'new', id: id(uid), size, flags });
       }
       return;
     }

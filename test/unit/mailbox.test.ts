@@ -316,6 +316,34 @@ async function drain(watch: AsyncIterable<WatchEvent>): Promise<WatchEvent[]> {
   return events;
 }
 
+/**
+ * Opens an IMAP mailbox on the transcript `mainText`, watches it on `watchText` (retrying at once
+ * after a drop) and stops once `count` events have come: the events. The watch transcript must be
+ * played to its end.
+ */
+async function replayedWatchEvents(mainText: string, watchText: string, count: number): Promise<WatchEvent[]> {
+  const main = replayConnector(parseTranscript(mainText));
+  const watchReplay = replayConnector(parseTranscript(watchText));
+  const mailbox = await ImapMailbox.open({
+    client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+    watchConnector: watchReplay,
+  });
+  const controller = new AbortController();
+  const events: WatchEvent[] = [];
+  try {
+    for await (const event of mailbox.watch({ signal: controller.signal, backoff: { first: 1 } })) {
+      events.push(event);
+      if (events.length === count) controller.abort();
+    }
+    watchReplay.assertDone();
+  } finally {
+    await mailbox.close();
+    await watchReplay.close();
+    await main.close();
+  }
+  return events;
+}
+
 describe('watch stopped while the server stalls (replayed)', () => {
   // A command timeout far beyond the test's: only the abort (or close()) can end the stalled command.
   const STALLED_TIMEOUT = 20_000;
@@ -505,37 +533,15 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
    * EXAMINE reports `reconnectModseq`), then stops: the events.
    */
   async function watchFor(capabilities: string, firstIdle: string, reconnectModseq = 0): Promise<WatchEvent[]> {
-    const main = replayConnector(parseTranscript(MAIN));
-    const watchReplay = replayConnector(
-      parseTranscript(
-        `${HEAD}${greet(capabilities)}${examine(1)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n` +
-          `C: A4 IDLE\nS: + idling\n${firstIdle}S: * BYE restarting\n@close server\n@connect\n` +
-          // The reconnect knows no mod-sequence: the whole UID list and flags are fetched again.
-          `${greet(capabilities)}${examine(2, reconnectModseq)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
-          'S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: A3 OK done\n' +
-          // Stopped as the last event arrives: no IDLE.
-          'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n',
-      ),
-    );
-    const mailbox = await ImapMailbox.open({
-      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
-      watchConnector: watchReplay,
-    });
-    const controller = new AbortController();
-    const events: WatchEvent[] = [];
-    const expected = firstIdle === '' ? 2 : 3;
-    try {
-      for await (const event of mailbox.watch({ signal: controller.signal, backoff: { first: 1 } })) {
-        events.push(event);
-        if (events.length === expected) controller.abort();
-      }
-      watchReplay.assertDone();
-    } finally {
-      await mailbox.close();
-      await watchReplay.close();
-      await main.close();
-    }
-    return events;
+    const watchText =
+      `${HEAD}${greet(capabilities)}${examine(1)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n` +
+      `C: A4 IDLE\nS: + idling\n${firstIdle}S: * BYE restarting\n@close server\n@connect\n` +
+      // The reconnect knows no mod-sequence: the whole UID list and flags are fetched again.
+      `${greet(capabilities)}${examine(2, reconnectModseq)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
+      'S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: A3 OK done\n' +
+      // Stopped as the last event arrives: no IDLE.
+      'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n';
+    return replayedWatchEvents(MAIN, watchText, firstIdle === '' ? 2 : 3);
   }
 
   it('CONDSTORE: [HIGHESTMODSEQ 0] is not sent back as CHANGEDSINCE 0 after a reconnect', async () => {
@@ -559,6 +565,29 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
       { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
       { kind: 'new', id: imapMessageId(7, 2), size: 80, flags: [] },
     ]);
+  });
+});
+
+describe('IMAP watch: a connection lost while fetching new mail (replayed)', () => {
+  const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const GREET =
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n';
+  const examine = (exists: number): string =>
+    `C: A2 EXAMINE INBOX\nS: * ${exists} EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT ${exists + 1}] ok\nS: A2 OK [READ-ONLY] done\n`;
+
+  it('reports the message whose fetch the drop cut short, once, after the reconnect', async () => {
+    const mainText =
+      `${HEAD}${GREET}C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n` +
+      'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n';
+    const watchText =
+      `${HEAD}${GREET}${examine(1)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n` +
+      // UID 2 arrives; the connection is lost after its FETCH response, before the tagged OK.
+      'C: A4 IDLE\nS: + idling\nS: * 2 EXISTS\nC: DONE\nS: A4 OK idle done\nC: A5 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\n@close server\n@connect\n' +
+      `${GREET}${examine(2)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
+      'S: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: A3 OK done\n' +
+      // Stopped as the event arrives: no IDLE.
+      'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n';
+    expect(await replayedWatchEvents(mainText, watchText, 1)).toEqual([{ kind: 'new', id: imapMessageId(7, 2), size: 80, flags: [] }]);
   });
 });
 
