@@ -102,10 +102,10 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   for (const param of params) {
     const match = /^auth=(.+)$/i.exec(param);
     if (match === null) {
-      // Only a `name=value` parameter is named: a bare word after ";" may be a password typed
-      // after ";" instead of ":", and an error must not carry it.
+      // The parameter is not named: what follows ";" may be a password typed after ";" instead
+      // of ":" (`alice;pass=word@host` as much as `alice;password@host`), and an error must not carry it.
       if (!param.includes('=')) throw new InvalidArgumentError('A ";" in the user part of the mailbox URL must start a parameter (;AUTH=...), or be written %3B');
-      throw new InvalidArgumentError(`Unknown parameter in the user part of the mailbox URL: ${JSON.stringify(param.split('=')[0])}`);
+      throw new InvalidArgumentError('Unknown parameter in the user part of the mailbox URL: only ;AUTH=<mechanism> may follow the user (RFC 5092)');
     }
     let value: string;
     try {
