@@ -118,7 +118,8 @@ export class ImapMailbox implements Mailbox {
       removesOnRetrieve: false,
       sharedState: true,
       headerFetch: 'native',
-      push: this.#client === undefined || this.#client.hasCapability('IDLE') ? 'idle' : 'polling',
+      // IMAP4rev2 includes IDLE (RFC 9051 section 6.3.13): the watch idles there, listed or not.
+      push: this.#client === undefined || this.#client.hasCapability('IDLE') || this.#client.hasCapability('IMAP4REV2') ? 'idle' : 'polling',
       folders: true,
       flags: true,
       deletions: 'immediate',

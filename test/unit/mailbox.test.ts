@@ -348,6 +348,15 @@ async function replayedWatchEvents(mainText: string, watchText: string, count: n
   return events;
 }
 
+/** An IMAP mailbox opened on the transcript `text` (user carol, PLAIN), with its replay. */
+async function replayedImapMailbox(text: string): Promise<{ mailbox: ImapMailbox; main: ReturnType<typeof replayConnector> }> {
+  const main = replayConnector(parseTranscript(text));
+  const mailbox = await ImapMailbox.open({
+    client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+  });
+  return { mailbox, main };
+}
+
 describe('watch stopped while the server stalls (replayed)', () => {
   // A command timeout far beyond the test's: only the abort (or close()) can end the stalled command.
   const STALLED_TIMEOUT = 20_000;
@@ -602,17 +611,12 @@ describe('IMAP: a UIDVALIDITY announced inside the session (replayed)', () => {
   const SELECT = 'C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n';
 
   it('list() and headers() issue ids under the new UIDVALIDITY; an id of the old one is refused', async () => {
-    const main = replayConnector(
-      parseTranscript(
-        `${HEAD}${GREET}${SELECT}C: A3 NOOP\nS: * OK [UIDVALIDITY 9] renumbered\nS: A3 OK done\n` +
-          'C: A4 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () INTERNALDATE "27-Nov-2026 18:10:59 +0000" RFC822.SIZE 20)\nS: A4 OK done\n' +
-          'C: A5 UID FETCH 1:* (UID BODY.PEEK[HEADER])\nS: * 1 FETCH (UID 1 BODY[HEADER] {23}\nS: Subject: renumbered\nS: \nS: )\nS: A5 OK done\n' +
-          'C: A6 LOGOUT\nS: * BYE\nS: A6 OK bye\n@close server\n@end\n',
-      ),
+    const { mailbox, main } = await replayedImapMailbox(
+      `${HEAD}${GREET}${SELECT}C: A3 NOOP\nS: * OK [UIDVALIDITY 9] renumbered\nS: A3 OK done\n` +
+        'C: A4 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () INTERNALDATE "27-Nov-2026 18:10:59 +0000" RFC822.SIZE 20)\nS: A4 OK done\n' +
+        'C: A5 UID FETCH 1:* (UID BODY.PEEK[HEADER])\nS: * 1 FETCH (UID 1 BODY[HEADER] {23}\nS: Subject: renumbered\nS: \nS: )\nS: A5 OK done\n' +
+        'C: A6 LOGOUT\nS: * BYE\nS: A6 OK bye\n@close server\n@end\n',
     );
-    const mailbox = await ImapMailbox.open({
-      client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
-    });
     try {
       // UID 1 is another message now: an id that says UIDVALIDITY 7 would pass for the old UID 1.
       expect((await mailbox.list()).map((info) => info.id)).toEqual([imapMessageId(9, 1)]);
@@ -654,6 +658,23 @@ describe('IMAP: a UIDVALIDITY announced inside the session (replayed)', () => {
     } finally {
       await mailbox.close();
       await watchReplay.close();
+      await main.close();
+    }
+  });
+});
+
+describe('IMAP traits', () => {
+  it('push is idle on an IMAP4rev2 server that does not list IDLE apart (rev2 includes it; the watch idles)', async () => {
+    const { mailbox, main } = await replayedImapMailbox(
+      '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n' +
+        'S: * OK [CAPABILITY IMAP4rev2 SASL-IR AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev2 SASL-IR] Logged in\n' +
+        'C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\n' +
+        'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n',
+    );
+    try {
+      expect(mailbox.traits.push).toBe('idle');
+    } finally {
+      await mailbox.close();
       await main.close();
     }
   });
