@@ -223,7 +223,10 @@ export class ImapMailbox implements Mailbox {
     this.#closed = true;
     await Promise.all([...this.#watches].map((watch) => watch.return()));
     this.#watches.clear();
-    const client = this.#client ?? (await this.#opening?.catch(() => undefined));
+    // A reconnect in flight keeps its connection even when it fails with UidValidityChangedError
+    // (later calls use it): take the connection it left, not what it resolved with.
+    await this.#opening?.catch(() => undefined);
+    const client = this.#client;
     this.#client = undefined;
     await client?.logout();
     return { deletionsCommitted: true, markedDeleted: 0 };

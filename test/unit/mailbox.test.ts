@@ -632,6 +632,23 @@ describe('IMAP: a UIDVALIDITY announced inside the session (replayed)', () => {
     }
   });
 
+  it('close() during a reconnect that finds a new UIDVALIDITY logs out the connection it opened', async () => {
+    const renumbered = SELECT.replace('UIDVALIDITY 7', 'UIDVALIDITY 9');
+    const { mailbox, main } = await replayedImapMailbox(
+      `${HEAD}${GREET}${SELECT}@close server\n@connect\n${GREET}${renumbered}C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`,
+    );
+    const lost = mailbox.client!;
+    await vi.waitFor(() => {
+      expect(lost.state).toBe('logout');
+    });
+    // list() reconnects; close() comes while the reconnect is in flight.
+    const listing = mailbox.list().catch((caught: unknown) => caught);
+    expect(await mailbox.close()).toEqual({ deletionsCommitted: true, markedDeleted: 0 });
+    expect(await listing).toBeInstanceOf(UidValidityChangedError);
+    main.assertDone();
+    await main.close();
+  });
+
   it('a watch ends with UidValidityChangedError, reporting no message under the old UIDVALIDITY', async () => {
     const main = replayConnector(parseTranscript(`${HEAD}${GREET}${SELECT}C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`));
     // Renumbered while idling, then a new message: its UID 2 is of the new numbering.
