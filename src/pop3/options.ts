@@ -60,8 +60,11 @@ export interface Pop3ClientOptions extends ClientOptions {
 }
 
 /**
- * Options of a single call. A DELE already sent when the call is aborted still counts: the server
- * marked the message.
+ * Options of a single call. A command not sent yet is withdrawn on abort or timeout. One already
+ * sent cannot be taken back: on abort its answer is read and dropped (a DELE still counts: the
+ * server marked the message), and on a per-call timeout the connection is closed (the server is
+ * too slow to trust with the next command). A login command already sent also closes the
+ * connection on abort.
  */
 export type Pop3CallOptions = CallOptions;
 
