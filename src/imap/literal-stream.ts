@@ -51,23 +51,9 @@ export interface LiteralStreamCopy {
 
 /** Starts copying, in a later microtask (not inside the caller's write loop). */
 export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
-  const { what, size, source } = host;
-  let stopReason: MailwireError | undefined;
-  let interrupt: ((error: MailwireError) => void) | undefined;
-  // A fresh promise per wait (not one long-lived promise raced at every chunk, which would keep a
-  // reaction per chunk until the end).
-  const unlessStopped = <T>(promise: Promise<T>): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (stopReason !== undefined) {
-        reject(stopReason);
-        return;
-      }
-      interrupt = reject;
-      promise.then(resolve, reject);
-    });
+  const { what, size } = host;
+  const reader = new StoppableSource(host.source);
   let written = 0;
-  let iterator: AsyncIterator<Uint8Array | string> | undefined;
-  let sourceDone = false;
   const run = async (): Promise<void> => {
     await Promise.resolve();
     // Aborted while waiting for the `+`: the server now expects the bytes, and we will not read them.
@@ -75,24 +61,19 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
       throw new ConnectionClosedError(
         `${what} was cancelled before its literal was sent`
       );
-    iterator = source[Symbol.asyncIterator]();
     for (;;) {
       host.waitingOnSource(true);
       let step: IteratorResult<Uint8Array | string>;
       try {
-        step = await unlessStopped(iterator.next());
+        step = await reader.next();
       } catch (error) {
-        if (stopReason !== undefined) throw stopReason;
-        sourceDone = true; // it threw: it is finished
+        if (error === reader.stopReason) throw error;
         throw new InvalidArgumentError(
           `The literal stream of ${what} failed after ${written} of ${size} bytes`,
           { cause: error }
         );
       }
-      if (step.done === true) {
-        sourceDone = true;
-        break;
-      }
+      if (step.done === true) break;
       const chunk =
         typeof step.value === "string"
           ? Buffer.from(step.value, "utf8")
@@ -106,7 +87,7 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
       host.write(chunk);
       written += chunk.length;
       host.waitingOnSource(false);
-      await unlessStopped(host.drained());
+      await reader.unlessStopped(host.drained());
     }
     if (written < size) {
       throw new InvalidArgumentError(
@@ -115,7 +96,7 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
     }
   };
   const done = run().catch((error: unknown) => {
-    if (!sourceDone && iterator !== undefined) stopSource(source, iterator);
+    reader.abandon();
     throw error instanceof MailwireError
       ? error
       : new InvalidArgumentError(`The literal stream of ${what} failed`, {
@@ -124,21 +105,85 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
   });
   return {
     stop: (error) => {
-      stopReason ??= error;
-      interrupt?.(error);
+      reader.stop(error);
     },
     done,
   };
 }
 
 /**
- * Stops a source the copy gave up on, without waiting for it. A Node `Readable` is destroyed:
- * `return()` would wait for its pending read, which a stalled stream never ends. Other iterators
- * get `return()` (an async generator's `finally` runs once its current step ends).
+ * A caller's source read step by step, each wait ending early when {@link StoppableSource.stop}
+ * is called (abort, timeout, connection lost): a stalled source must not hold a call forever.
+ * Shared by the streamed literal above and APPEND's read of a body of unknown size.
  *
  * @internal
  */
-export function stopSource(
+export class StoppableSource<T> {
+  readonly #source: AsyncIterable<T>;
+  #iterator: AsyncIterator<T> | undefined;
+  /** The source ended or threw: it needs no stopping. */
+  #finished = false;
+  #stopReason: MailwireError | undefined;
+  #interrupt: ((error: MailwireError) => void) | undefined;
+
+  constructor(source: AsyncIterable<T>) {
+    this.#source = source;
+  }
+
+  /** Why the reading was stopped, once it was: a wait rejects with exactly this error. */
+  get stopReason(): MailwireError | undefined {
+    return this.#stopReason;
+  }
+
+  /** Ends the current wait (and every later one) with `error`. */
+  stop(error: MailwireError): void {
+    this.#stopReason ??= error;
+    this.#interrupt?.(error);
+  }
+
+  /**
+   * The source's next step; rejects with {@link StoppableSource.stopReason} when stopped first, or
+   * with what the source threw.
+   */
+  async next(): Promise<IteratorResult<T>> {
+    this.#iterator ??= this.#source[Symbol.asyncIterator]();
+    try {
+      const step = await this.unlessStopped(this.#iterator.next());
+      if (step.done === true) this.#finished = true;
+      return step;
+    } catch (error) {
+      if (error !== this.#stopReason) this.#finished = true; // it threw: it is finished
+      throw error;
+    }
+  }
+
+  /**
+   * `promise`, or the stop reason if stopped first. A fresh promise per wait (not one long-lived
+   * promise raced at every chunk, which would keep a reaction per chunk until the end).
+   */
+  unlessStopped<R>(promise: Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.#stopReason !== undefined) {
+        reject(this.#stopReason);
+        return;
+      }
+      this.#interrupt = reject;
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** The reading is given up: a source begun and not finished is stopped ({@link stopSource}). */
+  abandon(): void {
+    if (!this.#finished && this.#iterator !== undefined) stopSource(this.#source, this.#iterator);
+  }
+}
+
+/**
+ * Stops a source given up on, without waiting for it. A Node `Readable` is destroyed:
+ * `return()` would wait for its pending read, which a stalled stream never ends. Other iterators
+ * get `return()` (an async generator's `finally` runs once its current step ends).
+ */
+function stopSource(
   source: AsyncIterable<unknown>,
   iterator: AsyncIterator<unknown>
 ): void {

@@ -14,7 +14,7 @@
 import { Buffer } from 'node:buffer';
 import { InvalidArgumentError, LimitExceededError, MailwireError, TimeoutError, abortErrorFrom } from '../../common/errors.js';
 import { callOptionsError, callSteps } from '../../common/options.js';
-import { stopSource } from '../literal-stream.js';
+import { StoppableSource } from '../literal-stream.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
@@ -159,45 +159,18 @@ async function readBody(body: AppendBody, size: number | undefined, maxSize: num
   if (body instanceof Uint8Array) return checkSize(body, size);
   const { signal, timeout } = options;
   if (signal?.aborted === true) throw abortErrorFrom(signal, what);
-  const source = body as AsyncIterable<unknown>;
-  let iterator: AsyncIterator<unknown> | undefined;
-  let stopReason: MailwireError | undefined;
-  let interrupt: ((error: MailwireError) => void) | undefined;
-  const stop = (error: MailwireError): void => {
-    stopReason ??= error;
-    interrupt?.(error);
-  };
+  const reader = new StoppableSource(body as AsyncIterable<unknown>);
   const onAbort = (): void => {
-    if (signal !== undefined) stop(abortErrorFrom(signal, what));
+    if (signal !== undefined) reader.stop(abortErrorFrom(signal, what));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = timeout === undefined ? undefined : setTimeout(() => {
-    stop(new TimeoutError('command', timeout));
+    reader.stop(new TimeoutError('command', timeout));
   }, timeout);
   const chunks: Buffer[] = [];
   let total = 0;
-  let sourceDone = false;
-  const failed = (error: unknown): MailwireError =>
-    error instanceof MailwireError ? error : new InvalidArgumentError(`The message stream failed after ${total} bytes`, { cause: error });
   try {
-    iterator = source[Symbol.asyncIterator]();
-    for (;;) {
-      // A fresh promise per step, as literal-stream.ts waits: it ends early when the call is stopped.
-      const step = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
-        if (stopReason !== undefined) {
-          reject(stopReason);
-          return;
-        }
-        interrupt = reject;
-        iterator!.next().then(resolve, (error: unknown) => {
-          sourceDone = true; // it threw: it is finished
-          reject(failed(error));
-        });
-      });
-      if (step.done === true) {
-        sourceDone = true;
-        break;
-      }
+    for (let step = await reader.next(); step.done !== true; step = await reader.next()) {
       const chunk = step.value;
       if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
         throw new InvalidArgumentError(`The message stream gave a ${typeof chunk}, not bytes or text`);
@@ -208,9 +181,10 @@ async function readBody(body: AppendBody, size: number | undefined, maxSize: num
       total += bytes.length;
     }
   } catch (error) {
-    if (!sourceDone && iterator !== undefined) stopSource(source, iterator);
+    reader.abandon();
     // Nothing was sent yet: the session is untouched, and the caller gets a typed error.
-    throw failed(error);
+    if (error instanceof MailwireError) throw error;
+    throw new InvalidArgumentError(`The message stream failed after ${total} bytes`, { cause: error });
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
