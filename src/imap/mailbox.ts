@@ -50,6 +50,7 @@ import type { Connector } from '../common/connector.js';
 import { ImapClient } from './client.js';
 import type { ImapClientOptions } from './options.js';
 import { uidExpunge } from './commands/expunge.js';
+import { offersIdle } from './commands/idle.js';
 import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
 import { offersCondstore, store } from './commands/store.js';
@@ -118,8 +119,7 @@ export class ImapMailbox implements Mailbox {
       removesOnRetrieve: false,
       sharedState: true,
       headerFetch: 'native',
-      // IMAP4rev2 includes IDLE (RFC 9051 section 6.3.13): the watch idles there, listed or not.
-      push: this.#client === undefined || this.#client.hasCapability('IDLE') || this.#client.hasCapability('IMAP4REV2') ? 'idle' : 'polling',
+      push: this.#client === undefined || offersIdle(this.#client) ? 'idle' : 'polling',
       folders: true,
       flags: true,
       deletions: 'immediate',

@@ -73,8 +73,7 @@ class IdleLoop implements MailboxEventStream {
   async #run(): Promise<void> {
     try {
       while (!this.#stopped) {
-        // IMAP4rev2 includes IDLE (RFC 9051 section 6.3.13): its servers need not list it apart.
-        if (this.#session.hasCapability('IDLE') || this.#session.hasCapability('IMAP4REV2')) await this.#idleOnce();
+        if (offersIdle(this.#session)) await this.#idleOnce();
         else await this.#pollOnce();
       }
     } catch (error) {
@@ -164,6 +163,16 @@ class IdleLoop implements MailboxEventStream {
   [Symbol.asyncIterator](): MailboxEventStream {
     return this;
   }
+}
+
+/**
+ * Whether the server takes IDLE: listed, or part of IMAP4rev2 (RFC 9051 section 6.3.13), whose
+ * servers need not list it apart. Without it, {@link idle} polls with NOOP.
+ *
+ * @internal
+ */
+export function offersIdle(session: Pick<CoreSession, 'hasCapability'>): boolean {
+  return session.hasCapability('IDLE') || session.hasCapability('IMAP4REV2');
 }
 
 /**
