@@ -34,7 +34,7 @@ const KEPT_BLOCK_SIZE = 64 * 1024;
  * 10,000-message header fetch made 3,300 pool ArrayBuffers through Buffer.allocUnsafe, whose
  * allocation and collection cost as much as the rest of the fetch, and a slice is about five times
  * cheaper than a small buffer of its own. The price: a kept value keeps its block alive, at most
- * 64 KiB for a small value (as Node's own pool keeps 8 KiB). Blocks are never reused.
+ * 64 KiB for a small value (as Node's own pool keeps 8 KiB, 64 KiB from Node 24). Blocks are never reused.
  *
  * @internal
  */
@@ -44,7 +44,8 @@ export class KeptBuffers {
 
   /** A Buffer of `size` bytes, not zeroed: the caller writes every byte before anyone reads it. */
   allocate(size: number): Buffer {
-    if (size > KEPT_SHARED_UP_TO) return Buffer.allocUnsafe(size);
+    // allocUnsafeSlow, not allocUnsafe: Node 24's 64 KiB pool would cut values under 32 KiB from it.
+    if (size > KEPT_SHARED_UP_TO) return Buffer.allocUnsafeSlow(size);
     let offset = this.#used;
     if (offset + size > this.#block.byteLength) {
       this.#block = Buffer.allocUnsafeSlow(KEPT_BLOCK_SIZE).buffer;

@@ -154,6 +154,17 @@ describe('KeptBuffers', () => {
     const large = kept.allocate(20 * 1024);
     expect(large.buffer.byteLength).toBe(20 * 1024);
   });
+
+  it("gives large values buffers of their own under Node 24's 64 KiB Buffer pool too", () => {
+    const poolSize = Buffer.poolSize;
+    Buffer.poolSize = 64 * 1024; // Node 24's default: allocUnsafe then pools anything under 32 KiB
+    try {
+      const large = new KeptBuffers().allocate(20 * 1024);
+      expect(large.buffer.byteLength).toBe(20 * 1024);
+    } finally {
+      Buffer.poolSize = poolSize;
+    }
+  });
 });
 
 describe('collectBody', () => {
