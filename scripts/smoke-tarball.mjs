@@ -2,14 +2,14 @@
 // Smoke test of the published artefact: `npm pack`, install the tarball into a scratch project,
 // then with Node 20 (this one), 22 and 24 check that `import('mailwire')` and `require('mailwire')`
 // (require of ESM: Node >= 20.19) both load and expose the exports below, and that installing it
-// pulled in no runtime dependency. Node 22/24 binaries come from the npm registry packages
-// node-<platform>-<arch>@<major> and are cached in .tmp/node-bin/.
+// pulled in no runtime dependency. Node 22/24 binaries come from scripts/node-bin.mjs.
 // Needs `npm run build` first. Writes test-results/smoke-tarball.json ({ passed, failed, checks }).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary, npmPack, run } from './node-bin.mjs';
 
 /** Exports that must exist (as functions/classes) through both import() and require(). */
 const EXPECTED_EXPORTS = ['MailwireError', 'Secret', 'AuthenticationError', 'TimeoutError', 'ProtocolError'];
@@ -18,52 +18,11 @@ const OTHER_NODE_MAJORS = [22, 24];
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULT_PATH = path.join(REPO_ROOT, 'test-results', 'smoke-tarball.json');
-const NODE_CACHE = path.join(REPO_ROOT, '.tmp', 'node-bin');
 
 const checks = [];
 function record(name, ok, detail = '') {
   checks.push({ name, ok, detail });
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
-}
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}\n${result.stderr}${result.stdout}`.trim());
-  }
-  return result.stdout;
-}
-
-/** `npm pack --json` prints a JSON array of packed packages; the file name is in [0].filename. */
-function npmPack(spec, destination, cwd) {
-  const output = run('npm', ['pack', spec, '--json', '--pack-destination', destination], { cwd });
-  const packed = JSON.parse(output.slice(output.indexOf('[')));
-  return path.join(destination, packed[0].filename);
-}
-
-/** Path of a `node` binary of the given major, from the npm registry package node-<platform>-<arch>. */
-function nodeBinary(major) {
-  const dir = path.join(NODE_CACHE, String(major));
-  const binary = path.join(dir, 'package', 'bin', 'node');
-  if (existsSync(binary)) {
-    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-    if (probe.status === 0 && probe.stdout.startsWith(`v${major}.`)) return binary;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  const staging = mkdtempSync(path.join(os.tmpdir(), `mailwire-node${major}-`));
-  try {
-    const tarball = npmPack(`node-${process.platform}-${process.arch}@${major}`, staging, staging);
-    run('tar', ['-xzf', tarball, '-C', staging, 'package/bin/node']);
-    chmodSync(path.join(staging, 'package', 'bin', 'node'), 0o755);
-    rmSync(tarball, { force: true });
-    mkdirSync(path.dirname(dir), { recursive: true });
-    renameSync(staging, dir);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  return binary;
 }
 
 const ESM_CHECK = `
