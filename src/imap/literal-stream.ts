@@ -7,7 +7,9 @@
  * to: a source that ends early, delivers too much or fails, and a call aborted or timed out
  * mid-copy, leave no way to finish the command. The copy then fails (InvalidArgumentError with the
  * source's error as `cause`, or the abort or timeout error) and the source is stopped; the client
- * closes the connection. Nothing is padded.
+ * closes the connection. Nothing is padded. The copy goes on after the command was answered (a NO
+ * under LITERAL+ may come before its literal was sent; RFC 7888 still owes the server the bytes),
+ * until the source ends, fails or is stopped (see CommandPipeline.armTimeout).
  *
  * @internal
  * @packageDocumentation

@@ -42,6 +42,8 @@ interface Pending {
   /** The server may stay silent: IDLE after its `+`, until the client sends DONE. */
   silent: boolean;
   context: CommandContext | undefined;
+  /** Settles when the command's streamed literal, once begun, has ended (sent whole or failed). */
+  literalCopied: Promise<void> | undefined;
 }
 
 /** A streamed literal being copied to the socket: nothing else is written until it ends. */
@@ -49,6 +51,11 @@ interface LiteralStreamCopy {
   readonly pending: Pending;
   /** Ends the copy early (abort, timeout, connection lost); the connection is then closed. */
   readonly stop: (error: MailwireError) => void;
+  /**
+   * Bounds a wait for the caller's source after the command was answered (see
+   * {@link CommandPipeline.armTimeout}); undefined when no such wait is being timed.
+   */
+  sourceTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** What the pipeline reads from, and asks of, the client that owns it. */
@@ -128,6 +135,7 @@ export class CommandPipeline {
         failedReported: false,
         silent: false,
         context: undefined,
+        literalCopied: undefined,
       };
     });
     this.#queue.push(pending);
@@ -160,7 +168,12 @@ export class CommandPipeline {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
-    result.then(cleanup, cleanup);
+    // A streamed literal may still be copied after the answer (RFC 7888: the bytes of a
+    // non-synchronizing literal are owed even then): the signal and the timer still stop it.
+    const release = (): void => {
+      void (pending.literalCopied ?? Promise.resolve()).then(cleanup, cleanup);
+    };
+    result.then(release, release);
     return result;
   }
 
@@ -275,16 +288,18 @@ export class CommandPipeline {
       },
       drained: () => transport.drained(),
     });
-    const streaming: LiteralStreamCopy = { pending, stop: copy.stop };
+    const streaming: LiteralStreamCopy = { pending, stop: copy.stop, sourceTimer: undefined };
     this.#streaming = streaming;
-    copy.done.then(
+    pending.literalCopied = copy.done.then(
       () => {
+        clearTimeout(streaming.sourceTimer);
         this.#streaming = undefined;
         pending.silent = false;
         if (this.#writeFragments(pending)) this.pump();
       },
       (error: unknown) => {
         const failure = error as MailwireError; // copyLiteralStream rejects with MailwireErrors only
+        clearTimeout(streaming.sourceTimer);
         if (this.#streaming === streaming) this.#streaming = undefined;
         if (!pending.settled) {
           this.#reportFailed(pending, failure);
@@ -342,12 +357,29 @@ export class CommandPipeline {
     else transport?.resume();
   }
 
-  /** Runs the command timeout while an in-flight command waits for the server, and only then. */
+  /**
+   * Runs the command timeout while an in-flight command waits for the server, and only then. A
+   * streamed literal still being copied after its command was answered (a NO under LITERAL+) holds
+   * the connection for nobody's call: waiting for the server to take its bytes counts as a command
+   * waiting, and a wait for the caller's source is bounded by the command timeout too (when it runs
+   * out the copy fails with a TimeoutError, which closes the connection).
+   */
   armTimeout(): void {
     const host = this.#host;
     const transport = host.transport;
     if (transport === undefined || transport.closed || !host.ready) return;
-    if (this.#inFlight.some((pending) => !pending.silent)) transport.armTimeout('command', host.commandTimeout);
+    const streaming = this.#streaming;
+    const answered = streaming !== undefined && !this.#inFlight.includes(streaming.pending) ? streaming : undefined;
+    if (answered?.pending.silent === true) {
+      answered.sourceTimer ??= setTimeout(() => {
+        answered.stop(new TimeoutError('command', host.commandTimeout));
+      }, host.commandTimeout);
+    } else if (streaming?.sourceTimer !== undefined) {
+      clearTimeout(streaming.sourceTimer);
+      streaming.sourceTimer = undefined;
+    }
+    const waiting = this.#inFlight.some((pending) => !pending.silent) || answered?.pending.silent === false;
+    if (waiting) transport.armTimeout('command', host.commandTimeout);
     else transport.disarmTimeout();
   }
 

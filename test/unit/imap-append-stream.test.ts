@@ -395,3 +395,91 @@ describe('APPEND of a large stream', () => {
     }
   });
 });
+
+// RFC 7888: a non-synchronizing literal commits the client to sending every announced byte, even
+// when the server answers the command before reading them. The rest of the body is still sent; a
+// source that stalls or fails then closes the connection, so no later command waits behind it.
+describe('LITERAL+ APPEND answered before its body was sent', () => {
+  /** A stream that delivers `first` and then nothing until told. */
+  function stalledAfter(first: string): Readable {
+    const stream = new Readable({ read() {} });
+    stream.push(first);
+    return stream;
+  }
+
+  test('the rest of the body is still sent as the source delivers it; the session goes on', async () => {
+    const server = await harness.serve([
+      ...login(),
+      C('A2 APPEND INBOX {13+}'),
+      C('first'),
+      S('A2 NO [OVERQUOTA] Quota exceeded'),
+      C('rest'),
+      C(''),
+      C('A3 NOOP'),
+      S('A3 OK done'),
+    ]);
+    const client = await harness.connect(server);
+    const body = stalledAfter('first\r\n');
+    const error = await client.append('INBOX', body, { size: 13 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'SERVER_REJECTED', responseCode: 'OVERQUOTA' });
+    const noop = client.noop();
+    body.push('rest\r\n');
+    body.push(null);
+    await noop;
+    await server.done;
+  });
+
+  test("a source that stalls after the answer is stopped by the call's timeout; waiting commands fail typed at once", async () => {
+    const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
+    const client = await harness.connect(server);
+    const body = stalledAfter('first\r\n');
+    await expect(client.append('INBOX', body, { size: 1000, timeout: 200 })).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+    const noopError = await client.noop().catch((caught: unknown) => caught);
+    expect(noopError).toBeInstanceOf(ConnectionClosedError);
+    expect((noopError as Error).cause).toBeInstanceOf(TimeoutError);
+    await waitUntil(() => body.destroyed, 'the stream to be destroyed');
+    await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
+    await server.done;
+    expect(client.state).toBe('logout');
+  });
+
+  test("or by the call's signal", async () => {
+    const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
+    const client = await harness.connect(server);
+    const body = stalledAfter('first\r\n');
+    const controller = new AbortController();
+    await expect(client.append('INBOX', body, { size: 1000, signal: controller.signal })).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+    const noop = client.noop().catch((caught: unknown) => caught);
+    controller.abort();
+    const noopError = await noop;
+    expect(noopError).toBeInstanceOf(ConnectionClosedError);
+    expect((noopError as Error).cause).toBeInstanceOf(AbortError);
+    await server.done;
+  });
+
+  test('without a call timeout, commandTimeout bounds the wait for the source once the server has answered', async () => {
+    const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
+    const client = await harness.connect(server, { commandTimeout: 200 });
+    const body = stalledAfter('first\r\n');
+    await expect(client.append('INBOX', body, { size: 1000 })).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+    const noopError = await client.noop().catch((caught: unknown) => caught);
+    expect(noopError).toBeInstanceOf(ConnectionClosedError);
+    expect((noopError as Error).cause).toBeInstanceOf(TimeoutError);
+    await waitUntil(() => body.destroyed, 'the stream to be destroyed');
+    await server.done;
+  });
+
+  test('a source that fails after the answer closes the connection: waiting commands fail typed', async () => {
+    const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
+    const client = await harness.connect(server);
+    const body = stalledAfter('first\r\n');
+    await expect(client.append('INBOX', body, { size: 1000 })).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+    const noop = client.noop().catch((caught: unknown) => caught);
+    const failure = new Error('disk on fire');
+    body.destroy(failure);
+    const noopError = await noop;
+    expect(noopError).toBeInstanceOf(ConnectionClosedError);
+    expect(((noopError as Error).cause as Error).cause).toBe(failure);
+    await server.done;
+  });
+});

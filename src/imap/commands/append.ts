@@ -41,7 +41,12 @@ export interface AppendOptions extends ImapCallOptions {
    *   stream that delivers more or fewer bytes, or fails, cannot be undone: the call rejects with
    *   InvalidArgumentError (the stream's own error as `cause`), the stream is stopped, and the
    *   connection is closed (other pending calls reject with ConnectionClosedError). Aborting the
-   *   call or its `timeout` while the stream is being sent closes the connection the same way. A
+   *   call or its `timeout` while the stream is being sent closes the connection the same way.
+   *   With LITERAL+ the server may answer before the whole body was sent: the call settles, but
+   *   the rest of the announced bytes is still sent as the stream delivers it (RFC 7888); until
+   *   then the signal and `timeout` still apply, each wait for the stream is bounded by the
+   *   client's `commandTimeout`, and a stream that stalls past them or fails closes the
+   *   connection the same way, so no later call waits behind it. A
    *   streamed body goes as a normal literal: a server refuses NUL bytes in it (pass bytes, or no
    *   `size`, to have NULs sent as a literal8 where BINARY or IMAP4rev2 is in use).
    * - without `size`, the stream is read into memory first, up to `maxSize` bytes. The call's
