@@ -37,7 +37,7 @@ import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
 import { mailboxEventOf, updateMailbox, updateMailboxFromTagged } from './routing.js';
-import { CommandPipeline } from './pipeline.js';
+import { CommandPipeline, refuse } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
   CoreSession,
@@ -255,7 +255,7 @@ export class ImapClient implements ImapSession {
    */
   run<T>(command: ImapCommand<T>, options: ImapCallOptions = {}): Promise<T> {
     if (this.#state === 'logout' || this.#transport === undefined) {
-      return Promise.reject(this.#closedError(command.display ?? command.name));
+      return refuse(command, this.#closedError(command.display ?? command.name));
     }
     return this.#pipeline.submit(command, options);
   }

@@ -174,27 +174,35 @@ export class StoppableSource<T> {
     });
   }
 
-  /** The reading is given up: a source begun and not finished is stopped ({@link stopSource}). */
+  /** The reading is given up: a source not finished, begun or not, is stopped ({@link releaseSource}). */
   abandon(): void {
-    if (!this.#finished && this.#iterator !== undefined) stopSource(this.#source, this.#iterator);
+    if (!this.#finished) releaseSource(this.#source, this.#iterator);
   }
 }
 
 /**
- * Stops a source given up on, without waiting for it. A Node `Readable` is destroyed:
- * `return()` would wait for its pending read, which a stalled stream never ends. Other iterators
- * get `return()` (an async generator's `finally` runs once its current step ends).
+ * Stops a caller's source that will not be read to its end, as Node's `stream.pipeline` does with
+ * its streams when it fails, without waiting for it: so a file stream does not keep its descriptor.
+ * A Node `Readable` is destroyed (`return()` would wait for its pending read, which a stalled
+ * stream never ends). Another source gets `return()` on the iterator begun on it, or, when none
+ * was, on itself if it is its own iterator (an async generator: one not started just ends; a
+ * started one runs its `finally` once its current step ends). A plain iterable not yet iterated
+ * holds nothing to release.
+ *
+ * @internal
  */
-function stopSource(
+export function releaseSource(
   source: AsyncIterable<unknown>,
-  iterator: AsyncIterator<unknown>
+  iterator?: AsyncIterator<unknown>
 ): void {
   const destroy = (source as { destroy?: unknown }).destroy;
   if (typeof destroy === "function") {
     destroy.call(source);
     return;
   }
+  const target = iterator ?? (source as Partial<AsyncIterator<unknown>>);
+  if (typeof target.return !== "function") return;
   Promise.resolve()
-    .then(() => iterator.return?.())
+    .then(() => target.return?.())
     .catch(() => undefined);
 }

@@ -20,10 +20,11 @@ import {
 import type { Connection } from '../common/connector.js';
 import { callOptionsError } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
-import { copyLiteralStream } from './literal-stream.js';
+import { copyLiteralStream, releaseSource } from './literal-stream.js';
 import { commandError } from './routing.js';
 import type { CommandContext, ImapCallOptions, ImapCommand, ImapState } from './session.js';
 import type { BodySink, BodyStart, ResponseAssembler, UnreadableFetch } from './wire/assembler.js';
+import type { CommandArg } from './wire/command-args.js';
 import { encodeCommand, encodeContinuation, type CommandFragment } from './wire/encoder.js';
 import type { ContinuationResponse, ImapResponse, TaggedStatusResponse } from './wire/response-types.js';
 
@@ -118,9 +119,9 @@ export class CommandPipeline {
    */
   submit<T>(command: ImapCommand<T>, options: ImapCallOptions): Promise<T> {
     const invalid = callOptionsError(options);
-    if (invalid !== undefined) return Promise.reject(invalid);
+    if (invalid !== undefined) return refuse(command, invalid);
     const { signal, timeout } = options;
-    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal, command.display ?? command.name));
+    if (signal?.aborted === true) return refuse(command, abortErrorFrom(signal, command.display ?? command.name));
     let pending!: Pending;
     const result = new Promise<T>((resolve, reject) => {
       pending = {
@@ -393,6 +394,7 @@ export class CommandPipeline {
   #settle(pending: Pending, outcome: MailwireError | { value: unknown }): void {
     if (pending.settled) return;
     pending.settled = true;
+    releaseUnsent(pending);
     if (outcome instanceof MailwireError) pending.reject(outcome);
     else pending.resolve(outcome.value);
   }
@@ -515,12 +517,43 @@ export class CommandPipeline {
   }
 }
 
-/** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
+/**
+ * Rejects a command that will not be sent, releasing the sources of its streamed literals
+ * (see {@link releaseSource}): a stream handed to a call is read to its end or stopped.
+ */
+export function refuse(command: ImapCommand<unknown>, error: MailwireError): Promise<never> {
+  releaseLiteralSources(command.args ?? []);
+  return Promise.reject(error);
+}
+
+/**
+ * The command is settled: the streamed literals it has not begun to send never will be (a literal
+ * refused with NO, a call aborted while waiting for `+` or queued, the connection lost). A copy
+ * already begun releases its own source when it fails.
+ */
+function releaseUnsent(pending: Pending): void {
+  const { fragments } = pending;
+  if (fragments.length === 0) {
+    // Never encoded (withdrawn from the queue, refused by state): its arguments are all unsent.
+    releaseLiteralSources(pending.command.args ?? []);
+    return;
+  }
+  for (let index = pending.next; index < fragments.length; index++) {
+    const fragment = fragments[index]!;
+    if (fragment.kind === 'literal-stream') releaseSource(fragment.source);
+  }
+}
+
+function releaseLiteralSources(args: readonly CommandArg[]): void {
+  for (const arg of args) if (arg.kind === 'literal-stream') releaseSource(arg.source);
+}
+
 /** Is this a SELECT or EXAMINE (see {@link CommandPipeline.selecting})? */
 function selects(pending: Pending): boolean {
   return pending.command.name === 'SELECT' || pending.command.name === 'EXAMINE';
 }
 
+/** Whether the command may stream FETCH bodies (see ResponseAssembler.bodyStreams). */
 function streamsBodies(pending: Pending): boolean {
   return pending.command.bodyStart !== undefined && pending.command.streamsBodies !== false;
 }

@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { AbortError, ConnectionClosedError, InvalidArgumentError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
+import { AbortError, ConnectionClosedError, InvalidArgumentError, LimitExceededError, TimeoutError, type MailwireError } from '../../src/common/errors.js';
 import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { parseTranscript, replayConnector } from '../../src/testing/index.js';
-import { C, S, login, quiet, sleep, until, useImapHarness, waitEnd, type FakeServer } from './imap/fake-server.js';
+import { C, S, hangUp, login, quiet, sleep, until, useImapHarness, waitEnd, type FakeServer } from './imap/fake-server.js';
 
 const harness = useImapHarness();
 const NO_LITERAL_PLUS = 'IMAP4rev1 UIDPLUS UNSELECT';
@@ -480,6 +480,80 @@ describe('LITERAL+ APPEND answered before its body was sent', () => {
     const noopError = await noop;
     expect(noopError).toBeInstanceOf(ConnectionClosedError);
     expect(((noopError as Error).cause as Error).cause).toBe(failure);
+    await server.done;
+  });
+});
+
+// As stream.pipeline does: a stream body handed to APPEND is read to its end, or destroyed when the
+// call ends without reading it (whatever the failure), so a file stream never keeps its descriptor.
+describe('a stream body the call will not read is destroyed', () => {
+  /** A file-like stream that has not been read yet. */
+  const unread = (): Readable => Readable.from(['Subject: x\r\n\r\nhi\r\n']);
+
+  test('a synchronizing literal refused with NO', async () => {
+    const server = await harness.serve([...login(NO_LITERAL_PLUS), C('A2 APPEND Nowhere {18}'), S('A2 NO [TRYCREATE] No such mailbox')]);
+    const client = await harness.connect(server);
+    const body = unread();
+    await expect(client.append('Nowhere', body, { size: 18 })).rejects.toMatchObject({ responseCode: 'TRYCREATE' });
+    expect(body.destroyed).toBe(true);
+    await server.done;
+  });
+
+  test('aborted, or timed out, while waiting for the "+"', async () => {
+    const server = await harness.serve([...login(NO_LITERAL_PLUS), C('A2 APPEND INBOX {18}'), waitEnd()]);
+    const client = await harness.connect(server);
+    const [aborted, timedOut] = [unread(), unread()];
+    const controller = new AbortController();
+    const first = client.append('INBOX', aborted, { size: 18, signal: controller.signal }).catch((error: unknown) => error);
+    await waitUntil(saw(server, 'A2 APPEND INBOX {18}'), 'the first APPEND line');
+    controller.abort();
+    expect(await first).toBeInstanceOf(AbortError);
+    expect(aborted.destroyed).toBe(true);
+    // The first literal is still owed: the second command waits behind it and times out in the queue.
+    await expect(client.append('INBOX', timedOut, { size: 18, timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(timedOut.destroyed).toBe(true);
+    client.destroy();
+  });
+
+  test('the connection lost while waiting for the "+", or queued', async () => {
+    const server = await harness.serve([...login(NO_LITERAL_PLUS), C('A2 APPEND INBOX {18}'), hangUp()]);
+    const client = await harness.connect(server);
+    const [waiting, queued] = [unread(), unread()];
+    const calls = [client.append('INBOX', waiting, { size: 18 }), client.append('INBOX', queued, { size: 18 })];
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(waiting.destroyed).toBe(true);
+    expect(queued.destroyed).toBe(true);
+  });
+
+  test('refused before anything is sent, with or without a size', async () => {
+    const server = await harness.serve([...login()]);
+    const client = await harness.connect(server);
+    const bodies: Readable[] = [];
+    const refused = async (options: Parameters<ImapClient['append']>[2]): Promise<unknown> => {
+      const body = unread();
+      bodies.push(body);
+      return client.append('INBOX', body, options).catch((error: unknown) => error);
+    };
+    expect(await refused({ size: 18, flags: ['\\Recent'] })).toBeInstanceOf(InvalidArgumentError);
+    expect(await refused({ flags: ['\\Recent'] })).toBeInstanceOf(InvalidArgumentError);
+    expect(await refused({ size: 18, maxSize: 10 })).toBeInstanceOf(LimitExceededError);
+    expect(await refused({ size: 18, signal: AbortSignal.abort() })).toBeInstanceOf(AbortError);
+    expect(await refused({ signal: AbortSignal.abort() })).toBeInstanceOf(AbortError);
+    client.destroy();
+    expect(await refused({ size: 18 })).toBeInstanceOf(ConnectionClosedError);
+    expect(bodies.map((body) => body.destroyed)).toEqual(bodies.map(() => true));
+  });
+
+  test('an async generator is ended with return(): it yields nothing after', async () => {
+    const server = await harness.serve([...login(NO_LITERAL_PLUS), C('A2 APPEND Nowhere {2}'), S('A2 NO [TRYCREATE] No such mailbox')]);
+    const client = await harness.connect(server);
+    async function* body(): AsyncGenerator<string> {
+      await sleep(1);
+      yield 'hi';
+    }
+    const generator = body();
+    await expect(client.append('Nowhere', generator, { size: 2 })).rejects.toMatchObject({ responseCode: 'TRYCREATE' });
+    expect(await generator.next()).toEqual({ done: true, value: undefined });
     await server.done;
   });
 });

@@ -14,7 +14,7 @@
 import { Buffer } from 'node:buffer';
 import { InvalidArgumentError, LimitExceededError, MailwireError, TimeoutError, abortErrorFrom } from '../../common/errors.js';
 import { callOptionsError, callSteps } from '../../common/options.js';
-import { StoppableSource } from '../literal-stream.js';
+import { StoppableSource, releaseSource } from '../literal-stream.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
@@ -27,7 +27,15 @@ import { assertMailboxName, imap4rev2InUse } from './mailboxes.js';
  */
 export type AppendBody = Uint8Array | string | AsyncIterable<Uint8Array | string>;
 
-/** Options of {@link ImapClient.append}. */
+/**
+ * Options of {@link ImapClient.append}.
+ *
+ * A stream body is the call's from then on, as with Node's `stream.pipeline`: it is read to its
+ * end, or, when the call ends without reading it all (refused arguments, a NO to the literal's
+ * announcement, an abort, a timeout, a closed or lost connection, a stream that broke its `size`),
+ * it is stopped: a Node `Readable` is destroyed (a file stream closes its descriptor), an async
+ * generator or other iterator is ended with `return()`. Do not reuse it after a failed call.
+ */
 export interface AppendOptions extends ImapCallOptions {
   /** Flags to set on the new message (`\Seen`, `\Draft`, keywords); `\Recent` cannot be set. */
   readonly flags?: readonly string[] | undefined;
@@ -98,26 +106,19 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  *   A streamed body that fails or mismatches its `size` midway also closes the connection.
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
-  assertMailboxName(name);
-  // Checked first: the signal and the timeout also guard the reading of a stream of unknown size.
-  const invalid = callOptionsError(options);
-  if (invalid !== undefined) throw invalid;
-  const step = callSteps(options);
-  const flagArgs = (options.flags ?? []).map(appendFlag);
-  const appendLimit = serverAppendLimit(session);
-  if (options.size !== undefined) {
-    if (!Number.isSafeInteger(options.size) || options.size < 0) throw new InvalidArgumentError(`Invalid message size: ${options.size}`);
-    if (appendLimit !== undefined && options.size > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, options.size);
+  // A stream body is read to its end or released (see releaseSource): here when it is refused before
+  // it is handed on; by readBody when it is read into memory; by the core once the command is run.
+  let prepared: PreparedAppend;
+  try {
+    prepared = prepareAppend(session, name, body, options);
+  } catch (error) {
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) releaseSource(body);
+    throw error;
   }
-  const maxSize = options.maxSize ?? appendLimit ?? DEFAULT_APPEND_MAX_SIZE;
-  const args: CommandArg[] = [mailbox(name)];
-  if (flagArgs.length > 0) args.push(list(...flagArgs));
-  if (options.internalDate !== undefined) args.push(dateTime(options.internalDate));
-  if (options.size !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
-    if (options.size === 0) throw new InvalidArgumentError('Cannot append an empty message');
-    if (options.size > maxSize) throw new LimitExceededError('maxSize', maxSize, options.size);
-    args.push(literalStream(body, options.size));
-  } else {
+  const { args, appendLimit, maxSize } = prepared;
+  // Checked first (prepareAppend): the signal and the timeout also guard the reading of a stream of unknown size.
+  const step = callSteps(options);
+  if (!prepared.streamed) {
     const bytes = await readBody(body, options.size, maxSize, `APPEND ${name}`, step());
     if (bytes.length === 0) throw new InvalidArgumentError('Cannot append an empty message');
     if (appendLimit !== undefined && bytes.length > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, bytes.length);
@@ -142,6 +143,38 @@ export async function append(session: ImapSession, name: string, body: AppendBod
   );
 }
 
+/** APPEND's arguments as far as they can be made before the body is read. */
+interface PreparedAppend {
+  /** The mailbox, flags and date; then the streamed literal when `streamed`, else nothing yet. */
+  readonly args: CommandArg[];
+  /** True when the body is a stream of stated size, sent as it is read: `args` is complete. */
+  readonly streamed: boolean;
+  readonly appendLimit: number | undefined;
+  readonly maxSize: number;
+}
+
+/** Checks the call's arguments and makes what it can of the command's, throwing on the first bad one. */
+function prepareAppend(session: ImapSession, name: string, body: AppendBody, options: AppendOptions): PreparedAppend {
+  assertMailboxName(name);
+  const invalid = callOptionsError(options);
+  if (invalid !== undefined) throw invalid;
+  const flagArgs = (options.flags ?? []).map(appendFlag);
+  const appendLimit = serverAppendLimit(session);
+  if (options.size !== undefined) {
+    if (!Number.isSafeInteger(options.size) || options.size < 0) throw new InvalidArgumentError(`Invalid message size: ${options.size}`);
+    if (appendLimit !== undefined && options.size > appendLimit) throw new LimitExceededError('APPENDLIMIT', appendLimit, options.size);
+  }
+  const maxSize = options.maxSize ?? appendLimit ?? DEFAULT_APPEND_MAX_SIZE;
+  const args: CommandArg[] = [mailbox(name)];
+  if (flagArgs.length > 0) args.push(list(...flagArgs));
+  if (options.internalDate !== undefined) args.push(dateTime(options.internalDate));
+  if (options.size === undefined || typeof body === 'string' || body instanceof Uint8Array) return { args, streamed: false, appendLimit, maxSize };
+  if (options.size === 0) throw new InvalidArgumentError('Cannot append an empty message');
+  if (options.size > maxSize) throw new LimitExceededError('maxSize', maxSize, options.size);
+  args.push(literalStream(body, options.size));
+  return { args, streamed: true, appendLimit, maxSize };
+}
+
 /** `APPENDLIMIT=n` (RFC 7889), or undefined when absent or given per mailbox only. */
 function serverAppendLimit(session: ImapSession): number | undefined {
   for (const capability of session.capabilities) {
@@ -157,13 +190,16 @@ function serverAppendLimit(session: ImapSession): number | undefined {
  * The body as one buffer: bytes and strings as they are (a stated `size` must match), a stream of
  * unknown size read chunk by chunk up to `maxSize` bytes (the command's literal needs its size
  * before its first byte is sent). A stream may stall: the call's signal and timeout end the read
- * (the stream is stopped, see stopSource), and an aborted signal leaves it unread.
+ * (the stream is stopped, see releaseSource), and an aborted signal releases it unread.
  */
 async function readBody(body: AppendBody, size: number | undefined, maxSize: number, what: string, options: ImapCallOptions): Promise<Uint8Array> {
   if (typeof body === 'string') return checkSize(Buffer.from(body, 'utf8'), size);
   if (body instanceof Uint8Array) return checkSize(body, size);
   const { signal, timeout } = options;
-  if (signal?.aborted === true) throw abortErrorFrom(signal, what);
+  if (signal?.aborted === true) {
+    releaseSource(body);
+    throw abortErrorFrom(signal, what);
+  }
   const reader = new StoppableSource(body as AsyncIterable<unknown>);
   const onAbort = (): void => {
     if (signal !== undefined) reader.stop(abortErrorFrom(signal, what));
