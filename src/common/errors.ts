@@ -69,17 +69,57 @@ export class ConnectionFailedError extends MailwireError {
 }
 
 /**
+ * What a server said as it ended the session itself (IMAP's `* BYE [UNAVAILABLE] Shutting down`),
+ * carried by {@link ConnectionClosedError}.
+ */
+export type ServerClosingInfo = Omit<ServerResponseInfo, 'command'>;
+
+/** Options of the {@link ConnectionClosedError} constructor. */
+export interface ConnectionClosedErrorOptions extends MailwireErrorOptions {
+  /** The server's closing response, when the server ended the session and said why. */
+  readonly server?: ServerClosingInfo | undefined;
+}
+
+/**
  * The connection closed, or was closed, while something was still expected of it.
  *
- * Every operation pending at that moment rejects with this error.
+ * Every operation pending at that moment rejects with this error. When the server ended the
+ * session with a response (IMAP's `* BYE`), its status, response code and text are carried as on
+ * {@link ServerError}; a call made afterwards is refused with an error whose `cause` is that one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.noop();
+ * } catch (err) {
+ *   if (err instanceof ConnectionClosedError && err.responseCode === 'UNAVAILABLE') retryLater();
+ * }
+ * ```
  */
 export class ConnectionClosedError extends MailwireError {
+  // Declared, not defined: an error of a connection that just closed shows no empty fields.
+  /** `BYE` when the server ended the session with a response; undefined when the connection just closed or was closed. */
+  declare readonly status?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.responseCode} */
+  declare readonly responseCode?: string | undefined;
+  /** {@inheritDoc ServerResponseInfo.responseCodeData} */
+  declare readonly responseCodeData?: string | undefined;
+  /** The server's human-readable text of its closing response, if it sent one. */
+  declare readonly serverText?: string | undefined;
+
   /**
-   * @param message - what was pending when the connection closed.
-   * @param options - optional cause.
+   * @param message - what was pending when the connection closed (the server's closing response,
+   *   when given, is appended: `The server closed the session: BYE [UNAVAILABLE] Shutting down`).
+   * @param options - optional cause, and the server's closing response.
    */
-  constructor(message: string, options?: MailwireErrorOptions) {
-    super('CONNECTION_CLOSED', message, options);
+  constructor(message: string, options?: ConnectionClosedErrorOptions) {
+    super('CONNECTION_CLOSED', options?.server === undefined ? message : describe(message, options.server), options);
+    const server = options?.server;
+    if (server === undefined) return;
+    this.status = server.status;
+    this.responseCode = server.responseCode;
+    this.responseCodeData = server.responseCodeData;
+    this.serverText = server.serverText;
   }
 }
 
@@ -303,7 +343,7 @@ export class UidValidityChangedError extends MailwireError {
   }
 }
 
-function describe(prefix: string, info: ServerResponseInfo): string {
+function describe(prefix: string, info: ServerClosingInfo): string {
   const data = info.responseCodeData === undefined ? '' : ` ${info.responseCodeData}`;
   const code = info.responseCode === undefined ? '' : ` [${info.responseCode}${data}]`;
   return `${prefix}: ${info.status}${code} ${info.serverText}`.trimEnd();

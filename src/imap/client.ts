@@ -36,7 +36,7 @@ import * as searchFamily from './commands/search.js';
 import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
-import { mailboxEventOf, updateMailbox, updateMailboxFromTagged } from './routing.js';
+import { mailboxEventOf, responseCodeName, updateMailbox, updateMailboxFromTagged } from './routing.js';
 import { CommandPipeline, refuse } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
@@ -590,7 +590,8 @@ export class ImapClient implements ImapSession {
       this.#events.emit({ kind: 'bye', text: response.text });
       // The server ends the session: every pending command fails now, not when the socket closes.
       // (The BYE answering a LOGOUT in flight is LOGOUT's own; one here came before LOGOUT was sent.)
-      const error = new ConnectionClosedError(`The server closed the session: BYE ${response.text}`.trimEnd());
+      const server = { status: 'BYE', responseCode: responseCodeName(response.code), responseCodeData: response.codeData, serverText: response.text };
+      const error = new ConnectionClosedError('The server closed the session', { server });
       this.#failAll(error);
       void this.#transport?.close();
       return;

@@ -338,8 +338,31 @@ describe('ImapClient: pipelining and routing', () => {
       expect(result.status).toBe('rejected');
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionClosedError);
     }
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ status: 'BYE', responseCode: 'UNAVAILABLE', serverText: 'Server shutting down' });
     expect(events).toContainEqual({ kind: 'bye', text: 'Server shutting down' });
     await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it("carries the BYE's status, response code, its data and text on the ConnectionClosedError", async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('* BYE [REFERRAL imap://other.example.com/] Moved, try there'), waitEnd()]);
+    const client = await connect(server);
+    const error = await client.noop().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    const farewell = { status: 'BYE', responseCode: 'REFERRAL', responseCodeData: 'imap://other.example.com/', serverText: 'Moved, try there' };
+    expect(error).toMatchObject(farewell);
+    expect((error as Error).message).toBe('The server closed the session: BYE [REFERRAL imap://other.example.com/] Moved, try there');
+    // A call made after it is refused with an error whose cause is the BYE's.
+    const later = await client.noop().catch((caught: unknown) => caught);
+    expect((later as Error).cause).toBe(error);
+  });
+
+  it('leaves those fields unset when the connection just drops', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), hangUp()]);
+    const client = await connect(server);
+    const error = await client.noop().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    const { status, responseCode, serverText } = error as ConnectionClosedError;
+    expect([status, responseCode, serverText]).toEqual([undefined, undefined, undefined]);
   });
 
   it('rejects a fetch at once on BYE while a LOGOUT waits behind it', async () => {
