@@ -104,10 +104,11 @@ describe('FETCH data items', () => {
     if (root.kind !== 'multipart') return;
     expect(root.parts[0]!.kind === 'multipart' && root.parts[0]!.parts[0]).toMatchObject({ kind: 'text', params: { charset: 'utf-8' }, encoding: 'QUOTED-PRINTABLE', size: 1315, lines: 42 });
     expect(root.parts[1]).toEqual({
-      kind: 'basic', partId: '2', type: 'application', subtype: 'pdf', params: { name: '=?UTF-8?Q?R=C3=A9sum=C3=A9.pdf?=' }, id: null,
-      description: 'CV', encoding: 'BASE64', size: 88000,
+      kind: 'basic', partId: '2', type: 'application', subtype: 'pdf', params: { name: 'Résumé.pdf' },
+      paramsRaw: { name: '=?UTF-8?Q?R=C3=A9sum=C3=A9.pdf?=' }, id: null, description: 'CV', encoding: 'BASE64', size: 88000,
       extension: {
-        md5: '5d41402abc4b2a76', disposition: { type: 'attachment', params: { filename: 'cv.pdf', size: '64000' } },
+        md5: '5d41402abc4b2a76',
+        disposition: { type: 'attachment', params: { filename: 'cv.pdf', size: '64000' }, paramsRaw: { filename: 'cv.pdf', size: '64000' } },
         language: ['en', 'de'], location: 'http://x.y/cv.pdf',
       },
     });
@@ -117,7 +118,7 @@ describe('FETCH data items', () => {
   it('reads the non-extensible BODY form and a single-part root', () => {
     const { attributes } = fetchOf(one('* 1 FETCH (BODY ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 3028 92))'));
     expect(attributes.body).toEqual({
-      kind: 'text', partId: '1', type: 'text', subtype: 'plain', params: { charset: 'us-ascii' }, id: null, description: null,
+      kind: 'text', partId: '1', type: 'text', subtype: 'plain', params: { charset: 'us-ascii' }, paramsRaw: { charset: 'us-ascii' }, id: null, description: null,
       encoding: '7BIT', size: 3028, lines: 92, extension: null,
     });
   });

@@ -82,7 +82,12 @@ function decoderFor(value: string, start: number, end: number): TextDecoder | nu
   return decoder;
 }
 
-function hexValue(code: number): number {
+/**
+ * The value of a hex digit's character code, or -1 for any other code.
+ *
+ * @internal
+ */
+export function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
   const lower = code | 0x20;
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
@@ -149,16 +154,35 @@ const WINDOWS_1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
-/** Decodes the first `length` bytes of the scratch buffer. */
-function decodeScratch(decoder: TextDecoder, length: number): string {
-  if (decoder.encoding === 'utf-8') return decodeUtf8(scratch, 0, length);
-  if (decoder.encoding !== 'windows-1252') return decoder.decode(scratch.subarray(0, length));
+/** Decodes the first `length` bytes of `bytes` with `decoder`. */
+function decodeBytes(decoder: TextDecoder, bytes: Uint8Array, length: number): string {
+  if (decoder.encoding === 'utf-8') return decodeUtf8(bytes, 0, length);
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes.subarray(0, length));
   let out = '';
   for (let i = 0; i < length; i++) {
-    const byte = scratch[i]!;
+    const byte = bytes[i]!;
     out += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80]! : byte);
   }
   return out;
+}
+
+/** Decodes the first `length` bytes of the scratch buffer. */
+function decodeScratch(decoder: TextDecoder, length: number): string {
+  return decodeBytes(decoder, scratch, length);
+}
+
+/**
+ * Decodes bytes in the charset an encoded word or an RFC 2231 parameter value names, as encoded
+ * words are decoded (`iso-8859-1` read as windows-1252, invalid sequences as U+FFFD).
+ *
+ * @param bytes - the bytes.
+ * @param charset - the charset as sent (`UTF-8`, `iso-8859-1`).
+ * @returns the text, or null when Node knows no such charset.
+ * @internal
+ */
+export function decodeCharset(bytes: Uint8Array, charset: string): string | null {
+  const decoder = decoderFor(charset, 0, charset.length);
+  return decoder === null ? null : decodeBytes(decoder, bytes, bytes.length);
 }
 
 /** True when `value` holds only SP, HTAB, CR and LF between `from` and `to`. */

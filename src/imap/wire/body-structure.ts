@@ -6,10 +6,12 @@
  */
 
 import { LimitExceededError } from '../../common/errors.js';
+import { decodeParameters } from '../../common/mime/parameters.js';
 import { parseEnvelope } from './envelope.js';
 import type {
   BodyExtension,
   BodyFields,
+  BodyParameters,
   BodyStructure,
   ContentDisposition,
   Envelope,
@@ -77,8 +79,8 @@ function parseBodyTypeMpart(reader: WireReader, maxDepth: number, partId: string
 function parseMpartRest(reader: WireReader, partId: string, parts: BodyStructure[], subtype: string): BodyStructure {
   let extension: MultiPartExtension | null = null;
   if (hasMore(reader)) {
-    const params = parseBodyFldParam(reader);
-    extension = { params, ...parseExtensionTail(reader, true) };
+    const { params, paramsRaw } = parseBodyFldParam(reader);
+    extension = { params, paramsRaw, ...parseExtensionTail(reader, true) };
   }
   return { kind: 'multipart', partId, type: 'multipart', subtype, parts, extension };
 }
@@ -218,7 +220,7 @@ function hasMore(reader: WireReader): boolean {
  * body-fld-enc    = (DQUOTE ("7BIT" / "8BIT" / "BINARY" / "BASE64"/ "QUOTED-PRINTABLE") DQUOTE) / string
  */
 function parseBodyFields(reader: WireReader): BodyFields {
-  const params = parseBodyFldParam(reader);
+  const { params, paramsRaw } = parseBodyFldParam(reader);
   reader.sp();
   const id = reader.nstring('body-fld-id');
   reader.sp();
@@ -227,27 +229,28 @@ function parseBodyFields(reader: WireReader): BodyFields {
   const encoding = (reader.nstring('body-fld-enc') ?? '7BIT').toUpperCase(); // NIL: seen from Exchange
   reader.sp();
   const size = parseBodyFldOctets(reader);
-  return { params, id, description, encoding, size };
+  return { params, paramsRaw, id, description, encoding, size };
 }
 
 /*
  * body-fld-param  = "(" string SP string *(SP string SP string) ")" / nil
  *
  * Quirks: Exchange sends "()" for no parameters, and some servers send NIL values; both accepted.
+ * Values are decoded (RFC 2231, RFC 2047 words) into `params`; `paramsRaw` keeps them as sent.
  */
-function parseBodyFldParam(reader: WireReader): Record<string, string> {
-  const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (reader.nil()) return params;
+function parseBodyFldParam(reader: WireReader): BodyParameters {
+  const paramsRaw: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (reader.nil()) return { params: paramsRaw, paramsRaw };
   if (reader.peek() !== LPAREN) {
     reader.string('body-fld-param'); // a bare string: tolerated, dropped
-    return params;
+    return { params: paramsRaw, paramsRaw };
   }
   const strings = reader.list(() => reader.nstring('body-fld-param'), 'body-fld-param');
   for (let i = 0; i + 1 < strings.length; i += 2) {
     const name = strings[i];
-    if (name != null) params[name.toLowerCase()] = strings[i + 1] ?? '';
+    if (name != null) paramsRaw[name.toLowerCase()] = strings[i + 1] ?? '';
   }
-  return params;
+  return { params: decodeParameters(paramsRaw), paramsRaw };
 }
 
 /*
@@ -307,22 +310,27 @@ function parseBodyFldLines(reader: WireReader): number {
  */
 function parseBodyFldDsp(reader: WireReader): ContentDisposition | null {
   if (reader.nil()) return null;
-  if (reader.peek() !== LPAREN) return { type: reader.string('body-fld-dsp').toLowerCase(), params: {} };
+  if (reader.peek() !== LPAREN) return { type: reader.string('body-fld-dsp').toLowerCase(), ...noParameters() };
   reader.pos++;
   reader.sp();
   const type = reader.nstring('body-fld-dsp');
   reader.sp();
-  const params = reader.peek() === RPAREN ? {} : parseBodyFldParam(reader);
+  const params = reader.peek() === RPAREN ? noParameters() : parseBodyFldParam(reader);
   reader.closeParen();
-  return type === null && dispositionWithNothing(params) ? null : { type: (type ?? '').toLowerCase(), params };
+  return type === null && dispositionWithNothing(params) ? null : { type: (type ?? '').toLowerCase(), ...params };
+}
+
+function noParameters(): BodyParameters {
+  const params = Object.create(null) as Record<string, string>;
+  return { params, paramsRaw: params };
 }
 
 /**
  * Quirk: Exchange sends `(NIL NIL)` for a part without Content-Disposition: with neither a type
  * nor parameters it is no disposition. (A NIL type with parameters keeps them, type ''.)
  */
-function dispositionWithNothing(params: Record<string, string>): boolean {
-  return Object.keys(params).length === 0;
+function dispositionWithNothing({ paramsRaw }: BodyParameters): boolean {
+  return Object.keys(paramsRaw).length === 0;
 }
 
 /*

@@ -57,12 +57,37 @@ export interface Envelope {
   readonly messageId: string | null;
 }
 
-/** `body-fld-dsp`: a Content-Disposition. */
-export interface ContentDisposition {
+/**
+ * MIME parameters (`body-fld-param`), decoded and as sent.
+ *
+ * `params` holds what a reader wants: names lower-cased without RFC 2231 `*` markers, RFC 2231
+ * continuations joined (`name*0*`, `name*1*`, ... in numeric order), RFC 2231 extended values
+ * (`filename*` = `utf-8''%C3%A9t%C3%A9.txt`) percent-decoded in their charset, and RFC 2047 encoded
+ * words in plain values (`=?UTF-8?B?...?=`, as Outlook and Gmail send) decoded. When a name comes
+ * both plain and extended, the extended value wins. An unknown charset reads as UTF-8 (or Latin-1
+ * where the bytes are not UTF-8), and a bad percent escape stands for itself: decoding never fails.
+ *
+ * @example
+ * ```ts
+ * // BODYSTRUCTURE (... ("name*0*" "utf-8''%E6%97%A5" "name*1*" "%E6%9C%AC.pdf") ...)
+ * part.params.name; // '日本.pdf'
+ * part.paramsRaw['name*0*']; // "utf-8''%E6%97%A5"
+ * ```
+ */
+export interface BodyParameters {
+  /** The parameters decoded (names lower-cased, without `*` markers). */
+  readonly params: Readonly<Record<string, string>>;
+  /**
+   * The parameters as the server sent them (names lower-cased, values untouched, each RFC 2231
+   * piece under its own name): the same object as `params` when nothing needed decoding.
+   */
+  readonly paramsRaw: Readonly<Record<string, string>>;
+}
+
+/** `body-fld-dsp`: a Content-Disposition, with its parameters (`filename`) decoded. */
+export interface ContentDisposition extends BodyParameters {
   /** The disposition, lower-cased (`inline`, `attachment`). */
   readonly type: string;
-  /** Its parameters (names lower-cased). */
-  readonly params: Readonly<Record<string, string>>;
 }
 
 /** Extension data shared by every kind of part (`body-ext-1part` / `body-ext-mpart` tails). */
@@ -75,10 +100,8 @@ export interface BodyExtension {
   readonly location: string | null;
 }
 
-/** `body-fields`: what every non-multipart part has. */
-export interface BodyFields {
-  /** Content-Type parameters (names lower-cased, values as sent). */
-  readonly params: Readonly<Record<string, string>>;
+/** `body-fields`: what every non-multipart part has; `params` are its Content-Type parameters. */
+export interface BodyFields extends BodyParameters {
   /** Content-ID, or null. */
   readonly id: string | null;
   /** Content-Description, or null. */
@@ -137,11 +160,8 @@ export interface MessageBodyPart extends BodyPartBase, BodyFields {
   readonly extension: SinglePartExtension | null;
 }
 
-/** Extension data of a multipart (`body-ext-mpart`). */
-export interface MultiPartExtension extends BodyExtension {
-  /** Content-Type parameters (names lower-cased), e.g. `boundary`. */
-  readonly params: Readonly<Record<string, string>>;
-}
+/** Extension data of a multipart (`body-ext-mpart`); `params` are its Content-Type parameters (`boundary`). */
+export interface MultiPartExtension extends BodyExtension, BodyParameters {}
 
 /** `body-type-mpart`. */
 export interface MultiBodyPart extends BodyPartBase {
