@@ -12,6 +12,11 @@ function fetches(input: string): FetchResponse[] {
   return responses.filter((response: ImapResponse): response is FetchResponse => response.kind === 'fetch');
 }
 
+/** A multipart without parts, as the quirks read one: its subtype and its parameters, no other extension data. */
+function withoutParts(partId: string, subtype: string, params: Record<string, string>): object {
+  return { kind: 'multipart', partId, type: 'multipart', subtype, parts: [], extension: { params, disposition: null, language: [], location: null } };
+}
+
 describe('ENVELOPE', () => {
   // QQ Mail leaves out the fields of headers the message lacks.
   it('reads an envelope without its message-id, or without in-reply-to and message-id', () => {
@@ -120,6 +125,42 @@ describe('BODYSTRUCTURE of a multipart without parts', () => {
         ],
       },
     });
+  });
+});
+
+describe('BODYSTRUCTURE of a multipart with a NIL media type', () => {
+  // A server not named in the report (MailKit issue 1393), for the body of a delivery report's
+  // attached message: NIL for the media type of a multipart without parts, then its subtype and
+  // extension data.
+  it('reads NIL, a subtype and multipart extension data as a multipart with no parts', () => {
+    const [report] = fetches(
+      '* 6285 FETCH (UID 11889 BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 727 16 NIL NIL NIL NIL)' +
+        '("message" "delivery-status" ("name" "Delivery status") NIL NIL "7bit" 416 NIL NIL NIL NIL)' +
+        '("message" "rfc822" ("name" "Message headers") NIL NIL "7bit" 903 ("Mon, 17 Nov 2014 13:29:21 +0100" "Re: x" (("Ann" NIL "ann" "example.com")) NIL NIL ' +
+        '(("Bob" NIL "bob" "example.org")) NIL NIL "<b@example.org>" "<a@example.com>") (NIL "alternative" ("boundary" "Apple-Mail=_352F") NIL NIL NIL) 17 NIL NIL NIL NIL) ' +
+        '"report" ("report-type" "delivery-status" "boundary" "_e0d7_idea") NIL NIL NIL))\r\n',
+    );
+    expect(report!.attributes.uid).toBe(11889);
+    const attached = { kind: 'message', partId: '3', lines: 17, envelope: { subject: 'Re: x' }, body: withoutParts('3', 'alternative', { boundary: 'Apple-Mail=_352F' }) };
+    expect(report!.attributes.bodyStructure).toMatchObject({ subtype: 'report', parts: [{ kind: 'text' }, { subtype: 'delivery-status' }, attached] });
+  });
+
+  // The look ahead that tells the shapes apart passes over literals and comes back to read them.
+  it('reads the shape when its values are literals', () => {
+    const [structure] = fetches(
+      '* 1 FETCH (BODYSTRUCTURE ((NIL {11}\r\nalternative ("boundary" {4}\r\nb1b1) NIL NIL NIL)("text" "plain" NIL NIL NIL "7bit" 1 1) "mixed") UID 4)\r\n',
+    );
+    expect(structure!.attributes.uid).toBe(4);
+    expect(structure!.attributes.bodyStructure).toMatchObject({ parts: [withoutParts('1', 'alternative', { boundary: 'b1b1' }), { kind: 'text', partId: '2' }] });
+  });
+
+  it('still reads a single part with a NIL media type as a single part', () => {
+    const [structure, body] = fetches(
+      '* 1 FETCH (BODYSTRUCTURE (NIL "octet-stream" ("name" "a.bin") NIL NIL "base64" 12 NIL NIL NIL NIL))\r\n' +
+        '* 2 FETCH (BODY (NIL "octet-stream" NIL NIL NIL "base64" 12))\r\n',
+    );
+    expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'basic', type: '', subtype: 'octet-stream', params: { name: 'a.bin' }, size: 12 });
+    expect(body!.attributes.body).toMatchObject({ kind: 'basic', type: '', subtype: 'octet-stream', size: 12, extension: null });
   });
 });
 

@@ -39,13 +39,47 @@ export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', 
   } else {
     const type = reader.nstring('media-type');
     reader.sp();
-    body =
-      type !== null && multipartWithoutParts(reader)
-        ? parseMpartRest(reader, multiId, [], type.toLowerCase())
-        : parseBodyType1part(reader, maxDepth, singleId, depth, lower(type));
+    if (type !== null && multipartWithoutParts(reader)) {
+      body = parseMpartRest(reader, multiId, [], type.toLowerCase());
+    } else if (type === null && multipartWithNilType(reader)) {
+      const subtype = lower(reader.nstring('media-subtype'));
+      reader.sp();
+      body = parseMpartRest(reader, multiId, [], subtype);
+    } else {
+      body = parseBodyType1part(reader, maxDepth, singleId, depth, lower(type));
+    }
   }
   reader.closeParen();
   return body;
+}
+
+/**
+ * Looks ahead without moving: true when the body ends within `values` values from here. From the
+ * place of its body-fld-param, a single part has at least five (body-fields: parameters, id,
+ * description, encoding, octets), a multipart's extension data four at most (parameters,
+ * disposition, language, location; servers do not add body-extension values). The quirks below
+ * tell the two apart by it.
+ */
+function endsWithin(reader: WireReader, values: number): boolean {
+  const start = reader.mark();
+  for (let i = 0; i < values && hasMore(reader); i++) {
+    reader.skipValue();
+    reader.sp();
+  }
+  const ends = !hasMore(reader);
+  reader.rewind(start);
+  return ends;
+}
+
+/**
+ * Quirk: a server the report does not name (MailKit issue 1393) describes a multipart without parts,
+ * the body of a delivery report's attached message, by NIL in the media type's place, then its
+ * subtype and extension data: `(NIL "alternative" ("boundary" "x") NIL NIL NIL)`. Called after the
+ * NIL; true, without moving, when what follows is too short for a single part's subtype and
+ * body-fields (a single part with a NIL media type, also seen, keeps being read as one).
+ */
+function multipartWithNilType(reader: WireReader): boolean {
+  return endsWithin(reader, 5); // the subtype, then at most the four values of body-ext-mpart
 }
 
 /**

@@ -23,6 +23,13 @@ export interface LiteralSlot {
   readonly wireLength: number;
 }
 
+/** A position of a {@link WireReader}, from {@link WireReader.mark}. */
+export interface ReaderMark {
+  readonly pos: number;
+  /** The index of the next literal to read. */
+  readonly literal: number;
+}
+
 /** A string value read from the wire, before any decoding. */
 export type StringToken =
   /** A literal whose bytes were streamed to a sink (only body values can be). */
@@ -189,6 +196,24 @@ export class WireReader {
   /** How many literals have been read so far (tells whether a range of the line held one). */
   get literalsRead(): number {
     return this.nextLiteral;
+  }
+
+  /**
+   * Where the reader stands, literals included, for {@link WireReader.rewind}: a parser that can
+   * tell two shapes apart only by what follows reads ahead and comes back (setting `pos` alone
+   * would lose the literals read meanwhile).
+   */
+  mark(): ReaderMark {
+    return { pos: this.pos, literal: this.nextLiteral };
+  }
+
+  /** Goes back to a {@link WireReader.mark} taken on the same response. */
+  rewind(mark: ReaderMark): void {
+    this.pos = mark.pos;
+    this.nextLiteral = mark.literal;
+    const slot = this.literals[mark.literal];
+    this.nextLiteralPos = slot === undefined ? -1 : slot.position;
+    this.nextBackslash = 0; // found from a later position, it could pass over one after `pos`
   }
 
   /**
