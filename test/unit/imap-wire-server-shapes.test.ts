@@ -128,6 +128,26 @@ describe('BODYSTRUCTURE of a multipart without parts', () => {
   });
 });
 
+describe('BODYSTRUCTURE of a multipart without parts or parameters', () => {
+  // Gmail, for attachments typed multipart/related (MailKit issue 371): the subtype, NIL for the
+  // parameters, then a disposition and a language, no child bodies.
+  it('reads the subtype, NIL and the disposition as a multipart with no parts', () => {
+    const [structure] = fetches(
+      '* 56697 FETCH (X-GM-THRID 1563190496481790748 UID 227195 BODYSTRUCTURE ((("TEXT" "PLAIN" ("CHARSET" "UTF-8") NIL NIL "BASE64" 10418 133 NIL NIL NIL)' +
+        '("TEXT" "HTML" ("CHARSET" "UTF-8") NIL NIL "BASE64" 34544 442 NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "b2") NIL NIL)' +
+        '("RELATED" NIL ("ATTACHMENT" NIL) NIL)("RELATED" NIL ("ATTACHMENT" NIL) NIL) "MIXED" ("BOUNDARY" "b1") NIL NIL))\r\n',
+    );
+    const related = { ...withoutParts('2', 'related', {}), extension: { params: {}, disposition: { type: 'attachment', params: {} }, language: [], location: null } };
+    expect(structure!.attributes.uid).toBe(227195);
+    expect(structure!.attributes.bodyStructure).toMatchObject({ subtype: 'mixed', parts: [{ subtype: 'alternative', parts: [{}, {}] }, related, { ...related, partId: '3' }] });
+  });
+
+  it('still reads a single part whose subtype is NIL as a single part', () => {
+    const [structure] = fetches('* 1 FETCH (BODYSTRUCTURE ("application" NIL ("name" "a.bin") NIL NIL "base64" 12 NIL ("attachment" NIL) NIL NIL))\r\n');
+    expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'basic', type: 'application', subtype: '', params: { name: 'a.bin' }, size: 12 });
+  });
+});
+
 describe('BODYSTRUCTURE of a multipart with a NIL media type', () => {
   // A server not named in the report (MailKit issue 1393), for the body of a delivery report's
   // attached message: NIL for the media type of a multipart without parts, then its subtype and

@@ -39,7 +39,7 @@ export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', 
   } else {
     const type = reader.nstring('media-type');
     reader.sp();
-    if (type !== null && multipartWithoutParts(reader)) {
+    if (type !== null && (multipartWithoutParts(reader) || multipartWithNilParams(reader))) {
       body = parseMpartRest(reader, multiId, [], type.toLowerCase());
     } else if (type === null && multipartWithNilType(reader)) {
       const subtype = lower(reader.nstring('media-subtype'));
@@ -91,6 +91,17 @@ function multipartWithNilType(reader: WireReader): boolean {
 function multipartWithoutParts(reader: WireReader): boolean {
   const byte = reader.peek();
   return byte === LPAREN || byte === RPAREN;
+}
+
+/**
+ * Quirk: Gmail describes an attachment typed multipart/related by its subtype, NIL parameters and
+ * its disposition, without child bodies: `("RELATED" NIL ("ATTACHMENT" NIL) NIL)` (MailKit issue
+ * 371). Called after the first string of a body; true, without moving, when NIL follows it and the
+ * body ends within the four values of body-ext-mpart, where a single part whose media-subtype is NIL
+ * has its body-fields.
+ */
+function multipartWithNilParams(reader: WireReader): boolean {
+  return (reader.peek() | 0x20) === 0x6e && endsWithin(reader, 4); // "N" of NIL: nothing else starts with it here
 }
 
 /*
