@@ -148,6 +148,27 @@ describe('BODYSTRUCTURE of a multipart without parts or parameters', () => {
   });
 });
 
+describe('BODYSTRUCTURE of a part with one media token', () => {
+  // A server the report does not name (MailKit issue 371), for a part with `Content-Type: X-ZIP`:
+  // one token where the media type and subtype belong, then the body-fields of a single part.
+  it('reads a lone subtype and body-fields as an application part', () => {
+    const [structure, body] = fetches(
+      '* 1 FETCH (UID 7 BODYSTRUCTURE (("text" "plain" NIL NIL NIL "7bit" 10 1 NIL NIL NIL NIL)' +
+        '("X-ZIP" ("NAME" "a.zip") NIL NIL "BASE64" 1234 NIL ("ATTACHMENT" ("FILENAME" "a.zip")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))\r\n' +
+        '* 2 FETCH (UID 8 BODY ("X-ZIP" ("NAME" "a.zip") NIL NIL "BASE64" 1234))\r\n',
+    );
+    const zip = { kind: 'basic', type: 'application', subtype: 'x-zip', params: { name: 'a.zip' }, encoding: 'BASE64', size: 1234 };
+    const attachment = { md5: null, disposition: { type: 'attachment', params: { filename: 'a.zip' } } };
+    expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'multipart', parts: [{ kind: 'text' }, { ...zip, partId: '2', extension: attachment }] });
+    expect(body!.attributes.body).toMatchObject({ ...zip, partId: '1', extension: null });
+  });
+
+  it('reads a lone top-level type as that type with no subtype', () => {
+    const [structure] = fetches('* 1 FETCH (BODYSTRUCTURE ("TEXT" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL))\r\n');
+    expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'text', type: 'text', subtype: '', params: { charset: 'us-ascii' }, size: 12, lines: 1 });
+  });
+});
+
 describe('BODYSTRUCTURE of a multipart with a NIL media type', () => {
   // A server not named in the report (MailKit issue 1393), for the body of a delivery report's
   // attached message: NIL for the media type of a multipart without parts, then its subtype and

@@ -42,11 +42,13 @@ export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', 
     if (type !== null && (multipartWithoutParts(reader) || multipartWithNilParams(reader))) {
       body = parseMpartRest(reader, multiId, [], type.toLowerCase());
     } else if (type === null && multipartWithNilType(reader)) {
-      const subtype = lower(reader.nstring('media-subtype'));
-      reader.sp();
-      body = parseMpartRest(reader, multiId, [], subtype);
+      body = parseMpartRest(reader, multiId, [], parseMediaSubtype(reader));
+    } else if (type !== null && partWithOneMediaToken(reader)) {
+      const token = type.toLowerCase();
+      const [mediaType, subtype] = TOP_LEVEL_TYPES.has(token) ? [token, ''] : ['application', token];
+      body = parseBodyType1part(reader, maxDepth, singleId, depth, mediaType, subtype);
     } else {
-      body = parseBodyType1part(reader, maxDepth, singleId, depth, lower(type));
+      body = parseBodyType1part(reader, maxDepth, singleId, depth, lower(type), parseMediaSubtype(reader));
     }
   }
   reader.closeParen();
@@ -85,13 +87,31 @@ function multipartWithNilType(reader: WireReader): boolean {
 /**
  * Quirk: Gmail describes a multipart nested in one with the same boundary by its subtype alone,
  * without child bodies: `("ALTERNATIVE" ("BOUNDARY" "x") NIL NIL)` in BODYSTRUCTURE,
- * `("ALTERNATIVE")` in BODY. Called after the first string of a body; true when a parameter list
- * or the body's end follows it, where a single part has its media-subtype string.
+ * `("ALTERNATIVE")` in BODY. Called after the first string of a body; true, without moving, when
+ * the body's end or a parameter list and no more than the rest of body-ext-mpart follow it, where
+ * a single part has its media-subtype string (see {@link partWithOneMediaToken} for the other
+ * shape with a parameter list there).
  */
 function multipartWithoutParts(reader: WireReader): boolean {
   const byte = reader.peek();
-  return byte === LPAREN || byte === RPAREN;
+  return byte === RPAREN || (byte === LPAREN && endsWithin(reader, 4));
 }
+
+/**
+ * Quirk: a server the report does not name (MailKit issue 371) sends a part whose Content-Type is
+ * one token (`Content-Type: X-ZIP`) with that token alone where media type and subtype belong,
+ * then the part's body-fields: `("X-ZIP" ("NAME" "a.zip") NIL NIL "BASE64" 1234 ...)`. Called
+ * after the first string of a body, once {@link multipartWithoutParts} has said no; true when a
+ * parameter list stands in the media-subtype's place. The token is read as the subtype of an
+ * `application` part, the type of data a client cannot otherwise interpret (RFC 2046 section 4.5),
+ * unless it names a top-level type (`TEXT`): then that type with subtype `''`.
+ */
+function partWithOneMediaToken(reader: WireReader): boolean {
+  return reader.peek() === LPAREN;
+}
+
+/** The top-level media types (RFC 2046, RFC 2077, RFC 8081), which a lone media token may name. */
+const TOP_LEVEL_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'audio', 'video', 'application', 'message', 'multipart', 'model', 'font']);
 
 /**
  * Quirk: Gmail describes an attachment typed multipart/related by its subtype, NIL parameters and
@@ -115,9 +135,14 @@ function parseBodyTypeMpart(reader: WireReader, maxDepth: number, partId: string
     parts.push(parseBody(reader, maxDepth, childId, childId, depth + 1));
     reader.sp();
   }
+  return parseMpartRest(reader, partId, parts, parseMediaSubtype(reader));
+}
+
+/** `media-subtype`, lower-cased ('' for NIL, which some servers send), and the space after it. */
+function parseMediaSubtype(reader: WireReader): string {
   const subtype = lower(reader.nstring('media-subtype'));
   reader.sp();
-  return parseMpartRest(reader, partId, parts, subtype);
+  return subtype;
 }
 
 /** A multipart's `[SP body-ext-mpart]`, after its parts and media-subtype. */
@@ -137,9 +162,7 @@ function parseMpartRest(reader: WireReader, partId: string, parts: BodyStructure
  * body-type-text  = media-text SP body-fields SP body-fld-lines
  * body-ext-1part  = body-fld-md5 [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
  */
-function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string, depth: number, type: string): BodyStructure {
-  const subtype = lower(reader.nstring('media-subtype'));
-  reader.sp();
+function parseBodyType1part(reader: WireReader, maxDepth: number, partId: string, depth: number, type: string, subtype: string): BodyStructure {
   const fields = parseBodyFields(reader);
   if (type === 'text') {
     reader.sp();
