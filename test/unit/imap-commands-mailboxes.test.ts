@@ -159,6 +159,54 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('pipelined LISTs: an empty pattern with a reference takes the root name and delimiter (RFC 3501 section 6.3.8)', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST #news.comp.mail.misc ""',
+      'C: A2 LIST /usr/staff/jones ""',
+      'C: A3 LIST Archive/2020 ""',
+      'C: A4 LIST "" Work/%',
+      'S: * LIST (\\Noselect) "." #news.',
+      'S: * LIST (\\Noselect) "/" /',
+      'S: * LIST (\\Noselect) "/" ""',
+      'S: * LIST () "/" Work/Q1',
+      'S: A1 OK done',
+      'S: A2 OK done',
+      'S: A3 OK done',
+      'S: A4 OK done',
+    ]);
+    const names = async (options: Parameters<typeof list>[1]): Promise<string[]> => (await list(client, options)).map((entry) => entry.name);
+    expect(
+      await Promise.all([
+        names({ reference: '#news.comp.mail.misc', pattern: '' }),
+        names({ reference: '/usr/staff/jones', pattern: '' }),
+        names({ reference: 'Archive/2020', pattern: '' }),
+        names({ pattern: 'Work/%' }),
+      ]),
+    ).toEqual([['#news.'], ['/'], [''], ['Work/Q1']]);
+    await finish();
+  });
+
+  test('pipelined LISTs: "inbox%" and "InBox*" match INBOX and its children, as INBOX is case-insensitive (RFC 9051 section 5.1)', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" inbox%',
+      'C: A2 LIST "" InBox*',
+      'C: A3 LIST "" Inboxes*',
+      'S: * LIST (\\HasChildren) "/" INBOX',
+      'S: * LIST (\\HasChildren) "/" INBOX',
+      'S: * LIST () "/" INBOX/Sub',
+      'S: * LIST () "/" Inboxes/Old',
+      'S: A1 OK done',
+      'S: A2 OK done',
+      'S: A3 OK done',
+    ]);
+    const names = async (pattern: string): Promise<string[]> => (await list(client, { pattern })).map((entry) => entry.name);
+    // `Inboxes` is not INBOX: `InBox*` must not take it, case-sensitively a different name.
+    expect(await Promise.all([names('inbox%'), names('InBox*'), names('Inboxes*')])).toEqual([['INBOX'], ['INBOX', 'INBOX/Sub'], ['Inboxes/Old']]);
+    await finish();
+  });
+
   test('pipelined LISTs match names as decoded: "Üß" is "&ANwA3w-", which the encoded pattern "&ANw-*" does not spell', async () => {
     const { client, finish } = await scripted([
       greeting(''),

@@ -247,9 +247,17 @@ async function runList(
   // modified UTF-7 (`Ü*` finds `Üß`, listed as `&ANwA3w-`, which the pattern's encoding `&ANw-*`
   // does not spell). Either side is as sent under UTF8=ACCEPT, before or after a pipelined ENABLE.
   const fullPatterns = patterns.map((pattern) => reference + pattern);
+  // A LIST names each mailbox once, and answers an empty pattern with one root: a second one is
+  // another LIST's answer.
+  const takenNames = new Set<string>();
+  let rootTaken = false;
   const collector: ListCollector = {
     command,
-    matches: (entry) => fullPatterns.some((pattern) => patternMatches(pattern, entry.name, entry.delimiter)),
+    matches: (entry) =>
+      !takenNames.has(entry.nameRaw) &&
+      patterns.some((pattern, index) =>
+        pattern === '' ? !rootTaken && isRootOf(entry.name, reference, entry.delimiter) : patternMatches(fullPatterns[index]!, entry.name, entry.delimiter),
+      ),
   };
   let inFlight = listsInFlight.get(session);
   if (inFlight === undefined) {
@@ -271,6 +279,8 @@ async function runList(
         const entry = toEntry(response, command);
         if (withStatus && entry.selectable) awaitingStatus.set(entry.name, entries.length);
         entries.push(entry);
+        takenNames.add(entry.nameRaw);
+        rootTaken ||= patterns.includes('') && isRootOf(entry.name, reference, entry.delimiter);
         return true;
       }
       if (response.kind === 'mailbox-status' && withStatus) {
@@ -336,20 +346,52 @@ function toEntry(response: ListResponse, command: 'LIST' | 'LSUB'): MailboxEntry
 
 /**
  * Does a mailbox name match a LIST pattern (`*` anything, `%` anything but the delimiter)? INBOX
- * is compared case-insensitively, as RFC 9051 section 5.1 asks.
+ * is case-insensitive (RFC 9051 section 5.1): when the name is INBOX or one of its children, its
+ * first five characters match the pattern in any ASCII case, so `inbox%` and `InBox*` find INBOX
+ * and `INBOX/Sub` as a server would, while `Inboxes` stays a name like any other.
  */
 function patternMatches(pattern: string, name: string, delimiter: string | null): boolean {
-  // isInbox, not toUpperCase(): the names are decoded, and `ınbox/` (dotless ı) is no INBOX.
-  const canonical = (value: string): string =>
-    isInbox(value.slice(0, 5)) && (value.length === 5 || (delimiter !== null && value.startsWith(delimiter, 5))) ? `INBOX${value.slice(5)}` : value;
-  const notDelimiter = delimiter === null ? '[^]' : `[^${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`;
-  let source = '';
-  for (const char of canonical(pattern)) {
-    if (char === '*') source += '[^]*';
-    else if (char === '%') source += `${notDelimiter}*`;
-    else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const nameChars = Array.from(name); // code points: a wildcard skips a character, not half of one
+  const foldedLength = inboxPrefixLength(name, delimiter);
+  // matched[i]: the pattern read so far can match the first i characters of the name.
+  let matched = nameChars.map(() => false).concat(false);
+  matched[0] = true;
+  for (const patternChar of pattern) {
+    const next = matched.map(() => false);
+    for (let index = 0; index <= nameChars.length; index++) {
+      if (patternChar === '*' || patternChar === '%') {
+        // A wildcard matches nothing more, or one more character (`%` not the delimiter).
+        next[index] = matched[index]! || (index > 0 && next[index - 1]! && (patternChar === '*' || nameChars[index - 1] !== delimiter));
+      } else {
+        next[index] = index > 0 && matched[index - 1]! && sameNameChar(patternChar, nameChars[index - 1]!, index <= foldedLength);
+      }
+    }
+    matched = next;
   }
-  return new RegExp(`^${source}$`, 'u').test(canonical(name));
+  return matched[nameChars.length]!;
+}
+
+/**
+ * Is `name` the root that `LIST reference ""` answers with? RFC 3501 section 6.3.8: the empty
+ * pattern asks for the hierarchy delimiter and the root name of the reference, which is a leading
+ * part of it (`#news.` of `#news.comp.mail.misc`, `/` of `/usr/staff/jones`) or the empty string.
+ */
+function isRootOf(name: string, reference: string, delimiter: string | null): boolean {
+  const nameChars = Array.from(name);
+  const referenceChars = Array.from(reference);
+  const foldedLength = inboxPrefixLength(reference, delimiter);
+  return nameChars.length <= referenceChars.length && nameChars.every((char, index) => sameNameChar(char, referenceChars[index]!, index < foldedLength));
+}
+
+/** 5 when the name is INBOX or a child of it (`INBOX/Sub`), in any ASCII case, else 0. */
+function inboxPrefixLength(name: string, delimiter: string | null): number {
+  const isInboxOrChild = isInbox(name.slice(0, 5)) && (name.length === 5 || (delimiter !== null && name.startsWith(delimiter, 5)));
+  return isInboxOrChild ? 5 : 0;
+}
+
+/** Equal characters, or (`asciiCaseless`) the same ASCII letter in another case; never `ı` for `I`. */
+function sameNameChar(a: string, b: string, asciiCaseless: boolean): boolean {
+  return a === b || (asciiCaseless && /^[a-z]$/i.test(a) && a.toLowerCase() === b.toLowerCase());
 }
 
 /**
