@@ -690,6 +690,9 @@ export class ImapClient implements ImapSession {
       get capabilities() {
         return client.#capabilities;
       },
+      get enabled() {
+        return client.#enabled;
+      },
       assembler: this.#assembler,
       commandTimeout: this.#commandTimeout,
       listedNames: this.#listedNames,

@@ -20,6 +20,7 @@ import {
 import type { Connection } from '../common/connector.js';
 import { callOptionsError } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
+import { imap4rev2InUse } from './commands/mailboxes.js';
 import { copyLiteralStream, releaseSource } from './literal-stream.js';
 import { commandError } from './routing.js';
 import type { CommandContext, ImapCallOptions, ImapCommand, ImapState } from './session.js';
@@ -67,6 +68,8 @@ export interface PipelineHost {
   readonly ready: boolean;
   readonly state: ImapState;
   readonly capabilities: ReadonlySet<string>;
+  /** What ENABLE turned on, upper-cased (`IMAP4REV2`, `UTF8=ACCEPT`). */
+  readonly enabled: ReadonlySet<string>;
   readonly assembler: ResponseAssembler;
   /** How long an in-flight command may wait for the server, ms. */
   readonly commandTimeout: number;
@@ -213,7 +216,8 @@ export class CommandPipeline {
         next.tag = `A${String(++this.#tagCounter)}`;
         next.fragments = encodeCommand(next.tag, next.command.name, next.command.args ?? [], {
           literalPlus: host.capabilities.has('LITERAL+'),
-          literalMinus: host.capabilities.has('LITERAL-'),
+          // RFC 9051 includes LITERAL- in IMAP4rev2: a server speaking it need not list it apart.
+          literalMinus: host.capabilities.has('LITERAL-') || imap4rev2InUse(host),
           utf8Accept: host.assembler.utf8Accept,
           listedNames: host.listedNames,
         });

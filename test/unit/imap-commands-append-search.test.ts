@@ -36,10 +36,14 @@ describe('APPEND', () => {
     await finish();
   });
 
-  test('with LITERAL- only messages up to 4096 bytes skip the "+" (RFC 7888)', async () => {
+  // RFC 9051 includes LITERAL- in IMAP4rev2: a server that speaks only IMAP4rev2 need not list it.
+  test.each([
+    ['LITERAL-', greeting('LITERAL-')],
+    ['IMAP4rev2 only', 'S: * PREAUTH [CAPABILITY IMAP4rev2] fake server ready'],
+  ])('with %s, only messages up to 4096 bytes skip the "+" (RFC 7888)', async (_name, serverGreeting) => {
     const big = `Subject: big\r\n\r\n${'x'.repeat(5000)}\r\n`;
     const { client, finish } = await scripted([
-      greeting('LITERAL-'),
+      serverGreeting,
       `C: A1 APPEND INBOX {${MESSAGE.length}+}`,
       { client: `${MESSAGE}\r\n` },
       'S: A1 OK done',
@@ -51,6 +55,27 @@ describe('APPEND', () => {
     ]);
     await append(client, 'INBOX', MESSAGE);
     await append(client, 'INBOX', big);
+    await finish();
+  });
+
+  test('a server offering IMAP4rev1 and IMAP4rev2 gets non-synchronizing literals once IMAP4rev2 is enabled', async () => {
+    const { client, finish } = await scripted([
+      greeting('IMAP4rev2 ENABLE'),
+      `C: A1 APPEND INBOX {${MESSAGE.length}}`,
+      { quiet: 100 },
+      'S: + go ahead',
+      { client: `${MESSAGE}\r\n` },
+      'S: A1 OK done',
+      'C: A2 ENABLE IMAP4rev2',
+      'S: * ENABLED IMAP4rev2',
+      'S: A2 OK enabled',
+      `C: A3 APPEND INBOX {${MESSAGE.length}+}`,
+      { client: `${MESSAGE}\r\n` },
+      'S: A3 OK done',
+    ]);
+    await append(client, 'INBOX', MESSAGE);
+    await client.enable(['IMAP4rev2']);
+    await append(client, 'INBOX', MESSAGE);
     await finish();
   });
 

@@ -53,7 +53,7 @@ export type CommandFragment =
 export interface EncoderOptions {
   /** The server offers LITERAL+ (RFC 7888): every literal can be non-synchronizing. */
   readonly literalPlus?: boolean;
-  /** The server offers LITERAL- (RFC 7888): literals up to 4096 bytes can be non-synchronizing. */
+  /** The server offers LITERAL- (RFC 7888), or speaks IMAP4rev2, which includes it: literals up to 4096 bytes can be non-synchronizing. */
   readonly literalMinus?: boolean;
   /** UTF8=ACCEPT is enabled (RFC 6855) or IMAP4rev2: quoted strings and mailbox names may be UTF-8. */
   readonly utf8Accept?: boolean;
