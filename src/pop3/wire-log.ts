@@ -6,24 +6,25 @@
  * @packageDocumentation
  */
 import type { Connection } from '../common/connector.js';
-import { decodeUtf8 } from '../common/text.js';
-
 /**
  * The wire log of multi-line data: a listing's lines as text, a message body as its size (a body is
  * the user's mail, not protocol; logging it whole would also cost as much as reading it), then ".".
  */
 export class MultiLineLog {
   #text = '';
+  /** Streaming: a read may end inside a multi-byte character, which the next read completes. */
+  readonly #decoder = new TextDecoder();
   #bodyBytes = 0;
   #body = false;
 
   add(bytes: Uint8Array, body: boolean): void {
     this.#body = body;
     if (body) this.#bodyBytes += bytes.length;
-    else this.#text += decodeUtf8(bytes, 0, bytes.length);
+    else this.#text += this.#decoder.decode(bytes, { stream: true });
   }
 
   flush(transport: Connection): void {
+    this.#text += this.#decoder.decode(); // an incomplete character at the end, and a fresh start
     if (this.#body) transport.logServer(`{${this.#bodyBytes} bytes}`);
     else for (const line of this.#text.split(/\r?\n/)) if (line !== '') transport.logServer(line);
     transport.logServer('.');

@@ -14,7 +14,7 @@ import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { ImapClient } from '../../src/imap/client.js';
 import type { MailboxEvent } from '../../src/imap/session.js';
 import { uid } from '../../src/imap/wire/sequence-set.js';
-import { C, S, hangUp, login, pause, quiet, raw, selectInbox, sleep, until, waitEnd, useImapHarness, type FakeServer } from './imap/fake-server.js';
+import { C, S, hangUp, login, pause, quiet, raw, selectInbox, sleep, splitAt, until, waitEnd, useImapHarness, type FakeServer } from './imap/fake-server.js';
 
 const { clients, serve, options, connect } = useImapHarness();
 
@@ -72,6 +72,15 @@ describe('ImapClient: session set-up', () => {
     const clientLines = log.filter((entry) => entry.direction === 'client').map((entry) => entry.text);
     expect(clientLines).toContain('<redacted>');
     expect(JSON.stringify(log)).not.toContain(Buffer.from('\0alice\0secret').toString('base64'));
+  });
+
+  it('logs a UTF-8 character of a server line split across two reads once (the framer hands whole lines)', async () => {
+    const log: WireLogEntry[] = [];
+    const greeting = Buffer.from('* PREAUTH [CAPABILITY IMAP4rev1] Café ready\r\n', 'utf8');
+    const server = await serve([...splitAt(greeting, [greeting.indexOf(0xa9)]), C('A1 NOOP'), S('A1 OK done')]);
+    const client = await connect(server, { logger: (entry) => log.push(entry) });
+    await client.noop();
+    expect(log.filter((entry) => entry.direction === 'server').map((entry) => entry.text)).toContain('* PREAUTH [CAPABILITY IMAP4rev1] Café ready');
   });
 
   it('sends a password that needs a literal only after the + go-ahead', async () => {

@@ -754,6 +754,30 @@ describe('Pop3Client against scripted servers', () => {
     expect(serverLines.join('\n')).not.toContain('private body');
   });
 
+  it('logs a UTF-8 character of a listing split across two reads once, not as two replacement characters', async () => {
+    const entries: WireLogEntry[] = [];
+    const listing = Buffer.from('+OK\r\nUSER\r\nIMPLEMENTATION Café\r\n.\r\n', 'utf8');
+    const server = await serve([
+      S('+OK POP3 ready'),
+      C('CAPA'),
+      // The cut falls between the two bytes of "é" (C3 A9).
+      ...splitAt(listing, [listing.indexOf(0xa9)]),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret pass'),
+      S('+OK logged in'),
+      C('CAPA'),
+      S('+OK', 'USER', '.'),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    await connect(server, { logger: (entry) => entries.push(entry) });
+    await server.done;
+    const serverLines = entries.filter((entry) => entry.direction === 'server').map((entry) => entry.text);
+    expect(serverLines).toContain('IMPLEMENTATION Café');
+    expect(serverLines.join('\n')).not.toContain('\uFFFD');
+  });
+
   it('withdraws a queued command on abort; an in-flight one is answered and dropped', async () => {
     const server = await serve([
       ...login({ capa: ['USER'], count: 2 }),
