@@ -47,6 +47,7 @@ export function isTagByte(byte: number): boolean {
 export class ImapTagScanner {
   #atLineStart = true;
   #literalRemaining = 0;
+  #literalSize = 0;
   #tail = '';
   #head: number[] = [];
 
@@ -114,6 +115,7 @@ export class ImapTagScanner {
       } else {
         // The line continues after the literal's bytes.
         this.#literalRemaining = Number(literal[1]);
+        this.#literalSize = this.#literalRemaining;
         flush(index);
         runStart = index;
         sink.literalStart?.(this.#literalRemaining);
@@ -142,6 +144,14 @@ export class ImapTagScanner {
     this.#literalRemaining = 0;
     this.#atLineStart = false;
     this.#tail += '?';
+  }
+
+  /**
+   * True inside a literal after some of its bytes: an opaque piece here is part of its content (a
+   * `redact` value in a message body), not the whole of it (a Secret sent as a literal).
+   */
+  get midLiteral(): boolean {
+    return this.#literalRemaining > 0 && this.#literalRemaining < this.#literalSize;
   }
 
   /** Emits a held line start as plain bytes (end of stream). */

@@ -18,6 +18,7 @@ import {
   protectFinalSpace,
   type Transcript,
   type TranscriptDirection,
+  type TranscriptPiece,
   type TranscriptSession,
 } from './transcript.js';
 
@@ -33,7 +34,14 @@ export type ReplayChunking = 'recorded' | 'byte' | { readonly seed: number; read
 
 type Token =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly line: number | undefined }
-  | { readonly kind: 'redacted'; readonly line: number | undefined; suffix: Uint8Array; lineMode: boolean }
+  | {
+      readonly kind: 'redacted';
+      readonly line: number | undefined;
+      suffix: Uint8Array;
+      lineMode: boolean;
+      /** Inside a literal: how long it is (only the client's bytes tell) decides where the literal ends. */
+      readonly resumes?: true;
+    }
   | { readonly kind: 'tag'; readonly tag: string; readonly line: number | undefined };
 
 interface TagSpan {
@@ -71,6 +79,7 @@ export interface ScriptOutput {
 /** One session of a transcript being replayed. */
 export class ReplayScript {
   readonly #steps: Step[];
+  readonly #clientTokens: ClientTokens;
   readonly #file: string | undefined;
   readonly #endLine: number | undefined;
   readonly #output: ScriptOutput;
@@ -96,7 +105,9 @@ export class ReplayScript {
    */
   constructor(transcript: Transcript, index: number, chunking: ReplayChunking, output: ScriptOutput) {
     const session = transcript.sessions[index]!;
-    this.#steps = compile(session, transcript.header.protocol === 'imap');
+    const compiled = compile(session, transcript.header.protocol === 'imap');
+    this.#steps = compiled.steps;
+    this.#clientTokens = compiled.clientTokens;
     this.#clientSecrets = new ClientSecrets(transcript.header.protocol === 'imap');
     this.#file = transcript.file;
     this.#endLine = transcript.endLine;
@@ -304,6 +315,7 @@ export class ReplayScript {
             return false;
           }
           this.#consume(length, true);
+          if (token.resumes === true) this.#clientTokens.resume(length);
           break;
         }
       }
@@ -386,9 +398,9 @@ export class ReplayScript {
 
 // ---- compiling ------------------------------------------------------------------------------
 
-function compile(session: TranscriptSession, imap: boolean): Step[] {
+function compile(session: TranscriptSession, imap: boolean): { steps: Step[]; clientTokens: ClientTokens } {
   const steps: Step[] = [];
-  const clientScanner = imap ? new ImapTagScanner() : undefined;
+  const clientTokens = new ClientTokens(imap);
   const serverScanner = imap ? new ImapTagScanner() : undefined;
   let line: number | undefined;
 
@@ -414,24 +426,9 @@ function compile(session: TranscriptSession, imap: boolean): Step[] {
     }
     if (event.from === 'client') {
       const tokens = expectStep();
-      const sink: TagSink = {
-        bytes: (bytes) => {
-          tokens.push({ kind: 'bytes', bytes: Uint8Array.prototype.slice.call(bytes), line });
-        },
-        tag: (tag) => {
-          tokens.push({ kind: 'tag', tag, line });
-        },
-        opaque: () => {
-          tokens.push({ kind: 'redacted', line, suffix: new Uint8Array(0), lineMode: false });
-        },
-      };
       for (const piece of event.pieces) {
         line = piece.line ?? line;
-        if (piece.kind === 'redacted') {
-          if (clientScanner === undefined) sink.opaque?.();
-          else clientScanner.opaque(sink);
-        } else if (clientScanner === undefined) sink.bytes(piece.bytes);
-        else clientScanner.push(piece.bytes, sink);
+        clientTokens.add(tokens, piece, line);
       }
       continue;
     }
@@ -465,24 +462,104 @@ function compile(session: TranscriptSession, imap: boolean): Step[] {
     }
     chunks.push({ bytes: Buffer.concat(parts), tags, line: firstLineOfChunk, redactedLine });
   }
-  if (clientScanner !== undefined) {
-    const last = steps[steps.length - 1];
-    if (last?.kind === 'expect') {
-      clientScanner.end({
+  const last = steps[steps.length - 1];
+  clientTokens.end(last?.kind === 'expect' ? last.tokens : undefined);
+  return { steps, clientTokens };
+}
+
+/**
+ * The client's side of a session as tokens (bytes, tags, redacted fields), each step's in its list.
+ * An IMAP literal holding a redacted field of its own (a `redact` value in a message body) stops the
+ * tokenizing there: the transcript does not say how long the value was, so where the literal ends,
+ * and which lines after it are commands with tags, is known only once the replay matched the
+ * client's bytes to it ({@link ClientTokens.resume}).
+ */
+class ClientTokens {
+  readonly #scanner: ImapTagScanner | undefined;
+  readonly #pieces: { readonly tokens: Token[]; readonly piece: TranscriptPiece; readonly line: number | undefined }[] = [];
+  #next = 0;
+  #stopped = false;
+  #lastTokens: Token[] | undefined;
+
+  constructor(imap: boolean) {
+    this.#scanner = imap ? new ImapTagScanner() : undefined;
+  }
+
+  /** Queues a piece of the client's side for the step whose tokens are `tokens`. */
+  add(tokens: Token[], piece: TranscriptPiece, line: number | undefined): void {
+    this.#pieces.push({ tokens, piece, line });
+  }
+
+  /** Tokenizes what was queued; `lastTokens`: the last step's, when the session ends with the client's data. */
+  end(lastTokens: Token[] | undefined): void {
+    this.#lastTokens = lastTokens;
+    this.#run();
+  }
+
+  /** The redacted field that stopped the tokenizing matched `length` bytes of the client's: go on. */
+  resume(length: number): void {
+    this.#scanner?.opaque({ bytes: () => undefined, tag: () => undefined }, new Uint8Array(length));
+    this.#stopped = false;
+    this.#run();
+  }
+
+  #run(): void {
+    if (this.#stopped) return;
+    const fresh = new Map<Token[], number>(); // each step's tokens from this index on are new
+    const sinkFor = (tokens: Token[], line: number | undefined): TagSink => {
+      if (!fresh.has(tokens)) fresh.set(tokens, tokens.length);
+      return {
         bytes: (bytes) => {
-          last.tokens.push({ kind: 'bytes', bytes: Uint8Array.prototype.slice.call(bytes), line });
+          tokens.push({ kind: 'bytes', bytes: Uint8Array.prototype.slice.call(bytes), line });
         },
-        tag: () => undefined,
-      });
+        tag: (tag) => {
+          tokens.push({ kind: 'tag', tag, line });
+        },
+        opaque: () => {
+          tokens.push({ kind: 'redacted', line, suffix: new Uint8Array(0), lineMode: false });
+        },
+      };
+    };
+    const scanner = this.#scanner;
+    while (this.#next < this.#pieces.length && !this.#stopped) {
+      const { tokens, piece, line } = this.#pieces[this.#next++]!;
+      const sink = sinkFor(tokens, line);
+      if (piece.kind !== 'redacted') {
+        if (scanner === undefined) sink.bytes(piece.bytes);
+        else scanner.push(piece.bytes, sink);
+      } else if (scanner?.midLiteral === true) {
+        const { suffix, lineMode } = this.#suffixAt(this.#next, tokens);
+        tokens.push({ kind: 'redacted', line, suffix, lineMode, resumes: true });
+        this.#stopped = true;
+      } else if (scanner === undefined) sink.opaque?.();
+      else scanner.opaque(sink);
+    }
+    if (!this.#stopped && this.#lastTokens !== undefined && scanner !== undefined) {
+      scanner.end(sinkFor(this.#lastTokens, this.#lastTokens.at(-1)?.line));
+      this.#lastTokens = undefined;
+    }
+    for (const [tokens, from] of fresh) {
+      const added = tokens.splice(from);
+      joinBytesOfALine(added);
+      hideSecretLiteralSizes(added);
+      prepareRedactions(added);
+      tokens.push(...added);
     }
   }
-  for (const step of steps) {
-    if (step.kind !== 'expect') continue;
-    joinBytesOfALine(step.tokens);
-    hideSecretLiteralSizes(step.tokens);
-    prepareRedactions(step.tokens);
+
+  /** What must follow a redacted field up to the end of its line, from the queued pieces of its step. */
+  #suffixAt(index: number, tokens: Token[]): { suffix: Uint8Array; lineMode: boolean } {
+    const suffix: number[] = [];
+    for (let at = index; at < this.#pieces.length; at++) {
+      const { tokens: stepTokens, piece } = this.#pieces[at]!;
+      if (stepTokens !== tokens || piece.kind === 'redacted') break;
+      for (const byte of piece.bytes) {
+        suffix.push(byte);
+        if (byte === 10) return { suffix: Uint8Array.from(suffix), lineMode: true };
+      }
+    }
+    return { suffix: Uint8Array.from(suffix), lineMode: false };
   }
-  return steps;
 }
 
 /** Joins adjacent byte tokens of one transcript line (a line's CRLF is a piece of its own). */
@@ -522,7 +599,7 @@ function hideSecretLiteralSizes(tokens: Token[]): void {
 /** Gives each redacted token the bytes that must follow it, up to the end of its line. */
 function prepareRedactions(tokens: Token[]): void {
   tokens.forEach((token, index) => {
-    if (token.kind !== 'redacted') return;
+    if (token.kind !== 'redacted' || token.resumes === true) return;
     const suffix: number[] = [];
     let lineMode = false;
     for (let next = index + 1; next < tokens.length && !lineMode; next++) {

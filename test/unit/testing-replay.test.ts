@@ -430,19 +430,25 @@ describe('recordingConnector', () => {
     );
     const recorder = recordingConnector(inner, { protocol: 'imap', sink: () => undefined, redact: ['me@example.com'] });
     const client = await fakeClient(recorder);
-    await client.waitFor('* OK\r\n');
-    const body = 'From: me@example.com\r\nTo: me@example.com\r\nSubject: hi\r\n\r\nHello there.\r\n';
-    client.write(`x1 APPEND INBOX {${body.length}+}\r\n`);
-    client.write(body);
-    client.write('\r\n');
-    await client.waitFor('x1 OK done\r\n');
-    client.write('x2 LOGOUT\r\n');
-    await client.waitFor('x2 OK bye\r\n');
+    await appendAndLogOut(client, 'From: me@example.com\r\nTo: me@example.com\r\nSubject: hi\r\n\r\nHello there.\r\n');
     await client.connection.close();
     // The body's lines are not taken for commands: none is renamed as a tag, and LOGOUT stays A2.
     expect(recorder.text()).toContain(
       'C: From: <redacted>\nC: To: <redacted>\nC: Subject: hi\nC:\nC: Hello there.\n@chunk\nC:\nS: A1 OK done\nC: A2 LOGOUT\nS: A2 OK bye\n',
     );
+  });
+
+  it('replays a literal with a `redact` value inside whole: its lines are not taken for commands or literal announcements', async () => {
+    // Recorded with `redact: ['me@example.com']`: the transcript does not say how long the value
+    // was, so only the client's bytes tell where the literal ends.
+    const text =
+      '# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 APPEND INBOX {46+}\n@chunk\nC: From: <<redacted>>\nC:\nC: A2 is the plan {5}\n@chunk\nC:\n' +
+      'S: A1 OK done\nC: A2 LOGOUT\nS: A2 OK bye\n@end\n';
+    for (const chunking of ['recorded', 'byte'] as const) {
+      const replay = replayConnector(parseTranscript(text), { chunking });
+      await appendAndLogOut(await fakeClient(replay), 'From: <me@example.com>\r\n\r\nA2 is the plan {5}\r\n');
+      replay.assertDone();
+    }
   });
 
   describe('the SCRAM server-final message split over several reads', () => {
@@ -646,6 +652,17 @@ export interface FakeClient {
   /** Resolves with the error given to onClose. */
   readonly closed: Promise<MailwireError>;
   received(): string;
+}
+
+/** After the greeting `* OK`: `x1 APPEND INBOX` of `body` with LITERAL+, then `x2 LOGOUT`, each answered. */
+async function appendAndLogOut(client: FakeClient, body: string): Promise<void> {
+  await client.waitFor('* OK\r\n');
+  client.write(`x1 APPEND INBOX {${body.length}+}\r\n`);
+  client.write(body);
+  client.write('\r\n');
+  await client.waitFor('x1 OK done\r\n');
+  client.write('x2 LOGOUT\r\n');
+  await client.waitFor('x2 OK bye\r\n');
 }
 
 export async function fakeClient(
