@@ -6,6 +6,9 @@
  *
  * Client lines that are not commands (`DONE`, a SASL response, `*`) and server lines `* ...` and
  * `+ ...` never match: they have no space after a tag-shaped first word, or start with `*`/`+`.
+ * One untagged response names a command's tag inside: the correlator of ESEARCH (RFC 4731
+ * `search-correlator = SP "(" "TAG" SP tag-string ")"`), `* ESEARCH (TAG "A5") ...`, whose tag is
+ * found too.
  *
  * @packageDocumentation
  * @internal
@@ -15,7 +18,10 @@
 export interface TagSink {
   /** Bytes that are not a tag (a view: copy to keep). */
   bytes(bytes: Uint8Array): void;
-  /** A tag at the start of a line; the space after it follows as bytes. */
+  /**
+   * A tag: at the start of a line (the space after it follows as bytes), or inside the quotes of an
+   * ESEARCH correlator (the closing quote follows as bytes).
+   */
   tag(tag: string): void;
   /** An opaque piece (a secret) passed through {@link ImapTagScanner.opaque}. */
   opaque?(): void;
@@ -32,6 +38,8 @@ const MAX_TAG = 64;
 /** How much of a line's end is kept to recognise a literal announcement across chunks. */
 const TAIL = 32;
 const LITERAL_AT_END = /~?\{(\d{1,16})\+?\}\r?$/;
+/** The start of an ESEARCH response with a correlator, upper-cased: a tag follows (RFC 4731). */
+const CORRELATOR_PREFIX = '* ESEARCH (TAG "';
 
 /** True for a byte allowed in a tag: ASTRING-CHAR except `+` (RFC 9051 section 9). */
 export function isTagByte(byte: number): boolean {
@@ -50,6 +58,10 @@ export class ImapTagScanner {
   #literalSize = 0;
   #tail = '';
   #head: number[] = [];
+  /** How much of the line matched {@link CORRELATOR_PREFIX} so far; undefined once it cannot. */
+  #correlatorPrefix: number | undefined;
+  /** The head being collected is an ESEARCH correlator's tag, which ends at a quote. */
+  #inCorrelator = false;
 
   /**
    * Scans bytes.
@@ -80,8 +92,8 @@ export class ImapTagScanner {
         }
         continue;
       }
-      if (this.#atLineStart) {
-        // Collect the first word of the line.
+      if (this.#atLineStart || this.#inCorrelator) {
+        // Collect the first word of the line, or the correlator's tag.
         flush(index);
         while (index < bytes.length && isTagByte(bytes[index]!) && this.#head.length <= MAX_TAG) {
           this.#head.push(bytes[index]!);
@@ -91,11 +103,30 @@ export class ImapTagScanner {
         if (index === bytes.length && this.#head.length <= MAX_TAG) return; // wait for the rest of the word
         const head = this.#head;
         this.#head = [];
-        this.#atLineStart = false;
         const word = String.fromCharCode(...head);
-        if (head.length > 0 && head.length <= MAX_TAG && bytes[index] === 0x20) sink.tag(word);
+        const terminator = this.#atLineStart ? 0x20 : 0x22;
+        if (head.length > 0 && head.length <= MAX_TAG && bytes[index] === terminator) sink.tag(word);
         else if (head.length > 0) sink.bytes(Uint8Array.from(head));
-        this.#tail = word.slice(-TAIL);
+        this.#correlatorPrefix = this.#atLineStart && head.length === 0 ? 0 : undefined;
+        this.#tail = this.#atLineStart ? word.slice(-TAIL) : (this.#tail + word).slice(-TAIL);
+        this.#atLineStart = false;
+        this.#inCorrelator = false;
+        continue;
+      }
+      if (this.#correlatorPrefix !== undefined) {
+        // Byte by byte while the line may still be `* ESEARCH (TAG "`.
+        const byte = bytes[index]!;
+        const upper = byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte;
+        if (upper !== CORRELATOR_PREFIX.charCodeAt(this.#correlatorPrefix)) {
+          this.#correlatorPrefix = undefined;
+          continue;
+        }
+        this.#tail = (this.#tail + String.fromCharCode(byte)).slice(-TAIL);
+        index++;
+        if (++this.#correlatorPrefix === CORRELATOR_PREFIX.length) {
+          this.#correlatorPrefix = undefined;
+          this.#inCorrelator = true;
+        }
         continue;
       }
       const lf = bytes.indexOf(10, index);
@@ -160,6 +191,8 @@ export class ImapTagScanner {
   }
 
   #releaseHead(sink: TagSink): void {
+    this.#inCorrelator = false;
+    this.#correlatorPrefix = undefined;
     if (this.#head.length === 0) return;
     const head = Uint8Array.from(this.#head);
     this.#head = [];

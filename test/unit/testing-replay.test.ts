@@ -108,6 +108,21 @@ describe('replayConnector', () => {
     }
   });
 
+  it('rewrites the tag correlator of an ESEARCH response (RFC 4731) to the client\'s tag, and records it normalised', async () => {
+    const text =
+      '# mailwire transcript v1\n# protocol: imap\n\nS: * OK\nC: A1 UID SEARCH RETURN (ALL) UID 3\n' +
+      'S: * ESEARCH (TAG "A1") UID ALL 3\nS: * esearch (tag "A1") UID\nS: A1 OK done\n@end\n';
+    for (const chunking of ['recorded', 'byte', { seed: 7, maxChunk: 4 }] as const) {
+      const recorder = recordingConnector(replayConnector(parseTranscript(text), { chunking }), { protocol: 'imap', sink: () => undefined });
+      const client = await fakeClient(recorder);
+      await client.waitFor('* OK\r\n');
+      client.write('q.7 UID SEARCH RETURN (ALL) UID 3\r\n');
+      expect(await client.waitFor('q.7 OK done\r\n')).toBe('* ESEARCH (TAG "q.7") UID ALL 3\r\n* esearch (tag "q.7") UID\r\nq.7 OK done\r\n');
+      await client.connection.close();
+      expect(serverBytes(parseTranscript(recorder.text()))).toContain('* ESEARCH (TAG "A1") UID ALL 3\r\n* esearch (tag "A1") UID\r\nA1 OK done\r\n');
+    }
+  });
+
   it('gives the same frames for many random splits', async () => {
     for (let seed = 1; seed <= 25; seed++) {
       const replay = replayConnector(parseTranscript(IMAP), { chunking: { seed, maxChunk: 1 + (seed % 7) } });
@@ -726,13 +741,15 @@ export async function fakeClient(
   };
 }
 
-describe('side files', () => {
-  const serverBytes = (transcript: Transcript): string =>
-    transcript.sessions
-      .flatMap((session) => session.events)
-      .map((event) => (event.kind === 'data' && event.from === 'server' ? Buffer.from(chunkBytes(event)).toString('latin1') : ''))
-      .join('');
+/** What the server sent in a transcript, every session and chunk joined. */
+function serverBytes(transcript: Transcript): string {
+  return transcript.sessions
+    .flatMap((session) => session.events)
+    .map((event) => (event.kind === 'data' && event.from === 'server' ? Buffer.from(chunkBytes(event)).toString('latin1') : ''))
+    .join('');
+}
 
+describe('side files', () => {
   it('names the side files so that the transcript loads, also for a transcript named like a dot file', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-side-'));
     try {
