@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-import { InvalidArgumentError, ServerError, UnsupportedError } from '../common/errors.js';
+import { InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } from '../common/errors.js';
 import {
   connectSignal,
   headerPart,
@@ -36,7 +36,6 @@ import {
   type MessageId,
   type MessageInfo,
   type MailboxWatch,
-  type Pop3MessageId,
   type WatchEvent,
   type WatchOptions,
   WatchRun,
@@ -70,14 +69,18 @@ export interface Pop3MailboxOptions {
 const DEFAULT_POLL_INTERVAL = 60_000;
 
 interface Entry {
+  readonly uidl: string;
   readonly number: number;
   readonly size: number;
 }
 
 interface Snapshot {
   readonly client: Pop3Client;
-  /** UIDL -> message number and size, as at login. */
-  readonly entries: ReadonlyMap<string, Entry>;
+  /**
+   * UIDL -> the messages, in number order, as at login: one each, unless the server broke RFC 1939
+   * section 7 and gave several messages one unique-id (they are all kept, none hides another).
+   */
+  readonly entries: ReadonlyMap<string, readonly Entry[]>;
   /** DELEs sent or about to be, awaited before QUIT. */
   readonly pending: Set<Promise<unknown>>;
 }
@@ -145,12 +148,7 @@ export class Pop3Mailbox implements Mailbox {
   /** The session's snapshot (UIDL and LIST at login), minus what it marked deleted. See {@link Mailbox.list}. */
   async list(): Promise<MessageInfo[]> {
     const session = await this.#ensure();
-    const marked = new Set(session.client.markedDeleted);
-    const out: MessageInfo[] = [];
-    for (const [uidl, entry] of session.entries) {
-      if (!marked.has(entry.number)) out.push({ id: pop3MessageId(uidl), size: entry.size, flags: undefined, date: undefined });
-    }
-    return out;
+    return listed(session).map((entry) => ({ id: pop3MessageId(entry.uidl), size: entry.size, flags: undefined, date: undefined }));
   }
 
   /** Parsed headers via `TOP n 0` (or RETR with `headerFallback: 'retrieve'`). See {@link Mailbox.headers}. */
@@ -159,12 +157,14 @@ export class Pop3Mailbox implements Mailbox {
     checkNotAborted(signal);
     // In list order, each once, as IMAP's UID FETCH answers (whatever the order of `ids`).
     const asked = ids === undefined ? undefined : new Set(ids.map((id) => requireProtocol(id, 'pop3').uidl));
-    const listed = (await this.list()).map((info) => info.id as Pop3MessageId);
-    const wanted = asked === undefined ? listed : listed.filter((id) => asked.has(id.uidl));
-    for (const id of wanted) {
+    const listedIn = await this.#ensure();
+    const wanted = listed(listedIn).filter((entry) => asked === undefined || asked.has(entry.uidl));
+    for (const listedEntry of wanted) {
       checkNotAborted(signal);
       const session = await this.#ensure();
-      const entry = this.#entry(session, id);
+      const id = pop3MessageId(listedEntry.uidl);
+      // By number while the session that listed it lasts: messages sharing a UIDL are each yielded.
+      const entry = session === listedIn ? (session.client.markedDeleted.includes(listedEntry.number) ? undefined : listedEntry) : this.#entry(session, id);
       if (entry === undefined) continue;
       const signalOption = signal === undefined ? {} : { signal };
       let raw: Uint8Array | undefined;
@@ -220,7 +220,8 @@ export class Pop3Mailbox implements Mailbox {
     const session = await this.#ensure();
     const deleted: MessageId[] = [];
     const missing: MessageId[] = [];
-    const marks: Promise<unknown>[] = [];
+    const numbers: number[] = [];
+    // Every id is resolved before any DELE: an ambiguous one (a shared UIDL) marks nothing.
     for (const id of ids) {
       const entry = this.#entry(session, id);
       if (entry === undefined) {
@@ -228,9 +229,9 @@ export class Pop3Mailbox implements Mailbox {
         continue;
       }
       deleted.push(id);
-      if (!session.client.markedDeleted.includes(entry.number)) marks.push(track(session, session.client.delete(entry.number)));
+      if (!session.client.markedDeleted.includes(entry.number)) numbers.push(entry.number);
     }
-    await Promise.all(marks);
+    await Promise.all(numbers.map((number) => track(session, session.client.delete(number))));
     return { deleted, missing };
   }
 
@@ -251,7 +252,7 @@ export class Pop3Mailbox implements Mailbox {
     // The baseline: this session's snapshot when there is one, so mail that arrived since login
     // is reported rather than silently absorbed; else a first poll.
     let known: Map<string, number> | undefined =
-      this.#session === undefined ? undefined : new Map([...this.#session.entries].map(([uidl, entry]) => [uidl, entry.size]));
+      this.#session === undefined ? undefined : new Map([...this.#session.entries].map(([uidl, entries]) => [uidl, entries[0]!.size]));
     let failures = 0;
     let delay = known === undefined ? 0 : interval;
     if (known !== undefined) ready();
@@ -324,7 +325,7 @@ export class Pop3Mailbox implements Mailbox {
     if (signal.aborted) abandon();
     else signal.addEventListener('abort', abandon, { once: true });
     try {
-      return new Map([...(await readMaildrop(client))].map(([uidl, entry]) => [uidl, entry.size]));
+      return new Map([...(await readMaildrop(client))].map(([uidl, entries]) => [uidl, entries[0]!.size]));
     } finally {
       // Still listening during QUIT: a stalled server must not hold it either.
       await client.close().finally(() => {
@@ -359,10 +360,24 @@ export class Pop3Mailbox implements Mailbox {
     return this.#opening;
   }
 
+  /**
+   * The message of an id, not marked deleted.
+   *
+   * @throws ProtocolError when the server gave the id's UIDL to several such messages: the id cannot
+   *   tell them apart (the client reaches each by number).
+   */
   #entry(session: Snapshot, id: MessageId): Entry | undefined {
-    const entry = session.entries.get(requireProtocol(id, 'pop3').uidl);
-    if (entry === undefined || session.client.markedDeleted.includes(entry.number)) return undefined;
-    return entry;
+    const uidl = requireProtocol(id, 'pop3').uidl;
+    const marked = session.client.markedDeleted;
+    const entries = (session.entries.get(uidl) ?? []).filter((entry) => !marked.includes(entry.number));
+    if (entries.length > 1) {
+      const numbers = entries.map((entry) => entry.number);
+      throw new ProtocolError(
+        `The POP3 server gave messages ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)!} the same UIDL ${JSON.stringify(uidl)} ` +
+          '(RFC 1939 section 7 wants unique-ids unique in a maildrop), so its id cannot tell them apart: reach them by number on mailbox.client',
+      );
+    }
+    return entries[0];
   }
 
   #require(session: Snapshot, id: MessageId): Entry {
@@ -373,7 +388,7 @@ export class Pop3Mailbox implements Mailbox {
 }
 
 /** UIDL and LIST of a fresh session, joined by message number. */
-async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry>> {
+async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry[]>> {
   let uids;
   try {
     uids = await client.uidl();
@@ -389,9 +404,23 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry>> {
     throw error;
   }
   const sizes = new Map((await client.list()).map((entry) => [entry.number, entry.size]));
-  const entries = new Map<string, Entry>();
-  for (const { number, uid } of uids) entries.set(uid, { number, size: sizes.get(number) ?? 0 });
+  const entries = new Map<string, Entry[]>();
+  for (const { number, uid } of uids) {
+    const entry = { uidl: uid, number, size: sizes.get(number) ?? 0 };
+    const shared = entries.get(uid);
+    if (shared === undefined) entries.set(uid, [entry]);
+    else shared.push(entry);
+  }
   return entries;
+}
+
+/** Every message of the snapshot not marked deleted, in number order (those sharing a UIDL each). */
+function listed(session: Snapshot): Entry[] {
+  const marked = new Set(session.client.markedDeleted);
+  return [...session.entries.values()]
+    .flat()
+    .filter((entry) => !marked.has(entry.number))
+    .sort((a, b) => a.number - b.number);
 }
 
 /**

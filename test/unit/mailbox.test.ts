@@ -1,7 +1,7 @@
 // The common Mailbox without a server: URL parsing, ids, header summaries, and POP3 edge cases
 // (no UIDL, no TOP) and watches stopped while the server stalls, played from inline transcripts.
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidArgumentError, MailwireError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { InvalidArgumentError, MailwireError, ProtocolError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import {
   headerPart,
   imapMessageId,
@@ -232,6 +232,28 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ responseCode: 'SYS/TEMP', serverText: 'index being rebuilt' });
     expect(isTransient(error)).toBe(true);
+  });
+
+  it('two messages with the same UIDL: both listed, an id that cannot tell them apart is a ProtocolError, each reachable by number', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const listing = 'C: UIDL\nS: +OK\nS: 1 dup\nS: 2 u2\nS: 3 dup\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: 2 200\nS: 3 300\nS: .\n';
+    const afterwards = 'C: TOP 1 0\nS: +OK\nS: Subject: one\nS: \nS: .\nC: TOP 3 0\nS: +OK\nS: Subject: three\nS: \nS: .\n' +
+      'C: DELE 1\nS: +OK\nC: RETR 3\nS: +OK\nS: Subject: three\nS: \nS: .\nC: QUIT\nS: +OK Bye\n@close server\n';
+    const options = clientOptions(pop3Transcript(capa, listing + afterwards).replace('S: +OK 1 120', 'S: +OK 3 600'));
+    const mailbox = await Pop3Mailbox.open({ client: options, leaveOnServer: true });
+    expect((await mailbox.list()).map((info) => [info.id.key, info.size])).toEqual([['pop3:dup', 100], ['pop3:u2', 200], ['pop3:dup', 300]]);
+    const error = await mailbox.fetch(pop3MessageId('dup')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(String(error)).toMatch(/messages 1 and 3 .*same UIDL "dup"/);
+    await expect(mailbox.delete([pop3MessageId('dup')])).rejects.toBeInstanceOf(ProtocolError);
+    const subjects: (string | null)[] = [];
+    for await (const summary of mailbox.headers([pop3MessageId('dup')])) subjects.push(summary.subject);
+    expect(subjects).toEqual(['one', 'three']);
+    // Once one of them is marked deleted (by number, on the client), the id names the other.
+    await mailbox.client!.delete(1);
+    expect(Buffer.from(await (await mailbox.fetch(pop3MessageId('dup'))).bytes()).toString()).toBe('Subject: three\r\n\r\n');
+    await mailbox.close();
+    await options.connector.close();
   });
 
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
