@@ -97,7 +97,9 @@ describe('encodeCommand', () => {
     expect(render(login('hunter2'))).toBe('A1 LOGIN joe [hunter2]\r\n');
     expect(render(login('p a"ss'))).toBe('A1 LOGIN joe ["p a\\"ss"]\r\n');
     const withLiteral = login('pässword', { literalPlus: true });
-    expect(withLiteral[0]).toEqual({ kind: 'line', parts: ['A1 LOGIN joe {9+}\r\n'] });
+    // Its size too: the announcement would give the password's length to the wire log.
+    expect(withLiteral[0]).toEqual({ kind: 'line', parts: ['A1 LOGIN joe {', expect.any(Secret), '+}\r\n'] });
+    expect(render(withLiteral.slice(0, 1))).toBe('A1 LOGIN joe {[9]+}\r\n');
     // A password that needs a literal stays a Secret, so the wire log and recorders redact it.
     const literalFragment = withLiteral[1];
     expect(literalFragment?.kind).toBe('literal');

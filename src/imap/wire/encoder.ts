@@ -255,16 +255,22 @@ class FragmentWriter {
 
   private literal(bytes: Uint8Array, binary: boolean, sensitive = false): void {
     if (!binary && bytes.includes(0)) throw new InvalidArgumentError('A literal cannot contain NUL; use a binary literal (literal8)');
-    const mode = this.announce(bytes.length, binary);
+    const mode = this.announce(bytes.length, binary, sensitive);
     this.fragments.push(
       sensitive ? { kind: 'literal', bytes, mode, secret: new Secret(Buffer.from(bytes).toString('utf8')) } : { kind: 'literal', bytes, mode },
     );
   }
 
-  /** Ends the current line with a literal announcement (`{n}`, `{n+}`, `~{n}`) and says how to send it. */
-  private announce(size: number, binary: boolean): 'sync' | 'nonsync' {
+  /**
+   * Ends the current line with a literal announcement (`{n}`, `{n+}`, `~{n}`) and says how to send
+   * it. A secret's size is a Secret too: it would give the password's length to the wire log.
+   */
+  private announce(size: number, binary: boolean, sensitive = false): 'sync' | 'nonsync' {
     const nonsync = this.options.literalPlus === true || (this.options.literalMinus === true && size <= LITERAL_MINUS_MAX);
-    this.text(`${binary ? '~' : ''}{${size}${nonsync ? '+' : ''}}`);
+    this.text(`${binary ? '~' : ''}{`);
+    if (sensitive) this.part(new Secret(String(size)));
+    else this.text(String(size));
+    this.text(`${nonsync ? '+' : ''}}`);
     this.flushLine();
     return nonsync ? 'nonsync' : 'sync';
   }
