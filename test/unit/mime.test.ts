@@ -204,6 +204,14 @@ describe('header dates', () => {
     expect(iso('Fri, 27 Nov 2026 10:01(c):00 +0000')).toBe('2026-11-27T10:01:00.000Z');
   });
 
+  it('reads a numeric zone followed by its name, as Python and MailKit do (the number counts)', () => {
+    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
+    expect(iso('Tue, 6 Mar 2012 09:23:51 +0000 GMT')).toBe('2012-03-06T09:23:51.000Z');
+    expect(iso('Mon, 2 Jan 2006 15:04:05 -0700 MST')).toBe('2006-01-02T22:04:05.000Z');
+    expect(iso('Mon, 2 Jan 2006 15:04:05 +0100 CET (Central European Time)')).toBe('2006-01-02T14:04:05.000Z');
+    expect(iso('Mon, 2 Jan 2006 15:04:05 +0100 GMT+1')).toBeNull();
+  });
+
   it('reads dates the same whatever the host time zone', () => {
     const zone = process.env.TZ;
     try {
