@@ -212,6 +212,15 @@ describe('header dates', () => {
     expect(iso('Mon, 2 Jan 2006 15:04:05 +0100 GMT+1')).toBeNull();
   });
 
+  it('reads the month before the day (`Mon, Jan 2 2006 ...`), as Python and MailKit do', () => {
+    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
+    expect(iso('Mon, Jan 2 2006 15:04:05 -0700')).toBe('2006-01-02T22:04:05.000Z');
+    expect(iso('Mon, Jan 02, 2006 15:04:05 -0700 (MST)')).toBe('2006-01-02T22:04:05.000Z');
+    expect(iso('January 2, 06 15:04 GMT')).toBe('2006-01-02T15:04:00.000Z');
+    expect(iso('Jan 32 2006 15:04:05 -0700')).toBeNull();
+    expect(iso('Nov 27 2026')).toBeNull(); // no time: no date
+  });
+
   it('reads dates the same whatever the host time zone', () => {
     const zone = process.env.TZ;
     try {

@@ -165,13 +165,15 @@ const TIME = '(\\d{1,2}) ?: ?(\\d\\d)(?: ?: ?(\\d\\d)(?:\\.\\d+)?)?';
 const ZONE = '([+-]\\d\\d:?\\d\\d(?: [A-Z]{1,5})?|[A-Z]{1,5})';
 /** `[day,] d month y time [zone]`, also with `-` between the date's parts (`27-Nov-2026`). */
 const RFC_DATE = new RegExp(`^${DAY_NAME}(\\d{1,2})[ -]?([A-Z]{3,9})\\.?[ -]?(\\d{2,4}),? ${TIME} ?${ZONE}?$`);
+/** The month before the day (`Fri, Nov 27 2026 10:01:00 +0000`, `November 27, 2026 ...`), US style. */
+const MONTH_FIRST = new RegExp(`^${DAY_NAME}([A-Z]{3,9})\\.? (\\d{1,2}),? (\\d{2,4}),? ${TIME} ?${ZONE}?$`);
 /** asctime's `Fri Nov 27 10:01:00 [zone] 2026`, written by some old mailers. */
 const ASCTIME = new RegExp(`^${DAY_NAME}([A-Z]{3,9}) (\\d{1,2}) ${TIME}(?: ${ZONE})? (\\d{4})$`);
 /** ISO 8601 (`2026-11-27T10:01:00Z`), written by some scripts and web forms. */
 const ISO = new RegExp(`^(\\d{4})-(\\d\\d)-(\\d\\d)[T ]${TIME} ?${ZONE}?$`);
 
 /**
- * Any other date a message may carry (RFC 5322 section 4.3's obsolete syntax, asctime, ISO 8601),
+ * Any other date a message may carry (RFC 5322 section 4.3's obsolete syntax, the month first, asctime, ISO 8601),
  * read field by field. Never the engine's `Date.parse`, which reads a missing zone in the host's
  * time zone and accepts nearly anything (`"1"` is the year 2001). NaN when the text is no date.
  */
@@ -180,6 +182,11 @@ function parseObsolete(text: string): number {
   let match = RFC_DATE.exec(value);
   if (match !== null) {
     const [, day, month, year, hour, minute, second, zone] = match;
+    return instant(fullYear(year!), monthIndex(month!), Number(day), Number(hour), Number(minute), Number(second ?? 0), zoneMinutes(zone));
+  }
+  match = MONTH_FIRST.exec(value);
+  if (match !== null) {
+    const [, month, day, year, hour, minute, second, zone] = match;
     return instant(fullYear(year!), monthIndex(month!), Number(day), Number(hour), Number(minute), Number(second ?? 0), zoneMinutes(zone));
   }
   match = ASCTIME.exec(value);
