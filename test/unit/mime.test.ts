@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEncodedWords, getHeaderValue, parseAddressList, parseHeaderFields, unfoldHeaderValue } from '../../src/common/mime/index.js';
 import fc from 'fast-check';
 import { parseHeaderDate } from '../../src/common/mime/date.js';
+import { parseImapDateTime } from '../../src/imap/wire/date.js';
 import { decodeDisplayName } from '../../src/common/mime/encoded-word.js';
 
 describe('RFC 2047 encoded words', () => {
@@ -133,27 +134,36 @@ describe('header dates', () => {
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+  /** A date's fields; with `slack` 1, each may also be one past its range (31 February, hour 24, zone +2400). */
+  const dateFields = (slack: number) =>
+    fc.record({
+      weekday: fc.option(fc.constantFrom(...days), { nil: undefined }),
+      day: fc.integer({ min: 1 - slack, max: 31 + slack }),
+      padDay: fc.boolean(),
+      month: fc.constantFrom(...months, 'nov', 'DEC'),
+      year: fc.integer({ min: 1000, max: 9999 }),
+      hour: fc.integer({ min: 0, max: 23 + slack }),
+      minute: fc.integer({ min: 0, max: 59 + slack }),
+      second: fc.option(fc.integer({ min: 0, max: 59 + 2 * slack }), { nil: undefined }),
+      sign: fc.constantFrom('+', '-'),
+      zoneHours: fc.integer({ min: 0, max: 23 + slack }),
+      zoneMinutes: fc.integer({ min: 0, max: 59 + slack }),
+    });
+  type DateFields = ReturnType<typeof dateFields> extends fc.Arbitrary<infer T> ? T : never;
+  const day = (d: DateFields): string => (d.padDay ? pad(d.day, 2) : String(d.day));
+  const time = (d: DateFields): string => `${pad(d.hour, 2)}:${pad(d.minute, 2)}${d.second === undefined ? '' : `:${pad(d.second, 2)}`}`;
+  const zone = (d: DateFields): string => `${d.sign}${pad(d.zoneHours, 2)}${pad(d.zoneMinutes, 2)}`;
+  /** `Fri, 27 Nov 2026 10:01:00 +0000`: the form the fast path reads. */
+  const canonical = (d: DateFields): string =>
+    `${d.weekday === undefined ? '' : `${d.weekday}, `}${day(d)} ${d.month} ${d.year} ${time(d)} ${zone(d)}`;
+  const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
 
   it('reads canonical dates exactly as Date.parse does, for random fields (impossible days are no date)', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          weekday: fc.option(fc.constantFrom(...days), { nil: undefined }),
-          day: fc.integer({ min: 1, max: 31 }),
-          padDay: fc.boolean(),
-          month: fc.constantFrom(...months, 'nov', 'DEC'),
-          year: fc.integer({ min: 1000, max: 9999 }),
-          hour: fc.integer({ min: 0, max: 23 }),
-          minute: fc.integer({ min: 0, max: 59 }),
-          second: fc.option(fc.integer({ min: 0, max: 59 }), { nil: undefined }),
-          sign: fc.constantFrom('+', '-'),
-          zoneHours: fc.integer({ min: 0, max: 23 }),
-          zoneMinutes: fc.integer({ min: 0, max: 59 }),
-        }),
+        dateFields(0),
         (d) => {
-          const text =
-            `${d.weekday === undefined ? '' : `${d.weekday}, `}${d.padDay ? pad(d.day, 2) : d.day} ${d.month} ${d.year} ` +
-            `${pad(d.hour, 2)}:${pad(d.minute, 2)}${d.second === undefined ? '' : `:${pad(d.second, 2)}`} ${d.sign}${pad(d.zoneHours, 2)}${pad(d.zoneMinutes, 2)}`;
+          const text = canonical(d);
           const monthIndex = months.findIndex((name) => name.toLowerCase() === d.month.toLowerCase());
           const possible = d.day <= new Date(Date.UTC(d.year, monthIndex + 1, 0)).getUTCDate();
           expect(parseHeaderDate(text)?.getTime(), text).toBe(possible ? Date.parse(text) : undefined);
@@ -164,7 +174,6 @@ describe('header dates', () => {
   });
 
   it('reads other forms field by field, never in the host time zone, and gives null for non-dates', () => {
-    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
     expect(iso('Fri, 27 Nov 2026 10:01:00 +0000')).toBe('2026-11-27T10:01:00.000Z');
     expect(iso('Mon, 7 Feb 2024 21:52:25 -0130')).toBe('2024-02-07T23:22:25.000Z');
     expect(iso('Fri, 27 Nov 2026 10:01:00 GMT')).toBe('2026-11-27T10:01:00.000Z');
@@ -205,7 +214,6 @@ describe('header dates', () => {
   });
 
   it('reads a numeric zone followed by its name, as Python and MailKit do (the number counts)', () => {
-    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
     expect(iso('Tue, 6 Mar 2012 09:23:51 +0000 GMT')).toBe('2012-03-06T09:23:51.000Z');
     expect(iso('Mon, 2 Jan 2006 15:04:05 -0700 MST')).toBe('2006-01-02T22:04:05.000Z');
     expect(iso('Mon, 2 Jan 2006 15:04:05 +0100 CET (Central European Time)')).toBe('2006-01-02T14:04:05.000Z');
@@ -213,12 +221,33 @@ describe('header dates', () => {
   });
 
   it('reads the month before the day (`Mon, Jan 2 2006 ...`), as Python and MailKit do', () => {
-    const iso = (text: string): string | null => parseHeaderDate(text)?.toISOString() ?? null;
     expect(iso('Mon, Jan 2 2006 15:04:05 -0700')).toBe('2006-01-02T22:04:05.000Z');
     expect(iso('Mon, Jan 02, 2006 15:04:05 -0700 (MST)')).toBe('2006-01-02T22:04:05.000Z');
     expect(iso('January 2, 06 15:04 GMT')).toBe('2006-01-02T15:04:00.000Z');
     expect(iso('Jan 32 2006 15:04:05 -0700')).toBeNull();
     expect(iso('Nov 27 2026')).toBeNull(); // no time: no date
+  });
+
+  // The fast path and the general one, and INTERNALDATE's own parser: where two read a value, they agree.
+  it('reads a canonical date the same on the general path (after a comment or a blank)', () => {
+    fc.assert(
+      fc.property(dateFields(1), (d) => {
+        const text = canonical(d);
+        expect(iso(`${text} (comment)`), text).toBe(iso(text));
+        expect(iso(` ${text}`), text).toBe(iso(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads an INTERNALDATE as parseImapDateTime does', () => {
+    fc.assert(
+      fc.property(dateFields(1), (d) => {
+        const text = `${day(d)}-${d.month}-${d.year} ${time(d)} ${zone(d)}`;
+        expect(iso(text), text).toBe(parseImapDateTime(text)?.toISOString() ?? null);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads dates the same whatever the host time zone', () => {
