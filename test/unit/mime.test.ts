@@ -129,6 +129,17 @@ describe('header parsing', () => {
   });
 });
 
+describe('address comments', () => {
+  it('are no part of an address in angle brackets (RFC 5322 appendix A.5)', () => {
+    expect(parseAddressList('Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>')).toEqual([
+      { name: 'Pete', address: 'pete@silly.test', group: null },
+    ]);
+    expect(parseAddressList('Jane < jane (work) @ example.com >')).toEqual([{ name: 'Jane', address: 'jane@example.com', group: null }]);
+    // A quoted local part keeps what looks like a comment.
+    expect(parseAddressList('<"odd(name)"@example.com>')).toEqual([{ name: null, address: '"odd(name)"@example.com', group: null }]);
+  });
+});
+
 describe('header dates', () => {
   // The canonical form is read without Date.parse; whatever it accepts must be what Date.parse gives.
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

@@ -174,7 +174,7 @@ export function parseAddressList(value: string): MailAddress[] {
       i = end - 1;
     } else if (char === '<') {
       const end = text.indexOf('>', i + 1);
-      angle = text.slice(i + 1, end === -1 ? text.length : end);
+      angle = addrSpecWithoutCfws(text.slice(i + 1, end === -1 ? text.length : end));
       i = end === -1 ? text.length : end;
     } else if (char === ':' && angle === null && group === null && !phrase.includes('@')) {
       group = decodeEncodedWords(phrase.trim());
@@ -193,6 +193,43 @@ export function parseAddressList(value: string): MailAddress[] {
   }
   flush();
   return out;
+}
+
+/**
+ * An address in angle brackets without its comments and blanks (RFC 5322 section 3.4.1: CFWS may
+ * stand around the `@` and the dots, as in appendix A.5's `<pete(his account)@silly.test(his host)>`);
+ * a quoted local part is kept as it is.
+ */
+function addrSpecWithoutCfws(spec: string): string {
+  if (!/\(|\S\s+\S/.test(spec)) return spec; // the usual case: nothing to take out (flush trims)
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < spec.length; i++) {
+    const char = spec[i]!;
+    if (char === '\\' && i + 1 < spec.length) {
+      if (depth === 0) out += char + spec[i + 1]!;
+      i++;
+    } else if (depth > 0) {
+      if (char === '(') depth++;
+      else if (char === ')') depth--;
+    } else if (char === '(') {
+      depth = 1;
+    } else if (char === '"') {
+      const close = quotedEnd(spec, i);
+      out += spec.slice(i, close);
+      i = close - 1;
+    } else if (!/\s/.test(char)) {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** The index just past the quoted string that starts at `start` (its closing quote), or the end of `text`. */
+function quotedEnd(text: string, start: number): number {
+  let at = start + 1;
+  while (at < text.length && text[at] !== '"') at += text[at] === '\\' ? 2 : 1;
+  return Math.min(text.length, at + 1);
 }
 
 /**
