@@ -181,3 +181,40 @@ describe('search criteria', () => {
     }
   });
 });
+
+describe('search criteria from untyped callers', () => {
+  // JavaScript callers (and data read from JSON) get past the types: every wrong value is refused
+  // with InvalidArgumentError, never a TypeError from deep inside, nor a key sent wrongly.
+  it.each<[string, unknown]>([
+    ['a query that is no object', null],
+    ['a query that is an array', [{ seen: true }]],
+    ['a date as a string', { since: '2024-02-01' }],
+    ['a date as a number', { sentBefore: 1706745600000 }],
+    ['a flag key that is no boolean', { seen: 'no' }],
+    ['all that is not true', { all: false }],
+    ['a text key that is no string', { subject: 5 }],
+    ['a text key that is null', { from: null }],
+    ['a header value that is null', { header: { From: null } }],
+    ['header fields that are no object', { header: 'From: a' }],
+    ['a keyword that is no string', { keyword: [1] }],
+    ['keywords that are neither a string nor an array', { unkeyword: 5 }],
+    ['a UID set given as a string', { uid: '1:5 ALL' }],
+    ['a UID set given as an array of ranges', { uid: [{ start: 1, end: 5 }] }],
+    ['a sequence set given as an array', { seq: [1, 2] }],
+    ['a MODSEQ as a string', { modseq: '5' }],
+    ['or that is no array', { or: { seen: true } }],
+    ['and that is no array', { and: { seen: true } }],
+    ['a not that is no query', { not: 'SEEN' }],
+    ['an or alternative that is null', { or: [{ seen: true }, null] }],
+  ])('refuses %s', (_, query) => {
+    expect(() => buildSearchCriteria(query as SearchQuery)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('search dates made in another realm', () => {
+  it('are Dates too', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const since = runInNewContext('new Date(Date.UTC(2024, 1, 1))') as Date;
+    expect(encodeCommand('A1', 'SEARCH', buildSearchCriteria({ since }))[0]).toEqual({ kind: 'line', parts: ['A1 SEARCH SINCE 1-Feb-2024\r\n'] });
+  });
+});

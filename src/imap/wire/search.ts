@@ -7,7 +7,8 @@
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { CommandArg } from './command-args.js';
 import { astring, atom, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
-import type { SeqNum, SequenceSet, Uid } from './sequence-set.js';
+import type { SeqNum, Uid } from './sequence-set.js';
+import { SequenceSet } from './sequence-set.js';
 
 /**
  * Search criteria. Every field present must match (AND); `or` and `not` combine sub-queries.
@@ -142,8 +143,9 @@ const DATE_KEYS = [
  * @param query - the criteria.
  * @param options - session state.
  * @returns the arguments that follow `SEARCH` (or `UID SEARCH`), for the command encoder.
- * @throws InvalidArgumentError for an `or` with fewer than two alternatives or bad numbers (sizes
- *   outside 0..2^32-1, or 0..2^63-1 under IMAP4rev2, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1); UnsupportedError
+ * @throws InvalidArgumentError for an `or` with fewer than two alternatives, bad numbers (sizes
+ *   outside 0..2^32-1, or 0..2^63-1 under IMAP4rev2, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1),
+ *   or a value of the wrong type (a date that is no Date, a `uid` that is no SequenceSet...); UnsupportedError
  *   for a `modseq` key when `options.condstore` is false.
  */
 export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
@@ -168,6 +170,7 @@ export function buildSearchCriteria(query: SearchQuery, options: SearchOptions =
  * A system flag (`\Seen`) is no keyword: its own key (`seen: true`) asks for it.
  */
 function keyword(value: string): CommandArg {
+  expectType(typeof value === 'string', 'a keyword', 'a string', value);
   if (value.startsWith('\\')) {
     throw new InvalidArgumentError(`${JSON.stringify(value)} is a system flag, not a keyword: use its own key (seen, flagged, answered, deleted, draft)`);
   }
@@ -211,39 +214,54 @@ function octets(value: number | bigint, what: string, number64: boolean): Comman
 }
 
 function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
+  expectType(isRecord(query), 'A search query', 'an object', query);
   const out: CommandArg[] = [];
-  const text = (value: string): CommandArg => {
+  const text = (value: string, what: string): CommandArg => {
+    expectType(typeof value === 'string', what, 'a string', value);
     if (!isAscii(value)) state.nonAscii = true;
     return value.length === 0 ? str(value) : astring(value);
   };
-  if (query.all === true) out.push(atom('ALL'));
+  if (query.all !== undefined) {
+    expectType((query.all as unknown) === true, 'all', 'true', query.all);
+    out.push(atom('ALL'));
+  }
   for (const [key, yes, no] of FLAG_KEYS) {
     const value = query[key];
-    if (value !== undefined) out.push(atom(value ? yes : no));
+    if (value === undefined) continue;
+    expectType(typeof value === 'boolean', key, 'a boolean', value);
+    out.push(atom(value ? yes : no));
   }
-  for (const value of asArray(query.keyword)) out.push(atom('KEYWORD'), keyword(value));
-  for (const value of asArray(query.unkeyword)) out.push(atom('UNKEYWORD'), keyword(value));
+  for (const value of asArray(query.keyword, 'keyword')) out.push(atom('KEYWORD'), keyword(value));
+  for (const value of asArray(query.unkeyword, 'unkeyword')) out.push(atom('UNKEYWORD'), keyword(value));
   for (const [key, name] of TEXT_KEYS) {
     const value = query[key];
-    if (value !== undefined) out.push(atom(name), text(value));
+    if (value !== undefined) out.push(atom(name), text(value, key));
   }
-  for (const [name, value] of Object.entries(query.header ?? {})) out.push(atom('HEADER'), headerName(name), text(value));
+  if (query.header !== undefined) {
+    expectType(isRecord(query.header), 'header', 'an object of field names and values', query.header);
+    for (const [name, value] of Object.entries(query.header)) out.push(atom('HEADER'), headerName(name), text(value, `header ${name}`));
+  }
   for (const [key, name] of DATE_KEYS) {
     const value = query[key];
-    if (value !== undefined) out.push(atom(name), date(value));
+    if (value === undefined) continue;
+    expectType(isDate(value), key, 'a Date', value);
+    out.push(atom(name), date(value));
   }
   const number64 = state.options.imap4rev2 === true;
   if (query.larger !== undefined) out.push(atom('LARGER'), octets(query.larger, 'larger', number64));
   if (query.smaller !== undefined) out.push(atom('SMALLER'), octets(query.smaller, 'smaller', number64));
   if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan'));
   if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
-  if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(query.uid));
-  if (query.seq !== undefined) out.push(sequenceSet(query.seq));
+  if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(asSequenceSet(query.uid, 'uid')));
+  if (query.seq !== undefined) out.push(sequenceSet(asSequenceSet(query.seq, 'seq')));
   if (query.modseq !== undefined) {
     if (state.options.condstore === false) throw new UnsupportedError('The search key modseq (MODSEQ) needs CONDSTORE, which the server does not offer');
     out.push(atom('MODSEQ'), modSequence(query.modseq));
   }
-  for (const sub of query.and ?? []) out.push(...searchKeys(sub, state));
+  if (query.and !== undefined) {
+    expectType(isList(query.and), 'and', 'an array of queries', query.and);
+    for (const sub of query.and) out.push(...searchKeys(sub, state));
+  }
   if (query.not !== undefined) out.push(atom('NOT'), group(searchKeys(query.not, state)));
   if (query.or !== undefined) out.push(orOf(query.or, state));
   return out;
@@ -251,6 +269,7 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
 
 /* "OR" SP search-key SP search-key, folded to the right for more than two alternatives */
 function orOf(alternatives: readonly SearchQuery[], state: EncodeState): CommandArg {
+  expectType(isList(alternatives), 'or', 'an array of queries', alternatives);
   if (alternatives.length < 2) throw new InvalidArgumentError('A search "or" needs at least two alternatives');
   const [first, ...rest] = alternatives;
   const right = rest.length === 1 ? group(searchKeys(rest[0]!, state)) : orOf(rest, state);
@@ -272,8 +291,44 @@ function takesArgument(arg: CommandArg): boolean {
   return arg.kind === 'atom' && ONE_ARGUMENT.has(arg.value);
 }
 
-function asArray(value: string | readonly string[] | undefined): readonly string[] {
-  return value === undefined ? [] : typeof value === 'string' ? [value] : value;
+/*
+ * The types say what each key takes, but JavaScript callers and queries read from JSON get past
+ * them: a wrong value is refused by name rather than sent wrongly (a string `uid` went on the line
+ * as it was) or failing deep inside with a TypeError.
+ */
+function expectType(ok: boolean, what: string, expected: string, value: unknown): void {
+  if (!ok) throw new InvalidArgumentError(`${what} must be ${expected}, got ${describeValue(value)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+}
+
+/* Not `instanceof`: a Date made in another realm (a vm context, a test environment) is a Date too. */
+function isDate(value: unknown): boolean {
+  return Object.prototype.toString.call(value) === '[object Date]';
+}
+
+function isList(value: unknown): boolean {
+  return Array.isArray(value);
+}
+
+function isRecord(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asSequenceSet<N extends number>(value: SequenceSet<N>, what: string): SequenceSet<N> {
+  expectType(value instanceof SequenceSet, what, 'a SequenceSet (SequenceSet.uids, SequenceSet.seqNums or SequenceSet.parse)', value);
+  return value;
+}
+
+function asArray(value: string | readonly string[] | undefined, what: string): readonly string[] {
+  if (value === undefined) return [];
+  if (typeof value === 'string') return [value];
+  expectType(isList(value), what, 'a string or an array of strings', value);
+  return value;
 }
 
 function isAscii(value: string): boolean {
