@@ -55,6 +55,13 @@ describe('sequence sets', () => {
     expect(() => uid(2 ** 32)).toThrow(InvalidArgumentError);
     expect(() => seqNum(1.5)).toThrow(InvalidArgumentError);
   });
+
+  it('refuses members of the wrong type from untyped callers with InvalidArgumentError', () => {
+    for (const members of [[null], [undefined], ['5'], [5n], [{ start: 1 }], [{ start: null, end: 3 }], 5, null, '1:5']) {
+      expect(() => SequenceSet.from(members as unknown as number[]), JSON.stringify(members, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
+        .toThrow(InvalidArgumentError);
+    }
+  });
 });
 
 describe('dates', () => {

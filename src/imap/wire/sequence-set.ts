@@ -82,12 +82,22 @@ export class SequenceSet<N extends number = number> {
    *
    * @param items - the members; at least one.
    * @returns the normalised set.
-   * @throws InvalidArgumentError when empty or a number is out of range.
+   * @throws InvalidArgumentError when empty, when a number is out of range, or when the items (or
+   *   one of them) are not what the types say (a string: see {@link SequenceSet.parse}).
    */
   static from<N extends number>(items: Iterable<SequenceInput<N>>): SequenceSet<N> {
+    const input: unknown = items;
+    if (typeof input === 'string' || typeof (input as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+      throw new InvalidArgumentError('A sequence set is built from an iterable of numbers, \'*\' and ranges (SequenceSet.parse reads a string)');
+    }
     const finite: [number, number][] = [];
     let starFrom: number | null = null; // x:* covers x..*; '*' alone is starFrom = Infinity
     for (const item of items) {
+      // Untyped callers: anything else would fail below with a TypeError, or read as an empty range.
+      const member: unknown = item;
+      if (typeof member !== 'number' && member !== '*' && (typeof member !== 'object' || member === null)) {
+        throw new InvalidArgumentError(`A sequence set member must be a number, '*' or a range, got ${member === null ? 'null' : typeof member}`);
+      }
       if (item === '*') {
         starFrom = Math.min(starFrom ?? Infinity, Infinity);
         continue;
