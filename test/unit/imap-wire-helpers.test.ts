@@ -26,6 +26,18 @@ describe('modified UTF-7', () => {
     expect(decodeModifiedUtf7('a&AP-b')).toBe('a&AP-b');
     expect(decodeModifiedUtf7('&-&-')).toBe('&&');
   });
+
+  it('keeps printable ASCII that a server wrongly encoded as sent, so it cannot pose as a delimiter or another name', () => {
+    // RFC 3501 section 5.1.3: base64 MUST NOT represent a printing US-ASCII character. Read as
+    // "a/b", the name a&AC8-b would look like a child of "a" and be confused with a real "a/b".
+    expect(decodeModifiedUtf7('a&AC8-b')).toBe('a&AC8-b');
+    expect(decodeModifiedUtf7('&AGE-')).toBe('&AGE-');
+    expect(decodeModifiedUtf7('&ACY-')).toBe('&ACY-');
+    expect(decodeModifiedUtf7('x&AOkALg-y')).toBe('x&AOkALg-y');
+    // Controls and non-ASCII are what base64 is for, and still decode.
+    expect(decodeModifiedUtf7('&AAk-&AH8-')).toBe('\t\x7f');
+    expect(decodeModifiedUtf7('&AOk-')).toBe('é');
+  });
 });
 
 describe('sequence sets', () => {

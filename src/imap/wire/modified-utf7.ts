@@ -73,7 +73,8 @@ function encodeUtf16Run(name: string, start: number, end: number): string {
  * Decodes a modified UTF-7 mailbox name.
  *
  * Lenient: a `&` sequence that is not valid modified base64 (or that decodes to an odd number of
- * bytes) is kept as it was sent, so a name a server produced badly is still shown. Encoding such a
+ * bytes, or to a printable US-ASCII character, which stands for itself and must not be encoded)
+ * is kept as it was sent, so a name a server produced badly is still shown. Encoding such a
  * decoded name does not give the server's form back; the client remembers names LIST and LSUB
  * gave in such a form and sends them as listed.
  *
@@ -117,7 +118,11 @@ function decodeUtf16Run(wire: string, start: number, end: number): string | null
     bitCount += 6;
     if (bitCount >= 16) {
       bitCount -= 16;
-      out += String.fromCharCode((bits >> bitCount) & 0xffff);
+      const unit = (bits >> bitCount) & 0xffff;
+      // RFC 3501 section 5.1.3: base64 "MUST NOT be used to represent any printing US-ASCII
+      // character which can represent itself". Decoded, `a&AC8-b` would pose as `a/b`.
+      if (isDirectlyPrintable(unit)) return null;
+      out += String.fromCharCode(unit);
     }
   }
   // Leftover bits must be zero padding shorter than one base64 digit's worth of a unit.
