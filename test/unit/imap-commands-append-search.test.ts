@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
 import { AbortError, InvalidArgumentError, LimitExceededError, ServerError, TimeoutError, UnsupportedError } from '../../src/common/errors.js';
 import { append } from '../../src/imap/commands/append.js';
-import { search, searchSeq, searchSummary } from '../../src/imap/commands/search.js';
+import { search, searchSeq, searchSummary, type SearchReturn } from '../../src/imap/commands/search.js';
 import { SequenceSet, uid } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
@@ -408,6 +408,15 @@ describe('SEARCH', () => {
     expect(unseen).toMatchObject({ min: 4, max: 9, count: 3 });
     expect(unseen.all?.toString()).toBe('4,8:9');
     expect(seen).toEqual({ min: undefined, max: undefined, count: 2, all: undefined, modseq: undefined });
+    await finish();
+  });
+
+  test('summary: a result option that is not MIN, MAX, COUNT or ALL is refused before anything is sent', async () => {
+    // From JavaScript: `count` went out as RETURN (count), and the COUNT the server sent was dropped.
+    const { client, finish } = await scripted([greeting('ESEARCH'), ...selectInbox('A1')], { select: true });
+    for (const returns of [['count'], ['COUNT', 'SAVE'], 'COUNT', null]) {
+      await expect(searchSummary(client, {}, returns as unknown as SearchReturn[]), JSON.stringify(returns)).rejects.toThrow(InvalidArgumentError);
+    }
     await finish();
   });
 

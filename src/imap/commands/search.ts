@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { ProtocolError } from '../../common/errors.js';
+import { InvalidArgumentError, ProtocolError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list } from '../wire/command-args.js';
@@ -39,6 +39,20 @@ export interface SearchSummary<N extends number> {
   readonly all: SequenceSet<N> | undefined;
   /** The highest MODSEQ of the matches, when the query used MODSEQ (RFC 7162), or undefined. */
   readonly modseq: bigint | undefined;
+}
+
+const SEARCH_RETURNS: readonly SearchReturn[] = ['MIN', 'MAX', 'COUNT', 'ALL'];
+
+/*
+ * search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" / search-return-opt-ext     (RFC 4731)
+ * The four this module reads, as named: from JavaScript, `count` went out and its answer was
+ * dropped, and an extension (SAVE) would be answered with data nobody reads.
+ */
+function checkReturns(returns: readonly SearchReturn[]): void {
+  const given: unknown = returns;
+  if (!Array.isArray(given) || !given.every((item) => SEARCH_RETURNS.includes(item as SearchReturn))) {
+    throw new InvalidArgumentError(`Search result options are an array of ${SEARCH_RETURNS.join(', ')} (empty for all four)`);
+  }
 }
 
 /** The largest result expanded into an array; a larger one (a broken server) is refused. */
@@ -91,6 +105,8 @@ export async function searchSeq(session: ImapSession, query: SearchQuery, option
  * @param returns - the result options wanted (all four when empty).
  * @param options - `bySequence`, signal, timeout.
  * @returns the summary.
+ * @throws InvalidArgumentError, before anything is sent, when `returns` is not an array of `MIN`,
+ *   `MAX`, `COUNT` and `ALL`, or for bad criteria (as {@link search}).
  */
 export function searchSummary(
   session: ImapSession,
@@ -110,7 +126,8 @@ export async function searchSummary(
   returns: readonly SearchReturn[],
   options: SearchSummaryOptions = {},
 ): Promise<SearchSummary<number>> {
-  const wanted = new Set<SearchReturn>(returns.length === 0 ? ['MIN', 'MAX', 'COUNT', 'ALL'] : returns);
+  checkReturns(returns);
+  const wanted = new Set<SearchReturn>(returns.length === 0 ? SEARCH_RETURNS : returns);
   const byUid = options.bySequence !== true;
   const outcome = await runSearch(session, query, byUid, wanted, options);
   if (outcome.esearch !== null && outcome.summarised) {
