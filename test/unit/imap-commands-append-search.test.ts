@@ -299,6 +299,25 @@ describe('SEARCH', () => {
     expect(server.received()).toBe(before);
   });
 
+  test('without WITHIN a youngerThan or olderThan key, even nested, is refused with UnsupportedError before sending', async () => {
+    const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
+    const before = server.received();
+    await expect(search(client, { youngerThan: 3600 })).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(search(client, { not: { olderThan: 60 } })).rejects.toThrow(/WITHIN/);
+    await expect(searchSummary(client, { or: [{ seen: true }, { and: [{ youngerThan: 5 }] }] }, ['COUNT'])).rejects.toBeInstanceOf(UnsupportedError);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+
+  test('with WITHIN, YOUNGER and OLDER are sent', async () => {
+    const { client, finish } = await scripted(
+      [greeting('WITHIN'), ...selectInbox('A1'), 'C: A2 UID SEARCH YOUNGER 3600 NOT OLDER 60', 'S: * SEARCH 4', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await search(client, { youngerThan: 3600, not: { olderThan: 60 } })).toEqual([4]);
+    await finish();
+  });
+
   test('non-ASCII text: CHARSET UTF-8 and the text as a literal (waiting for "+" without LITERAL+)', async () => {
     const subject = 'Grüße';
     const bytes = Buffer.from(subject, 'utf8');

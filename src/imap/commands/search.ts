@@ -71,7 +71,8 @@ const MAX_RESULTS = 10_000_000;
  * @param options - signal, timeout.
  * @returns the UIDs, ascending when the server sorted them (ESEARCH always does).
  * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8);
- *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE;
+ *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE, or a
+ *   `youngerThan` or `olderThan` key without WITHIN;
  *   InvalidArgumentError, before anything is sent, for bad criteria (a `larger` or `smaller` past
  *   2^32-1 unless IMAP4rev2 is in use, then past 2^63-1).
  */
@@ -203,7 +204,11 @@ async function runSearch(
   // written: a search queued behind ENABLE UTF8=ACCEPT is written after its OK, when RFC 6855
   // section 3 forbids the charset (and a server that enabled nothing still needs it). Sizes are
   // checked against the IMAP4rev2 range only once it is in use (not behind an ENABLE in flight).
-  const withCharset = buildSearchCriteria(query, { condstore: offersCondstore(session), imap4rev2: imap4rev2InUse(session) });
+  const withCharset = buildSearchCriteria(query, {
+    condstore: offersCondstore(session),
+    within: session.hasCapability('WITHIN'),
+    imap4rev2: imap4rev2InUse(session),
+  });
   const charset = withCharset[0]?.kind === 'atom' && withCharset[0].value === 'CHARSET';
   const withoutCharset = charset ? withCharset.slice(2) : withCharset;
 

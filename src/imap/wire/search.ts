@@ -84,9 +84,9 @@ export interface SearchQuery {
   readonly seq?: SequenceSet<SeqNum>;
   /** MODSEQ at least this (RFC 7162 CONDSTORE; see {@link SearchOptions.condstore}). */
   readonly modseq?: bigint;
-  /** Internal date at most this many seconds ago (RFC 5032 WITHIN). */
+  /** Internal date at most this many seconds ago (RFC 5032 WITHIN; see {@link SearchOptions.within}). */
   readonly youngerThan?: number;
-  /** Internal date at least this many seconds ago (RFC 5032 WITHIN). */
+  /** Internal date at least this many seconds ago (RFC 5032 WITHIN; see {@link SearchOptions.within}). */
   readonly olderThan?: number;
   /** All of these must match (useful to repeat a field). */
   readonly and?: readonly SearchQuery[];
@@ -105,6 +105,11 @@ export interface SearchOptions {
    * is refused with UnsupportedError, since the server would answer BAD. Default: not checked.
    */
   readonly condstore?: boolean;
+  /**
+   * Whether the server offers WITHIN (RFC 5032). When false, a `youngerThan` or `olderThan` key is
+   * refused with UnsupportedError, since the server would answer BAD. Default: not checked.
+   */
+  readonly within?: boolean;
   /**
    * The session uses IMAP4rev2 (enabled, or the server speaks nothing else): `larger` and
    * `smaller` may then reach 2^63-1 (RFC 9051 number64) rather than 2^32-1. Default false.
@@ -146,7 +151,8 @@ const DATE_KEYS = [
  * @throws InvalidArgumentError for an `or` with fewer than two alternatives, bad numbers (sizes
  *   outside 0..2^32-1, or 0..2^63-1 under IMAP4rev2, WITHIN intervals outside 1..2^32-1, MODSEQ past 2^63-1),
  *   or a value of the wrong type (a date that is no Date, a `uid` that is no SequenceSet...); UnsupportedError
- *   for a `modseq` key when `options.condstore` is false.
+ *   for a `modseq` key when `options.condstore` is false, and for `youngerThan` or `olderThan`
+ *   when `options.within` is false.
  */
 export function buildSearchCriteria(query: SearchQuery, options: SearchOptions = {}): CommandArg[] {
   const state: EncodeState = { nonAscii: false, options };
@@ -178,7 +184,8 @@ function keyword(value: string): CommandArg {
 }
 
 /* RFC 5032: "OLDER" SP nz-number / "YOUNGER" SP nz-number */
-function seconds(value: number, what: string): CommandArg {
+function seconds(value: number, what: string, state: EncodeState): CommandArg {
+  if (state.options.within === false) throw new UnsupportedError(`The search key ${what} (${what === 'youngerThan' ? 'YOUNGER' : 'OLDER'}) needs WITHIN, which the server does not offer`);
   if (!Number.isInteger(value) || value < 1 || value > 0xffffffff) {
     throw new InvalidArgumentError(`${what} must be a whole number of seconds from 1 to 4294967295, got ${value}`);
   }
@@ -250,8 +257,8 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
   const number64 = state.options.imap4rev2 === true;
   if (query.larger !== undefined) out.push(atom('LARGER'), octets(query.larger, 'larger', number64));
   if (query.smaller !== undefined) out.push(atom('SMALLER'), octets(query.smaller, 'smaller', number64));
-  if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan'));
-  if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan'));
+  if (query.youngerThan !== undefined) out.push(atom('YOUNGER'), seconds(query.youngerThan, 'youngerThan', state));
+  if (query.olderThan !== undefined) out.push(atom('OLDER'), seconds(query.olderThan, 'olderThan', state));
   if (query.uid !== undefined) out.push(atom('UID'), sequenceSet(asSequenceSet(query.uid, 'uid')));
   if (query.seq !== undefined) out.push(sequenceSet(asSequenceSet(query.seq, 'seq')));
   if (query.modseq !== undefined) {
