@@ -230,6 +230,22 @@ describe('search criteria from untyped callers', () => {
   });
 });
 
+describe('search text with a lone surrogate', () => {
+  // Half of an emoji (a string cut by UTF-16 length) has no UTF-8 form: it went out as U+FFFD,
+  // a search for text that is not there.
+  it('is refused, in any text key and in header values', () => {
+    const half = '😀'.slice(0, 1);
+    for (const query of [{ subject: `hi ${half}` }, { body: '😀'.slice(1) }, { header: { 'X-A': half } }, { not: { text: `a${half}b` } }]) {
+      expect(() => buildSearchCriteria(query), JSON.stringify(query)).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it('while whole pairs go through', () => {
+    expect(encodeCommand('A1', 'SEARCH', buildSearchCriteria({ subject: '😀' }, { utf8Accept: true }), { utf8Accept: true })[0])
+      .toEqual({ kind: 'line', parts: ['A1 SEARCH SUBJECT "😀"\r\n'] });
+  });
+});
+
 describe('search dates made in another realm', () => {
   it('are Dates too', async () => {
     const { runInNewContext } = await import('node:vm');

@@ -225,7 +225,11 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
   const out: CommandArg[] = [];
   const text = (value: string, what: string): CommandArg => {
     expectType(typeof value === 'string', what, 'a string', value);
-    if (!isAscii(value)) state.nonAscii = true;
+    if (!isAscii(value)) {
+      // A lone surrogate (half of an emoji cut off) has no UTF-8 form: sent, it becomes U+FFFD.
+      if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+      state.nonAscii = true;
+    }
     return value.length === 0 ? str(value) : astring(value);
   };
   if (query.all !== undefined) {
@@ -337,6 +341,9 @@ function asArray(value: string | readonly string[] | undefined, what: string): r
   expectType(isList(value), what, 'a string or an array of strings', value);
   return value;
 }
+
+/** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function isAscii(value: string): boolean {
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
