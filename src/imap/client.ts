@@ -669,7 +669,8 @@ export class ImapClient implements ImapSession {
   #closedError(command: string): MailwireError {
     if (!this.#opened) return new ConnectionClosedError(`Cannot send ${command}: not connected (call connect() first)`);
     return new ConnectionClosedError(
-      `Cannot send ${command}: the connection is closed`,
+      // After LOGOUT's answer the socket may stay open a while (close() waits for the server's side).
+      `Cannot send ${command}: ${this.#loggingOut ? 'the session has logged out' : 'the connection is closed'}`,
       this.#closeError === undefined ? undefined : { cause: this.#closeError },
     );
   }
@@ -770,6 +771,12 @@ export class ImapClient implements ImapSession {
         if (client.#state === 'logout') return;
         client.#mailbox = mailbox;
         client.#state = mailbox === null ? 'authenticated' : 'selected';
+      },
+      endSession: () => {
+        client.#state = 'logout';
+        const error = new ConnectionClosedError('The session was logged out (LOGOUT) before this command was sent');
+        client.#closeError ??= error;
+        client.#pipeline.failQueued(error);
       },
       subscribe: (options) => client.#events.subscribe(options),
       destroy: (error) => {

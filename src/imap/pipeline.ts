@@ -514,6 +514,20 @@ export class CommandPipeline {
     this.#streaming = undefined;
     streaming?.stop(error);
     this.#pauseRequests.clear();
+    this.#fail(pending, error);
+  }
+
+  /**
+   * Nothing more will be written (LOGOUT is answered): the commands still queued fail with `error`,
+   * at once, while those in flight (LOGOUT itself) wait for their answers.
+   */
+  failQueued(error: MailwireError): void {
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#fail(queued, error);
+  }
+
+  #fail(pending: readonly Pending[], error: MailwireError): void {
     for (const each of pending) {
       this.#reportFailed(each, error);
       this.#settle(each, error);

@@ -298,6 +298,12 @@ export interface CoreSession extends ImapSession {
   subscribe(options?: InternalSubscriptionOptions): EventSubscription;
   /** Closes the connection at once (pending commands reject with `error`). */
   destroy(error: MailwireError): void;
+  /**
+   * LOGOUT is answered (its BYE or its tagged OK): the session is over and nothing more is sent on
+   * it. The calls queued behind LOGOUT, and any made from now on, reject at once with
+   * ConnectionClosedError, without waiting for the connection to close.
+   */
+  endSession(): void;
   /** Closes the connection gracefully after LOGOUT (subscriptions end without error). */
   closeConnection(): Promise<void>;
   /** The configured body stream high-water mark, in bytes. */

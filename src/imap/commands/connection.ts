@@ -381,10 +381,15 @@ export async function logout(session: CoreSession, options?: ImapCallOptions): P
         {
           name: 'LOGOUT',
           exclusive: true,
-          untagged: (response) => response.kind === 'status' && response.status === 'BYE',
-          // The session ends with this OK: nothing queued behind LOGOUT is sent after it.
+          // The session ends with its BYE (or, without one, its OK): nothing queued behind LOGOUT
+          // will ever be sent, so those calls fail now rather than when the connection closes.
+          untagged: (response) => {
+            if (response.kind !== 'status' || response.status !== 'BYE') return false;
+            session.endSession();
+            return true;
+          },
           done: () => {
-            session.setState('logout');
+            session.endSession();
           },
         },
         options,

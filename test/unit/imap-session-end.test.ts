@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { Connector } from '../../src/common/connector.js';
+import { ConnectionClosedError } from '../../src/common/errors.js';
+import { Transport } from '../../src/common/transport.js';
+import type { FakeServer } from './imap/fake-server.js';
+import { C, S, hangUp, login, until, useImapHarness } from './imap/fake-server.js';
+
+const { serve, connect } = useImapHarness();
+
+/** A real socket whose close() waits a minute for the server: longer than any test here runs. */
+const patientClose: Connector = (options, handlers) => Transport.connect({ ...options, closeTimeout: 60_000 }, handlers);
+
+/**
+ * The server reads the client's FIN but keeps its own side open (as a server that lingers after
+ * LOGOUT does): close() would wait out its whole closeTimeout, which these tests make long.
+ */
+function lingerAfterLogout(server: FakeServer): void {
+  server.socket()!.allowHalfOpen = true;
+}
+
+describe('ImapClient: calls made while LOGOUT is in flight', () => {
+  it('rejects a call queued behind LOGOUT once LOGOUT is answered, not when the socket closes', async () => {
+    let queued = false;
+    let settled = false;
+    const server = await serve([
+      ...login(),
+      C('A2 LOGOUT'),
+      until(() => queued),
+      S('* BYE Logging out', 'A2 OK Logout completed'),
+      // Hangs up only once the queued call has failed: a call that waits for the close never does.
+      until(() => settled),
+      hangUp(),
+    ]);
+    const client = await connect(server, { connector: patientClose });
+    lingerAfterLogout(server);
+    const closing = client.close();
+    const noop = client.noop();
+    queued = true;
+    await expect(noop).rejects.toBeInstanceOf(ConnectionClosedError);
+    // The socket is still open, but the session is over: a new call is refused at once too.
+    await expect(client.noop()).rejects.toThrow('Cannot send NOOP: the session has logged out');
+    settled = true;
+    await closing;
+    await server.done;
+  });
+
+  it("rejects at once a call made after LOGOUT's BYE, before its tagged OK", async () => {
+    let settled = false;
+    let byeRead!: () => void;
+    const bye = new Promise<void>((resolve) => {
+      byeRead = resolve;
+    });
+    const server = await serve([
+      ...login(),
+      C('A2 LOGOUT'),
+      S('* BYE Logging out'),
+      // The OK waits for the call: a call queued until the OK never settles first.
+      until(() => settled),
+      S('A2 OK Logout completed'),
+      hangUp(),
+    ]);
+    const client = await connect(server, {
+      connector: patientClose,
+      commandTimeout: 60_000,
+      logger: (entry) => {
+        if (entry.text.startsWith('* BYE')) byeRead();
+      },
+    });
+    const closing = client.close();
+    await bye;
+    const noop = client.noop();
+    await expect(noop).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(client.state).toBe('logout');
+    settled = true;
+    await closing;
+    await server.done;
+  });
+});
