@@ -587,7 +587,7 @@ export class ImapClient implements ImapSession {
     if (response.kind === 'list') this.#noteListedName(response);
     if (this.#pipeline.untagged(response)) return;
     if (response.kind === 'status' && response.status === 'BYE') {
-      this.#events.emit({ kind: 'bye', text: response.text });
+      this.#events.emit({ kind: 'bye', code: response.code, text: response.text });
       // The server ends the session: every pending command fails now, not when the socket closes.
       // (The BYE answering a LOGOUT in flight is LOGOUT's own; one here came before LOGOUT was sent.)
       const server = { status: 'BYE', responseCode: responseCodeName(response.code), responseCodeData: response.codeData, serverText: response.text };

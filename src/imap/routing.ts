@@ -134,7 +134,7 @@ export function mailboxEventOf(response: ImapResponse): MailboxEvent | null {
     }
     case 'status':
       if (response.code?.kind === 'ALERT') return { kind: 'alert', text: response.text };
-      if (response.status === 'BYE') return { kind: 'bye', text: response.text };
+      if (response.status === 'BYE') return { kind: 'bye', code: response.code, text: response.text };
       return { kind: 'status', status: response.status, code: response.code, text: response.text };
     case 'capability':
     case 'enabled':

@@ -101,8 +101,12 @@ export type MailboxEvent =
       readonly code: ResponseCode | null;
       readonly text: string;
     }
-  /** `* BYE`: the server is closing the connection. */
-  | { readonly kind: 'bye'; readonly text: string }
+  /**
+   * `* BYE`: the server is closing the connection. `code` is its response code (`[UNAVAILABLE]`,
+   * `[ALERT]`, `[REFERRAL ...]`), or null; the ConnectionClosedError of the calls it ends carries
+   * the same as `responseCode` and `responseCodeData`.
+   */
+  | { readonly kind: 'bye'; readonly code: ResponseCode | null; readonly text: string }
   /** Another untagged response nobody asked for (kept so nothing is silently lost). */
   | { readonly kind: 'other'; readonly response: ImapResponse }
   /** A subscriber read too slowly: `dropped` events were discarded (the oldest first). */

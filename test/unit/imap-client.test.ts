@@ -348,7 +348,7 @@ describe('ImapClient: pipelining and routing', () => {
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionClosedError);
     }
     for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ status: 'BYE', responseCode: 'UNAVAILABLE', serverText: 'Server shutting down' });
-    expect(events).toContainEqual({ kind: 'bye', text: 'Server shutting down' });
+    expect(events).toContainEqual({ kind: 'bye', code: { kind: 'UNAVAILABLE' }, text: 'Server shutting down' });
     await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 

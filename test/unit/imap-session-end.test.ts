@@ -76,3 +76,23 @@ describe('ImapClient: calls made while LOGOUT is in flight', () => {
     await server.done;
   });
 });
+
+describe('ImapClient: the bye event', () => {
+  it('carries the response code of the BYE, as the ConnectionClosedError of pending calls does', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('* BYE [UNAVAILABLE] Server shutting down'), hangUp()]);
+    const client = await connect(server);
+    const events = client.events();
+    await expect(client.noop()).rejects.toMatchObject({ status: 'BYE', responseCode: 'UNAVAILABLE' });
+    expect((await events.next()).value).toEqual({ kind: 'bye', code: { kind: 'UNAVAILABLE' }, text: 'Server shutting down' });
+    await events.next().catch(() => undefined);
+  });
+
+  it('gives a null code to a BYE without one', async () => {
+    const server = await serve([...login(), C('A2 NOOP'), S('* BYE Autologout; idle for too long'), hangUp()]);
+    const client = await connect(server);
+    const events = client.events();
+    await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect((await events.next()).value).toEqual({ kind: 'bye', code: null, text: 'Autologout; idle for too long' });
+    await events.next().catch(() => undefined);
+  });
+});
