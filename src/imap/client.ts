@@ -101,6 +101,12 @@ export class ImapClient implements ImapSession {
   #capabilitiesKnown = false;
   readonly #enabled = new Set<string>();
   #mailbox: MutableMailboxState | null = null;
+  /**
+   * The mailbox the server's untagged data speaks of, at the point of the response stream read so
+   * far (see `MailboxEvent`): the selected one, except while a SELECT or EXAMINE is in flight,
+   * when it turns from the mailbox left to the one opened before the command completes.
+   */
+  #eventMailbox: string | null = null;
   #greeting: ImapGreeting | undefined;
   #greetingWaiter: { resolve: (greeting: ImapGreeting) => void; reject: (error: MailwireError) => void } | undefined;
   #closeError: MailwireError | undefined;
@@ -581,11 +587,19 @@ export class ImapClient implements ImapSession {
   #onUntagged(response: ImapResponse): void {
     if (response.kind === 'capability') this.#core.setCapabilities(response.capabilities);
     else if (response.kind === 'status' && response.code?.kind === 'CAPABILITY') this.#core.setCapabilities(response.code.capabilities);
+    const opening = this.#pipeline.openingMailbox;
+    // Nothing was selected before this SELECT, or `[CLOSED]` marks where the left mailbox's data ends.
+    if (opening !== null && (this.#eventMailbox === null || isClosedCode(response))) this.#eventMailbox = opening;
     // What a SELECT or EXAMINE in flight hears is the new mailbox's, which the command collects: the
     // state of the mailbox being left (a caller may hold it) must not take its counts and UIDVALIDITY.
     if (this.#mailbox !== null && !this.#pipeline.selecting) updateMailbox(this.#mailbox, response);
     if (response.kind === 'list') this.#noteListedName(response);
-    if (this.#pipeline.untagged(response)) return;
+    if (this.#pipeline.untagged(response)) {
+      // Where no `[CLOSED]` will mark the switch, the first line the SELECT takes (it is exclusive:
+      // the only command in flight) shows that the server has begun to answer it.
+      if (opening !== null && !this.#announcesClosed()) this.#eventMailbox = opening;
+      return;
+    }
     if (response.kind === 'status' && response.status === 'BYE') {
       this.#events.emit({ kind: 'bye', code: response.code, text: response.text });
       // The server ends the session: every pending command fails now, not when the socket closes.
@@ -596,8 +610,16 @@ export class ImapClient implements ImapSession {
       void this.#transport?.close();
       return;
     }
-    const event = mailboxEventOf(response);
+    const event = mailboxEventOf(response, this.#eventMailbox);
     if (event !== null) this.#events.emit(event);
+  }
+
+  /**
+   * True when the server marks an implicit close with `* OK [CLOSED]`: RFC 7162 section 3.2.11
+   * once QRESYNC is enabled, RFC 9051 section 6.3.2 in an IMAP4rev2 session.
+   */
+  #announcesClosed(): boolean {
+    return this.#enabled.has('QRESYNC') || mailboxes.imap4rev2InUse(this);
   }
 
   /**
@@ -663,6 +685,7 @@ export class ImapClient implements ImapSession {
         : cause ?? error;
     this.#failAll(failure);
     this.#mailbox = null;
+    this.#eventMailbox = null;
     this.#events.close(this.#loggingOut ? undefined : failure);
   }
 
@@ -770,6 +793,7 @@ export class ImapClient implements ImapSession {
         // A SELECT failed by the connection's end deselects, but the session stays over (see setState).
         if (client.#state === 'logout') return;
         client.#mailbox = mailbox;
+        client.#eventMailbox = mailbox?.name ?? null;
         client.#state = mailbox === null ? 'authenticated' : 'selected';
       },
       endSession: () => {
@@ -790,6 +814,11 @@ export class ImapClient implements ImapSession {
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
     };
   }
+}
+
+/** `* OK [CLOSED]`: the mailbox selected before is closed, and what follows is the new one's. */
+function isClosedCode(response: ImapResponse): boolean {
+  return response.kind === 'status' && response.status === 'OK' && response.code?.kind === 'CLOSED';
 }
 
 /** A server line for the wire log; SASL challenges are logged by size only. */

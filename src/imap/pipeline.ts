@@ -116,6 +116,14 @@ export class CommandPipeline {
   /** SELECT and EXAMINE commands in the tag table (see {@link CommandPipeline.selecting}). */
   #selectsInFlight = 0;
 
+  /** The mailbox the SELECT or EXAMINE written last opens (its name as the caller gave it). */
+  #opening: string | null = null;
+
+  /** The mailbox the SELECT or EXAMINE in flight opens, or null when none is in flight. */
+  get openingMailbox(): string | null {
+    return this.#selectsInFlight > 0 ? this.#opening : null;
+  }
+
   /**
    * Queues a command (the client has checked that the session is open) and writes what can be
    * written; the promise settles with the command's result or a MailwireError.
@@ -212,9 +220,12 @@ export class CommandPipeline {
         this.#settle(next, new InvalidArgumentError(`${next.command.display ?? next.command.name} is not allowed in the ${host.state} state`));
         continue;
       }
+      // Read once (see ImapCommand.args): the encoder and the name of the mailbox a SELECT opens.
+      let args: readonly CommandArg[];
       try {
+        args = next.command.args ?? [];
         next.tag = `A${String(++this.#tagCounter)}`;
-        next.fragments = encodeCommand(next.tag, next.command.name, next.command.args ?? [], {
+        next.fragments = encodeCommand(next.tag, next.command.name, args, {
           literalPlus: host.capabilities.has('LITERAL+'),
           // RFC 9051 includes LITERAL- in IMAP4rev2: a server speaking it need not list it apart.
           literalMinus: host.capabilities.has('LITERAL-') || imap4rev2InUse(host),
@@ -227,7 +238,11 @@ export class CommandPipeline {
       }
       this.#inFlight.push(next);
       if (streamsBodies(next)) host.assembler.bodyStreams = true;
-      if (selects(next)) this.#selectsInFlight++;
+      if (selects(next)) {
+        this.#selectsInFlight++;
+        const [name] = args;
+        this.#opening = name?.kind === 'mailbox' ? name.name : null;
+      }
       if (!this.#writeFragments(next)) return;
     }
     this.#updateFlow();

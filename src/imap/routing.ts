@@ -115,22 +115,25 @@ export function applyCode(mailbox: MutableMailboxState, code: ResponseCode): voi
   }
 }
 
-/** The event an unclaimed untagged response becomes, or null for none. */
-export function mailboxEventOf(response: ImapResponse): MailboxEvent | null {
+/**
+ * The event an unclaimed untagged response becomes, or null for none; `mailbox` is the mailbox the
+ * server spoke of when it sent the response (see {@link MailboxEvent}).
+ */
+export function mailboxEventOf(response: ImapResponse, mailbox: string | null): MailboxEvent | null {
   switch (response.kind) {
     case 'exists':
-      return { kind: 'exists', count: response.count };
+      return { kind: 'exists', count: response.count, mailbox };
     case 'recent':
-      return { kind: 'recent', count: response.count };
+      return { kind: 'recent', count: response.count, mailbox };
     case 'expunge':
-      return { kind: 'expunge', seq: response.seq };
+      return { kind: 'expunge', seq: response.seq, mailbox };
     case 'vanished':
-      return { kind: 'vanished', uids: response.uids, earlier: response.earlier };
+      return { kind: 'vanished', uids: response.uids, earlier: response.earlier, mailbox };
     case 'flags':
-      return { kind: 'flags', flags: response.flags };
+      return { kind: 'flags', flags: response.flags, mailbox };
     case 'fetch': {
       const { attributes } = response;
-      return { kind: 'fetch', seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq, attributes };
+      return { kind: 'fetch', seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq, attributes, mailbox };
     }
     case 'status':
       if (response.code?.kind === 'ALERT') return { kind: 'alert', text: response.text };

@@ -71,16 +71,25 @@ export interface MailboxState {
  * Something the server told about the selected mailbox (or the session) that no command asked
  * for: new messages, expunges, flag changes made elsewhere, alerts. Read them with
  * `client.events()` or `client.idle()`.
+ *
+ * The events about a mailbox's messages (`exists`, `recent`, `expunge`, `vanished`, `fetch`,
+ * `flags`) carry `mailbox`: the name of the mailbox selected when the server sent them, as it was
+ * given to `select()` or `examine()` (null when none was), so that events read late can be told
+ * from those of a mailbox selected since. While a SELECT or EXAMINE is in flight, the events the
+ * server sent before it began to answer are the left mailbox's: the switch is the untagged
+ * `OK [CLOSED]` (RFC 7162 section 3.2.11, RFC 9051 section 7.1) once QRESYNC is enabled or in an
+ * IMAP4rev2 session, else the first line of its answer. After CLOSE, UNSELECT or a failed SELECT,
+ * none is selected.
  */
 export type MailboxEvent =
   /** `* n EXISTS`: the mailbox now holds `count` messages. */
-  | { readonly kind: 'exists'; readonly count: number }
+  | { readonly kind: 'exists'; readonly count: number; readonly mailbox: string | null }
   /** `* n RECENT` (IMAP4rev1). */
-  | { readonly kind: 'recent'; readonly count: number }
+  | { readonly kind: 'recent'; readonly count: number; readonly mailbox: string | null }
   /** `* n EXPUNGE`: the message with this sequence number is gone; later numbers shift down by one. */
-  | { readonly kind: 'expunge'; readonly seq: SeqNum }
+  | { readonly kind: 'expunge'; readonly seq: SeqNum; readonly mailbox: string | null }
   /** `* VANISHED` (QRESYNC): these UIDs are gone. `earlier` when it answers a request. */
-  | { readonly kind: 'vanished'; readonly uids: readonly NumberRange[]; readonly earlier: boolean }
+  | { readonly kind: 'vanished'; readonly uids: readonly NumberRange[]; readonly earlier: boolean; readonly mailbox: string | null }
   /** An unsolicited `* n FETCH` (usually FLAGS changed by another session). */
   | {
       readonly kind: 'fetch';
@@ -89,9 +98,10 @@ export type MailboxEvent =
       readonly flags: readonly string[] | undefined;
       readonly modseq: bigint | undefined;
       readonly attributes: FetchAttributes;
+      readonly mailbox: string | null;
     }
   /** `* FLAGS (...)`: the flags defined in the mailbox changed. */
-  | { readonly kind: 'flags'; readonly flags: readonly string[] }
+  | { readonly kind: 'flags'; readonly flags: readonly string[]; readonly mailbox: string | null }
   /** `* OK [ALERT] text`: RFC 9051 says the text must be shown to the user. */
   | { readonly kind: 'alert'; readonly text: string }
   /** Any other untagged OK/NO/BAD nobody asked for (warnings, `[CLOSED]`, `[HIGHESTMODSEQ n]`...). */

@@ -167,7 +167,7 @@ describe('two IMAP connections at once', () => {
       await saveWithDoveadm('carol', 'Subject: second\r\n\r\nsecond\r\n');
       let event = (await first).value as MailboxEvent;
       if (event.kind !== 'exists') event = await nextEvent(idle, (candidate) => candidate.kind === 'exists');
-      expect(event).toEqual({ kind: 'exists', count: 2 });
+      expect(event).toEqual({ kind: 'exists', count: 2, mailbox: 'INBOX' });
       console.info(`IDLE saw the new message after ${Date.now() - started} ms`);
 
       await actor.run({ name: 'UID STORE', args: [raw('1'), raw('+FLAGS'), list(flag('\\Flagged'))], done: () => undefined });
@@ -180,7 +180,7 @@ describe('two IMAP connections at once', () => {
       await actor.run({ name: 'UID STORE', args: [raw('2'), raw('+FLAGS.SILENT'), list(flag('\\Deleted'))], done: () => undefined });
       await actor.run({ name: 'EXPUNGE', exclusive: true, done: () => undefined });
       const expunge = await nextEvent(idle, (candidate) => candidate.kind === 'expunge');
-      expect(expunge).toEqual({ kind: 'expunge', seq: 2 });
+      expect(expunge).toEqual({ kind: 'expunge', seq: 2, mailbox: 'INBOX' });
       await idle.return();
       expect(watcher.mailbox?.exists).toBe(1);
     } finally {

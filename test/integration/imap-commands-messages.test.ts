@@ -215,7 +215,7 @@ describe('two connections at once', () => {
       await store(actor, uids[0]!, 'add', ['\\Deleted'], { silent: true });
       expect((await expunge(actor)).seqs).toEqual([1]);
       await watcher.noop();
-      expect(await nextEvent(events, (event) => event.kind === 'expunge')).toEqual({ kind: 'expunge', seq: 1 });
+      expect(await nextEvent(events, (event) => event.kind === 'expunge')).toEqual({ kind: 'expunge', seq: 1, mailbox: 'INBOX' });
       expect(watcher.mailbox?.exists).toBe(2);
       await events.return();
     } finally {
@@ -236,7 +236,7 @@ describe('two connections at once', () => {
       let event = (await first).value as MailboxEvent;
       if (event.kind !== 'exists') event = await nextEvent(idle, (candidate) => candidate.kind === 'exists');
       const elapsed = Date.now() - started;
-      expect(event).toEqual({ kind: 'exists', count: 1 });
+      expect(event).toEqual({ kind: 'exists', count: 1, mailbox: 'INBOX' });
       expect(elapsed).toBeLessThan(1000);
       await idle.return();
     } finally {

@@ -478,8 +478,8 @@ describe('ImapClient: events', () => {
     const third = await events.next();
     expect([first.value, second.value, third.value]).toEqual([
       { kind: 'overflow', dropped: 2 },
-      { kind: 'exists', count: 3 },
-      { kind: 'exists', count: 4 },
+      { kind: 'exists', count: 3, mailbox: null },
+      { kind: 'exists', count: 4, mailbox: null },
     ]);
     await events.return();
   });
@@ -529,7 +529,7 @@ describe('ImapClient: IDLE and timeouts', () => {
     ]);
     const client = await connect(server, { commandTimeout: 100 });
     const idle = client.idle();
-    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3 });
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3, mailbox: null });
     await idle.return();
     const again = client.idle();
     await expect(again.next()).rejects.toMatchObject({ code: 'TIMEOUT' });
@@ -539,7 +539,7 @@ describe('ImapClient: IDLE and timeouts', () => {
     const server = await serve([...login('IMAP4rev2'), C('A2 IDLE'), S('+ idling', '* 3 EXISTS'), C('DONE'), S('A2 OK')]);
     const client = await connect(server);
     const idle = client.idle({ pollInterval: 10 });
-    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3 });
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 3, mailbox: null });
     await idle.return();
     await server.done;
   });
@@ -600,7 +600,7 @@ describe('ImapClient: responses cut at every point', () => {
         got.push(attributes.envelope?.subject ?? 'none', String(attributes.flags));
       }
       expect(got).toEqual([body, 'hello', '\\Seen']);
-      expect((await events.next()).value).toEqual({ kind: 'exists', count: 2 });
+      expect((await events.next()).value).toEqual({ kind: 'exists', count: 2, mailbox: 'INBOX' });
       expect((await events.next()).value).toMatchObject({ kind: 'fetch', seq: 1, flags: ['\\Seen', '\\Flagged'] });
       await events.return();
       client.destroy();

@@ -268,7 +268,7 @@ describe('ImapClient: pipelining and routing', () => {
     await sleep(10);
     expect(events).toEqual([
       expect.objectContaining({ kind: 'fetch', seq: 3, uid: 9, flags: ['\\Flagged'] }),
-      { kind: 'expunge', seq: 2 },
+      { kind: 'expunge', seq: 2, mailbox: 'INBOX' },
     ]);
     expect(client.mailbox?.exists).toBe(2);
   });
@@ -483,7 +483,7 @@ describe('ImapClient: IDLE', () => {
       if (event.kind === 'exists') await client.noop();
       if (event.kind === 'expunge') break;
     }
-    expect(seen).toEqual([{ kind: 'exists', count: 2 }, { kind: 'expunge', seq: 1 }]);
+    expect(seen).toEqual([{ kind: 'exists', count: 2, mailbox: 'INBOX' }, { kind: 'expunge', seq: 1, mailbox: 'INBOX' }]);
     await server.done;
   });
 
@@ -503,7 +503,7 @@ describe('ImapClient: IDLE', () => {
     const client = await connect(server);
     await client.select('INBOX');
     for await (const event of client.idle({ restartAfter: 50 })) {
-      expect(event).toEqual({ kind: 'exists', count: 5 });
+      expect(event).toEqual({ kind: 'exists', count: 5, mailbox: 'INBOX' });
       break;
     }
     await server.done;
@@ -536,7 +536,7 @@ describe('ImapClient: IDLE', () => {
     });
     try {
       for await (const event of client.idle({ restartAfter })) {
-        expect(event).toEqual({ kind: 'exists', count: 2 });
+        expect(event).toEqual({ kind: 'exists', count: 2, mailbox: 'INBOX' });
         break;
       }
       await server.done;
@@ -557,7 +557,7 @@ describe('ImapClient: IDLE', () => {
     ]);
     const client = await connect(server);
     for await (const event of client.idle({ pollInterval: 20 })) {
-      expect(event).toEqual({ kind: 'exists', count: 4 });
+      expect(event).toEqual({ kind: 'exists', count: 4, mailbox: null });
       break;
     }
   });

@@ -98,7 +98,7 @@ describe('a body streamed while idle() waits to idle again', () => {
     const client = await connect(server, { limits });
     await client.select('INBOX');
     for await (const event of client.idle()) {
-      expect(event).toEqual({ kind: 'exists', count: 2 });
+      expect(event).toEqual({ kind: 'exists', count: 2, mailbox: 'INBOX' });
       for await (const message of client.fetch(uid(2), { source: true })) expect(await readSlowly(message.body())).toBe(size);
       break;
     }
@@ -133,9 +133,9 @@ describe('the end of an idle() loop', () => {
     const client = await connect(server);
     await client.select('INBOX');
     const idle = client.idle();
-    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 5 });
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 5, mailbox: 'INBOX' });
     await sleep(100);
-    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 6 });
+    expect((await idle.next()).value).toEqual({ kind: 'exists', count: 6, mailbox: 'INBOX' });
     await expect(idle.next()).rejects.toMatchObject({ code: 'SERVER_REJECTED' });
     expect(await idle.next()).toEqual({ value: undefined, done: true });
   });
@@ -178,6 +178,6 @@ describe('the end of an idle() loop', () => {
     await sleep(10);
     await client.noop();
     expect((await both).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
-    expect(got).toEqual([{ kind: 'exists', count: 4 }, { kind: 'exists', count: 5 }]);
+    expect(got).toEqual([{ kind: 'exists', count: 4, mailbox: 'INBOX' }, { kind: 'exists', count: 5, mailbox: 'INBOX' }]);
   });
 });

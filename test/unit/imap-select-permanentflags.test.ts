@@ -88,7 +88,7 @@ describe('SELECT and UIDNOTSTICKY', () => {
     expect(client.mailbox?.uidNotSticky).toBe(false);
     // Nothing of it reached the event stream: the first event is the NOOP's.
     await client.noop();
-    expect((await events.next()).value).toEqual({ kind: 'exists', count: 3 });
+    expect((await events.next()).value).toEqual({ kind: 'exists', count: 3, mailbox: 'INBOX' });
     await server.done;
   });
 });
