@@ -269,9 +269,10 @@ export class ImapClient implements ImapSession {
   /**
    * Subscribes to the unsolicited event stream of the session: EXISTS, EXPUNGE, VANISHED, flag
    * changes made by other sessions, alerts, BYE. Each call returns a new subscription that sees
-   * the events emitted from then on; it ends when the connection closes (throwing its error,
-   * unless after LOGOUT) or when `signal` aborts. Emitting never waits for a reader: a subscriber
-   * more than `limit` events behind loses the oldest and reads an `overflow` event instead.
+   * the events emitted from then on; it ends normally once LOGOUT is answered, throws the
+   * connection's error when the connection is lost, and ends when `signal` aborts. Emitting never
+   * waits for a reader: a subscriber more than `limit` events behind loses the oldest and reads an
+   * `overflow` event instead.
    *
    * @example
    * ```ts
@@ -801,6 +802,8 @@ export class ImapClient implements ImapSession {
         const error = new ConnectionClosedError('The session was logged out (LOGOUT) before this command was sent');
         client.#closeError ??= error;
         client.#pipeline.failQueued(error);
+        // No event can follow LOGOUT's answer: subscriptions (and idle() loops) end normally now.
+        client.#events.close(undefined);
       },
       subscribe: (options) => client.#events.subscribe(options),
       destroy: (error) => {

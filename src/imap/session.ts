@@ -315,7 +315,8 @@ export interface CoreSession extends ImapSession {
   /**
    * LOGOUT is answered (its BYE or its tagged OK): the session is over and nothing more is sent on
    * it. The calls queued behind LOGOUT, and any made from now on, reject at once with
-   * ConnectionClosedError, without waiting for the connection to close.
+   * ConnectionClosedError, and the event subscriptions end normally, without waiting for the
+   * connection to close.
    */
   endSession(): void;
   /** Closes the connection gracefully after LOGOUT (subscriptions end without error). */

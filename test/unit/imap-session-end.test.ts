@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/common/connector.js';
 import { ConnectionClosedError } from '../../src/common/errors.js';
+import type { WireLogEntry } from '../../src/common/wirelog.js';
 import { Transport } from '../../src/common/transport.js';
 import type { FakeServer } from './imap/fake-server.js';
 import { C, S, hangUp, login, until, useImapHarness } from './imap/fake-server.js';
@@ -16,6 +17,20 @@ const patientClose: Connector = (options, handlers) => Transport.connect({ ...op
  */
 function lingerAfterLogout(server: FakeServer): void {
   server.socket()!.allowHalfOpen = true;
+}
+
+/** A wire logger, and a promise that resolves once the client has read a server line starting with `text`. */
+function lineRead(text: string): { readonly read: Promise<void>; readonly logger: (entry: WireLogEntry) => void } {
+  let resolve!: () => void;
+  const read = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return {
+    read,
+    logger: (entry) => {
+      if (entry.direction === 'server' && entry.text.startsWith(text)) resolve();
+    },
+  };
 }
 
 describe('ImapClient: calls made while LOGOUT is in flight', () => {
@@ -46,10 +61,7 @@ describe('ImapClient: calls made while LOGOUT is in flight', () => {
 
   it("rejects at once a call made after LOGOUT's BYE, before its tagged OK", async () => {
     let settled = false;
-    let byeRead!: () => void;
-    const bye = new Promise<void>((resolve) => {
-      byeRead = resolve;
-    });
+    const bye = lineRead('* BYE');
     const server = await serve([
       ...login(),
       C('A2 LOGOUT'),
@@ -62,12 +74,10 @@ describe('ImapClient: calls made while LOGOUT is in flight', () => {
     const client = await connect(server, {
       connector: patientClose,
       commandTimeout: 60_000,
-      logger: (entry) => {
-        if (entry.text.startsWith('* BYE')) byeRead();
-      },
+      logger: bye.logger,
     });
     const closing = client.close();
-    await bye;
+    await bye.read;
     const noop = client.noop();
     await expect(noop).rejects.toBeInstanceOf(ConnectionClosedError);
     expect(client.state).toBe('logout');
@@ -94,5 +104,41 @@ describe('ImapClient: the bye event', () => {
     await expect(client.noop()).rejects.toBeInstanceOf(ConnectionClosedError);
     expect((await events.next()).value).toEqual({ kind: 'bye', code: null, text: 'Autologout; idle for too long' });
     await events.next().catch(() => undefined);
+  });
+});
+
+describe('ImapClient: event streams when LOGOUT is answered', () => {
+  it('ends events() and idle() iterations normally at LOGOUT, not when the socket closes', async () => {
+    let ended = false;
+    const idling = lineRead('+ idling');
+    const server = await serve([
+      ...login(),
+      C('A2 IDLE'),
+      S('+ idling'),
+      C('DONE'),
+      S('A2 OK Idle completed'),
+      C('A3 LOGOUT'),
+      S('* BYE Logging out', 'A3 OK Logout completed'),
+      // Hangs up only once both iterations have ended: iterations that wait for the close never do.
+      until(() => ended),
+      hangUp(),
+    ]);
+    const client = await connect(server, {
+      connector: patientClose,
+      logger: idling.logger,
+    });
+    lingerAfterLogout(server);
+    const events = client.events();
+    const idle = client.idle();
+    const nexts = [events.next(), idle.next()];
+    await idling.read;
+    const closing = client.close();
+    expect(await Promise.all(nexts)).toEqual([
+      { value: undefined, done: true },
+      { value: undefined, done: true },
+    ]);
+    ended = true;
+    await closing;
+    await server.done;
   });
 });
