@@ -231,6 +231,14 @@ describe('header dates', () => {
     expect(iso('Mon, 2 Jan 2006 15:04:05 +0100 GMT+1')).toBeNull();
   });
 
+  it('reads a numeric zone led by GMT, UT or UTC (`GMT+0100`), as some Java and webmail mailers write it', () => {
+    expect(iso('Tue, 1 Mar 2005 10:00:00 GMT+0100')).toBe('2005-03-01T09:00:00.000Z');
+    expect(iso('Tue, 1 Mar 2005 10:00:00 UTC-05:00')).toBe('2005-03-01T15:00:00.000Z');
+    expect(iso('Tue, 1 Mar 2005 10:00:00 UT+0000')).toBe('2005-03-01T10:00:00.000Z');
+    expect(iso('Tue, 1 Mar 2005 10:00:00 GMT+2500')).toBeNull();
+    expect(iso('Tue, 1 Mar 2005 10:00:00 EST+0100')).toBeNull(); // a named zone other than UTC's: which counts?
+  });
+
   it('reads the month before the day (`Mon, Jan 2 2006 ...`), as Python and MailKit do', () => {
     expect(iso('Mon, Jan 2 2006 15:04:05 -0700')).toBe('2006-01-02T22:04:05.000Z');
     expect(iso('Mon, Jan 02, 2006 15:04:05 -0700 (MST)')).toBe('2006-01-02T22:04:05.000Z');

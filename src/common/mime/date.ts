@@ -103,10 +103,10 @@ function monthIndex(word: string): number {
 
 const MONTH_NAMES = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
 
-/** Minutes east of UTC for a zone as written (`+0130`, `-05:00`, `+0000 GMT`, `EST`, `Z`), 0 when absent; null when malformed. */
+/** Minutes east of UTC for a zone as written (`+0130`, `-05:00`, `+0000 GMT`, `GMT+0100`, `EST`, `Z`), 0 when absent; null when malformed. */
 function zoneMinutes(zone: string | undefined): number | null {
   if (zone === undefined) return 0; // no zone: -0000
-  const numeric = /^([+-])(\d\d):?(\d\d)(?: [A-Z]{1,5})?$/.exec(zone);
+  const numeric = /^(?:GMT|UTC?)?([+-])(\d\d):?(\d\d)(?: [A-Z]{1,5})?$/.exec(zone);
   if (numeric === null) return ZONE_NAMES.get(zone) ?? 0;
   const hours = Number(numeric[2]);
   const minutes = Number(numeric[3]);
@@ -161,8 +161,11 @@ function withoutComments(text: string): string {
 const DAY_NAME = '(?:(?:MON|TUE|WED|THU|FRI|SAT|SUN)[A-Z]*\\.? ?,? ?)?';
 /** RFC 5322 section 4.3 allows CFWS around the colons (comments are blanks by then). */
 const TIME = '(\\d{1,2}) ?: ?(\\d\\d)(?: ?: ?(\\d\\d)(?:\\.\\d+)?)?';
-/** A numeric zone may be followed by its name (`+0000 GMT`, as some mailers write): the number counts. */
-const ZONE = '([+-]\\d\\d:?\\d\\d(?: [A-Z]{1,5})?|[A-Z]{1,5})';
+/**
+ * A numeric zone may be followed by its name (`+0000 GMT`, as some mailers write), or led by
+ * GMT, UT or UTC (`GMT+0100`, as some Java and webmail mailers write): the number counts.
+ */
+const ZONE = '((?:GMT|UTC?)?[+-]\\d\\d:?\\d\\d(?: [A-Z]{1,5})?|[A-Z]{1,5})';
 /** `[day,] d month y time [zone]`, also with `-` between the date's parts (`27-Nov-2026`). */
 const RFC_DATE = new RegExp(`^${DAY_NAME}(\\d{1,2})[ -]?([A-Z]{3,9})\\.?[ -]?(\\d{2,4}),? ${TIME} ?${ZONE}?$`);
 /** The month before the day (`Fri, Nov 27 2026 10:01:00 +0000`, `November 27, 2026 ...`), US style. */
