@@ -64,7 +64,7 @@ const DEFAULT_MAX_FETCH_BUFFER = 256 * 1024 * 1024;
 const MAX_LISTED_NAMES = 10_000;
 const decoder = new TextDecoder();
 /** The fields of {@link ImapLimits}, each a byte count or a depth. */
-const IMAP_LIMITS: readonly (keyof ImapLimits)[] = ['maxLineLength', 'maxLiteralSize', 'maxBufferedLiteral', 'maxBodyDepth', 'bodyHighWaterMark', 'maxFetchBuffer'];
+const IMAP_LIMITS: readonly (keyof ImapLimits)[] = ['maxLineLength', 'maxLiteralSize', 'maxBufferedLiteral', 'maxBodyDepth', 'bodyHighWaterMark', 'maxFetchBuffer', 'maxSetLength'];
 
 export type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 
@@ -187,6 +187,14 @@ export class ImapClient implements ImapSession {
   /** The selected mailbox, kept current by EXISTS/EXPUNGE/FLAGS; null when none is selected. */
   get mailbox(): MailboxState | null {
     return this.#mailbox;
+  }
+
+  /**
+   * The longest message set one command sends, in bytes (`limits.maxSetLength`, default 8,000):
+   * FETCH, STORE, COPY, MOVE and UID EXPUNGE send a longer set in parts, one command each.
+   */
+  get maxSetLength(): number {
+    return this.#core.maxSetLength;
   }
 
   /** True while the connection is encrypted. */
@@ -379,7 +387,8 @@ export class ImapClient implements ImapSession {
 
   /**
    * `UID FETCH` (or `FETCH` with `byUid: false`): an async iterable of messages; body values are
-   * streams (see {@link FetchedMessage}).
+   * streams (see {@link FetchedMessage}). A set longer than `limits.maxSetLength` goes in parts,
+   * one command each, one after another; every message still comes once, in order.
    *
    * @throws InvalidArgumentError (a bad section, field name, partial range or `changedSince`) and
    *   UnsupportedError (`changedSince` or the `modseq` item without CONDSTORE) at once, before
@@ -447,17 +456,28 @@ export class ImapClient implements ImapSession {
     return statusFamily.status(this, name, items, options);
   }
 
-  /** `UID STORE` / `STORE`: adds, removes or sets flags. */
+  /**
+   * `UID STORE` / `STORE`: adds, removes or sets flags. A set longer than `limits.maxSetLength`
+   * goes in parts (not atomic: a refused part rejects, the parts before stay done).
+   */
   store(messages: storeFamily.MessageSelector, operation: storeFamily.StoreOperation, flags: readonly string[], options?: storeFamily.StoreOptions): Promise<storeFamily.StoreResult> {
     return storeFamily.store(this, messages, operation, flags, options);
   }
 
-  /** `UID COPY` / `COPY` (COPYUID read from UIDPLUS). */
+  /**
+   * `UID COPY` / `COPY` (COPYUID read from UIDPLUS). A set longer than `limits.maxSetLength` goes
+   * in parts, their COPYUID maps merged (not atomic: a refused part rejects, the parts before stay
+   * copied).
+   */
   copy(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.CopyResult> {
     return copyMove.copy(this, messages, destination, options);
   }
 
-  /** `UID MOVE` / `MOVE`, or COPY + STORE + UID EXPUNGE where MOVE is absent and UIDPLUS present. */
+  /**
+   * `UID MOVE` / `MOVE`, or COPY + STORE + UID EXPUNGE where MOVE is absent and UIDPLUS present. A
+   * set longer than `limits.maxSetLength` goes in parts, their results merged (not atomic: a
+   * refused part rejects, the parts before stay moved).
+   */
   move(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.MoveResult> {
     return copyMove.move(this, messages, destination, options);
   }
@@ -467,7 +487,11 @@ export class ImapClient implements ImapSession {
     return expungeFamily.expunge(this, options);
   }
 
-  /** `UID EXPUNGE` (UIDPLUS): removes only these messages, if flagged `\Deleted`. */
+  /**
+   * `UID EXPUNGE` (UIDPLUS): removes only these messages, if flagged `\Deleted`. A set longer than
+   * `limits.maxSetLength` goes in parts (not atomic: a refused part rejects, the parts before stay
+   * expunged).
+   */
   uidExpunge(uids: storeFamily.MessageSelector, options?: ImapCallOptions): Promise<expungeFamily.ExpungeResult> {
     return expungeFamily.uidExpunge(this, uids, options);
   }
@@ -815,6 +839,7 @@ export class ImapClient implements ImapSession {
       },
       bodyHighWaterMark: limits.bodyHighWaterMark ?? DEFAULT_HIGH_WATER_MARK,
       maxFetchBuffer: limits.maxFetchBuffer ?? DEFAULT_MAX_FETCH_BUFFER,
+      maxSetLength: limits.maxSetLength ?? storeFamily.DEFAULT_MAX_SET_LENGTH,
     };
   }
 }

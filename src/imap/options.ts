@@ -27,6 +27,13 @@ export interface ImapLimits {
    * answer). Beyond it the fetch fails with LimitExceededError. Default 256 MiB.
    */
   readonly maxFetchBuffer?: number | undefined;
+  /**
+   * Longest message set sent in one command, in bytes. FETCH, STORE, COPY, MOVE and UID EXPUNGE
+   * send a longer set as several commands, one after another, each with a part of it (at least
+   * one range: a single range is never cut). Default 8,000, which keeps command lines under the
+   * 8,192 octets RFC 7162 section 4 recommends; servers cap lines (Dovecot at 64 KiB by default).
+   */
+  readonly maxSetLength?: number | undefined;
 }
 
 /** Options of {@link ImapClient}: the connection options both clients share, and IMAP's own. */

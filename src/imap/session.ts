@@ -256,6 +256,11 @@ export interface ImapSession {
   /** True when the server offers `name` (case-insensitive). */
   hasCapability(name: string): boolean;
   /**
+   * The longest message set one command sends, in bytes (`limits.maxSetLength`); a longer set is
+   * sent in parts. Undefined: the default, 8,000.
+   */
+  readonly maxSetLength?: number | undefined;
+  /**
    * Runs one command: queues it, sends it when the pipeline allows, routes its untagged data to
    * `command.untagged`, and resolves with `command.done`'s result.
    *
@@ -325,4 +330,6 @@ export interface CoreSession extends ImapSession {
   readonly bodyHighWaterMark: number;
   /** The hard cap on what one fetch buffers while it may not pause the socket, in bytes. */
   readonly maxFetchBuffer: number;
+  /** The longest message set one command sends, in bytes. */
+  readonly maxSetLength: number;
 }

@@ -1,6 +1,6 @@
 /** IMAP clients of the integration tests, connected to the project's Dovecot. */
 import { ImapClient, type ImapClientOptions } from '../../src/imap/client.js';
-import type { ImapTlsMode } from '../../src/imap/session.js';
+import type { ImapSession, ImapTlsMode } from '../../src/imap/session.js';
 import { dovecot, type UserName } from './dovecot.js';
 
 /** Options for `user` (default carol) over `tls` ('starttls' or 'implicit'; 'none' allows cleartext). */
@@ -28,4 +28,25 @@ export async function withImapClient<T>(tls: ImapTlsMode, body: (client: ImapCli
       client.destroy();
     });
   }
+}
+
+/** The client as a session whose server does not offer `capability` (e.g. MOVE, to take move()'s fallback). */
+export function withoutCapability(client: ImapClient, capability: string): ImapSession {
+  return {
+    get state() {
+      return client.state;
+    },
+    get capabilities() {
+      return client.capabilities;
+    },
+    get enabled() {
+      return client.enabled;
+    },
+    get mailbox() {
+      return client.mailbox;
+    },
+    maxSetLength: client.maxSetLength,
+    hasCapability: (name) => name.toUpperCase() !== capability.toUpperCase() && client.hasCapability(name),
+    run: (command, options) => client.run(command, options),
+  };
 }

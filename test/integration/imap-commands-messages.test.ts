@@ -12,10 +12,10 @@ import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
 import { search, searchSeq, searchSummary } from '../../src/imap/commands/search.js';
 import { status } from '../../src/imap/commands/status.js';
 import { store } from '../../src/imap/commands/store.js';
-import type { ImapSession, ImapTlsMode, MailboxEvent } from '../../src/imap/session.js';
+import type { ImapTlsMode, MailboxEvent } from '../../src/imap/session.js';
 import { SequenceSet, uid, type Uid } from '../../src/imap/wire/sequence-set.js';
 import { buildMessage, encodedWordMessages, resetUser } from '../helpers/dovecot.js';
-import { imapOptions, withImapClient } from '../helpers/imap.js';
+import { imapOptions, withImapClient, withoutCapability } from '../helpers/imap.js';
 
 const USER = 'carol';
 
@@ -151,23 +151,7 @@ describe.each<ImapTlsMode>(['starttls', 'implicit'])('message commands over %s',
       await expect(move(client, uids[0]!, 'Nowhere')).rejects.toMatchObject({ responseCode: 'TRYCREATE' });
 
       // The same server seen without MOVE: the fallback must give the same outcome.
-      const withoutMove: ImapSession = {
-        get state() {
-          return client.state;
-        },
-        get capabilities() {
-          return client.capabilities;
-        },
-        get enabled() {
-          return client.enabled;
-        },
-        get mailbox() {
-          return client.mailbox;
-        },
-        hasCapability: (name) => name.toUpperCase() !== 'MOVE' && client.hasCapability(name),
-        run: (command, options) => client.run(command, options),
-      };
-      const emulated = await move(withoutMove, uids[3]!, 'Trash');
+      const emulated = await move(withoutCapability(client, 'MOVE'), uids[3]!, 'Trash');
       expect(emulated).toMatchObject({ emulated: true, expungedSeqs: [3] });
       expect([...emulated.uidMap]).toEqual([[uids[3], 2]]);
       expect(await search(client, {})).toEqual([uids[0], uids[1]]);

@@ -7,6 +7,10 @@
  * with UIDPLUS: a plain EXPUNGE would also remove messages someone else had marked \Deleted, so
  * without UIDPLUS the move is refused.
  *
+ * A set longer than `limits.maxSetLength` is sent in parts, one command each (see `runInParts`):
+ * the COPYUID maps and expunges of the parts are merged; a refused part rejects the call and the
+ * parts after it are not sent, while those before stay copied or moved.
+ *
  * @packageDocumentation
  */
 
@@ -21,7 +25,7 @@ import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
-import { expandRanges, resolveSelector, store } from './store.js';
+import { expandRanges, resolveSelector, runInParts, store } from './store.js';
 
 /** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
 export interface CopyResult {
@@ -67,6 +71,18 @@ export function readCopyUid(code: ResponseCode | null): { uidValidity: number; u
 
 const NO_COPYUID: CopyResult = { uidValidity: null, uidMap: new Map() };
 
+/** The COPYUID data of the parts of a set sent in several commands, as one: the maps in order. */
+function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
+  if (parts.length === 1) return parts[0]!;
+  let uidValidity: number | null = null;
+  const uidMap = new Map<Uid, Uid>();
+  for (const part of parts) {
+    uidValidity ??= part.uidValidity;
+    for (const [source, destination] of part.uidMap) uidMap.set(source, destination);
+  }
+  return { uidValidity, uidMap };
+}
+
 /**
  * Copies messages to another mailbox (UID COPY by default).
  *
@@ -85,15 +101,16 @@ const NO_COPYUID: CopyResult = { uidValidity: null, uidMap: new Map() };
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
-  return session.run(
+  const parts = await runInParts(session, selector.set, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID COPY' : 'COPY',
-      args: [sequenceSet(selector.set), mailbox(destination)],
+      args: [sequenceSet(part), mailbox(destination)],
       states: ['selected'],
       done: (response) => readCopyUid(response.code) ?? NO_COPYUID,
     },
-    options,
-  );
+    partOptions,
+  ));
+  return mergeCopyUids(parts);
 }
 
 /**
@@ -127,13 +144,28 @@ export async function move(session: ImapSession, messages: MessageSelector, dest
 }
 
 async function nativeMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
-  let copyUid: CopyResult = NO_COPYUID;
   const expungedSeqs: SeqNum[] = [];
   const expungedUids: Uid[] = [];
+  // Sequence numbers: the highest part first, so that its expunges do not renumber the others.
+  const parts = await runInParts(session, selector.set, options, (part, partOptions) => movePart(session, selector.byUid, part, destination, partOptions, expungedSeqs, expungedUids), !selector.byUid);
+  return { ...mergeCopyUids(parts), expungedSeqs, expungedUids, emulated: false };
+}
+
+/** One MOVE command: its COPYUID data; its expunges are added to `expungedSeqs` and `expungedUids`. */
+async function movePart(
+  session: ImapSession,
+  byUid: boolean,
+  set: SequenceSet,
+  destination: string,
+  options: ImapCallOptions,
+  expungedSeqs: SeqNum[],
+  expungedUids: Uid[],
+): Promise<CopyResult> {
+  let copyUid: CopyResult = NO_COPYUID;
   await session.run(
     {
-      name: selector.byUid ? 'UID MOVE' : 'MOVE',
-      args: [sequenceSet(selector.set), mailbox(destination)],
+      name: byUid ? 'UID MOVE' : 'MOVE',
+      args: [sequenceSet(set), mailbox(destination)],
       states: ['selected'],
       // Its EXPUNGE answers cannot be told from another command's (RFC 9051 section 5.5).
       exclusive: true,
@@ -162,7 +194,7 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
     },
     options,
   );
-  return { ...copyUid, expungedSeqs, expungedUids, emulated: false };
+  return copyUid;
 }
 
 async function emulatedMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
@@ -184,9 +216,14 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }
 
-/** The UIDs of the selected messages that exist now (`UID SEARCH UID <set>` or `UID SEARCH <seq-set>`), or null for none. */
+/**
+ * The UIDs of the selected messages that exist now (`UID SEARCH UID <set>` or `UID SEARCH
+ * <seq-set>`, one per part of a set too long for one command), or null for none.
+ */
 async function uidsOf(session: ImapSession, selector: ResolvedSelector, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
-  const query = selector.byUid ? { uid: selector.set as SequenceSet<Uid> } : { seq: selector.set as SequenceSet<SeqNum> };
-  const found = await search(session, query, options);
+  const parts = await runInParts(session, selector.set, options, (part, partOptions) =>
+    search(session, selector.byUid ? { uid: part as SequenceSet<Uid> } : { seq: part as SequenceSet<SeqNum> }, partOptions),
+  );
+  const found = parts.flat();
   return found.length === 0 ? null : SequenceSet.uids(found);
 }

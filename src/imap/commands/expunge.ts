@@ -13,7 +13,7 @@ import { modSequenceOrNone } from '../wire/mailbox-data.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import type { MessageSelector } from './store.js';
-import { resolveSelector } from './store.js';
+import { resolveSelector, runInParts } from './store.js';
 
 /** What EXPUNGE or UID EXPUNGE removed. */
 export interface ExpungeResult {
@@ -68,7 +68,8 @@ export function expunge(session: ImapSession, options: ImapCallOptions = {}): Pr
 
 /**
  * Removes only the given messages, if marked \Deleted (UID EXPUNGE, RFC 4315). Messages other
- * sessions marked \Deleted stay.
+ * sessions marked \Deleted stay. A set longer than `limits.maxSetLength` is sent in parts, one
+ * command each; a refused part rejects the call, and the parts before stay expunged.
  *
  * @example
  * ```ts
@@ -88,7 +89,13 @@ export async function uidExpunge(session: ImapSession, uids: MessageSelector, op
   if (!session.hasCapability('UIDPLUS') && !session.hasCapability('IMAP4REV2')) {
     throw new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer');
   }
-  return runExpunge(session, 'UID EXPUNGE', [sequenceSet(selector.set)], options);
+  const parts = await runInParts(session, selector.set, options, (part, partOptions) => runExpunge(session, 'UID EXPUNGE', [sequenceSet(part)], partOptions));
+  if (parts.length === 1) return parts[0]!;
+  return {
+    seqs: parts.flatMap((part) => part.seqs),
+    uids: parts.flatMap((part) => part.uids),
+    highestModseq: parts.reduce<bigint | undefined>((latest, part) => part.highestModseq ?? latest, undefined),
+  };
 }
 
 async function runExpunge(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions): Promise<ExpungeResult> {

@@ -8,11 +8,15 @@
  * buffering, up to `limits.maxFetchBuffer`, beyond which it fails with a LimitExceededError.
  * Complete messages waiting in the iterator are bounded the same way.
  *
+ * A set longer than `limits.maxSetLength` is fetched in parts, one command each, the next sent once
+ * the previous is answered: messages still come in order, each once.
+ *
  * @packageDocumentation
  */
 
 import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../common/errors.js';
 import { ChunkStore } from '../../common/chunk-store.js';
+import { callSteps } from '../../common/options.js';
 import { FetchBody } from '../fetch-body.js';
 import { MessageRecord, type BodyStream, type FetchedMessage } from '../fetch-message.js';
 import type { CommandContext, CoreSession, ImapCallOptions } from '../session.js';
@@ -129,13 +133,24 @@ class FetchRun implements FetchIterable {
     // RFC 7162 section 3.1.4.1: the MODSEQ item exists only where CONDSTORE does.
     if (query.modseq === true) requireCondstore(session, 'modseq (MODSEQ)');
     this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
-    const args: CommandArg[] = [raw(this.#set.toString()), list(...items.map((item) => raw(item)))];
-    if (options.changedSince !== undefined) args.push(changedSince(session, options.changedSince));
-    session
+    const afterSet: CommandArg[] = [list(...items.map((item) => raw(item)))];
+    if (options.changedSince !== undefined) afterSet.push(changedSince(session, options.changedSince));
+    const parts = this.#set.split(session.maxSetLength);
+    // A set too long for one command goes in parts, one command each, under one timeout.
+    this.#send(parts, 0, afterSet, parts.length === 1 ? () => options : callSteps(options));
+  }
+
+  /**
+   * Sends the command for `parts[index]`; once it is answered, the next part's, unless the
+   * iteration ended (the caller left it, or a message was lost). Parts ascend, so messages do.
+   */
+  #send(parts: readonly SequenceSet[], index: number, afterSet: readonly CommandArg[], step: () => FetchOptions): void {
+    const last = index === parts.length - 1;
+    this.#session
       .run(
         {
           name: this.#byUid ? 'UID FETCH' : 'FETCH',
-          args,
+          args: [raw(parts[index]!.toString()), ...afterSet],
           states: ['selected'],
           untagged: (response, context) => this.#untagged(response, context),
           bodyStart: (start, context) => this.#bodyStart(start, context),
@@ -143,14 +158,17 @@ class FetchRun implements FetchIterable {
           unreadableFetch: (error, seq) => this.#unreadable(error, seq),
           done: () => {
             // A message lost to an unreadable response fails the fetch, after the ones read.
-            this.#end(this.#lost);
+            if (last || this.#lost !== undefined) this.#end(this.#lost);
           },
           failed: (error) => {
             this.#end(error);
           },
         },
-        options,
+        step(),
       )
+      .then(() => {
+        if (!this.#ended) this.#send(parts, index + 1, afterSet, step);
+      })
       .catch((error: unknown) => {
         this.#end(error instanceof MailwireError ? error : new ProtocolError('FETCH failed', {}, { cause: error }));
       });

@@ -7,6 +7,7 @@
  */
 
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
+import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, flag, list, modSequence, sequenceSet } from '../wire/command-args.js';
@@ -73,6 +74,43 @@ function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | 
     }
   }
   return SequenceSet.from(input);
+}
+
+/**
+ * The default of `limits.maxSetLength`, in bytes: with the command's name and other arguments,
+ * the line stays under the 8,192 octets RFC 7162 section 4 recommends.
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_SET_LENGTH = 8000;
+
+/**
+ * Runs a command once per part of a set too long for one command (`limits.maxSetLength`), one
+ * part after another, so that the caller sees one call. The first failure rejects and the parts
+ * after it are not sent; those already done stay done (the whole is not atomic). The timeout
+ * counts from the call, for all the parts together.
+ *
+ * @param set - the whole set.
+ * @param run - sends the command for one part.
+ * @param descending - send the highest part first: a sequence-number MOVE then leaves the numbers
+ *   of the parts still to send as they were.
+ * @returns the parts' results, in the order sent.
+ * @internal
+ */
+export async function runInParts<T, O extends ImapCallOptions>(
+  session: Pick<ImapSession, 'maxSetLength'>,
+  set: SequenceSet,
+  options: O,
+  run: (part: SequenceSet, options: O) => Promise<T>,
+  descending = false,
+): Promise<T[]> {
+  const parts = set.split(session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH);
+  if (parts.length === 1) return [await run(set, options)];
+  if (descending) parts.reverse();
+  const step = callSteps(options);
+  const results: T[] = [];
+  for (const part of parts) results.push(await run(part, step()));
+  return results;
 }
 
 /**
@@ -187,7 +225,9 @@ export interface StoreResult {
  * Changes flags (UID STORE by default, STORE for `{ seq }` selectors).
  *
  * Only the untagged FETCH responses of the messages in the set are collected; flag changes of
- * other messages (made by other sessions) stay in the event stream.
+ * other messages (made by other sessions) stay in the event stream. A set longer than
+ * `limits.maxSetLength` is sent in parts, one command each, and their results merged; a refused part
+ * rejects the call and the parts after it are not sent, while those before stay done.
  *
  * @example
  * ```ts
@@ -217,17 +257,17 @@ export async function store(
   if (prefix === undefined) throw new InvalidArgumentError(`Unknown store operation ${JSON.stringify(operation)}: use 'add', 'remove' or 'set'`);
   if (operation !== 'set' && flags.length === 0) throw new InvalidArgumentError(`store(${operation}) needs at least one flag`);
   const flagArgs = flags.map(flag);
-  const args: CommandArg[] = [sequenceSet(selector.set)];
+  const afterSet: CommandArg[] = [];
   if (options.unchangedSince !== undefined) {
     requireCondstore(session, 'unchangedSince (UNCHANGEDSINCE)');
-    args.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
+    afterSet.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
   }
-  args.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
+  afterSet.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
   const updated: FlagUpdate[] = [];
-  const modified = await session.run(
+  const modified = await runInParts(session, selector.set, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
-      args,
+      args: [sequenceSet(part), ...afterSet],
       states: ['selected'],
       untagged: (response) => {
         if (response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
@@ -238,7 +278,7 @@ export async function store(
       },
       done: (response) => (response.code?.kind === 'MODIFIED' ? (expandRanges(response.code.set, 1_000_000) ?? []) : []),
     },
-    options,
-  );
-  return { updated, modified };
+    partOptions,
+  ));
+  return { updated, modified: modified.flat() };
 }

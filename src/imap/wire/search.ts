@@ -78,9 +78,12 @@ export interface SearchQuery {
   readonly larger?: number | bigint;
   /** RFC822.SIZE smaller than this many octets: the same range as {@link SearchQuery.larger}. */
   readonly smaller?: number | bigint;
-  /** UIDs in this set. */
+  /**
+   * UIDs in this set. Sent whole, never in parts as `limits.maxSetLength` has other commands do:
+   * SEARCH criteria cannot be split without changing what they mean.
+   */
   readonly uid?: SequenceSet<Uid>;
-  /** Sequence numbers in this set. */
+  /** Sequence numbers in this set (sent whole, as `uid` is). */
   readonly seq?: SequenceSet<SeqNum>;
   /** MODSEQ at least this (RFC 7162 CONDSTORE; see {@link SearchOptions.condstore}). */
   readonly modseq?: bigint;

@@ -205,12 +205,46 @@ export class SequenceSet<N extends number = number> {
     return false;
   }
 
+  /**
+   * Splits the set into consecutive sets, in ascending order, whose wire forms are at most
+   * `maxLength` bytes each (a range that is longer on its own still goes whole, alone): commands
+   * too long for the server are sent as several commands, one part each.
+   *
+   * @param maxLength - the longest wire form of a part, in bytes.
+   * @returns the parts; the set itself when it fits.
+   * @internal
+   */
+  split(maxLength: number): SequenceSet<N>[] {
+    if (this.toString().length <= maxLength) return [this];
+    const parts: SequenceSet<N>[] = [];
+    let part: SequenceRange<N>[] = [];
+    let partLength = 0;
+    for (const range of this.ranges) {
+      const length = rangeText(range).length;
+      if (part.length > 0 && partLength + 1 + length > maxLength) {
+        parts.push(new SequenceSet(part));
+        part = [];
+      }
+      partLength = part.length === 0 ? length : partLength + 1 + length;
+      part.push(range);
+    }
+    parts.push(new SequenceSet(part));
+    return parts;
+  }
+
   /** @returns the shortest wire form, e.g. `1:5,7,9:*`. */
   toString(): string {
-    return this.ranges
-      .map(({ start, end }) => (start === end ? String(start) : `${String(start)}:${String(end)}`))
-      .join(',');
+    this.#text ??= this.ranges.map(rangeText).join(',');
+    return this.#text;
   }
+
+  /** The wire form, made once: FETCH sends it and split() measures it. */
+  #text: string | undefined;
+}
+
+/* seq-range = seq-number ":" seq-number */
+function rangeText({ start, end }: SequenceRange): string {
+  return start === end ? String(start) : `${String(start)}:${String(end)}`;
 }
 
 /*

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { ImapClient } from '../../../src/imap/client.js';
+import { ImapClient, type ImapLimits } from '../../../src/imap/client.js';
 
 /**
  * One step: `'S: ...'` (server sends), `'C: ...'` (client must send), raw bytes either way, or
@@ -141,9 +141,9 @@ export interface Scripted {
 }
 
 /** Starts a fake server with `steps` and connects a real ImapClient to it (no TLS). */
-export async function scripted(steps: readonly Step[], options: { select?: boolean } = {}): Promise<Scripted> {
+export async function scripted(steps: readonly Step[], options: { select?: boolean; limits?: ImapLimits } = {}): Promise<Scripted> {
   const server = await fakeServer(steps);
-  const client = new ImapClient({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, commandTimeout: 5000 });
+  const client = new ImapClient({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, commandTimeout: 5000, limits: options.limits });
   await client.connect();
   if (options.select === true) await client.select('INBOX');
   return {

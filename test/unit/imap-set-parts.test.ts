@@ -1,0 +1,239 @@
+// Sets too long for one command line (limits.maxSetLength): FETCH, STORE, COPY, MOVE (native and
+// emulated) and UID EXPUNGE send them in parts, one command after another, and merge the answers.
+import { describe, expect, test } from 'vitest';
+import { InvalidArgumentError, ServerError } from '../../src/common/errors.js';
+import { ImapClient } from '../../src/imap/client.js';
+import { copy, move } from '../../src/imap/commands/copy-move.js';
+import { uidExpunge } from '../../src/imap/commands/expunge.js';
+import { DEFAULT_MAX_SET_LENGTH, store } from '../../src/imap/commands/store.js';
+import { SequenceSet, seqNum, uid } from '../../src/imap/wire/sequence-set.js';
+import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
+
+/** Splitting `1,3,5:7` at 3 bytes: `1,3` then `5:7`. */
+const limits = { maxSetLength: 3 };
+const odd = [uid(1), uid(3), { start: uid(5), end: uid(7) }];
+
+describe('SequenceSet.split', () => {
+  test.each([
+    ['1:*', 3, ['1:*']],
+    ['1,3,5:7', 7, ['1,3,5:7']],
+    ['1,3,5:7', 3, ['1,3', '5:7']],
+    ['1,3,5:7,9:*', 4, ['1,3', '5:7', '9:*']],
+    ['100:200,300', 2, ['100:200', '300']],
+    ['1,3,5', 0, ['1', '3', '5']],
+  ])('%s at %i bytes: %j', (text, maxLength, parts) => {
+    expect(SequenceSet.parse(text).split(maxLength).map(String)).toEqual(parts);
+  });
+
+  test('30,000 scattered UIDs split by default into parts of at most 8,000 bytes that make the whole', () => {
+    const set = SequenceSet.uids(Array.from({ length: 30_000 }, (_, index) => uid(1 + 2 * index)));
+    const parts = set.split(DEFAULT_MAX_SET_LENGTH).map(String);
+    expect(parts.length).toBeGreaterThan(20);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(DEFAULT_MAX_SET_LENGTH);
+    expect(parts.join(',')).toBe(set.toString());
+  });
+});
+
+describe('commands with a set longer than limits.maxSetLength', () => {
+  test('UID FETCH: one command per part, each sent once the last is answered; every message once, in order', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1', 5),
+        'C: A2 UID FETCH 1,3 (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: * 2 FETCH (UID 3 FLAGS (\\Seen))',
+        'S: A2 OK done',
+        'C: A3 UID FETCH 5:7 (UID FLAGS)',
+        'S: * 3 FETCH (UID 5 FLAGS ())',
+        'S: * 4 FETCH (UID 7 FLAGS ())',
+        'S: A3 OK done',
+      ],
+      { select: true, limits },
+    );
+    const uids: unknown[] = [];
+    for await (const message of client.fetch(odd, { flags: true })) uids.push(message.uid);
+    expect(uids).toEqual([1, 3, 5, 7]);
+    await finish();
+  });
+
+  test('FETCH: a part that fails ends the iteration with its error, and no further part is sent; leaving the loop sends no further part', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1', 5),
+        'C: A2 FETCH 1,3 (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: A2 NO not now',
+        'C: A3 UID FETCH 1,3 (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: * 2 FETCH (UID 3 FLAGS ())',
+        'S: A3 OK done',
+        'C: A4 NOOP',
+        'S: A4 OK done',
+      ],
+      { select: true, limits },
+    );
+    const seqs: unknown[] = [];
+    const failed = (async () => {
+      for await (const message of client.fetch({ seq: [seqNum(1), seqNum(3), { start: seqNum(5), end: seqNum(7) }] }, { flags: true })) seqs.push(message.seq);
+    })();
+    await expect(failed).rejects.toMatchObject({ status: 'NO', command: 'FETCH' });
+    expect(seqs).toEqual([1]);
+    for await (const message of client.fetch(odd, { flags: true })) if (message.uid === uid(1)) break;
+    await client.noop();
+    await finish();
+  });
+
+  test('UID STORE and STORE: the updates and MODIFIED of every part, in order', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('CONDSTORE'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID STORE 1,3 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
+        'S: * 1 FETCH (UID 1 MODSEQ (10) FLAGS (\\Seen))',
+        'S: A2 OK [MODIFIED 3] done',
+        'C: A3 UID STORE 5:7 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
+        'S: * 3 FETCH (UID 5 MODSEQ (11) FLAGS (\\Seen))',
+        'S: A3 OK [MODIFIED 7] done',
+        'C: A4 STORE 1,3 -FLAGS.SILENT (\\Seen)',
+        'S: A4 OK done',
+        'C: A5 STORE 5:7 -FLAGS.SILENT (\\Seen)',
+        'S: A5 OK done',
+      ],
+      { select: true, limits },
+    );
+    const result = await store(client, odd, 'add', ['\\Seen'], { unchangedSince: 9n });
+    expect(result.updated.map((update) => [update.uid, update.modseq])).toEqual([[1, 10n], [5, 11n]]);
+    expect(result.modified).toEqual([3, 7]);
+    const seqs = SequenceSet.seqNums([seqNum(1), seqNum(3), { start: seqNum(5), end: seqNum(7) }]);
+    expect(await store(client, { seq: seqs }, 'remove', ['\\Seen'], { silent: true })).toEqual({ updated: [], modified: [] });
+    await finish();
+  });
+
+  test('UID COPY: the COPYUID maps of the parts in one; the first NO rejects and stops the rest (the parts before stay copied)', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID COPY 1,3 Archive',
+        'S: A2 OK [COPYUID 77 1,3 10:11] done',
+        'C: A3 UID COPY 5:7 Archive',
+        'S: A3 OK [COPYUID 77 5:7 12:14] done',
+        'C: A4 UID COPY 1,3 Archive',
+        'S: A4 NO [OVERQUOTA] full',
+        // The second part is never sent: the NOOP comes next.
+        'C: A5 NOOP',
+        'S: A5 OK done',
+        'C: A6 UID COPY 1,3 Archive',
+        'S: A6 OK [COPYUID 77 1,3 15:16] done',
+        'C: A7 UID COPY 5:7 Archive',
+        'S: A7 NO [OVERQUOTA] full',
+      ],
+      { select: true, limits },
+    );
+    const copied = await copy(client, odd, 'Archive');
+    expect(copied.uidValidity).toBe(77);
+    expect([...copied.uidMap]).toEqual([[1, 10], [3, 11], [5, 12], [6, 13], [7, 14]]);
+    await expect(copy(client, odd, 'Archive')).rejects.toMatchObject({ status: 'NO', responseCode: 'OVERQUOTA' });
+    await client.noop();
+    await expect(copy(client, odd, 'Archive')).rejects.toBeInstanceOf(ServerError);
+    await finish();
+  });
+
+  test('UID MOVE: COPYUID and expunges of every part; MOVE by sequence numbers sends the highest part first', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS MOVE'),
+        ...selectInbox('A1', 7),
+        'C: A2 UID MOVE 1,3 Trash',
+        'S: * OK [COPYUID 5 1,3 20:21] moved',
+        'S: * 3 EXPUNGE',
+        'S: * 1 EXPUNGE',
+        'S: A2 OK done',
+        'C: A3 UID MOVE 5:7 Trash',
+        'S: * OK [COPYUID 5 5 22] moved',
+        'S: * 3 EXPUNGE',
+        'S: A3 OK done',
+        // Moving 5:7 first leaves 1 and 3 where they were.
+        'C: A4 MOVE 5:7 Trash',
+        'S: * 4 EXPUNGE',
+        'S: A4 OK [COPYUID 5 9 23] done',
+        'C: A5 MOVE 1,3 Trash',
+        'S: * 1 EXPUNGE',
+        'S: A5 OK done',
+      ],
+      { select: true, limits },
+    );
+    const moved = await move(client, odd, 'Trash');
+    expect(moved).toMatchObject({ emulated: false, uidValidity: 5, expungedSeqs: [3, 1, 3], expungedUids: [] });
+    expect([...moved.uidMap]).toEqual([[1, 20], [3, 21], [5, 22]]);
+    const bySeq = await move(client, { seq: [seqNum(1), seqNum(3), { start: seqNum(5), end: seqNum(7) }] }, 'Trash');
+    expect(bySeq).toMatchObject({ emulated: false, uidValidity: 5, expungedSeqs: [4, 1] });
+    expect([...bySeq.uidMap]).toEqual([[9, 23]]);
+    await finish();
+  });
+
+  test('the MOVE fallback: UID SEARCH, UID COPY, UID STORE and UID EXPUNGE, each in parts', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 7),
+        'C: A2 UID SEARCH UID 1,3',
+        'S: * SEARCH 1 3',
+        'S: A2 OK done',
+        'C: A3 UID SEARCH UID 5:7',
+        'S: * SEARCH 5 7',
+        'S: A3 OK done',
+        'C: A4 UID COPY 1,3 Trash',
+        'S: A4 OK [COPYUID 5 1,3 20:21] done',
+        'C: A5 UID COPY 5,7 Trash',
+        'S: A5 OK [COPYUID 5 5,7 22:23] done',
+        'C: A6 UID STORE 1,3 +FLAGS.SILENT (\\Deleted)',
+        'S: A6 OK done',
+        'C: A7 UID STORE 5,7 +FLAGS.SILENT (\\Deleted)',
+        'S: A7 OK done',
+        'C: A8 UID EXPUNGE 1,3',
+        'S: * 2 EXPUNGE',
+        'S: * 1 EXPUNGE',
+        'S: A8 OK done',
+        'C: A9 UID EXPUNGE 5,7',
+        'S: * 2 EXPUNGE',
+        'S: * 1 EXPUNGE',
+        'S: A9 OK [HIGHESTMODSEQ 40] done',
+      ],
+      { select: true, limits },
+    );
+    const moved = await move(client, odd, 'Trash');
+    expect(moved).toMatchObject({ emulated: true, uidValidity: 5, expungedSeqs: [2, 1, 2, 1] });
+    expect([...moved.uidMap]).toEqual([[1, 20], [3, 21], [5, 22], [7, 23]]);
+    await finish();
+  });
+
+  test('UID EXPUNGE: the expunges of every part; HIGHESTMODSEQ from the last part that sent one', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 7),
+        'C: A2 UID EXPUNGE 1,3',
+        'S: * 1 EXPUNGE',
+        'S: A2 OK [HIGHESTMODSEQ 40] done',
+        'C: A3 UID EXPUNGE 5:7',
+        'S: * 3 EXPUNGE',
+        'S: A3 OK done',
+      ],
+      { select: true, limits },
+    );
+    expect(await uidExpunge(client, odd)).toEqual({ seqs: [1, 3], uids: [], highestModseq: 40n });
+    await finish();
+  });
+});
+
+describe('limits.maxSetLength', () => {
+  test('defaults to 8,000 bytes; a value that is no non-negative integer is refused when the client is made', () => {
+    expect(new ImapClient({ host: '127.0.0.1' }).maxSetLength).toBe(8000);
+    expect(new ImapClient({ host: '127.0.0.1', limits: { maxSetLength: 900 } }).maxSetLength).toBe(900);
+    expect(() => new ImapClient({ host: '127.0.0.1', limits: { maxSetLength: -1 } })).toThrow(InvalidArgumentError);
+    expect(() => new ImapClient({ host: '127.0.0.1', limits: { maxSetLength: 1.5 } })).toThrow(/maxSetLength/);
+  });
+});
