@@ -622,7 +622,7 @@ export class ImapClient implements ImapSession {
     if (this.#pipeline.untagged(response)) {
       // Where no `[CLOSED]` will mark the switch, the first line the SELECT takes (it is exclusive:
       // the only command in flight) shows that the server has begun to answer it.
-      if (opening !== null && !this.#announcesClosed()) this.#eventMailbox = opening;
+      if (opening !== null && !select.announcesClosed(this)) this.#eventMailbox = opening;
       return;
     }
     if (response.kind === 'status' && response.status === 'BYE') {
@@ -637,14 +637,6 @@ export class ImapClient implements ImapSession {
     }
     const event = mailboxEventOf(response, this.#eventMailbox);
     if (event !== null) this.#events.emit(event);
-  }
-
-  /**
-   * True when the server marks an implicit close with `* OK [CLOSED]`: RFC 7162 section 3.2.11
-   * once QRESYNC is enabled, RFC 9051 section 6.3.2 in an IMAP4rev2 session.
-   */
-  #announcesClosed(): boolean {
-    return this.#enabled.has('QRESYNC') || mailboxes.imap4rev2InUse(this);
   }
 
   /**

@@ -73,7 +73,6 @@ describe('ImapClient: the mailbox an event belongs to', () => {
       S('* ENABLED QRESYNC', 'A2 OK'),
       ...selectInbox('A3'),
       C('A4 SELECT Archive'),
-      // The EXISTS is the left mailbox's too, though it is not an event: the SELECT takes it.
       S('* 2 EXPUNGE', '* 9 EXISTS', '* 1 FETCH (FLAGS (\\Seen))'),
       ...selectArchive('A4', { closed: true, during: ['* 5 FETCH (FLAGS (\\Flagged))'] }),
     ]);
@@ -81,7 +80,7 @@ describe('ImapClient: the mailbox an event belongs to', () => {
     await client.enable(['QRESYNC']);
     const events = await selectedInbox(client);
     await client.select('Archive');
-    expect(await mailboxesOf(events, 3)).toEqual(['INBOX', 'INBOX', 'Archive']);
+    expect(await mailboxesOf(events, 4)).toEqual(['INBOX', 'INBOX', 'INBOX', 'Archive']);
   });
 
   it('waits for [CLOSED] in an IMAP4rev2 session too (RFC 9051 section 6.3.2)', async () => {
@@ -95,7 +94,7 @@ describe('ImapClient: the mailbox an event belongs to', () => {
     const client = await connect(server);
     const events = await selectedInbox(client);
     await client.select('Archive');
-    expect(await mailboxesOf(events, 2)).toEqual(['INBOX', 'Archive']);
+    expect(await mailboxesOf(events, 3)).toEqual(['INBOX', 'INBOX', 'Archive']);
   });
 
   it('without [CLOSED], switches to the mailbox being opened at the first answer of its SELECT', async () => {

@@ -8,13 +8,13 @@
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import { applyCode } from '../routing.js';
-import type { CoreSession, ImapCallOptions, MailboxState, MutableMailboxState } from '../session.js';
+import type { CoreSession, ImapCallOptions, ImapSession, MailboxState, MutableMailboxState } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list, mailbox, modSequence, num, sequenceSet } from '../wire/command-args.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import { MAX_MESSAGE_NUMBER, SequenceSet, type SeqNum, type SequenceInput, type Uid } from '../wire/sequence-set.js';
 import { enable } from './connection.js';
-import { assertMailboxName } from './mailboxes.js';
+import { assertMailboxName, imap4rev2InUse } from './mailboxes.js';
 import { requireCondstore, resolveSelector, type FlagUpdate } from './store.js';
 
 /** Options of {@link ImapClient.select} and {@link ImapClient.examine}. */
@@ -139,20 +139,17 @@ export async function select(session: CoreSession, name: string, readOnly: boole
   const changed: QresyncChange[] = [];
   let closedSeen = false;
   let permanentFlagsSeen = false;
-  const state: MutableMailboxState = {
-    name,
-    readOnly,
-    uidValidity: 0,
-    uidNext: undefined,
-    exists: 0,
-    recent: undefined,
-    unseen: undefined,
-    flags: [],
-    permanentFlags: [],
-    highestModseq: undefined,
-    uidNotSticky: false,
-  };
+  const state = openingState(name, readOnly);
+  // Until `[CLOSED]`, a server that announces the switch still speaks of the mailbox being left
+  // (RFC 7162 section 3.2.11, RFC 9051 section 6.3.2): its pending EXISTS, FLAGS, FETCH... stay
+  // that mailbox's events. They are still heard, in case `[CLOSED]` never comes (see below).
   const collect = (response: ImapResponse): boolean => {
+    const beforeClosed = !closedSeen && session.mailbox !== null && announcesClosed(session);
+    const taken = take(response);
+    // `[CLOSED]` itself (closedSeen now) is the command's.
+    return taken && !(beforeClosed && !closedSeen);
+  };
+  const take = (response: ImapResponse): boolean => {
     switch (response.kind) {
       case 'exists':
         state.exists = response.count;
@@ -170,7 +167,15 @@ export async function select(session: CoreSession, name: string, readOnly: boole
           return true;
         }
         if (response.status !== 'OK' || response.code === null || !SELECT_CODES.has(response.code.kind)) return false;
-        if (response.code.kind === 'CLOSED') closedSeen = true;
+        if (response.code.kind === 'CLOSED') {
+          // What came before was the left mailbox's: forget it. A server that does not announce the
+          // switch yet sends `[CLOSED]` is trusted all the same.
+          closedSeen = true;
+          permanentFlagsSeen = false;
+          Object.assign(state, openingState(name, readOnly));
+          vanished.length = 0;
+          changed.length = 0;
+        }
         if (response.code.kind === 'PERMANENTFLAGS') permanentFlagsSeen = true;
         applyCode(state, response.code);
         return true;
@@ -181,9 +186,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         for (const range of response.uids) vanished.push(range);
         return true;
       case 'fetch': {
-        // Before `[CLOSED]`, FETCH responses are still about the mailbox being left (RFC 7162
-        // section 3.2.11): they stay live events.
-        if (qresync === undefined || (session.mailbox !== null && !closedSeen)) return false;
+        if (qresync === undefined) return false;
         const { uid, flags, modseq } = response.attributes;
         if (uid === undefined) return false;
         changed.push({ seq: response.seq, uid, flags, modseq });
@@ -196,6 +199,8 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         return false;
     }
   };
+  // Lenient: a server that should mark the switch with `[CLOSED]` and does not has sent the opened
+  // mailbox's data as if it were the left one's (events), and the state keeps it all the same.
   // select-params = SP "(" select-param *(SP select-param) ")"; QRESYNC implies CONDSTORE.
   const params = qresyncArg !== undefined ? [atom('QRESYNC'), qresyncArg] : options.condstore === true ? [atom('CONDSTORE')] : [];
   return session.run(
@@ -231,6 +236,33 @@ export async function select(session: CoreSession, name: string, readOnly: boole
     },
     step(),
   );
+}
+
+/** The state of a mailbox being opened, before the server has said anything of it. */
+function openingState(name: string, readOnly: boolean): MutableMailboxState {
+  return {
+    name,
+    readOnly,
+    uidValidity: 0,
+    uidNext: undefined,
+    exists: 0,
+    recent: undefined,
+    unseen: undefined,
+    flags: [],
+    permanentFlags: [],
+    highestModseq: undefined,
+    uidNotSticky: false,
+  };
+}
+
+/**
+ * True when the server marks the implicit close of a selected mailbox with `* OK [CLOSED]`: RFC 7162
+ * section 3.2.11 once QRESYNC is enabled, RFC 9051 section 6.3.2 in an IMAP4rev2 session.
+ *
+ * @internal
+ */
+export function announcesClosed(session: Pick<ImapSession, 'enabled' | 'capabilities'>): boolean {
+  return session.enabled.has('QRESYNC') || imap4rev2InUse(session);
 }
 
 /**
