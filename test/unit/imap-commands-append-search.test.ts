@@ -467,4 +467,32 @@ describe('SEARCH', () => {
     expect(await Promise.all([search(client, { seen: true }), search(client, { seen: false })])).toEqual([[1, 2], [3]]);
     await finish();
   });
+
+  // No message has number or UID 0 (nz-number, RFC 9051 section 9): a 0 in a result is dropped.
+  test('a 0 in a SEARCH or ESEARCH answer is dropped, never returned as a message', async () => {
+    const plain = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 UID SEARCH ALL', 'S: * SEARCH 0 4', 'S: A2 OK done', 'C: A3 SEARCH ALL', 'S: * SEARCH 0', 'S: A3 OK done'],
+      { select: true },
+    );
+    expect(await search(plain.client, {})).toEqual([4]);
+    expect(await searchSummary(plain.client, {}, [], { bySequence: true })).toEqual({ min: undefined, max: undefined, count: 0, all: undefined, modseq: undefined });
+    await plain.finish();
+
+    const extended = await scripted(
+      [
+        greeting('ESEARCH'),
+        ...selectInbox('A1'),
+        'C: A2 UID SEARCH RETURN (ALL) ALL',
+        'S: * ESEARCH (TAG "A2") UID ALL 0:2,5,0',
+        'S: A2 OK done',
+        'C: A3 UID SEARCH RETURN (MIN MAX COUNT ALL) ALL',
+        'S: * ESEARCH (TAG "A3") UID MIN 0 MAX 0 COUNT 0 ALL 0',
+        'S: A3 OK done',
+      ],
+      { select: true },
+    );
+    expect(await search(extended.client, {})).toEqual([1, 2, 5]);
+    expect(await searchSummary(extended.client, {}, [])).toEqual({ min: undefined, max: undefined, count: 0, all: undefined, modseq: undefined });
+    await extended.finish();
+  });
 });

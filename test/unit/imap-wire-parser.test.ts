@@ -171,6 +171,14 @@ describe('mailbox data', () => {
     expect(one('* ESEARCH')).toMatchObject({ kind: 'esearch', tag: null, uid: false, all: null });
   });
 
+  it('drops a 0 from SEARCH and ESEARCH results (no message has number 0)', () => {
+    expect(one('* SEARCH 0 2 0')).toEqual({ kind: 'search', ids: [2], modseq: null });
+    expect(one('* ESEARCH UID MIN 0 MAX 0 COUNT 0 ALL 0')).toMatchObject({ min: null, max: null, count: 0, all: null });
+    expect(one('* ESEARCH ALL 0:3,5,7:00,0:0')).toMatchObject({ all: [{ start: 1, end: 3 }, { start: 5, end: 5 }, { start: 1, end: 7 }] });
+    expect(() => one('* ESEARCH ALL 0:1:2')).toThrow(/sequence-set/);
+    expect(() => one('* ESEARCH ALL 0,')).toThrow(/sequence-set/);
+  });
+
   it('reads VANISHED, NAMESPACE, ID, QUOTA, QUOTAROOT, METADATA', () => {
     expect(one('* VANISHED (EARLIER) 300:310,405')).toEqual({ kind: 'vanished', earlier: true, uids: [{ start: 300, end: 310 }, { start: 405, end: 405 }] });
     expect(one('* VANISHED 5')).toEqual({ kind: 'vanished', earlier: false, uids: [{ start: 5, end: 5 }] });

@@ -151,7 +151,7 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
 /*
  * "SEARCH" *(SP nz-number) [SP search-sort-mod-seq]
  * search-sort-mod-seq = "(" "MODSEQ" SP mod-sequence-value ")"     (RFC 7162)
- * Lenient: trailing spaces (Exchange, Yahoo) are ignored.
+ * Lenient: trailing spaces (Exchange, Yahoo) are ignored, and so is a 0 (see nonZero).
  */
 export function parseSearch(reader: WireReader): SearchResponse {
   const ids: number[] = [];
@@ -166,7 +166,8 @@ export function parseSearch(reader: WireReader): SearchResponse {
       modseq = reader.bigNumber('mod-sequence-value');
       reader.closeParen();
     } else {
-      ids.push(reader.number('message number'));
+      const id = reader.number('message number');
+      if (id !== 0) ids.push(id);
     }
     reader.sp();
   }
@@ -198,16 +199,57 @@ export function parseESearch(reader: WireReader): ESearchResponse {
     reader.sp();
     switch (name) {
       case 'UID': result.uid = true; break;
-      case 'MIN': result.min = reader.number(); break;
-      case 'MAX': result.max = reader.number(); break;
+      case 'MIN': result.min = nonZero(reader.number()); break;
+      case 'MAX': result.max = nonZero(reader.number()); break;
       case 'COUNT': result.count = reader.number(); break;
       case 'MODSEQ': result.modseq = reader.bigNumber(); break;
-      case 'ALL': result.all = parseSetAtom(reader); break;
+      case 'ALL': result.all = parseSearchSet(reader); break;
       default: reader.skipValue();
     }
     reader.sp();
   }
   return result;
+}
+
+/*
+ * Quirk: a search result that names message 0 (`* SEARCH 0`, `MIN 0`, `ALL 0:3`), where the grammar
+ * says nz-number: no message has sequence number or UID 0, so it names none and is dropped rather
+ * than handed out as an id `uid()` would refuse. (A server that writes 0 for "none" is the likely
+ * author; the rest of its answer stays usable.)
+ */
+function nonZero(value: number): number | null {
+  return value === 0 ? null : value;
+}
+
+/** ESEARCH's `ALL` sequence-set, a 0 in it dropped (see nonZero); null when nothing is left. */
+function parseSearchSet(reader: WireReader): NumberRange[] | null {
+  const start = reader.pos;
+  const text = reader.atom('sequence-set');
+  const members = ZERO_MEMBER.test(text) ? withoutZero(text) : [text];
+  if (members.length === 0) return null;
+  const set = parseUidSetText(members.join(','));
+  if (set === null) reader.fail('Invalid sequence-set', start);
+  return set;
+}
+
+/** A member or range end that is 0 (`0`, `0:3`, `3:0`, `00`). */
+const ZERO_MEMBER = /(?:^|[,:])0+(?=$|[,:])/;
+
+/** The set's members without 0: `0` and `0:0` go, `0:3` and `3:0` become `1:3`. */
+function withoutZero(text: string): string[] {
+  const kept: string[] = [];
+  for (const element of text.split(',')) {
+    const ends = element.split(':');
+    // Not a member or a range: left for parseUidSetText to refuse.
+    if (ends.length > 2) return [text];
+    const first = ends[0]!;
+    const last = ends[1] ?? first;
+    const zeroFirst = /^0+$/.test(first);
+    const zeroLast = /^0+$/.test(last);
+    if (zeroFirst && zeroLast) continue;
+    kept.push(zeroFirst ? `1:${last}` : zeroLast ? `1:${first}` : element);
+  }
+  return kept;
 }
 
 function parseSetAtom(reader: WireReader): NumberRange[] {

@@ -143,7 +143,7 @@ export interface MailboxStatusResponse {
 export interface SearchResponse {
   /** Discriminant. */
   readonly kind: 'search';
-  /** Sequence numbers or UIDs, depending on the command. */
+  /** Sequence numbers or UIDs, depending on the command, as sent (a 0, which names no message, left out). */
   readonly ids: readonly number[];
   /** The highest mod-sequence of the messages found, or null. */
   readonly modseq: bigint | null;
@@ -157,13 +157,13 @@ export interface ESearchResponse {
   readonly tag: string | null;
   /** True when the numbers are UIDs. */
   readonly uid: boolean;
-  /** MIN, or null. */
+  /** MIN, or null (also for `MIN 0`, which names no message). */
   readonly min: number | null;
-  /** MAX, or null. */
+  /** MAX, or null (also for `MAX 0`). */
   readonly max: number | null;
   /** COUNT, or null. */
   readonly count: number | null;
-  /** ALL, or null. */
+  /** ALL, each range ascending, a 0 left out; null when absent or when it named only 0. */
   readonly all: readonly NumberRange[] | null;
   /** MODSEQ, or null. */
   readonly modseq: bigint | null;
