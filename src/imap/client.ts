@@ -505,12 +505,12 @@ export class ImapClient implements ImapSession {
     return appendFamily.append(this, mailbox, body, options);
   }
 
-  /** `UID SEARCH`: the UIDs of the matching messages. */
+  /** `UID SEARCH`: the UIDs of the matching messages, ascending, each once. */
   search(query: SearchQuery, options?: ImapCallOptions): Promise<Uid[]> {
     return searchFamily.search(this, query, options);
   }
 
-  /** `SEARCH`: the sequence numbers of the matching messages. */
+  /** `SEARCH`: the sequence numbers of the matching messages, ascending, each once. */
   searchSeq(query: SearchQuery, options?: ImapCallOptions): Promise<SeqNum[]> {
     return searchFamily.searchSeq(this, query, options);
   }

@@ -495,4 +495,20 @@ describe('SEARCH', () => {
     expect(await searchSummary(extended.client, {}, [])).toEqual({ min: undefined, max: undefined, count: 0, all: undefined, modseq: undefined });
     await extended.finish();
   });
+
+  test('search() returns each match once, ascending, however the server wrote them', async () => {
+    const plain = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 UID SEARCH ALL', 'S: * SEARCH 9 3 3 5', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await search(plain.client, {})).toEqual([3, 5, 9]);
+    await plain.finish();
+
+    const extended = await scripted(
+      [greeting('ESEARCH'), ...selectInbox('A1'), 'C: A2 SEARCH RETURN (ALL) ALL', 'S: * ESEARCH (TAG "A2") ALL 7,1:3,2:4', 'S: A2 OK done'],
+      { select: true },
+    );
+    expect(await searchSeq(extended.client, {})).toEqual([1, 2, 3, 4, 7]);
+    await extended.finish();
+  });
 });

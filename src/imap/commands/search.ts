@@ -69,7 +69,7 @@ const MAX_RESULTS = 10_000_000;
  * @param session - the client; a mailbox must be selected.
  * @param query - the criteria (an empty query matches every message).
  * @param options - signal, timeout.
- * @returns the UIDs, ascending when the server sorted them (ESEARCH always does).
+ * @returns the UIDs, ascending, each once (whatever order and repeats the server sent).
  * @throws ServerError when refused (responseCode `BADCHARSET` when the server lacks UTF-8);
  *   UnsupportedError, before anything is sent, for a `modseq` key without CONDSTORE, or a
  *   `youngerThan` or `olderThan` key without WITHIN;
@@ -87,7 +87,7 @@ export async function search(session: ImapSession, query: SearchQuery, options: 
  * @param session - the client; a mailbox must be selected.
  * @param query - the criteria.
  * @param options - signal, timeout.
- * @returns the sequence numbers.
+ * @returns the sequence numbers, ascending, each once.
  */
 export async function searchSeq(session: ImapSession, query: SearchQuery, options: ImapCallOptions = {}): Promise<SeqNum[]> {
   return (await runSearch(session, query, false, null, options)).ids as SeqNum[];
@@ -266,11 +266,27 @@ async function runSearch(
     if (registry.inFlight.size === 0) registry.byTag.clear();
   }
   const found = esearch as ESearchResponse | null;
-  if (found === null) return { ids, esearch: null, summarised: false, modseq };
+  if (found === null) return { ids: ascendingUnique(ids), esearch: null, summarised: false, modseq };
   if (found.all !== null && summary === null) {
     const expanded = expandRanges(found.all, MAX_RESULTS);
     if (expanded === null) throw new ProtocolError(`ESEARCH ALL holds more than ${MAX_RESULTS} messages`);
     for (const id of expanded) ids.push(id);
   }
-  return { ids, esearch: found, summarised: summary !== null && esearchOffered, modseq: found.modseq ?? modseq };
+  return { ids: ascendingUnique(ids), esearch: found, summarised: summary !== null && esearchOffered, modseq: found.modseq ?? modseq };
+}
+
+/**
+ * The matches ascending, each once, as imapflow and MailKit return them: RFC 9051 promises no
+ * order for SEARCH, and servers have repeated a number (`* SEARCH 3 3`) or sent overlapping ranges
+ * (`ALL 1:3,2:4`). Sorted in place, and only when they are not ascending already (the usual case).
+ */
+function ascendingUnique(ids: number[]): number[] {
+  let ascending = true;
+  for (let index = 1; index < ids.length && ascending; index++) ascending = ids[index]! > ids[index - 1]!;
+  if (ascending) return ids;
+  ids.sort((a, b) => a - b);
+  let length = 0;
+  for (const id of ids) if (length === 0 || ids[length - 1] !== id) ids[length++] = id;
+  ids.length = length;
+  return ids;
 }
