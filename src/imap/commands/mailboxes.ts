@@ -13,7 +13,7 @@ import { InvalidArgumentError, ServerError, UnsupportedError } from '../../commo
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
-import { atom, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
+import { atom, checkMailboxName, list as listOf, listMailbox, mailbox, raw } from '../wire/command-args.js';
 import { isInbox } from '../wire/modified-utf7.js';
 import type { ListResponse, MailboxStatusAttributes } from '../wire/response-types.js';
 import type { StatusItem } from './status.js';
@@ -82,17 +82,18 @@ export interface CreateMailboxOptions extends ImapCallOptions {
 }
 
 /**
- * Refuses a mailbox name that cannot be sent: empty, or with CR, LF or NUL (which would otherwise be
- * modified-UTF-7 encoded and create a mailbox nobody asked for).
+ * Refuses a mailbox name that cannot be sent: empty, or with a control character (CR, LF, NUL, TAB,
+ * DEL, a C1 control, U+2028 or U+2029: see checkMailboxName), which would otherwise be modified-UTF-7
+ * encoded and create a mailbox nobody asked for.
  *
  * @param name - the name as the caller gave it.
  * @param what - what the name is, for the error message.
- * @throws InvalidArgumentError when the name is empty or contains CR, LF or NUL.
+ * @throws InvalidArgumentError when the name is empty or contains a control character.
  * @internal
  */
 export function assertMailboxName(name: string, what = 'Mailbox name'): void {
   if (name.length === 0) throw new InvalidArgumentError(`${what} is empty`);
-  if (/[\r\n\0]/.test(name)) throw new InvalidArgumentError(`${what} cannot contain CR, LF or NUL: ${JSON.stringify(name)}`);
+  checkMailboxName(name, what);
 }
 
 /**
@@ -142,15 +143,13 @@ export function rev2Only(capabilities: ReadonlySet<string>): boolean {
  * @param session - the client.
  * @param options - pattern, selection, STATUS items, signal, timeout.
  * @returns the entries in the order the server sent them.
- * @throws InvalidArgumentError for a pattern with CR, LF or NUL; ServerError when refused.
+ * @throws InvalidArgumentError for a reference or pattern with a control character; ServerError when refused.
  */
 export async function list(session: ImapSession, options: ListOptions = {}): Promise<MailboxEntry[]> {
   const reference = options.reference ?? '';
   const patterns = typeof options.pattern === 'string' ? [options.pattern] : (options.pattern ?? ['*']);
   if (patterns.length === 0) throw new InvalidArgumentError('list() needs at least one pattern');
-  for (const pattern of [reference, ...patterns]) {
-    if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`A LIST pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
-  }
+  for (const pattern of [reference, ...patterns]) checkMailboxName(pattern, 'A LIST pattern');
   // IMAP4rev2 includes the selection and return options of LIST-EXTENDED and LIST-STATUS, and has
   // no LSUB (RFC 9051 section 6.3.9 and appendix E): a server that speaks only IMAP4rev2 need not
   // announce them.
@@ -220,7 +219,7 @@ export async function list(session: ImapSession, options: ListOptions = {}): Pro
  *   which `%` may return as the parent of subscribed names without itself being subscribed).
  */
 export async function lsub(session: ImapSession, pattern = '*', options: ImapCallOptions = {}): Promise<MailboxEntry[]> {
-  if (/[\r\n\0]/.test(pattern)) throw new InvalidArgumentError(`An LSUB pattern cannot contain CR, LF or NUL: ${JSON.stringify(pattern)}`);
+  checkMailboxName(pattern, 'An LSUB pattern');
   return runList(session, 'LSUB', [mailbox(''), listMailbox(pattern)], '', [pattern], false, options);
 }
 

@@ -124,7 +124,7 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
  * @throws UnsupportedError when `qresync` is asked for and the server does not offer (or enable)
  *   QRESYNC, or when it would have to be enabled while a mailbox is selected and UNSELECT is absent;
  *   when `condstore` is asked for and the server offers neither CONDSTORE nor QRESYNC;
- *   InvalidArgumentError for an empty name or one with CR, LF or NUL, or invalid QRESYNC parameters
+ *   InvalidArgumentError for an empty name or one with a control character, or invalid QRESYNC parameters
  *   (before anything is sent).
  */
 export async function select(session: CoreSession, name: string, readOnly: boolean, options: SelectOptions = {}): Promise<SelectResult> {

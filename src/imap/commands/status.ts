@@ -92,7 +92,7 @@ function offersAppendLimit(session: ImapSession): boolean {
  * @returns the attributes the server sent.
  * @throws ServerError with responseCode `NONEXISTENT` for an unknown mailbox (Dovecot 2.3 sends a
  *   bare NO); UnsupportedError when the server offers none of `items`; InvalidArgumentError for an
- *   empty or unknown item, or a name with CR, LF or NUL.
+ *   empty or unknown item, or a name with a control character.
  */
 export async function status(
   session: ImapSession,

@@ -170,6 +170,25 @@ export function nstring(value: string | null): CommandArg {
 }
 
 /**
+ * Refuses a mailbox name (or LIST pattern) with a character no mailbox name may hold: RFC 9051
+ * section 5.1 and RFC 6855 section 3 (Net-Unicode, RFC 5198 section 2) forbid the C0 and C1
+ * controls, DEL, and the line and paragraph separators. In modified UTF-7 they would be encoded
+ * and sent all the same, and CR or LF would make the name a literal.
+ *
+ * @throws InvalidArgumentError naming the first such character.
+ * @internal
+ */
+export function checkMailboxName(name: string, what = 'Mailbox name'): void {
+  for (let index = 0; index < name.length; index++) {
+    const code = name.charCodeAt(index);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
+      const hex = code.toString(16).toUpperCase().padStart(4, '0');
+      throw new InvalidArgumentError(`${what} cannot contain control characters (U+${hex}): ${JSON.stringify(name)}`);
+    }
+  }
+}
+
+/**
  * A mailbox name argument.
  *
  * @param name - the name as the user sees it; `INBOX` in any case means the inbox.

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
 import type { CommandArg } from './command-args.js';
-import { allChars, checkAtom, checkLiteralStream, checkNumber, checkRaw, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
+import { allChars, checkAtom, checkLiteralStream, checkMailboxName, checkNumber, checkRaw, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
 import { encodeModifiedUtf7, isInbox } from './modified-utf7.js';
 
 /** A piece of an encoded command. */
@@ -185,6 +185,7 @@ class FragmentWriter {
       case 'mailbox':
       case 'list-mailbox': {
         const name = arg.kind === 'mailbox' ? arg.name : arg.pattern;
+        checkMailboxName(name, arg.kind === 'mailbox' ? 'Mailbox name' : 'Mailbox pattern');
         const wire =
           isInbox(name)
             ? 'INBOX'
