@@ -189,6 +189,19 @@ export function checkMailboxName(name: string, what = 'Mailbox name'): void {
 }
 
 /**
+ * Tells whether text holds a lone UTF-16 surrogate (half of a pair, as when an emoji is cut in two):
+ * such text has no UTF-8 form, and TextEncoder would send U+FFFD in its place.
+ *
+ * @internal
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
  * A mailbox name argument.
  *
  * @param name - the name as the user sees it; `INBOX` in any case means the inbox.

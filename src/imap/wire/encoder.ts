@@ -3,8 +3,9 @@
  *
  * It chooses atom, quoted string or literal for each string itself (RFC 9051 section 4.3), uses
  * non-synchronizing literals when LITERAL+ or LITERAL- is offered (RFC 7888), and refuses what the
- * grammar cannot carry (CR, LF, NUL outside literals; NUL in any non-binary literal). A streamed
- * literal stays a stream: the client copies it to the socket when its turn comes.
+ * grammar cannot carry (CR, LF, NUL outside literals; NUL in any non-binary literal) and text with a
+ * lone UTF-16 surrogate, which has no UTF-8 form. A streamed literal stays a stream: the client
+ * copies it to the socket when its turn comes.
  *
  * @packageDocumentation
  */
@@ -14,7 +15,18 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { Secret } from '../../common/secret.js';
 import type { WirePart } from '../../common/wirelog.js';
 import type { CommandArg } from './command-args.js';
-import { allChars, checkAtom, checkLiteralStream, checkMailboxName, checkNumber, checkRaw, checkSecretRaw, isAtom, isAtomCharCode } from './command-args.js';
+import {
+  allChars,
+  checkAtom,
+  checkLiteralStream,
+  checkMailboxName,
+  checkNumber,
+  checkRaw,
+  checkSecretRaw,
+  hasLoneSurrogate,
+  isAtom,
+  isAtomCharCode,
+} from './command-args.js';
 import { encodeModifiedUtf7, isInbox } from './modified-utf7.js';
 
 /** A piece of an encoded command. */
@@ -194,11 +206,12 @@ class FragmentWriter {
               : (arg.kind === 'mailbox' ? this.options.listedNames?.get(name) : undefined) ?? encodeModifiedUtf7(name);
         // list-mailbox = 1*list-char / string; list-char = ATOM-CHAR / list-wildcards / resp-specials
         if (arg.kind === 'list-mailbox' && wire.length > 0 && allChars(wire, isListChar)) this.text(wire);
-        else this.string(encoder.encode(wire), true, false);
+        else this.string(utf8(wire, arg.kind === 'mailbox' ? 'A mailbox name' : 'A mailbox pattern'), true, false);
         break;
       }
       case 'secret':
-        this.string(encoder.encode(arg.value.reveal()), true, true);
+        // The message names no part of the secret.
+        this.string(utf8(arg.value.reveal(), 'A secret (password)'), true, true);
         break;
       case 'secret-raw':
         checkSecretRaw(arg.value);
@@ -282,7 +295,18 @@ function isListChar(code: number): boolean {
 }
 
 function toBytes(value: string | Uint8Array): Uint8Array {
-  return typeof value === 'string' ? encoder.encode(value) : value;
+  return typeof value === 'string' ? utf8(value, 'A string argument') : value;
+}
+
+/**
+ * The UTF-8 form of text the caller gave, the one place the encoder turns text into bytes: text
+ * with a lone surrogate is refused, since TextEncoder would silently send U+FFFD in its place.
+ *
+ * @throws InvalidArgumentError naming `what` (never the text, which may be a secret).
+ */
+function utf8(text: string, what: string): Uint8Array {
+  if (hasLoneSurrogate(text)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+  return encoder.encode(text);
 }
 
 interface Shape {

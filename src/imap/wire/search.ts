@@ -6,7 +6,7 @@
 
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { CommandArg } from './command-args.js';
-import { astring, atom, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
+import { astring, atom, date, flag, hasLoneSurrogate, list, modSequence, num, sequenceSet, str } from './command-args.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 import { SequenceSet } from './sequence-set.js';
 
@@ -230,7 +230,7 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
     expectType(typeof value === 'string', what, 'a string', value);
     if (!isAscii(value)) {
       // A lone surrogate (half of an emoji cut off) has no UTF-8 form: sent, it becomes U+FFFD.
-      if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+      if (hasLoneSurrogate(value)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
       state.nonAscii = true;
     }
     return value.length === 0 ? str(value) : astring(value);
@@ -344,9 +344,6 @@ function asArray(value: string | readonly string[] | undefined, what: string): r
   expectType(isList(value), what, 'a string or an array of strings', value);
   return value;
 }
-
-/** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 function isAscii(value: string): boolean {
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
