@@ -138,7 +138,7 @@ export function mailboxEventOf(response: ImapResponse, mailbox: string | null): 
     case 'status':
       if (response.code?.kind === 'ALERT') return { kind: 'alert', text: response.text };
       if (response.status === 'BYE') return { kind: 'bye', code: response.code, text: response.text };
-      return { kind: 'status', status: response.status, code: response.code, text: response.text };
+      return { kind: 'status', status: response.status, code: response.code, text: response.text, mailbox };
     case 'capability':
     case 'enabled':
       return null;

@@ -73,9 +73,10 @@ export interface MailboxState {
  * `client.events()` or `client.idle()`.
  *
  * The events about a mailbox's messages (`exists`, `recent`, `expunge`, `vanished`, `fetch`,
- * `flags`) carry `mailbox`: the name of the mailbox selected when the server sent them, as it was
- * given to `select()` or `examine()` (null when none was), so that events read late can be told
- * from those of a mailbox selected since. While a SELECT or EXAMINE is in flight, the events the
+ * `flags`) and the untagged OK/NO/BAD ones (`status`, whose codes speak of the selected mailbox)
+ * carry `mailbox`: the name of the mailbox selected when the server sent them, as it was given to
+ * `select()` or `examine()` (null when none was), so that events read late can be told from those
+ * of a mailbox selected since. While a SELECT or EXAMINE is in flight, the events the
  * server sent before it began to answer are the left mailbox's: the switch is the untagged
  * `OK [CLOSED]` (RFC 7162 section 3.2.11, RFC 9051 section 7.1) once QRESYNC is enabled or in an
  * IMAP4rev2 session, else the first line of its answer. After CLOSE, UNSELECT or a failed SELECT,
@@ -110,6 +111,11 @@ export type MailboxEvent =
       readonly status: UntaggedStatusResponse['status'];
       readonly code: ResponseCode | null;
       readonly text: string;
+      /**
+       * The mailbox selected when the server sent it, as for the message events (null when none
+       * was): the one its `[HIGHESTMODSEQ n]`, `[UIDNEXT n]` or `[UIDVALIDITY n]` speaks of.
+       */
+      readonly mailbox: string | null;
     }
   /**
    * `* BYE`: the server is closing the connection. `code` is its response code (`[UNAVAILABLE]`,

@@ -141,4 +141,28 @@ describe('ImapClient: the mailbox an event belongs to', () => {
     await client.noop();
     expect(await mailboxesOf(events, 2)).toEqual(['INBOX', null]);
   });
+
+  it('names the mailbox of untagged OK responses (status events), whose codes speak of the selected mailbox', async () => {
+    const server = await serve([
+      ...login(),
+      C('A2 NOOP'),
+      S('* OK Still here', 'A2 OK'),
+      ...selectInbox('A3'),
+      C('A4 NOOP'),
+      S('* OK [HIGHESTMODSEQ 50] Modseq moved', '* OK [UIDNEXT 9] Predicted', 'A4 OK'),
+    ]);
+    const client = await connect(server);
+    const events = client.events();
+    await client.noop();
+    await client.select('INBOX');
+    await client.noop();
+    const read: MailboxEvent[] = [];
+    for (let index = 0; index < 3; index++) read.push((await events.next()).value as MailboxEvent);
+    expect(read).toEqual([
+      { kind: 'status', status: 'OK', code: null, text: 'Still here', mailbox: null },
+      { kind: 'status', status: 'OK', code: { kind: 'HIGHESTMODSEQ', value: 50n }, text: 'Modseq moved', mailbox: 'INBOX' },
+      { kind: 'status', status: 'OK', code: { kind: 'UIDNEXT', value: 9 }, text: 'Predicted', mailbox: 'INBOX' },
+    ]);
+    expect(client.mailbox).toMatchObject({ highestModseq: 50n, uidNext: 9 });
+  });
 });
