@@ -135,8 +135,8 @@ export class ImapClient implements ImapSession {
           this.#onResponse(response);
         },
         onBodyStart: (start) => this.#pipeline.bodyStart(start),
-        onResponseError: (error, tag, fetch) => {
-          this.#onResponseError(error, tag, fetch);
+        onResponseError: (error, tag, fetch, name) => {
+          this.#onResponseError(error, tag, fetch, name);
         },
       },
       {
@@ -676,10 +676,12 @@ export class ImapClient implements ImapSession {
     else if (this.#mailbox !== null) updateMailboxFromTagged(this.#mailbox, response);
   }
 
-  #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null): void {
+  #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null, name: string | null): void {
     if (this.#pipeline.responseError(error, tag)) return;
     // An unreadable `* n FETCH`: the fetch in flight that may have lost message n says so.
     if (fetch !== null && this.#pipeline.unreadableFetch(error, fetch)) return;
+    // Another unreadable answer (`* SEARCH` with junk): the command that asked for it fails.
+    if (fetch === null && name !== null && this.#pipeline.unreadableUntagged(error, name)) return;
     this.#events.emit({ kind: 'other', response: { kind: 'unknown', name: 'ERROR', text: error.message } });
   }
 

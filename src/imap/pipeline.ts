@@ -509,6 +509,12 @@ export class CommandPipeline {
     return false;
   }
 
+  /** Another untagged response could not be read: the first command in flight that may have asked for it takes the error. */
+  unreadableUntagged(error: ProtocolError | LimitExceededError, name: string): boolean {
+    for (const pending of this.#inFlight) if (pending.command.unreadableUntagged?.(error, name) === true) return true;
+    return false;
+  }
+
   /** The command's tagged response arrived: it leaves the tag table and its pause requests lapse. */
   #retire(pending: Pending): void {
     this.#inFlight.splice(this.#inFlight.indexOf(pending), 1);

@@ -190,6 +190,13 @@ export interface ImapCommand<T> {
    * then reports the loss (FETCH fails after yielding what it read). Else it becomes an event.
    */
   unreadableFetch?(error: ProtocolError | LimitExceededError, fetch: UnreadableFetch): boolean;
+  /**
+   * Another untagged response could not be read: `name` is its name as the server wrote it,
+   * upper-cased (`SEARCH`, `ESEARCH`, `LIST`; the word after the number for `* n EXISTS`). Return
+   * true when it may have been this command's answer: the command should then fail with `error`
+   * rather than succeed without that data (SEARCH does). Else it becomes an event.
+   */
+  unreadableUntagged?(error: ProtocolError | LimitExceededError, name: string): boolean;
   /** A NO/BAD becomes an AuthenticationError instead of a ServerError (LOGIN, AUTHENTICATE). */
   readonly authentication?: boolean | undefined;
   /**

@@ -2,7 +2,7 @@
 // SEARCH / UID SEARCH / ESEARCH against a scripted fake server.
 import { Readable } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
-import { AbortError, InvalidArgumentError, LimitExceededError, ServerError, TimeoutError, UnsupportedError } from '../../src/common/errors.js';
+import { AbortError, InvalidArgumentError, LimitExceededError, ProtocolError, ServerError, TimeoutError, UnsupportedError } from '../../src/common/errors.js';
 import { append } from '../../src/imap/commands/append.js';
 import { search, searchSeq, searchSummary, type SearchReturn } from '../../src/imap/commands/search.js';
 import { SequenceSet, uid } from '../../src/imap/wire/sequence-set.js';
@@ -493,6 +493,23 @@ describe('SEARCH', () => {
     );
     expect(await search(extended.client, {})).toEqual([1, 2, 5]);
     expect(await searchSummary(extended.client, {}, [])).toEqual({ min: undefined, max: undefined, count: 0, all: undefined, modseq: undefined });
+    await extended.finish();
+  });
+
+  test('an answer the parser cannot read fails the search with a ProtocolError, not an empty result', async () => {
+    const plain = await scripted(
+      [greeting(''), ...selectInbox('A1'), 'C: A2 UID SEARCH ALL', 'S: * SEARCH 1 two 3', 'S: A2 OK done', 'C: A3 NOOP', 'S: A3 OK done'],
+      { select: true },
+    );
+    await expect(search(plain.client, {})).rejects.toBeInstanceOf(ProtocolError);
+    await plain.client.noop(); // the session goes on
+    await plain.finish();
+
+    const extended = await scripted(
+      [greeting('ESEARCH'), ...selectInbox('A1'), 'C: A2 UID SEARCH RETURN (ALL) ALL', 'S: * ESEARCH (TAG "A2") UID ALL 1:x', 'S: A2 OK done'],
+      { select: true },
+    );
+    await expect(search(extended.client, {})).rejects.toBeInstanceOf(ProtocolError);
     await extended.finish();
   });
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, ProtocolError } from '../../common/errors.js';
+import { InvalidArgumentError, ProtocolError, type MailwireError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list } from '../wire/command-args.js';
@@ -218,6 +218,8 @@ async function runSearch(
   let modseq: bigint | undefined;
   let esearch: ESearchResponse | null = null;
   let answered = false;
+  /** An answer of ours the parser could not read: the search fails rather than miss its matches. */
+  let unreadable: MailwireError | undefined;
   registry.inFlight.add(token);
   try {
     await session.run(
@@ -250,7 +252,15 @@ async function runSearch(
           }
           return false;
         },
+        unreadableUntagged: (error, name) => {
+          // As with a readable one: the first unreadable answer is ours unless another search waits.
+          if ((name !== 'SEARCH' && name !== 'ESEARCH') || (answered && registry.inFlight.size > 1)) return false;
+          answered = true;
+          unreadable ??= error;
+          return true;
+        },
         done: (response) => {
+          if (unreadable !== undefined) throw unreadable;
           const tagged = registry.byTag.get(response.tag);
           if (tagged !== undefined) {
             registry.byTag.delete(response.tag);

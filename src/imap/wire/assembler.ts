@@ -83,8 +83,10 @@ export interface ResponseHandler {
    *   command), else null.
    * @param fetch - for an untagged `* n FETCH` response, its sequence number and, when it could be
    *   read, its UID (a FETCH command in flight may have lost that message), else null.
+   * @param name - for an untagged response, its name upper-cased (`SEARCH`; `EXISTS` for
+   *   `* n EXISTS`) when one can be made out, else null.
    */
-  onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null): void;
+  onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null, name: string | null): void;
 }
 
 /** What is known of an untagged FETCH response that could not be read. */
@@ -390,7 +392,14 @@ export class ResponseAssembler implements FrameSink {
 
   private reportError(error: ProtocolError | LimitExceededError): void {
     const tag = this.tagOfCurrentResponse();
-    this.handler.onResponseError(error, tag, tag === null ? this.unreadableFetch() : null);
+    this.handler.onResponseError(error, tag, tag === null ? this.unreadableFetch() : null, tag === null ? this.untaggedName() : null);
+  }
+
+  /** The name of the current untagged response (`* SEARCH ...`, `* 3 EXISTS`), upper-cased, or null. */
+  private untaggedName(): string | null {
+    const text = this.line.toString('latin1', 0, Math.min(this.lineLength, 64));
+    const match = /^\* +(?:[0-9]+ +)?([A-Za-z][A-Za-z0-9.-]*)/.exec(text);
+    return match === null ? null : match[1]!.toUpperCase();
   }
 
   /** The sequence number (and UID, if it comes early) of a current `* n FETCH` response, else null. */
