@@ -85,6 +85,51 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     await finish();
   });
 
+  test('FETCH with *: the last message, named by an earlier part and by the last part\'s n:*, comes once', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1', 2),
+        'C: A2 UID FETCH 1,3 (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: * 2 FETCH (UID 3 FLAGS ())',
+        'S: A2 OK done',
+        // 5:* is 3:5 here: the server answers for UID 3 again.
+        'C: A3 UID FETCH 5:* (UID FLAGS)',
+        'S: * 2 FETCH (UID 3 FLAGS ())',
+        'S: A3 OK done',
+        'C: A4 FETCH 1,3 (UID BODY.PEEK[])',
+        'S: * 1 FETCH (UID 1 BODY[] {1}',
+        'S: a)',
+        'S: A4 OK done',
+        'C: A5 FETCH 5:* (UID BODY.PEEK[])',
+        'S: * 2 FETCH (UID 3 BODY[] {1}',
+        'S: b)',
+        'S: A5 OK done',
+        'C: A6 FETCH 1,* (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: * 2 FETCH (UID 3 FLAGS ())',
+        'S: A6 OK done',
+        'C: A7 NOOP',
+        'S: A7 OK done',
+      ],
+      { select: true, limits: { maxSetLength: 3 } },
+    );
+    const uids: unknown[] = [];
+    for await (const message of client.fetch([uid(1), uid(3), { start: uid(5), end: '*' }], { flags: true })) uids.push(message.uid);
+    expect(uids).toEqual([1, 3]);
+    const bodies: unknown[] = [];
+    for await (const message of client.fetch({ seq: [seqNum(1), seqNum(3), { start: seqNum(5), end: '*' }] }, { source: true })) {
+      bodies.push([message.seq, (await message.body().collect()).toString()]);
+    }
+    expect(bodies).toEqual([[1, 'a'], [2, 'b']]);
+    const seqs: unknown[] = [];
+    for await (const message of client.fetch({ seq: [seqNum(1), '*'] }, { flags: true })) seqs.push(message.seq);
+    expect(seqs).toEqual([1, 2]);
+    await client.noop();
+    await finish();
+  });
+
   test('UID STORE and STORE: the updates and MODIFIED of every part, in order', async () => {
     const { client, finish } = await scripted(
       [

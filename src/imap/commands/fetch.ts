@@ -146,11 +146,13 @@ class FetchRun implements FetchIterable {
    */
   #send(parts: readonly SequenceSet[], index: number, afterSet: readonly CommandArg[], step: () => FetchOptions): void {
     const last = index === parts.length - 1;
+    const part = parts[index]!;
+    if (index > 0) this.#earlierBelow = earlierPartsEndBelow(part);
     this.#session
       .run(
         {
           name: this.#byUid ? 'UID FETCH' : 'FETCH',
-          args: [raw(parts[index]!.toString()), ...afterSet],
+          args: [raw(part.toString()), ...afterSet],
           states: ['selected'],
           untagged: (response, context) => this.#untagged(response, context),
           bodyStart: (start, context) => this.#bodyStart(start, context),
@@ -186,6 +188,18 @@ class FetchRun implements FetchIterable {
    */
   #matchesAll: boolean | undefined;
 
+  /**
+   * The parts sent before the current one name only numbers below this (0 for the first part). A
+   * message below it in a later part came through `n:*` with `*` under `n` (the last message): if
+   * an earlier part named it too, it was yielded already.
+   */
+  #earlierBelow = 0;
+
+  /** Whether a later part's message (by UID or sequence number) was an earlier part's too. */
+  #repeated(value: number): boolean {
+    return value < this.#earlierBelow && this.#set.has(value);
+  }
+
   /** Whether the set names the message with this number (UID or sequence number) and sequence number. */
   #inSet(value: number, seq: number): boolean {
     this.#matchesAll ??= this.#set.ranges.some((range) => range.start === '*' || (range.start === 1 && range.end === '*'));
@@ -203,6 +217,7 @@ class FetchRun implements FetchIterable {
       return true;
     }
     if (!this.#matches(response)) return false;
+    if (this.#repeated(this.#byUid ? response.attributes.uid! : response.seq)) return true;
     this.#failCurrent();
     if (this.#abandoned) return true;
     const record = new MessageRecord(this.#newStream, response.seq, response.attributes.uid);
@@ -215,6 +230,7 @@ class FetchRun implements FetchIterable {
     const current = this.#current;
     if (current?.seq === start.seq) return this.#abandoned && !current.claims(start.section) ? DISCARD : current.startBody(start, context);
     if (this.#byUid ? start.uid !== null && !this.#inSet(start.uid, start.seq) : !this.#inSet(start.seq, start.seq)) return null;
+    if (this.#repeated(this.#byUid ? start.uid ?? 0 : start.seq)) return DISCARD;
     this.#failCurrent();
     if (this.#abandoned) return DISCARD;
     if (this.#buffer) return BUFFER_BODY;
@@ -355,6 +371,15 @@ class FetchRun implements FetchIterable {
 }
 
 export type { BodyStream, FetchedMessage };
+
+/**
+ * The lowest number a part names, or Infinity for a part that is only `*`: the parts before it
+ * name only lower numbers (a set's ranges ascend, `*` last, and its parts keep that order).
+ */
+function earlierPartsEndBelow(part: SequenceSet): number {
+  const start = part.ranges[0]!.start;
+  return start === '*' ? Infinity : start;
+}
 
 /*
  * chgsince-fetch-mod = "CHANGEDSINCE" SP mod-sequence-value   ; RFC 7162 section 7: 1 to 2^63-1
