@@ -6,7 +6,7 @@ import { ImapClient } from '../../src/imap/client.js';
 import { copy, move } from '../../src/imap/commands/copy-move.js';
 import { uidExpunge } from '../../src/imap/commands/expunge.js';
 import { DEFAULT_MAX_SET_LENGTH, store } from '../../src/imap/commands/store.js';
-import { SequenceSet, seqNum, uid } from '../../src/imap/wire/sequence-set.js';
+import { SequenceSet, seqNum, uid, type SequenceRange } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
 /** Splitting `1,3,5:7` at 3 bytes: `1,3` then `5:7`. */
@@ -23,6 +23,18 @@ describe('SequenceSet.split', () => {
     ['1,3,5', 0, ['1', '3', '5']],
   ])('%s at %i bytes: %j', (text, maxLength, parts) => {
     expect(SequenceSet.parse(text).split(maxLength).map(String)).toEqual(parts);
+  });
+
+  test('a set cannot be changed once made, so its cached wire form and parts stay what has() says', () => {
+    const set = SequenceSet.parse('1,3,5:7');
+    expect(set.toString()).toBe('1,3,5:7');
+    const ranges = set.ranges as SequenceRange[];
+    expect(() => ranges.push({ start: 9, end: 9 })).toThrow(TypeError);
+    expect(() => {
+      (ranges[0] as { start: number }).start = 2;
+    }).toThrow(TypeError);
+    expect([set.toString(), set.has(1), set.has(9)]).toEqual(['1,3,5:7', true, false]);
+    for (const part of set.split(3)) expect(Object.isFrozen(part.ranges)).toBe(true);
   });
 
   test('30,000 scattered UIDs split by default into parts of at most 8,000 bytes that make the whole', () => {

@@ -73,8 +73,16 @@ export class SequenceSet<N extends number = number> {
   /** The ranges, sorted and merged (a range ending in `'*'` comes last). */
   readonly ranges: readonly SequenceRange<N>[];
 
+  /**
+   * The same ranges, for has(), split() and toString(): `ranges` is a frozen copy, so that no
+   * caller can change the set after toString() cached its wire form (a frozen array is slower to
+   * loop over, and has() runs for every FETCH response).
+   */
+  readonly #ranges: readonly SequenceRange<N>[];
+
   private constructor(ranges: readonly SequenceRange<N>[]) {
-    this.ranges = ranges;
+    this.#ranges = ranges;
+    this.ranges = Object.freeze(ranges.slice());
   }
 
   /**
@@ -126,15 +134,15 @@ export class SequenceSet<N extends number = number> {
       if (current !== null && range[0] <= current[1] + 1) {
         current[1] = Math.max(current[1], range[1]);
       } else {
-        if (current !== null) ranges.push({ start: current[0] as N, end: current[1] as N });
+        if (current !== null) ranges.push(Object.freeze({ start: current[0] as N, end: current[1] as N }));
         current = [range[0], range[1]];
       }
     }
     if (current !== null) {
       if (starFrom !== null && current[1] >= starFrom - 1) starFrom = Math.min(starFrom, current[0]);
-      else ranges.push({ start: current[0] as N, end: current[1] as N });
+      else ranges.push(Object.freeze({ start: current[0] as N, end: current[1] as N }));
     }
-    if (starFrom !== null) ranges.push({ start: starFrom === Infinity ? '*' : (starFrom as N), end: '*' });
+    if (starFrom !== null) ranges.push(Object.freeze({ start: starFrom === Infinity ? '*' : (starFrom as N), end: '*' }));
     return new SequenceSet(ranges);
   }
 
@@ -197,7 +205,7 @@ export class SequenceSet<N extends number = number> {
    */
   has(value: N): boolean {
     // A loop, not some() with a closure: FETCH asks this for every response it receives.
-    for (const range of this.ranges) {
+    for (const range of this.#ranges) {
       const start = range.start;
       const end = range.end;
       if (start !== '*' && value >= start && (end === '*' || value <= end)) return true;
@@ -219,7 +227,7 @@ export class SequenceSet<N extends number = number> {
     const parts: SequenceSet<N>[] = [];
     let part: SequenceRange<N>[] = [];
     let partLength = 0;
-    for (const range of this.ranges) {
+    for (const range of this.#ranges) {
       const length = rangeText(range).length;
       if (part.length > 0 && partLength + 1 + length > maxLength) {
         parts.push(new SequenceSet(part));
@@ -234,7 +242,7 @@ export class SequenceSet<N extends number = number> {
 
   /** @returns the shortest wire form, e.g. `1:5,7,9:*`. */
   toString(): string {
-    this.#text ??= this.ranges.map(rangeText).join(',');
+    this.#text ??= this.#ranges.map(rangeText).join(',');
     return this.#text;
   }
 
