@@ -25,7 +25,7 @@ import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
-import { expandRanges, resolveSelector, runInParts, store } from './store.js';
+import { DEFAULT_MAX_SET_LENGTH, expandRanges, resolveSelector, runInParts, store } from './store.js';
 
 /** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
 export interface CopyResult {
@@ -146,8 +146,18 @@ export async function move(session: ImapSession, messages: MessageSelector, dest
 async function nativeMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
   const expungedSeqs: SeqNum[] = [];
   const expungedUids: Uid[] = [];
-  // Sequence numbers: the highest part first, so that its expunges do not renumber the others.
-  const parts = await runInParts(session, selector.set, options, (part, partOptions) => movePart(session, selector.byUid, part, destination, partOptions, expungedSeqs, expungedUids), !selector.byUid);
+  let moving = selector;
+  let partsOptions = options;
+  if (!selector.byUid && selector.set.split(session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH).length > 1) {
+    // Sequence numbers in parts: a part's MOVE may also report another session's EXPUNGE, which
+    // renumbers the parts after it; their UIDs, read first, stay. One timeout for all.
+    const step = callSteps(options);
+    const uids = await uidsOf(session, selector, step());
+    if (uids === null) return { ...NO_COPYUID, expungedSeqs, expungedUids, emulated: false };
+    moving = { byUid: true, set: uids };
+    partsOptions = step();
+  }
+  const parts = await runInParts(session, moving.set, partsOptions, (part, partOptions) => movePart(session, moving.byUid, part, destination, partOptions, expungedSeqs, expungedUids));
   return { ...mergeCopyUids(parts), expungedSeqs, expungedUids, emulated: false };
 }
 

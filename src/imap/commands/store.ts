@@ -92,8 +92,6 @@ export const DEFAULT_MAX_SET_LENGTH = 8000;
  *
  * @param set - the whole set.
  * @param run - sends the command for one part.
- * @param descending - send the highest part first: a sequence-number MOVE then leaves the numbers
- *   of the parts still to send as they were.
  * @returns the parts' results, in the order sent.
  * @internal
  */
@@ -102,11 +100,9 @@ export async function runInParts<T, O extends ImapCallOptions>(
   set: SequenceSet,
   options: O,
   run: (part: SequenceSet, options: O) => Promise<T>,
-  descending = false,
 ): Promise<T[]> {
   const parts = set.split(session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH);
   if (parts.length === 1) return [await run(set, options)];
-  if (descending) parts.reverse();
   const step = callSteps(options);
   const results: T[] = [];
   for (const part of parts) results.push(await run(part, step()));
