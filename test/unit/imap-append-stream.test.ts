@@ -544,6 +544,36 @@ describe('a stream body the call will not read is destroyed', () => {
     expect(bodies.map((body) => body.destroyed)).toEqual(bodies.map(() => true));
   });
 
+  test('a stream or generator already given to a call is refused by a second one, untouched, and the first goes on', async () => {
+    const server = await harness.serve([
+      ...login(),
+      C('A2 APPEND INBOX {4+}'),
+      C('hi'),
+      C(''),
+      S('A2 OK [APPENDUID 1 5] done'),
+      C('A3 NOOP'),
+      S('A3 OK done'),
+    ]);
+    const client = await harness.connect(server);
+    const body = new Readable({ read() {} });
+    const first = client.append('INBOX', body, { size: 4 });
+    await expect(client.append('INBOX', body, { size: 4 })).rejects.toThrow(/already given to an APPEND/);
+    await expect(client.append('INBOX', body)).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(body.destroyed).toBe(false);
+    body.push('hi\r\n');
+    body.push(null);
+    expect(await first).toEqual({ uidValidity: 1, uid: 5 });
+    async function* generated(): AsyncGenerator<string> {
+      await sleep(1);
+      yield 'hi';
+    }
+    const generator = generated();
+    await expect(client.append('INBOX', generator, { size: 2, flags: ['\\Recent'] })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(client.append('INBOX', generator, { size: 2 })).rejects.toThrow(/already given to an APPEND/);
+    await client.noop();
+    await server.done;
+  });
+
   test('an async generator is ended with return(): it yields nothing after', async () => {
     const server = await harness.serve([...login(NO_LITERAL_PLUS), C('A2 APPEND Nowhere {2}'), S('A2 NO [TRYCREATE] No such mailbox')]);
     const client = await harness.connect(server);

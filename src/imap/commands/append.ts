@@ -34,7 +34,8 @@ export type AppendBody = Uint8Array | string | AsyncIterable<Uint8Array | string
  * end, or, when the call ends without reading it all (refused arguments, a NO to the literal's
  * announcement, an abort, a timeout, a closed or lost connection, a stream that broke its `size`),
  * it is stopped: a Node `Readable` is destroyed (a file stream closes its descriptor), an async
- * generator or other iterator is ended with `return()`. Do not reuse it after a failed call.
+ * generator or other iterator is ended with `return()`. Do not reuse it after a failed call: a
+ * later call given the same stream or iterator refuses it, untouched, with InvalidArgumentError.
  */
 export interface AppendOptions extends ImapCallOptions {
   /** Flags to set on the new message (`\Seen`, `\Draft`, keywords); `\Recent` cannot be set. */
@@ -106,6 +107,7 @@ export const DEFAULT_APPEND_MAX_SIZE = 64 * 1024 * 1024;
  *   A streamed body that fails or mismatches its `size` midway also closes the connection.
  */
 export async function append(session: ImapSession, name: string, body: AppendBody, options: AppendOptions = {}): Promise<AppendResult | null> {
+  takeSource(body, name);
   // A stream body is read to its end or released (see releaseSource): here when it is refused before
   // it is handed on; by readBody when it is read into memory; by the core once the command is run.
   let prepared: PreparedAppend;
@@ -141,6 +143,28 @@ export async function append(session: ImapSession, name: string, body: AppendBod
     },
     step(),
   );
+}
+
+/**
+ * The bodies that can be read only once (a Node stream, an async generator or other iterator) and
+ * were given to a call, which reads each to its end or stops it.
+ */
+const takenSources = new WeakSet<object>();
+
+/**
+ * Takes a body that can be read only once for this call, refusing it untouched when another call
+ * had it: that call may still be sending it, and this one would read the rest of it, or nothing,
+ * and close the connection under both.
+ */
+function takeSource(body: AppendBody, name: string): void {
+  const source: unknown = body;
+  if (typeof source !== 'object' || source === null || source instanceof Uint8Array) return;
+  const { destroy, next } = source as { readonly destroy?: unknown; readonly next?: unknown };
+  if (typeof destroy !== 'function' && typeof next !== 'function') return; // an iterable read afresh each time
+  if (takenSources.has(source)) {
+    throw new InvalidArgumentError(`The body of APPEND ${name} was already given to an APPEND: a stream or iterator is read once`);
+  }
+  takenSources.add(source);
 }
 
 /** APPEND's arguments as far as they can be made before the body is read. */
