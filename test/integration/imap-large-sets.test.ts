@@ -82,6 +82,14 @@ describe('sets longer than a command line', () => {
       const moved = await move(client, [b, d], 'Trash');
       expect(moved).toMatchObject({ emulated: false, expungedSeqs: [2, 3] });
       expect([...moved.uidMap]).toEqual([[b, 1], [d, 2]]);
+
+      // a and c are left; `n:*` above them names c, the last: a part moving c must not make it name a.
+      const starMoved = await move(client, [c, { start: uid(c + 100), end: '*' }], 'Trash');
+      expect([...starMoved.uidMap.keys()]).toEqual([c]);
+      expect(await search(client, {})).toEqual([a]);
+      const starFetched: (Uid | undefined)[] = [];
+      for await (const message of client.fetch([a, { start: uid(c + 100), end: '*' }], { flags: true })) starFetched.push(message.uid);
+      expect(starFetched).toEqual([a]);
     } finally {
       await client.logout().catch(() => {
         client.destroy();

@@ -258,6 +258,46 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     await finish();
   });
 
+  test('a set ending in n:* is resolved before its parts go, so that what an early part moves or copies cannot change what * names', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS MOVE'),
+        // UIDs 1, 2 and 3: 5:* names UID 3, and once 3 is moved it would name UID 2.
+        ...selectInbox('A1', 3),
+        'C: A2 UID FETCH 5:* (UID)',
+        'S: * 1 FETCH (UID 1 FLAGS (\\Seen))',
+        'S: * 3 FETCH (UID 3)',
+        'S: A2 OK done',
+        'C: A3 UID MOVE 1,3 Trash',
+        'S: * OK [COPYUID 5 1,3 20:21] moved',
+        'S: * 3 EXPUNGE',
+        'S: * 1 EXPUNGE',
+        'S: A3 OK done',
+        'C: A4 UID FETCH 5:* (UID)',
+        'S: * 1 FETCH (UID 2)',
+        'S: A4 OK done',
+        'C: A5 UID COPY 1:2 Archive',
+        'S: A5 OK [COPYUID 5 2 22] done',
+        // By sequence numbers: 5:* is the last message, 1.
+        'C: A6 FETCH 5:* (UID)',
+        'S: * 1 FETCH (UID 2)',
+        'S: A6 OK done',
+        'C: A7 STORE 1,3 +FLAGS.SILENT (\\Seen)',
+        'S: A7 OK done',
+      ],
+      { select: true, limits },
+    );
+    const events = client.events();
+    const moved = await move(client, [uid(1), uid(3), { start: uid(5), end: '*' }], 'Trash');
+    expect(moved).toMatchObject({ uidValidity: 5, expungedSeqs: [3, 1] });
+    expect([...moved.uidMap]).toEqual([[1, 20], [3, 21]]);
+    expect(await events.next()).toMatchObject({ value: { kind: 'fetch', uid: 1, flags: ['\\Seen'] } });
+    const copied = await copy(client, [uid(1), uid(2), { start: uid(5), end: '*' }], 'Archive');
+    expect([...copied.uidMap]).toEqual([[2, 22]]);
+    expect(await store(client, { seq: [seqNum(1), seqNum(3), { start: seqNum(5), end: '*' }] }, 'add', ['\\Seen'], { silent: true })).toEqual({ updated: [], modified: [] });
+    await finish();
+  });
+
   test('the MOVE fallback: UID SEARCH, UID COPY, UID STORE and UID EXPUNGE, each in parts', async () => {
     const { client, finish } = await scripted(
       [

@@ -101,7 +101,7 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
-  const parts = await runInParts(session, selector.set, options, (part, partOptions) => session.run(
+  const parts = await runInParts(session, selector, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID COPY' : 'COPY',
       args: [sequenceSet(part), mailbox(destination)],
@@ -157,7 +157,7 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
     moving = { byUid: true, set: uids };
     partsOptions = step();
   }
-  const parts = await runInParts(session, moving.set, partsOptions, (part, partOptions) => movePart(session, moving.byUid, part, destination, partOptions, expungedSeqs, expungedUids));
+  const parts = await runInParts(session, moving, partsOptions, (part, partOptions) => movePart(session, moving.byUid, part, destination, partOptions, expungedSeqs, expungedUids));
   return { ...mergeCopyUids(parts), expungedSeqs, expungedUids, emulated: false };
 }
 
@@ -231,7 +231,7 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
  * <seq-set>`, one per part of a set too long for one command), or null for none.
  */
 async function uidsOf(session: ImapSession, selector: ResolvedSelector, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
-  const parts = await runInParts(session, selector.set, options, (part, partOptions) =>
+  const parts = await runInParts(session, selector, options, (part, partOptions) =>
     search(session, selector.byUid ? { uid: part as SequenceSet<Uid> } : { seq: part as SequenceSet<SeqNum> }, partOptions),
   );
   const found = parts.flat();

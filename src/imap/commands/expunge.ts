@@ -89,7 +89,7 @@ export async function uidExpunge(session: ImapSession, uids: MessageSelector, op
   if (!session.hasCapability('UIDPLUS') && !session.hasCapability('IMAP4REV2')) {
     throw new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer');
   }
-  const parts = await runInParts(session, selector.set, options, (part, partOptions) => runExpunge(session, 'UID EXPUNGE', [sequenceSet(part)], partOptions));
+  const parts = await runInParts(session, selector, options, (part, partOptions) => runExpunge(session, 'UID EXPUNGE', [sequenceSet(part)], partOptions));
   if (parts.length === 1) return parts[0]!;
   return {
     seqs: parts.flatMap((part) => part.seqs),

@@ -90,23 +90,59 @@ export const DEFAULT_MAX_SET_LENGTH = 8000;
  * after it are not sent; those already done stay done (the whole is not atomic). The timeout
  * counts from the call, for all the parts together.
  *
- * @param set - the whole set.
+ * A set ending in `n:*` has that range resolved first (see {@link messagesNamedByStar}): `*` is
+ * the last message when each part is sent, which a part before may have moved or expunged, and
+ * `n:*` names the last message even below `n`, so it could name a message the caller never named,
+ * or one an earlier part named too.
+ *
+ * @param selector - the whole set, and whether it holds UIDs.
  * @param run - sends the command for one part.
  * @returns the parts' results, in the order sent.
  * @internal
  */
 export async function runInParts<T, O extends ImapCallOptions>(
-  session: Pick<ImapSession, 'maxSetLength'>,
-  set: SequenceSet,
+  session: ImapSession,
+  selector: ResolvedSelector,
   options: O,
   run: (part: SequenceSet, options: O) => Promise<T>,
 ): Promise<T[]> {
-  const parts = set.split(session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH);
+  const maxLength = session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH;
+  const { set } = selector;
+  let parts = set.split(maxLength);
   if (parts.length === 1) return [await run(set, options)];
   const step = callSteps(options);
+  const star = set.ranges.at(-1)!;
+  if (star.end === '*') {
+    const named = await messagesNamedByStar(session, SequenceSet.from([star]), selector.byUid, step());
+    parts = SequenceSet.from([...set.ranges.slice(0, -1), ...named]).split(maxLength);
+  }
   const results: T[] = [];
   for (const part of parts) results.push(await run(part, step()));
   return results;
+}
+
+/**
+ * The numbers (UIDs or sequence numbers) of the messages a set's `n:*` or `*` range names now:
+ * `UID FETCH n:* (UID)`, or `FETCH`. Unsolicited FETCH responses (flags changed elsewhere) are
+ * left to the event stream.
+ */
+async function messagesNamedByStar(session: ImapSession, star: SequenceSet, byUid: boolean, options: ImapCallOptions): Promise<number[]> {
+  const named: number[] = [];
+  await session.run(
+    {
+      name: byUid ? 'UID FETCH' : 'FETCH',
+      args: [sequenceSet(star), list(atom('UID'))],
+      states: ['selected'],
+      untagged: (response) => {
+        if (response.kind !== 'fetch' || !fetchIsFor(response, { byUid, set: star }, session.mailbox?.exists)) return false;
+        named.push(byUid ? response.attributes.uid! : response.seq);
+        return true;
+      },
+      done: () => undefined,
+    },
+    options,
+  );
+  return named;
 }
 
 /**
@@ -260,7 +296,7 @@ export async function store(
   }
   afterSet.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
   const updated: FlagUpdate[] = [];
-  const modified = await runInParts(session, selector.set, options, (part, partOptions) => session.run(
+  const modified = await runInParts(session, selector, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
       args: [sequenceSet(part), ...afterSet],
