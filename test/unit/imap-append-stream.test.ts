@@ -469,6 +469,21 @@ describe('LITERAL+ APPEND answered before its body was sent', () => {
     await server.done;
   });
 
+  test('no timer outlives the client: destroyed, or logged out once commandTimeout stops the stalled source', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    for (const end of ['destroy', 'logout'] as const) {
+      const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
+      const client = await harness.connect(server, { commandTimeout: 200 });
+      const before = timers();
+      const body = stalledAfter('first\r\n');
+      await expect(client.append('INBOX', body, { size: 1000, timeout: 60_000 })).rejects.toMatchObject({ responseCode: 'OVERQUOTA' });
+      if (end === 'destroy') client.destroy();
+      else await client.logout();
+      await waitUntil(() => body.destroyed && timers() <= before, 'the stream to be destroyed and the timers cleared');
+      expect(client.state).toBe('logout');
+    }
+  });
+
   test('a source that fails after the answer closes the connection: waiting commands fail typed', async () => {
     const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
     const client = await harness.connect(server);
