@@ -142,6 +142,31 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     await finish();
   });
 
+  test('FETCH of flags in parts: a flag change of a message an earlier part yielded is an event, not a second message', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1', 5),
+        'C: A2 UID FETCH 1,3 (UID FLAGS)',
+        'S: * 1 FETCH (UID 1 FLAGS ())',
+        'S: * 2 FETCH (UID 3 FLAGS ())',
+        'S: A2 OK done',
+        'C: A3 UID FETCH 5:7 (UID FLAGS)',
+        // Another session flagged UID 1 meanwhile.
+        'S: * 1 FETCH (UID 1 FLAGS (\\Flagged))',
+        'S: * 3 FETCH (UID 5 FLAGS ())',
+        'S: A3 OK done',
+      ],
+      { select: true, limits },
+    );
+    const events = client.events();
+    const uids: unknown[] = [];
+    for await (const message of client.fetch(odd, { flags: true })) uids.push(message.uid);
+    expect(uids).toEqual([1, 3, 5]);
+    expect(await events.next()).toMatchObject({ value: { kind: 'fetch', uid: 1, flags: ['\\Flagged'] } });
+    await finish();
+  });
+
   test('UID STORE and STORE: the updates and MODIFIED of every part, in order', async () => {
     const { client, finish } = await scripted(
       [

@@ -217,7 +217,8 @@ class FetchRun implements FetchIterable {
       return true;
     }
     if (!this.#matches(response)) return false;
-    if (this.#repeated(this.#byUid ? response.attributes.uid! : response.seq)) return true;
+    // A flags-only answer may be another session's flag change: left to the event stream.
+    if (this.#repeated(this.#byUid ? response.attributes.uid! : response.seq)) return !this.#onlyFlags;
     this.#failCurrent();
     if (this.#abandoned) return true;
     const record = new MessageRecord(this.#newStream, response.seq, response.attributes.uid);
