@@ -5,7 +5,7 @@ import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
 import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
 import type { StoreOperation } from '../../src/imap/commands/store.js';
 import { store } from '../../src/imap/commands/store.js';
-import { SequenceSet, seqNum, uid } from '../../src/imap/wire/sequence-set.js';
+import { SequenceSet, seqNum, uid, type Uid } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
 describe('STORE', () => {
@@ -203,13 +203,19 @@ describe('COPY', () => {
         'S: A2 NO [TRYCREATE] Mailbox does not exist',
         'C: A3 COPY 1 Somewhere',
         'S: A3 OK Copy completed',
+        'C: A4 COPY 2 Somewhere',
+        'S: A4 OK Copy completed',
       ],
       { select: true },
     );
     const error = await copy(client, uid(1), 'Nowhere').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ responseCode: 'TRYCREATE', command: 'UID COPY' });
-    expect(await copy(client, { seq: seqNum(1) }, 'Somewhere')).toEqual({ uidValidity: null, uidMap: new Map() });
+    const first = await copy(client, { seq: seqNum(1) }, 'Somewhere');
+    expect(first).toEqual({ uidValidity: null, uidMap: new Map() });
+    // Each result is the caller's: a map changed by one caller is not the next result's.
+    (first.uidMap as Map<Uid, Uid>).set(uid(1), uid(2));
+    expect((await copy(client, { seq: seqNum(2) }, 'Somewhere')).uidMap.size).toBe(0);
     await finish();
   });
 

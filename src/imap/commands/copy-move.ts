@@ -69,7 +69,10 @@ export function readCopyUid(code: ResponseCode | null): { uidValidity: number; u
   return { uidValidity: code.uidValidity, uidMap };
 }
 
-const NO_COPYUID: CopyResult = { uidValidity: null, uidMap: new Map() };
+/** The result of a copy the server gave no COPYUID for: a fresh map each time, since the caller owns the result. */
+function noCopyUid(): CopyResult {
+  return { uidValidity: null, uidMap: new Map() };
+}
 
 /** The COPYUID data of the parts of a set sent in several commands, as one: the maps in order. */
 function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
@@ -106,7 +109,7 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
       name: selector.byUid ? 'UID COPY' : 'COPY',
       args: [sequenceSet(part), mailbox(destination)],
       states: ['selected'],
-      done: (response) => readCopyUid(response.code) ?? NO_COPYUID,
+      done: (response) => readCopyUid(response.code) ?? noCopyUid(),
     },
     partOptions,
   ));
@@ -153,7 +156,7 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
     // renumbers the parts after it; their UIDs, read first, stay. One timeout for all.
     const step = callSteps(options);
     const uids = await uidsOf(session, selector, step());
-    if (uids === null) return { ...NO_COPYUID, expungedSeqs, expungedUids, emulated: false };
+    if (uids === null) return { ...noCopyUid(), expungedSeqs, expungedUids, emulated: false };
     moving = { byUid: true, set: uids };
     partsOptions = step();
   }
@@ -171,7 +174,7 @@ async function movePart(
   expungedSeqs: SeqNum[],
   expungedUids: Uid[],
 ): Promise<CopyResult> {
-  let copyUid: CopyResult = NO_COPYUID;
+  let copyUid: CopyResult = noCopyUid();
   await session.run(
     {
       name: byUid ? 'UID MOVE' : 'MOVE',
@@ -182,7 +185,7 @@ async function movePart(
       untagged: (response) => {
         // RFC 6851 section 4.3: COPYUID comes in an untagged OK before the expunges.
         if (response.kind === 'status' && response.status === 'OK' && response.code?.kind === 'COPYUID') {
-          copyUid = readCopyUid(response.code) ?? NO_COPYUID;
+          copyUid = readCopyUid(response.code) ?? noCopyUid();
           return true;
         }
         if (response.kind === 'expunge') {
@@ -213,7 +216,7 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
   // One timeout for the four commands (CallOptions.timeout counts from the call).
   const step = callSteps(options);
   const uids = await uidsOf(session, selector, step());
-  if (uids === null) return { ...NO_COPYUID, expungedSeqs: [], expungedUids: [], emulated: true };
+  if (uids === null) return { ...noCopyUid(), expungedSeqs: [], expungedUids: [], emulated: true };
   const copied = await copy(session, uids, destination, step());
   // Only what was copied is deleted: COPYUID says what that was (a message another session
   // expunged meanwhile was not); without it, the UIDs found above. Never a UID outside those: a
