@@ -138,6 +138,17 @@ describe('address comments', () => {
     // A quoted local part keeps what looks like a comment.
     expect(parseAddressList('<"odd(name)"@example.com>')).toEqual([{ name: null, address: '"odd(name)"@example.com', group: null }]);
   });
+
+  it('do not end an address in angle brackets at a `>` inside them, nor does a quoted local part', () => {
+    expect(parseAddressList('Pete <pete(old > new)@silly.test>, Ann <ann@example.com>')).toEqual([
+      { name: 'Pete', address: 'pete@silly.test', group: null },
+      { name: 'Ann', address: 'ann@example.com', group: null },
+    ]);
+    expect(parseAddressList('<"a>b,c"@example.com>, d@example.com')).toEqual([
+      { name: null, address: '"a>b,c"@example.com', group: null },
+      { name: null, address: 'd@example.com', group: null },
+    ]);
+  });
 });
 
 describe('header dates', () => {

@@ -173,7 +173,7 @@ export function parseAddressList(value: string): MailAddress[] {
       }
       i = end - 1;
     } else if (char === '<') {
-      const end = text.indexOf('>', i + 1);
+      const end = angleEnd(text, i + 1);
       angle = addrSpecWithoutCfws(text.slice(i + 1, end === -1 ? text.length : end));
       i = end === -1 ? text.length : end;
     } else if (char === ':' && angle === null && group === null && !phrase.includes('@')) {
@@ -223,6 +223,26 @@ function addrSpecWithoutCfws(spec: string): string {
     }
   }
   return out;
+}
+
+/**
+ * The index of the `>` closing an angle address whose content starts at `start`, or -1: a `>` in a
+ * quoted local part or a comment (`<"a>b"@example.com>`, `<pete(x>y)@silly.test>`) is not it.
+ */
+function angleEnd(text: string, start: number): number {
+  const fast = text.indexOf('>', start);
+  // The usual case: no quote, comment or escape before the first `>`.
+  if (fast === -1 || !/["(\\]/.test(text.slice(start, fast))) return fast;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '\\') i++;
+    else if (depth > 0) depth += char === '(' ? 1 : char === ')' ? -1 : 0;
+    else if (char === '(') depth = 1;
+    else if (char === '"') i = quotedEnd(text, i) - 1;
+    else if (char === '>') return i;
+  }
+  return -1;
 }
 
 /** The index just past the quoted string that starts at `start` (its closing quote), or the end of `text`. */
