@@ -203,17 +203,13 @@ export function parseAddressList(value: string): MailAddress[] {
 function addrSpecWithoutCfws(spec: string): string {
   if (!/\(|\S\s+\S/.test(spec)) return spec; // the usual case: nothing to take out (flush trims)
   let out = '';
-  let depth = 0;
   for (let i = 0; i < spec.length; i++) {
     const char = spec[i]!;
     if (char === '\\' && i + 1 < spec.length) {
-      if (depth === 0) out += char + spec[i + 1]!;
+      out += char + spec[i + 1]!;
       i++;
-    } else if (depth > 0) {
-      if (char === '(') depth++;
-      else if (char === ')') depth--;
     } else if (char === '(') {
-      depth = 1;
+      i = commentEnd(spec, i) - 1;
     } else if (char === '"') {
       const close = quotedEnd(spec, i);
       out += spec.slice(i, close);
@@ -233,16 +229,29 @@ function angleEnd(text: string, start: number): number {
   const fast = text.indexOf('>', start);
   // The usual case: no quote, comment or escape before the first `>`.
   if (fast === -1 || !/["(\\]/.test(text.slice(start, fast))) return fast;
-  let depth = 0;
   for (let i = start; i < text.length; i++) {
     const char = text[i]!;
     if (char === '\\') i++;
-    else if (depth > 0) depth += char === '(' ? 1 : char === ')' ? -1 : 0;
-    else if (char === '(') depth = 1;
+    else if (char === '(') i = commentEnd(text, i) - 1;
     else if (char === '"') i = quotedEnd(text, i) - 1;
     else if (char === '>') return i;
   }
   return -1;
+}
+
+/**
+ * The index just past the comment that starts at `start` (its `(`), nested comments and quoted
+ * pairs included (RFC 5322 section 3.2.2), or the end of `text`.
+ */
+function commentEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '\\') i++;
+    else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) return i + 1;
+  }
+  return text.length;
 }
 
 /** The index just past the quoted string that starts at `start` (its closing quote), or the end of `text`. */
