@@ -189,13 +189,15 @@ export function checkMailboxName(name: string, what = 'Mailbox name'): void {
 }
 
 /**
- * Tells whether text holds a lone UTF-16 surrogate (half of a pair, as when an emoji is cut in two):
- * such text has no UTF-8 form, and TextEncoder would send U+FFFD in its place.
+ * Refuses text with a lone UTF-16 surrogate (half of a pair, as when an emoji is cut in two): such
+ * text has no UTF-8 form, and TextEncoder would send U+FFFD in its place.
  *
+ * @param what - names the argument in the error (never the text itself, which may be a secret).
+ * @throws InvalidArgumentError
  * @internal
  */
-export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+export function checkUtf8Text(text: string, what: string): void {
+  if (LONE_SURROGATE.test(text)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
 }
 
 /** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */

@@ -23,7 +23,7 @@ import {
   checkNumber,
   checkRaw,
   checkSecretRaw,
-  hasLoneSurrogate,
+  checkUtf8Text,
   isAtom,
   isAtomCharCode,
 } from './command-args.js';
@@ -305,7 +305,7 @@ function toBytes(value: string | Uint8Array): Uint8Array {
  * @throws InvalidArgumentError naming `what` (never the text, which may be a secret).
  */
 function utf8(text: string, what: string): Uint8Array {
-  if (hasLoneSurrogate(text)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+  checkUtf8Text(text, what);
   return encoder.encode(text);
 }
 

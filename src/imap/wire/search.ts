@@ -6,7 +6,7 @@
 
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { CommandArg } from './command-args.js';
-import { astring, atom, date, flag, hasLoneSurrogate, list, modSequence, num, sequenceSet, str } from './command-args.js';
+import { astring, atom, checkUtf8Text, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 import { SequenceSet } from './sequence-set.js';
 
@@ -229,8 +229,8 @@ function searchKeys(query: SearchQuery, state: EncodeState): CommandArg[] {
   const text = (value: string, what: string): CommandArg => {
     expectType(typeof value === 'string', what, 'a string', value);
     if (!isAscii(value)) {
-      // A lone surrogate (half of an emoji cut off) has no UTF-8 form: sent, it becomes U+FFFD.
-      if (hasLoneSurrogate(value)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+      // Checked here too, not only by the encoder, so the error names the search key.
+      checkUtf8Text(value, what);
       state.nonAscii = true;
     }
     return value.length === 0 ? str(value) : astring(value);
