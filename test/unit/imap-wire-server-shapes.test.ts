@@ -142,6 +142,23 @@ describe('BODYSTRUCTURE of a multipart without parts or parameters', () => {
     expect(structure!.attributes.bodyStructure).toMatchObject({ subtype: 'mixed', parts: [{ subtype: 'alternative', parts: [{}, {}] }, related, { ...related, partId: '3' }] });
   });
 
+  // body-ext-mpart ends in *(SP body-extension): a fifth value and more after the parameters must
+  // not turn the multipart into a single part.
+  it('reads a multipart without parts that has body-extension values after its location', () => {
+    const [structure] = fetches(
+      '* 1 FETCH (UID 5 BODYSTRUCTURE (("ALTERNATIVE" ("BOUNDARY" "b2") NIL NIL NIL "x1" ("x2" 3))' +
+        '("RELATED" NIL ("ATTACHMENT" NIL) NIL NIL "x1" "x2")("RELATED" NIL NIL NIL NIL "x1")' +
+        '("text" "plain" NIL NIL NIL "7bit" 10 1) "mixed" ("boundary" "b1")))\r\n',
+    );
+    const empty = { params: {}, disposition: null, language: [], location: null };
+    expect(structure!.attributes).toMatchObject({ uid: 5, bodyStructure: { subtype: 'mixed', parts: [
+      withoutParts('1', 'alternative', { boundary: 'b2' }),
+      { ...withoutParts('2', 'related', {}), extension: { ...empty, disposition: { type: 'attachment', params: {} } } },
+      { ...withoutParts('3', 'related', {}), extension: empty },
+      { kind: 'text', partId: '4' },
+    ] } });
+  });
+
   it('still reads a single part whose subtype is NIL as a single part', () => {
     const [structure] = fetches('* 1 FETCH (BODYSTRUCTURE ("application" NIL ("name" "a.bin") NIL NIL "base64" 12 NIL ("attachment" NIL) NIL NIL))\r\n');
     expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'basic', type: 'application', subtype: '', params: { name: 'a.bin' }, size: 12 });
@@ -193,6 +210,11 @@ describe('BODYSTRUCTURE of a multipart with a NIL media type', () => {
     );
     expect(structure!.attributes.uid).toBe(4);
     expect(structure!.attributes.bodyStructure).toMatchObject({ parts: [withoutParts('1', 'alternative', { boundary: 'b1b1' }), { kind: 'text', partId: '2' }] });
+  });
+
+  it('reads the shape when body-extension values follow its location', () => {
+    const [structure] = fetches('* 1 FETCH (BODYSTRUCTURE ((NIL "alternative" ("boundary" "b2") NIL NIL NIL "x1" "x2")("text" "plain" NIL NIL NIL "7bit" 1 1) "mixed"))\r\n');
+    expect(structure!.attributes.bodyStructure).toMatchObject({ parts: [withoutParts('1', 'alternative', { boundary: 'b2' }), { kind: 'text', partId: '2' }] });
   });
 
   it('still reads a single part with a NIL media type as a single part', () => {

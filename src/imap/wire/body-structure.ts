@@ -56,45 +56,48 @@ export function parseBody(reader: WireReader, maxDepth: number, singleId = '1', 
 }
 
 /**
- * Looks ahead without moving: true when the body ends within `values` values from here. From the
- * place of its body-fld-param, a single part has at least five (body-fields: parameters, id,
- * description, encoding, octets), a multipart's extension data four at most (parameters,
- * disposition, language, location; servers do not add body-extension values). The quirks below
- * tell the two apart by it.
+ * Looks ahead without moving: true when the value `index` values from here is a number, as
+ * body-fld-octets is (a `-` counts: see {@link parseBodyFldOctets}); false when the body ends
+ * sooner. The quirks below tell a single part from a multipart without parts by it: counted from
+ * its body-fld-param, a single part has body-fields (parameters, id, description, encoding, then
+ * the octets number), where a multipart has its extension data (parameters, disposition, language,
+ * location, then any number of body-extension values, which servers hardly ever send and which are
+ * not numbers when they do).
  */
-function endsWithin(reader: WireReader, values: number): boolean {
+function octetsAt(reader: WireReader, index: number): boolean {
   const start = reader.mark();
-  for (let i = 0; i < values && hasMore(reader); i++) {
+  for (let i = 0; i < index && hasMore(reader); i++) {
     reader.skipValue();
     reader.sp();
   }
-  const ends = !hasMore(reader);
+  const byte = reader.peek();
   reader.rewind(start);
-  return ends;
+  return (byte >= 0x30 && byte <= 0x39) || byte === 0x2d;
 }
 
 /**
  * Quirk: a server the report does not name (MailKit issue 1393) describes a multipart without parts,
  * the body of a delivery report's attached message, by NIL in the media type's place, then its
  * subtype and extension data: `(NIL "alternative" ("boundary" "x") NIL NIL NIL)`. Called after the
- * NIL; true, without moving, when what follows is too short for a single part's subtype and
- * body-fields (a single part with a NIL media type, also seen, keeps being read as one).
+ * NIL; true, without moving, when what follows has no octets number where a single part's subtype
+ * and body-fields would have it (a single part with a NIL media type, also seen, keeps being read
+ * as one).
  */
 function multipartWithNilType(reader: WireReader): boolean {
-  return endsWithin(reader, 5); // the subtype, then at most the four values of body-ext-mpart
+  return !octetsAt(reader, 5); // after the subtype: parameters, id, description, encoding, octets
 }
 
 /**
  * Quirk: Gmail describes a multipart nested in one with the same boundary by its subtype alone,
  * without child bodies: `("ALTERNATIVE" ("BOUNDARY" "x") NIL NIL)` in BODYSTRUCTURE,
  * `("ALTERNATIVE")` in BODY. Called after the first string of a body; true, without moving, when
- * the body's end or a parameter list and no more than the rest of body-ext-mpart follow it, where
+ * the body's end, or a parameter list without body-fields' octets number after it, follows it, where
  * a single part has its media-subtype string (see {@link partWithOneMediaToken} for the other
  * shape with a parameter list there).
  */
 function multipartWithoutParts(reader: WireReader): boolean {
   const byte = reader.peek();
-  return byte === RPAREN || (byte === LPAREN && endsWithin(reader, 4));
+  return byte === RPAREN || (byte === LPAREN && !octetsAt(reader, 4));
 }
 
 /**
@@ -116,12 +119,11 @@ const TOP_LEVEL_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'audio', 
 /**
  * Quirk: Gmail describes an attachment typed multipart/related by its subtype, NIL parameters and
  * its disposition, without child bodies: `("RELATED" NIL ("ATTACHMENT" NIL) NIL)` (MailKit issue
- * 371). Called after the first string of a body; true, without moving, when NIL follows it and the
- * body ends within the four values of body-ext-mpart, where a single part whose media-subtype is NIL
- * has its body-fields.
+ * 371). Called after the first string of a body; true, without moving, when NIL follows it and no
+ * octets number stands where a single part whose media-subtype is NIL has it in its body-fields.
  */
 function multipartWithNilParams(reader: WireReader): boolean {
-  return (reader.peek() | 0x20) === 0x6e && endsWithin(reader, 4); // "N" of NIL: nothing else starts with it here
+  return (reader.peek() | 0x20) === 0x6e && !octetsAt(reader, 5); // "N" of NIL: nothing else starts with it here
 }
 
 /*
