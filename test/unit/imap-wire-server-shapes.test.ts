@@ -180,6 +180,19 @@ describe('BODYSTRUCTURE of a part with one media token', () => {
     expect(body!.attributes.body).toMatchObject({ ...zip, partId: '1', extension: null });
   });
 
+  // The same server, for a part whose Content-Type is one token and which has no parameters: NIL
+  // for the parameters right after the token, then the rest of body-fields.
+  it('reads a lone media token followed by NIL parameters as an application part', () => {
+    const [structure, body] = fetches(
+      '* 1 FETCH (UID 7 BODYSTRUCTURE (("text" "plain" NIL NIL NIL "7bit" 10 1 NIL NIL NIL NIL)' +
+        '("X-ZIP" NIL NIL NIL "BASE64" 12 NIL ("ATTACHMENT" NIL) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))\r\n' +
+        '* 2 FETCH (UID 8 BODY ("X-ZIP" NIL NIL NIL "BASE64" 12))\r\n',
+    );
+    const zip = { kind: 'basic', type: 'application', subtype: 'x-zip', params: {}, id: null, description: null, encoding: 'BASE64', size: 12 };
+    expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'multipart', parts: [{ kind: 'text' }, { ...zip, partId: '2', extension: { disposition: { type: 'attachment' } } }] });
+    expect(body!.attributes).toMatchObject({ uid: 8, body: { ...zip, partId: '1', extension: null } });
+  });
+
   it('reads a lone top-level type as that type with no subtype', () => {
     const [structure] = fetches('* 1 FETCH (BODYSTRUCTURE ("TEXT" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL))\r\n');
     expect(structure!.attributes.bodyStructure).toMatchObject({ kind: 'text', type: 'text', subtype: '', params: { charset: 'us-ascii' }, size: 12, lines: 1 });

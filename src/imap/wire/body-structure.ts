@@ -105,12 +105,15 @@ function multipartWithoutParts(reader: WireReader): boolean {
  * one token (`Content-Type: X-ZIP`) with that token alone where media type and subtype belong,
  * then the part's body-fields: `("X-ZIP" ("NAME" "a.zip") NIL NIL "BASE64" 1234 ...)`. Called
  * after the first string of a body, once {@link multipartWithoutParts} has said no; true when a
- * parameter list stands in the media-subtype's place. The token is read as the subtype of an
- * `application` part, the type of data a client cannot otherwise interpret (RFC 2046 section 4.5),
- * unless it names a top-level type (`TEXT`): then that type with subtype `''`.
+ * parameter list stands in the media-subtype's place, or NIL for a part without parameters
+ * (`("X-ZIP" NIL NIL NIL "BASE64" 12)`) when the octets number stands where body-fields put it
+ * counted from that NIL (a part with a NIL media-subtype has it one value later). The token is read
+ * as the subtype of an `application` part, the type of data a client cannot otherwise interpret
+ * (RFC 2046 section 4.5), unless it names a top-level type (`TEXT`): then that type with subtype `''`.
  */
 function partWithOneMediaToken(reader: WireReader): boolean {
-  return reader.peek() === LPAREN;
+  const byte = reader.peek();
+  return byte === LPAREN || ((byte | 0x20) === 0x6e && octetsAt(reader, 4)); // "N" of NIL
 }
 
 /** The top-level media types (RFC 2046, RFC 2077, RFC 8081), which a lone media token may name. */
@@ -120,10 +123,12 @@ const TOP_LEVEL_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'audio', 
  * Quirk: Gmail describes an attachment typed multipart/related by its subtype, NIL parameters and
  * its disposition, without child bodies: `("RELATED" NIL ("ATTACHMENT" NIL) NIL)` (MailKit issue
  * 371). Called after the first string of a body; true, without moving, when NIL follows it and no
- * octets number stands where a single part whose media-subtype is NIL has it in its body-fields.
+ * octets number stands where a single part whose media-subtype is NIL has it in its body-fields,
+ * nor where a part with one media token and NIL parameters has it (see {@link partWithOneMediaToken}).
  */
 function multipartWithNilParams(reader: WireReader): boolean {
-  return (reader.peek() | 0x20) === 0x6e && !octetsAt(reader, 5); // "N" of NIL: nothing else starts with it here
+  // "N" of NIL: nothing else starts with it here.
+  return (reader.peek() | 0x20) === 0x6e && !octetsAt(reader, 5) && !octetsAt(reader, 4);
 }
 
 /*
