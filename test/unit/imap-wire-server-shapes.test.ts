@@ -45,6 +45,38 @@ describe('ENVELOPE', () => {
   });
 });
 
+describe('ENVELOPE groups without members', () => {
+  // `To: undisclosed-recipients:;` (RFC 5322 section 3.4): a group start and its end marker with no
+  // address between them. The group's name is kept as one entry with nothing but `group`.
+  const emptyGroup = { name: null, nameRaw: null, route: null, mailbox: null, host: null, address: '', group: 'undisclosed-recipients' };
+
+  it('keeps an empty group as one entry with its name, from both address list parsers', () => {
+    const [plain, spaced, unterminated] = fetches(
+      '* 1 FETCH (ENVELOPE (NIL "x" NIL NIL NIL ((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) NIL NIL NIL NIL))\r\n' +
+        '* 2 FETCH (ENVELOPE (NIL "x" NIL NIL NIL ( (NIL NIL "undisclosed-recipients" NIL) (NIL NIL NIL NIL) ) NIL NIL NIL NIL))\r\n' +
+        '* 3 FETCH (ENVELOPE (NIL "x" NIL NIL NIL ((NIL NIL "undisclosed-recipients" NIL)) NIL NIL NIL NIL))\r\n',
+    );
+    expect(plain!.attributes.envelope!.to).toEqual([emptyGroup]);
+    expect(spaced!.attributes.envelope!.to).toEqual([emptyGroup]);
+    expect(unterminated!.attributes.envelope!.to).toEqual([emptyGroup]);
+  });
+
+  it('reads a group name in the addr-name place, with NIL mailbox and host, as the start of a group', () => {
+    const [structure] = fetches('* 1 FETCH (ENVELOPE (NIL "x" NIL NIL NIL (("undisclosed-recipients" NIL NIL NIL)(NIL NIL NIL NIL)) NIL NIL NIL NIL))\r\n');
+    expect(structure!.attributes.envelope!.to).toEqual([emptyGroup]);
+  });
+
+  it('adds no entry for a group that has members', () => {
+    const [structure] = fetches(
+      '* 1 FETCH (ENVELOPE (NIL "x" NIL NIL NIL ((NIL NIL "team" NIL)("Ann" NIL "ann" "example.org")(NIL NIL NIL NIL)("Bob" NIL "bob" "example.org")) NIL NIL NIL NIL))\r\n',
+    );
+    expect(structure!.attributes.envelope!.to).toEqual([
+      expect.objectContaining({ address: 'ann@example.org', group: 'team' }),
+      expect.objectContaining({ address: 'bob@example.org', group: null }),
+    ]);
+  });
+});
+
 describe('BODYSTRUCTURE', () => {
   // message/rfc822 with NIL for both the envelope and the body, then the line count.
   it('reads an attached message whose envelope and body are NIL', () => {

@@ -78,7 +78,8 @@ function envelopeDate(bytes: Uint8Array, start: number, end: number, text: strin
  * env-from        = "(" 1*address ")" / nil     (and env-sender, env-to, ... alike)
  *
  * Group syntax (RFC 3501 section 7.4.2): an address with NIL host starts group <mailbox>;
- * one with NIL mailbox and NIL host ends it. Groups are flattened into `group` fields.
+ * one with NIL mailbox and NIL host ends it. Groups are flattened into `group` fields; a group
+ * without members becomes one entry holding only its name (see {@link endGroup}).
  */
 function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
   const text = reader.plainText();
@@ -112,6 +113,7 @@ function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
     reader.sp();
   }
   reader.pos++;
+  if (group !== null) endGroup(group);
   return collected();
 }
 
@@ -176,7 +178,9 @@ function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] |
     }
     group = addAddress(group, fields[0] ?? null, fields[1] ?? null, fields[2] ?? null, fields[3] ?? null);
   }
-  if (pos >= limit || bytes[pos] !== 0x29 || collectedCount === 0) return undefined;
+  if (pos >= limit || bytes[pos] !== 0x29) return undefined;
+  if (group !== null) endGroup(group);
+  if (collectedCount === 0) return undefined;
   reader.pos = pos + 1;
   return collected();
 }
@@ -190,6 +194,8 @@ function plainAddressList(reader: WireReader, text: string): EnvelopeAddress[] |
  */
 const collector: EnvelopeAddress[] = [];
 let collectedCount = 0;
+/** {@link collectedCount} when the open group started: a group that ends there had no members. */
+let groupStartCount = 0;
 
 /** Starts a list in {@link collector}, which {@link addAddress} fills. */
 function startCollecting(): void {
@@ -213,11 +219,44 @@ function addAddress(
   mailbox: string | null,
   host: string | null,
 ): string | null {
-  if (host === null) return mailbox === null ? null : decodeDisplayName(mailbox);
+  if (host === null) return groupMarker(group, nameRaw, mailbox);
   const name = nameRaw === null ? null : decodeDisplayName(nameRaw);
   const address = mailbox === null ? host : `${mailbox}@${host}`;
   collector[collectedCount++] = { name, nameRaw, route, mailbox, host, address, group };
   return group;
+}
+
+/** An address with NIL host: starts group <mailbox>, or ends the open group when mailbox is NIL too. */
+function groupMarker(group: string | null, nameRaw: string | null, mailbox: string | null): string | null {
+  if (group !== null) endGroup(group); // groups do not nest (RFC 5322 section 3.4)
+  if (mailbox !== null) {
+    groupStartCount = collectedCount;
+    return decodeDisplayName(mailbox);
+  }
+  if (group === null && nameRaw !== null) groupNameInNamePlace(nameRaw);
+  return null;
+}
+
+/**
+ * Quirk: an empty group written as its name in the addr-name place with NIL mailbox and host, then
+ * the end marker, as reported for `To: undisclosed-recipients:;` (`("undisclosed-recipients" NIL
+ * NIL NIL)(NIL NIL NIL NIL)`, server not named). With no group open there is nothing for the
+ * marker to end, so it is read as a group of that name without members; the end marker after it
+ * then ends nothing.
+ */
+function groupNameInNamePlace(nameRaw: string): void {
+  groupStartCount = collectedCount;
+  endGroup(decodeDisplayName(nameRaw));
+}
+
+/**
+ * Ends `group`: when no address was collected since it started (`To: undisclosed-recipients:;`),
+ * collects one entry holding only its name, so that the caller can tell an empty group from no
+ * addresses, as MailKit keeps a GroupAddress without members.
+ */
+function endGroup(group: string): void {
+  if (collectedCount !== groupStartCount) return;
+  collector[collectedCount++] = { name: null, nameRaw: null, route: null, mailbox: null, host: null, address: '', group };
 }
 
 /**

@@ -20,7 +20,10 @@ export interface EnvelopeAddress {
   readonly host: string | null;
   /** `mailbox@host` (or whatever part of it exists; empty when neither). */
   readonly address: string;
-  /** The RFC 5322 group this address belongs to, or null. */
+  /**
+   * The RFC 5322 group this address belongs to, or null. An entry with a group and no mailbox or
+   * host (`address` '') stands for a group without members, such as `To: undisclosed-recipients:;`.
+   */
   readonly group: string | null;
 }
 
@@ -29,6 +32,17 @@ export interface EnvelopeAddress {
  *
  * The address arrays are read-only and may be shared: when the server sends Sender or Reply-To
  * byte for byte equal to From (as it does when the message has none), they are the same array.
+ *
+ * Group members carry their group's name in {@link EnvelopeAddress.group}. A group without members
+ * is kept as one entry with that name and every other field null (`address` ''), so an empty group
+ * can be told from an empty list; a group with members has no such entry.
+ *
+ * @example
+ * ```ts
+ * // To: undisclosed-recipients:;
+ * envelope.to; // [{ group: 'undisclosed-recipients', address: '', mailbox: null, host: null, name: null, ... }]
+ * const emptyGroups = envelope.to.filter((entry) => entry.group !== null && entry.host === null);
+ * ```
  */
 export interface Envelope {
   /** The Date header as sent, or null. */
