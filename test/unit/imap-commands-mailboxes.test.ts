@@ -1,7 +1,7 @@
 // LIST/LSUB/CREATE/DELETE/RENAME/SUBSCRIBE/UNSUBSCRIBE and STATUS against a scripted fake server:
 // the exact bytes each sends and what each makes of the answers.
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import {
   createMailbox,
   deleteMailbox,
@@ -502,6 +502,63 @@ describe('STATUS', () => {
   test('NO [NONEXISTENT] is a ServerError with the code', async () => {
     const { client, finish } = await scripted([greeting(''), 'C: A1 STATUS Nope (MESSAGES)', 'S: A1 NO [NONEXISTENT] Mailbox does not exist']);
     await expect(status(client, 'Nope', ['MESSAGES'])).rejects.toMatchObject({ code: 'SERVER_REJECTED', responseCode: 'NONEXISTENT' });
+    await finish();
+  });
+});
+
+describe('answers the parser cannot read', () => {
+  // The first event after the call is the marker the NOOP brings: the unreadable answer did not
+  // become one.
+  const noopWithMarker = ['C: A2 NOOP', 'S: * STATUS Marker (MESSAGES 1)', 'S: A2 OK done'];
+
+  async function expectFirstEventIsMarker(client: Awaited<ReturnType<typeof scripted>>['client'], events: ReturnType<typeof client.events>): Promise<void> {
+    await client.noop();
+    expect((await events.next()).value).toMatchObject({ kind: 'other', response: { kind: 'mailbox-status', mailbox: 'Marker' } });
+  }
+
+  test('an unreadable LIST or LSUB answer fails the call with a ProtocolError, not an event', async () => {
+    for (const command of ['LIST', 'LSUB'] as const) {
+      const { client, finish } = await scripted([
+        greeting(''),
+        `C: A1 ${command} "" *`,
+        'S: * ' + command + ' (\\HasNoChildren) "/" INBOX',
+        'S: * ' + command + ' (\\HasNoChildren "/" Archive',
+        'S: A1 OK done',
+        ...noopWithMarker,
+      ]);
+      const events = client.events();
+      await expect(command === 'LIST' ? list(client) : lsub(client)).rejects.toBeInstanceOf(ProtocolError);
+      await expectFirstEventIsMarker(client, events);
+      await finish();
+    }
+  });
+
+  test('an unreadable STATUS answer fails status() with a ProtocolError, not an event', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 STATUS INBOX (MESSAGES)',
+      'S: * STATUS INBOX (MESSAGES many)',
+      'S: A1 OK done',
+      ...noopWithMarker,
+    ]);
+    const events = client.events();
+    await expect(status(client, 'INBOX', ['MESSAGES'])).rejects.toBeInstanceOf(ProtocolError);
+    await expectFirstEventIsMarker(client, events);
+    await finish();
+  });
+
+  test('an unreadable STATUS answer to LIST-STATUS fails the LIST', async () => {
+    const { client, finish } = await scripted([
+      greeting('LIST-EXTENDED LIST-STATUS'),
+      'C: A1 LIST "" INBOX RETURN (SUBSCRIBED CHILDREN STATUS (MESSAGES))',
+      'S: * LIST () "/" INBOX',
+      'S: * STATUS INBOX (MESSAGES',
+      'S: A1 OK done',
+      ...noopWithMarker,
+    ]);
+    const events = client.events();
+    await expect(list(client, { pattern: ['INBOX'], status: ['MESSAGES'] })).rejects.toBeInstanceOf(ProtocolError);
+    await expectFirstEventIsMarker(client, events);
     await finish();
   });
 });

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 
+import type { LimitExceededError, ProtocolError } from '../../common/errors.js';
 import { InvalidArgumentError, ServerError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
@@ -143,7 +144,8 @@ export function rev2Only(capabilities: ReadonlySet<string>): boolean {
  * @param session - the client.
  * @param options - pattern, selection, STATUS items, signal, timeout.
  * @returns the entries in the order the server sent them.
- * @throws InvalidArgumentError for a reference or pattern with a control character; ServerError when refused.
+ * @throws InvalidArgumentError for a reference or pattern with a control character; ServerError when refused;
+ *   ProtocolError when an answer (a LIST line, or a STATUS line of LIST-STATUS) cannot be read.
  */
 export async function list(session: ImapSession, options: ListOptions = {}): Promise<MailboxEntry[]> {
   const reference = options.reference ?? '';
@@ -264,6 +266,8 @@ async function runList(
     listsInFlight.set(session, inFlight);
   }
   const others = inFlight;
+  /** An answer the parser could not read: the call fails rather than return a list missing a mailbox. */
+  let unreadable: ProtocolError | LimitExceededError | undefined;
   const definition: ImapCommand<undefined> = {
     name: command,
     args,
@@ -292,7 +296,17 @@ async function runList(
       }
       return false;
     },
-    done: () => undefined,
+    unreadableUntagged: (error, name) => {
+      // Whose it was cannot be read either: the first LIST in flight takes it, as answers come in
+      // the order the commands were sent.
+      if (name !== command && !(withStatus && name === 'STATUS')) return false;
+      unreadable ??= error;
+      return true;
+    },
+    done: () => {
+      if (unreadable !== undefined) throw unreadable;
+      return undefined;
+    },
   };
   others.add(collector);
   try {

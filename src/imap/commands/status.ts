@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+import type { LimitExceededError, ProtocolError } from '../../common/errors.js';
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import { atom, list, mailbox } from '../wire/command-args.js';
@@ -91,7 +92,7 @@ function offersAppendLimit(session: ImapSession): boolean {
  * @param options - signal, timeout.
  * @returns the attributes the server sent.
  * @throws ServerError with responseCode `NONEXISTENT` for an unknown mailbox (Dovecot 2.3 sends a
- *   bare NO); UnsupportedError when the server offers none of `items`; InvalidArgumentError for an
+ *   bare NO); ProtocolError when the server's STATUS answer cannot be read; UnsupportedError when the server offers none of `items`; InvalidArgumentError for an
  *   empty or unknown item, or a name with a control character.
  */
 export async function status(
@@ -106,6 +107,8 @@ export async function status(
   if (send.length === 0) throw new UnsupportedError(`The server offers none of the STATUS items ${items.join(', ')}`);
   let found: MailboxStatusAttributes = {};
   let taken = false;
+  /** Our answer, if the parser could not read it: the call fails rather than return no counters. */
+  let unreadable: ProtocolError | LimitExceededError | undefined;
   await session.run(
     {
       name: 'STATUS',
@@ -117,7 +120,17 @@ export async function status(
         taken = true;
         return true;
       },
-      done: () => undefined,
+      unreadableUntagged: (error, responseName) => {
+        // Its mailbox name cannot be read either: the first STATUS in flight still waiting takes it.
+        if (taken || responseName !== 'STATUS') return false;
+        taken = true;
+        unreadable = error;
+        return true;
+      },
+      done: () => {
+        if (unreadable !== undefined) throw unreadable;
+        return undefined;
+      },
     },
     options,
   );
