@@ -72,6 +72,8 @@ describe('status responses and response codes', () => {
     ['A1 OK [UIDNEXT 4294967296] x', { kind: 'other', name: 'UIDNEXT', text: '4294967296' }],
     ['A1 OK [COPYUID 1 0:2 3:5] x', { kind: 'other', name: 'COPYUID', text: '1 0:2 3:5' }],
     ['A1 OK [APPENDUID 1 4294967296] x', { kind: 'other', name: 'APPENDUID', text: '1 4294967296' }],
+    ['A1 OK [HIGHESTMODSEQ 9223372036854775808] x', { kind: 'other', name: 'HIGHESTMODSEQ', text: '9223372036854775808' }],
+    ['A1 OK [HIGHESTMODSEQ 9223372036854775807] x', { kind: 'HIGHESTMODSEQ', value: 9223372036854775807n }],
     ['A1 OK [COPYUID 1 5:3 7:9] x', { kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 5, end: 3 }], destinationUids: [{ start: 7, end: 9 }] }],
     ['A1 OK [MODIFIED 9:7] x', { kind: 'MODIFIED', set: [{ start: 7, end: 9 }] }],
     ['A1 NO [REFERRAL imap://[::1]/INBOX] x', { kind: 'other', name: 'REFERRAL', text: 'imap://[::1]/INBOX' }],
@@ -294,6 +296,35 @@ describe('errors', () => {
     ]) {
       const { responses, errors } = feed(input);
       expect(responses).toEqual([]);
+      expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
+    }
+  });
+
+  // RFC 9051 section 9: UIDs, sequence numbers and message counts are 32-bit (number, nz-number,
+  // uniqueid); RFC822.SIZE is number64 (a message over 4 GiB), and so are mod-sequences (63 bits).
+  it('refuses a UID, message number or count past 32 bits, and a mod-sequence past 63 bits', () => {
+    expect(one('* 1 FETCH (UID 4294967295 RFC822.SIZE 5000000000 BINARY.SIZE[1] 5000000000 MODSEQ (9223372036854775807))\r\n')).toMatchObject({
+      attributes: { uid: 4294967295, size: 5000000000, binarySize: { '1': 5000000000 }, modseq: 9223372036854775807n },
+    });
+    expect(one('* STATUS INBOX (UIDNEXT 4294967295 SIZE 5000000000 HIGHESTMODSEQ 9223372036854775807)\r\n')).toMatchObject({
+      attributes: { uidNext: 4294967295, size: 5000000000, highestModseq: 9223372036854775807n },
+    });
+    for (const input of [
+      '* 1 FETCH (UID 4294967296)\r\n',
+      '* 1 FETCH (MODSEQ (9223372036854775808))\r\n',
+      '* SEARCH 1 4294967296\r\n',
+      '* SEARCH 1 (MODSEQ 9223372036854775808)\r\n',
+      '* ESEARCH MIN 4294967296\r\n',
+      '* ESEARCH MAX 4294967296\r\n',
+      '* ESEARCH COUNT 4294967296\r\n',
+      '* STATUS INBOX (UIDNEXT 4294967296)\r\n',
+      '* STATUS INBOX (UIDVALIDITY 4294967296)\r\n',
+      '* STATUS INBOX (MESSAGES 4294967296)\r\n',
+      '* STATUS INBOX (UNSEEN 4294967296)\r\n',
+      '* STATUS INBOX (HIGHESTMODSEQ 9223372036854775808)\r\n',
+    ]) {
+      const { responses, errors } = feed(input);
+      expect({ input, responses }).toEqual({ input, responses: [] });
       expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
     }
   });

@@ -91,7 +91,7 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
     switch (name) {
       case 'UID':
         reader.sp();
-        attributes.uid = reader.number('uniqueid') as Uid;
+        attributes.uid = reader.number32('uniqueid') as Uid;
         break;
       case 'FLAGS':
         reader.sp();

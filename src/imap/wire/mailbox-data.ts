@@ -127,12 +127,12 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
     const name = reader.keyword('status attribute');
     reader.sp();
     switch (name) {
-      case 'MESSAGES': attributes.messages = reader.number(); break;
-      case 'RECENT': attributes.recent = reader.number(); break;
-      case 'UIDNEXT': attributes.uidNext = reader.number() as Uid; break;
-      case 'UIDVALIDITY': attributes.uidValidity = reader.number(); break;
-      case 'UNSEEN': attributes.unseen = reader.number(); break;
-      case 'DELETED': attributes.deleted = reader.number(); break;
+      case 'MESSAGES': attributes.messages = reader.number32(); break;
+      case 'RECENT': attributes.recent = reader.number32(); break;
+      case 'UIDNEXT': attributes.uidNext = reader.number32() as Uid; break;
+      case 'UIDVALIDITY': attributes.uidValidity = reader.number32(); break;
+      case 'UNSEEN': attributes.unseen = reader.number32(); break;
+      case 'DELETED': attributes.deleted = reader.number32(); break;
       case 'SIZE': attributes.size = reader.number(); break;
       case 'HIGHESTMODSEQ': {
         const highestModseq = modSequenceOrNone(reader.bigNumber());
@@ -166,7 +166,7 @@ export function parseSearch(reader: WireReader): SearchResponse {
       modseq = reader.bigNumber('mod-sequence-value');
       reader.closeParen();
     } else {
-      const id = reader.number('message number');
+      const id = reader.number32('message number');
       if (id !== 0) ids.push(id);
     }
     reader.sp();
@@ -199,9 +199,9 @@ export function parseESearch(reader: WireReader): ESearchResponse {
     reader.sp();
     switch (name) {
       case 'UID': result.uid = true; break;
-      case 'MIN': result.min = nonZero(reader.number()); break;
-      case 'MAX': result.max = nonZero(reader.number()); break;
-      case 'COUNT': result.count = reader.number(); break;
+      case 'MIN': result.min = nonZero(reader.number32()); break;
+      case 'MAX': result.max = nonZero(reader.number32()); break;
+      case 'COUNT': result.count = reader.number32(); break;
       case 'MODSEQ': result.modseq = reader.bigNumber(); break;
       case 'ALL': result.all = parseSearchSet(reader); break;
       default: reader.skipValue();

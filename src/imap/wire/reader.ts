@@ -41,6 +41,8 @@ const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LPAREN = 0x28;
 const RPAREN = 0x29;
+/** The largest mod-sequence-value, 2^63 - 1 (RFC 7162 section 7). */
+const MAX_MOD_SEQUENCE = 0x7fffffffffffffffn;
 
 /*
  * ATOM-CHAR       = <any CHAR except atom-specials>
@@ -316,8 +318,9 @@ export class WireReader {
   }
 
   /**
-   * `number` (up to 2^53 - 1, beyond which a double would round it: a larger one fails; IMAP
-   * numbers are 32-bit, mod-sequences use {@link WireReader.bigNumber}).
+   * `number` or `number64` (up to 2^53 - 1, beyond which a double would round it: a larger one
+   * fails): for sizes. UIDs, sequence numbers and counts use {@link WireReader.number32},
+   * mod-sequences {@link WireReader.bigNumber}.
    */
   number(what = 'number'): number {
     const start = this.pos;
@@ -333,7 +336,20 @@ export class WireReader {
     return value;
   }
 
-  /** `mod-sequence-value`: a 63-bit number. */
+  /**
+   * `number`, `nz-number` or `uniqueid` where the value counts or names messages (UIDs, sequence
+   * numbers, counts): 32 bits (RFC 9051 section 9). A larger one fails rather than reach UID or
+   * sequence arithmetic, which a server's UID of 2^32 would break; sizes, which may be number64
+   * (RFC822.SIZE), use {@link WireReader.number}.
+   */
+  number32(what = 'number'): number {
+    const start = this.pos;
+    const value = this.number(what);
+    if (value > 0xffffffff) this.fail(`Expected ${what} of at most 32 bits`, start);
+    return value;
+  }
+
+  /** `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails. */
   bigNumber(what = 'number'): bigint {
     const start = this.pos;
     while (this.pos < this.end && this.bytes[this.pos]! >= 0x30 && this.bytes[this.pos]! <= 0x39) this.pos++;
@@ -344,7 +360,9 @@ export class WireReader {
       for (let i = start; i < this.pos; i++) value = value * 10 + this.bytes[i]! - 0x30;
       return BigInt(value);
     }
-    return BigInt(decodeText(this.bytes, start, this.pos));
+    const value = BigInt(decodeText(this.bytes, start, this.pos));
+    if (value > MAX_MOD_SEQUENCE) this.fail(`Expected ${what} below 2^63`, start);
+    return value;
   }
 
   /** True (and consumed) when the next token is the atom NIL, case-insensitively. */

@@ -96,7 +96,8 @@ export function parseRespTextCode(inner: string): ResponseCode {
       return value === null ? other : { kind: name, value };
     }
     case 'HIGHESTMODSEQ':
-      return /^\d{1,20}$/.test(data) ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
+      // mod-sequence-value: up to 2^63 - 1 (RFC 7162 section 7).
+      return /^\d{1,19}$/.test(data) && BigInt(data) <= 0x7fffffffffffffffn ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
     case 'MODIFIED': {
       const set = parseUidSetText(data);
       return set === null ? other : { kind: 'MODIFIED', set };
