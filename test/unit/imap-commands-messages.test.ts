@@ -1,6 +1,6 @@
 // STORE, COPY, MOVE (native and emulated), EXPUNGE and UID EXPUNGE against a scripted fake server.
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
 import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
 import type { StoreOperation } from '../../src/imap/commands/store.js';
@@ -219,10 +219,44 @@ describe('COPY', () => {
     await finish();
   });
 
-  test('readCopyUid ignores a map whose sides differ in length or that is absurdly large', () => {
-    expect(readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 1, end: 2 }], destinationUids: [{ start: 5, end: 5 }] })).toBeNull();
+  test('readCopyUid refuses a map whose sides differ in length and ignores one that is absurdly large', () => {
+    expect(() => readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 1, end: 2 }], destinationUids: [{ start: 5, end: 5 }] })).toThrow(ProtocolError);
     expect(readCopyUid({ kind: 'COPYUID', uidValidity: 1, sourceUids: [{ start: 1, end: 4294967295 }], destinationUids: [{ start: 1, end: 4294967295 }] })).toBeNull();
     expect(readCopyUid(null)).toBeNull();
+  });
+});
+
+/** An emulated move of UIDs 7 and 9 to Archive, up to `copyAnswer`, the tagged answer to its UID COPY. */
+function emulatedMoveOf7And9(copyAnswer: string): Parameters<typeof scripted>[0] {
+  return [greeting('UIDPLUS'), ...selectInbox('A1', 5), 'C: A2 UID SEARCH UID 7,9', 'S: * SEARCH 7 9', 'S: A2 OK done', 'C: A3 UID COPY 7,9 Archive', copyAnswer];
+}
+
+describe('COPYUID whose two sets differ in size', () => {
+  // RFC 4315 section 3: the sets correspond UID for UID. When they do not, which copy is which is
+  // unknown, and so is which messages were copied: the call fails rather than guess.
+  test('fails UID COPY with a ProtocolError', async () => {
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1'), 'C: A2 UID COPY 304:306 Archive', 'S: A2 OK [COPYUID 38505 304:306 3956:3957] Done'],
+      { select: true },
+    );
+    await expect(copy(client, SequenceSet.uids([uid(304), uid(305), uid(306)]), 'Archive')).rejects.toBeInstanceOf(ProtocolError);
+    await finish();
+  });
+
+  test('fails UID MOVE with a ProtocolError, from the untagged OK', async () => {
+    const { client, finish } = await scripted(
+      [greeting('MOVE UIDPLUS'), ...selectInbox('A1', 5), 'C: A2 UID MOVE 42:43 Trash', 'S: * OK [COPYUID 432432 42:43 11] Moved', 'S: * 2 EXPUNGE', 'S: * 2 EXPUNGE', 'S: A2 OK done'],
+      { select: true },
+    );
+    await expect(move(client, SequenceSet.uids([uid(42), uid(43)]), 'Trash')).rejects.toBeInstanceOf(ProtocolError);
+    await finish();
+  });
+
+  test('stops an emulated move before it deletes anything', async () => {
+    const { client, server, finish } = await scripted(emulatedMoveOf7And9('S: A3 OK [COPYUID 77 7,9 20] Copied'), { select: true });
+    await expect(move(client, [uid(7), uid(9)], 'Archive')).rejects.toBeInstanceOf(ProtocolError);
+    await finish();
+    expect(server.received()).not.toContain('STORE');
   });
 });
 
@@ -266,13 +300,7 @@ describe('MOVE', () => {
   test('without MOVE but with UIDPLUS: UID COPY, UID STORE +FLAGS.SILENT \\Deleted, UID EXPUNGE', async () => {
     const { client, finish } = await scripted(
       [
-        greeting('UIDPLUS'),
-        ...selectInbox('A1', 5),
-        'C: A2 UID SEARCH UID 7,9',
-        'S: * SEARCH 7 9',
-        'S: A2 OK done',
-        'C: A3 UID COPY 7,9 Archive',
-        'S: A3 OK [COPYUID 77 7,9 20:21] Copied',
+        ...emulatedMoveOf7And9('S: A3 OK [COPYUID 77 7,9 20:21] Copied'),
         'C: A4 UID STORE 7,9 +FLAGS.SILENT (\\Deleted)',
         'S: A4 OK Stored',
         'C: A5 UID EXPUNGE 7,9',

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { UnsupportedError } from '../../common/errors.js';
+import { ProtocolError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import { mailbox, sequenceSet } from '../wire/command-args.js';
@@ -57,13 +57,18 @@ const MAX_UID_MAP = 10_000_000;
  *
  * @param code - a response code (anything but COPYUID gives null).
  * @returns the destination UIDVALIDITY and the map, or null.
+ * @throws ProtocolError when the two sets differ in size: which copy is which, and which messages
+ *   were copied at all, is then unknown (an emulated move must not go on to delete the originals).
  * @internal
  */
 export function readCopyUid(code: ResponseCode | null): { uidValidity: number; uidMap: Map<Uid, Uid> } | null {
   if (code?.kind !== 'COPYUID') return null;
   const sources = expandRanges(code.sourceUids, MAX_UID_MAP);
   const destinations = expandRanges(code.destinationUids, MAX_UID_MAP);
-  if (sources === null || destinations === null || sources.length !== destinations.length) return null;
+  if (sources === null || destinations === null) return null;
+  if (sources.length !== destinations.length) {
+    throw new ProtocolError(`COPYUID names ${sources.length} source UIDs but ${destinations.length} destination UIDs`);
+  }
   const uidMap = new Map<Uid, Uid>();
   sources.forEach((source, index) => uidMap.set(source as Uid, destinations[index]! as Uid));
   return { uidValidity: code.uidValidity, uidMap };
@@ -99,7 +104,8 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
  * @param destination - the destination mailbox.
  * @param options - signal, timeout.
  * @returns the COPYUID data when the server sent it.
- * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist.
+ * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist;
+ *   ProtocolError when the server's COPYUID names more or fewer copies than originals.
  */
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(destination, 'Destination mailbox name');
@@ -131,7 +137,9 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
  * @param options - signal, timeout.
  * @returns the COPYUID data and what was expunged.
  * @throws UnsupportedError when neither MOVE nor UIDPLUS is offered (no safe way to move);
- *   ServerError with responseCode `TRYCREATE` when the destination does not exist.
+ *   ServerError with responseCode `TRYCREATE` when the destination does not exist; ProtocolError
+ *   when the server's COPYUID names more or fewer copies than originals (an emulated move then
+ *   stops after the copy, deleting nothing).
  */
 export async function move(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<MoveResult> {
   assertMailboxName(destination, 'Destination mailbox name');
@@ -174,6 +182,7 @@ async function movePart(
   expungedSeqs: SeqNum[],
   expungedUids: Uid[],
 ): Promise<CopyResult> {
+  let untaggedCopyUid: ResponseCode | null = null;
   let copyUid: CopyResult = noCopyUid();
   await session.run(
     {
@@ -185,7 +194,7 @@ async function movePart(
       untagged: (response) => {
         // RFC 6851 section 4.3: COPYUID comes in an untagged OK before the expunges.
         if (response.kind === 'status' && response.status === 'OK' && response.code?.kind === 'COPYUID') {
-          copyUid = readCopyUid(response.code) ?? noCopyUid();
+          untaggedCopyUid = response.code; // read at the end, where a broken one can fail the call
           return true;
         }
         if (response.kind === 'expunge') {
@@ -200,8 +209,7 @@ async function movePart(
       },
       done: (response) => {
         // Some servers put COPYUID on the tagged OK instead.
-        const tagged = readCopyUid(response.code);
-        if (tagged !== null) copyUid = tagged;
+        copyUid = readCopyUid(response.code) ?? readCopyUid(untaggedCopyUid) ?? noCopyUid();
         return undefined;
       },
     },
