@@ -18,6 +18,8 @@ describe('status responses and response codes', () => {
     ['A1 OK [ALERT] x', { kind: 'ALERT' }],
     ['A1 NO [BADCHARSET (UTF-8 US-ASCII)] x', { kind: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] }],
     ['A1 NO [BADCHARSET] x', { kind: 'BADCHARSET', charsets: [] }],
+    // charset = atom / quoted (RFC 9051 section 9): a quoted one is read without its quotes.
+    ['A1 NO [BADCHARSET ("UTF-8" "x\\"y" US-ASCII)] x', { kind: 'BADCHARSET', charsets: ['UTF-8', 'x"y', 'US-ASCII'] }],
     ['A1 OK [CAPABILITY IMAP4rev1 idle AUTH=PLAIN] x', { kind: 'CAPABILITY', capabilities: ['IMAP4REV1', 'IDLE', 'AUTH=PLAIN'] }],
     ['A1 BAD [PARSE] x', { kind: 'PARSE' }],
     ['A1 OK [PERMANENTFLAGS (\\Seen \\*)] x', { kind: 'PERMANENTFLAGS', flags: ['\\Seen', '\\*'] }],

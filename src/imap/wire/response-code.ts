@@ -84,7 +84,7 @@ export function parseRespTextCode(inner: string): ResponseCode {
     case 'CAPABILITY':
       return { kind: 'CAPABILITY', capabilities: splitWords(data).map((word) => word.toUpperCase()) };
     case 'BADCHARSET':
-      return { kind: 'BADCHARSET', charsets: splitWords(stripParens(data) ?? data) };
+      return { kind: 'BADCHARSET', charsets: parseCharsets(stripParens(data) ?? data) };
     case 'PERMANENTFLAGS': {
       const flags = stripParens(data);
       return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: splitWords(flags) };
@@ -123,6 +123,18 @@ export function parseRespTextCode(inner: string): ResponseCode {
 
 function splitWords(text: string): string[] {
   return text.split(' ').filter((word) => word.length > 0);
+}
+
+/*
+ * charset         = atom / quoted
+ * Each charset of BADCHARSET's list, a quoted one without its quotes and escapes.
+ */
+function parseCharsets(text: string): string[] {
+  const charsets: string[] = [];
+  for (const [, quoted, atom] of text.matchAll(/"((?:[^"\\]|\\.)*)"|([^ ]+)/g)) {
+    charsets.push(quoted === undefined ? atom! : quoted.replace(/\\(.)/g, '$1'));
+  }
+  return charsets;
 }
 
 function stripParens(text: string): string | null {
