@@ -40,8 +40,8 @@ export function parseSectionSpec(raw: string): BodySection {
   return section;
 }
 
-/* "HEADER.FIELDS" [".NOT"] SP header-list (the SP tolerated when missing) */
-const HEADER_FIELDS = /^(HEADER\.FIELDS(?:\.NOT)?) ?\((.*)\)$/;
+/* "HEADER.FIELDS" [".NOT"] SP header-list (the SP tolerated when missing or doubled) */
+const HEADER_FIELDS = /^(HEADER\.FIELDS(?:\.NOT)?) *\((.*)\)$/;
 
 function parseUncached(raw: string): BodySection {
   const upper = raw.toUpperCase();

@@ -67,6 +67,9 @@ describe('fetchItems', () => {
       ['1.mime', '1.MIME'],
       ['HEADER.FIELDS (From Subject)', 'HEADER.FIELDS (FROM SUBJECT)'],
       ['2.HEADER.FIELDS.NOT (X-A)', '2.HEADER.FIELDS.NOT (X-A)'],
+      // Echoed in another case, and with more spaces than one around the list and its names.
+      ['HEADER.FIELDS (From Subject)', 'header.fields  ( from  subject )'],
+      ['1.HEADER.FIELDS.NOT (X-A)', '1.header.fields.not  (x-a)'],
     ];
     for (const [requested, sent] of cases) expect(requestKey(requested)).toBe(sectionKey(parseSectionSpec(sent)));
     // The last request is remembered: asking in turns, and twice in a row, still gives each its own key.
