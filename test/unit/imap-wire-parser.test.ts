@@ -147,6 +147,14 @@ describe('mailbox data', () => {
     expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
   });
 
+  // message-data = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att)): no message has number 0, and an
+  // EXPUNGE of 0 would shrink the mailbox and renumber nothing.
+  it('refuses EXPUNGE and FETCH of message 0, and still reads 0 EXISTS and 0 RECENT', () => {
+    const { responses, errors } = feed('* 0 EXPUNGE\r\n* 0 FETCH (UID 1)\r\n* 0 EXISTS\r\n* 0 RECENT\r\n');
+    expect(responses).toEqual([{ kind: 'exists', count: 0 }, { kind: 'recent', count: 0 }]);
+    expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
+  });
+
   it('reads LIST with special-use, delimiters, extended data and decodes modified UTF-7', () => {
     expect(one('* LIST (\\HasNoChildren \\Sent) "/" "Gesendete &- Objekte"')).toEqual({
       kind: 'list', command: 'LIST', attributes: ['\\HasNoChildren', '\\Sent'], delimiter: '/', name: 'Gesendete & Objekte',

@@ -93,8 +93,10 @@ function parseNumberedData(reader: WireReader, context: ParseContext): ImapRespo
     case 'RECENT':
       return { kind: 'recent', count };
     case 'EXPUNGE':
+      if (count === 0) reader.fail('Expected a message number (nz-number) before EXPUNGE', start);
       return { kind: 'expunge', seq: count as SeqNum };
     case 'FETCH': {
+      if (count === 0) reader.fail('Expected a message number (nz-number) before FETCH', start);
       reader.sp();
       const attributes = parseMsgAtt(reader, context.maxDepth);
       // A literal no item read (inside a number or atom, or after the ")") would be lost: a body among them.
