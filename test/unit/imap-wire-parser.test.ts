@@ -222,6 +222,15 @@ describe('mailbox data', () => {
     });
   });
 
+  // An item the client does not know may carry a section and an origin, as BODY[...] does: they
+  // belong to its name, and the value after them is its value.
+  it('keeps an unknown FETCH item with a section and an origin, and reads the items after it', () => {
+    expect(one('* 1 FETCH (UID 1 X-PART[1.2]<0> "x" X-HDR[HEADER.FIELDS (A B)] {2}\r\nab FLAGS (\\Seen))\r\n')).toEqual({
+      kind: 'fetch', seq: 1,
+      attributes: { uid: 1, unknown: [{ name: 'X-PART[1.2]<0>', value: '"x"' }, { name: 'X-HDR[HEADER.FIELDS (A B)]', value: '"ab"' }], flags: ['\\Seen'] },
+    });
+  });
+
   it('keeps unknown responses', () => {
     expect(one('* XSTATE foo bar')).toEqual({ kind: 'unknown', name: 'XSTATE', text: 'foo bar' });
     expect(one('* 3 XTHING')).toEqual({ kind: 'unknown', name: 'XTHING', text: '3 XTHING' });

@@ -228,7 +228,7 @@ export interface FetchBody {
 
 /** A FETCH item this parser does not type (X-GM-LABELS, X-GM-THRID, ...), kept as text. */
 export interface UnknownFetchItem {
-  /** The item name, upper-cased. */
+  /** The item name, upper-cased, with its section and origin when it has them (`X-ITEM[1.2]<0>`, the section as sent). */
   readonly name: string;
   /** The value exactly as sent (literals inlined), decoded as UTF-8. */
   readonly value: string;

@@ -63,6 +63,16 @@ function readSectionRaw(reader: WireReader): string {
   return decodeText(reader.bytes, start, reader.pos - 1);
 }
 
+/**
+ * The section and origin of an item this parser does not know (`X-ITEM[1.2]<0>`), as text: they
+ * belong to its name, as BODY's do, and the value after them is the item's value.
+ */
+function readSectionAndOrigin(reader: WireReader): string {
+  const section = readSectionRaw(reader);
+  const origin = readOrigin(reader);
+  return origin === null ? `[${section}]` : `[${section}]<${origin}>`;
+}
+
 /** `"<" number ">"` after a section, or null. */
 function readOrigin(reader: WireReader): number | null {
   if (!reader.eat(0x3c)) return null;
@@ -159,8 +169,9 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
         addBody(attributes, parseBodyValue(reader, name));
         break;
       default: {
+        const fullName = reader.peek() === 0x5b ? name + readSectionAndOrigin(reader) : name;
         reader.sp();
-        const item: UnknownFetchItem = { name, value: reader.skipValue() };
+        const item: UnknownFetchItem = { name: fullName, value: reader.skipValue() };
         attributes.unknown = [...(attributes.unknown ?? []), item];
       }
     }
