@@ -290,7 +290,12 @@ export interface MailboxCloseResult {
   readonly markedDeleted: number;
 }
 
-/** An event of {@link Mailbox.watch}. */
+/**
+ * An event of {@link Mailbox.watch}: one for each message that comes or goes. A POP3 server that
+ * gives several messages one UIDL (RFC 1939 section 7 forbids it) lists each of them in
+ * {@link Mailbox.list}, and its watch reports each of them too: when one of two `dup` messages goes,
+ * a `removed` event for `dup` comes although `dup` still names the other.
+ */
 export type WatchEvent =
   /** A message arrived. */
   | { readonly kind: 'new'; readonly id: MessageId; readonly size: number | undefined; readonly flags: readonly string[] | undefined }

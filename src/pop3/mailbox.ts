@@ -251,15 +251,14 @@ export class Pop3Mailbox implements Mailbox {
     const backoff = resolveBackoff(options);
     // The baseline: this session's snapshot when there is one, so mail that arrived since login
     // is reported rather than silently absorbed; else a first poll.
-    let known: Map<string, number> | undefined =
-      this.#session === undefined ? undefined : new Map([...this.#session.entries].map(([uidl, entries]) => [uidl, entries[0]!.size]));
+    let known: ReadonlyMap<string, readonly Entry[]> | undefined = this.#session?.entries;
     let failures = 0;
     let delay = known === undefined ? 0 : interval;
     if (known !== undefined) ready();
     for (;;) {
       if (delay > 0) await sleep(delay, signal);
       if (signal.aborted) return;
-      let current: Map<string, number>;
+      let current: ReadonlyMap<string, readonly Entry[]>;
       try {
         current = await this.#poll(signal);
       } catch (error) {
@@ -276,11 +275,7 @@ export class Pop3Mailbox implements Mailbox {
         ready();
         continue;
       }
-      const events: WatchEvent[] = [];
-      for (const [uidl, size] of current) {
-        if (!known.has(uidl)) events.push({ kind: 'new', id: pop3MessageId(uidl), size, flags: undefined });
-      }
-      for (const uidl of known.keys()) if (!current.has(uidl)) events.push({ kind: 'removed', id: pop3MessageId(uidl) });
+      const events = changes(known, current);
       known = current;
       for (const event of events) yield event;
     }
@@ -310,7 +305,7 @@ export class Pop3Mailbox implements Mailbox {
    * behind an answer a stalled server never sends): the pending command rejects, and the poll
    * with it.
    */
-  async #poll(signal: AbortSignal): Promise<Map<string, number>> {
+  async #poll(signal: AbortSignal): Promise<Map<string, Entry[]>> {
     const connecting = connectSignal(signal, this.#options.client.signal);
     const connector = this.#options.watchConnector;
     let client: Pop3Client;
@@ -325,7 +320,7 @@ export class Pop3Mailbox implements Mailbox {
     if (signal.aborted) abandon();
     else signal.addEventListener('abort', abandon, { once: true });
     try {
-      return new Map([...(await readMaildrop(client))].map(([uidl, entries]) => [uidl, entries[0]!.size]));
+      return await readMaildrop(client);
     } finally {
       // Still listening during QUIT: a stalled server must not hold it either.
       await client.close().finally(() => {
@@ -412,6 +407,27 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry[]>> {
     else shared.push(entry);
   }
   return entries;
+}
+
+/**
+ * The events that turn the `known` maildrop into the `current` one: a `new` or `removed` event for
+ * each message that came or went. Where a server gave several messages one UIDL (against RFC 1939
+ * section 7), the id cannot say which of them came or went, so their count decides: two `dup`
+ * where there were three is one `removed` event for `dup`, keeping a caller's count of each id in
+ * step with `list()`.
+ */
+function changes(known: ReadonlyMap<string, readonly Entry[]>, current: ReadonlyMap<string, readonly Entry[]>): WatchEvent[] {
+  const events: WatchEvent[] = [];
+  for (const [uidl, entries] of current) {
+    const before = known.get(uidl)?.length ?? 0;
+    // The messages numbered last are the ones that arrived last (RFC 1939 section 5 numbers in order).
+    for (const entry of entries.slice(before)) events.push({ kind: 'new', id: pop3MessageId(uidl), size: entry.size, flags: undefined });
+  }
+  for (const [uidl, entries] of known) {
+    const gone = entries.length - (current.get(uidl)?.length ?? 0);
+    for (let count = 0; count < gone; count++) events.push({ kind: 'removed', id: pop3MessageId(uidl) });
+  }
+  return events;
 }
 
 /** Every message of the snapshot not marked deleted, in number order (those sharing a UIDL each). */

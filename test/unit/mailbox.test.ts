@@ -205,7 +205,12 @@ const GREETING = 'S: +OK ready\n';
 const LOGIN = 'C: USER carol\nS: +OK\nC: PASS <redacted>\nS: +OK Logged in.\n';
 
 function pop3Transcript(capa: string, afterLogin: string): string {
-  return `# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${GREETING}C: CAPA\n${capa}${LOGIN}C: CAPA\n${capa}C: STAT\nS: +OK 1 120\n${afterLogin}@end\n`;
+  return `# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${pop3Session(capa, afterLogin)}@end\n`;
+}
+
+/** One POP3 session of a transcript: greeting, CAPA, login, then `afterLogin`. */
+function pop3Session(capa: string, afterLogin: string): string {
+  return `${GREETING}C: CAPA\n${capa}${LOGIN}C: CAPA\n${capa}C: STAT\nS: +OK 1 120\n${afterLogin}`;
 }
 
 const clientOptions = (transcript: string) => ({
@@ -254,6 +259,43 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     expect(Buffer.from(await (await mailbox.fetch(pop3MessageId('dup'))).bytes()).toString()).toBe('Subject: three\r\n\r\n');
     await mailbox.close();
     await options.connector.close();
+  });
+
+  it('a watch on a server that gives several messages one UIDL reports each message that comes or goes', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    /** A poll session listing `uidls` (message n has the n-th), each of 100 octets. */
+    const poll = (...uidls: string[]): string => {
+      const lines = (make: (uidl: string, index: number) => string): string => uidls.map((uidl, index) => `S: ${make(uidl, index)}\n`).join('');
+      const listing = `C: UIDL\nS: +OK\n${lines((uidl, index) => `${index + 1} ${uidl}`)}S: .\nC: LIST\nS: +OK\n${lines((_, index) => `${index + 1} 100`)}S: .\n`;
+      return pop3Session(capa, `${listing}C: QUIT\nS: +OK Bye\n@close server\n`);
+    };
+    const main = clientOptions(pop3Transcript(capa,
+      'C: UIDL\nS: +OK\nS: 1 dup\nS: 2 dup\nS: 3 u3\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: 2 100\nS: 3 100\nS: .\nC: QUIT\nS: +OK Bye\n@close server\n'));
+    // One of the two "dup" goes, then the other, then two more "dup" arrive.
+    const watchReplay = replayConnector(parseTranscript(
+      `# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${[poll('dup', 'u3'), poll('u3'), poll('u3', 'dup', 'dup')].join('@connect\n')}@end\n`,
+    ));
+    const mailbox = await Pop3Mailbox.open({ client: main, watchConnector: watchReplay });
+    const controller = new AbortController();
+    const events: WatchEvent[] = [];
+    try {
+      for await (const event of mailbox.watch({ signal: controller.signal, interval: 1 })) {
+        events.push(event);
+        if (events.length === 4) controller.abort();
+      }
+      watchReplay.assertDone();
+    } finally {
+      await mailbox.close();
+      await watchReplay.close();
+      await main.connector.close();
+    }
+    const dup = pop3MessageId('dup');
+    expect(events).toEqual([
+      { kind: 'removed', id: dup },
+      { kind: 'removed', id: dup },
+      { kind: 'new', id: dup, size: 100, flags: undefined },
+      { kind: 'new', id: dup, size: 100, flags: undefined },
+    ]);
   });
 
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
