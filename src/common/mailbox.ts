@@ -282,10 +282,13 @@ export interface DeleteResult {
 /** What {@link Mailbox.close} reports. */
 export interface MailboxCloseResult {
   /**
-   * POP3: true when the session ended cleanly and the messages marked deleted are gone. IMAP:
-   * always true (deletions took effect when made).
+   * POP3: true when the session ended cleanly and the messages marked deleted are gone; false
+   * when the maildrop is as it was (the session ended before QUIT was written, or nothing was
+   * marked); undefined when it cannot be known (QUIT was written but never answered, or answered
+   * `-ERR`: see `Pop3CloseResult.deletionsCommitted`). IMAP: always true (deletions took effect
+   * when made).
    */
-  readonly deletionsCommitted: boolean;
+  readonly deletionsCommitted: boolean | undefined;
   /** POP3: how many messages were marked deleted when the session ended (0 for IMAP). */
   readonly markedDeleted: number;
 }

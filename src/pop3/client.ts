@@ -660,7 +660,8 @@ export class Pop3Client {
   /**
    * Ends the session with QUIT and closes the connection. In the TRANSACTION state, a `+OK` means
    * the messages marked deleted are removed (RFC 1939 section 6). Never rejects on a lost
-   * connection: the result then says nothing was committed.
+   * connection or an abort: the result says whether the deletions were committed, or that it
+   * cannot be known (`deletionsCommitted: undefined`, see {@link Pop3CloseResult}).
    */
   close(options: Pop3CallOptions = {}): Promise<Pop3CloseResult> {
     this.#closing ??= this.#quit(options);
@@ -675,7 +676,7 @@ export class Pop3Client {
       return { deletionsCommitted: false, markedDeleted, serverText: undefined };
     }
     let reply: Pop3Reply | undefined;
-    let deletionsCommitted = false;
+    let deletionsCommitted: boolean | undefined = false;
     this.#quitting = true;
     // RETRs a retrieveMany window queued ahead of need are not sent: nothing goes after QUIT,
     // and a loop still running gets the same error as for the messages it had not reached.
@@ -684,18 +685,28 @@ export class Pop3Client {
     // buffered from now on (a reader still gets it all).
     this.#ignoreBackpressure = true;
     this.#flow.release();
+    const quit = commands.quit();
     try {
-      reply = await this.#queue.enqueue(commands.quit(), options);
+      reply = await this.#queue.enqueue(quit, options);
       this.#quitAnswered = reply;
       deletionsCommitted = wasTransaction;
       // Every DELE queued before QUIT is answered by now: a refused one is no longer marked.
       markedDeleted = this.#deleted.size;
     } catch (error) {
-      if (error instanceof ServerError) reply = { text: error.serverText, responseCode: error.responseCode };
-      else if (!(error instanceof MailwireError)) throw error;
+      if (!(error instanceof MailwireError)) throw error;
+      if (error instanceof ServerError) {
+        reply = { text: error.serverText, responseCode: error.responseCode };
+        markedDeleted = this.#deleted.size;
+      }
+      // A -ERR in the UPDATE state leaves "some or none" of the marked messages removed (RFC 1939
+      // section 6); a QUIT written but not answered (abort, timeout, lost connection) may have
+      // been read and obeyed. Only a QUIT never written surely left the maildrop as it was.
+      if (wasTransaction && markedDeleted > 0 && (error instanceof ServerError || quit.written)) deletionsCommitted = undefined;
     }
     const transport = this.#transport;
     this.#state = 'closed';
+    // An aborted or timed-out QUIT is not waited for: the connection goes now.
+    if (reply === undefined) transport.destroy();
     await transport.close().catch(() => undefined);
     return { deletionsCommitted, markedDeleted, serverText: reply?.text };
   }

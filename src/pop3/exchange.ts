@@ -79,6 +79,8 @@ export abstract class Exchange<T> {
   readonly result: Promise<T>;
   /** True once the result settled. */
   settled = false;
+  /** True once the command was handed to the connection: the server may have it, answered or not. */
+  written = false;
   /**
    * Queued ahead of need: a `retrieveMany` window's RETR that nobody awaits yet. Every other
    * command has somebody waiting for its answer, and while one is queued, bodies ahead of it do

@@ -84,12 +84,15 @@ export interface Pop3Greeting {
 /** The outcome of {@link Pop3Client.close}. */
 export interface Pop3CloseResult {
   /**
-   * True when QUIT was answered `+OK` in the TRANSACTION state: the messages marked deleted are
-   * gone (RFC 1939 section 6). False when not logged in, when the server answered `-ERR`, or when
-   * the connection was lost first: then the maildrop is unchanged. (If the connection drops after
-   * QUIT was sent but before its answer, the server may have committed; this reports false.)
+   * Whether the messages marked deleted are gone (RFC 1939 section 6):
+   * - `true`: QUIT was answered `+OK` in the TRANSACTION state.
+   * - `false`: the maildrop is as it was: not logged in, nothing marked, or the session ended
+   *   before QUIT was written (a session that ends without QUIT deletes nothing).
+   * - `undefined`: it cannot be known, with messages marked: QUIT was written but its answer never
+   *   came (the call aborted or timed out, or the connection was lost), or the server answered
+   *   `-ERR`, after which "some or none" of them are removed. Log in again and look.
    */
-  readonly deletionsCommitted: boolean;
+  readonly deletionsCommitted: boolean | undefined;
   /** How many messages were marked deleted when the session ended. */
   readonly markedDeleted: number;
   /** The server's text in answer to QUIT, if it answered. */

@@ -226,6 +226,7 @@ export class CommandQueue {
       }
       this.#unsent.shift();
       this.#inFlight.push(next);
+      next.written = true;
       for (let index = 0; index < next.parts.length; index++) {
         const part = next.parts[index]!;
         if (parts === undefined && typeof part === 'string') text += part;

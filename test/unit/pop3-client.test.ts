@@ -417,11 +417,48 @@ describe('Pop3Client against scripted servers', () => {
     expect(await closed).toEqual({ deletionsCommitted: true, markedDeleted: 0, serverText: 'bye' });
   });
 
-  it('reports QUIT -ERR as nothing committed', async () => {
+  it('reports QUIT -ERR as not known to be committed: the server may have removed some of the messages (RFC 1939 section 6)', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), C('QUIT'), S('-ERR some deleted messages not removed')]);
     const client = await connect(server);
     await client.delete(1);
-    expect(await client.close()).toEqual({ deletionsCommitted: false, markedDeleted: 1, serverText: 'some deleted messages not removed' });
+    expect(await client.close()).toEqual({ deletionsCommitted: undefined, markedDeleted: 1, serverText: 'some deleted messages not removed' });
+  });
+
+  it('reports QUIT -ERR with nothing marked as nothing committed', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('QUIT'), S('-ERR busy')]);
+    const client = await connect(server);
+    expect(await client.close()).toEqual({ deletionsCommitted: false, markedDeleted: 0, serverText: 'busy' });
+  });
+
+  it('close() aborted once QUIT was written: whether the deletions were committed is not known, and it returns at once', async () => {
+    const controller = new AbortController();
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), C('QUIT'), until(() => controller.signal.aborted), waitEnd()]);
+    const client = await connect(server);
+    await client.delete(1);
+    const closing = client.close({ signal: controller.signal });
+    await vi.waitFor(() => {
+      expect(server.received.at(-1)).toBe('QUIT');
+    });
+    controller.abort();
+    // The server got QUIT and may answer +OK and commit: false would be a guess.
+    expect(await closing).toEqual({ deletionsCommitted: undefined, markedDeleted: 1, serverText: undefined });
+    await server.done;
+  });
+
+  it('close() aborted before QUIT was written: nothing committed (a session ended without QUIT never enters UPDATE)', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), waitEnd()]);
+    const client = await connect(server);
+    await client.delete(1);
+    expect(await client.close({ signal: AbortSignal.abort() })).toEqual({ deletionsCommitted: false, markedDeleted: 1, serverText: undefined });
+    await server.done;
+    expect(server.received.at(-1)).toBe('DELE 1');
+  });
+
+  it('close() whose QUIT is unanswered when the connection drops: whether the deletions were committed is not known', async () => {
+    const server = await serve([...login({ capa: ['USER'], count: 1 }), C('DELE 1'), S('+OK'), C('QUIT'), hangUp()]);
+    const client = await connect(server);
+    await client.delete(1);
+    expect(await client.close()).toEqual({ deletionsCommitted: undefined, markedDeleted: 1, serverText: undefined });
   });
 
   it('refuses to send credentials in cleartext unless allowed', async () => {
