@@ -348,8 +348,8 @@ export interface WatchOptions {
 export interface MailboxWatch extends AsyncIterableIterator<WatchEvent> {
   /**
    * Resolves once the watch knows the mailbox's state (IMAP: selected and listed, about to IDLE;
-   * POP3: the baseline UIDL list): changes made from then on are reported. Rejects when the watch
-   * fails before that.
+   * POP3: at once, from the session's snapshot, or after a first login when the session was
+   * lost): changes made from then on are reported. Rejects when the watch fails before that.
    */
   readonly ready: Promise<void>;
   /** Stops the watch and closes its connection; resolves once it is closed. */
@@ -416,8 +416,11 @@ export interface Mailbox extends AsyncDisposable {
   delete(ids: readonly MessageId[]): Promise<DeleteResult>;
   /**
    * What changes, as it happens: `new`, `removed` and (IMAP) `flags` events, relative to the
-   * mailbox's state when the watch started. IMAP: IDLE on a connection of its own (NOOP polling
-   * without IDLE). POP3: a new login every `interval`, comparing UIDL lists. After a dropped
+   * mailbox's state as {@link Mailbox.list} shows it when the watch starts. IMAP: IDLE on a
+   * connection of its own (NOOP polling without IDLE). POP3: a new login every `interval`,
+   * comparing UIDL lists with the session's snapshot (`list()` is fixed at login): mail that came
+   * after the login, even before `watch()` was called, is reported as `new`, since `list()` never
+   * showed it. After a dropped
    * connection it reconnects with backoff and resumes from what it knew, so no event is lost or
    * repeated. Ends when `signal` aborts or the iteration is stopped.
    *

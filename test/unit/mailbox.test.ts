@@ -208,6 +208,12 @@ function pop3Transcript(capa: string, afterLogin: string): string {
   return `# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${pop3Session(capa, afterLogin)}@end\n`;
 }
 
+/** UIDL and LIST answered for a maildrop whose message n has the n-th of `uidls`, each of `size` octets. */
+function pop3Listing(uidls: readonly string[], size: number): string {
+  const lines = (make: (uidl: string, number: number) => string): string => uidls.map((uidl, index) => `S: ${make(uidl, index + 1)}\n`).join('');
+  return `C: UIDL\nS: +OK\n${lines((uidl, number) => `${number} ${uidl}`)}S: .\nC: LIST\nS: +OK\n${lines((_, number) => `${number} ${size}`)}S: .\n`;
+}
+
 /** One POP3 session of a transcript: greeting, CAPA, login, then `afterLogin`. */
 function pop3Session(capa: string, afterLogin: string): string {
   return `${GREETING}C: CAPA\n${capa}${LOGIN}C: CAPA\n${capa}C: STAT\nS: +OK 1 120\n${afterLogin}`;
@@ -263,14 +269,9 @@ describe('POP3 mailbox edge cases (replayed)', () => {
 
   it('a watch on a server that gives several messages one UIDL reports each message that comes or goes', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
-    /** A poll session listing `uidls` (message n has the n-th), each of 100 octets. */
-    const poll = (...uidls: string[]): string => {
-      const lines = (make: (uidl: string, index: number) => string): string => uidls.map((uidl, index) => `S: ${make(uidl, index)}\n`).join('');
-      const listing = `C: UIDL\nS: +OK\n${lines((uidl, index) => `${index + 1} ${uidl}`)}S: .\nC: LIST\nS: +OK\n${lines((_, index) => `${index + 1} 100`)}S: .\n`;
-      return pop3Session(capa, `${listing}C: QUIT\nS: +OK Bye\n@close server\n`);
-    };
-    const main = clientOptions(pop3Transcript(capa,
-      'C: UIDL\nS: +OK\nS: 1 dup\nS: 2 dup\nS: 3 u3\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: 2 100\nS: 3 100\nS: .\nC: QUIT\nS: +OK Bye\n@close server\n'));
+    const quit = 'C: QUIT\nS: +OK Bye\n@close server\n';
+    const poll = (...uidls: string[]): string => pop3Session(capa, pop3Listing(uidls, 100) + quit);
+    const main = clientOptions(pop3Transcript(capa, pop3Listing(['dup', 'dup', 'u3'], 100) + quit));
     // One of the two "dup" goes, then the other, then two more "dup" arrive.
     const watchReplay = replayConnector(parseTranscript(
       `# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${[poll('dup', 'u3'), poll('u3'), poll('u3', 'dup', 'dup')].join('@connect\n')}@end\n`,
@@ -296,6 +297,32 @@ describe('POP3 mailbox edge cases (replayed)', () => {
       { kind: 'new', id: dup, size: 100, flags: undefined },
       { kind: 'new', id: dup, size: 100, flags: undefined },
     ]);
+  });
+
+  it('a watch starts from the session\'s snapshot (what list() shows): mail that came after login and before watch() is reported', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const quit = 'C: QUIT\nS: +OK Bye\n@close server\n';
+    const main = clientOptions(pop3Transcript(capa, pop3Listing(['u1'], 120) + quit));
+    // u2 is there at the watch's first login: it arrived before watch() was called.
+    const watchReplay = replayConnector(parseTranscript(pop3Transcript(capa, pop3Listing(['u1', 'u2'], 120) + quit)));
+    const mailbox = await Pop3Mailbox.open({ client: main, watchConnector: watchReplay });
+    const controller = new AbortController();
+    const events: WatchEvent[] = [];
+    try {
+      const watch = mailbox.watch({ signal: controller.signal, interval: 1 });
+      await watch.ready; // at once: the baseline is the snapshot, no login needed
+      expect(watchReplay.connections).toBe(0);
+      for await (const event of watch) {
+        events.push(event);
+        controller.abort();
+      }
+      watchReplay.assertDone();
+    } finally {
+      await mailbox.close();
+      await watchReplay.close();
+      await main.connector.close();
+    }
+    expect(events).toEqual([{ kind: 'new', id: pop3MessageId('u2'), size: 120, flags: undefined }]);
   });
 
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
