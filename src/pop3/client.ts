@@ -242,7 +242,8 @@ export class Pop3Client {
 
   /**
    * The number of messages in the maildrop at login (RFC 1939: fixed for the session), or
-   * undefined before login.
+   * undefined before login. STAT's count, raised to the highest message number a full LIST or
+   * UIDL names when the server's listings and STAT disagree.
    */
   get messageCount(): number | undefined {
     return this.#messageCount;
@@ -495,7 +496,7 @@ export class Pop3Client {
   async list(first?: number | Pop3CallOptions, second?: Pop3CallOptions): Promise<Pop3ListEntry[] | Pop3ListEntry> {
     this.#requireState('transaction', 'LIST');
     if (typeof first === 'number') return this.#enqueue(commands.listOne(this.#checkMessage(first)), second ?? {});
-    return this.#enqueue(commands.listAll(this.#maxLineLength), first ?? {});
+    return this.#countListed(await this.#enqueue(commands.listAll(this.#maxLineLength), first ?? {}));
   }
 
   /**
@@ -510,7 +511,7 @@ export class Pop3Client {
     this.#requireState('transaction', 'UIDL');
     if (this.#capaAnswered && !this.#capabilities.uidl) throw new UnsupportedError('The server does not offer UIDL');
     if (typeof first === 'number') return this.#enqueue(commands.uidlOne(this.#checkMessage(first)), second ?? {});
-    return this.#enqueue(commands.uidlAll(this.#maxLineLength), first ?? {});
+    return this.#countListed(await this.#enqueue(commands.uidlAll(this.#maxLineLength), first ?? {}));
   }
 
   /**
@@ -880,6 +881,17 @@ export class Pop3Client {
       `Cannot send ${command}: the connection is closed or closing`,
       this.#closeError === undefined ? undefined : { cause: this.#closeError },
     );
+  }
+
+  /**
+   * A server whose full LIST or UIDL names messages above the count STAT gave at login: STAT and
+   * the listings should agree (RFC 1939 section 5), but the listing is the server's own word that
+   * those messages exist, so they may be named (a `Mailbox` lists them, and must reach them).
+   */
+  #countListed<T extends { readonly number: number }>(entries: T[]): T[] {
+    const highest = entries.reduce((most, entry) => Math.max(most, entry.number), 0);
+    if (this.#messageCount !== undefined && highest > this.#messageCount) this.#messageCount = highest;
+    return entries;
   }
 
   /** RFC 1939 section 3: numbers are fixed for the session; deleted messages may not be named. */

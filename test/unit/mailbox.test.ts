@@ -325,6 +325,22 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     expect(events).toEqual([{ kind: 'new', id: pop3MessageId('u2'), size: 120, flags: undefined }]);
   });
 
+  it('a server whose UIDL and LIST name more messages than STAT counted: every listed id can be fetched', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    // STAT (in pop3Transcript) says 1 message; UIDL and LIST name 2.
+    const options = clientOptions(pop3Transcript(capa, `${pop3Listing(['a', 'b'], 10)}C: RETR 2\nS: +OK\nS: second\nS: .\nC: QUIT\nS: +OK Bye\n@close server\n`));
+    const mailbox = await Pop3Mailbox.open({ client: options, leaveOnServer: true });
+    try {
+      const listed = await mailbox.list();
+      expect(listed.map((info) => info.id.key)).toEqual(['pop3:a', 'pop3:b']);
+      expect(Buffer.from(await (await mailbox.fetch(listed[1]!.id)).bytes()).toString()).toBe('second\r\n');
+    } finally {
+      await mailbox.close();
+      options.connector.assertDone();
+      await options.connector.close();
+    }
+  });
+
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: .\n';
     const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
