@@ -220,7 +220,8 @@ export class Pop3Mailbox implements Mailbox {
     const session = await this.#ensure();
     const deleted: MessageId[] = [];
     const missing: MessageId[] = [];
-    const numbers: number[] = [];
+    // A set: an id given twice is one DELE (a second would be refused: the message is marked).
+    const numbers = new Set<number>();
     // Every id is resolved before any DELE: an ambiguous one (a shared UIDL) marks nothing.
     for (const id of ids) {
       const entry = this.#entry(session, id);
@@ -229,9 +230,9 @@ export class Pop3Mailbox implements Mailbox {
         continue;
       }
       deleted.push(id);
-      if (!session.client.markedDeleted.includes(entry.number)) numbers.push(entry.number);
+      if (!session.client.markedDeleted.includes(entry.number)) numbers.add(entry.number);
     }
-    await Promise.all(numbers.map((number) => track(session, session.client.delete(number))));
+    await Promise.all([...numbers].map((number) => track(session, session.client.delete(number))));
     return { deleted, missing };
   }
 

@@ -341,6 +341,21 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     }
   });
 
+  it('delete() of an id given twice marks the message once and reports the id as given, as IMAP does', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const options = clientOptions(pop3Transcript(capa, `${pop3Listing(['a', 'b'], 10)}C: DELE 1\nS: +OK\nC: QUIT\nS: +OK Bye\n@close server\n`));
+    const mailbox = await Pop3Mailbox.open({ client: options });
+    try {
+      const a = pop3MessageId('a');
+      expect(await mailbox.delete([a, a])).toEqual({ deleted: [a, a], missing: [] });
+      expect((await mailbox.list()).map((info) => info.id.key)).toEqual(['pop3:b']);
+    } finally {
+      expect(await mailbox.close()).toEqual({ deletionsCommitted: true, markedDeleted: 1 });
+      options.connector.assertDone();
+      await options.connector.close();
+    }
+  });
+
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: .\n';
     const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
