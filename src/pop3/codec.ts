@@ -111,9 +111,17 @@ function isResponseCode(code: string): boolean {
 /**
  * Extracts the APOP timestamp (RFC 1939 section 7) from a greeting's text: the last
  * `<...@...>` msg-id. `undefined` when the server did not offer one.
+ *
+ * ```abnf
+ * msg-id        = "<" addr-spec ">"                ; RFC 822 section 6.1
+ * quoted-string = DQUOTE *(qtext / quoted-pair) DQUOTE
+ * ```
+ * A quoted local part may hold a space or a `>`; outside quotes, the characters of an atom, dots
+ * and the brackets of a domain literal. A `"` outside a quoted string is not taken, so that quotes
+ * cannot pair up in more than one way (which would make the search exponential).
  */
 export function parseApopTimestamp(greetingText: string): string | undefined {
-  const matches = greetingText.match(/<[\x21-\x3b\x3d\x3f-\x7e]*@[\x21-\x3b\x3d\x3f-\x7e]*>/g);
+  const matches = greetingText.match(/<(?:"(?:[^"\\\r\n]|\\.)*"|[\x21\x23-\x3b\x3d\x3f-\x7e])*@[\x21-\x3b\x3d\x3f-\x7e]*>/g);
   return matches === null ? undefined : matches[matches.length - 1];
 }
 

@@ -87,6 +87,14 @@ describe('APOP', () => {
     expect(parseApopTimestamp('<a@b> then <c.d@e>')).toBe('<c.d@e>');
   });
 
+  it('finds timestamps with the odd characters of an RFC 822 msg-id: a quoted local part, a domain literal', () => {
+    expect(parseApopTimestamp('ready <"pid 4711.1"@pop.example>')).toBe('<"pid 4711.1"@pop.example>');
+    expect(parseApopTimestamp('ready <"a>b"@pop.example> now')).toBe('<"a>b"@pop.example>');
+    expect(parseApopTimestamp('ready <1.2+x=y/z@[192.0.2.1]>')).toBe('<1.2+x=y/z@[192.0.2.1]>');
+    // Quotes that pair up in many ways must not make the search take exponential time.
+    expect(parseApopTimestamp(`<${'""'.repeat(2000)}`)).toBeUndefined();
+  });
+
   it('computes the digest of RFC 1939 section 7 as a Secret', () => {
     const digest = apopDigest('<1896.697170952@dbc.mtview.ca.us>', 'tanstaaf');
     expect(digest).toBeInstanceOf(Secret);
