@@ -41,6 +41,7 @@ import {
   WatchRun,
 } from '../common/mailbox.js';
 import type { Connector } from '../common/connector.js';
+import { MAX_TIMER_MS } from '../common/transport-options.js';
 import { Pop3Client, type Pop3ClientOptions } from './client.js';
 import type { Pop3Message } from './message.js';
 
@@ -246,31 +247,32 @@ export class Pop3Mailbox implements Mailbox {
   }
 
   async *#watch(options: WatchOptions, signal: AbortSignal, ready: () => void): AsyncGenerator<WatchEvent, void, undefined> {
-    // RFC 2449 LOGIN-DELAY: the server refuses logins that come sooner.
-    const loginDelay = (this.#session?.client.capabilities.loginDelay?.seconds ?? 0) * 1000;
-    const interval = Math.max(options.interval ?? DEFAULT_POLL_INTERVAL, loginDelay);
+    // RFC 2449 section 6.5 LOGIN-DELAY: the server refuses logins that come sooner. Every session's
+    // CAPA may say it, the watch's own polls' too (the mailbox's session may be gone).
+    let loginDelay = loginDelayOf(this.#session?.client);
+    const interval = (): number => Math.max(options.interval ?? DEFAULT_POLL_INTERVAL, loginDelay);
     const backoff = resolveBackoff(options);
     // The baseline: this session's snapshot when there is one, so mail that arrived since login
     // is reported rather than silently absorbed; else a first poll.
     let known: ReadonlyMap<string, readonly Entry[]> | undefined = this.#session?.entries;
     let failures = 0;
-    let delay = known === undefined ? 0 : interval;
+    let delay = known === undefined ? 0 : interval();
     if (known !== undefined) ready();
     for (;;) {
       if (delay > 0) await sleep(delay, signal);
       if (signal.aborted) return;
       let current: ReadonlyMap<string, readonly Entry[]>;
       try {
-        current = await this.#poll(signal);
+        ({ entries: current, loginDelay } = await this.#poll(signal, loginDelay));
       } catch (error) {
         if (isAborted(signal)) return;
         failures++;
         if (!isTransient(error) || failures >= backoff.attempts) throw error;
-        delay = Math.min(backoff.max, backoff.first * 2 ** (failures - 1));
+        delay = Math.max(Math.min(backoff.max, backoff.first * 2 ** (failures - 1)), loginDelay);
         continue;
       }
       failures = 0;
-      delay = interval;
+      delay = interval();
       if (known === undefined) {
         known = current;
         ready();
@@ -304,9 +306,10 @@ export class Pop3Mailbox implements Mailbox {
    * One watch poll: a login of its own, UIDL and LIST, a QUIT that commits nothing. When `signal`
    * aborts after the login, the connection is closed at once (without QUIT, which would wait
    * behind an answer a stalled server never sends): the pending command rejects, and the poll
-   * with it.
+   * with it. Resolves with the maildrop and the LOGIN-DELAY the session's CAPA said (`loginDelay`,
+   * the last known, when it said none).
    */
-  async #poll(signal: AbortSignal): Promise<Map<string, Entry[]>> {
+  async #poll(signal: AbortSignal, loginDelay: number): Promise<{ entries: Map<string, Entry[]>; loginDelay: number }> {
     const connecting = connectSignal(signal, this.#options.client.signal);
     const connector = this.#options.watchConnector;
     let client: Pop3Client;
@@ -321,7 +324,8 @@ export class Pop3Mailbox implements Mailbox {
     if (signal.aborted) abandon();
     else signal.addEventListener('abort', abandon, { once: true });
     try {
-      return await readMaildrop(client);
+      const entries = await readMaildrop(client);
+      return { entries, loginDelay: client.capabilities.loginDelay === undefined ? loginDelay : loginDelayOf(client) };
     } finally {
       // Still listening during QUIT: a stalled server must not hold it either.
       await client.close().finally(() => {
@@ -458,6 +462,14 @@ async function readWhole(message: Pop3Message, signal: AbortSignal | undefined):
   } finally {
     signal.removeEventListener('abort', drop);
   }
+}
+
+/**
+ * A session's LOGIN-DELAY (RFC 2449 section 6.5) in milliseconds, 0 when it said none; at most the
+ * longest timer, since a longer one fires at once (a server's 3,000,000 s would mean no wait at all).
+ */
+function loginDelayOf(client: Pop3Client | undefined): number {
+  return Math.min((client?.capabilities.loginDelay?.seconds ?? 0) * 1000, MAX_TIMER_MS);
 }
 
 /** Read through a function: TypeScript would narrow a property read across awaits. */

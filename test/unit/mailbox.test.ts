@@ -356,6 +356,70 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     }
   });
 
+  describe('a watch waits out the server\'s LOGIN-DELAY (RFC 2449 section 6.5)', () => {
+    const quit = 'C: QUIT\nS: +OK Bye\n@close server\n';
+    const capaWith = (delay: string): string => `S: +OK\nS: USER\nS: UIDL\nS: TOP\n${delay}S: .\n`;
+
+    /** Lets `ms` of fake time pass a second at a time, with turns of the (real) event loop between. */
+    async function elapse(ms: number): Promise<void> {
+      for (let passed = 0; passed < ms; passed += 1_000) {
+        await vi.advanceTimersByTimeAsync(1_000);
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+
+    /** Watches a mailbox whose session's CAPA says `mainDelay`, polled by sessions whose CAPA says `pollDelay`. */
+    async function watching(mainDelay: string, pollDelay: string, polls: number, interval: number) {
+      const main = clientOptions(pop3Transcript(capaWith(mainDelay), pop3Listing(['u1'], 120) + quit));
+      const sessions = Array.from({ length: polls }, () => pop3Session(capaWith(pollDelay), pop3Listing(['u1'], 120) + quit));
+      const watchReplay = replayConnector(parseTranscript(`# mailwire transcript v1\n# protocol: pop3\n# tls: implicit\n\n${sessions.join('@connect\n')}@end\n`));
+      const mailbox = await Pop3Mailbox.open({ client: main, watchConnector: watchReplay });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const controller = new AbortController();
+      const watch = mailbox.watch({ signal: controller.signal, interval });
+      await watch.ready;
+      const iterating = drain(watch);
+      return {
+        watchReplay,
+        stop: async (): Promise<void> => {
+          vi.useRealTimers();
+          controller.abort();
+          // A watch that polled more often than the transcript holds ends with its mismatch: the test's counts tell.
+          await iterating.catch(() => undefined);
+          await mailbox.close();
+          // The polls a test expects are counted by the test; the transcript holds one more.
+          await watchReplay.close().catch(() => undefined);
+          await main.connector.close();
+        },
+      };
+    }
+
+    it('a LOGIN-DELAY past the longest timer is not read as "at once" (a timer over 2^31-1 ms fires at once)', async () => {
+      const { watchReplay, stop } = await watching('S: LOGIN-DELAY 3000000\n', '', 1, 1);
+      try {
+        await elapse(60_000);
+        expect(watchReplay.connections).toBe(0);
+      } finally {
+        await stop();
+      }
+    });
+
+    it('a LOGIN-DELAY the poll sessions announce is waited out from then on', async () => {
+      const { watchReplay, stop } = await watching('', 'S: LOGIN-DELAY 900\n', 2, 1000);
+      try {
+        await elapse(1_000);
+        expect(watchReplay.connections).toBe(1);
+        // The first poll's CAPA said LOGIN-DELAY 900: no login for 900 s from then on.
+        await elapse(60_000);
+        expect(watchReplay.connections).toBe(1);
+        await elapse(900_000);
+        expect(watchReplay.connections).toBe(2);
+      } finally {
+        await stop();
+      }
+    });
+  });
+
   it('a server without TOP: headers() fails clearly, or falls back to RETR when asked', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: .\n';
     const listing = 'C: UIDL\nS: +OK\nS: 1 u1\nS: .\nC: LIST\nS: +OK\nS: 1 120\nS: .\n';
