@@ -404,7 +404,7 @@ async function runPop3(target: DemoTarget, pop3Url: string): Promise<DemoReport>
     const b2List = await listB();
     rows.push({
       behaviour: '1. Picking mail up',
-      a: `retrieve(m1): ${bytes} bytes, then DELE; close(): ${closeA1.deletionsCommitted ? 'committed' : 'NOT committed'}`,
+      a: `retrieve(m1): ${bytes} bytes, then DELE; close(): ${closeA1.deletionsCommitted === undefined ? 'commit unknown' : closeA1.deletionsCommitted ? 'committed' : 'NOT committed'}`,
       b: `new login: m1 ${find(b2List, m1) === undefined ? 'is gone from the server' : 'STILL THERE'}${b1Still ? ' (B\'s older session still listed it)' : ''}`,
       wire: wire(tapA.find('client', /^DELE \d+$/), tapA.find('client', /^QUIT$/)),
     });
