@@ -36,7 +36,7 @@ import * as searchFamily from './commands/search.js';
 import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
-import { mailboxEventOf, responseCodeName, updateMailbox, updateMailboxFromTagged } from './routing.js';
+import { ModseqWindow, mailboxEventOf, responseCodeName, updateMailbox, updateMailboxFromTagged } from './routing.js';
 import { CommandPipeline, refuse } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
@@ -107,6 +107,8 @@ export class ImapClient implements ImapSession {
    * when it turns from the mailbox left to the one opened before the command completes.
    */
   #eventMailbox: string | null = null;
+  /** The MODSEQs heard since the last tagged response, not yet the selected mailbox's HIGHESTMODSEQ. */
+  readonly #modseqs = new ModseqWindow();
   #greeting: ImapGreeting | undefined;
   #greetingWaiter: { resolve: (greeting: ImapGreeting) => void; reject: (error: MailwireError) => void } | undefined;
   #closeError: MailwireError | undefined;
@@ -617,7 +619,7 @@ export class ImapClient implements ImapSession {
     if (opening !== null && (this.#eventMailbox === null || isClosedCode(response))) this.#eventMailbox = opening;
     // What a SELECT or EXAMINE in flight hears is the new mailbox's, which the command collects: the
     // state of the mailbox being left (a caller may hold it) must not take its counts and UIDVALIDITY.
-    if (this.#mailbox !== null && !this.#pipeline.selecting) updateMailbox(this.#mailbox, response);
+    if (this.#mailbox !== null && !this.#pipeline.selecting) updateMailbox(this.#mailbox, response, this.#modseqs);
     if (response.kind === 'list') this.#noteListedName(response);
     if (this.#pipeline.untagged(response)) {
       // Where no `[CLOSED]` will mark the switch, the first line the SELECT takes (it is exclusive:
@@ -673,7 +675,7 @@ export class ImapClient implements ImapSession {
     };
     if (!this.#pipeline.tagged(response, observe)) this.#events.emit({ kind: 'other', response });
     // After the command's own result: a SELECT's OK then speaks of the mailbox it has just opened.
-    else if (this.#mailbox !== null) updateMailboxFromTagged(this.#mailbox, response);
+    else if (this.#mailbox !== null) updateMailboxFromTagged(this.#mailbox, response, this.#modseqs);
   }
 
   #onResponseError(error: ProtocolError | LimitExceededError, tag: string | null, fetch: UnreadableFetch | null, name: string | null): void {
@@ -812,6 +814,7 @@ export class ImapClient implements ImapSession {
         // A SELECT failed by the connection's end deselects, but the session stays over (see setState).
         if (client.#state === 'logout') return;
         client.#mailbox = mailbox;
+        client.#modseqs.reset();
         client.#eventMailbox = mailbox?.name ?? null;
         client.#state = mailbox === null ? 'authenticated' : 'selected';
       },

@@ -39,9 +39,10 @@ export function rangeCount(ranges: readonly NumberRange[]): number {
 
 /**
  * Applies what an untagged response says about the selected mailbox (RFC 9051 section 7.3/7.4):
- * message counts, flags, and the response codes of untagged OK.
+ * message counts, flags, and the response codes of untagged OK. A FETCH's MODSEQ is only noted in
+ * `modseqs`: it moves HIGHESTMODSEQ at the next tagged response (see {@link ModseqWindow}).
  */
-export function updateMailbox(mailbox: MutableMailboxState, response: ImapResponse): void {
+export function updateMailbox(mailbox: MutableMailboxState, response: ImapResponse, modseqs: ModseqWindow): void {
   switch (response.kind) {
     case 'exists':
       mailbox.exists = response.count;
@@ -61,13 +62,14 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
       if (mailbox.permanentFlags === mailbox.flags) mailbox.permanentFlags = response.flags;
       mailbox.flags = response.flags;
       break;
-    case 'fetch': {
-      const modseq = response.attributes.modseq;
-      if (modseq !== undefined && mailbox.highestModseq !== undefined && modseq > mailbox.highestModseq) mailbox.highestModseq = modseq;
+    case 'fetch':
+      if (response.attributes.modseq !== undefined) modseqs.noteFetch(response.attributes.modseq);
       break;
-    }
     case 'status':
-      if (response.status === 'OK' && response.code !== null) applyCode(mailbox, response.code);
+      if (response.status === 'OK' && response.code !== null) {
+        applyCode(mailbox, response.code);
+        modseqs.noteCode(response.code);
+      }
       break;
     default:
       break;
@@ -78,9 +80,50 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
  * Applies what a tagged OK says about the selected mailbox: its new HIGHESTMODSEQ, which RFC 7162
  * servers send in the tagged OK of EXPUNGE (section 3.2.10), since expunges move it without any
  * FETCH MODSEQ. The other codes of a tagged OK belong to its command (SELECT's `[READ-WRITE]`).
+ * Any tagged response then closes the window of MODSEQs heard since the last (see {@link ModseqWindow}).
  */
-export function updateMailboxFromTagged(mailbox: MutableMailboxState, response: TaggedStatusResponse): void {
-  if (response.status === 'OK' && response.code?.kind === 'HIGHESTMODSEQ') applyCode(mailbox, response.code);
+export function updateMailboxFromTagged(mailbox: MutableMailboxState, response: TaggedStatusResponse, modseqs: ModseqWindow): void {
+  if (response.status === 'OK' && response.code?.kind === 'HIGHESTMODSEQ') {
+    applyCode(mailbox, response.code);
+    modseqs.noteCode(response.code);
+  }
+  modseqs.close(mailbox);
+}
+
+/**
+ * The MODSEQs the server reported between two tagged responses. Servers need not send MODSEQ FETCH
+ * data in ascending order, so HIGHESTMODSEQ cannot take each as it comes: a change with a lower
+ * MODSEQ may still be on its way, and a client that saved the higher value for a later QRESYNC or
+ * CHANGEDSINCE would never hear of it. At each tagged response the highest MODSEQ heard becomes
+ * HIGHESTMODSEQ, unless a `[HIGHESTMODSEQ]` code came meanwhile: that code wins (RFC 5162 section
+ * 5 as corrected by erratum 1809, the rule RFC 7162 keeps for the QRESYNC client).
+ */
+export class ModseqWindow {
+  #highest: bigint | undefined;
+  #codeSeen = false;
+
+  /** An untagged FETCH carried this MODSEQ. */
+  noteFetch(modseq: bigint): void {
+    if (this.#highest === undefined || modseq > this.#highest) this.#highest = modseq;
+  }
+
+  /** A response code was applied to the mailbox: `[HIGHESTMODSEQ]` and `[NOMODSEQ]` say what HIGHESTMODSEQ is. */
+  noteCode(code: ResponseCode): void {
+    if (code.kind === 'HIGHESTMODSEQ' || code.kind === 'NOMODSEQ') this.#codeSeen = true;
+  }
+
+  /** A tagged response: HIGHESTMODSEQ takes what was heard since the last one, and a new window opens. */
+  close(mailbox: MutableMailboxState): void {
+    const highest = this.#highest;
+    if (!this.#codeSeen && highest !== undefined && mailbox.highestModseq !== undefined && highest > mailbox.highestModseq) mailbox.highestModseq = highest;
+    this.reset();
+  }
+
+  /** Forgets what was heard (another mailbox is selected, or none). */
+  reset(): void {
+    this.#highest = undefined;
+    this.#codeSeen = false;
+  }
 }
 
 /** Applies a response code of SELECT/EXAMINE or of an untagged OK to the mailbox state. */

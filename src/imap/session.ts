@@ -56,7 +56,10 @@ export interface MailboxState {
   readonly permanentFlags: readonly string[];
   /**
    * HIGHESTMODSEQ (RFC 7162), or undefined when the server sent `[NOMODSEQ]`, `[HIGHESTMODSEQ 0]`
-   * (mod-sequences start at 1: 0 means the mailbox keeps none) or nothing.
+   * (mod-sequences start at 1: 0 means the mailbox keeps none) or nothing. A `[HIGHESTMODSEQ n]`
+   * code moves it at once; the MODSEQ of a FETCH moves it only at the next tagged response (the end
+   * of IDLE included), since servers need not report changes in MODSEQ order: the value is always
+   * safe to save for a later QRESYNC or CHANGEDSINCE.
    */
   readonly highestModseq: bigint | undefined;
   /**
