@@ -101,6 +101,33 @@ describe('STORE', () => {
     await finish();
   });
 
+  test('UNCHANGEDSINCE answered NO [MODIFIED set] (Stalwart, Sora): the same result as OK [MODIFIED], not a ServerError that hides what was stored', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('CONDSTORE'),
+        ...selectInbox('A1'),
+        'C: A2 STORE 1:3 (UNCHANGEDSINCE 320162338) +FLAGS (\\Seen)',
+        'S: * 1 FETCH (FLAGS (\\Seen) MODSEQ (320162350))',
+        'S: * 3 FETCH (FLAGS (\\Seen) MODSEQ (320162351))',
+        'S: A2 NO [MODIFIED 2] Some of the messages no longer exist.',
+        'C: A3 STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Seen)',
+        'S: A3 NO [TRYCREATE] refused',
+      ],
+      { select: true },
+    );
+    const result = await store(client, { seq: '1:3' }, 'add', ['\\Seen'], { unchangedSince: 320162338n });
+    expect(result).toEqual({
+      updated: [
+        { seq: 1, uid: undefined, flags: ['\\Seen'], modseq: 320162350n },
+        { seq: 3, uid: undefined, flags: ['\\Seen'], modseq: 320162351n },
+      ],
+      modified: [2],
+    });
+    // Any other NO stays an error.
+    await expect(store(client, { seq: '1' }, 'add', ['\\Seen'], { unchangedSince: 1n })).rejects.toBeInstanceOf(ServerError);
+    await finish();
+  });
+
   test('UNCHANGEDSINCE without CONDSTORE and bad flags are refused before sending', async () => {
     const { client, server, finish } = await scripted([greeting(''), ...selectInbox('A1')], { select: true });
     const before = server.received();

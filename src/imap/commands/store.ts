@@ -6,11 +6,12 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
+import { InvalidArgumentError, ServerError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, flag, list, modSequence, sequenceSet } from '../wire/command-args.js';
+import { parseUidSetText } from '../wire/response-code.js';
 import type { FetchResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, SequenceInput, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
@@ -248,7 +249,7 @@ export interface StoreResult {
   readonly updated: readonly FlagUpdate[];
   /**
    * `UNCHANGEDSINCE` only: the messages (UIDs for the UID form) the server did not change because
-   * they were modified since (`[MODIFIED ...]`); empty otherwise.
+   * they were modified since, or expunged (`[MODIFIED ...]`, in the tagged OK or NO); empty otherwise.
    */
   readonly modified: readonly number[];
 }
@@ -296,6 +297,7 @@ export async function store(
   }
   afterSet.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
   const updated: FlagUpdate[] = [];
+  const conditional = options.unchangedSince !== undefined;
   const modified = await runInParts(session, selector, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
@@ -311,6 +313,23 @@ export async function store(
       done: (response) => (response.code?.kind === 'MODIFIED' ? (expandRanges(response.code.set, 1_000_000) ?? []) : []),
     },
     partOptions,
-  ));
+  ).catch((error: unknown) => {
+    const refused = conditional ? modifiedOfRefusal(error) : undefined;
+    if (refused === undefined) throw error;
+    return refused;
+  }));
   return { updated, modified: modified.flat() };
+}
+
+/**
+ * The messages a conditional STORE answered `NO [MODIFIED set]` did not change. RFC 7162 section
+ * 3.1.3 asks for MODIFIED in the tagged response: Dovecot sends it with OK, Stalwart and Sora with
+ * NO (when the precondition failed, or messages were expunged meanwhile). Either way the other
+ * messages of the set were changed, and their FETCH responses were taken by this command, so the
+ * caller gets the same result as for OK. Undefined for any other failure.
+ */
+function modifiedOfRefusal(error: unknown): number[] | undefined {
+  if (!(error instanceof ServerError) || error.status !== 'NO' || error.responseCode !== 'MODIFIED') return undefined;
+  const set = parseUidSetText(error.responseCodeData ?? '');
+  return set === null ? undefined : (expandRanges(set, 1_000_000) ?? undefined);
 }
