@@ -67,6 +67,13 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
       break;
     case 'status':
       if (response.status === 'OK' && response.code !== null) {
+        if (response.code.kind === 'UIDVALIDITY' && response.code.value !== mailbox.uidValidity) {
+          // RFC 9051 section 2.3.1.1: the UIDs are renumbered. What was learnt of the old ones
+          // (the next UID, the mod-sequences) says nothing of the new: unknown until the server tells.
+          mailbox.uidNext = undefined;
+          mailbox.highestModseq = undefined;
+          modseqs.reset();
+        }
         applyCode(mailbox, response.code);
         modseqs.noteCode(response.code);
       }

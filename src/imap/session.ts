@@ -36,7 +36,12 @@ export interface MailboxState {
   readonly name: string;
   /** True after EXAMINE, or when the server answered `[READ-ONLY]`. */
   readonly readOnly: boolean;
-  /** UIDVALIDITY (0 when the server did not send it, which RFC 9051 forbids). */
+  /**
+   * UIDVALIDITY (0 when the server did not send it, which RFC 9051 forbids). When the server
+   * announces another inside the session (`* OK [UIDVALIDITY n]`), every UID and MODSEQ learnt
+   * before is void: {@link MailboxState.uidNext} and {@link MailboxState.highestModseq} become
+   * undefined until the server sends them again.
+   */
   readonly uidValidity: number;
   /** UIDNEXT, or undefined when the server did not send it. */
   readonly uidNext: Uid | undefined;

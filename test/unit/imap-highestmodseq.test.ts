@@ -49,3 +49,25 @@ describe('highestModseq follows unsolicited MODSEQ only at a tagged response', (
     await server.done;
   });
 });
+
+describe('a new UIDVALIDITY announced inside the session', () => {
+  it('voids the HIGHESTMODSEQ and UIDNEXT learnt under the old one', async () => {
+    const server = await serve([
+      ...login(),
+      ...selectInbox('A2'),
+      C('A3 NOOP'),
+      S('* 2 FETCH (UID 2 FLAGS () MODSEQ (50))', '* OK [UIDVALIDITY 1800000000] UIDs renumbered', 'A3 OK done'),
+      C('A4 NOOP'),
+      S('* OK [HIGHESTMODSEQ 7] Highest', '* OK [UIDVALIDITY 1800000000] again', 'A4 OK done'),
+    ]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    await client.noop();
+    // Saved as (1800000000, 42) for a later QRESYNC, the pair would claim a copy of the new UIDs.
+    expect(client.mailbox).toMatchObject({ uidValidity: 1800000000, highestModseq: undefined, uidNext: undefined, exists: 3 });
+    await client.noop();
+    // The same value again changes nothing.
+    expect(client.mailbox).toMatchObject({ uidValidity: 1800000000, highestModseq: 7n });
+    await server.done;
+  });
+});
