@@ -55,7 +55,6 @@ import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
 import { offersCondstore, store } from './commands/store.js';
 import type { MailboxEvent } from './session.js';
-import { modSequenceOrNone } from './wire/mailbox-data.js';
 import { SequenceSet, type Uid } from './wire/sequence-set.js';
 
 /** Options of {@link ImapMailbox.open}. */
@@ -317,6 +316,7 @@ interface Known {
   uids: number[];
   /** UID -> flags. */
   flags: Map<number, readonly string[]>;
+  /** The HIGHESTMODSEQ of the last synchronization: every change up to it is in `flags`. */
   highestModseq: bigint | undefined;
   uidValidity: number;
 }
@@ -553,8 +553,10 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
       return;
     }
     case 'fetch': {
-      const modseq = modSequenceOrNone(event.modseq);
-      if (modseq !== undefined && (known.highestModseq === undefined || modseq > known.highestModseq)) known.highestModseq = modseq;
+      // Its MODSEQ does not move known.highestModseq: servers need not report changes in MODSEQ
+      // order (RFC 7162), so one with a lower MODSEQ may be unreported yet, and a reconnect from
+      // this MODSEQ would never hear of it. A reconnect asks from the last full synchronization;
+      // what it reports again is compared with the flags known, so no event repeats.
       const uid = event.uid ?? known.uids[event.seq - 1];
       if (uid === undefined || event.flags === undefined) return;
       const before = known.flags.get(uid);

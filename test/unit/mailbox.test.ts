@@ -767,6 +767,33 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
   });
 });
 
+describe('IMAP watch: the mod-sequence a reconnect resynchronizes from (replayed)', () => {
+  const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const CAPABILITIES = 'IMAP4rev1 SASL-IR IDLE CONDSTORE QRESYNC ENABLE';
+  const GREET = `S: * OK [CAPABILITY ${CAPABILITIES} AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY ${CAPABILITIES}] Logged in\n`;
+  const STATE = (highestModseq: number): string => `S: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: * OK [HIGHESTMODSEQ ${highestModseq}] ok\n`;
+
+  it('is not raised by a MODSEQ heard while idling: a change with a lower one, not yet reported when the connection dropped, is not lost', async () => {
+    const mainText =
+      `${HEAD}${GREET}C: A2 SELECT INBOX\n${STATE(10)}S: A2 OK [READ-WRITE] done\n` +
+      'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n';
+    const watchText =
+      `${HEAD}${GREET}C: A2 EXAMINE INBOX (CONDSTORE)\n${STATE(10)}S: A2 OK [READ-ONLY] done\n` +
+      'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n' +
+      // MODSEQ 50 is reported first; the change at 45 (\Seen) never was before the drop.
+      'C: A4 IDLE\nS: + idling\nS: * 1 FETCH (UID 1 FLAGS (\\\\Flagged) MODSEQ (50))\nS: * BYE restarting\n@close server\n@connect\n' +
+      // The reconnect asks for what changed since 10, what the watch knows completely, not since 50.
+      `${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (QRESYNC (7 10 1))\n${STATE(50)}` +
+      'S: * 1 FETCH (UID 1 FLAGS (\\\\Flagged \\\\Seen) MODSEQ (50))\nS: A3 OK [READ-ONLY] done\n' +
+      'C: A4 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS (\\\\Flagged \\\\Seen) RFC822.SIZE 120)\nS: A4 OK done\n' +
+      'C: A5 LOGOUT\nS: * BYE\nS: A5 OK bye\n@close server\n@end\n';
+    expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual([
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged'] },
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged', '\\Seen'] },
+    ]);
+  });
+});
+
 describe('IMAP watch: a connection lost while fetching new mail (replayed)', () => {
   const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
   const GREET =
