@@ -181,7 +181,10 @@ export class ImapClient implements ImapSession {
     return this.#capabilities;
   }
 
-  /** Extensions enabled with {@link ImapClient.enable}, upper-cased. */
+  /**
+   * Extensions enabled with {@link ImapClient.enable}, upper-cased; CONDSTORE too once QRESYNC is
+   * (RFC 7162 section 3.2.3), whether or not the server named it.
+   */
   get enabled(): ReadonlySet<string> {
     return this.#enabled;
   }
@@ -791,6 +794,9 @@ export class ImapClient implements ImapSession {
       },
       addEnabled: (names) => {
         for (const name of names) client.#enabled.add(name.toUpperCase());
+        // "ENABLE QRESYNC" is a CONDSTORE enabling command (RFC 7162 section 3.2.3): MODSEQ is on
+        // from now on, though the server's ENABLED response may name QRESYNC alone.
+        if (client.#enabled.has('QRESYNC')) client.#enabled.add('CONDSTORE');
         if (client.#enabled.has('UTF8=ACCEPT') || client.#enabled.has('IMAP4REV2')) client.#assembler.utf8Accept = true;
       },
       startTls: () => {

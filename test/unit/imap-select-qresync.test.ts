@@ -110,6 +110,14 @@ describe('SELECT with QRESYNC', () => {
     await server.done;
   });
 
+  test('enabling QRESYNC enables CONDSTORE too (RFC 7162 section 3.2.3), though the server names only QRESYNC', async () => {
+    const server = await harness.serve([...login(CAPABILITIES), C('A2 ENABLE QRESYNC'), S('* ENABLED QRESYNC', 'A2 OK Enabled')]);
+    const client = await harness.connect(server);
+    expect(await client.enable(['QRESYNC'])).toEqual(['QRESYNC']);
+    expect([...client.enabled].sort()).toEqual(['CONDSTORE', 'QRESYNC']);
+    await server.done;
+  });
+
   test('without the option the result has no report, and CONDSTORE alone still works', async () => {
     const server = await harness.serve([
       ...login(CAPABILITIES),
