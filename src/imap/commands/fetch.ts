@@ -217,8 +217,10 @@ class FetchRun implements FetchIterable {
       return true;
     }
     if (!this.#matches(response)) return false;
+    const number = this.#byUid ? response.attributes.uid! : response.seq;
     // A flags-only answer may be another session's flag change: left to the event stream.
-    if (this.#repeated(this.#byUid ? response.attributes.uid! : response.seq)) return !this.#onlyFlags;
+    if (this.#repeated(number)) return !this.#onlyFlags;
+    if (this.#onlyFlags && this.#isChangeOfYielded(number)) return false;
     this.#failCurrent();
     if (this.#abandoned) return true;
     const record = new MessageRecord(this.#newStream, response.seq, response.attributes.uid);
@@ -241,11 +243,26 @@ class FetchRun implements FetchIterable {
     return record.startBody(start, context);
   }
 
+  /**
+   * The numbers (UIDs, or sequence numbers) of the messages a flags-only fetch has taken: a second
+   * `* n FETCH` of one of them is a flag change another session made meanwhile, reported unasked
+   * (an unsolicited FETCH, RFC 9051 section 7.5.2), not a second message.
+   */
+  readonly #yielded = new Set<number>();
+
+  /** Whether a flags-only answer is for a message already taken (noting it taken otherwise). */
+  #isChangeOfYielded(number: number): boolean {
+    if (this.#yielded.has(number)) return true;
+    this.#yielded.add(number);
+    return false;
+  }
+
   /** Is this untagged FETCH an answer to this command (not a flag change reported by the server)? */
   #matches(response: FetchResponse): boolean {
     const attributes = response.attributes;
     if (this.#byUid ? attributes.uid === undefined || !this.#inSet(attributes.uid, response.seq) : !this.#inSet(response.seq, response.seq)) return false;
-    if (this.#onlyFlags) return true;
+    // UID is always asked for, so an answer without it is a flag change the server reported unasked.
+    if (this.#onlyFlags) return attributes.uid !== undefined;
     return (
       attributes.envelope !== undefined || attributes.bodyStructure !== undefined || attributes.body !== undefined ||
       attributes.internalDate !== undefined || attributes.size !== undefined || attributes.bodies !== undefined
