@@ -62,6 +62,31 @@ describe('IDLE shared by several loops', () => {
   });
 });
 
+describe('a server that ends IDLE without entering it', () => {
+  it('is sent the next IDLE only after pollInterval, not at once again and again', async () => {
+    // Answers IDLE with its tagged OK straight away: no `+`, so no DONE is ever due.
+    const answer = basicImap();
+    const server = await autoServer('* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] ready', (line, write) => {
+      const [tag, command] = line.split(' ');
+      if (command === 'IDLE') write(`${tag} OK Idle ended`);
+      else answer(line, write);
+    });
+    answering.push(server);
+    const client = new ImapClient({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true, auth: { username: 'alice', password: 'secret', method: 'LOGIN' }, commandTimeout: 3000 });
+    clients.push(client);
+    await client.connect();
+    await client.select('INBOX');
+    const loop = client.idle({ pollInterval: 3_600_000 });
+    const pending = loop.next();
+    await sleep(100);
+    await client.noop();
+    expect(idles(server)).toBe(1);
+    await loop.return();
+    await pending;
+    expect(idles(server)).toBe(1);
+  });
+});
+
 describe('the limit of unread events', () => {
   it.each([Number.NaN, 'many'])('refuses a limit of %s from the call itself (the queue would have no bound)', async (limit) => {
     const { client, server } = await answeringClient();

@@ -19,7 +19,10 @@ export interface IdleOptions {
   readonly signal?: AbortSignal | undefined;
   /** Milliseconds after which IDLE is ended and re-issued, 1 to 2^31-1. Default 29 minutes. */
   readonly restartAfter?: number | undefined;
-  /** Milliseconds between NOOPs where the server lacks IDLE, 1 to 2^31-1. Default 30,000. */
+  /**
+   * Milliseconds between NOOPs where the server lacks IDLE, 1 to 2^31-1. Default 30,000. Also the
+   * wait before the next IDLE when the server ended one at once, without entering it.
+   */
   readonly pollInterval?: number | undefined;
   /** Unread events kept before the oldest are dropped (an `overflow` event says so). Default 10,000. */
   readonly limit?: number | undefined;
@@ -73,8 +76,10 @@ class IdleLoop implements MailboxEventStream {
   async #run(): Promise<void> {
     try {
       while (!this.#stopped) {
-        if (offersIdle(this.#session)) await this.#idleOnce();
-        else await this.#pollOnce();
+        if (!offersIdle(this.#session)) await this.#pollOnce();
+        // A server that answers IDLE at once, without entering it, would else be sent IDLE after
+        // IDLE without pause: the next one waits as a poll would.
+        else if (!(await this.#idleOnce())) await this.#pause();
       }
     } catch (error) {
       if (this.#stopped && error instanceof MailwireError && error.code === 'ABORTED') return;
@@ -87,8 +92,12 @@ class IdleLoop implements MailboxEventStream {
     }
   }
 
-  /** One IDLE command, ended by DONE on stop, interrupt or restart timer. */
-  async #idleOnce(): Promise<void> {
+  /**
+   * One IDLE command, ended by DONE on stop, interrupt or restart timer. Resolves true when the
+   * server entered IDLE (its `+`) or the client asked it to end, false when it ended IDLE unasked
+   * before entering it.
+   */
+  async #idleOnce(): Promise<boolean> {
     let context: CommandContext | undefined;
     let doneWanted = false;
     let doneSent = false;
@@ -125,6 +134,7 @@ class IdleLoop implements MailboxEventStream {
         },
         done: () => undefined,
       }, { signal: withdraw.signal });
+      return context !== undefined || doneWanted;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       this.#wake = undefined;
@@ -133,6 +143,13 @@ class IdleLoop implements MailboxEventStream {
 
   /** Waits `pollInterval` (or until stopped), then NOOP: its untagged data becomes events. */
   async #pollOnce(): Promise<void> {
+    await this.#pause();
+    if (!this.#stopped) await noop(this.#session);
+  }
+
+  /** Waits `pollInterval`, or until stopped. */
+  async #pause(): Promise<void> {
+    if (this.#stopped) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.#pollInterval);
       this.#wake = () => {
@@ -141,7 +158,6 @@ class IdleLoop implements MailboxEventStream {
       };
     });
     this.#wake = undefined;
-    if (!this.#stopped) await noop(this.#session);
   }
 
   #stop(): void {
