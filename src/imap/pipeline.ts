@@ -199,6 +199,7 @@ export class CommandPipeline {
     const transport = host.transport;
     // After LOGOUT's OK the session is over: what is queued fails when the connection closes.
     if (transport === undefined || transport.closed || !host.ready || host.state === 'logout') return;
+    this.#abandonOwedLiteralForLogout();
     while (this.#queue.length > 0 && this.#writer === undefined && this.#streaming === undefined) {
       const exclusive = this.#inFlight.find((pending) => pending.command.exclusive === true);
       // A background command (IDLE) gives its place to any command queued after it.
@@ -247,6 +248,20 @@ export class CommandPipeline {
     }
     this.#updateFlow();
     this.armTimeout();
+  }
+
+  /**
+   * LOGOUT waits behind a streamed literal whose command was already answered (a NO under
+   * LITERAL+): its bytes are owed only to keep the session going, and the session is ending. Rather
+   * than wait for a source that may stall until the command timeout, the copy is stopped, which
+   * closes the connection; LOGOUT then ends with it (logout() does not reject on a lost connection).
+   */
+  #abandonOwedLiteralForLogout(): void {
+    const streaming = this.#streaming;
+    if (streaming === undefined || this.#inFlight.includes(streaming.pending)) return;
+    if (!this.#queue.some((pending) => pending.command.name === 'LOGOUT' && !pending.settled)) return;
+    const what = streaming.pending.command.display ?? streaming.pending.command.name;
+    streaming.stop(new ConnectionClosedError(`LOGOUT was called while the rest of the literal of ${what}, already answered, was still being sent`));
   }
 
   /** The index of the first queued command that is not a background one; -1 when there is none. */

@@ -484,6 +484,34 @@ describe('LITERAL+ APPEND answered before its body was sent', () => {
     }
   });
 
+  // Only the stalled source stands between LOGOUT and its answer, and the session is ending anyway:
+  // logout() closes the connection then rather than wait out commandTimeout (60 s here, far beyond
+  // the test's own timeout).
+  test('logout() does not wait for a stalled source: it closes the connection and the stream is destroyed', async () => {
+    for (const order of ['answered first', 'logout first'] as const) {
+      const server = await harness.serve([
+        ...login(),
+        C('A2 APPEND INBOX {1000+}'),
+        C('first'),
+        ...(order === 'answered first' ? [S('A2 NO [OVERQUOTA] Quota exceeded')] : [until(() => logoutCalled), S('A2 NO [OVERQUOTA] Quota exceeded')]),
+        waitEnd(),
+      ]);
+      let logoutCalled = false;
+      const client = await harness.connect(server, { commandTimeout: 60_000 });
+      const body = stalledAfter('first\r\n');
+      const appended = client.append('INBOX', body, { size: 1000 }).catch((caught: unknown) => caught);
+      if (order === 'answered first') expect(await appended).toMatchObject({ responseCode: 'OVERQUOTA' });
+      else await waitUntil(saw(server, 'first'), 'the first chunk');
+      const loggedOut = client.logout();
+      logoutCalled = true;
+      await loggedOut;
+      expect(await appended).toMatchObject({ responseCode: 'OVERQUOTA' });
+      expect(body.destroyed).toBe(true);
+      expect(client.state).toBe('logout');
+      await server.done;
+    }
+  });
+
   test('a source that fails after the answer closes the connection: waiting commands fail typed', async () => {
     const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
     const client = await harness.connect(server);
