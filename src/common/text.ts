@@ -15,6 +15,17 @@ interface Utf8Slicing {
   utf8Slice(start: number, end: number): string;
 }
 
+/**
+ * True when `text` holds a lone UTF-16 surrogate (half of a pair, as when an emoji is cut in two):
+ * such text has no UTF-8 form, and TextEncoder or Buffer would send U+FFFD in its place.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** A Buffer over the same memory (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -21,6 +21,7 @@ import {
   InvalidArgumentError,
   MailwireError,
 } from "../common/errors.js";
+import { checkUtf8Text } from "./wire/command-args.js";
 
 /** What a copy needs of the client and the command it belongs to. */
 export interface LiteralStreamHost {
@@ -78,7 +79,7 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
       if (step.done === true) break;
       const chunk =
         typeof step.value === "string"
-          ? Buffer.from(step.value, "utf8")
+          ? utf8Body(step.value)
           : Buffer.from(step.value);
       if (written + chunk.length > size) {
         throw new InvalidArgumentError(
@@ -111,6 +112,18 @@ export function copyLiteralStream(host: LiteralStreamHost): LiteralStreamCopy {
     },
     done,
   };
+}
+
+/**
+ * Text of a message (a string body, or a string chunk of a stream) as UTF-8.
+ *
+ * @throws InvalidArgumentError for a lone UTF-16 surrogate, which has no UTF-8 form (Buffer would
+ *   put U+FFFD in its place).
+ * @internal
+ */
+export function utf8Body(text: string): Buffer {
+  checkUtf8Text(text, "The message text");
+  return Buffer.from(text, "utf8");
 }
 
 /**

@@ -150,3 +150,18 @@ describe('mechanisms without an authorization identity (CRAM-MD5, LOGIN, XOAUTH2
     }
   });
 });
+
+describe('createSaslSession: a lone UTF-16 surrogate in a credential', () => {
+  it.each([
+    ['PLAIN', { username: 'tim', password: new Secret('hunter2\uD800') }],
+    ['LOGIN', { username: 'tim\uDC00', password: 'hunter2' }],
+    ['CRAM-MD5', { username: 'tim', password: 'hunter2\uD800' }],
+    ['SCRAM-SHA-256', { username: 'tim', password: 'hunter2\uD800' }],
+    ['XOAUTH2', { username: 'tim', accessToken: 'ya29\uD800' }],
+    ['OAUTHBEARER', { username: 'tim', accessToken: new Secret('ya29\uD800') }],
+    ['EXTERNAL', { username: '', authzid: 'tim\uD800' }],
+  ] as const)('%s refuses it with InvalidArgumentError, naming the field and not its value', (mechanism, credentials) => {
+    expect(() => createSaslSession(mechanism, credentials)).toThrow(InvalidArgumentError);
+    expect(() => createSaslSession(mechanism, credentials)).toThrow(/^The (password|user name|accessToken|authzid) holds half of a UTF-16 surrogate pair/);
+  });
+});

@@ -27,6 +27,7 @@ import { ExternalSession } from './external.js';
 import { LoginSession } from './login.js';
 import { OAuthBearerSession } from './oauthbearer.js';
 import { PlainSession } from './plain.js';
+import { rejectLoneSurrogates } from './shared.js';
 import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from './scram.js';
 import { XOAuth2Session } from './xoauth2.js';
 
@@ -185,10 +186,12 @@ export function toSaslMechanismName(name: string): SaslMechanismName | undefined
  * @param options - limits.
  * @throws InvalidArgumentError when a credential the mechanism needs is missing or contains a
  *   character it cannot carry (NUL in a PLAIN user name, a control character in a token, a
- *   character SASLprep prohibits). The message never contains the password or token.
+ *   character SASLprep prohibits), or when any credential holds a lone UTF-16 surrogate (it has
+ *   no UTF-8 form). The message never contains the password or token.
  * @throws UnsupportedError for a mechanism name mailwire does not implement.
  */
 export function createSaslSession(mechanism: SaslMechanismName, credentials: SaslCredentials, options: SaslSessionOptions = {}): SaslSession {
+  rejectLoneSurrogates(credentials);
   switch (mechanism) {
     case 'PLAIN':
       return new PlainSession(credentials);

@@ -6,6 +6,7 @@
  */
 import { AuthenticationError, InvalidArgumentError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { hasLoneSurrogate } from '../text.js';
 import type { SaslCredentials, SaslMechanismName, SaslServerError } from './index.js';
 
 const encoder = new TextEncoder();
@@ -42,6 +43,35 @@ export function saslFailure(mechanism: SaslMechanismName, serverText: string, ca
     { command: `AUTHENTICATE ${mechanism}`, status: 'SASL', serverText },
     cause === undefined ? undefined : { cause },
   );
+}
+
+/** The credential fields that travel as UTF-8, whatever the login method. */
+export interface CredentialText {
+  readonly username: string;
+  readonly password?: string | Secret | undefined;
+  readonly accessToken?: string | Secret | undefined;
+  readonly authzid?: string | undefined;
+}
+
+/**
+ * Throws InvalidArgumentError when a credential holds a lone UTF-16 surrogate (half of an emoji cut
+ * off): it has no UTF-8 form, and would go out as U+FFFD, a different password. Checked before any
+ * method is chosen, so the refusal is this error, not a method skipped for it. The message names
+ * the field, never its value.
+ */
+export function rejectLoneSurrogates(credentials: CredentialText): void {
+  const fields: [string, string | Secret | undefined][] = [
+    ['user name', credentials.username],
+    ['password', credentials.password],
+    ['accessToken', credentials.accessToken],
+    ['authzid', credentials.authzid],
+  ];
+  for (const [what, value] of fields) {
+    const text = value instanceof Secret ? value.reveal() : value;
+    if (typeof text === 'string' && hasLoneSurrogate(text)) {
+      throw new InvalidArgumentError(`The ${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+    }
+  }
 }
 
 /** The password, wrapped at once; InvalidArgumentError when it is missing or empty. */

@@ -14,7 +14,7 @@
 import { Buffer } from 'node:buffer';
 import { InvalidArgumentError, LimitExceededError, MailwireError, TimeoutError, abortErrorFrom } from '../../common/errors.js';
 import { callOptionsError, callSteps } from '../../common/options.js';
-import { StoppableSource, releaseSource } from '../literal-stream.js';
+import { StoppableSource, releaseSource, utf8Body } from '../literal-stream.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { dateTime, flag, list, literal, literalStream, mailbox } from '../wire/command-args.js';
@@ -218,7 +218,7 @@ function serverAppendLimit(session: ImapSession): number | undefined {
  * (the stream is stopped, see releaseSource), and an aborted signal releases it unread.
  */
 async function readBody(body: AppendBody, size: number | undefined, maxSize: number, what: string, options: ImapCallOptions): Promise<Uint8Array> {
-  if (typeof body === 'string') return checkSize(Buffer.from(body, 'utf8'), size);
+  if (typeof body === 'string') return checkSize(utf8Body(body), size);
   if (body instanceof Uint8Array) return checkSize(body, size);
   const { signal, timeout } = options;
   if (signal?.aborted === true) {
@@ -241,7 +241,7 @@ async function readBody(body: AppendBody, size: number | undefined, maxSize: num
       if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
         throw new InvalidArgumentError(`The message stream gave a ${typeof chunk}, not bytes or text`);
       }
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      const bytes = typeof chunk === 'string' ? utf8Body(chunk) : chunk;
       if (total + bytes.length > maxSize) throw new LimitExceededError('maxSize', maxSize, total + bytes.length);
       chunks.push(typeof chunk === 'string' ? (bytes as Buffer) : Buffer.from(bytes)); // a copy: streams may reuse buffers
       total += bytes.length;

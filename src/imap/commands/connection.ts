@@ -26,7 +26,7 @@ import {
   type SaslCredentials,
   type SaslMechanismName,
 } from '../../common/sasl/index.js';
-import { actsAsAnotherUser } from '../../common/sasl/shared.js';
+import { actsAsAnotherUser, rejectLoneSurrogates } from '../../common/sasl/shared.js';
 import { Secret } from '../../common/secret.js';
 import { responseCodeName } from '../routing.js';
 import type { CoreSession, ImapCallOptions } from '../session.js';
@@ -136,6 +136,7 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
   if (!session.secure && !session.allowCleartext) {
     throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
   }
+  rejectLoneSurrogates(credentials);
   // One timeout for the whole call, CAPABILITY and the login's commands alike.
   const step = callSteps(options ?? {});
   if (!session.capabilitiesKnown) await capability(session, step());

@@ -9,6 +9,7 @@
 
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { Secret } from '../../common/secret.js';
+import { hasLoneSurrogate } from '../../common/text.js';
 import { formatImapDate, formatImapDateTime } from './date.js';
 import type { SequenceSet } from './sequence-set.js';
 
@@ -197,11 +198,8 @@ export function checkMailboxName(name: string, what = 'Mailbox name'): void {
  * @internal
  */
 export function checkUtf8Text(text: string, what: string): void {
-  if (LONE_SURROGATE.test(text)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+  if (hasLoneSurrogate(text)) throw new InvalidArgumentError(`${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
 }
-
-/** In a `u` regexp a surrogate pair is one code point: only a lone surrogate is in category Cs. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * A mailbox name argument.
