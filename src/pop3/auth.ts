@@ -9,6 +9,7 @@ import { Secret } from '../common/secret.js';
 import {
   chooseSaslMechanism,
   decodeSaslChallenge,
+  toSaslMechanismName,
   type SaslCredentials,
   type SaslMechanismName,
   type SaslSession,
@@ -155,8 +156,21 @@ function asAuthenticationError(mechanism: string, error: unknown): MailwireError
   );
 }
 
-/** How to log in: `'auto'` picks the strongest method both sides support. */
+/**
+ * How to log in: `'auto'` picks the strongest method both sides support. Names are matched in any
+ * case, as SASL mechanism names are (`'user'` is USER/PASS; `'login'` is SASL LOGIN, POP3 having
+ * no LOGIN command).
+ */
 export type Pop3AuthMethod = 'auto' | 'USER' | 'APOP' | SaslMechanismName;
+
+/** The method a caller named, in any case (see {@link Pop3AuthMethod}); undefined for no method mailwire implements. */
+export function pop3LoginMethod(method: unknown): Pop3AuthMethod | undefined {
+  if (typeof method !== 'string') return undefined;
+  const upper = method.trim().toUpperCase();
+  if (upper === 'AUTO') return 'auto';
+  if (upper === 'USER' || upper === 'APOP') return upper;
+  return toSaslMechanismName(upper);
+}
 
 /** What the server offers, as far as the login choice is concerned. */
 export interface LoginOffer {

@@ -16,14 +16,14 @@ import {
   TlsError,
   UnsupportedError,
 } from '../common/errors.js';
-import { createSaslSession, toSaslMechanismName, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
+import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
 import { actsAsAnotherUser, rejectLoneSurrogates } from '../common/sasl/shared.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
 import { callOptionsError, callSteps, checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
 import { ChunkStore } from '../common/chunk-store.js';
-import { SaslExchange, chooseLoginMethod } from './auth.js';
+import { SaslExchange, chooseLoginMethod, pop3LoginMethod } from './auth.js';
 import {
   NO_CAPABILITIES,
   apopDigest,
@@ -333,6 +333,8 @@ export class Pop3Client {
       throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
     }
     rejectLoneSurrogates(credentials);
+    const requested = pop3LoginMethod(credentials.method ?? 'auto');
+    if (requested === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(credentials.method)}`);
     const sasl: SaslCredentials = {
       username: credentials.username,
       ...(credentials.password === undefined ? {} : { password: Secret.from(credentials.password) }),
@@ -343,7 +345,6 @@ export class Pop3Client {
     };
     // One timeout for the call: the CAPA and STAT after the login get what is left of it.
     const step = callSteps(options);
-    const requested = credentials.method ?? 'auto';
     const method =
       requested === 'auto'
         ? chooseLoginMethod(
@@ -392,13 +393,8 @@ export class Pop3Client {
         await this.#enqueue(commands.apop(credentials.username, digest), options);
         break;
       }
-      default: {
-        // As ImapClient: a name that is no method mailwire implements is the caller's mistake,
-        // whether or not the server offers it.
-        const mechanism = toSaslMechanismName(method);
-        if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
-        await this.#authenticate(mechanism, sasl, options);
-      }
+      default:
+        await this.#authenticate(method, sasl, options);
     }
     // The connection may have ended in the same read as the server's +OK (garbage after it, a
     // hang-up): the session is over then, and must not come back as logged in.

@@ -33,7 +33,11 @@ import type { CoreSession, ImapCallOptions } from '../session.js';
 import { astring, atom, list, nstring, raw, secret, secretRaw, str } from '../wire/command-args.js';
 import type { ImapResponse, NamespaceDescriptor, TaggedStatusResponse } from '../wire/response-types.js';
 
-/** How {@link ImapCredentials} log in: `'auto'`, the LOGIN command, or a named SASL mechanism. */
+/**
+ * How {@link ImapCredentials} log in: `'auto'`, the LOGIN command, or a named SASL mechanism.
+ * Names are matched in any case (as SASL mechanism names are): `'LOGIN'`, in any case, is always
+ * the LOGIN command (RFC 9051 section 6.2.3), never AUTHENTICATE LOGIN, which only `'auto'` may pick.
+ */
 export type ImapLoginMethod = 'auto' | 'LOGIN' | SaslMechanismName;
 
 /** Credentials for {@link ImapClient.login}. */
@@ -137,6 +141,8 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
   }
   rejectLoneSurrogates(credentials);
+  const method = imapLoginMethod(credentials.method ?? 'auto');
+  if (method === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(credentials.method)}`);
   // One timeout for the whole call, CAPABILITY and the login's commands alike.
   const step = callSteps(options ?? {});
   if (!session.capabilitiesKnown) await capability(session, step());
@@ -148,7 +154,6 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     host: session.host,
     port: session.port,
   };
-  const method = credentials.method ?? 'auto';
   let carried: boolean;
   if (method === 'LOGIN') {
     carried = await loginCommand(session, credentials, step());
@@ -163,10 +168,8 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
       throw new UnsupportedError(`No SASL mechanism the server offers (${offered.join(', ') || 'none'}) fits these credentials${why}`);
     }
   } else {
-    const mechanism = toSaslMechanismName(method);
-    if (mechanism === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)}`);
-    if (!session.hasCapability(`AUTH=${mechanism}`)) throw new UnsupportedError(`The server does not offer AUTH=${mechanism}`);
-    carried = await authenticate(session, mechanism, sasl, step());
+    if (!session.hasCapability(`AUTH=${method}`)) throw new UnsupportedError(`The server does not offer AUTH=${method}`);
+    carried = await authenticate(session, method, sasl, step());
   }
   // The state changed when the OK was read (loggedIn): a command queued behind the login may already have run.
   if (carried) return;
@@ -178,6 +181,19 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
     session.destroy(error instanceof MailwireError ? error : new ProtocolError('CAPABILITY after login failed', {}, { cause: error }));
     throw error;
   }
+}
+
+/**
+ * The method a caller named, in any case (SASL mechanism names are case-insensitive, RFC 4422
+ * section 3.1, and so are the others here): `'LOGIN'` in any case is the LOGIN command, never
+ * AUTHENTICATE LOGIN. Undefined for a name that is no method mailwire implements.
+ */
+function imapLoginMethod(method: unknown): ImapLoginMethod | undefined {
+  if (typeof method !== 'string') return undefined;
+  const upper = method.trim().toUpperCase();
+  if (upper === 'AUTO') return 'auto';
+  if (upper === 'LOGIN') return 'LOGIN';
+  return toSaslMechanismName(upper);
 }
 
 /**
