@@ -20,7 +20,10 @@ import { Pop3Mailbox } from './pop3/mailbox.js';
 export interface MailboxUrl {
   /** The protocol. */
   readonly protocol: 'imap' | 'pop3';
-  /** True for `imaps:` and `pop3s:`: TLS from the first byte. Otherwise STARTTLS/STLS. */
+  /**
+   * True for `imaps:` and `pop3s:`: TLS from the first byte. Otherwise {@link openMailbox} uses
+   * STARTTLS/STLS, or implicit TLS on port 993 or 995 (see {@link OpenMailboxOptions.tls}).
+   */
   readonly implicitTls: boolean;
   /** The host name or address (IPv6 without brackets). */
   readonly host: string;
@@ -180,7 +183,8 @@ export interface OpenMailboxOptions extends Omit<ClientOptions, 'host' | 'port' 
   /**
    * For `imap:` and `pop3:`: `'starttls'` (default: STARTTLS/STLS, refused if not offered unless
    * `allowCleartext`) or `'none'` (needs `allowCleartext` to log in). `imaps:` and `pop3s:` are
-   * implicit TLS.
+   * implicit TLS, and so is `imap:` on port 993 and `pop3:` on port 995 when this is not set, as
+   * the clients' own `tls` default is.
    */
   readonly tls?: 'starttls' | 'none' | undefined;
   /** The connector of the connections `watch()` opens (default: `connector`). */
@@ -239,7 +243,7 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
   const common = {
     host: target.host,
     port: target.port,
-    tls: target.implicitTls ? ('implicit' as const) : (options.tls ?? 'starttls'),
+    tls: target.implicitTls ? ('implicit' as const) : (options.tls ?? defaultTlsMode(target)),
     ...defined({
       allowCleartext: options.allowCleartext,
       tlsOptions: options.tlsOptions,
@@ -271,6 +275,15 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     client,
     ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: connectors.watchConnector }),
   });
+}
+
+/**
+ * The TLS mode of an `imap:` or `pop3:` URL given no `tls` option: STARTTLS/STLS, except on the
+ * implicit-TLS port (993, 995), where the server waits for a TLS handshake and STARTTLS would wait
+ * for a greeting that never comes. The same default as the clients' `tls` option.
+ */
+function defaultTlsMode(target: MailboxUrl): 'implicit' | 'starttls' {
+  return target.port === DEFAULT_PORTS[target.protocol === 'imap' ? 'imaps' : 'pop3s'] ? 'implicit' : 'starttls';
 }
 
 /**
