@@ -315,7 +315,8 @@ export class ImapClient implements ImapSession {
    *   UnsupportedError when LOGINDISABLED or no usable mechanism; AuthenticationError when refused
    *   (or when the SASL exchange fails, e.g. a SCRAM server signature that does not verify);
    *   ProtocolError when a server challenge is not base64 (the exchange is cancelled with `*`).
-   *   InvalidArgumentError, before anything is sent, when a credential holds a lone UTF-16
+   *   InvalidArgumentError, before anything is sent, for an unknown `method`, credentials of the
+   *   wrong shape (a `username` that is not a string...), or a credential holding a lone UTF-16
    *   surrogate (it has no UTF-8 form).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before
    *   LOGIN or AUTHENTICATE is written nothing else happens; once written, the connection is closed

@@ -17,7 +17,7 @@ import {
   UnsupportedError,
 } from '../common/errors.js';
 import { createSaslSession, type SaslCredentials, type SaslMechanismName } from '../common/sasl/index.js';
-import { actsAsAnotherUser, rejectLoneSurrogates } from '../common/sasl/shared.js';
+import { actsAsAnotherUser, checkCredentials } from '../common/sasl/shared.js';
 import { Secret } from '../common/secret.js';
 import { Tokenizer, type FrameSink } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
@@ -317,8 +317,9 @@ export class Pop3Client {
    *   is sent. AuthenticationError with the server's response code (`AUTH`, `IN-USE`,
    *   `LOGIN-DELAY`, `SYS/TEMP`, `SYS/PERM`) when refused; the session stays in the AUTHORIZATION
    *   state, so another attempt may follow. UnsupportedError when the chosen method is not offered.
-   *   InvalidArgumentError, before anything is sent, for a method mailwire does not implement, or
-   *   a credential holding a lone UTF-16 surrogate (it has no UTF-8 form).
+   *   InvalidArgumentError, before anything is sent, for a method mailwire does not implement,
+   *   credentials of the wrong shape (a `username` that is not a string...), or a credential
+   *   holding a lone UTF-16 surrogate (it has no UTF-8 form).
    *   ProtocolError when a SASL challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
    *   credentials are written nothing else happens; once USER, PASS, APOP or AUTH (or a SASL
@@ -332,7 +333,7 @@ export class Pop3Client {
     if (!this.secure && this.#options.allowCleartext !== true) {
       throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
     }
-    rejectLoneSurrogates(credentials);
+    checkCredentials(credentials);
     const requested = pop3LoginMethod(credentials.method ?? 'auto');
     if (requested === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(credentials.method)}`);
     const sasl: SaslCredentials = {

@@ -162,6 +162,6 @@ describe('createSaslSession: a lone UTF-16 surrogate in a credential', () => {
     ['EXTERNAL', { username: '', authzid: 'tim\uD800' }],
   ] as const)('%s refuses it with InvalidArgumentError, naming the field and not its value', (mechanism, credentials) => {
     expect(() => createSaslSession(mechanism, credentials)).toThrow(InvalidArgumentError);
-    expect(() => createSaslSession(mechanism, credentials)).toThrow(/^The (password|user name|accessToken|authzid) holds half of a UTF-16 surrogate pair/);
+    expect(() => createSaslSession(mechanism, credentials)).toThrow(/^The (password|username|accessToken|authzid) holds half of a UTF-16 surrogate pair/);
   });
 });

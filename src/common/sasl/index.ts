@@ -27,7 +27,7 @@ import { ExternalSession } from './external.js';
 import { LoginSession } from './login.js';
 import { OAuthBearerSession } from './oauthbearer.js';
 import { PlainSession } from './plain.js';
-import { rejectLoneSurrogates } from './shared.js';
+import { checkCredentials } from './shared.js';
 import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from './scram.js';
 import { XOAuth2Session } from './xoauth2.js';
 
@@ -191,7 +191,7 @@ export function toSaslMechanismName(name: string): SaslMechanismName | undefined
  * @throws UnsupportedError for a mechanism name mailwire does not implement.
  */
 export function createSaslSession(mechanism: SaslMechanismName, credentials: SaslCredentials, options: SaslSessionOptions = {}): SaslSession {
-  rejectLoneSurrogates(credentials);
+  checkCredentials(credentials);
   switch (mechanism) {
     case 'PLAIN':
       return new PlainSession(credentials);

@@ -7,6 +7,7 @@
 import { AuthenticationError, InvalidArgumentError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { hasLoneSurrogate } from '../text.js';
+import { describeValue } from '../transport-options.js';
 import type { SaslCredentials, SaslMechanismName, SaslServerError } from './index.js';
 
 const encoder = new TextEncoder();
@@ -45,7 +46,7 @@ export function saslFailure(mechanism: SaslMechanismName, serverText: string, ca
   );
 }
 
-/** The credential fields that travel as UTF-8, whatever the login method. */
+/** The credential fields both clients and every SASL mechanism read. */
 export interface CredentialText {
   readonly username: string;
   readonly password?: string | Secret | undefined;
@@ -54,24 +55,45 @@ export interface CredentialText {
 }
 
 /**
- * Throws InvalidArgumentError when a credential holds a lone UTF-16 surrogate (half of an emoji cut
- * off): it has no UTF-8 form, and would go out as U+FFFD, a different password. Checked before any
- * method is chosen, so the refusal is this error, not a method skipped for it. The message names
- * the field, never its value.
+ * Checks credentials as a caller gave them, before any login method is chosen or anything is sent,
+ * so that a JavaScript caller's mistake is this error rather than a TypeError from inside a
+ * mechanism (or a command written with `5` as the user name): an object whose `username` (and
+ * `authzid`, when given) is a string, and whose `password` and `accessToken`, when given, are each
+ * a string or a {@link Secret}. A field holding a lone UTF-16 surrogate (half of an emoji cut off)
+ * is refused too: it has no UTF-8 form, and would go out as U+FFFD, a different password. Messages
+ * name the field, and a secret's type, never its value.
+ *
+ * @throws InvalidArgumentError
  */
-export function rejectLoneSurrogates(credentials: CredentialText): void {
-  const fields: [string, string | Secret | undefined][] = [
-    ['user name', credentials.username],
-    ['password', credentials.password],
-    ['accessToken', credentials.accessToken],
-    ['authzid', credentials.authzid],
-  ];
-  for (const [what, value] of fields) {
-    const text = value instanceof Secret ? value.reveal() : value;
-    if (typeof text === 'string' && hasLoneSurrogate(text)) {
-      throw new InvalidArgumentError(`The ${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
-    }
+export function checkCredentials(credentials: unknown): asserts credentials is CredentialText {
+  if (typeof credentials !== 'object' || credentials === null) {
+    throw new InvalidArgumentError(`credentials must be an object with a username, got ${describeValue(credentials)}`);
   }
+  const { username, password, accessToken, authzid } = credentials as Record<string, unknown>;
+  const fields: [string, unknown, 'text' | 'secret'][] = [
+    ['username', username, 'text'],
+    ['password', password, 'secret'],
+    ['accessToken', accessToken, 'secret'],
+    ['authzid', authzid, 'text'],
+  ];
+  for (const [name, value, kind] of fields) {
+    if (value === undefined && name !== 'username') continue;
+    const text = value instanceof Secret && kind === 'secret' ? value.reveal() : value;
+    if (typeof text !== 'string') {
+      throw new InvalidArgumentError(
+        kind === 'secret'
+          ? `${name} must be a string or a Secret, got ${typeOfValue(value)}`
+          : `${name} must be a string, got ${describeValue(value)}`,
+      );
+    }
+    if (hasLoneSurrogate(text)) throw new InvalidArgumentError(`The ${name} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
+  }
+}
+
+/** What a value is, without its value (which may be a secret). */
+function typeOfValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The password, wrapped at once; InvalidArgumentError when it is missing or empty. */

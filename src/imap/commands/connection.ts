@@ -26,7 +26,7 @@ import {
   type SaslCredentials,
   type SaslMechanismName,
 } from '../../common/sasl/index.js';
-import { actsAsAnotherUser, rejectLoneSurrogates } from '../../common/sasl/shared.js';
+import { actsAsAnotherUser, checkCredentials } from '../../common/sasl/shared.js';
 import { Secret } from '../../common/secret.js';
 import { responseCodeName } from '../routing.js';
 import type { CoreSession, ImapCallOptions } from '../session.js';
@@ -140,7 +140,7 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
   if (!session.secure && !session.allowCleartext) {
     throw new TlsError('Refusing to send credentials over an unencrypted connection (set allowCleartext to allow it)');
   }
-  rejectLoneSurrogates(credentials);
+  checkCredentials(credentials);
   const method = imapLoginMethod(credentials.method ?? 'auto');
   if (method === undefined) throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(credentials.method)}`);
   // One timeout for the whole call, CAPABILITY and the login's commands alike.
