@@ -1,13 +1,13 @@
 // Credentials from a JavaScript caller, of the wrong shape: each is an InvalidArgumentError naming
 // the field (never a secret's value), before anything is sent, not a TypeError from deep inside a
 // mechanism or a command written with `5` as the user name.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/common/errors.js';
-import { Pop3Client } from '../../src/pop3/client.js';
 import { C, S, useImapHarness, waitEnd } from './imap/fake-server.js';
-import { startFakeServer, type FakeServer } from './pop3/fake-server.js';
+import { usePop3Harness } from './pop3/fake-server.js';
 
 const imap = useImapHarness();
+const pop3 = usePop3Harness();
 
 const BAD: readonly [string, unknown, RegExp][] = [
   ['no credentials', undefined, /credentials must be an object/],
@@ -33,18 +33,9 @@ describe('ImapClient.login: credentials of the wrong shape', () => {
 });
 
 describe('Pop3Client.login: credentials of the wrong shape', () => {
-  const servers: FakeServer[] = [];
-  const clients: Pop3Client[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    for (const server of servers.splice(0)) await server.close();
-  });
-
   it.each(BAD)('%s', async (_what, credentials, message) => {
-    const server = await startFakeServer([S('+OK ready'), C('CAPA'), S('+OK', 'SASL PLAIN XOAUTH2', 'USER', '.'), waitEnd()]);
-    servers.push(server);
-    const client = new Pop3Client({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true });
-    clients.push(client);
+    const server = await pop3.serve([S('+OK ready'), C('CAPA'), S('+OK', 'SASL PLAIN XOAUTH2', 'USER', '.'), waitEnd()]);
+    const client = pop3.client(server);
     await client.connect();
     const error = await client.login(credentials as never).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidArgumentError);

@@ -1,14 +1,15 @@
 // Login method names are matched without regard to case, as SASL mechanism names are (RFC 4422
 // section 3.1): the case never changes what is sent. IMAP's 'LOGIN', in any case, is the LOGIN
 // command; POP3 has no LOGIN command, so there 'login' is the SASL mechanism.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/common/errors.js';
 import type { ImapLoginMethod } from '../../src/imap/commands/connection.js';
-import { Pop3Client, type Pop3Credentials } from '../../src/pop3/client.js';
+import type { Pop3Credentials } from '../../src/pop3/client.js';
 import { C, S, useImapHarness, waitEnd } from './imap/fake-server.js';
-import { startFakeServer, type FakeServer } from './pop3/fake-server.js';
+import { usePop3Harness } from './pop3/fake-server.js';
 
 const imap = useImapHarness();
+const pop3 = usePop3Harness();
 
 describe('IMAP login method names', () => {
   const offers = '* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR] ready';
@@ -43,24 +44,15 @@ describe('IMAP login method names', () => {
 });
 
 describe('POP3 login method names', () => {
-  const servers: FakeServer[] = [];
-  const clients: Pop3Client[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    for (const server of servers.splice(0)) await server.close();
-  });
-
   async function loginWith(method: string, expected: string): Promise<void> {
-    const server = await startFakeServer([
+    const server = await pop3.serve([
       S('+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>'),
       C('CAPA'),
       S('+OK', 'SASL PLAIN LOGIN', 'USER', '.'),
       C(expected),
       S('-ERR no'),
     ]);
-    servers.push(server);
-    const client = new Pop3Client({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true });
-    clients.push(client);
+    const client = pop3.client(server);
     await client.connect();
     await client.login({ username: 'alice', password: 'secret', method: method as Pop3Credentials['method'] }).catch(() => undefined);
     await server.done;

@@ -1,18 +1,12 @@
 // A credential with a lone UTF-16 surrogate (half of an emoji cut off) has no UTF-8 form: sent, it
 // would go out as U+FFFD, a different password. Every login method refuses it before writing.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/common/errors.js';
-import { Pop3Client, type Pop3Credentials } from '../../src/pop3/client.js';
-import { C, S, startFakeServer, type FakeServer } from './pop3/fake-server.js';
+import type { Pop3Credentials } from '../../src/pop3/client.js';
+import { C, S, usePop3Harness } from './pop3/fake-server.js';
 
 const HIGH = 'Gr\uD83D';
-const servers: FakeServer[] = [];
-const clients: Pop3Client[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  for (const server of servers.splice(0)) await server.close();
-});
+const pop3 = usePop3Harness();
 
 describe('POP3 login: lone surrogates are refused before anything is sent', () => {
   it.each<[string, Pop3Credentials]>([
@@ -24,10 +18,8 @@ describe('POP3 login: lone surrogates are refused before anything is sent', () =
     ['an AUTH XOAUTH2 token', { username: 'alice', accessToken: `ya29${HIGH}`, method: 'XOAUTH2' }],
     ['a password under auto', { username: 'alice', password: `hunter2${HIGH}` }],
   ])('%s', async (_what, credentials) => {
-    const server = await startFakeServer([S('+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>'), C('CAPA'), S('+OK', 'SASL PLAIN XOAUTH2', 'USER', '.')]);
-    servers.push(server);
-    const client = new Pop3Client({ host: '127.0.0.1', port: server.port, tls: 'none', allowCleartext: true });
-    clients.push(client);
+    const server = await pop3.serve([S('+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>'), C('CAPA'), S('+OK', 'SASL PLAIN XOAUTH2', 'USER', '.')]);
+    const client = pop3.client(server);
     await client.connect();
     const error = await client.login(credentials).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidArgumentError);
