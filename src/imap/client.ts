@@ -17,7 +17,7 @@ import {
 } from '../common/errors.js';
 import { Tokenizer, type FrameSink, type LiteralHeader } from '../common/tokenizer.js';
 import { clientConnector, type Connection } from '../common/connector.js';
-import { checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
+import { callOptionsError, checkClientOptions, checkLimits, transportOptionsOf } from '../common/options.js';
 import { ResponseAssembler, type UnreadableFetch } from './wire/assembler.js';
 import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
@@ -347,8 +347,16 @@ export class ImapClient implements ImapSession {
     return connection.noop(this.#core, options);
   }
 
-  /** `LOGOUT`, then closes the connection. Never rejects on a lost connection. */
+  /**
+   * `LOGOUT`, then closes the connection. Never rejects on a lost connection.
+   *
+   * @throws InvalidArgumentError for options of the wrong type (nothing is sent; the session stays open).
+   */
   logout(options?: ImapCallOptions): Promise<void> {
+    // Bad options are the caller's mistake, not a reason to close without LOGOUT: refused first,
+    // the session left as it was.
+    const invalid = callOptionsError(options ?? {});
+    if (invalid !== undefined) return Promise.reject(invalid);
     this.#loggingOut = true;
     return connection.logout(this.#core, options);
   }

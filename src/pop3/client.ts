@@ -662,8 +662,13 @@ export class Pop3Client {
    * the messages marked deleted are removed (RFC 1939 section 6). Never rejects on a lost
    * connection or an abort: the result says whether the deletions were committed, or that it
    * cannot be known (`deletionsCommitted: undefined`, see {@link Pop3CloseResult}).
+   *
+   * @throws InvalidArgumentError for options of the wrong type (nothing is sent; the session stays open).
    */
   close(options: Pop3CallOptions = {}): Promise<Pop3CloseResult> {
+    // Refused before QUIT is queued: closing without it would drop the deletions the caller meant to commit.
+    const invalid = callOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     this.#closing ??= this.#quit(options);
     return this.#closing;
   }
