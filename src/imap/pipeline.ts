@@ -259,9 +259,14 @@ export class CommandPipeline {
   #abandonOwedLiteralForLogout(): void {
     const streaming = this.#streaming;
     if (streaming === undefined || this.#inFlight.includes(streaming.pending)) return;
-    if (!this.#queue.some((pending) => pending.command.name === 'LOGOUT' && !pending.settled)) return;
+    if (!this.#logoutQueued()) return;
     const what = streaming.pending.command.display ?? streaming.pending.command.name;
     streaming.stop(new ConnectionClosedError(`LOGOUT was called while the rest of the literal of ${what}, already answered, was still being sent`));
+  }
+
+  /** True while a LOGOUT waits in the queue. */
+  #logoutQueued(): boolean {
+    return this.#queue.some((pending) => pending.command.name === 'LOGOUT' && !pending.settled);
   }
 
   /** The index of the first queued command that is not a background one; -1 when there is none. */
@@ -397,7 +402,9 @@ export class CommandPipeline {
    * streamed literal still being copied after its command was answered (a NO under LITERAL+) holds
    * the connection for nobody's call: waiting for the server to take its bytes counts as a command
    * waiting, and a wait for the caller's source is bounded by the command timeout too (when it runs
-   * out the copy fails with a TimeoutError, which closes the connection).
+   * out the copy fails with a TimeoutError, which closes the connection). So is a wait for the
+   * source of a command not yet answered once LOGOUT waits behind it: before that, the call's own
+   * signal and timeout bound it, but logout() must not wait forever.
    */
   armTimeout(): void {
     const host = this.#host;
@@ -405,9 +412,10 @@ export class CommandPipeline {
     if (transport === undefined || transport.closed || !host.ready) return;
     const streaming = this.#streaming;
     const answered = streaming !== undefined && !this.#inFlight.includes(streaming.pending) ? streaming : undefined;
-    if (answered?.pending.silent === true) {
-      answered.sourceTimer ??= setTimeout(() => {
-        answered.stop(new TimeoutError('command', host.commandTimeout));
+    const bounded = answered ?? (streaming !== undefined && this.#logoutQueued() ? streaming : undefined);
+    if (bounded?.pending.silent === true) {
+      bounded.sourceTimer ??= setTimeout(() => {
+        bounded.stop(new TimeoutError('command', host.commandTimeout));
       }, host.commandTimeout);
     } else if (streaming?.sourceTimer !== undefined) {
       clearTimeout(streaming.sourceTimer);

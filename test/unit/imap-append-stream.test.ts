@@ -512,6 +512,22 @@ describe('LITERAL+ APPEND answered before its body was sent', () => {
     }
   });
 
+  // Before the answer the stalled source is the APPEND call's own to bound (its signal, its
+  // timeout); but once logout() waits behind it, each wait for it is bounded by commandTimeout, so
+  // logout() cannot wait forever.
+  test('logout() behind an unanswered APPEND whose source stalls: commandTimeout bounds the wait', async () => {
+    const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), waitEnd()]);
+    const client = await harness.connect(server, { commandTimeout: 200 });
+    const body = stalledAfter('first\r\n');
+    const appended = client.append('INBOX', body, { size: 1000 }).catch((caught: unknown) => caught);
+    await waitUntil(saw(server, 'first'), 'the first chunk');
+    await client.logout();
+    expect(await appended).toBeInstanceOf(TimeoutError);
+    expect(body.destroyed).toBe(true);
+    expect(client.state).toBe('logout');
+    await server.done;
+  });
+
   test('a source that fails after the answer closes the connection: waiting commands fail typed', async () => {
     const server = await harness.serve([...login(), C('A2 APPEND INBOX {1000+}'), C('first'), S('A2 NO [OVERQUOTA] Quota exceeded'), waitEnd()]);
     const client = await harness.connect(server);

@@ -56,7 +56,9 @@ export interface AppendOptions extends ImapCallOptions {
    *   then the signal and `timeout` still apply, each wait for the stream is bounded by the
    *   client's `commandTimeout`, and a stream that stalls past them or fails closes the
    *   connection the same way, so no later call waits behind it; `logout()` does not wait for
-   *   those bytes at all, it closes the connection (the session is ending). A
+   *   those bytes at all, it closes the connection (the session is ending). Before the answer,
+   *   a `logout()` waiting behind the call bounds each wait for the stream by `commandTimeout`
+   *   too (the call then rejects with TimeoutError and the connection closes). A
    *   streamed body goes as a normal literal: a server refuses NUL bytes in it (pass bytes, or no
    *   `size`, to have NULs sent as a literal8 where BINARY or IMAP4rev2 is in use).
    * - without `size`, the stream is read into memory first, up to `maxSize` bytes. The call's
