@@ -150,7 +150,7 @@ export function parseMessageId(key: string): MessageId {
 export interface MessageInfo {
   /** The stable id. */
   readonly id: MessageId;
-  /** The size in octets, as the server counts it. */
+  /** The size in octets, as the server counts it (POP3: 0 when the server will not say; see `Pop3Mailbox.list`). */
   readonly size: number;
   /**
    * The flags (IMAP; `\Recent` left out: it belongs to one session and differs between devices),

@@ -44,6 +44,7 @@ import type { Connector } from '../common/connector.js';
 import { MAX_TIMER_MS } from '../common/transport-options.js';
 import { Pop3Client, type Pop3ClientOptions } from './client.js';
 import type { Pop3Message } from './message.js';
+import type { Pop3ListEntry } from './codec.js';
 
 /** Options of {@link Pop3Mailbox.open}. */
 export interface Pop3MailboxOptions {
@@ -75,8 +76,15 @@ interface Entry {
   readonly size: number;
 }
 
+interface Maildrop {
+  readonly entries: Map<string, Entry[]>;
+  readonly withoutUidl: ReadonlyMap<number, number>;
+}
+
 interface Snapshot {
   readonly client: Pop3Client;
+  /** Message number -> size of the messages the server gave no unique-id (see {@link Pop3Mailbox.withoutUidl}). */
+  readonly withoutUidl: ReadonlyMap<number, number>;
   /**
    * UIDL -> the messages, in number order, as at login: one each, unless the server broke RFC 1939
    * section 7 and gave several messages one unique-id (they are all kept, none hides another).
@@ -146,7 +154,30 @@ export class Pop3Mailbox implements Mailbox {
     return this.#session?.client;
   }
 
-  /** The session's snapshot (UIDL and LIST at login), minus what it marked deleted. See {@link Mailbox.list}. */
+  /**
+   * Messages of the current session the server listed in LIST but gave no unique-id, neither in
+   * UIDL nor when asked alone (`UIDL n`): without one they have no stable id, so `list()` leaves
+   * them out. They are still there: reach them by number on {@link Pop3Mailbox.client} (`retrieve`,
+   * `delete`). Those marked deleted are left out; empty when no session is open. A `watch()`
+   * reports no event for such a message either: it has no id to report.
+   *
+   * @example
+   * ```ts
+   * for (const { number } of mailbox.withoutUidl) await save(await mailbox.client!.retrieve(number));
+   * ```
+   */
+  get withoutUidl(): readonly Pop3ListEntry[] {
+    const session = this.#session;
+    if (session === undefined) return [];
+    const marked = session.client.markedDeleted;
+    return [...session.withoutUidl].filter(([number]) => !marked.includes(number)).map(([number, size]) => ({ number, size }));
+  }
+
+  /**
+   * The session's snapshot (UIDL and LIST at login), minus what it marked deleted. See {@link Mailbox.list}.
+   * Where the server's LIST leaves out a message its UIDL names, the size is asked for alone
+   * (`LIST n`); if the server will not give it either, the size is unknown and given as 0.
+   */
   async list(): Promise<MessageInfo[]> {
     const session = await this.#ensure();
     return listed(session).map((entry) => ({ id: pop3MessageId(entry.uidl), size: entry.size, flags: undefined, date: undefined }));
@@ -309,7 +340,7 @@ export class Pop3Mailbox implements Mailbox {
    * with it. Resolves with the maildrop and the LOGIN-DELAY the session's CAPA said (`loginDelay`,
    * the last known, when it said none).
    */
-  async #poll(signal: AbortSignal, loginDelay: number): Promise<{ entries: Map<string, Entry[]>; loginDelay: number }> {
+  async #poll(signal: AbortSignal, loginDelay: number): Promise<{ entries: ReadonlyMap<string, readonly Entry[]>; loginDelay: number }> {
     const connecting = connectSignal(signal, this.#options.client.signal);
     const connector = this.#options.watchConnector;
     let client: Pop3Client;
@@ -324,7 +355,7 @@ export class Pop3Mailbox implements Mailbox {
     if (signal.aborted) abandon();
     else signal.addEventListener('abort', abandon, { once: true });
     try {
-      const entries = await readMaildrop(client);
+      const { entries } = await readMaildrop(client);
       return { entries, loginDelay: client.capabilities.loginDelay === undefined ? loginDelay : loginDelayOf(client) };
     } finally {
       // Still listening during QUIT: a stalled server must not hold it either.
@@ -346,7 +377,7 @@ export class Pop3Mailbox implements Mailbox {
     this.#opening ??= (async () => {
       const client = await Pop3Client.connect(this.#options.client);
       try {
-        const session: Snapshot = { client, entries: await readMaildrop(client), pending: new Set() };
+        const session: Snapshot = { client, ...(await readMaildrop(client)), pending: new Set() };
         if (client.capabilitiesKnown && !client.capabilities.top) this.#topMissing = true;
         this.#session = session;
         return session;
@@ -387,8 +418,11 @@ export class Pop3Mailbox implements Mailbox {
   }
 }
 
-/** UIDL and LIST of a fresh session, joined by message number. */
-async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry[]>> {
+/**
+ * UIDL and LIST of a fresh session, joined by message number. `withoutUidl` maps each message the
+ * server gave no unique-id, even asked alone, to its size.
+ */
+async function readMaildrop(client: Pop3Client): Promise<Maildrop> {
   let uids;
   try {
     uids = await client.uidl();
@@ -403,7 +437,25 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry[]>> {
     }
     throw error;
   }
-  const sizes = new Map((await client.list()).map((entry) => [entry.number, entry.size]));
+  const sizes = new Map<number, number | undefined>((await client.list()).map((entry) => [entry.number, entry.size]));
+  const unlisted = new Map<number, number>();
+  // RFC 1939 section 5: both listings are of the same maildrop. A server that lets them disagree is
+  // asked about each message one listing left out, alone, so that no message is lost to the caller.
+  // Asked all at once: the client pipelines them where the server offers PIPELINING.
+  const named = new Set(uids.map((entry) => entry.number));
+  const sizeless = uids.filter(({ number }) => !sizes.has(number)).map(({ number }) => number);
+  const nameless = [...sizes.keys()].filter((number) => !named.has(number));
+  const [askedSizes, askedUids] = await Promise.all([
+    Promise.all(sizeless.map((number) => askAlone(() => client.list(number), (entry) => entry.size))),
+    Promise.all(nameless.map((number) => askAlone(() => client.uidl(number), (entry) => entry.uid))),
+  ]);
+  sizeless.forEach((number, index) => sizes.set(number, askedSizes[index]));
+  nameless.forEach((number, index) => {
+    const uid = askedUids[index];
+    if (uid === undefined) unlisted.set(number, sizes.get(number) ?? 0);
+    else uids.push({ number, uid });
+  });
+  uids.sort((a, b) => a.number - b.number);
   const entries = new Map<string, Entry[]>();
   for (const { number, uid } of uids) {
     const entry = { uidl: uid, number, size: sizes.get(number) ?? 0 };
@@ -411,7 +463,17 @@ async function readMaildrop(client: Pop3Client): Promise<Map<string, Entry[]>> {
     if (shared === undefined) entries.set(uid, [entry]);
     else shared.push(entry);
   }
-  return entries;
+  return { entries, withoutUidl: unlisted };
+}
+
+/** The answer to a one-message LIST or UIDL, or undefined when the server refuses it. */
+async function askAlone<T, R>(ask: () => Promise<T>, pick: (answer: T) => R): Promise<R | undefined> {
+  try {
+    return pick(await ask());
+  } catch (error) {
+    if (error instanceof ServerError) return undefined;
+    throw error;
+  }
 }
 
 /**

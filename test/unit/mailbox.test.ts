@@ -341,6 +341,41 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     }
   });
 
+  it('UIDL naming a message LIST left out: its size is asked for alone (LIST n); 0 only when the server will not say', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const listing = 'C: UIDL\nS: +OK\nS: 1 a\nS: 2 b\nS: 3 c\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: .\n' +
+      'C: LIST 2\nS: +OK 2 200\nC: LIST 3\nS: -ERR no such message\n';
+    const options = clientOptions(pop3Transcript(capa, `${listing}C: QUIT\nS: +OK Bye\n@close server\n`).replace('S: +OK 1 120', 'S: +OK 3 600'));
+    const mailbox = await Pop3Mailbox.open({ client: options, leaveOnServer: true });
+    try {
+      expect((await mailbox.list()).map((info) => [info.id.key, info.size])).toEqual([['pop3:a', 100], ['pop3:b', 200], ['pop3:c', 0]]);
+    } finally {
+      await mailbox.close();
+      options.connector.assertDone();
+      await options.connector.close();
+    }
+  });
+
+  it('LIST naming a message UIDL left out: its unique-id is asked for alone (UIDL n); one the server will not name is in withoutUidl, reachable by number', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const listing = 'C: UIDL\nS: +OK\nS: 1 a\nS: .\nC: LIST\nS: +OK\nS: 1 100\nS: 2 200\nS: 3 300\nS: .\n' +
+      'C: UIDL 2\nS: +OK 2 b\nC: UIDL 3\nS: -ERR no unique-id yet\n';
+    const afterwards = 'C: RETR 3\nS: +OK\nS: third\nS: .\nC: DELE 3\nS: +OK\nC: QUIT\nS: +OK Bye\n@close server\n';
+    const options = clientOptions(pop3Transcript(capa, listing + afterwards).replace('S: +OK 1 120', 'S: +OK 3 600'));
+    const mailbox = await Pop3Mailbox.open({ client: options, leaveOnServer: true });
+    try {
+      expect((await mailbox.list()).map((info) => [info.id.key, info.size])).toEqual([['pop3:a', 100], ['pop3:b', 200]]);
+      expect(mailbox.withoutUidl).toEqual([{ number: 3, size: 300 }]);
+      expect(Buffer.from(await (await mailbox.client!.retrieve(3)).bytes()).toString()).toBe('third\r\n');
+      await mailbox.client!.delete(3);
+      expect(mailbox.withoutUidl).toEqual([]);
+    } finally {
+      await mailbox.close();
+      options.connector.assertDone();
+      await options.connector.close();
+    }
+  });
+
   it('delete() of an id given twice marks the message once and reports the id as given, as IMAP does', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
     const options = clientOptions(pop3Transcript(capa, `${pop3Listing(['a', 'b'], 10)}C: DELE 1\nS: +OK\nC: QUIT\nS: +OK Bye\n@close server\n`));
