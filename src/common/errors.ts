@@ -101,7 +101,7 @@ export class ConnectionClosedError extends MailwireError {
   /** `BYE` when the server ended the session with a response; undefined when the connection just closed or was closed. */
   declare readonly status?: string | undefined;
   /** {@inheritDoc ServerResponseInfo.responseCode} */
-  declare readonly responseCode?: string | undefined;
+  declare readonly responseCode?: ResponseCodeName | undefined;
   /** {@inheritDoc ServerResponseInfo.responseCodeData} */
   declare readonly responseCodeData?: string | undefined;
   /** The server's human-readable text of its closing response, if it sent one. */
@@ -159,14 +159,44 @@ export class TlsError extends MailwireError {
   }
 }
 
+/**
+ * The POP3 response codes registered with IANA (RFC 2449 section 8 and the RFCs that add to it).
+ * Codes are hierarchical: a client ignores levels it does not know, so `SYS/TEMP/DISK` is to be
+ * read as `SYS/TEMP` (`isTransient` does).
+ */
+export type KnownPop3ResponseCode =
+  /** RFC 2449: the maildrop is locked by another session (another client, or a stale one). Retry later; the credentials were right. */
+  | 'IN-USE'
+  /** RFC 2449: logins come more often than the server allows (the CAPA `LOGIN-DELAY`). Retry after that delay; the credentials were right. */
+  | 'LOGIN-DELAY'
+  /** RFC 3206: a temporary problem on the server (disk full, index being rebuilt). Retry later, as is. */
+  | 'SYS/TEMP'
+  /** RFC 3206: a lasting problem on the server or the account (disabled, moved). Do not retry as is; a person must act. */
+  | 'SYS/PERM'
+  /** RFC 3206: the credentials are wrong or not allowed (RFC 5034 servers say so after `AUTH`). Do not retry without new credentials. */
+  | 'AUTH'
+  /** RFC 6856: the command needs UTF-8 mode (the maildrop holds UTF-8 mail). Send `UTF8` before logging in, or give up on that maildrop. */
+  | 'UTF8';
+
+/**
+ * A response code's name, upper-cased: one of the {@link KnownPop3ResponseCode} names (offered
+ * by autocompletion) or any other a server sends (IMAP's, a vendor's), as an open string.
+ */
+// `string & {}` keeps the known names in editors' completion lists: a plain `| string` absorbs them.
+export type ResponseCodeName = KnownPop3ResponseCode | (string & {});
+
 /** Fields shared by errors that carry a server's answer. */
 export interface ServerResponseInfo {
   /** The command that was answered, with secrets already redacted (e.g. `RETR 7`, `LOGIN`). */
   readonly command: string;
   /** The status the server answered with: `NO`, `BAD`, `BYE` (IMAP) or `-ERR` (POP3). */
   readonly status: string;
-  /** The bracketed response code, upper-cased, if any (`AUTHENTICATIONFAILED`, `IN-USE`, `SYS/TEMP`). */
-  readonly responseCode?: string | undefined;
+  /**
+   * The bracketed response code, upper-cased, if any (`AUTHENTICATIONFAILED`, `IN-USE`, `SYS/TEMP`),
+   * with every hierarchical level (`SYS/TEMP`, not `SYS`). See {@link KnownPop3ResponseCode} for
+   * what the POP3 codes mean to a caller.
+   */
+  readonly responseCode?: ResponseCodeName | undefined;
   /**
    * What followed the response code's name inside the brackets, as sent, if anything: the
    * charsets of IMAP's `[BADCHARSET (UTF-8 US-ASCII)]`, the URL of `[REFERRAL imap://...]`.
@@ -183,7 +213,7 @@ export class AuthenticationError extends MailwireError implements ServerResponse
   /** {@inheritDoc ServerResponseInfo.status} */
   readonly status: string;
   /** {@inheritDoc ServerResponseInfo.responseCode} */
-  readonly responseCode?: string | undefined;
+  readonly responseCode?: ResponseCodeName | undefined;
   /** {@inheritDoc ServerResponseInfo.responseCodeData} */
   readonly responseCodeData?: string | undefined;
   /** {@inheritDoc ServerResponseInfo.serverText} */
@@ -210,7 +240,7 @@ export class ServerError extends MailwireError implements ServerResponseInfo {
   /** {@inheritDoc ServerResponseInfo.status} */
   readonly status: string;
   /** {@inheritDoc ServerResponseInfo.responseCode} */
-  readonly responseCode?: string | undefined;
+  readonly responseCode?: ResponseCodeName | undefined;
   /** {@inheritDoc ServerResponseInfo.responseCodeData} */
   readonly responseCodeData?: string | undefined;
   /** {@inheritDoc ServerResponseInfo.serverText} */

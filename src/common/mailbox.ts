@@ -661,7 +661,9 @@ export function isTransient(error: unknown): boolean {
   if (!(error instanceof MailwireError)) return false;
   if (error.code === 'CONNECTION_CLOSED' || error.code === 'CONNECTION_FAILED' || error.code === 'TIMEOUT') return true;
   // RFC 2449 / RFC 3206: the maildrop is locked by another session, logins come too fast, or the
-  // server has a temporary problem.
+  // server has a temporary problem. RFC 2449 section 8: a client ignores the levels of a code it
+  // does not know, so SYS/TEMP/DISK is SYS/TEMP.
   const code = (error as { responseCode?: unknown }).responseCode;
-  return typeof code === 'string' && ['IN-USE', 'LOGIN-DELAY', 'SYS/TEMP', 'UNAVAILABLE', 'INUSE'].includes(code);
+  if (typeof code !== 'string') return false;
+  return ['IN-USE', 'LOGIN-DELAY', 'SYS/TEMP', 'UNAVAILABLE', 'INUSE'].some((transient) => code === transient || code.startsWith(`${transient}/`));
 }

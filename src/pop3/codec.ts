@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, LimitExceededError, ProtocolError, UnsupportedError } from '../common/errors.js';
+import { InvalidArgumentError, LimitExceededError, ProtocolError, UnsupportedError, type ResponseCodeName } from '../common/errors.js';
 import { md5Available } from '../common/md5.js';
 import { Secret } from '../common/secret.js';
 
@@ -37,7 +37,7 @@ export interface Pop3Status {
   /** `ok` for `+OK`, `err` for `-ERR`, `continue` for a SASL challenge line (`+ ...`). */
   readonly kind: Pop3StatusKind;
   /** The RFC 2449 response code, upper-cased, without its brackets (`IN-USE`, `SYS/TEMP`). */
-  readonly responseCode: string | undefined;
+  readonly responseCode: ResponseCodeName | undefined;
   /**
    * The text after the status and the response code, trimmed. For `continue`, the challenge as
    * sent (base64, possibly empty).

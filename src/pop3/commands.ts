@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import type { ResponseCodeName } from '../common/errors.js';
 import type { Secret } from '../common/secret.js';
 import {
   LineSplitter,
@@ -27,7 +28,7 @@ export interface Pop3Reply {
   /** The server's text after `+OK` (and after the response code, if any). */
   readonly text: string;
   /** The RFC 2449 response code of the `+OK` line, if any. */
-  readonly responseCode: string | undefined;
+  readonly responseCode: ResponseCodeName | undefined;
 }
 
 /** A command answered by one status line; `parse` reads its `+OK`. */

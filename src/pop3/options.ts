@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { ResponseCodeName } from '../common/errors.js';
 import type { CallOptions, ClientOptions, TlsMode } from '../common/options.js';
 import type { Secret } from '../common/secret.js';
 import type { Pop3AuthMethod } from './auth.js';
@@ -76,7 +77,7 @@ export interface Pop3Greeting {
   /** The greeting's text. */
   readonly text: string;
   /** Its response code, if any. */
-  readonly responseCode: string | undefined;
+  readonly responseCode: ResponseCodeName | undefined;
   /** The APOP timestamp (RFC 1939 section 7), if the server offers APOP. */
   readonly apopTimestamp: string | undefined;
 }

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, LimitExceededError, MailwireError, ProtocolError } from '../../src/common/errors.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  LimitExceededError,
+  MailwireError,
+  ProtocolError,
+  ServerError,
+  type KnownPop3ResponseCode,
+  type ResponseCodeName,
+} from '../../src/common/errors.js';
+import { isTransient } from '../../src/common/mailbox.js';
 import { Secret } from '../../src/common/secret.js';
 import {
   LineSplitter,
@@ -74,6 +84,34 @@ describe('parseStatusLine', () => {
         }
       }),
     );
+  });
+});
+
+describe('POP3 response codes (RFC 2449 section 8)', () => {
+  it.each([
+    ['-ERR [SYS/TEMP] try later', 'SYS/TEMP'],
+    ['-ERR [sys/perm] account disabled', 'SYS/PERM'],
+    ['-ERR [SYS/TEMP/DISK] full', 'SYS/TEMP/DISK'],
+    ['-ERR [UTF8] this maildrop needs UTF8', 'UTF8'],
+  ])('%j keeps every level of its code', (line, code) => {
+    expect(parseStatusLine(bytes(line)).responseCode).toBe(code);
+  });
+
+  it('are typed: the registered names are offered, any other still fits', () => {
+    expectTypeOf<'IN-USE' | 'LOGIN-DELAY' | 'SYS/TEMP' | 'SYS/PERM' | 'AUTH' | 'UTF8'>().toEqualTypeOf<KnownPop3ResponseCode>();
+    expectTypeOf<ServerError['responseCode']>().toEqualTypeOf<ResponseCodeName | undefined>();
+    expectTypeOf<AuthenticationError['responseCode']>().toEqualTypeOf<ResponseCodeName | undefined>();
+    expectTypeOf<ReturnType<typeof parseStatusLine>['responseCode']>().toEqualTypeOf<ResponseCodeName | undefined>();
+    const vendorCode: ResponseCodeName = 'X-VENDOR/QUOTA';
+    expect(vendorCode).toBe('X-VENDOR/QUOTA');
+  });
+
+  it('a level below a transient code is still transient (clients ignore the levels they do not know)', () => {
+    const error = (responseCode: string): ServerError => new ServerError({ command: 'RETR 1', status: '-ERR', responseCode, serverText: 'x' });
+    expect(isTransient(error('SYS/TEMP/DISK'))).toBe(true);
+    expect(isTransient(error('IN-USE/STALE'))).toBe(true);
+    expect(isTransient(error('SYS/PERM'))).toBe(false);
+    expect(isTransient(error('SYS/TEMPORARY'))).toBe(false);
   });
 });
 
