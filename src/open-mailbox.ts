@@ -62,8 +62,9 @@ const PORT_RANGE = 'The port of the mailbox URL must be from 1 to 65535';
  * @param url - the URL.
  * @returns its parts.
  * @throws InvalidArgumentError for another scheme, a missing user or host, a port outside 1 to 65535, a password in the URL
- *   (secrets belong in the options: URLs end up in logs), a path on a POP3 URL, a query or a fragment.
- *   The message never repeats the URL.
+ *   (secrets belong in the options: URLs end up in logs), a path on a POP3 URL, a query or a fragment,
+ *   a user name, `;AUTH=` or mailbox name holding a NUL, CR or LF (`%00`, `%0D`, `%0A`: no command can carry one).
+ *   The message names the part and never repeats the URL.
  */
 export function parseMailboxUrl(url: string | URL): MailboxUrl {
   let parsed: URL;
@@ -94,12 +95,7 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
       ? (/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url.trim().replace(/[\t\r\n]/g, ''))?.[1] ?? '')
       : parsed.username.replace(/%3B/gi, ';').replace(/%3D/gi, '=');
   const [userPart = '', ...params] = rawUser.split(':')[0]!.split(';');
-  let username: string;
-  try {
-    username = decodeURIComponent(userPart);
-  } catch {
-    throw new InvalidArgumentError('The user name in the mailbox URL is not valid percent-encoding');
-  }
+  const username = decodePart(userPart, 'The user name');
   if (username === '') throw new InvalidArgumentError(`The mailbox URL has no user: ${scheme}://user@host`);
   let method: string | undefined;
   for (const param of params) {
@@ -110,12 +106,7 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
       if (!param.includes('=')) throw new InvalidArgumentError('A ";" in the user part of the mailbox URL must start a parameter (;AUTH=...), or be written %3B');
       throw new InvalidArgumentError('Unknown parameter in the user part of the mailbox URL: only ;AUTH=<mechanism> may follow the user (RFC 5092)');
     }
-    let value: string;
-    try {
-      value = decodeURIComponent(match[1]!).toUpperCase();
-    } catch {
-      throw new InvalidArgumentError('The ;AUTH= parameter of the mailbox URL is not valid percent-encoding');
-    }
+    const value = decodePart(match[1]!, 'The ;AUTH= parameter').toUpperCase();
     method = value === '*' ? undefined : value === '+APOP' ? 'APOP' : value;
   }
   if (parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('The mailbox URL may not have a query or a fragment');
@@ -125,11 +116,7 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   let mailbox: string | undefined;
   let uidValidity: number | undefined;
   if (protocol === 'imap') {
-    try {
-      mailbox = path === '' ? 'INBOX' : decodeURIComponent(path);
-    } catch {
-      throw new InvalidArgumentError('The mailbox name in the URL is not valid percent-encoding');
-    }
+    mailbox = path === '' ? 'INBOX' : decodePart(path, 'The mailbox name');
     if (pathParams.length > 0) {
       const match = pathParams.length === 1 ? /^UIDVALIDITY=([1-9][0-9]{0,9})$/i.exec(pathParams[0]!) : null;
       if (match === null || Number(match[1]) > 0xffffffff) {
@@ -144,6 +131,26 @@ export function parseMailboxUrl(url: string | URL): MailboxUrl {
   // Port 0 passes the URL parser; no server listens there (and a custom connector would be given it).
   if (port === 0) throw new InvalidArgumentError(PORT_RANGE);
   return { protocol, implicitTls: scheme.endsWith('s'), host, port, username, method, mailbox, ...(uidValidity === undefined ? {} : { uidValidity }) };
+}
+
+/**
+ * A percent-decoded part of the URL. A NUL, CR or LF is refused here, where the error can name the
+ * part, rather than when a command is encoded: no IMAP or POP3 command can carry one. The message
+ * names the part and never repeats it.
+ *
+ * @param part - the part, as the error names it (`The user name`).
+ */
+function decodePart(encoded: string, part: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(encoded);
+  } catch {
+    throw new InvalidArgumentError(`${part} in the mailbox URL is not valid percent-encoding`);
+  }
+  if (/[\0\r\n]/.test(decoded)) {
+    throw new InvalidArgumentError(`${part} in the mailbox URL holds a NUL, CR or LF (%00, %0D, %0A), which no command can carry`);
+  }
+  return decoded;
 }
 
 /**

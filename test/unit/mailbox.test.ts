@@ -100,6 +100,29 @@ describe('parseMailboxUrl', () => {
     expect(connected).toBe(false);
   });
 
+  it.each([
+    ['imaps://alice%00@example.com', /user name .*NUL, CR or LF/],
+    ['imaps://alice%0D%0ANOOP@example.com', /user name .*NUL, CR or LF/],
+    ['imap://alice;AUTH=PLAIN%0A@example.com', /;AUTH= parameter .*NUL, CR or LF/],
+    ['imaps://alice@example.com/INBOX%00', /mailbox name .*NUL, CR or LF/],
+    ['imaps://alice@example.com/A%0Db', /mailbox name .*NUL, CR or LF/],
+    ['pop3s://bob%0A@example.com', /user name .*NUL, CR or LF/],
+  ])('refuses %s when parsing (no command could carry a NUL, CR or LF)', (url, message) => {
+    expect(() => parseMailboxUrl(url)).toThrow(InvalidArgumentError);
+    expect(() => parseMailboxUrl(url)).toThrow(message);
+    expect(() => parseMailboxUrl(new URL(url))).toThrow(message);
+  });
+
+  it('refuses a password holding %00 in the URL without repeating it', async () => {
+    const error = await openMailbox('imaps://alice:hunter2%00secret@example.com/INBOX', {
+      connector: () => Promise.reject(new Error('must not connect')),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(String(error)).toMatch(/password/);
+    expect(String(error)).not.toContain('hunter2');
+    expect(String(error)).not.toContain('secret');
+  });
+
   it('reads a URL object as its text form, ;AUTH= included', () => {
     expect(parseMailboxUrl(new URL('imap://alice;AUTH=PLAIN@host'))).toMatchObject({ username: 'alice', method: 'PLAIN', host: 'host' });
     expect(parseMailboxUrl(new URL('imaps://alice%40example.com@host'))).toMatchObject({ username: 'alice@example.com', method: undefined });
