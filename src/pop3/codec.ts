@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError, LimitExceededError, ProtocolError, UnsupportedError, type ResponseCodeName } from '../common/errors.js';
 import { md5Available } from '../common/md5.js';
 import { Secret } from '../common/secret.js';
+import { hasLoneSurrogate } from '../common/text.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -447,9 +448,10 @@ export interface EncodeCommandOptions {
 
 /**
  * Encodes `keyword SP arg ... CRLF`, refusing what the grammar does not allow before anything is
- * sent: CR, LF or NUL anywhere, an empty argument, a space inside an argument (but in a last
- * argument that is the rest of the line), or a line over 255 octets (RFC 2449 section 4; the error
- * names the line's length only when the line holds no secret).
+ * sent: CR, LF or NUL anywhere, a lone UTF-16 surrogate (it has no UTF-8 form), an empty argument,
+ * a space inside an argument (but in a last argument that is the rest of the line), or a line over
+ * 255 octets (RFC 2449 section 4; the error names the line's length only when the line holds no
+ * secret). No error repeats an argument.
  *
  * ```abnf
  * command = keyword *(SP argument) CRLF        ; RFC 2449 section 4
@@ -473,6 +475,8 @@ export function encodeCommand(
     const restOfLine = options.restOfLine === true && index === args.length - 1;
     if (value.length === 0) throw new InvalidArgumentError(`The ${what} is empty`);
     if (/[\r\n\0]/.test(value)) throw new InvalidArgumentError(`The ${what} contains CR, LF or NUL`);
+    // Encoded, a lone surrogate would go out as U+FFFD: another tag, name or password than asked for.
+    if (hasLoneSurrogate(value)) throw new InvalidArgumentError(`The ${what} holds half of a UTF-16 surrogate pair, which has no UTF-8 form`);
     if (!restOfLine) {
       // RFC 1939's 40-character arguments were lifted by RFC 2449 section 4: only the 255-octet
       // line limit remains (user names are often whole e-mail addresses).

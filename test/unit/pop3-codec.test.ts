@@ -297,6 +297,20 @@ describe('encodeCommand', () => {
     }
   });
 
+  it.each([
+    ['a LANG tag', 'LANG', ['fr\uD83D'], {}],
+    ['a low half alone', 'USER', ['\uDE00alice'], {}],
+    ['a rest-of-line secret', 'PASS', [new Secret('hunter2\uD83D')], { restOfLine: true }],
+  ] as const)('refuses %s holding a lone surrogate (it has no UTF-8 form), never repeating it', (_what, keyword, args, options) => {
+    expect(() => encodeCommand(keyword, args, options)).toThrow(InvalidArgumentError);
+    expect(() => encodeCommand(keyword, args, options)).toThrow(/argument 1 of .*surrogate/);
+    expect(() => encodeCommand(keyword, args, options)).not.toThrow(/hunter2/);
+  });
+
+  it('sends a whole surrogate pair as its UTF-8 bytes', () => {
+    expect(wire(encodeCommand('USER', ['gr\uD83D\uDE00']))).toBe('USER gr\u{1F600}\r\n');
+  });
+
   it('allows 40 characters, and a long rest-of-line up to 255 octets', () => {
     expect(() => encodeCommand('USER', ['x'.repeat(40)])).not.toThrow();
     const longest = 'p'.repeat(MAX_COMMAND_LINE - 'PASS '.length - 2);

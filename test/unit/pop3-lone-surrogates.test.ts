@@ -29,3 +29,18 @@ describe('POP3 login: lone surrogates are refused before anything is sent', () =
     expect(server.received).toEqual(['CAPA']);
   });
 });
+
+describe('POP3 commands: a lone surrogate in any argument is refused before anything is sent', () => {
+  it('LANG with a tag cut in half', async () => {
+    const server = await pop3.serve([S('+OK POP3 ready'), C('CAPA'), S('+OK', 'USER', 'LANG', '.'), C('QUIT'), S('+OK bye')]);
+    const client = pop3.client(server);
+    await client.connect();
+    const error = await client.setLanguage(HIGH).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(/argument 1 of LANG .*surrogate/);
+    // Nothing was sent for it: the session goes on with the next command.
+    await client.close();
+    await server.done;
+    expect(server.received).toEqual(['CAPA', 'QUIT']);
+  });
+});
