@@ -262,6 +262,7 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
       keepAlive: options.keepAlive,
       signal: options.signal,
       scramMaxIterations: options.scramMaxIterations,
+      scramMinIterations: options.scramMinIterations,
     }),
   };
   if (target.protocol === 'imap') {

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { InvalidArgumentError } from './errors.js';
+import { DEFAULT_SCRAM_MAX_ITERATIONS, DEFAULT_SCRAM_MIN_ITERATIONS, floorAboveCap } from './sasl/scram.js';
 import type { Connector, RecordSetting } from './connector.js';
 import type { TransportOptions, TransportTlsOptions } from './transport.js';
 import { MAX_TIMER_MS, checkDelay, checkSharedOptions, describeValue, signalError } from './transport-options.js';
@@ -79,6 +80,14 @@ export interface ClientOptions {
    * 10,000,000 (servers use 4,096 to a few hundred thousand).
    */
   readonly scramMaxIterations?: number | undefined;
+  /**
+   * The smallest SCRAM iteration count (`i=`) accepted from the server. The client proof costs
+   * that many rounds to recompute per guessed password, so a server-first message tampered down
+   * to `i=1` would make a captured proof cheap to crack offline; a smaller count fails the login
+   * with an AuthenticationError before any proof is computed or sent. Default 4,096, the least RFC
+   * 7677 section 4 asks of servers; lower it only for a server known to use fewer.
+   */
+  readonly scramMinIterations?: number | undefined;
 }
 
 /**
@@ -143,10 +152,15 @@ export function checkClientOptions(options: ClientOptions): void {
   if (connector !== undefined && typeof connector !== 'function') {
     throw new InvalidArgumentError(`connector must be a function opening the connection, got ${describeValue(connector)}`);
   }
-  const iterations = options.scramMaxIterations;
-  if (iterations !== undefined && !(Number.isSafeInteger(iterations) && iterations >= 1)) {
-    throw new InvalidArgumentError(`scramMaxIterations must be a positive integer, got ${describeValue(iterations)}`);
+  const iterations = { scramMaxIterations: options.scramMaxIterations, scramMinIterations: options.scramMinIterations };
+  for (const [name, count] of Object.entries(iterations)) {
+    if (count !== undefined && !(Number.isSafeInteger(count) && count >= 1)) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got ${describeValue(count)}`);
+    }
   }
+  const floor = iterations.scramMinIterations ?? DEFAULT_SCRAM_MIN_ITERATIONS;
+  const cap = iterations.scramMaxIterations ?? DEFAULT_SCRAM_MAX_ITERATIONS;
+  if (floor > cap) throw new InvalidArgumentError(floorAboveCap(floor, cap));
 }
 
 /**

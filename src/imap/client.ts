@@ -789,7 +789,7 @@ export class ImapClient implements ImapSession {
       tlsMode: this.#tlsMode,
       host: this.#options.host,
       port: this.#options.port ?? (this.#tlsMode === 'implicit' ? 993 : 143),
-      saslOptions: { scramMaxIterations: this.#options.scramMaxIterations },
+      saslOptions: { scramMaxIterations: this.#options.scramMaxIterations, scramMinIterations: this.#options.scramMinIterations },
       get capabilitiesKnown() {
         return client.#capabilitiesKnown;
       },

@@ -418,7 +418,10 @@ export class Pop3Client {
     if (this.#capaAnswered && !this.#capabilities.sasl.includes(mechanism)) {
       throw new UnsupportedError(`The server does not offer SASL ${mechanism}`);
     }
-    const exchange = new SaslExchange(createSaslSession(mechanism, credentials, { scramMaxIterations: this.#options.scramMaxIterations }));
+    const exchange = new SaslExchange(createSaslSession(mechanism, credentials, {
+      scramMaxIterations: this.#options.scramMaxIterations,
+      scramMinIterations: this.#options.scramMinIterations,
+    }));
     try {
       await this.#enqueue(exchange, options);
     } catch (error) {

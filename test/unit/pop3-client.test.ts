@@ -1390,20 +1390,33 @@ describe('Pop3Client against scripted servers', () => {
     expect(entries.map((entry) => entry.text).join('\n')).not.toContain(initial);
   });
 
+  /** A server asking SCRAM for `iterations` rounds, then expecting the client to cancel. */
+  const scramAsking = (iterations: number): Step[] => [
+    S('+OK ready'),
+    C('CAPA'),
+    S('+OK', 'SASL SCRAM-SHA-256', '.'),
+    C(/^AUTH SCRAM-SHA-256 \S+$/),
+    reply(scramServerFirst(iterations)),
+    C('*'),
+    S('-ERR cancelled'),
+  ];
+
   it('refuses a SCRAM iteration count above the scramMaxIterations option, cancelling with *', async () => {
-    const server = await serve([
-      S('+OK ready'),
-      C('CAPA'),
-      S('+OK', 'SASL SCRAM-SHA-256', '.'),
-      C(/^AUTH SCRAM-SHA-256 \S+$/),
-      reply(scramServerFirst(5000)),
-      C('*'),
-      S('-ERR cancelled'),
-    ]);
+    const server = await serve(scramAsking(5000));
     const error = await Pop3Client.connect({ ...options(server), auth: { username: 'alice', password: 'x' }, scramMaxIterations: 4096 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).cause).toMatchObject({ limit: 'scramMaxIterations' });
     await server.done;
+  });
+
+  it('refuses a SCRAM iteration count below 4096 (a tampered server-first), cancelling with * before any proof', async () => {
+    const server = await serve(scramAsking(1));
+    const error = await Pop3Client.connect({ ...options(server), auth: { username: 'alice', password: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(String(error)).toMatch(/iteration count 1 is below the floor of 4096/);
+    await server.done;
+    expect(() => new Pop3Client({ ...options(server), scramMinIterations: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new Pop3Client({ ...options(server), scramMaxIterations: 1000 })).toThrow(/scramMinIterations/);
   });
 
   it('refuses a SCRAM server whose +OK comes without a verified signature', async () => {

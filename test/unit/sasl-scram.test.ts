@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthenticationError, InvalidArgumentError, LimitExceededError } from '../../src/common/errors.js';
 import { Secret } from '../../src/common/secret.js';
 import { createSaslSession, type SaslSession } from '../../src/common/sasl/index.js';
-import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from '../../src/common/sasl/scram.js';
+import { DEFAULT_SCRAM_MAX_ITERATIONS, DEFAULT_SCRAM_MIN_ITERATIONS, ScramSession } from '../../src/common/sasl/scram.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array | null): string | null => (data === null ? null : new TextDecoder().decode(data));
@@ -303,8 +303,24 @@ describe('SCRAM bad server data', () => {
     );
   });
 
-  it('accepts a low iteration count (RFC 7677 asks for 4096, but only as SHOULD)', () => {
-    expect(() => sha1Session().respond(bytes(`r=${SHA1.clientNonce}abc,s=QSXCR+Q6sek8bf92,i=1`))).not.toThrow();
+  it.each([['1'], ['4095']])('refuses the iteration count %s, below 4096 (RFC 7677 section 4), before computing a proof', (count) => {
+    const session = sha1Session();
+    expectSaslFailure(() => session.respond(bytes(`r=${SHA1.clientNonce}abc,s=QSXCR+Q6sek8bf92,i=${count}`)), 'SCRAM-SHA-1', /below the floor of 4096.*scramMinIterations/);
+    expect(DEFAULT_SCRAM_MIN_ITERATIONS).toBe(4096);
+    // Failed: no proof is ever given for it.
+    expectSaslFailure(() => session.respond(bytes(SHA1.serverFirst)), 'SCRAM-SHA-1', /already failed/);
+  });
+
+  it('honours a lower scramMinIterations option, for a server the caller knows uses fewer', () => {
+    const session = createSaslSession('SCRAM-SHA-256', { username: 'u', password: 'p' }, { scramMinIterations: 1 });
+    const nonce = /r=(.*)$/.exec(text(session.initialResponse())!)![1]!;
+    expect(text(session.respond(bytes(`r=${nonce}x,s=QSXCR+Q6sek8bf92,i=1`)))).toMatch(/^c=biws,r=.*,p=/);
+    for (const bad of [0, 1.5, Number.NaN]) {
+      expect(() => createSaslSession('SCRAM-SHA-256', { username: 'u', password: 'p' }, { scramMinIterations: bad })).toThrow(InvalidArgumentError);
+    }
+    // A floor above the cap would refuse every server.
+    expect(() => createSaslSession('SCRAM-SHA-256', { username: 'u', password: 'p' }, { scramMaxIterations: 1000 })).toThrow(/scramMinIterations/);
+    expect(() => createSaslSession('SCRAM-SHA-256', { username: 'u', password: 'p' }, { scramMinIterations: 500, scramMaxIterations: 1000 })).not.toThrow();
   });
 
   it('honours a lower scramMaxIterations option', () => {
@@ -382,7 +398,8 @@ describe('SCRAM against a reference server', () => {
         fc.string({ unit: fc.constantFrom(...'abcXYZ019 =,+/!~'.split('')), minLength: 1, maxLength: 12 }),
         (username, password) => {
           // Spaces only inside: SASLprep keeps them, but leading/trailing ones are a valid edge too.
-          const session = createSaslSession('SCRAM-SHA-1', { username, password });
+          // 16 rounds keep 50 runs fast: the floor is lowered for this server alone.
+          const session = createSaslSession('SCRAM-SHA-1', { username, password }, { scramMinIterations: 16 });
           runExchange(session, scramServer('sha1', password, 16));
         },
       ),

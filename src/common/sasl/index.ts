@@ -28,10 +28,10 @@ import { LoginSession } from './login.js';
 import { OAuthBearerSession } from './oauthbearer.js';
 import { PlainSession } from './plain.js';
 import { checkCredentials } from './shared.js';
-import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from './scram.js';
+import { DEFAULT_SCRAM_MAX_ITERATIONS, DEFAULT_SCRAM_MIN_ITERATIONS, ScramSession } from './scram.js';
 import { XOAuth2Session } from './xoauth2.js';
 
-export { DEFAULT_SCRAM_MAX_ITERATIONS };
+export { DEFAULT_SCRAM_MAX_ITERATIONS, DEFAULT_SCRAM_MIN_ITERATIONS };
 export { decodeSaslChallenge, encodeSaslResponse, type EncodeSaslResponseOptions } from './wire.js';
 
 /** The SASL mechanisms mailwire implements. */
@@ -129,6 +129,12 @@ export interface SaslSessionOptions {
    * AuthenticationError caused by a LimitExceededError (`scramMaxIterations`).
    */
   readonly scramMaxIterations?: number | undefined;
+  /**
+   * The smallest SCRAM iteration count accepted from the server; default
+   * {@link DEFAULT_SCRAM_MIN_ITERATIONS} (4096, RFC 7677 section 4). A smaller one fails the
+   * exchange with an AuthenticationError before any proof is computed.
+   */
+  readonly scramMinIterations?: number | undefined;
 }
 
 /** Every mechanism name, in {@link SASL_PREFERENCE_ORDER} followed by EXTERNAL. */
@@ -201,7 +207,7 @@ export function createSaslSession(mechanism: SaslMechanismName, credentials: Sas
       return new CramMd5Session(credentials);
     case 'SCRAM-SHA-1':
     case 'SCRAM-SHA-256':
-      return new ScramSession(mechanism, credentials, { maxIterations: options.scramMaxIterations });
+      return new ScramSession(mechanism, credentials, { maxIterations: options.scramMaxIterations, minIterations: options.scramMinIterations });
     case 'XOAUTH2':
       return new XOAuth2Session(credentials);
     case 'OAUTHBEARER':

@@ -47,10 +47,21 @@ export type ScramMechanismName = 'SCRAM-SHA-1' | 'SCRAM-SHA-256';
  */
 export const DEFAULT_SCRAM_MAX_ITERATIONS = 10_000_000;
 
+/**
+ * The default floor of the server's iteration count: RFC 7677 section 4 asks servers for at least
+ * 4096 (the minimum the IANA SCRAM registry records for both mechanisms; Dovecot and Cyrus use
+ * it). The client proof costs that many rounds to recompute per guessed password, so a server-first
+ * message tampered down to `i=1` would make a captured proof cheap to crack offline: below the
+ * floor, the exchange fails before any proof is computed.
+ */
+export const DEFAULT_SCRAM_MIN_ITERATIONS = 4096;
+
 /** Options of a SCRAM exchange. */
 export interface ScramOptions {
   /** Largest iteration count accepted from the server; default {@link DEFAULT_SCRAM_MAX_ITERATIONS}. */
   readonly maxIterations?: number | undefined;
+  /** Smallest iteration count accepted from the server; default {@link DEFAULT_SCRAM_MIN_ITERATIONS}. */
+  readonly minIterations?: number | undefined;
   /**
    * The client nonce, for tests against published vectors only: a fixed nonce lets a recorded
    * exchange be replayed. Default: 24 random bytes from `node:crypto`, base64-encoded.
@@ -83,6 +94,7 @@ export class ScramSession implements SaslSession {
   readonly #clientFirstBare: string;
   readonly #password: Secret;
   readonly #maxIterations: number;
+  readonly #minIterations: number;
   #state: 'client-first' | 'server-final' | 'verified' | 'failed' = 'client-first';
   #expectedServerSignature: Buffer | undefined;
   #serverError: SaslServerError | undefined;
@@ -113,6 +125,12 @@ export class ScramSession implements SaslSession {
       throw new InvalidArgumentError(`SASL ${mechanism}: maxIterations must be a positive integer, not ${maxIterations}`);
     }
     this.#maxIterations = maxIterations;
+    const minIterations = options.minIterations ?? DEFAULT_SCRAM_MIN_ITERATIONS;
+    if (!Number.isSafeInteger(minIterations) || minIterations < 1) {
+      throw new InvalidArgumentError(`SASL ${mechanism}: minIterations must be a positive integer, not ${minIterations}`);
+    }
+    if (minIterations > maxIterations) throw new InvalidArgumentError(floorAboveCap(minIterations, maxIterations));
+    this.#minIterations = minIterations;
 
     this.#clientNonce = options.clientNonce ?? randomBytes(24).toString('base64');
     if (!PRINTABLE.test(this.#clientNonce)) {
@@ -215,6 +233,12 @@ export class ScramSession implements SaslSession {
         new LimitExceededError('scramMaxIterations', this.#maxIterations, iterations),
       );
     }
+    if (iterations < this.#minIterations) {
+      throw this.#fail(
+        `the iteration count ${iterations} is below the floor of ${this.#minIterations} (RFC 7677 section 4): a proof so cheap to ` +
+          'compute is cheap to crack offline, and the count may have been tampered with; lower scramMinIterations only for a server known to use fewer',
+      );
+    }
     return iterations;
   }
 
@@ -267,6 +291,15 @@ export class ScramSession implements SaslSession {
     this.#expectedServerSignature?.fill(0);
     return saslFailure(this.mechanism, serverText, cause);
   }
+}
+
+/**
+ * The message for an iteration floor above the cap, which no server could pass.
+ *
+ * @internal
+ */
+export function floorAboveCap(minIterations: number, maxIterations: number): string {
+  return `The SCRAM iteration floor (scramMinIterations, ${minIterations}) is above the cap (scramMaxIterations, ${maxIterations}): no server could pass; lower scramMinIterations too`;
 }
 
 function find(attributes: readonly Attribute[], name: string): string | undefined {
