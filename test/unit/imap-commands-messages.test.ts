@@ -4,7 +4,7 @@ import { InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } fr
 import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
 import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
 import type { StoreOperation } from '../../src/imap/commands/store.js';
-import { store } from '../../src/imap/commands/store.js';
+import { store, StoreError } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid, type Uid } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
@@ -125,6 +125,37 @@ describe('STORE', () => {
     });
     // Any other NO stays an error.
     await expect(store(client, { seq: '1' }, 'add', ['\\Seen'], { unchangedSince: 1n })).rejects.toBeInstanceOf(ServerError);
+    await finish();
+  });
+
+  test('a plain STORE answered NO after changing some messages (Dovecot, expunged elsewhere): a StoreError carrying what was changed', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID STORE 4:6 +FLAGS (\\Seen)',
+        'S: * 1 FETCH (UID 4 FLAGS (\\Seen))',
+        'S: * 3 FETCH (UID 6 FLAGS (\\Seen))',
+        'S: A2 NO Some of the messages no longer exist.',
+        'C: A3 UID STORE 4 +FLAGS (\\Seen)',
+        'S: A3 NO [READ-ONLY] Mailbox is read-only',
+      ],
+      { select: true },
+    );
+    const error = await store(client, '4:6', 'add', ['\\Seen']).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({
+      status: 'NO',
+      serverText: 'Some of the messages no longer exist.',
+      updated: [
+        { seq: 1, uid: 4, flags: ['\\Seen'], modseq: undefined },
+        { seq: 3, uid: 6, flags: ['\\Seen'], modseq: undefined },
+      ],
+      modified: [],
+    });
+    // Refused outright: nothing was changed.
+    await expect(store(client, '4', 'add', ['\\Seen'])).rejects.toMatchObject({ name: 'StoreError', responseCode: 'READ-ONLY', updated: [] });
     await finish();
   });
 

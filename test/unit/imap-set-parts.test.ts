@@ -167,15 +167,20 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     await finish();
   });
 
+  /** `+FLAGS (\\Seen)` on `odd` unless changed since MODSEQ 9: the first part answered, the second sent. */
+  const conditionalStoreFirstPart = [
+    greeting('CONDSTORE'),
+    ...selectInbox('A1', 5),
+    'C: A2 UID STORE 1,3 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
+    'S: * 1 FETCH (UID 1 MODSEQ (10) FLAGS (\\Seen))',
+    'S: A2 OK [MODIFIED 3] done',
+    'C: A3 UID STORE 5:7 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
+  ];
+
   test('UID STORE and STORE: the updates and MODIFIED of every part, in order', async () => {
     const { client, finish } = await scripted(
       [
-        greeting('CONDSTORE'),
-        ...selectInbox('A1', 5),
-        'C: A2 UID STORE 1,3 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
-        'S: * 1 FETCH (UID 1 MODSEQ (10) FLAGS (\\Seen))',
-        'S: A2 OK [MODIFIED 3] done',
-        'C: A3 UID STORE 5:7 (UNCHANGEDSINCE 9) +FLAGS (\\Seen)',
+        ...conditionalStoreFirstPart,
         'S: * 3 FETCH (UID 5 MODSEQ (11) FLAGS (\\Seen))',
         'S: A3 OK [MODIFIED 7] done',
         'C: A4 STORE 1,3 -FLAGS.SILENT (\\Seen)',
@@ -190,6 +195,23 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     expect(result.modified).toEqual([3, 7]);
     const seqs = SequenceSet.seqNums([seqNum(1), seqNum(3), { start: seqNum(5), end: seqNum(7) }]);
     expect(await store(client, { seq: seqs }, 'remove', ['\\Seen'], { silent: true })).toEqual({ updated: [], modified: [] });
+    await finish();
+  });
+
+  test('UID STORE: a part refused rejects with a StoreError holding the updates and MODIFIED of the parts before', async () => {
+    const { client, finish } = await scripted(
+      [
+        ...conditionalStoreFirstPart,
+        'S: A3 NO [SERVERBUG] refused',
+      ],
+      { select: true, limits },
+    );
+    await expect(store(client, odd, 'add', ['\\Seen'], { unchangedSince: 9n })).rejects.toMatchObject({
+      name: 'StoreError',
+      responseCode: 'SERVERBUG',
+      updated: [{ seq: 1, uid: 1, flags: ['\\Seen'], modseq: 10n }],
+      modified: [3],
+    });
     await finish();
   });
 

@@ -255,12 +255,50 @@ export interface StoreResult {
 }
 
 /**
+ * A STORE the server refused (`NO` or `BAD`), with what it had changed before: a server may change
+ * some messages of the set and answer NO for the rest (`NO Some of the messages no longer exist.`
+ * when other sessions expunged some of them; Dovecot 2.3 answers OK instead), and a set sent in parts may be refused after
+ * the first parts were done. Which messages were not changed is not said; `updated` says which were.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.store(uids, 'add', ['$Processed']);
+ * } catch (err) {
+ *   if (!(err instanceof StoreError)) throw err;
+ *   for (const { uid } of err.updated) markProcessed(uid);  // changed before the refusal
+ * }
+ * ```
+ */
+export class StoreError extends ServerError implements StoreResult {
+  /** The messages the server reported changed before it refused (all parts), in the order it did; empty when it changed none or when `silent`. */
+  readonly updated: readonly FlagUpdate[];
+  /** `UNCHANGEDSINCE` only: the messages reported `[MODIFIED ...]` by the parts done before the refusal. */
+  readonly modified: readonly number[];
+
+  /**
+   * @param refusal - the server's answer (the ServerError of the refused command, kept as `cause`).
+   * @param done - what the call had collected when the answer came.
+   */
+  constructor(refusal: ServerError, done: StoreResult) {
+    super(refusal, { cause: refusal });
+    this.updated = done.updated;
+    this.modified = done.modified;
+  }
+}
+
+/**
  * Changes flags (UID STORE by default, STORE for `{ seq }` selectors).
  *
  * Only the untagged FETCH responses of the messages in the set are collected; flag changes of
  * other messages (made by other sessions) stay in the event stream. A set longer than
  * `limits.maxSetLength` is sent in parts, one command each, and their results merged; a refused part
  * rejects the call and the parts after it are not sent, while those before stay done.
+ *
+ * A refusal after part of the work (a plain STORE answered NO because some messages of the set were
+ * expunged by another session, or a later part refused) rejects with a {@link StoreError} whose
+ * `updated` lists what was changed. A conditional STORE (`unchangedSince`) answered `NO [MODIFIED
+ * set]` resolves instead, since the server then names exactly what it did not change.
  *
  * @example
  * ```ts
@@ -274,7 +312,8 @@ export interface StoreResult {
  * @param options - silent, unchangedSince, signal, timeout.
  * @returns the new flags per message.
  * @throws InvalidArgumentError for a bad flag or an unknown operation; UnsupportedError for `unchangedSince` without
- *   CONDSTORE; ServerError when refused (e.g. a read-only mailbox).
+ *   CONDSTORE; StoreError (a ServerError) when refused (e.g. a read-only mailbox), carrying the updates
+ *   reported before the refusal.
  */
 export async function store(
   session: ImapSession,
@@ -298,7 +337,8 @@ export async function store(
   afterSet.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
   const updated: FlagUpdate[] = [];
   const conditional = options.unchangedSince !== undefined;
-  const modified = await runInParts(session, selector, options, (part, partOptions) => session.run(
+  const modifiedOfParts: number[][] = [];
+  const runPart = (part: SequenceSet, partOptions: StoreOptions): Promise<number[]> => session.run(
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
       args: [sequenceSet(part), ...afterSet],
@@ -317,8 +357,17 @@ export async function store(
     const refused = conditional ? modifiedOfRefusal(error) : undefined;
     if (refused === undefined) throw error;
     return refused;
-  }));
-  return { updated, modified: modified.flat() };
+  }).then((modified) => {
+    modifiedOfParts.push(modified);
+    return modified;
+  });
+  try {
+    await runInParts(session, selector, options, runPart);
+  } catch (error) {
+    if (error instanceof ServerError) throw new StoreError(error, { updated, modified: modifiedOfParts.flat() });
+    throw error;
+  }
+  return { updated, modified: modifiedOfParts.flat() };
 }
 
 /**
