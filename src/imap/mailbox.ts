@@ -9,7 +9,8 @@
  *   which sets `\Seen`, and leaves the message;
  * - `delete()` flags `\Deleted` and expunges those UIDs only (`UID EXPUNGE`, RFC 4315): a plain
  *   EXPUNGE would also remove what other clients had merely marked;
- * - `watch()` idles on a connection of its own and keeps a UID/flags map; after a drop it
+ * - `watch()` idles on a connection of its own (QRESYNC enabled where offered, so that expunges
+ *   name their UIDs) and keeps a UID/flags map; after a drop it
  *   reconnects with backoff and diffs (with QRESYNC the EXAMINE itself reports what vanished and
  *   what changed; with CONDSTORE only the flags changed since the last known MODSEQ are fetched),
  *   so no event is lost or repeated.
@@ -369,6 +370,10 @@ async function* watchImap(
       }
       if (isAborted(signal)) break;
       connection.busy = true;
+      // With QRESYNC, expunges come as VANISHED and name their UIDs (RFC 7162 section 3.2.10), and
+      // every FETCH names its UID: an EXPUNGE names a sequence number, which a message that arrived
+      // and left while the watch fetched new mail would make it read as another message's.
+      if (client.hasCapability('QRESYNC') && !client.enabled.has('QRESYNC')) await client.enable(['QRESYNC']);
       const state = await client.examine(name, examineOptions(client, known));
       const expected = known?.uidValidity ?? (uidValidityOfIds || state.uidValidity);
       if (state.uidValidity !== expected) throw new UidValidityChangedError(name, expected, state.uidValidity);

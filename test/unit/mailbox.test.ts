@@ -781,23 +781,29 @@ describe('IMAP watch: a mod-sequence of 0 is no mod-sequence (replayed)', () => 
   const greet = (capabilities: string): string =>
     `S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE ${capabilities} AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE ${capabilities}] Logged in\n`;
   const MAIN = `${HEAD}${greet('')}C: A2 SELECT INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
-  /** EXAMINE (CONDSTORE) answered with `[HIGHESTMODSEQ 0]`, as some servers do for a mailbox without mod-sequences. */
-  const examine = (exists: number, highestModseq = 0): string =>
-    `C: A2 EXAMINE INBOX (CONDSTORE)\nS: * ${exists} EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT ${exists + 1}] ok\nS: * OK [HIGHESTMODSEQ ${highestModseq}] ok\nS: A2 OK [READ-ONLY] done\n`;
+  /**
+   * EXAMINE (CONDSTORE) answered with `[HIGHESTMODSEQ 0]`, as some servers do for a mailbox without
+   * mod-sequences; a server with QRESYNC has it enabled first. `tag` numbers the commands after login.
+   */
+  const examine = (capabilities: string, tag: (n: number) => string, exists: number, highestModseq = 0): string =>
+    (capabilities.includes('QRESYNC') ? `C: ${tag(0)} ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: ${tag(0)} OK enabled\n` : '') +
+    `C: ${tag(1)} EXAMINE INBOX (CONDSTORE)\nS: * ${exists} EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT ${exists + 1}] ok\nS: * OK [HIGHESTMODSEQ ${highestModseq}] ok\nS: ${tag(1)} OK [READ-ONLY] done\n`;
 
   /**
    * Watches across one reconnect (a BYE while idling; `firstIdle` is sent before it; the second
    * EXAMINE reports `reconnectModseq`), then stops: the events.
    */
   async function watchFor(capabilities: string, firstIdle: string, reconnectModseq = 0): Promise<WatchEvent[]> {
+    const first = capabilities.includes('QRESYNC') ? 2 : 1;
+    const tag = (n: number): string => `A${first + n}`;
     const watchText =
-      `${HEAD}${greet(capabilities)}${examine(1)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n` +
-      `C: A4 IDLE\nS: + idling\n${firstIdle}S: * BYE restarting\n@close server\n@connect\n` +
+      `${HEAD}${greet(capabilities)}${examine(capabilities, tag, 1)}C: ${tag(2)} UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: ${tag(2)} OK done\n` +
+      `C: ${tag(3)} IDLE\nS: + idling\n${firstIdle}S: * BYE restarting\n@close server\n@connect\n` +
       // The reconnect knows no mod-sequence: the whole UID list and flags are fetched again.
-      `${greet(capabilities)}${examine(2, reconnectModseq)}C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
-      'S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: A3 OK done\n' +
+      `${greet(capabilities)}${examine(capabilities, tag, 2, reconnectModseq)}C: ${tag(2)} UID FETCH 1:* (UID FLAGS RFC822.SIZE)\n` +
+      `S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 120)\nS: * 2 FETCH (UID 2 FLAGS () RFC822.SIZE 80)\nS: ${tag(2)} OK done\n` +
       // Stopped as the last event arrives: no IDLE.
-      'C: A4 LOGOUT\nS: * BYE\nS: A4 OK bye\n@close server\n@end\n';
+      `C: ${tag(3)} LOGOUT\nS: * BYE\nS: ${tag(3)} OK bye\n@close server\n@end\n`;
     return replayedWatchEvents(MAIN, watchText, firstIdle === '' ? 2 : 3);
   }
 
@@ -836,10 +842,10 @@ describe('IMAP watch: the mod-sequence a reconnect resynchronizes from (replayed
       `${HEAD}${GREET}C: A2 SELECT INBOX\n${STATE(10)}S: A2 OK [READ-WRITE] done\n` +
       'C: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n';
     const watchText =
-      `${HEAD}${GREET}C: A2 EXAMINE INBOX (CONDSTORE)\n${STATE(10)}S: A2 OK [READ-ONLY] done\n` +
-      'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n' +
+      `${HEAD}${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (CONDSTORE)\n${STATE(10)}S: A3 OK [READ-ONLY] done\n` +
+      'C: A4 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A4 OK done\n' +
       // MODSEQ 50 is reported first; the change at 45 (\Seen) never was before the drop.
-      'C: A4 IDLE\nS: + idling\nS: * 1 FETCH (UID 1 FLAGS (\\\\Flagged) MODSEQ (50))\nS: * BYE restarting\n@close server\n@connect\n' +
+      'C: A5 IDLE\nS: + idling\nS: * 1 FETCH (UID 1 FLAGS (\\\\Flagged) MODSEQ (50))\nS: * BYE restarting\n@close server\n@connect\n' +
       // The reconnect asks for what changed since 10, what the watch knows completely, not since 50.
       `${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (QRESYNC (7 10 1))\n${STATE(50)}` +
       'S: * 1 FETCH (UID 1 FLAGS (\\\\Flagged \\\\Seen) MODSEQ (50))\nS: A3 OK [READ-ONLY] done\n' +
@@ -848,6 +854,30 @@ describe('IMAP watch: the mod-sequence a reconnect resynchronizes from (replayed
     expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual([
       { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged'] },
       { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged', '\\Seen'] },
+    ]);
+  });
+});
+
+describe('IMAP watch: a message that comes and goes while the watch fetches new mail (replayed)', () => {
+  const HEAD = '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n';
+  const CAPABILITIES = 'IMAP4rev1 SASL-IR IDLE CONDSTORE QRESYNC ENABLE';
+  const GREET = `S: * OK [CAPABILITY ${CAPABILITIES} AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY ${CAPABILITIES}] Logged in\n`;
+  const STATE = 'S: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: * OK [HIGHESTMODSEQ 10] ok\n';
+
+  it('with QRESYNC, expunges name their UIDs: the message expunged is not taken for the one fetched after it', async () => {
+    const mainText = `${HEAD}${GREET}C: A2 SELECT INBOX\n${STATE}S: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
+    // UID 2 arrives and is moved away at once, then UID 3 arrives: by the time the watch fetches what
+    // the first EXISTS announced, only UID 3 is there. `* 2 EXPUNGE` would then be read as UID 3's.
+    const watchText =
+      `${HEAD}${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (CONDSTORE)\n${STATE}S: A3 OK [READ-ONLY] done\n` +
+      'C: A4 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A4 OK done\n' +
+      'C: A5 IDLE\nS: + idling\nS: * 2 EXISTS\nS: * VANISHED 2\nS: * 2 EXISTS\nC: DONE\nS: A5 OK idle done\n' +
+      'C: A6 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\nS: * 2 FETCH (UID 3 FLAGS () RFC822.SIZE 80)\nS: A6 OK done\n' +
+      'C: A7 IDLE\nS: + idling\nS: * 1 FETCH (UID 1 FLAGS (\\\\Seen) MODSEQ (12))\nC: DONE\nS: A7 OK idle done\n' +
+      'C: A8 LOGOUT\nS: * BYE\nS: A8 OK bye\n@close server\n@end\n';
+    expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual([
+      { kind: 'new', id: imapMessageId(7, 3), size: 80, flags: [] },
+      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
     ]);
   });
 });
