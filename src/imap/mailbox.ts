@@ -10,7 +10,8 @@
  * - `delete()` flags `\Deleted` and expunges those UIDs only (`UID EXPUNGE`, RFC 4315): a plain
  *   EXPUNGE would also remove what other clients had merely marked;
  * - `watch()` idles on a connection of its own (QRESYNC enabled where offered, so that expunges
- *   name their UIDs) and keeps a UID/flags map; after a drop it
+ *   name their UIDs; without it each EXPUNGE's UID is checked with UID SEARCH) and keeps a UID/flags
+ *   map; after a drop it
  *   reconnects with backoff and diffs (with QRESYNC the EXAMINE itself reports what vanished and
  *   what changed; with CONDSTORE only the flags changed since the last known MODSEQ are fetched),
  *   so no event is lost or repeated.
@@ -207,7 +208,14 @@ export class ImapMailbox implements Mailbox {
     return { deleted, missing };
   }
 
-  /** IDLE (or NOOP polling) on a connection of its own. See {@link Mailbox.watch}. */
+  /**
+   * IDLE (or NOOP polling) on a connection of its own. See {@link Mailbox.watch}.
+   *
+   * Where the server offers QRESYNC it is enabled, and removals come as VANISHED with their UIDs.
+   * Without it an EXPUNGE names only a position, which a fetch of new mail may have given to a later
+   * message meanwhile: each EXPUNGE is checked with a `UID SEARCH` of the UID at that position before
+   * `removed` is reported (one command per removal), and the UID list is read again when it is still there.
+   */
   watch(options: WatchOptions = {}): MailboxWatch {
     checkOpen(this.#closed);
     checkWatchOptions(options);
@@ -540,8 +548,17 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
       return;
     }
     case 'expunge': {
-      const [uid] = known.uids.splice(event.seq - 1, 1);
+      const uid = known.uids[event.seq - 1];
       if (uid === undefined) return;
+      // An EXPUNGE names a position in the session's view when it was sent. A fetch of new mail
+      // answered after it (a message that came and went, then another) has already put a later
+      // message at that position: if the UID found there still exists, the position is stale and
+      // the UID list is read again instead. (With QRESYNC, expunges come as VANISHED, by UID.)
+      if ((await search(client, { uid: SequenceSet.uids([uid as Uid]) })).length > 0) {
+        await resyncAll(client, known, out);
+        return;
+      }
+      known.uids.splice(event.seq - 1, 1);
       known.flags.delete(uid);
       out.push({ kind: 'removed', id: id(uid) });
       return;
@@ -571,15 +588,19 @@ async function apply(client: ImapClient, known: Known, event: MailboxEvent, out:
       out.push({ kind: 'flags', id: id(uid), flags });
       return;
     }
-    case 'overflow': {
+    case 'overflow':
       // Events were dropped: rebuild from the server.
-      const fresh = await resync(client, { ...known, highestModseq: undefined }, known.uidValidity, out);
-      Object.assign(known, fresh);
+      await resyncAll(client, known, out);
       return;
-    }
     default:
       return;
   }
+}
+
+/** Rebuilds `known` from the whole mailbox (every UID and its flags), appending the differences to `out`. */
+async function resyncAll(client: ImapClient, known: Known, out: WatchEvent[]): Promise<void> {
+  const fresh = await resync(client, { ...known, highestModseq: undefined }, known.uidValidity, out);
+  Object.assign(known, fresh);
 }
 
 /**

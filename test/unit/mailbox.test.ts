@@ -863,6 +863,11 @@ describe('IMAP watch: a message that comes and goes while the watch fetches new 
   const CAPABILITIES = 'IMAP4rev1 SASL-IR IDLE CONDSTORE QRESYNC ENABLE';
   const GREET = `S: * OK [CAPABILITY ${CAPABILITIES} AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY ${CAPABILITIES}] Logged in\n`;
   const STATE = 'S: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: * OK [HIGHESTMODSEQ 10] ok\n';
+  /** UID 3 reported new once, and nothing removed; then a flag change, to end the watch. */
+  const COMES_AND_GOES_EVENTS = [
+    { kind: 'new', id: imapMessageId(7, 3), size: 80, flags: [] },
+    { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
+  ];
 
   it('with QRESYNC, expunges name their UIDs: the message expunged is not taken for the one fetched after it', async () => {
     const mainText = `${HEAD}${GREET}C: A2 SELECT INBOX\n${STATE}S: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
@@ -875,10 +880,27 @@ describe('IMAP watch: a message that comes and goes while the watch fetches new 
       'C: A6 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\nS: * 2 FETCH (UID 3 FLAGS () RFC822.SIZE 80)\nS: A6 OK done\n' +
       'C: A7 IDLE\nS: + idling\nS: * 1 FETCH (UID 1 FLAGS (\\\\Seen) MODSEQ (12))\nC: DONE\nS: A7 OK idle done\n' +
       'C: A8 LOGOUT\nS: * BYE\nS: A8 OK bye\n@close server\n@end\n';
-    expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual([
-      { kind: 'new', id: imapMessageId(7, 3), size: 80, flags: [] },
-      { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Seen'] },
-    ]);
+    expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual(COMES_AND_GOES_EVENTS);
+  });
+
+  it('without QRESYNC, an EXPUNGE whose position names a message that is still there is not reported: the watch resynchronizes', async () => {
+    const greet = GREET.replaceAll(CAPABILITIES, 'IMAP4rev1 SASL-IR IDLE');
+    const state = STATE.replace('S: * OK [HIGHESTMODSEQ 10] ok\n', '');
+    const mainText = `${HEAD}${greet}C: A2 SELECT INBOX\n${state}S: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
+    const fetchAll = 'C: A9 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: * 2 FETCH (UID 3 FLAGS () RFC822.SIZE 80)\nS: A9 OK done\n';
+    // IDLE goes out again after each command of the watch; the next command ends it.
+    const idleEnded = (tag: string): string => `C: ${tag} IDLE\nS: + idling\nC: DONE\nS: ${tag} OK idle done\n`;
+    // The same race: `* 2 EXPUNGE` (UID 2's) reaches the watch after the fetch has put UID 3 at position 2.
+    const watchText =
+      `${HEAD}${greet}C: A2 EXAMINE INBOX\n${state}S: A2 OK [READ-ONLY] done\n` +
+      'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\n' +
+      'C: A4 IDLE\nS: + idling\nS: * 2 EXISTS\nC: DONE\nS: A4 OK idle done\n' +
+      'C: A5 UID FETCH 2:* (UID FLAGS RFC822.SIZE)\nS: * 2 EXPUNGE\nS: * 2 EXISTS\nS: * 2 FETCH (UID 3 FLAGS () RFC822.SIZE 80)\nS: A5 OK done\n' +
+      // The queued EXPUNGE: UID 3 is still there, so the position was stale, and the UID list is read again.
+      `${idleEnded('A6')}C: A7 UID SEARCH UID 3\nS: * SEARCH 3\nS: A7 OK done\n${idleEnded('A8')}${fetchAll}` +
+      'C: A10 IDLE\nS: + idling\nS: * 1 FETCH (FLAGS (\\\\Seen))\nC: DONE\nS: A10 OK idle done\n' +
+      'C: A11 LOGOUT\nS: * BYE\nS: A11 OK bye\n@close server\n@end\n';
+    expect(await replayedWatchEvents(mainText, watchText, 2)).toEqual(COMES_AND_GOES_EVENTS);
   });
 });
 
