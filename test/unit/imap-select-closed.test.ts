@@ -44,14 +44,19 @@ const LEFT_EVENTS = [
 
 const ARCHIVE_STATE = { name: 'Archive', exists: 7, recent: undefined, flags: ['\\Answered', '\\Seen'], uidValidity: 1700000001, highestModseq: 5n };
 
+/** A session with QRESYNC enabled and INBOX selected, up to the SELECT of Archive (A4). */
+const INBOX_THEN_SELECT_ARCHIVE_QRESYNC = [
+  ...login('IMAP4rev1 LITERAL+ IDLE UNSELECT ENABLE CONDSTORE QRESYNC'),
+  C('A2 ENABLE QRESYNC'),
+  S('* ENABLED QRESYNC', 'A2 OK'),
+  ...selectInbox('A3'),
+  C('A4 SELECT Archive'),
+];
+
 describe('SELECT: the data sent before [CLOSED] is the left mailbox\'s', () => {
   it('with QRESYNC enabled', async () => {
     const server = await serve([
-      ...login('IMAP4rev1 LITERAL+ IDLE UNSELECT ENABLE CONDSTORE QRESYNC'),
-      C('A2 ENABLE QRESYNC'),
-      S('* ENABLED QRESYNC', 'A2 OK'),
-      ...selectInbox('A3'),
-      C('A4 SELECT Archive'),
+      ...INBOX_THEN_SELECT_ARCHIVE_QRESYNC,
       selectArchiveAfterClosed('A4'),
       ...noopEnd('A5'),
     ]);
@@ -88,5 +93,46 @@ describe('SELECT: the data sent before [CLOSED] is the left mailbox\'s', () => {
     await client.select('INBOX');
     const archive = await client.select('Archive');
     expect(archive).toMatchObject({ name: 'Archive', exists: 7, flags: ['\\Answered', '\\Seen'], uidValidity: 1700000001 });
+  });
+});
+
+describe('SELECT: expunges inside its answer are counted in the new mailbox', () => {
+  it('an EXPUNGE after the EXISTS lowers `exists`, and is the command\'s, not an event', async () => {
+    const server = await serve([
+      ...login('IMAP4rev1 LITERAL+ IDLE'),
+      C('A2 SELECT INBOX'),
+      S('* FLAGS (\\Seen)', '* 5 EXISTS', '* OK [UIDVALIDITY 7] UIDs valid', '* 3 EXPUNGE', 'A2 OK [READ-WRITE] Select completed'),
+      ...noopEnd('A3'),
+    ]);
+    const client = await connect(server);
+    const events = client.events();
+    expect(await client.select('INBOX')).toMatchObject({ name: 'INBOX', exists: 4 });
+    expect(client.mailbox?.exists).toBe(4);
+    await client.noop();
+    expect((await events.next()).value).toEqual({ kind: 'expunge', seq: 1, mailbox: 'INBOX' });
+    expect(client.mailbox?.exists).toBe(3);
+  });
+
+  it('with QRESYNC, a VANISHED after [CLOSED] lowers the new mailbox\'s `exists`; one before it stays the left mailbox\'s event', async () => {
+    const server = await serve([
+      ...INBOX_THEN_SELECT_ARCHIVE_QRESYNC,
+      S(
+        '* VANISHED 30',
+        '* OK [CLOSED] Previous mailbox closed.',
+        '* FLAGS (\\Seen)',
+        '* 7 EXISTS',
+        '* OK [UIDVALIDITY 1700000001] UIDs valid',
+        '* VANISHED 41:42',
+        'A4 OK [READ-WRITE] Select completed',
+      ),
+    ]);
+    const client = await connect(server);
+    await client.enable(['QRESYNC']);
+    await client.select('INBOX');
+    const events = client.events();
+    expect(await client.select('Archive')).toMatchObject({ name: 'Archive', exists: 5 });
+    expect(client.mailbox?.exists).toBe(5);
+    expect((await events.next()).value).toEqual({ kind: 'vanished', uids: [{ start: 30, end: 30 }], earlier: false, mailbox: 'INBOX' });
+    await server.done;
   });
 });

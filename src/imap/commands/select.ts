@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
-import { applyCode } from '../routing.js';
+import { applyCode, rangeCount } from '../routing.js';
 import type { CoreSession, ImapCallOptions, ImapSession, MailboxState, MutableMailboxState } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, list, mailbox, modSequence, num, sequenceSet } from '../wire/command-args.js';
@@ -119,7 +119,8 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
 
 /**
  * `SELECT` / `EXAMINE`: the new mailbox's state. A failure leaves no mailbox selected (RFC 9051
- * section 6.3.2).
+ * section 6.3.2). An EXPUNGE or VANISHED that follows the new mailbox's EXISTS in the answer (a
+ * message expunged meanwhile by another session) is counted in `exists`.
  *
  * @throws UnsupportedError when `qresync` is asked for and the server does not offer (or enable)
  *   QRESYNC, or when it would have to be enabled while a mailbox is selected and UNSELECT is absent;
@@ -139,6 +140,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
   const changed: QresyncChange[] = [];
   let closedSeen = false;
   let permanentFlagsSeen = false;
+  let existsSeen = false;
   const state = openingState(name, readOnly);
   // Until `[CLOSED]`, a server that announces the switch still speaks of the mailbox being left
   // (RFC 7162 section 3.2.11, RFC 9051 section 6.3.2): its pending EXISTS, FLAGS, FETCH... stay
@@ -153,6 +155,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
     switch (response.kind) {
       case 'exists':
         state.exists = response.count;
+        existsSeen = true;
         return true;
       case 'recent':
         state.recent = response.count;
@@ -172,6 +175,7 @@ export async function select(session: CoreSession, name: string, readOnly: boole
           // switch yet sends `[CLOSED]` is trusted all the same.
           closedSeen = true;
           permanentFlagsSeen = false;
+          existsSeen = false;
           Object.assign(state, openingState(name, readOnly));
           vanished.length = 0;
           changed.length = 0;
@@ -179,9 +183,22 @@ export async function select(session: CoreSession, name: string, readOnly: boole
         if (response.code.kind === 'PERMANENTFLAGS') permanentFlagsSeen = true;
         applyCode(state, response.code);
         return true;
+      case 'expunge':
+        // After the opened mailbox's EXISTS, a message of it expunged meanwhile, which that EXISTS
+        // counted. Before it, the left mailbox's pending data (an event): the EXISTS to come is
+        // the count after it anyway.
+        if (!existsSeen) return false;
+        state.exists = Math.max(0, state.exists - 1);
+        return true;
       case 'vanished':
+        if (!response.earlier) {
+          // The same, once QRESYNC is enabled (RFC 7162 section 3.2.10): each UID is one message fewer.
+          if (!existsSeen) return false;
+          state.exists = Math.max(0, state.exists - rangeCount(response.uids));
+          return true;
+        }
         // VANISHED (EARLIER) only ever answers a request (RFC 7162 section 3.2.10): here, QRESYNC.
-        if (qresync === undefined || !response.earlier) return false;
+        if (qresync === undefined) return false;
         // One by one: a spread passes one argument per range, and a long VANISHED overflows the stack.
         for (const range of response.uids) vanished.push(range);
         return true;
