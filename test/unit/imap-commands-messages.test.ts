@@ -310,11 +310,23 @@ describe('COPYUID whose two sets differ in size', () => {
     await finish();
   });
 
-  test('stops an emulated move before it deletes anything', async () => {
-    const { client, server, finish } = await scripted(emulatedMoveOf7And9('S: A3 OK [COPYUID 77 7,9 20] Copied'), { select: true });
+  // The same when the COPYUID cannot be read at all.
+  test.each(['7,9 20', '7,x 20:21'])('stops an emulated move before it deletes anything (COPYUID 77 %s)', async (sets) => {
+    const { client, server, finish } = await scripted(emulatedMoveOf7And9(`S: A3 OK [COPYUID 77 ${sets}] Copied`), { select: true });
     await expect(move(client, [uid(7), uid(9)], 'Archive')).rejects.toBeInstanceOf(ProtocolError);
     await finish();
     expect(server.received()).not.toContain('STORE');
+  });
+});
+
+describe('COPYUID that cannot be read', () => {
+  test('UID COPY: a ProtocolError saying the copies were made, not an empty map', async () => {
+    const { client, finish } = await scripted(
+      [greeting('UIDPLUS'), ...selectInbox('A1'), 'C: A2 UID COPY 304 Archive', 'S: A2 OK [COPYUID 38505 304 3y56] Done'],
+      { select: true },
+    );
+    await expect(copy(client, uid(304), 'Archive')).rejects.toThrow(/copied.*COPYUID 38505 304 3y56/);
+    await finish();
   });
 });
 
@@ -341,6 +353,41 @@ describe('MOVE', () => {
     const next = events.next();
     const marker = Symbol('none');
     expect(await Promise.race([next, new Promise((resolve) => setTimeout(() => { resolve(marker); }, 50))])).toBe(marker);
+    await finish();
+  });
+
+  test('UID MOVE whose untagged COPYUID cannot be read: a ProtocolError saying the map is lost, not an empty map', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('MOVE UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID MOVE 42:43 Trash',
+        'S: * OK [COPYUID 432432 42:x 11:12] Moved UIDs.',
+        'S: * 2 EXPUNGE',
+        'S: * 2 EXPUNGE',
+        'S: A2 OK Move completed',
+        'C: A3 UID MOVE 44 Trash',
+        // The same, with the map in the tagged OK: nothing is lost.
+        'S: * OK [COPYUID 432432 4?4 13] Moved UIDs.',
+        'S: * 2 EXPUNGE',
+        'S: A3 OK [COPYUID 432432 44 13] Move completed',
+        'C: A4 NOOP',
+        'S: * 1 EXPUNGE',
+        'S: A4 OK done',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    const error = await move(client, SequenceSet.uids([uid(42), uid(43)]), 'Trash').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).message).toMatch(/moved.*COPYUID/i);
+    // The expunges were the command's all the same: the mailbox count stays right.
+    expect(client.mailbox?.exists).toBe(3);
+    const moved = await move(client, uid(44), 'Trash');
+    expect([...moved.uidMap]).toEqual([[44, 13]]);
+    // Neither unreadable OK was left for the event stream: the first event is the NOOP's.
+    await client.noop();
+    expect((await events.next()).value).toEqual({ kind: 'expunge', seq: 1, mailbox: 'INBOX' });
     await finish();
   });
 

@@ -74,6 +74,19 @@ export function readCopyUid(code: ResponseCode | null): { uidValidity: number; u
   return { uidValidity: code.uidValidity, uidMap };
 }
 
+/** A COPYUID response code whose data could not be read (the parser keeps it as `other`). */
+function isUnreadableCopyUid(code: ResponseCode | null): code is Extract<ResponseCode, { kind: 'other' }> {
+  return code?.kind === 'other' && code.name === 'COPYUID';
+}
+
+/**
+ * The error of a COPY or MOVE done whose COPYUID could not be read: an empty map would read as a
+ * server without UIDPLUS, and the caller would not know that the new UIDs are lost.
+ */
+function copyUidLost(done: 'copied' | 'moved', code: Extract<ResponseCode, { kind: 'other' }>): ProtocolError {
+  return new ProtocolError(`The messages were ${done}, but the COPYUID naming their new UIDs could not be read: [COPYUID ${code.text}]`);
+}
+
 /** The result of a copy the server gave no COPYUID for: a fresh map each time, since the caller owns the result. */
 function noCopyUid(): CopyResult {
   return { uidValidity: null, uidMap: new Map() };
@@ -105,7 +118,8 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
  * @param options - signal, timeout.
  * @returns the COPYUID data when the server sent it.
  * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist;
- *   ProtocolError when the server's COPYUID names more or fewer copies than originals.
+ *   ProtocolError when the server's COPYUID names more or fewer copies than originals, or cannot be
+ *   read (the messages were copied; their new UIDs are unknown).
  */
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(destination, 'Destination mailbox name');
@@ -115,7 +129,10 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
       name: selector.byUid ? 'UID COPY' : 'COPY',
       args: [sequenceSet(part), mailbox(destination)],
       states: ['selected'],
-      done: (response) => readCopyUid(response.code) ?? noCopyUid(),
+      done: (response) => {
+        if (isUnreadableCopyUid(response.code)) throw copyUidLost('copied', response.code);
+        return readCopyUid(response.code) ?? noCopyUid();
+      },
     },
     partOptions,
   ));
@@ -138,8 +155,8 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
  * @returns the COPYUID data and what was expunged.
  * @throws UnsupportedError when neither MOVE nor UIDPLUS is offered (no safe way to move);
  *   ServerError with responseCode `TRYCREATE` when the destination does not exist; ProtocolError
- *   when the server's COPYUID names more or fewer copies than originals (an emulated move then
- *   stops after the copy, deleting nothing).
+ *   when the server's COPYUID names more or fewer copies than originals, or cannot be read (a MOVE
+ *   was then done, its new UIDs unknown; an emulated move stops after the copy, deleting nothing).
  */
 export async function move(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<MoveResult> {
   assertMailboxName(destination, 'Destination mailbox name');
@@ -183,6 +200,8 @@ async function movePart(
   expungedUids: Uid[],
 ): Promise<CopyResult> {
   let untaggedCopyUid: ResponseCode | null = null;
+  /** An untagged COPYUID (RFC 6851 section 4.3) whose data could not be read. */
+  let unreadableCopyUid: Extract<ResponseCode, { kind: 'other' }> | null = null;
   let copyUid: CopyResult = noCopyUid();
   await session.run(
     {
@@ -197,6 +216,10 @@ async function movePart(
           untaggedCopyUid = response.code; // read at the end, where a broken one can fail the call
           return true;
         }
+        if (response.kind === 'status' && response.status === 'OK' && isUnreadableCopyUid(response.code)) {
+          unreadableCopyUid ??= response.code;
+          return true;
+        }
         if (response.kind === 'expunge') {
           expungedSeqs.push(response.seq);
           return true;
@@ -209,7 +232,12 @@ async function movePart(
       },
       done: (response) => {
         // Some servers put COPYUID on the tagged OK instead.
-        copyUid = readCopyUid(response.code) ?? readCopyUid(untaggedCopyUid) ?? noCopyUid();
+        const tagged = readCopyUid(response.code);
+        if (tagged === null && untaggedCopyUid === null) {
+          const unreadable = isUnreadableCopyUid(response.code) ? response.code : unreadableCopyUid;
+          if (unreadable !== null) throw copyUidLost('moved', unreadable);
+        }
+        copyUid = tagged ?? readCopyUid(untaggedCopyUid) ?? noCopyUid();
         return undefined;
       },
     },
