@@ -107,10 +107,12 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
         reader.sp();
         attributes.flags = parseFlagList(reader);
         break;
-      case 'RFC822.SIZE':
+      case 'RFC822.SIZE': {
         reader.sp();
-        attributes.size = reader.number('RFC822.SIZE');
+        const size = reader.numberOrNil('RFC822.SIZE');
+        if (size !== undefined) attributes.size = size;
         break;
+      }
       case 'INTERNALDATE': {
         reader.sp();
         const text = reader.nstring('date-time');
@@ -160,7 +162,8 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
       case 'BINARY.SIZE': {
         const section = readSectionRaw(reader);
         reader.sp();
-        attributes.binarySize = { ...attributes.binarySize, [section]: reader.number('BINARY.SIZE') };
+        const size = reader.numberOrNil('BINARY.SIZE');
+        if (size !== undefined) attributes.binarySize = { ...attributes.binarySize, [section]: size };
         break;
       }
       case 'RFC822':

@@ -127,14 +127,20 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
     const name = reader.keyword('status attribute');
     reader.sp();
     switch (name) {
-      case 'MESSAGES': attributes.messages = reader.number32(); break;
-      case 'RECENT': attributes.recent = reader.number32(); break;
-      case 'UIDNEXT': attributes.uidNext = reader.number32() as Uid; break;
-      case 'UIDVALIDITY': attributes.uidValidity = reader.number32(); break;
-      case 'UNSEEN': attributes.unseen = reader.number32(); break;
-      case 'DELETED': attributes.deleted = reader.number32(); break;
-      case 'SIZE': attributes.size = reader.number(); break;
+      case 'MESSAGES':
+      case 'RECENT':
+      case 'UIDNEXT':
+      case 'UIDVALIDITY':
+      case 'UNSEEN':
+      case 'DELETED':
+      case 'SIZE': {
+        // NIL (see numberOrNil) leaves the attribute out.
+        const value = reader.numberOrNil(name, name !== 'SIZE');
+        if (value !== undefined) setStatusNumber(attributes, name, value);
+        break;
+      }
       case 'HIGHESTMODSEQ': {
+        if (reader.nil()) break; // NIL: as for the numbers above
         const highestModseq = modSequenceOrNone(reader.bigNumber());
         if (highestModseq !== undefined) attributes.highestModseq = highestModseq;
         break;
@@ -146,6 +152,23 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
   }
   reader.pos++;
   return { kind: 'mailbox-status', mailbox, attributes };
+}
+
+/** Sets the STATUS attribute a number item names. */
+function setStatusNumber(
+  attributes: Mutable<MailboxStatusAttributes>,
+  name: 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'DELETED' | 'SIZE',
+  value: number,
+): void {
+  switch (name) {
+    case 'MESSAGES': attributes.messages = value; break;
+    case 'RECENT': attributes.recent = value; break;
+    case 'UIDNEXT': attributes.uidNext = value as Uid; break;
+    case 'UIDVALIDITY': attributes.uidValidity = value; break;
+    case 'UNSEEN': attributes.unseen = value; break;
+    case 'DELETED': attributes.deleted = value; break;
+    case 'SIZE': attributes.size = value; break;
+  }
 }
 
 /*
@@ -298,10 +321,19 @@ export function parseNamespace(reader: WireReader, context: ParseContext): Names
       return { prefix: context.utf8Accept ? raw : decodeModifiedUtf7(raw), delimiter };
     }, 'namespace');
   };
-  const personal = namespace();
-  const otherUsers = namespace();
-  const shared = namespace();
+  const personal = namespaceOrMissing(reader, namespace);
+  const otherUsers = namespaceOrMissing(reader, namespace);
+  const shared = namespaceOrMissing(reader, namespace);
   return { kind: 'namespace', personal, otherUsers, shared };
+}
+
+/**
+ * Quirk: a NAMESPACE response with fewer than three namespaces (`* NAMESPACE (("" "/"))`), seen in
+ * the wild, server not named: the missing ones are read as NIL (none of that kind).
+ */
+function namespaceOrMissing(reader: WireReader, namespace: () => NamespaceDescriptor[] | null): NamespaceDescriptor[] | null {
+  reader.sp();
+  return reader.atEnd() ? null : namespace();
 }
 
 /*
