@@ -35,3 +35,10 @@ describe('NAMESPACE with fewer than three namespaces', () => {
     expect(one('* NAMESPACE')).toEqual({ kind: 'namespace', personal: null, otherUsers: null, shared: null });
   });
 });
+
+describe('quoted capability names', () => {
+  it('reads a quoted name in ENABLED and CAPABILITY as its value, without the quotes', () => {
+    expect(one('* ENABLED "CONDSTORE" utf8=accept')).toEqual({ kind: 'enabled', capabilities: ['CONDSTORE', 'UTF8=ACCEPT'] });
+    expect(one('* CAPABILITY IMAP4rev1 "idle"')).toEqual({ kind: 'capability', capabilities: ['IMAP4REV1', 'IDLE'] });
+  });
+});

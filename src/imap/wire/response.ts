@@ -28,6 +28,7 @@ import type { SeqNum } from './sequence-set.js';
 const SP = 0x20;
 const STAR = 0x2a;
 const PLUS = 0x2b;
+const DQUOTE = 0x22;
 
 /*
  * response        = *(continue-req / response-data) response-done
@@ -177,8 +178,17 @@ function parseWords(reader: WireReader): string[] {
   const words: string[] = [];
   reader.sp();
   while (!reader.atEnd()) {
-    words.push(reader.looseAtom('capability').toUpperCase());
+    words.push((reader.peek() === DQUOTE ? quotedCapability(reader) : reader.looseAtom('capability')).toUpperCase());
     reader.sp();
   }
   return words;
+}
+
+/**
+ * Quirk: a capability name sent as a quoted string (`* ENABLED "CONDSTORE"`), seen in the wild,
+ * server not named: the name is its value, without the quotes (with them, `"CONDSTORE"` would
+ * match no capability the client looks for).
+ */
+function quotedCapability(reader: WireReader): string {
+  return reader.string('capability');
 }
