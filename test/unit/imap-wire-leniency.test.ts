@@ -42,3 +42,24 @@ describe('quoted capability names', () => {
     expect(one('* CAPABILITY IMAP4rev1 "idle"')).toEqual({ kind: 'capability', capabilities: ['IMAP4REV1', 'IDLE'] });
   });
 });
+
+describe('0 where the grammar wants a nz-number UID or UIDVALIDITY', () => {
+  // No message has UID 0 and no mailbox UIDVALIDITY 0 (RFC 9051 section 9, RFC 4315): the value
+  // names nothing, so it is left out and the response (its message number, its OK or NO) is kept.
+  it('leaves UID 0 out of the FETCH attributes and keeps the rest', () => {
+    expect(one('* 1 FETCH (UID 0 FLAGS (\\Seen))')).toEqual({ kind: 'fetch', seq: 1, attributes: { flags: ['\\Seen'] } });
+  });
+
+  it('leaves STATUS UIDNEXT 0 and UIDVALIDITY 0 out', () => {
+    expect(one('* STATUS box (UIDNEXT 0 UIDVALIDITY 0 MESSAGES 0)')).toEqual({ kind: 'mailbox-status', mailbox: 'box', attributes: { messages: 0 } });
+  });
+
+  it('keeps an OK or NO whose UIDVALIDITY, UIDNEXT, UNSEEN, APPENDUID or COPYUID code says 0, the code as other', () => {
+    expect(one('* OK [UIDVALIDITY 0] UIDs valid')).toMatchObject({ kind: 'status', status: 'OK', code: { kind: 'other', name: 'UIDVALIDITY', text: '0' }, text: 'UIDs valid' });
+    expect(one('* OK [UIDNEXT 0] next')).toMatchObject({ status: 'OK', code: { kind: 'other', name: 'UIDNEXT', text: '0' } });
+    expect(one('* OK [UNSEEN 0] first')).toMatchObject({ status: 'OK', code: { kind: 'other', name: 'UNSEEN', text: '0' } });
+    expect(one('A1 OK [APPENDUID 0 4] done')).toMatchObject({ kind: 'tagged', status: 'OK', code: { kind: 'other', name: 'APPENDUID', text: '0 4' }, text: 'done' });
+    expect(one('A2 NO [COPYUID 0 1:2 5:6] odd')).toMatchObject({ kind: 'tagged', status: 'NO', code: { kind: 'other', name: 'COPYUID', text: '0 1:2 5:6' }, text: 'odd' });
+    expect(one('A3 OK [COPYUID 7 1:2 5:6] done')).toMatchObject({ code: { kind: 'COPYUID', uidValidity: 7 } });
+  });
+});

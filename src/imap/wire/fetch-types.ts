@@ -236,7 +236,7 @@ export interface UnknownFetchItem {
 
 /** The data items of one FETCH response; each is present only when the server sent it. */
 export interface FetchAttributes {
-  /** UID. */
+  /** UID (left out when the server sent UID 0, which names no message). */
   readonly uid?: Uid;
   /** FLAGS. */
   readonly flags?: readonly string[];

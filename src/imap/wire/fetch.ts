@@ -99,10 +99,15 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
     if (reader.atEnd()) reader.fail('Unterminated FETCH data');
     const name = readItemName(reader);
     switch (name) {
-      case 'UID':
+      case 'UID': {
         reader.sp();
-        attributes.uid = reader.number32('uniqueid') as Uid;
+        const uid = reader.number32('uniqueid');
+        // uniqueid = nz-number: no message has UID 0, so it is left out rather than handed on as a
+        // UID, and the response, known by its message number, is kept (`* 0 FETCH` has nothing
+        // else to be known by and is refused). Seen in the wild, server not named.
+        if (uid !== 0) attributes.uid = uid as Uid;
         break;
+      }
       case 'FLAGS':
         reader.sp();
         attributes.flags = parseFlagList(reader);

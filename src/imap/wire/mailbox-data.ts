@@ -163,8 +163,9 @@ function setStatusNumber(
   switch (name) {
     case 'MESSAGES': attributes.messages = value; break;
     case 'RECENT': attributes.recent = value; break;
-    case 'UIDNEXT': attributes.uidNext = value as Uid; break;
-    case 'UIDVALIDITY': attributes.uidValidity = value; break;
+    // uniqueid / nz-number: a 0 names no UID (see nonZero) and is left out.
+    case 'UIDNEXT': if (value !== 0) attributes.uidNext = value as Uid; break;
+    case 'UIDVALIDITY': if (value !== 0) attributes.uidValidity = value; break;
     case 'UNSEEN': attributes.unseen = value; break;
     case 'DELETED': attributes.deleted = value; break;
     case 'SIZE': attributes.size = value; break;

@@ -77,7 +77,10 @@ export interface PermanentFlagsCode {
   readonly flags: readonly string[];
 }
 
-/** Codes that carry one number: `[UIDNEXT 4]`, `[UIDVALIDITY 3857529045]`, `[UNSEEN 12]`. */
+/**
+ * Codes that carry one number: `[UIDNEXT 4]`, `[UIDVALIDITY 3857529045]`, `[UNSEEN 12]`. The value
+ * is at least 1 (nz-number): a code that says 0 is an {@link OtherCode}.
+ */
 export interface NumberCode {
   /** Discriminant. */
   readonly kind: 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN';
@@ -105,7 +108,7 @@ export interface ModifiedCode {
 export interface AppendUidCode {
   /** Discriminant. */
   readonly kind: 'APPENDUID';
-  /** UIDVALIDITY of the destination mailbox. */
+  /** UIDVALIDITY of the destination mailbox (at least 1: a code that says 0 is an {@link OtherCode}). */
   readonly uidValidity: number;
   /** The UIDs assigned (one per appended message; MULTIAPPEND may give a range). */
   readonly uids: readonly NumberRange[];
@@ -115,7 +118,7 @@ export interface AppendUidCode {
 export interface CopyUidCode {
   /** Discriminant. */
   readonly kind: 'COPYUID';
-  /** UIDVALIDITY of the destination mailbox. */
+  /** UIDVALIDITY of the destination mailbox (at least 1: a code that says 0 is an {@link OtherCode}). */
   readonly uidValidity: number;
   /** The source UIDs, in the server's order: a range it sent descending (`5:3`) has `start` 5, `end` 3. */
   readonly sourceUids: readonly NumberRange[];

@@ -92,7 +92,7 @@ export function parseRespTextCode(inner: string): ResponseCode {
     case 'UIDNEXT':
     case 'UIDVALIDITY':
     case 'UNSEEN': {
-      const value = parseNumberText(data);
+      const value = parseNzNumberText(data);
       return value === null ? other : { kind: name, value };
     }
     case 'HIGHESTMODSEQ':
@@ -104,13 +104,13 @@ export function parseRespTextCode(inner: string): ResponseCode {
     }
     case 'APPENDUID': {
       const [validity, uids] = data.split(/ +/);
-      const uidValidity = parseNumberText(validity ?? '');
+      const uidValidity = parseNzNumberText(validity ?? '');
       const set = parseUidSetText(uids ?? '');
       return uidValidity === null || set === null ? other : { kind: 'APPENDUID', uidValidity, uids: set };
     }
     case 'COPYUID': {
       const [validity, source, destination] = data.split(/ +/);
-      const uidValidity = parseNumberText(validity ?? '');
+      const uidValidity = parseNzNumberText(validity ?? '');
       const sourceUids = parseUidSetText(source ?? '', true);
       const destinationUids = parseUidSetText(destination ?? '', true);
       if (uidValidity === null || sourceUids === null || destinationUids === null) return other;
@@ -144,8 +144,14 @@ function stripParens(text: string): string | null {
 /** The largest IMAP number (`number` and `nz-number` are 32-bit unsigned, RFC 9051 section 9). */
 const MAX_NUMBER = 4294967295;
 
-function parseNumberText(text: string): number | null {
-  return /^\d{1,10}$/.test(text) && Number(text) <= MAX_NUMBER ? Number(text) : null;
+/*
+ * nz-number       = digit-nz *DIGIT
+ * A 0 where the code wants a nz-number (`[UIDVALIDITY 0]`, `[APPENDUID 0 4]`) is no value: the code
+ * is read as 'other', and its OK or NO kept.
+ */
+function parseNzNumberText(text: string): number | null {
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : 0;
+  return value >= 1 && value <= MAX_NUMBER ? value : null;
 }
 
 /*

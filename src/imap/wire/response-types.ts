@@ -110,9 +110,9 @@ export interface MailboxStatusAttributes {
   readonly messages?: number;
   /** RECENT (IMAP4rev1 only). */
   readonly recent?: number;
-  /** UIDNEXT. */
+  /** UIDNEXT (left out when the server sent 0 or NIL, as is any number item sent as NIL). */
   readonly uidNext?: Uid;
-  /** UIDVALIDITY. */
+  /** UIDVALIDITY (left out when the server sent 0 or NIL). */
   readonly uidValidity?: number;
   /** UNSEEN. */
   readonly unseen?: number;
