@@ -3,6 +3,8 @@
  * result (or left out of it), and the rest of the response is kept. Bytes only.
  */
 import { describe, expect, it } from 'vitest';
+import { list } from '../../src/imap/commands/mailboxes.js';
+import { greeting, scripted } from './imap-commands/fake-server.js';
 import { one } from './imap-wire/harness.js';
 
 describe('NIL where a number is expected', () => {
@@ -61,5 +63,33 @@ describe('0 where the grammar wants a nz-number UID or UIDVALIDITY', () => {
     expect(one('A1 OK [APPENDUID 0 4] done')).toMatchObject({ kind: 'tagged', status: 'OK', code: { kind: 'other', name: 'APPENDUID', text: '0 4' }, text: 'done' });
     expect(one('A2 NO [COPYUID 0 1:2 5:6] odd')).toMatchObject({ kind: 'tagged', status: 'NO', code: { kind: 'other', name: 'COPYUID', text: '0 1:2 5:6' }, text: 'odd' });
     expect(one('A3 OK [COPYUID 7 1:2 5:6] done')).toMatchObject({ code: { kind: 'COPYUID', uidValidity: 7 } });
+  });
+});
+
+describe('LIST and NAMESPACE hierarchy delimiters outside the grammar', () => {
+  it('reads an empty delimiter as none (null), as NIL', () => {
+    expect(one('* LIST () "" INBOXfoo')).toMatchObject({ kind: 'list', delimiter: null, name: 'INBOXfoo' });
+    expect(one('* NAMESPACE (("" "")) NIL NIL')).toMatchObject({ personal: [{ prefix: '', delimiter: null }] });
+  });
+
+  it('reads a delimiter of several characters as its first character', () => {
+    expect(one('* LIST () "//" a//b')).toMatchObject({ kind: 'list', delimiter: '/', name: 'a//b' });
+    expect(one('* LIST () "\u{1F4C1}x" a')).toMatchObject({ delimiter: '\u{1F4C1}' });
+    expect(one('* NAMESPACE (("" "..")) NIL NIL')).toMatchObject({ personal: [{ prefix: '', delimiter: '.' }] });
+  });
+
+  it('does not fold INBOXfoo like INBOX when the delimiter is empty: pipelined "inbox*" does not take it', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" inbox*',
+      'C: A2 LIST "" INBOXfoo*',
+      'S: * LIST () "" INBOX',
+      'S: * LIST () "" INBOXfoo',
+      'S: A1 OK done',
+      'S: A2 OK done',
+    ]);
+    const names = async (pattern: string): Promise<string[]> => (await list(client, { pattern })).map((entry) => entry.name);
+    expect(await Promise.all([names('inbox*'), names('INBOXfoo*')])).toEqual([['INBOX'], ['INBOXfoo']]);
+    await finish();
   });
 });

@@ -60,7 +60,7 @@ export function parseMailbox(reader: WireReader, context: ParseContext): [string
 export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', context: ParseContext): ListResponse {
   const attributes = reader.nil() ? [] : reader.list(() => reader.looseAtom('mailbox attribute'), 'mbx-list-flags');
   reader.sp();
-  const delimiter = reader.nstring('hierarchy delimiter');
+  const delimiter = parseDelimiter(reader, 'hierarchy delimiter');
   reader.sp();
   const [name, nameRaw] = parseMailbox(reader, context);
   reader.sp();
@@ -91,6 +91,36 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
   // More after the name (`foo bar`: an unquoted name with a space) would otherwise cut the name short.
   if (!reader.atEnd()) reader.fail('Unexpected data after the mailbox name');
   return { kind: 'list', command, attributes, delimiter, name, nameRaw, childInfo, oldName };
+}
+
+/*
+ * (DQUOTE QUOTED-CHAR DQUOTE / nil): the hierarchy delimiter of LIST and NAMESPACE, one character
+ * or null. Read as an nstring, so a literal or a string of another length is not refused but goes
+ * through the quirks below.
+ */
+function parseDelimiter(reader: WireReader, what: string): string | null {
+  const delimiter = reader.nstring(what);
+  if (delimiter === null || delimiter.length === 1) return delimiter;
+  return delimiter === '' ? emptyDelimiter() : firstCharacterOfDelimiter(delimiter);
+}
+
+/**
+ * Quirk: `""` for the delimiter, seen in the wild, server not named: a flat namespace, as NIL says.
+ * Read as '', it would make every name that starts with INBOX (`INBOXfoo`) look like a child of
+ * INBOX, whose names fold case.
+ */
+function emptyDelimiter(): null {
+  return null;
+}
+
+/**
+ * Quirk: a delimiter of more than one character (`"//"`), seen in the wild, server not named. The
+ * delimiter is one character wherever it is used (a `%` of a LIST pattern stops at it, callers
+ * split names at it), and the first one is where the server's names divide: it is kept, rather
+ * than lose the mailbox by refusing the response. A character beyond U+FFFF counts as one.
+ */
+function firstCharacterOfDelimiter(delimiter: string): string {
+  return String.fromCodePoint(delimiter.codePointAt(0)!);
 }
 
 /**
@@ -312,7 +342,7 @@ export function parseNamespace(reader: WireReader, context: ParseContext): Names
       reader.sp();
       const raw = reader.string('namespace prefix');
       reader.sp();
-      const delimiter = reader.nstring('namespace delimiter');
+      const delimiter = parseDelimiter(reader, 'namespace delimiter');
       reader.sp();
       while (reader.peek() !== RPAREN && !reader.atEnd()) {
         reader.skipValue(); // Namespace-Response-Extensions

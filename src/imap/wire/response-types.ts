@@ -92,7 +92,10 @@ export interface ListResponse {
   readonly command: 'LIST' | 'LSUB';
   /** Mailbox attributes as sent (`\HasChildren`, `\Noselect`, special-use `\Sent`, ...). */
   readonly attributes: readonly string[];
-  /** The hierarchy delimiter, or null for a flat namespace. */
+  /**
+   * The hierarchy delimiter, one character, or null for a flat namespace (also when the server sent
+   * `""`; of a delimiter sent longer, such as `"//"`, the first character).
+   */
   readonly delimiter: string | null;
   /** The decoded mailbox name (modified UTF-7 decoded unless UTF8=ACCEPT is enabled). */
   readonly name: string;
@@ -233,7 +236,7 @@ export interface IdResponse {
 export interface NamespaceDescriptor {
   /** The prefix (decoded), e.g. `INBOX.` or `""`. */
   readonly prefix: string;
-  /** The hierarchy delimiter, or null. */
+  /** The hierarchy delimiter, one character, or null (read as {@link ListResponse.delimiter} is). */
   readonly delimiter: string | null;
 }
 
