@@ -93,3 +93,27 @@ describe('LIST and NAMESPACE hierarchy delimiters outside the grammar', () => {
     await finish();
   });
 });
+
+describe('ESEARCH PARTIAL (RFC 9394)', () => {
+  it('types the range and the page of results, counted from the oldest or the newest match', () => {
+    expect(one('* ESEARCH (TAG "A1") UID PARTIAL (1:100 200:250,252) COUNT 300')).toMatchObject({
+      kind: 'esearch', tag: 'A1', uid: true, count: 300, all: null,
+      partial: { range: { start: 1, end: 100 }, fromEnd: false, set: [{ start: 200, end: 250 }, { start: 252, end: 252 }] },
+    });
+    expect(one('* ESEARCH (TAG "A2") UID PARTIAL (-100:-1 5,9)')).toMatchObject({
+      partial: { range: { start: 1, end: 100 }, fromEnd: true, set: [{ start: 5, end: 5 }, { start: 9, end: 9 }] },
+    });
+  });
+
+  it('reads a page with no messages (NIL) as a null set, and a range sent high to low ascending', () => {
+    expect(one('* ESEARCH (TAG "A3") PARTIAL (500:400 NIL)')).toMatchObject({
+      uid: false, partial: { range: { start: 400, end: 500 }, fromEnd: false, set: null },
+    });
+    expect(one('* ESEARCH (TAG "A4") COUNT 2')).toMatchObject({ count: 2, partial: null });
+  });
+
+  it('fails the response for a PARTIAL it cannot read, as for ALL', () => {
+    expect(() => one('* ESEARCH (TAG "A5") PARTIAL (-1:5 NIL)')).toThrow(/partial-range/);
+    expect(() => one('* ESEARCH (TAG "A6") PARTIAL (0:5 NIL)')).toThrow(/partial-range/);
+  });
+});

@@ -178,7 +178,7 @@ describe('mailbox data', () => {
     expect(one('* SEARCH')).toEqual({ kind: 'search', ids: [], modseq: null });
     expect(one('* ESEARCH (TAG "A282") UID MIN 2 COUNT 3 ALL 2,10:11 MODSEQ 7')).toEqual({
       kind: 'esearch', tag: 'A282', uid: true, min: 2, max: null, count: 3,
-      all: [{ start: 2, end: 2 }, { start: 10, end: 11 }], modseq: 7n,
+      all: [{ start: 2, end: 2 }, { start: 10, end: 11 }], modseq: 7n, partial: null,
     });
     expect(one('* ESEARCH')).toMatchObject({ kind: 'esearch', tag: null, uid: false, all: null });
   });

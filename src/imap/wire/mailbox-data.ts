@@ -10,6 +10,7 @@ import { decodeModifiedUtf7, isInbox } from './modified-utf7.js';
 import type { WireReader } from './reader.js';
 import { parseUidSetText } from './response-code.js';
 import type {
+  ESearchPartial,
   ESearchResponse,
   IdResponse,
   ListResponse,
@@ -26,6 +27,7 @@ import type {
   VanishedResponse,
 } from './response-types.js';
 import type { Uid } from './sequence-set.js';
+import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -232,11 +234,12 @@ export function parseSearch(reader: WireReader): SearchResponse {
  * esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP search-return-data)
  * search-correlator = SP "(" "TAG" SP tag-string ")"
  * search-return-data = "MIN" SP nz-number / "MAX" SP nz-number / "ALL" SP sequence-set /
- *                      "COUNT" SP number / "MODSEQ" SP mod-sequence-value / search-ret-data-ext
+ *                      "COUNT" SP number / "MODSEQ" SP mod-sequence-value / ret-data-partial /
+ *                      search-ret-data-ext
  */
 export function parseESearch(reader: WireReader): ESearchResponse {
   const result: Mutable<ESearchResponse> = {
-    kind: 'esearch', tag: null, uid: false, min: null, max: null, count: null, all: null, modseq: null,
+    kind: 'esearch', tag: null, uid: false, min: null, max: null, count: null, all: null, modseq: null, partial: null,
   };
   reader.sp();
   if (reader.peek() === LPAREN) {
@@ -258,6 +261,7 @@ export function parseESearch(reader: WireReader): ESearchResponse {
       case 'COUNT': result.count = reader.number32(); break;
       case 'MODSEQ': result.modseq = reader.bigNumber(); break;
       case 'ALL': result.all = parseSearchSet(reader); break;
+      case 'PARTIAL': result.partial = parsePartial(reader); break;
       default: reader.skipValue();
     }
     reader.sp();
@@ -284,6 +288,27 @@ function parseSearchSet(reader: WireReader): NumberRange[] | null {
   const set = parseUidSetText(members.join(','));
   if (set === null) reader.fail('Invalid sequence-set', start);
   return set;
+}
+
+/*
+ * ret-data-partial    = "PARTIAL" SP "(" partial-range SP partial-results ")"     (RFC 9394)
+ * partial-range       = partial-range-first / partial-range-last
+ * partial-range-first = nz-number ":" nz-number
+ * partial-range-last  = MINUS nz-number ":" MINUS nz-number
+ * partial-results     = sequence-set / "NIL"
+ */
+function parsePartial(reader: WireReader): ESearchPartial {
+  reader.expect(LPAREN, '"(" starting PARTIAL');
+  reader.sp();
+  const start = reader.pos;
+  const match = /^(-?)([1-9]\d{0,9}):(-?)([1-9]\d{0,9})$/.exec(reader.atom('partial-range'));
+  if (match === null || match[1] !== match[3]) reader.fail('Invalid partial-range', start);
+  const [first, last] = [Number(match[2]), Number(match[4])];
+  if (first > MAX_MESSAGE_NUMBER || last > MAX_MESSAGE_NUMBER) reader.fail('Invalid partial-range', start);
+  reader.sp();
+  const set = reader.nil() ? null : parseSearchSet(reader);
+  reader.closeParen();
+  return { range: { start: Math.min(first, last), end: Math.max(first, last) }, fromEnd: match[1] === '-', set };
 }
 
 /** A member or range end that is 0 (`0`, `0:3`, `3:0`, `00`). */

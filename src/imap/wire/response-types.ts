@@ -170,6 +170,32 @@ export interface ESearchResponse {
   readonly all: readonly NumberRange[] | null;
   /** MODSEQ, or null. */
   readonly modseq: bigint | null;
+  /** PARTIAL (RFC 9394): one page of the result, or null when absent. */
+  readonly partial: ESearchPartial | null;
+}
+
+/**
+ * The `PARTIAL` of an ESEARCH response (RFC 9394): the page of the result the search asked for.
+ *
+ * @example
+ * ```ts
+ * // * ESEARCH (TAG "A1") UID PARTIAL (-100:-1 5,9)
+ * partial; // { range: { start: 1, end: 100 }, fromEnd: true, set: [{ start: 5, end: 5 }, { start: 9, end: 9 }] }
+ * ```
+ */
+export interface ESearchPartial {
+  /**
+   * The positions in the result the page covers, ascending (1 is the first match): counted from the
+   * oldest match, or from the newest when {@link ESearchPartial.fromEnd} (the server's `-1:-100`).
+   */
+  readonly range: NumberRange;
+  /** True when {@link ESearchPartial.range} counts from the newest match (1 is the last). */
+  readonly fromEnd: boolean;
+  /**
+   * The messages of the page (UIDs or sequence numbers, as for `all`), each range ascending, a 0
+   * left out; null when the page holds none (the server's NIL).
+   */
+  readonly set: readonly NumberRange[] | null;
 }
 
 /** `* FLAGS (\Answered \Flagged $Forwarded)`. */
