@@ -117,3 +117,26 @@ describe('ESEARCH PARTIAL (RFC 9394)', () => {
     expect(() => one('* ESEARCH (TAG "A6") PARTIAL (0:5 NIL)')).toThrow(/partial-range/);
   });
 });
+
+describe('BODYSTRUCTURE numbers sent as quoted strings', () => {
+  // Seen in the wild, server not named: body-fld-octets and body-fld-lines written `"12"`.
+  it('reads a quoted size and line count as the numbers they spell, and keeps the extension data after them', () => {
+    const response = one('* 1 FETCH (UID 3 BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" "1234" "56" NIL ("inline" NIL) NIL NIL))');
+    expect(response).toMatchObject({
+      kind: 'fetch', attributes: { uid: 3, bodyStructure: { kind: 'text', size: 1234, lines: 56, extension: { disposition: { type: 'inline' } } } },
+    });
+    expect(one('* 1 FETCH (BODYSTRUCTURE ("APPLICATION" "PDF" NIL NIL NIL "BASE64" "2048"))')).toMatchObject({
+      attributes: { bodyStructure: { kind: 'basic', size: 2048 } },
+    });
+  });
+
+  it('still reads a quoted MD5 after a text part without a line count as the MD5', () => {
+    expect(one('* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" NIL NIL NIL "7BIT" 12 "Q2hlY2sgSW50ZWdyaXR5IQ=="))')).toMatchObject({
+      attributes: { bodyStructure: { kind: 'text', size: 12, lines: 0, extension: { md5: 'Q2hlY2sgSW50ZWdyaXR5IQ==' } } },
+    });
+  });
+
+  it('fails the response for a quoted size that is no number', () => {
+    expect(() => one('* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" NIL NIL NIL "7BIT" "big" 3))')).toThrow(/body-fld-octets/);
+  });
+});

@@ -22,6 +22,7 @@ import type { WireReader } from './reader.js';
 
 const LPAREN = 0x28;
 const RPAREN = 0x29;
+const DQUOTE = 0x22;
 
 /*
  * body            = "(" (body-type-1part / body-type-mpart) ")"
@@ -340,6 +341,7 @@ function parseBodyFldOctets(reader: WireReader): number {
     reader.number('body-fld-octets');
     return 0;
   }
+  if (reader.peek() === DQUOTE) return numberInQuotes(reader, 'body-fld-octets') ?? reader.fail('Expected body-fld-octets');
   const start = reader.pos;
   const octets = reader.number('body-fld-octets');
   return numberInExponentForm(reader, start, 'body-fld-octets') ?? octets;
@@ -364,6 +366,19 @@ function numberInExponentForm(reader: WireReader, start: number, what: string): 
   return Math.round(value);
 }
 
+/**
+ * Quirk: a size or line count sent as a quoted string of digits (`"1234"`), seen in the wild,
+ * server not named: read as the number it spells. Returns null, with the reader unmoved, when the
+ * string is not one (then, where a line count may be missing, it is the MD5 that follows).
+ */
+function numberInQuotes(reader: WireReader, what: string): number | null {
+  const start = reader.mark();
+  const text = reader.string(what);
+  if (/^\d{1,16}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER) return Number(text);
+  reader.rewind(start);
+  return null;
+}
+
 /*
  * body-fld-lines  = number64
  * Quirk: tolerated as NIL or missing (seen from Exchange for text parts), read as 0.
@@ -371,6 +386,7 @@ function numberInExponentForm(reader: WireReader, start: number, what: string): 
 function parseBodyFldLines(reader: WireReader): number {
   if (reader.nil()) return 0;
   const byte = reader.peek();
+  if (byte === DQUOTE) return numberInQuotes(reader, 'body-fld-lines') ?? 0;
   if (byte < 0x30 || byte > 0x39) return 0;
   const start = reader.pos;
   const lines = reader.number('body-fld-lines');
