@@ -140,3 +140,13 @@ describe('BODYSTRUCTURE numbers sent as quoted strings', () => {
     expect(() => one('* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" NIL NIL NIL "7BIT" "big" 3))')).toThrow(/body-fld-octets/);
   });
 });
+
+describe('FLAGS with a flag repeated', () => {
+  // Seen in the wild, server not named: `FLAGS (\Seen \Seen)`.
+  it('lists each flag once, in the order first sent, in FETCH and in the mailbox FLAGS', () => {
+    expect(one('* 1 FETCH (FLAGS (\\Seen $Junk \\Seen $Junk \\Flagged) UID 4)')).toEqual({
+      kind: 'fetch', seq: 1, attributes: { flags: ['\\Seen', '$Junk', '\\Flagged'], uid: 4 },
+    });
+    expect(one('* FLAGS (\\Answered \\Answered)')).toEqual({ kind: 'flags', flags: ['\\Answered'] });
+  });
+});

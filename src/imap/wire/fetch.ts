@@ -226,10 +226,27 @@ export function parseFlagList(reader: WireReader): string[] {
     reader.sp();
   }
   reader.pos++;
-  return flagScratch.slice(0, count);
+  return flagScratch.slice(0, count > 1 ? withoutRepeatedFlags(count) : count);
 }
 
 const flagScratch: string[] = [];
+
+/**
+ * Quirk: a flag listed twice (`FLAGS (\Seen \Seen)`), seen in the wild, server not named: kept
+ * once, where it first stood, so the list can be taken as the message's set of flags. Compacts the
+ * first `count` entries of the scratch list in place and returns how many are left. Flags of one
+ * message are few: a look back over those kept is cheaper than a Set.
+ */
+function withoutRepeatedFlags(count: number): number {
+  let kept = 1;
+  for (let i = 1; i < count; i++) {
+    const flag = flagScratch[i]!;
+    let seen = false;
+    for (let j = 0; j < kept && !seen; j++) seen = flagScratch[j] === flag;
+    if (!seen) flagScratch[kept++] = flag;
+  }
+  return kept;
+}
 
 /** Flags that come back on message after message, returned without making a string each time. */
 const COMMON_FLAGS = byLength(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\Recent', '$Forwarded', '$Junk', '$NotJunk', '$MDNSent']);
