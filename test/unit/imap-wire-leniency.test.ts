@@ -150,3 +150,11 @@ describe('FLAGS with a flag repeated', () => {
     expect(one('* FLAGS (\\Answered \\Answered)')).toEqual({ kind: 'flags', flags: ['\\Answered'] });
   });
 });
+
+describe('mod-sequences outside the grammar', () => {
+  // A server not named in MailKit issues 495 and 1686 sends `MODSEQ (-1)`.
+  it('leaves a negative MODSEQ out of the FETCH attributes and keeps the rest', () => {
+    expect(one('* 3 FETCH (UID 9 MODSEQ (-1) FLAGS (\\Seen))')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9, flags: ['\\Seen'] } });
+    expect(() => one('* 3 FETCH (MODSEQ (-x))')).toThrow(/mod-sequence-value/);
+  });
+});

@@ -136,7 +136,8 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
         reader.sp();
         reader.expect(LPAREN, '"(" after MODSEQ');
         reader.sp();
-        attributes.modseq = reader.bigNumber('mod-sequence-value');
+        if (reader.peek() === 0x2d) skipNegativeModSequence(reader);
+        else attributes.modseq = reader.bigNumber('mod-sequence-value');
         reader.closeParen();
         break;
       case 'EMAILID':
@@ -250,6 +251,16 @@ function withoutRepeatedFlags(count: number): number {
 
 /** Flags that come back on message after message, returned without making a string each time. */
 const COMMON_FLAGS = byLength(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\Recent', '$Forwarded', '$Junk', '$NotJunk', '$MDNSent']);
+
+/**
+ * Quirk: `MODSEQ (-1)`, from a server MailKit issues 495 and 1686 do not name. No mod-sequence is
+ * negative (RFC 7162 section 7): the value is skipped and MODSEQ left out (the workaround MailKit's
+ * maintainer proposed there), and the rest of the response kept.
+ */
+function skipNegativeModSequence(reader: WireReader): void {
+  reader.pos++; // the "-"
+  reader.bigNumber('mod-sequence-value');
+}
 
 /* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */
 function parseObjectId(reader: WireReader): string {
