@@ -157,4 +157,11 @@ describe('mod-sequences outside the grammar', () => {
     expect(one('* 3 FETCH (UID 9 MODSEQ (-1) FLAGS (\\Seen))')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9, flags: ['\\Seen'] } });
     expect(() => one('* 3 FETCH (MODSEQ (-x))')).toThrow(/mod-sequence-value/);
   });
+
+  // A server not named in MailKit issue 323 puts ESEARCH's MODSEQ in parentheses, as SEARCH has it.
+  it('reads an ESEARCH MODSEQ sent in parentheses', () => {
+    expect(one('* ESEARCH (TAG "A12") UID ALL 33866,33897 (MODSEQ 284535)')).toMatchObject({
+      tag: 'A12', uid: true, all: [{ start: 33866, end: 33866 }, { start: 33897, end: 33897 }], modseq: 284535n,
+    });
+  });
 });

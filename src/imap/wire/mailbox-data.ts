@@ -215,12 +215,7 @@ export function parseSearch(reader: WireReader): SearchResponse {
   reader.sp();
   while (!reader.atEnd()) {
     if (reader.peek() === LPAREN) {
-      reader.pos++;
-      reader.sp();
-      if (reader.keyword() !== 'MODSEQ') reader.fail('Expected MODSEQ');
-      reader.sp();
-      modseq = reader.bigNumber('mod-sequence-value');
-      reader.closeParen();
+      modseq = parseSearchSortModSeq(reader);
     } else {
       const id = reader.number32('message number');
       if (id !== 0) ids.push(id);
@@ -252,6 +247,11 @@ export function parseESearch(reader: WireReader): ESearchResponse {
     reader.sp();
   }
   while (!reader.atEnd()) {
+    if (reader.peek() === LPAREN) {
+      result.modseq = esearchModSeqInParentheses(reader);
+      reader.sp();
+      continue;
+    }
     const name = reader.keyword('search-return-data');
     reader.sp();
     switch (name) {
@@ -267,6 +267,27 @@ export function parseESearch(reader: WireReader): ESearchResponse {
     reader.sp();
   }
   return result;
+}
+
+/**
+ * Quirk: ESEARCH's MODSEQ in parentheses, `(MODSEQ 284535)`, as SEARCH writes it, from a server
+ * MailKit issue 323 does not name: read as MODSEQ.
+ */
+function esearchModSeqInParentheses(reader: WireReader): bigint {
+  return parseSearchSortModSeq(reader);
+}
+
+/*
+ * search-sort-mod-seq = "(" "MODSEQ" SP mod-sequence-value ")"     (RFC 7162)
+ */
+function parseSearchSortModSeq(reader: WireReader): bigint {
+  reader.pos++;
+  reader.sp();
+  if (reader.keyword() !== 'MODSEQ') reader.fail('Expected MODSEQ');
+  reader.sp();
+  const modseq = reader.bigNumber('mod-sequence-value');
+  reader.closeParen();
+  return modseq;
 }
 
 /*
