@@ -165,3 +165,16 @@ describe('mod-sequences outside the grammar', () => {
     });
   });
 });
+
+describe('a negative BODYSTRUCTURE line count', () => {
+  // modern-email/defects issue 27 (go-imap issue 534): `-1` for body-fld-lines, from Dovecot or Exchange.
+  it('reads body-fld-lines -1 as 0, for a text part and a message part, and keeps the extension data', () => {
+    expect(one('* 1 FETCH (BODYSTRUCTURE ("TEXT" "PLAIN" NIL NIL NIL "7BIT" 12 -1 NIL ("inline" NIL) NIL NIL))')).toMatchObject({
+      attributes: { bodyStructure: { kind: 'text', size: 12, lines: 0, extension: { md5: null, disposition: { type: 'inline' } } } },
+    });
+    const envelope = '(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)';
+    expect(one(`* 1 FETCH (BODYSTRUCTURE ("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 12 ${envelope} ("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1) -1))`)).toMatchObject({
+      attributes: { bodyStructure: { kind: 'message', size: 12, lines: 0, body: { kind: 'text', lines: 1 } } },
+    });
+  });
+});

@@ -387,10 +387,21 @@ function parseBodyFldLines(reader: WireReader): number {
   if (reader.nil()) return 0;
   const byte = reader.peek();
   if (byte === DQUOTE) return numberInQuotes(reader, 'body-fld-lines') ?? 0;
+  if (byte === 0x2d) return negativeLines(reader);
   if (byte < 0x30 || byte > 0x39) return 0;
   const start = reader.pos;
   const lines = reader.number('body-fld-lines');
   return numberInExponentForm(reader, start, 'body-fld-lines') ?? lines;
+}
+
+/**
+ * Quirk: a negative line count, `-1` (modern-email/defects issue 27, go-imap issue 534: Dovecot or
+ * Exchange), read as 0 as a negative size is.
+ */
+function negativeLines(reader: WireReader): number {
+  reader.pos++; // the "-"
+  reader.number('body-fld-lines');
+  return 0;
 }
 
 /*
