@@ -178,3 +178,14 @@ describe('a negative BODYSTRUCTURE line count', () => {
     });
   });
 });
+
+describe('a FETCH item wrapped in parentheses', () => {
+  // Domino (MailKit issue 943): `(ENVELOPE (...))` among the items.
+  it('reads the items inside the parentheses as items of the message', () => {
+    expect(one('* 2 FETCH (UID 14935 (ENVELOPE (NIL "hi" NIL NIL NIL NIL NIL NIL NIL NIL)) BODYSTRUCTURE ("TEXT" "PLAIN" NIL NIL NIL "7BIT" 0 0 NIL))')).toMatchObject({
+      kind: 'fetch', seq: 2, attributes: { uid: 14935, envelope: { subject: 'hi' }, bodyStructure: { kind: 'text', size: 0 } },
+    });
+    expect(() => one('* 2 FETCH (UID 1 (FLAGS (\\Seen))')).toThrow(/Unterminated FETCH data/);
+    expect(() => one('* 2 FETCH (UID 1 ((FLAGS (\\Seen))))')).toThrow(/Expected a FETCH item name/);
+  });
+});

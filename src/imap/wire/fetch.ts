@@ -42,7 +42,10 @@ function readItemName(reader: WireReader): string {
     if (byte === 0x20 || byte === 0x5b || byte === LPAREN || byte === RPAREN || byte === 0x22 || byte < 0x20) break;
     pos++;
   }
-  if (pos === start) reader.fail('Expected a FETCH item name');
+  if (pos === start) {
+    if (bytes[start] === LPAREN && start !== reader.end) return WRAPPED_ITEMS;
+    reader.fail('Expected a FETCH item name');
+  }
   reader.pos = pos;
   const candidates = KNOWN_ITEM_NAMES[pos - start];
   if (candidates !== undefined) {
@@ -94,11 +97,21 @@ function readOrigin(reader: WireReader): number | null {
 export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttributes {
   const attributes: Mutable<FetchAttributes> = {};
   reader.expect(LPAREN, '"(" starting FETCH data');
+  parseItems(reader, attributes, maxDepth, false);
+  return attributes;
+}
+
+/** Reads the items of msg-att into `attributes`, up to and past the closing ")". */
+function parseItems(reader: WireReader, attributes: Mutable<FetchAttributes>, maxDepth: number, wrapped: boolean): void {
   reader.sp();
   while (reader.peek() !== RPAREN) {
     if (reader.atEnd()) reader.fail('Unterminated FETCH data');
     const name = readItemName(reader);
     switch (name) {
+      case WRAPPED_ITEMS:
+        if (wrapped) reader.fail('Expected a FETCH item name');
+        itemsInParentheses(reader, attributes, maxDepth);
+        break;
       case 'UID': {
         reader.sp();
         const uid = reader.number32('uniqueid');
@@ -187,7 +200,18 @@ export function parseMsgAtt(reader: WireReader, maxDepth: number): FetchAttribut
     reader.sp();
   }
   reader.pos++;
-  return attributes;
+}
+
+/** What {@link readItemName} returns for a "(" where an item name belongs (see itemsInParentheses). */
+const WRAPPED_ITEMS = '(';
+
+/**
+ * Quirk: Domino wraps an item in parentheses, `* 2 FETCH (UID 14935 (ENVELOPE (...)) ...)`
+ * (MailKit issue 943): the items inside are read as items of the message. One level only.
+ */
+function itemsInParentheses(reader: WireReader, attributes: Mutable<FetchAttributes>, maxDepth: number): void {
+  reader.pos++;
+  parseItems(reader, attributes, maxDepth, true);
 }
 
 function addBody(attributes: Mutable<FetchAttributes>, body: FetchBody): void {
