@@ -117,7 +117,8 @@ function parseItems(reader: WireReader, attributes: Mutable<FetchAttributes>, ma
         const uid = reader.number32('uniqueid');
         // uniqueid = nz-number: no message has UID 0, so it is left out rather than handed on as a
         // UID, and the response, known by its message number, is kept (`* 0 FETCH` has nothing
-        // else to be known by and is refused). Seen in the wild, server not named.
+        // else to be known by and is refused). Seen from Exchange behind DavMail (OfflineIMAP
+        // issue 479) and a server OfflineIMAP issue 336 does not name.
         if (uid !== 0) attributes.uid = uid as Uid;
         break;
       }
