@@ -189,3 +189,11 @@ describe('a FETCH item wrapped in parentheses', () => {
     expect(() => one('* 2 FETCH (UID 1 ((FLAGS (\\Seen))))')).toThrow(/Expected a FETCH item name/);
   });
 });
+
+describe('ENVELOPE values sent as literals', () => {
+  it('reads an envelope date sent as a literal, as a quoted one', () => {
+    expect(one('* 1 FETCH (UID 2 ENVELOPE ({30}\r\nMon, 1 Jan 2024 10:00:00 +0000 "hi" NIL NIL NIL NIL NIL NIL NIL NIL))')).toMatchObject({
+      attributes: { uid: 2, envelope: { dateRaw: 'Mon, 1 Jan 2024 10:00:00 +0000', date: new Date('2024-01-01T10:00:00Z'), subject: 'hi' } },
+    });
+  });
+});
