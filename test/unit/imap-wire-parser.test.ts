@@ -336,16 +336,20 @@ describe('errors', () => {
       '* ESEARCH MIN 4294967296\r\n',
       '* ESEARCH MAX 4294967296\r\n',
       '* ESEARCH COUNT 4294967296\r\n',
-      '* STATUS INBOX (UIDNEXT 4294967296)\r\n',
-      '* STATUS INBOX (UIDVALIDITY 4294967296)\r\n',
-      '* STATUS INBOX (MESSAGES 4294967296)\r\n',
-      '* STATUS INBOX (UNSEEN 4294967296)\r\n',
       '* STATUS INBOX (HIGHESTMODSEQ 9223372036854775808)\r\n',
     ]) {
       const { responses, errors } = feed(input);
       expect({ input, responses }).toEqual({ input, responses: [] });
       expect(errors[0]!.error).toBeInstanceOf(ProtocolError);
     }
+  });
+
+  it('leaves out a STATUS item past 32 bits and keeps the rest of the answer', () => {
+    expect(one('* STATUS INBOX (MESSAGES 3 UIDVALIDITY 1666390893380 UIDNEXT 4294967296 UNSEEN 4294967296 RECENT 1)\r\n')).toEqual({
+      kind: 'mailbox-status',
+      mailbox: 'INBOX',
+      attributes: { messages: 3, recent: 1 },
+    });
   });
 
   it('refuses FETCH data that leaves a literal unread instead of dropping it', () => {

@@ -166,9 +166,9 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
       case 'UNSEEN':
       case 'DELETED':
       case 'SIZE': {
-        // NIL (see numberOrNil) leaves the attribute out.
-        const value = reader.numberOrNil(name, name !== 'SIZE');
-        if (value !== undefined) setStatusNumber(attributes, name, value);
+        // NIL (see numberOrNil) leaves the attribute out, and so does a value too large (see beyond32Bits).
+        const value = reader.numberOrNil(name);
+        if (value !== undefined && !beyond32Bits(name, value)) setStatusNumber(attributes, name, value);
         break;
       }
       case 'HIGHESTMODSEQ': {
@@ -184,6 +184,17 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
   }
   reader.pos++;
   return { kind: 'mailbox-status', mailbox, attributes };
+}
+
+/**
+ * Quirk: a STATUS item that RFC 9051 makes a 32-bit number sent larger, as a UIDVALIDITY of
+ * 1666390893380 reported from a real server in neomutt's tracker (issue 3830). The value cannot be a
+ * UID, count or UIDVALIDITY this client can use, but the other items of the answer are sound: the
+ * item is left out (as a `[UIDVALIDITY]` code that large reads as an unknown code) instead of the
+ * whole answer failing. SIZE is number64.
+ */
+function beyond32Bits(name: string, value: number): boolean {
+  return name !== 'SIZE' && value > 0xffffffff;
 }
 
 /** Sets the STATUS attribute a number item names. */

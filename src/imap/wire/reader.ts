@@ -350,18 +350,17 @@ export class WireReader {
   }
 
   /**
-   * {@link WireReader.number} (with `bits32`, {@link WireReader.number32}), or undefined where the
-   * server sent NIL instead.
+   * {@link WireReader.number}, or undefined where the server sent NIL instead.
    *
    * Quirk: NIL where the grammar wants a number (`RFC822.SIZE NIL`, `BINARY.SIZE[1] NIL`, STATUS
    * `UIDNEXT NIL`), seen in the wild, server not named. The value is unknown, so it is read as
    * absent, never as 0, and the rest of the response is kept. The digits are tried first: the NIL
    * check costs nothing on the usual path.
    */
-  numberOrNil(what: string, bits32 = false): number | undefined {
+  numberOrNil(what: string): number | undefined {
     const byte = this.peek();
     if ((byte < 0x30 || byte > 0x39) && this.nil()) return undefined;
-    return bits32 ? this.number32(what) : this.number(what);
+    return this.number(what);
   }
 
   /** `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails. */
