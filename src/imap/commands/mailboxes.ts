@@ -33,7 +33,10 @@ export interface MailboxEntry {
   readonly name: string;
   /** The name exactly as the server sent it. */
   readonly nameRaw: string;
-  /** The hierarchy delimiter (`/`, `.`), or null for a flat namespace. */
+  /**
+   * The hierarchy delimiter (`/`, `.`), one character, or null for a flat namespace (the server sent
+   * NIL, or an empty string). A server that sends several characters is read as its first.
+   */
   readonly delimiter: string | null;
   /** Every attribute as sent (`\HasNoChildren`, `\Noselect`, `\Sent`, `\Subscribed`...). */
   readonly attributes: readonly string[];
