@@ -5,7 +5,7 @@
  * ## Grammar (version 1)
  *
  * A transcript is UTF-8 text made of lines ending in LF (a CR before the LF is ignored, so a file
- * checked out with CRLF line ends reads the same).
+ * checked out with CRLF line ends reads the same; the final `@end` may lack its line feed).
  *
  * ```abnf
  * transcript   = magic *field session *("@connect" LF session)
@@ -476,10 +476,10 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
   };
   if (text === '') fail('the transcript is empty', 0);
   const lines = text.split('\n');
-  const last = lines.pop();
-  if (last !== '') {
-    fail('the last line has no line feed: the transcript was cut short', lines.length + 1);
-  }
+  const last = lines.pop()!;
+  // A final "@end" is complete even without its line feed: editors and tools drop the last one.
+  if (last.trimEnd() === '@end') lines.push(last);
+  else if (last !== '') fail('the last line has no line feed: the transcript was cut short', lines.length + 1);
   const lineText = (index: number): string => {
     const raw = lines[index]!;
     return raw.endsWith('\r') ? raw.slice(0, -1) : raw;

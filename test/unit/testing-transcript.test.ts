@@ -99,6 +99,13 @@ describe('transcript format', () => {
     expect(normalise(transcript)).toEqual([[{ from: 'client', pieces: [Buffer.from('A1 LOGIN bob pässwörd\r\n').toString('hex')] }]]);
   });
 
+  it('reads a transcript whose final @end has no line feed (an editor that strips it), LF or CRLF', () => {
+    const complete = `${HEADER}S: * OK\n@end\n`;
+    const expected = normalise(parseTranscript(complete));
+    expect(normalise(parseTranscript(complete.slice(0, -1)))).toEqual(expected);
+    expect(normalise(parseTranscript(complete.replace(/\n/g, '\r\n').slice(0, -2)))).toEqual(expected);
+  });
+
   it('round-trips any chunks each way (property)', () => {
     const special = fc.constantFrom('\r', '\n', '\r\n', '\\', ' ', '<redacted>', '<', '\t', '\x00', '\xff', 'é', '@end', '# ', 'C: ');
     const chunkBytes = fc
