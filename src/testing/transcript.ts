@@ -5,7 +5,8 @@
  * ## Grammar (version 1)
  *
  * A transcript is UTF-8 text made of lines ending in LF (a CR before the LF is ignored, so a file
- * checked out with CRLF line ends reads the same; the final `@end` may lack its line feed).
+ * checked out with CRLF line ends reads the same; the final `@end` may lack its line feed, and a
+ * leading byte order mark is skipped).
  *
  * ```abnf
  * transcript   = magic *field session *("@connect" LF session)
@@ -475,7 +476,8 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
     throw new FixtureFormatError(message, line, file);
   };
   if (text === '') fail('the transcript is empty', 0);
-  const lines = text.split('\n');
+  // A byte order mark is no content: Windows editors (Notepad) write one before UTF-8 text.
+  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
   const last = lines.pop()!;
   // A final "@end" is complete even without its line feed: editors and tools drop the last one.
   if (last.trimEnd() === '@end') lines.push(last);

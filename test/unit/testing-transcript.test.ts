@@ -106,6 +106,11 @@ describe('transcript format', () => {
     expect(normalise(parseTranscript(complete.replace(/\n/g, '\r\n').slice(0, -2)))).toEqual(expected);
   });
 
+  it('reads a transcript saved with a UTF-8 byte order mark (Windows Notepad)', () => {
+    const complete = `${HEADER}S: * OK\n@end\n`;
+    expect(normalise(parseTranscript(`\uFEFF${complete}`))).toEqual(normalise(parseTranscript(complete)));
+  });
+
   it('round-trips any chunks each way (property)', () => {
     const special = fc.constantFrom('\r', '\n', '\r\n', '\\', ' ', '<redacted>', '<', '\t', '\x00', '\xff', 'é', '@end', '# ', 'C: ');
     const chunkBytes = fc
