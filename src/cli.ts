@@ -20,9 +20,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const [command, ...rest] = argv;
   if (command === 'demo') return demoMain(rest, io);
-  if (command === undefined || command === '--help' || command === '-h') {
-    io.stdout(`Usage: mailwire demo [--url URL]...\n\n${DEMO_USAGE}`);
-    return command === undefined ? 2 : 0;
+  if (command === '--help' || command === '-h') {
+    io.stdout(DEMO_USAGE);
+    return 0;
+  }
+  // A missing command is a usage error like an unknown one: the usage goes to stderr.
+  if (command === undefined) {
+    io.stderr(DEMO_USAGE);
+    return 2;
   }
   io.stderr(`Unknown command ${JSON.stringify(command)}\n\n${DEMO_USAGE}`);
   return 2;

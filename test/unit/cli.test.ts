@@ -23,10 +23,27 @@ function run(args: readonly string[], options: { closeStdout?: boolean } = {}): 
 }
 
 describe('mailwire (the command)', () => {
-  it('prints its usage and exits 2 without a command', async () => {
+  it('prints its usage to stderr and exits 2 without a command, as for an unknown one', async () => {
     const result = await run([]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/^Usage: mailwire demo/);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Usage: mailwire demo/);
+    expect(result.stderr.match(/Usage:/g)).toHaveLength(1);
+  });
+
+  it('prints its usage once, to stdout, for --help and exits 0', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^Usage: mailwire demo \[--url URL\]\.\.\. \[options\]\n/);
+    expect(result.stdout.match(/Usage:/g)).toHaveLength(1);
+  });
+
+  it('names an unknown command on stderr with the usage, exit code 2', async () => {
+    const result = await run(['frob']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Unknown command "frob"\n\nUsage: mailwire demo/);
   });
 
   it('ends quietly with exit code 0 when its stdout is closed early (mailwire demo | head -1)', async () => {
