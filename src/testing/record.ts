@@ -143,9 +143,13 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
         handlers.onData(chunk);
       },
       onClose: (error) => {
-        state.recording?.ended(error);
-        active = false;
-        if (state.discarded !== true) handlers.onClose(error);
+        try {
+          state.recording?.ended(error);
+        } finally {
+          // Whatever recording the end did, the client learns that its connection closed.
+          active = false;
+          if (state.discarded !== true) handlers.onClose(error);
+        }
       },
     };
     let connection: Connection;
@@ -177,17 +181,38 @@ export function recordingConnector(inner: Connector, options: RecordOptions): Re
       state.discarded = true;
       connection.destroy();
       active = false;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new InvalidArgumentError(`Cannot write the transcript${options.file === undefined ? '' : ` ${options.file}`}: ${reason}`, { cause: error });
+      throw writeError(options.file, error);
     }
     connections++;
-    state.recording = new RecordingConnection(connection, options, formatter, emit, sideFiles === undefined ? undefined : { minBytes: sideFiles.minBytes, create: newSideFile });
+    // A write that fails later (a full disk, a throwing sink) happens inside the client's write or
+    // the connection's handlers, where throwing would leave the client's call waiting forever: the
+    // recording stops there (the file, without @end, reads as cut short) and the connection ends
+    // with the error, which the client's pending call rejects with.
+    let writeFailure: InvalidArgumentError | undefined;
+    const emitInSession = (piece: string): void => {
+      if (writeFailure !== undefined) return;
+      try {
+        emit(piece);
+      } catch (error) {
+        const failure = writeError(options.file, error);
+        writeFailure = failure;
+        queueMicrotask(() => {
+          connection.destroy(failure);
+        });
+      }
+    };
+    state.recording = new RecordingConnection(connection, options, formatter, emitInSession, sideFiles === undefined ? undefined : { minBytes: sideFiles.minBytes, create: newSideFile });
     return state.recording;
   };
   Object.defineProperty(connector, 'connections', { get: () => connections, enumerable: true });
   return Object.assign(connector, {
     text: () => text,
   }) as RecordingConnector;
+}
+
+function writeError(file: string | undefined, error: unknown): InvalidArgumentError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new InvalidArgumentError(`Cannot write the transcript${file === undefined ? '' : ` ${file}`}: ${reason}`, { cause: error });
 }
 
 /** How the recorder stores long bodies. */

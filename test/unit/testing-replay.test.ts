@@ -638,6 +638,38 @@ describe('recordingConnector', () => {
     }
   });
 
+  it('a transcript write that fails mid-session: the client\'s call rejects with a typed error instead of waiting forever', async () => {
+    const text = '# mailwire transcript v1\n# protocol: pop3\n\nS: +OK hi\nC: USER bob\nS: +OK\nC: QUIT\nS: +OK bye\n@close client\n@end\n';
+    // Each of the recorder's writes after the header fails (a full disk, a throwing sink): the
+    // first in turn is the greeting, USER, +OK, QUIT, +OK bye (the 7th, the session's end, is after
+    // the client closed).
+    for (let failFrom = 2; failFrom <= 6; failFrom++) {
+      let writes = 0;
+      const inner = replayConnector(parseTranscript(text));
+      const recorder = recordingConnector(inner, {
+        protocol: 'pop3',
+        sink: () => {
+          if (++writes >= failFrom) throw new Error('ENOSPC: no space left on device');
+        },
+      });
+      const client = await fakeClient(recorder, { port: 110 });
+      const outcome = (async (): Promise<MailwireError> => {
+        await client.waitFor('+OK hi\r\n');
+        client.write('USER bob\r\n');
+        await client.waitFor('+OK\r\n');
+        client.write('QUIT\r\n');
+        await client.waitFor('+OK bye\r\n');
+        await client.connection.close();
+        return client.closed;
+      })();
+      const error = await Promise.race([outcome.catch(() => client.closed), client.closed]);
+      expect(as(InvalidArgumentError, error).message).toMatch(/^Cannot write the transcript: ENOSPC/);
+      await inner.close().catch(() => undefined);
+      // Not stuck as busy: a further connection is refused for its own reason.
+      await expect(fakeClient(recorder)).rejects.toThrow(/more connections than were recorded|Cannot write the transcript/);
+    }
+  });
+
   it('checks its header options when made, not once a connection is open', () => {
     const inner = replayConnector(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@end\n'));
     const sink = (): void => undefined;
