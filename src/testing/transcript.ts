@@ -737,32 +737,49 @@ function messageOf(error: unknown): string {
  * Reads and parses a transcript file, with the side files it names (relative to its folder).
  *
  * @param file - the transcript's path.
- * @throws FixtureFormatError when it cannot be read or parsed (naming the line).
+ * @throws FixtureFormatError when it cannot be read, is not UTF-8, or cannot be parsed (naming the line).
  */
 export async function loadTranscript(file: string): Promise<Transcript> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new FixtureFormatError(`cannot read the transcript: ${messageOf(error)}`, 0, file, { cause: error });
   }
-  return parseTranscript(text, { file, readSideFile: sideFileReader(file) });
+  return parseTranscript(decodeTranscript(bytes, file), { file, readSideFile: sideFileReader(file) });
 }
 
 /**
  * Synchronous {@link loadTranscript}, for module-level fixtures.
  *
  * @param file - the transcript's path.
- * @throws FixtureFormatError when it cannot be read or parsed (naming the line).
+ * @throws FixtureFormatError when it cannot be read, is not UTF-8, or cannot be parsed (naming the line).
  */
 export function loadTranscriptSync(file: string): Transcript {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new FixtureFormatError(`cannot read the transcript: ${messageOf(error)}`, 0, file, { cause: error });
   }
-  return parseTranscript(text, { file, readSideFile: sideFileReader(file) });
+  return parseTranscript(decodeTranscript(bytes, file), { file, readSideFile: sideFileReader(file) });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A transcript is UTF-8: a file saved in another encoding (an editor's Windows-1252) is refused,
+ * naming the first line that is not UTF-8, rather than read with its bytes replaced by U+FFFD.
+ */
+function decodeTranscript(bytes: Uint8Array, file: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    const lenient = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
+    const line = before.split('\n').length;
+    throw new FixtureFormatError('the line is not UTF-8 text (was the transcript saved in another encoding?)', line, file, { cause: error });
+  }
 }
 
 function sideFileReader(file: string): (relativePath: string) => Uint8Array {

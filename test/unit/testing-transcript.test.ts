@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
   FixtureFormatError,
   formatTranscript,
+  loadTranscript,
+  loadTranscriptSync,
   parseTranscript,
   type Transcript,
   type TranscriptEvent,
@@ -109,6 +115,25 @@ describe('transcript format', () => {
   it('reads a transcript saved with a UTF-8 byte order mark (Windows Notepad)', () => {
     const complete = `${HEADER}S: * OK\n@end\n`;
     expect(normalise(parseTranscript(`\uFEFF${complete}`))).toEqual(normalise(parseTranscript(complete)));
+  });
+
+  it('refuses a transcript file that is not UTF-8 (saved as Windows-1252), naming the line, rather than changing its bytes', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-transcript-'));
+    try {
+      const file = path.join(folder, 'latin1.txt');
+      writeFileSync(file, Buffer.concat([Buffer.from(`${HEADER}S: * OK\nC: A1 LOGIN j`), Buffer.from([0xfc]), Buffer.from('rgen pw\n@end\n')]));
+      for (const load of [async () => loadTranscript(file), () => Promise.resolve().then(() => loadTranscriptSync(file))]) {
+        const error = await load().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(FixtureFormatError);
+        expect((error as FixtureFormatError).line).toBe(6);
+        expect((error as FixtureFormatError).message).toMatch(/^.*latin1\.txt:6: .*not UTF-8/);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('round-trips any chunks each way (property)', () => {
