@@ -9,7 +9,7 @@ import * as tls from 'node:tls';
 
 import type { MailwireError } from '../common/errors.js';
 import { FixtureMismatchError, FixtureUnconsumedError } from './errors.js';
-import { checkChunking } from './replay.js';
+import { checkChunking, checkTranscript } from './replay.js';
 import { ReplayScript, type ReplayChunking, type ScriptOutput } from './script.js';
 import { TEST_CERT, TEST_KEY } from './test-cert.js';
 import type { Transcript } from './transcript.js';
@@ -65,6 +65,8 @@ export interface ReplayServer {
  *
  * @param transcript - the transcript to play.
  * @param options - implicit TLS, chunking.
+ * @throws InvalidArgumentError when `transcript` is not a parsed transcript (a Promise, a file name)
+ *   or `chunking` is not one of its forms.
  *
  * @example
  * ```ts
@@ -78,6 +80,7 @@ export interface ReplayServer {
  * ```
  */
 export async function startReplayServer(transcript: Transcript, options: ReplayServerOptions = {}): Promise<ReplayServer> {
+  checkTranscript(transcript, 'startReplayServer');
   const chunking = options.chunking ?? 'recorded';
   checkChunking(chunking);
   const implicitTls = options.tls ?? transcript.header.tls === 'implicit';

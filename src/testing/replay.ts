@@ -66,6 +66,8 @@ export interface ReplayConnector extends Connector {
  *
  * @param transcript - a parsed transcript ({@link loadTranscript}, {@link parseTranscript}).
  * @param options - how to chunk the server's bytes.
+ * @throws InvalidArgumentError when `transcript` is not a parsed transcript (a Promise, a file name)
+ *   or `chunking` is not one of its forms.
  *
  * @example
  * ```ts
@@ -76,6 +78,7 @@ export interface ReplayConnector extends Connector {
  * ```
  */
 export function replayConnector(transcript: Transcript, options: ReplayOptions = {}): ReplayConnector {
+  checkTranscript(transcript, 'replayConnector');
   const chunking = options.chunking ?? 'recorded';
   checkChunking(chunking);
   const connections: ReplayConnection[] = [];
@@ -148,6 +151,23 @@ export function replayConnector(transcript: Transcript, options: ReplayOptions =
 function firstLine(event: Transcript['sessions'][number]['events'][number]): number | undefined {
   if (event.kind !== 'data') return event.line;
   return event.pieces.find((piece) => piece.line !== undefined)?.line;
+}
+
+/**
+ * @internal Validates the transcript given to a replay, so that a forgotten `await` or a file name
+ * is refused when the replay is made, not with a TypeError at the first connect.
+ */
+export function checkTranscript(transcript: Transcript, caller: string): void {
+  const value: unknown = transcript;
+  let found: string | undefined;
+  if (value instanceof Promise) found = 'a Promise: await loadTranscript(file)';
+  else if (typeof value === 'string') found = 'a string: load it with loadTranscript(file) or parseTranscript(text)';
+  else if (typeof value !== 'object' || value === null) found = String(value);
+  else {
+    const { header, sessions } = value as { header?: unknown; sessions?: unknown };
+    if (!Array.isArray(sessions) || typeof header !== 'object' || header === null) found = 'an object without header and sessions';
+  }
+  if (found !== undefined) throw new InvalidArgumentError(`${caller} takes a parsed Transcript, got ${found}`);
 }
 
 /** @internal Validates a chunking option. */

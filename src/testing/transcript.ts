@@ -469,12 +469,14 @@ interface ChunkBuilder {
  * @throws FixtureFormatError naming the line at fault: a missing or wrong magic line, an unknown
  *   header value, a line that is none of the forms of the grammar, a bad escape, a side file that
  *   cannot be read, a missing `@end` (a truncated file) or text after it.
+ * @throws InvalidArgumentError when `text` is not a string (a Buffer: decode it first).
  */
 export function parseTranscript(text: string, options: ParseTranscriptOptions = {}): Transcript {
   const file = options.file;
   const fail = (message: string, line: number): never => {
     throw new FixtureFormatError(message, line, file);
   };
+  if (typeof text !== 'string') throw new InvalidArgumentError(`parseTranscript takes the transcript's text, a string; got ${typeof text}`);
   if (text === '') fail('the transcript is empty', 0);
   // A byte order mark is no content: Windows editors (Notepad) write one before UTF-8 text.
   const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');

@@ -19,6 +19,7 @@ import {
   parseTranscript,
   recordingConnector,
   replayConnector,
+  startReplayServer,
   type RecordOptions,
   type ReplayChunking,
   type Transcript,
@@ -74,6 +75,19 @@ async function playImap(connector: Connector, tags: readonly string[] = ['a.1', 
 }
 
 describe('replayConnector', () => {
+  it('refuses what is not a parsed transcript when made (a forgotten await, a file name), not with a TypeError at connect', async () => {
+    const pending = loadTranscript('fixtures/pop3/subjects.txt');
+    const notTranscripts: unknown[] = [pending, 'fixtures/pop3/subjects.txt', undefined, { header: { protocol: 'pop3' } }];
+    for (const value of notTranscripts) {
+      expect(() => replayConnector(value as Transcript)).toThrow(InvalidArgumentError);
+      await expect(startReplayServer(value as Transcript)).rejects.toThrow(InvalidArgumentError);
+    }
+    expect(() => replayConnector(pending as unknown as Transcript)).toThrow(/a Promise: await loadTranscript/);
+    expect(() => replayConnector('x.txt' as unknown as Transcript)).toThrow(/a string: load it with loadTranscript/);
+    expect(() => parseTranscript(Buffer.from(IMAP) as unknown as string)).toThrow(InvalidArgumentError);
+    await pending;
+  });
+
   for (const chunking of chunkings) {
     it(`replays a scripted client with ${JSON.stringify(chunking)} chunking, mapping tags both ways`, async () => {
       const replay = replayConnector(parseTranscript(IMAP), { chunking });
