@@ -3,6 +3,7 @@
  * result (or left out of it), and the rest of the response is kept. Bytes only.
  */
 import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../src/common/errors.js';
 import { list } from '../../src/imap/commands/mailboxes.js';
 import { greeting, scripted } from './imap-commands/fake-server.js';
 import { one } from './imap-wire/harness.js';
@@ -195,5 +196,30 @@ describe('ENVELOPE values sent as literals', () => {
     expect(one('* 1 FETCH (UID 2 ENVELOPE ({30}\r\nMon, 1 Jan 2024 10:00:00 +0000 "hi" NIL NIL NIL NIL NIL NIL NIL NIL))')).toMatchObject({
       attributes: { uid: 2, envelope: { dateRaw: 'Mon, 1 Jan 2024 10:00:00 +0000', date: new Date('2024-01-01T10:00:00Z'), subject: 'hi' } },
     });
+  });
+});
+
+describe('LIST names sent unquoted with spaces or backslashes', () => {
+  // Lotus Notes/Domino (Indy issue 329): `* LIST (\HasNoChildren) "\\" Folder\Subfolder 1`.
+  it('reads the rest of the line as the name when it is only words separated by single spaces', () => {
+    expect(one('* LIST (\\HasNoChildren) "\\\\" Folder\\Subfolder 1')).toMatchObject({
+      kind: 'list', command: 'LIST', attributes: ['\\HasNoChildren'], delimiter: '\\', name: 'Folder\\Subfolder 1', nameRaw: 'Folder\\Subfolder 1',
+    });
+    expect(one('* LSUB () "\\\\" Folder\\Subfolder')).toMatchObject({ command: 'LSUB', name: 'Folder\\Subfolder' });
+    expect(one('* LIST () "/" Posta in uscita')).toMatchObject({ name: 'Posta in uscita' });
+    expect(one('* LIST () "/" Entw&APw-rfe alt')).toMatchObject({ name: 'Entwürfe alt', nameRaw: 'Entw&APw-rfe alt' });
+  });
+
+  it('still refuses a rest of the line that could be read more than one way', () => {
+    const ambiguous = [
+      '* LIST () "/" foo  bar', // two spaces: one may belong to the name
+      '* LIST () "/" foo bar ', // a trailing space
+      '* LIST () "/" foo bar (CHILDINFO (SUBSCRIBED))', // extended data after the words
+      '* LIST () "/" foo ("CHILDINFO" ("SUBSCRIBED")) x',
+      '* LIST () "/" "foo" bar', // a quoted name ends where its quote does
+      '* LIST () "/" {3}\r\nfoo bar',
+      '* LIST () "/" foo "bar"',
+    ];
+    for (const input of ambiguous) expect(() => one(input), input).toThrow(ProtocolError);
   });
 });

@@ -134,7 +134,7 @@ describe('mailbox data', () => {
 
   it('refuses a LIST whose mailbox name is followed by more than an extended part, instead of cutting the name', () => {
     expect(one('* LIST () "/" foo ')).toMatchObject({ name: 'foo' });
-    for (const input of ['* LIST () "/" foo bar\r\n', '* LIST () "/" {3}\r\nfoo bar\r\n', '* LSUB () "/" foo ("CHILDINFO" ("SUBSCRIBED")) x\r\n']) {
+    for (const input of ['* LIST () "/" foo  bar\r\n', '* LIST () "/" {3}\r\nfoo bar\r\n', '* LSUB () "/" foo ("CHILDINFO" ("SUBSCRIBED")) x\r\n']) {
       const { responses, errors } = feed(input);
       expect(responses).toEqual([]);
       expect(errors[0]!.error).toBeInstanceOf(ProtocolError);

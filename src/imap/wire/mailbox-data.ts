@@ -8,6 +8,7 @@
 
 import { decodeModifiedUtf7, isInbox } from './modified-utf7.js';
 import type { WireReader } from './reader.js';
+import { decodeText } from './reader.js';
 import { parseUidSetText } from './response-code.js';
 import type {
   ESearchPartial,
@@ -33,6 +34,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const LPAREN = 0x28;
 const RPAREN = 0x29;
+const DQUOTE = 0x22;
+const SP = 0x20;
 
 /** What the parsers need to know about the session. */
 export interface ParseContext {
@@ -48,7 +51,11 @@ export interface ParseContext {
  * Returns [decoded, raw].
  */
 export function parseMailbox(reader: WireReader, context: ParseContext): [string, string] {
-  const raw = reader.astring('mailbox');
+  return decodeMailbox(reader.astring('mailbox'), context);
+}
+
+/** A mailbox name as sent, decoded: [decoded, raw]. */
+function decodeMailbox(raw: string, context: ParseContext): [string, string] {
   if (isInbox(raw)) return ['INBOX', raw];
   return [context.utf8Accept ? raw : decodeModifiedUtf7(raw), raw];
 }
@@ -64,7 +71,10 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
   reader.sp();
   const delimiter = parseDelimiter(reader, 'hierarchy delimiter');
   reader.sp();
-  const [name, nameRaw] = parseMailbox(reader, context);
+  const nameStart = reader.pos;
+  const nameQuoted = reader.peek() === DQUOTE || reader.literalHere();
+  let [name, nameRaw] = parseMailbox(reader, context);
+  const afterName = reader.mark();
   reader.sp();
   let childInfo: string[] | null = null;
   let oldName: string | null = null;
@@ -90,9 +100,40 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
     reader.pos++;
     reader.sp();
   }
-  // More after the name (`foo bar`: an unquoted name with a space) would otherwise cut the name short.
-  if (!reader.atEnd()) reader.fail('Unexpected data after the mailbox name');
+  if (!reader.atEnd()) {
+    // More after the name: refused rather than cut the name short, unless it can only be the name's own.
+    reader.rewind(afterName);
+    const wholeName = nameQuoted ? null : unquotedNameWithSpaces(reader, nameStart);
+    if (wholeName === null) reader.fail('Unexpected data after the mailbox name');
+    [name, nameRaw] = decodeMailbox(wholeName, context);
+  }
   return { kind: 'list', command, attributes, delimiter, name, nameRaw, childInfo, oldName };
+}
+
+/**
+ * Quirk: Lotus Notes/Domino sends a LIST name unquoted with its spaces and backslashes,
+ * `* LIST (\HasNoChildren) "\\" Folder\Subfolder 1` (Indy issue 329). When the rest of the line
+ * after the atom read as the name holds only more name characters and words after single spaces,
+ * it cannot be anything but the name: the name is read to the end of the line. Anything else after
+ * it (two spaces, a trailing space, a parenthesis, a quote, a literal) could be read more than one
+ * way and gets null, so the response is refused. Called with the reader just after the atom, only
+ * once the usual reading has failed.
+ */
+function unquotedNameWithSpaces(reader: WireReader, nameStart: number): string | null {
+  if (reader.literalsLeft) return null;
+  const bytes = reader.bytes;
+  const end = reader.end;
+  for (let pos = reader.pos; pos < end; pos++) {
+    const byte = bytes[pos]!;
+    if (byte === SP ? pos + 1 === end || bytes[pos + 1] === SP : !isNameByte(byte)) return null;
+  }
+  reader.pos = end;
+  return decodeText(bytes, nameStart, end);
+}
+
+/** Not a CTL, space, parenthesis, `{` or quote: a byte that can only continue a name's word. */
+function isNameByte(byte: number): boolean {
+  return byte > SP && byte !== 0x7f && byte !== LPAREN && byte !== RPAREN && byte !== 0x7b && byte !== DQUOTE;
 }
 
 /*
