@@ -152,6 +152,15 @@ describe('FLAGS with a flag repeated', () => {
   });
 });
 
+describe('FLAGS with NIL among the flags', () => {
+  // Outside the grammar (flag is an atom starting with "\\" or a keyword): NIL names no flag.
+  it('drops a bare NIL from a FETCH flag list and from the mailbox FLAGS, and keeps the other flags', () => {
+    expect(one('* 1 FETCH (FLAGS (\\Seen NIL) UID 4)')).toEqual({ kind: 'fetch', seq: 1, attributes: { flags: ['\\Seen'], uid: 4 } });
+    expect(one('* 1 FETCH (FLAGS (nil))')).toEqual({ kind: 'fetch', seq: 1, attributes: { flags: [] } });
+    expect(one('* FLAGS (NIL \\Answered $NILS)')).toEqual({ kind: 'flags', flags: ['\\Answered', '$NILS'] });
+  });
+});
+
 describe('mod-sequences outside the grammar', () => {
   // A server not named in MailKit issues 495 and 1686 sends `MODSEQ (-1)`.
   it('leaves a negative MODSEQ out of the FETCH attributes and keeps the rest', () => {

@@ -248,7 +248,8 @@ export function parseFlagList(reader: WireReader): string[] {
   reader.sp();
   while (reader.peek() !== RPAREN) {
     if (reader.atEnd()) reader.fail('Unterminated flag list');
-    flagScratch[count++] = reader.looseAtom('flag', false, COMMON_FLAGS);
+    const flag = reader.looseAtom('flag', false, COMMON_FLAGS);
+    if (flag.length !== 3 || !nilAmongFlags(flag)) flagScratch[count++] = flag;
     reader.sp();
   }
   reader.pos++;
@@ -272,6 +273,16 @@ function withoutRepeatedFlags(count: number): number {
     if (!seen) flagScratch[kept++] = flag;
   }
   return kept;
+}
+
+/**
+ * Quirk: NIL inside a flag list (`FLAGS (\Seen NIL)`), from a server not named (no report of it
+ * found in peers' issue trackers). It stands for no flag, not for a keyword named "NIL" that a
+ * client would then try to store back: it is dropped and the other flags kept. Called only for a
+ * flag of three characters.
+ */
+function nilAmongFlags(flag: string): boolean {
+  return flag.toUpperCase() === 'NIL';
 }
 
 /** Flags that come back on message after message, returned without making a string each time. */
