@@ -168,6 +168,16 @@ describe('mod-sequences outside the grammar', () => {
     expect(() => one('* 3 FETCH (MODSEQ (-x))')).toThrow(/mod-sequence-value/);
   });
 
+  // imap-codec issue 722: its encoder, which servers build on, wrote `MODSEQ 624140003`.
+  it('reads a FETCH MODSEQ sent without parentheses, and refuses one that is no number', () => {
+    expect(one('* 3 FETCH (UID 9 MODSEQ 624140003 FLAGS (\\Seen))')).toEqual({
+      kind: 'fetch', seq: 3, attributes: { uid: 9, modseq: 624140003n, flags: ['\\Seen'] },
+    });
+    expect(one('* 3 FETCH (MODSEQ -1 UID 9)')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9 } });
+    expect(() => one('* 3 FETCH (MODSEQ x)')).toThrow(/mod-sequence-value/);
+    expect(() => one('* 3 FETCH (MODSEQ (5)')).toThrow(ProtocolError);
+  });
+
   // A server not named in MailKit issue 323 puts ESEARCH's MODSEQ in parentheses, as SEARCH has it.
   it('reads an ESEARCH MODSEQ sent in parentheses', () => {
     expect(one('* ESEARCH (TAG "A12") UID ALL 33866,33897 (MODSEQ 284535)')).toMatchObject({
@@ -230,5 +240,15 @@ describe('LIST names sent unquoted with spaces or backslashes', () => {
       '* LIST () "/" foo "bar"',
     ];
     for (const input of ambiguous) expect(() => one(input), input).toThrow(ProtocolError);
+  });
+});
+
+describe('RFC 8474 object ids sent without parentheses', () => {
+  it('reads EMAILID and THREADID sent as a bare objectid, as in parentheses', () => {
+    expect(one('* 1 FETCH (EMAILID M6d99ac3275bb4e THREADID T64b478a75b7ea9 UID 2)')).toEqual({
+      kind: 'fetch', seq: 1, attributes: { emailId: 'M6d99ac3275bb4e', threadId: 'T64b478a75b7ea9', uid: 2 },
+    });
+    expect(one('* 1 FETCH (THREADID T1)')).toEqual({ kind: 'fetch', seq: 1, attributes: { threadId: 'T1' } });
+    expect(() => one('* 1 FETCH (EMAILID )')).toThrow(ProtocolError);
   });
 });

@@ -148,11 +148,13 @@ function parseItems(reader: WireReader, attributes: Mutable<FetchAttributes>, ma
         break;
       case 'MODSEQ':
         reader.sp();
-        reader.expect(LPAREN, '"(" after MODSEQ');
-        reader.sp();
-        if (reader.peek() === 0x2d) skipNegativeModSequence(reader);
-        else attributes.modseq = reader.bigNumber('mod-sequence-value');
-        reader.closeParen();
+        if (reader.eat(LPAREN)) {
+          reader.sp();
+          readPermsgModsequence(reader, attributes);
+          reader.closeParen();
+        } else {
+          modSequenceWithoutParentheses(reader, attributes);
+        }
         break;
       case 'EMAILID':
       case 'THREADID': {
@@ -298,11 +300,36 @@ function skipNegativeModSequence(reader: WireReader): void {
   reader.bigNumber('mod-sequence-value');
 }
 
+/*
+ * permsg-modsequence = mod-sequence-value     (RFC 7162)
+ */
+function readPermsgModsequence(reader: WireReader, attributes: Mutable<FetchAttributes>): void {
+  if (reader.peek() === 0x2d) skipNegativeModSequence(reader);
+  else attributes.modseq = reader.bigNumber('mod-sequence-value');
+}
+
+/**
+ * Quirk: `MODSEQ 624140003`, without the parentheses of fetch-mod-resp, as imap-codec's encoder
+ * wrote it for servers built on it (imap-codec issue 722): read as the mod-sequence in parentheses.
+ */
+function modSequenceWithoutParentheses(reader: WireReader, attributes: Mutable<FetchAttributes>): void {
+  readPermsgModsequence(reader, attributes);
+}
+
 /* objectid = 1*255(ALPHA / DIGIT / "_" / "-"), in parentheses (RFC 8474) */
 function parseObjectId(reader: WireReader): string {
-  reader.expect(LPAREN, '"(" before an object id');
+  if (!reader.eat(LPAREN)) return objectIdWithoutParentheses(reader);
   reader.sp();
   const id = reader.looseAtom('objectid');
   reader.closeParen();
   return id;
+}
+
+/**
+ * Quirk: `EMAILID M6d99ac3275bb4e` or `THREADID T1`, the objectid without the parentheses RFC 8474
+ * puts around it, from a server not named (no report of it found in peers' issue trackers; the
+ * same slip as `MODSEQ 624140003`, see modSequenceWithoutParentheses): read as the objectid.
+ */
+function objectIdWithoutParentheses(reader: WireReader): string {
+  return reader.looseAtom('objectid');
 }
