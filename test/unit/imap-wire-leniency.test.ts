@@ -252,3 +252,13 @@ describe('RFC 8474 object ids sent without parentheses', () => {
     expect(() => one('* 1 FETCH (EMAILID )')).toThrow(ProtocolError);
   });
 });
+
+describe('QUOTA with NIL for a usage or limit', () => {
+  it('leaves out a resource whose usage or limit is NIL, not 0, and keeps the other resources', () => {
+    expect(one('* QUOTA "" (STORAGE NIL 100 MESSAGE 26 10000)')).toEqual({
+      kind: 'quota', root: '', resources: [{ name: 'MESSAGE', usage: 26, limit: 10000 }],
+    });
+    expect(one('* QUOTA "" (STORAGE 10 nil)')).toEqual({ kind: 'quota', root: '', resources: [] });
+    expect(() => one('* QUOTA "" (STORAGE NILS 100)')).toThrow(/resource-usage/);
+  });
+});

@@ -22,6 +22,7 @@ import type {
   NamespaceDescriptor,
   NamespaceResponse,
   NumberRange,
+  QuotaResource,
   QuotaResponse,
   QuotaRootResponse,
   SearchResponse,
@@ -490,21 +491,32 @@ export function parseQuota(reader: WireReader): QuotaResponse {
   reader.sp();
   const root = reader.astring('quota-root-name');
   reader.sp();
-  const resources: { name: string; usage: number; limit: number }[] = [];
+  const resources: QuotaResource[] = [];
   reader.expect(LPAREN, '"(" starting a quota list');
   reader.sp();
   while (reader.peek() !== RPAREN) {
     if (reader.atEnd()) reader.fail('Unterminated quota list');
     const name = reader.keyword('resource-name');
     reader.sp();
-    const usage = reader.number('resource-usage');
+    const usage = reader.numberOrNil('resource-usage');
     reader.sp();
-    const limit = reader.number('resource-limit');
-    resources.push({ name, usage, limit });
+    const limit = reader.numberOrNil('resource-limit');
+    const resource = knownQuotaResource(name, usage, limit);
+    if (resource !== null) resources.push(resource);
     reader.sp();
   }
   reader.pos++;
   return { kind: 'quota', root, resources };
+}
+
+/**
+ * Quirk: NIL for a quota resource's usage or limit (`STORAGE NIL 100`), outside RFC 9208's grammar,
+ * from a server not named (no report of it found in peers' issue trackers), read by numberOrNil as
+ * undefined. The value is unknown: read as 0 it would claim an empty or exhausted quota. A
+ * QuotaResource holds numbers only, so the resource is left out and the other resources kept.
+ */
+function knownQuotaResource(name: string, usage: number | undefined, limit: number | undefined): QuotaResource | null {
+  return usage === undefined || limit === undefined ? null : { name, usage, limit };
 }
 
 /*

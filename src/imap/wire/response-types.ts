@@ -294,7 +294,7 @@ export interface QuotaResponse {
   readonly kind: 'quota';
   /** The quota root. */
   readonly root: string;
-  /** The resources. */
+  /** The resources; one whose usage or limit the server sent as NIL (unknown) is left out. */
   readonly resources: readonly QuotaResource[];
 }
 
