@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/common/errors.js';
 import { list } from '../../src/imap/commands/mailboxes.js';
 import { greeting, scripted } from './imap-commands/fake-server.js';
-import { one } from './imap-wire/harness.js';
+import { feed, one } from './imap-wire/harness.js';
 
 describe('NIL where a number is expected', () => {
   it('leaves a STATUS attribute sent as NIL out, and keeps the others', () => {
@@ -260,5 +260,16 @@ describe('QUOTA with NIL for a usage or limit', () => {
     });
     expect(one('* QUOTA "" (STORAGE 10 nil)')).toEqual({ kind: 'quota', root: '', resources: [] });
     expect(() => one('* QUOTA "" (STORAGE NILS 100)')).toThrow(/resource-usage/);
+  });
+});
+
+describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
+  // No report found in peers' issue trackers of a server quoting a STATUS value or RFC822.SIZE:
+  // such a response stays refused, with a ProtocolError naming it, and the next one is read.
+  it('fails the STATUS or FETCH response with a ProtocolError and reads the response after it', () => {
+    const { responses, errors } = feed('* STATUS box (MESSAGES "12")\r\n* 1 FETCH (RFC822.SIZE "12")\r\n* 3 EXISTS\r\n');
+    expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
+    expect(errors.map((each) => each.error.message)).toEqual([expect.stringMatching(/MESSAGES/), expect.stringMatching(/RFC822\.SIZE/)]);
+    expect(responses).toEqual([{ kind: 'exists', count: 3 }]);
   });
 });
