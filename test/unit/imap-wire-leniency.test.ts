@@ -159,6 +159,10 @@ describe('FLAGS with NIL among the flags', () => {
     expect(one('* 1 FETCH (FLAGS (nil))')).toEqual({ kind: 'fetch', seq: 1, attributes: { flags: [] } });
     expect(one('* FLAGS (NIL \\Answered $NILS)')).toEqual({ kind: 'flags', flags: ['\\Answered', '$NILS'] });
   });
+
+  it('drops a bare NIL from PERMANENTFLAGS too', () => {
+    expect(one('* OK [PERMANENTFLAGS (\\Seen NIL \\*)] Limited')).toMatchObject({ code: { kind: 'PERMANENTFLAGS', flags: ['\\Seen', '\\*'] } });
+  });
 });
 
 describe('mod-sequences outside the grammar', () => {

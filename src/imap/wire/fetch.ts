@@ -281,9 +281,11 @@ function withoutRepeatedFlags(count: number): number {
  * Quirk: NIL inside a flag list (`FLAGS (\Seen NIL)`), from a server not named (no report of it
  * found in peers' issue trackers). It stands for no flag, not for a keyword named "NIL" that a
  * client would then try to store back: it is dropped and the other flags kept. Called only for a
- * flag of three characters.
+ * flag of three characters here; PERMANENTFLAGS (a response code, read from its text) drops it too.
+ *
+ * @internal
  */
-function nilAmongFlags(flag: string): boolean {
+export function nilAmongFlags(flag: string): boolean {
   return flag.toUpperCase() === 'NIL';
 }
 

@@ -7,6 +7,7 @@
  */
 
 import type { ResponseCode, SimpleResponseCodeName } from './response-code-types.js';
+import { nilAmongFlags } from './fetch.js';
 import { SIMPLE_RESPONSE_CODES } from './response-code-types.js';
 import type { NumberRange } from './response-types.js';
 import type { WireReader } from './reader.js';
@@ -87,7 +88,7 @@ export function parseRespTextCode(inner: string): ResponseCode {
       return { kind: 'BADCHARSET', charsets: parseCharsets(stripParens(data) ?? data) };
     case 'PERMANENTFLAGS': {
       const flags = stripParens(data);
-      return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: splitWords(flags) };
+      return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: splitWords(flags).filter((flag) => !nilAmongFlags(flag)) };
     }
     case 'UIDNEXT':
     case 'UIDVALIDITY':
