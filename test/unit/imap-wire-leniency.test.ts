@@ -277,3 +277,19 @@ describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
     expect(responses).toEqual([{ kind: 'exists', count: 3 }]);
   });
 });
+
+describe('STATUS names sent unquoted with spaces', () => {
+  // Gromox issue 5: `* STATUS Deleted Items (MESSAGES 0 UNSEEN 0 RECENT 0)`.
+  it('reads the words up to the attribute list as the name', () => {
+    expect(one('* STATUS Deleted Items (MESSAGES 0 UNSEEN 0 RECENT 0)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'Deleted Items', attributes: { messages: 0, unseen: 0, recent: 0 },
+    });
+    expect(one('* STATUS Posta in uscita (UIDNEXT 7)')).toEqual({ kind: 'mailbox-status', mailbox: 'Posta in uscita', attributes: { uidNext: 7 } });
+  });
+
+  it('still refuses a name that could be read more than one way, or no attribute list', () => {
+    for (const input of ['* STATUS a  b (MESSAGES 0)', '* STATUS "a" b (MESSAGES 0)', '* STATUS a b', '* STATUS a b c)', '* STATUS a "b" (MESSAGES 0)']) {
+      expect(() => one(input), input).toThrow(ProtocolError);
+    }
+  });
+});

@@ -121,15 +121,32 @@ export function parseMailboxList(reader: WireReader, command: 'LIST' | 'LSUB', c
  * once the usual reading has failed.
  */
 function unquotedNameWithSpaces(reader: WireReader, nameStart: number): string | null {
-  if (reader.literalsLeft) return null;
+  const end = endOfNameWords(reader, false);
+  if (end === -1) return null;
+  reader.pos = end;
+  return decodeText(reader.bytes, nameStart, end);
+}
+
+/**
+ * Where the words of a name run to from the reader's position (more name bytes, then words after
+ * single spaces): the end of the line, or with `beforeList` the space before a "(" that follows
+ * them. -1 when anything else comes first (two spaces, a trailing space, a parenthesis, a quote, a
+ * literal), which would leave the name's end in doubt.
+ */
+function endOfNameWords(reader: WireReader, beforeList: boolean): number {
+  if (reader.literalsLeft) return -1;
   const bytes = reader.bytes;
   const end = reader.end;
   for (let pos = reader.pos; pos < end; pos++) {
     const byte = bytes[pos]!;
-    if (byte === SP ? pos + 1 === end || bytes[pos + 1] === SP : !isNameByte(byte)) return null;
+    if (byte === SP) {
+      if (beforeList && bytes[pos + 1] === LPAREN) return pos;
+      if (pos + 1 === end || bytes[pos + 1] === SP) return -1;
+    } else if (!isNameByte(byte)) {
+      return -1;
+    }
   }
-  reader.pos = end;
-  return decodeText(bytes, nameStart, end);
+  return beforeList ? -1 : end;
 }
 
 /** Not a CTL, space, parenthesis, `{` or quote: a byte that can only continue a name's word. */
@@ -191,8 +208,16 @@ export function modSequenceOrNone(value: bigint | undefined): bigint | undefined
  * A HIGHESTMODSEQ of 0 (no persistent mod-sequences) is left out, as if not sent.
  */
 export function parseStatusData(reader: WireReader, context: ParseContext): MailboxStatusResponse {
-  const [mailbox] = parseMailbox(reader, context);
+  const nameStart = reader.pos;
+  const nameQuoted = reader.peek() === DQUOTE || reader.literalHere();
+  let [mailbox] = parseMailbox(reader, context);
+  const afterName = reader.mark();
   reader.sp();
+  if (reader.peek() !== LPAREN && !nameQuoted) {
+    reader.rewind(afterName);
+    mailbox = unquotedStatusNameWithSpaces(reader, nameStart, context) ?? mailbox;
+    reader.sp();
+  }
   const attributes: Mutable<MailboxStatusAttributes> = {};
   reader.expect(LPAREN, '"(" starting status attributes');
   reader.sp();
@@ -226,6 +251,20 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
   }
   reader.pos++;
   return { kind: 'mailbox-status', mailbox, attributes };
+}
+
+/**
+ * Quirk: Gromox sends a STATUS mailbox name unquoted with its spaces,
+ * `* STATUS Deleted Items (MESSAGES 0 UNSEEN 0 RECENT 0)` (Gromox issue 5). When only words after
+ * single spaces stand between the atom read as the name and the attribute list, they are the
+ * name's. Otherwise null: the name stays the atom, and the response fails where "(" is expected.
+ * Called with the reader just after the atom, only once the usual reading has failed.
+ */
+function unquotedStatusNameWithSpaces(reader: WireReader, nameStart: number, context: ParseContext): string | null {
+  const end = endOfNameWords(reader, true);
+  if (end === -1) return null;
+  reader.pos = end;
+  return decodeMailbox(decodeText(reader.bytes, nameStart, end), context)[0];
 }
 
 /**
