@@ -160,6 +160,12 @@ describe('FLAGS with NIL among the flags', () => {
     expect(one('* FLAGS (NIL \\Answered $NILS)')).toEqual({ kind: 'flags', flags: ['\\Answered', '$NILS'] });
   });
 
+  it('keeps a flag PERMANENTFLAGS lists twice once, as FETCH and mailbox FLAGS do', () => {
+    expect(one('* OK [PERMANENTFLAGS (\\Seen \\Seen \\Deleted \\*)] Limited')).toMatchObject({
+      code: { kind: 'PERMANENTFLAGS', flags: ['\\Seen', '\\Deleted', '\\*'] },
+    });
+  });
+
   it('drops a bare NIL from PERMANENTFLAGS too', () => {
     expect(one('* OK [PERMANENTFLAGS (\\Seen NIL \\*)] Limited')).toMatchObject({ code: { kind: 'PERMANENTFLAGS', flags: ['\\Seen', '\\*'] } });
   });

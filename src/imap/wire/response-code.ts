@@ -88,7 +88,9 @@ export function parseRespTextCode(inner: string): ResponseCode {
       return { kind: 'BADCHARSET', charsets: parseCharsets(stripParens(data) ?? data) };
     case 'PERMANENTFLAGS': {
       const flags = stripParens(data);
-      return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: splitWords(flags).filter((flag) => !nilAmongFlags(flag)) };
+      // A flag listed twice is kept once, where it first stood (a Set keeps insertion order), as
+      // FETCH and mailbox FLAGS keep it (see withoutRepeatedFlags in fetch.ts).
+      return flags === null ? other : { kind: 'PERMANENTFLAGS', flags: [...new Set(splitWords(flags).filter((flag) => !nilAmongFlags(flag)))] };
     }
     case 'UIDNEXT':
     case 'UIDVALIDITY':
