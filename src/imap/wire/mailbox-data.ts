@@ -275,7 +275,7 @@ function unquotedStatusNameWithSpaces(reader: WireReader, nameStart: number, con
  * whole answer failing. SIZE is number64.
  */
 function beyond32Bits(name: string, value: number): boolean {
-  return name !== 'SIZE' && value > 0xffffffff;
+  return name !== 'SIZE' && value > MAX_MESSAGE_NUMBER;
 }
 
 /** Sets the STATUS attribute a number item names. */

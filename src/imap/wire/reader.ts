@@ -10,6 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '../../common/errors.js';
 import { asBuffer, decodeUtf8 } from '../../common/text.js';
+import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
 /** A literal of the response being parsed, in the place where its announcement stood. */
 export interface LiteralSlot {
@@ -41,8 +42,12 @@ const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LPAREN = 0x28;
 const RPAREN = 0x29;
-/** The largest mod-sequence-value, 2^63 - 1 (RFC 7162 section 7). */
-const MAX_MOD_SEQUENCE = 0x7fffffffffffffffn;
+/**
+ * The largest mod-sequence-value, 2^63 - 1 (RFC 7162 section 7).
+ *
+ * @internal
+ */
+export const MAX_MOD_SEQUENCE = 0x7fffffffffffffffn;
 
 /*
  * ATOM-CHAR       = <any CHAR except atom-specials>
@@ -345,7 +350,7 @@ export class WireReader {
   number32(what = 'number'): number {
     const start = this.pos;
     const value = this.number(what);
-    if (value > 0xffffffff) this.fail(`Expected ${what} of at most 32 bits`, start);
+    if (value > MAX_MESSAGE_NUMBER) this.fail(`Expected ${what} of at most 32 bits`, start);
     return value;
   }
 

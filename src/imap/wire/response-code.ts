@@ -11,7 +11,8 @@ import { nilAmongFlags } from './fetch.js';
 import { SIMPLE_RESPONSE_CODES } from './response-code-types.js';
 import type { NumberRange } from './response-types.js';
 import type { WireReader } from './reader.js';
-import { decodeText } from './reader.js';
+import { decodeText, MAX_MOD_SEQUENCE } from './reader.js';
+import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
 /** A parsed `resp-text`. */
 export interface ResponseText {
@@ -100,7 +101,7 @@ export function parseRespTextCode(inner: string): ResponseCode {
     }
     case 'HIGHESTMODSEQ':
       // mod-sequence-value: up to 2^63 - 1 (RFC 7162 section 7).
-      return /^\d{1,19}$/.test(data) && BigInt(data) <= 0x7fffffffffffffffn ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
+      return /^\d{1,19}$/.test(data) && BigInt(data) <= MAX_MOD_SEQUENCE ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
     case 'MODIFIED': {
       const set = parseUidSetText(data);
       return set === null ? other : { kind: 'MODIFIED', set };
@@ -144,9 +145,6 @@ function stripParens(text: string): string | null {
   return text.startsWith('(') && text.endsWith(')') ? text.slice(1, -1) : null;
 }
 
-/** The largest IMAP number (`number` and `nz-number` are 32-bit unsigned, RFC 9051 section 9). */
-const MAX_NUMBER = 4294967295;
-
 /*
  * nz-number       = digit-nz *DIGIT
  * A 0 where the code wants a nz-number (`[UIDVALIDITY 0]`, `[APPENDUID 0 4]`) is no value: the code
@@ -154,7 +152,7 @@ const MAX_NUMBER = 4294967295;
  */
 function parseNzNumberText(text: string): number | null {
   const value = /^\d{1,10}$/.test(text) ? Number(text) : 0;
-  return value >= 1 && value <= MAX_NUMBER ? value : null;
+  return value >= 1 && value <= MAX_MESSAGE_NUMBER ? value : null;
 }
 
 /*
@@ -174,7 +172,7 @@ export function parseUidSetText(text: string, ordered = false): NumberRange[] | 
     const a = Number(match[1]);
     const b = match[2] === undefined ? a : Number(match[2]);
     // nz-number: 1 to 4294967295 (RFC 9051 section 9).
-    if (a < 1 || b < 1 || a > MAX_NUMBER || b > MAX_NUMBER) return null;
+    if (a < 1 || b < 1 || a > MAX_MESSAGE_NUMBER || b > MAX_MESSAGE_NUMBER) return null;
     ranges.push(a <= b || ordered ? { start: a, end: b } : { start: b, end: a });
   }
   return ranges;

@@ -83,9 +83,8 @@ function parseResponseTagged(reader: WireReader): ImapResponse {
  */
 function parseNumberedData(reader: WireReader, context: ParseContext): ImapResponse {
   const start = reader.pos;
-  const count = reader.number();
   // number = 32 bits (RFC 9051 section 9): a larger count is no count (it would become the mailbox's size).
-  if (count > 0xffffffff) reader.fail('Expected a number of at most 32 bits', start);
+  const count = reader.number32();
   reader.sp();
   const name = reader.keyword('EXISTS, RECENT, EXPUNGE or FETCH');
   switch (name) {

@@ -9,6 +9,7 @@ import type { CommandArg } from './command-args.js';
 import { astring, atom, checkUtf8Text, date, flag, list, modSequence, num, sequenceSet, str } from './command-args.js';
 import type { SeqNum, Uid } from './sequence-set.js';
 import { SequenceSet } from './sequence-set.js';
+import { MAX_MOD_SEQUENCE } from './reader.js';
 
 /**
  * Search criteria. Every field present must match (AND); `or` and `not` combine sub-queries.
@@ -206,8 +207,8 @@ function headerName(name: string): CommandArg {
 
 /** number (RFC 3501 section 9): 32-bit unsigned. */
 const MAX_NUMBER = 0xffffffffn;
-/** number64 (RFC 9051 section 9): 63-bit, as a signed 64-bit integer holds it. */
-const MAX_NUMBER64 = 2n ** 63n - 1n;
+/** number64 (RFC 9051 section 9): 63-bit, as a signed 64-bit integer holds it (as mod-sequences). */
+const MAX_NUMBER64 = MAX_MOD_SEQUENCE;
 
 /*
  * "LARGER" SP number / "SMALLER" SP number (RFC 3501); "LARGER" SP number64 / "SMALLER" SP number64
