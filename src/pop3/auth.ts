@@ -9,7 +9,7 @@ import { Secret } from '../common/secret.js';
 import {
   chooseSaslMechanism,
   decodeSaslChallenge,
-  toSaslMechanismName,
+  loginMethodNamed,
   type SaslCredentials,
   type SaslMechanismName,
   type SaslSession,
@@ -165,12 +165,11 @@ export type Pop3AuthMethod = 'auto' | 'USER' | 'APOP' | SaslMechanismName;
 
 /** The method a caller named, in any case (see {@link Pop3AuthMethod}); undefined for no method mailwire implements. */
 export function pop3LoginMethod(method: unknown): Pop3AuthMethod | undefined {
-  if (typeof method !== 'string') return undefined;
-  const upper = method.trim().toUpperCase();
-  if (upper === 'AUTO') return 'auto';
-  if (upper === 'USER' || upper === 'APOP') return upper;
-  return toSaslMechanismName(upper);
+  return loginMethodNamed(method, POP3_COMMANDS);
 }
+
+/** The login methods that are POP3 commands of their own (RFC 1939), not SASL mechanisms. */
+const POP3_COMMANDS = ['USER', 'APOP'] as const;
 
 /** What the server offers, as far as the login choice is concerned. */
 export interface LoginOffer {

@@ -180,6 +180,22 @@ export function toSaslMechanismName(name: string): SaslMechanismName | undefined
 }
 
 /**
+ * The login method a caller named, in any case (SASL mechanism names are case-insensitive, RFC 4422
+ * section 3.1, and so are the others): `'auto'`, one of the protocol's own `commands` (IMAP's
+ * LOGIN, POP3's USER and APOP), which win over a SASL mechanism of the same name, or a SASL
+ * mechanism. Undefined for anything else, a value that is no string included.
+ *
+ * @internal
+ */
+export function loginMethodNamed<Command extends string>(method: unknown, commands: readonly Command[]): 'auto' | Command | SaslMechanismName | undefined {
+  if (typeof method !== 'string') return undefined;
+  const upper = method.trim().toUpperCase();
+  if (upper === 'AUTO') return 'auto';
+  const command = commands.find((name) => name === upper);
+  return command ?? toSaslMechanismName(upper);
+}
+
+/**
  * Starts a SASL exchange.
  *
  * Credentials are checked here, before anything is sent: PLAIN, LOGIN, CRAM-MD5 and SCRAM need a

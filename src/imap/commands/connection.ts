@@ -22,7 +22,7 @@ import {
   createSaslSession,
   decodeSaslChallenge,
   encodeSaslResponse,
-  toSaslMechanismName,
+  loginMethodNamed,
   type SaslCredentials,
   type SaslMechanismName,
 } from '../../common/sasl/index.js';
@@ -189,12 +189,11 @@ export async function login(session: CoreSession, credentials: ImapCredentials, 
  * AUTHENTICATE LOGIN. Undefined for a name that is no method mailwire implements.
  */
 function imapLoginMethod(method: unknown): ImapLoginMethod | undefined {
-  if (typeof method !== 'string') return undefined;
-  const upper = method.trim().toUpperCase();
-  if (upper === 'AUTO') return 'auto';
-  if (upper === 'LOGIN') return 'LOGIN';
-  return toSaslMechanismName(upper);
+  return loginMethodNamed(method, IMAP_COMMANDS);
 }
+
+/** The login method that is an IMAP command of its own (RFC 9051 section 6.2.3), not a SASL mechanism. */
+const IMAP_COMMANDS = ['LOGIN'] as const;
 
 /**
  * The login's tagged OK was read: the session is authenticated from this response on, before any
