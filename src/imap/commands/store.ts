@@ -350,7 +350,7 @@ export async function store(
         updated.push({ seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq });
         return true;
       },
-      done: (response) => (response.code?.kind === 'MODIFIED' ? (expandRanges(response.code.set, 1_000_000) ?? []) : []),
+      done: (response) => (response.code?.kind === 'MODIFIED' ? (expandRanges(response.code.set, MAX_MODIFIED) ?? []) : []),
     },
     partOptions,
   ).catch((error: unknown) => {
@@ -380,5 +380,8 @@ export async function store(
 function modifiedOfRefusal(error: unknown): number[] | undefined {
   if (!(error instanceof ServerError) || error.status !== 'NO' || error.responseCode !== 'MODIFIED') return undefined;
   const set = parseUidSetText(error.responseCodeData ?? '');
-  return set === null ? undefined : (expandRanges(set, 1_000_000) ?? undefined);
+  return set === null ? undefined : (expandRanges(set, MAX_MODIFIED) ?? undefined);
 }
+
+/** The most messages a `[MODIFIED]` set is read for, in the tagged OK or NO alike; a larger set reads as none. */
+const MAX_MODIFIED = 1_000_000;
