@@ -250,8 +250,11 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
   const common = {
     host: target.host,
     port: target.port,
-    tls: target.implicitTls ? ('implicit' as const) : (options.tls ?? defaultTlsMode(target)),
     ...defined({
+      // Given no tls option, an imap: or pop3: URL leaves the mode to the client, whose default
+      // follows the port: implicit TLS on 993 or 995, where STARTTLS would wait for a greeting that
+      // never comes, STARTTLS/STLS elsewhere.
+      tls: target.implicitTls ? ('implicit' as const) : options.tls,
       allowCleartext: options.allowCleartext,
       tlsOptions: options.tlsOptions,
       logger: options.logger,
@@ -283,15 +286,6 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     client,
     ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: connectors.watchConnector }),
   });
-}
-
-/**
- * The TLS mode of an `imap:` or `pop3:` URL given no `tls` option: STARTTLS/STLS, except on the
- * implicit-TLS port (993, 995), where the server waits for a TLS handshake and STARTTLS would wait
- * for a greeting that never comes. The same default as the clients' `tls` option.
- */
-function defaultTlsMode(target: MailboxUrl): 'implicit' | 'starttls' {
-  return target.port === DEFAULT_PORTS[target.protocol === 'imap' ? 'imaps' : 'pop3s'] ? 'implicit' : 'starttls';
 }
 
 /**
