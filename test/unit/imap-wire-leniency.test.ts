@@ -274,13 +274,25 @@ describe('QUOTA with NIL for a usage or limit', () => {
 });
 
 describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
-  // No report found in peers' issue trackers of a server quoting a STATUS value or RFC822.SIZE:
-  // such a response stays refused, with a ProtocolError naming it, and the next one is read.
-  it('fails the STATUS or FETCH response with a ProtocolError and reads the response after it', () => {
-    const { responses, errors } = feed('* STATUS box (MESSAGES "12")\r\n* 1 FETCH (RFC822.SIZE "12")\r\n* 3 EXISTS\r\n');
-    expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
-    expect(errors.map((each) => each.error.message)).toEqual([expect.stringMatching(/MESSAGES/), expect.stringMatching(/RFC822\.SIZE/)]);
-    expect(responses).toEqual([{ kind: 'exists', count: 3 }]);
+  // Reported by client libraries: `MESSAGES "12"` in STATUS, `RFC822.SIZE "2664"` in FETCH.
+  it('reads a STATUS value or RFC822.SIZE sent as a quoted string of digits as the number it spells', () => {
+    expect(one('* STATUS INBOX (MESSAGES "12" UIDNEXT "4392" UNSEEN 3)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'INBOX', attributes: { messages: 12, uidNext: 4392, unseen: 3 },
+    });
+    expect(one('* 1 FETCH (UID 7 RFC822.SIZE "2664" FLAGS ())')).toEqual({ kind: 'fetch', seq: 1, attributes: { uid: 7, size: 2664, flags: [] } });
+    // Still 32 bits where the grammar says so: a quoted UIDVALIDITY too large is left out, as unquoted.
+    expect(one('* STATUS INBOX (UIDVALIDITY "1666390893380" MESSAGES "0")')).toEqual({
+      kind: 'mailbox-status', mailbox: 'INBOX', attributes: { messages: 0 },
+    });
+  });
+
+  it('still fails the response for a quoted value that is not all digits, with a ProtocolError, and reads the response after it', () => {
+    for (const value of ['""', '"12a"', '" 12"', '"-1"', '"1.5"', '"x"', '"99999999999999999999"']) {
+      const { responses, errors } = feed(`* STATUS box (MESSAGES ${value})\r\n* 1 FETCH (RFC822.SIZE ${value})\r\n* 3 EXISTS\r\n`);
+      expect(errors.map((each) => each.error), value).toEqual([expect.any(ProtocolError), expect.any(ProtocolError)]);
+      expect(errors.map((each) => each.error.message)).toEqual([expect.stringMatching(/MESSAGES/), expect.stringMatching(/RFC822\.SIZE/)]);
+      expect(responses).toEqual([{ kind: 'exists', count: 3 }]);
+    }
   });
 });
 

@@ -341,7 +341,7 @@ function parseBodyFldOctets(reader: WireReader): number {
     reader.number('body-fld-octets');
     return 0;
   }
-  if (reader.peek() === DQUOTE) return numberInQuotes(reader, 'body-fld-octets') ?? reader.fail('Expected body-fld-octets');
+  if (reader.peek() === DQUOTE) return reader.numberInQuotes('body-fld-octets') ?? reader.fail('Expected body-fld-octets');
   const start = reader.pos;
   const octets = reader.number('body-fld-octets');
   return numberInExponentForm(reader, start, 'body-fld-octets') ?? octets;
@@ -366,19 +366,6 @@ function numberInExponentForm(reader: WireReader, start: number, what: string): 
   return Math.round(value);
 }
 
-/**
- * Quirk: a size or line count sent as a quoted string of digits (`"1234"`), seen in the wild,
- * server not named: read as the number it spells. Returns null, with the reader unmoved, when the
- * string is not one (then, where a line count may be missing, it is the MD5 that follows).
- */
-function numberInQuotes(reader: WireReader, what: string): number | null {
-  const start = reader.mark();
-  const text = reader.string(what);
-  if (/^\d{1,16}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER) return Number(text);
-  reader.rewind(start);
-  return null;
-}
-
 /*
  * body-fld-lines  = number64
  * Quirk: tolerated as NIL or missing (seen from Exchange for text parts), read as 0.
@@ -386,7 +373,7 @@ function numberInQuotes(reader: WireReader, what: string): number | null {
 function parseBodyFldLines(reader: WireReader): number {
   if (reader.nil()) return 0;
   const byte = reader.peek();
-  if (byte === DQUOTE) return numberInQuotes(reader, 'body-fld-lines') ?? 0;
+  if (byte === DQUOTE) return reader.numberInQuotes('body-fld-lines') ?? 0;
   if (byte === 0x2d) return negativeLines(reader);
   if (byte < 0x30 || byte > 0x39) return 0;
   const start = reader.pos;

@@ -359,13 +359,33 @@ export class WireReader {
    *
    * Quirk: NIL where the grammar wants a number (`RFC822.SIZE NIL`, `BINARY.SIZE[1] NIL`, STATUS
    * `UIDNEXT NIL`), seen in the wild, server not named. The value is unknown, so it is read as
-   * absent, never as 0, and the rest of the response is kept. The digits are tried first: the NIL
-   * check costs nothing on the usual path.
+   * absent, never as 0, and the rest of the response is kept. A number in quotes is read too (see
+   * {@link WireReader.numberInQuotes}). The digits are tried first: these checks cost nothing on
+   * the usual path.
    */
   numberOrNil(what: string): number | undefined {
     const byte = this.peek();
-    if ((byte < 0x30 || byte > 0x39) && this.nil()) return undefined;
+    if (byte < 0x30 || byte > 0x39) {
+      if (this.nil()) return undefined;
+      if (byte === DQUOTE) return this.numberInQuotes(what) ?? this.fail(`Expected ${what}`);
+    }
     return this.number(what);
+  }
+
+  /**
+   * Quirk: a number sent as a quoted string of digits, reported by client libraries: a STATUS value
+   * (`MESSAGES "12"`), `RFC822.SIZE "2664"`, a BODYSTRUCTURE size or line count (`"1234"`); server
+   * not named. Read as the number it spells. Returns null, with the reader unmoved, when the string
+   * is not one (empty, a sign, a space, a fraction, or beyond 2^53 - 1): the caller refuses it, or,
+   * where a line count may be missing, reads it as the MD5 that follows. Called only once the
+   * digits and NIL have not matched.
+   */
+  numberInQuotes(what: string): number | null {
+    const start = this.mark();
+    const text = this.string(what);
+    if (/^\d{1,16}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER) return Number(text);
+    this.rewind(start);
+    return null;
   }
 
   /** `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails. */
