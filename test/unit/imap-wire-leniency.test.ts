@@ -253,6 +253,29 @@ describe('LIST names sent unquoted with spaces or backslashes', () => {
   });
 });
 
+describe('LIST names with a TAB', () => {
+  // Exchange (MailKit issue 945): `* LIST (\HasNoChildren) "/" INBOX/Da<TAB>Oggetto<TAB>...<TAB>`, unquoted.
+  it('reads an unquoted name with TABs to the end of the line, trailing TAB kept', () => {
+    expect(one('* LIST (\\HasNoChildren) "/" INBOX/Da\tOggetto\tRicevuto\tDimensione\tCategorie\t')).toMatchObject({
+      kind: 'list', delimiter: '/', name: 'INBOX/Da\tOggetto\tRicevuto\tDimensione\tCategorie\t', nameRaw: 'INBOX/Da\tOggetto\tRicevuto\tDimensione\tCategorie\t',
+    });
+    expect(one('* LSUB () "/" a\tb c')).toMatchObject({ command: 'LSUB', name: 'a\tb c' });
+    expect(one('* LIST () "/" Entw&APw-rfe\t')).toMatchObject({ name: 'Entw\u00fcrfe\t', nameRaw: 'Entw&APw-rfe\t' });
+    // A STATUS name is read by the same rule, up to its attribute list.
+    expect(one('* STATUS INBOX/Da\tOggetto\t (MESSAGES 2)')).toEqual({ kind: 'mailbox-status', mailbox: 'INBOX/Da\tOggetto\t', attributes: { messages: 2 } });
+  });
+
+  it('reads a quoted name with a TAB as it is', () => {
+    expect(one('* LIST (\\HasNoChildren) "/" "INBOX/Da\tOggetto\t"')).toMatchObject({ name: 'INBOX/Da\tOggetto\t', nameRaw: 'INBOX/Da\tOggetto\t' });
+  });
+
+  it('still refuses a TAB name whose end is in doubt', () => {
+    for (const input of ['* LIST () "/" a\tb  c', '* LIST () "/" a\tb (CHILDINFO (SUBSCRIBED))', '* LIST () "/" a\t"b"', '* LIST () "/" a\t{1}\r\nb']) {
+      expect(() => one(input), input).toThrow(ProtocolError);
+    }
+  });
+});
+
 describe('RFC 8474 object ids sent without parentheses', () => {
   it('reads EMAILID and THREADID sent as a bare objectid, as in parentheses', () => {
     expect(one('* 1 FETCH (EMAILID M6d99ac3275bb4e THREADID T64b478a75b7ea9 UID 2)')).toEqual({

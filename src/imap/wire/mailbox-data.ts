@@ -142,11 +142,22 @@ function endOfNameWords(reader: WireReader, beforeList: boolean): number {
     if (byte === SP) {
       if (beforeList && bytes[pos + 1] === LPAREN) return pos;
       if (pos + 1 === end || bytes[pos + 1] === SP) return -1;
-    } else if (!isNameByte(byte)) {
+    } else if (!isNameByte(byte) && !tabInName(byte)) {
       return -1;
     }
   }
   return beforeList ? -1 : end;
+}
+
+/**
+ * Quirk: Exchange sends a LIST name unquoted with TABs in it, one at its end too,
+ * `* LIST (\HasNoChildren) "/" INBOX/Da<TAB>Oggetto<TAB>Ricevuto<TAB>` (MailKit issue 945). Only a
+ * space separates tokens, so a TAB where the name's words are read can only be the name's own: it
+ * is kept there, as sent, a trailing one included; a STATUS name sent so is read the same way. (A
+ * quoted name may hold a TAB in any case.)
+ */
+function tabInName(byte: number): boolean {
+  return byte === 0x09;
 }
 
 /** Not a CTL, space, parenthesis, `{` or quote: a byte that can only continue a name's word. */
