@@ -178,6 +178,16 @@ describe('mod-sequences outside the grammar', () => {
     expect(() => one('* 3 FETCH (MODSEQ (-x))')).toThrow(/mod-sequence-value/);
   });
 
+  // Old Cyrus versions left a message's mod-sequence at 0 (cyrus-imapd issue 1029). RFC 7162 makes
+  // permsg-modsequence a mod-sequence-value (1 or more); 0 (mod-sequence-valzer) only says "none" in
+  // STATUS HIGHESTMODSEQ and UNCHANGEDSINCE.
+  it('leaves a MODSEQ of 0 out of the FETCH attributes, as a negative one, and keeps the rest', () => {
+    expect(one('* 3 FETCH (UID 9 MODSEQ (0) FLAGS (\\Seen))')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9, flags: ['\\Seen'] } });
+    expect(one('* 3 FETCH (MODSEQ (000) UID 9)')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9 } });
+    expect(one('* 3 FETCH (MODSEQ 0 UID 9)')).toEqual({ kind: 'fetch', seq: 3, attributes: { uid: 9 } });
+    expect(one('* 3 FETCH (MODSEQ (1) UID 9)')).toEqual({ kind: 'fetch', seq: 3, attributes: { modseq: 1n, uid: 9 } });
+  });
+
   // imap-codec issue 722: its encoder, which servers build on, wrote `MODSEQ 624140003`.
   it('reads a FETCH MODSEQ sent without parentheses, and refuses one that is no number', () => {
     expect(one('* 3 FETCH (UID 9 MODSEQ 624140003 FLAGS (\\Seen))')).toEqual({

@@ -250,7 +250,7 @@ export interface FetchAttributes {
   readonly bodyStructure?: BodyStructure;
   /** BODY (the non-extensible form). */
   readonly body?: BodyStructure;
-  /** MODSEQ (RFC 7162). */
+  /** MODSEQ (RFC 7162): 1 or more; absent when the server sent none, or a 0 or a negative value. */
   readonly modseq?: bigint;
   /** EMAILID (RFC 8474). */
   readonly emailId?: string;

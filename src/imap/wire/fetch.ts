@@ -9,6 +9,7 @@
 import { parseBody } from './body-structure.js';
 import { parseImapDateTime } from './date.js';
 import { parseEnvelope } from './envelope.js';
+import { modSequenceOrNone } from './mailbox-data.js';
 import type { BodyItemName, FetchAttributes, FetchBody, UnknownFetchItem } from './fetch-types.js';
 import type { WireReader } from './reader.js';
 import { byLength, decodeText, decodeUpperCase } from './reader.js';
@@ -304,10 +305,16 @@ function skipNegativeModSequence(reader: WireReader): void {
 
 /*
  * permsg-modsequence = mod-sequence-value     (RFC 7162)
+ * mod-sequence-value = 1*DIGIT                ; 1 <= n <= 2^63 - 1
+ * A 0 is left out, as a negative value is (see modSequenceOrNone).
  */
 function readPermsgModsequence(reader: WireReader, attributes: Mutable<FetchAttributes>): void {
-  if (reader.peek() === 0x2d) skipNegativeModSequence(reader);
-  else attributes.modseq = reader.bigNumber('mod-sequence-value');
+  if (reader.peek() === 0x2d) {
+    skipNegativeModSequence(reader);
+    return;
+  }
+  const modseq = modSequenceOrNone(reader.bigNumber('mod-sequence-value'));
+  if (modseq !== undefined) attributes.modseq = modseq;
 }
 
 /**

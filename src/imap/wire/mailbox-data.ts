@@ -199,7 +199,8 @@ function firstCharacterOfDelimiter(delimiter: string): string {
  * A mod-sequence as the public state reports it: undefined for none, and for 0. Mod-sequences
  * start at 1 (RFC 7162 section 7, mod-sequence-value); a STATUS HIGHESTMODSEQ of 0
  * (mod-sequence-valzer) says the mailbox keeps no persistent mod-sequences, as `[NOMODSEQ]` does
- * for SELECT, and a `[HIGHESTMODSEQ 0]` or `MODSEQ (0)`, outside the grammar, is read the same way.
+ * for SELECT, and a `[HIGHESTMODSEQ 0]` or a FETCH `MODSEQ (0)` (left by old Cyrus versions,
+ * cyrus-imapd issue 1029), outside the grammar, is read the same way: left out, as `MODSEQ (-1)` is.
  * Nothing can resynchronize from 0 anyway: `CHANGEDSINCE 0` is refused (nz-mod-sequence), and so
  * is a QRESYNC SELECT from 0.
  *
