@@ -45,8 +45,11 @@ export interface FrameSink {
    *
    * @param bytes - the line (or line segment); may be empty.
    * @param literal - the literal announced at the end of this segment, or null for the line's end.
+   * @param lineEndLength - bytes of the line end that followed (after the announcement, when there
+   *   is one): 2 for CRLF, 1 for a bare LF. With `bytes` and the announcement, where the next frame
+   *   starts on the wire, for error offsets.
    */
-  onLine(bytes: Uint8Array, literal: LiteralHeader | null): void;
+  onLine(bytes: Uint8Array, literal: LiteralHeader | null, lineEndLength: number): void;
   /**
    * Part of the current literal's bytes. Zero-length literals produce no `onLiteralData`.
    *
@@ -281,14 +284,22 @@ export class Tokenizer {
       }
       let bytes: Uint8Array;
       let end: number;
+      let lineEndLength = 1;
       if (this.#lineLength === 0) {
         bytes = chunk;
-        end = lf > position && chunk[lf - 1] === CR ? lf - 1 : lf;
+        end = lf;
+        if (lf > position && chunk[lf - 1] === CR) {
+          end--;
+          lineEndLength = 2;
+        }
       } else {
         this.#appendLineBytes(chunk, position, lf);
         bytes = this.#lineBuffer;
         end = this.#lineLength;
-        if (end > 0 && bytes[end - 1] === CR) end--;
+        if (end > 0 && bytes[end - 1] === CR) {
+          end--;
+          lineEndLength = 2;
+        }
         position = 0;
         this.#lineLength = 0;
       }
@@ -312,7 +323,7 @@ export class Tokenizer {
       if (bytes !== chunk && this.#lineBuffer.length > RETAINED_LINE_BUFFER) {
         this.#lineBuffer = Buffer.allocUnsafeSlow(INITIAL_LINE_BUFFER); // `line` still views the old one
       }
-      sink.onLine(line, header);
+      sink.onLine(line, header, lineEndLength);
       if (this.#mode !== LINE || this.#stopRequested) return position;
     }
     return position;

@@ -556,12 +556,12 @@ export class ImapClient implements ImapSession {
     const assembler = this.#assembler;
     if (this.#options.logger === undefined) return assembler;
     return {
-      onLine: (bytes: Uint8Array, literal: LiteralHeader | null) => {
+      onLine: (bytes: Uint8Array, literal: LiteralHeader | null, lineEndLength: number) => {
         const transport = this.#transport;
         if (transport?.logging === true) {
           transport.logServer(serverLogText(bytes, literal, this.#pipeline.authenticating));
         }
-        assembler.onLine(bytes, literal);
+        assembler.onLine(bytes, literal, lineEndLength);
       },
       onLiteralData: (bytes: Uint8Array) => {
         assembler.onLiteralData(bytes);

@@ -305,6 +305,18 @@ describe('errors', () => {
     expect(error.snippet).toContain('UID ‸x)');
   });
 
+  it('counts a line ended by a bare LF as one byte in the offset, after a line and after a literal announcement', () => {
+    const lines = ['* 1 FETCH (UID 5)\n', '* 2 FETCH (BODY[] {3}\nabc UID 7)\n', '* 3 FETCH (BODY[] {3}\r\nabc UID 8)\r\n', '* 4 FETCH (UID x)\r\n'];
+    const { errors } = feed(lines.join(''));
+    const error = errors[0]!.error as ProtocolError;
+    const input = Buffer.from(lines.join(''));
+    expect(error.offset).toBe(input.indexOf('UID x') + 4);
+    expect(input[error.offset!]).toBe(0x78); // the "x"
+    // Inside a response: after its literal, announced with a bare LF.
+    const inside = feed('* 1 FETCH (UID 5)\n* 2 FETCH (BODY[] {3}\nabc UID y)\r\n');
+    expect((inside.errors[0]!.error as ProtocolError).offset).toBe(Buffer.from('* 1 FETCH (UID 5)\n* 2 FETCH (BODY[] {3}\nabc UID ').length);
+  });
+
   it('refuses a number beyond 2^53 - 1 instead of rounding it', () => {
     expect(one('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toMatchObject({ attributes: { size: 9007199254740991 } });
     for (const input of [

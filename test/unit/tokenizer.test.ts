@@ -93,6 +93,13 @@ function tokenize(input: string, options: TokenizerOptions = {}, recorderOptions
 }
 
 const IMAP = { literals: true } as const;
+
+/** Pushes `input` in chunks of `size` into an IMAP tokenizer whose sink hands each line to `onLine`. */
+function pushLines(input: string, size: number, onLine: FrameSink['onLine']): void {
+  const sink: FrameSink = { onLine, onLiteralData: () => undefined, onLiteralEnd: () => undefined, onDataChunk: () => undefined, onDataEnd: () => undefined };
+  const tokenizer = new Tokenizer(sink, IMAP);
+  for (let offset = 0; offset < input.length; offset += size) tokenizer.push(bytesOf(input.slice(offset, offset + size)));
+}
 const POP3 = { dotDataAfter: (line: string) => line.startsWith('+OK') } as const;
 
 describe('Tokenizer: lines', () => {
@@ -249,17 +256,9 @@ describe('Tokenizer: IMAP literals', () => {
     const input = 'a {007}\r\n1234567 b ~{02+}\r\nxy c {0}\r\n)\r\n';
     for (const size of [input.length, 1, 3]) {
       const lengths: number[] = [];
-      const sink: FrameSink = {
-        onLine: (_bytes, literal) => {
-          if (literal !== null) lengths.push(literal.announcementLength);
-        },
-        onLiteralData: () => undefined,
-        onLiteralEnd: () => undefined,
-        onDataChunk: () => undefined,
-        onDataEnd: () => undefined,
-      };
-      const tokenizer = new Tokenizer(sink, IMAP);
-      for (let offset = 0; offset < input.length; offset += size) tokenizer.push(bytesOf(input.slice(offset, offset + size)));
+      pushLines(input, size, (_bytes, literal) => {
+        if (literal !== null) lengths.push(literal.announcementLength);
+      });
       expect(lengths, `chunks of ${size}`).toEqual([5, 6, 3]);
     }
   });
@@ -514,5 +513,14 @@ describe('Tokenizer: stop() and offset', () => {
     const tokenizer = new Tokenizer(sink, IMAP);
     tokenizer.push(bytesOf('ab\r\nc {2}\r\nxy\r\n'));
     expect(offsets).toEqual([4, 11, 13, 13, 15]);
+  });
+
+  it('tells the sink how long each line end was: 2 for CRLF, 1 for a bare LF, in any chunking', () => {
+    const input = 'ab\r\nc {2}\nxy\n\nd\r\n';
+    for (let size = 1; size <= input.length; size++) {
+      const ends: number[] = [];
+      pushLines(input, size, (_bytes, _literal, lineEndLength) => ends.push(lineEndLength));
+      expect(ends, `chunks of ${size}`).toEqual([2, 1, 1, 1, 2]);
+    }
   });
 });

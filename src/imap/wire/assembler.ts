@@ -198,16 +198,17 @@ export class ResponseAssembler implements FrameSink {
    *
    * @param bytes - the segment (a view, copied here).
    * @param literal - the literal announced at its end, or null at the end of the response's line.
+   * @param lineEndLength - 2 for CRLF, 1 for a bare LF (for error offsets).
    */
-  onLine(bytes: Uint8Array, literal: LiteralHeader | null): void {
-    this.wireOffset += bytes.length + 2;
+  onLine(bytes: Uint8Array, literal: LiteralHeader | null, lineEndLength: number): void {
+    this.wireOffset += bytes.length + lineEndLength;
     if (!this.discarding) this.append(bytes);
     if (literal === null) {
       this.completeResponse();
       return;
     }
     this.wireOffset += literal.announcementLength;
-    this.target = this.discarding ? { kind: 'discard' } : this.startLiteral(literal);
+    this.target = this.discarding ? { kind: 'discard' } : this.startLiteral(literal, lineEndLength);
   }
 
   /**
@@ -270,8 +271,8 @@ export class ResponseAssembler implements FrameSink {
     this.lineLength = needed;
   }
 
-  private startLiteral(literal: LiteralHeader): LiteralTarget {
-    const wireLength = literal.announcementLength + 2 + literal.size;
+  private startLiteral(literal: LiteralHeader, lineEndLength: number): LiteralTarget {
+    const wireLength = literal.announcementLength + lineEndLength + literal.size;
     const position = this.lineLength;
     let limit = this.maxBufferedLiteral;
     let limitName = 'maxBufferedLiteral';

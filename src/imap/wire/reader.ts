@@ -20,7 +20,7 @@ export interface LiteralSlot {
   readonly value: Uint8Array | null;
   /** The announced size. */
   readonly size: number;
-  /** Bytes the literal took on the wire: announcement, CRLF and value (for error offsets). */
+  /** Bytes the literal took on the wire: announcement, line end (CRLF or a bare LF) and value (for error offsets). */
   readonly wireLength: number;
 }
 
