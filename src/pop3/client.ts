@@ -153,8 +153,8 @@ export class Pop3Client {
   readonly #streaming: BodyStreaming;
 
   readonly #sink: FrameSink = {
-    onLine: (bytes) => {
-      this.#onLine(bytes);
+    onLine: (bytes, _literal, lineEndLength) => {
+      this.#onLine(bytes, lineEndLength);
     },
     onLiteralData: () => {
       // POP3 has no literals (the tokenizer is built with literals: false).
@@ -781,8 +781,9 @@ export class Pop3Client {
     }
   }
 
-  #onLine(bytes: Uint8Array): void {
-    const status = parseStatusLine(bytes, this.#tokenizer.offset);
+  #onLine(bytes: Uint8Array, lineEndLength: number): void {
+    // The tokenizer's offset is where the line ends: the error points at the line's first byte.
+    const status = parseStatusLine(bytes, this.#tokenizer.offset - lineEndLength - bytes.length);
     if (this.#transport?.logging === true) this.#transport.logServer(logText(bytes, status.kind));
     const waiter = this.#greetingWaiter;
     if (waiter !== undefined) {

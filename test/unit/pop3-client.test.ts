@@ -319,6 +319,20 @@ describe('Pop3Client against scripted servers', () => {
     await expect(client.noop()).rejects.toThrow(ConnectionClosedError);
   });
 
+  it('points the ProtocolError of a line that is no status line at its first byte, whatever the line ends', async () => {
+    const start = login({ capa: ['USER'], count: 1 });
+    const sent = start.reduce((total, step) => total + (step.kind === 'send' ? step.data.length : 0), 0);
+    for (const [before, line] of [['', 'hello\r\n'], ['+OK\n', '* OK imap\n'], ['+OK POP3\r\n', 'bogus\n']] as const) {
+      const noop = before === '' ? [] : [C('NOOP'), raw(before)];
+      const server = await serve([...start, ...noop, C('NOOP'), raw(line)]);
+      const client = await connect(server);
+      if (before !== '') await client.noop();
+      const error = await client.noop().catch((caught: unknown) => caught);
+      expect(error, line).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).offset, line).toBe(sent + before.length);
+    }
+  });
+
   it('closes on an over-long status line with LimitExceededError', async () => {
     const server = await serve([...login({ capa: ['USER'], count: 1 }), C('NOOP'), raw(`+OK ${'x'.repeat(5000)}`)]);
     const client = await connect(server, { limits: { maxLineLength: 1024 } });
