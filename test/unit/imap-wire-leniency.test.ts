@@ -152,6 +152,23 @@ describe('FLAGS with a flag repeated', () => {
   });
 });
 
+describe('flags sent as quoted strings', () => {
+  // InterMail (MailKit issue 771): `* FLAGS ("\\Deleted" \Answered \Flagged \Deleted \Draft \Seen)`.
+  it('reads a quoted flag as the flag it spells, in mailbox FLAGS and FETCH FLAGS, a repeat kept once', () => {
+    expect(one('* FLAGS ("\\\\Deleted" \\Answered \\Flagged \\Deleted \\Draft \\Seen)')).toEqual({
+      kind: 'flags', flags: ['\\Deleted', '\\Answered', '\\Flagged', '\\Draft', '\\Seen'],
+    });
+    expect(one('* 1 FETCH (FLAGS ("\\\\Seen" "$My Label" $Junk) UID 4)')).toEqual({
+      kind: 'fetch', seq: 1, attributes: { flags: ['\\Seen', '$My Label', '$Junk'], uid: 4 },
+    });
+    expect(one('* LIST ("\\\\HasNoChildren") "/" INBOX')).toMatchObject({ attributes: ['\\HasNoChildren'], name: 'INBOX' });
+  });
+
+  it('refuses a quoted flag that is not closed', () => {
+    expect(() => one('* FLAGS ("\\\\Deleted \\Seen)')).toThrow(ProtocolError);
+  });
+});
+
 describe('FLAGS with NIL among the flags', () => {
   // Outside the grammar (flag is an atom starting with "\\" or a keyword): NIL names no flag.
   it('drops a bare NIL from a FETCH flag list and from the mailbox FLAGS, and keeps the other flags', () => {

@@ -312,7 +312,20 @@ export class WireReader {
     if (candidates !== undefined) {
       for (const candidate of candidates) if (this.spells(start, candidate)) return candidate;
     }
+    if (this.bytes[start] === DQUOTE) return this.quotedLooseAtom(start, what);
     return decodeText(this.bytes, start, this.pos);
+  }
+
+  /**
+   * Quirk: InterMail quotes a flag, `* FLAGS ("\\Deleted" \Answered ...)` (MailKit issue 771),
+   * where the grammar allows an atom only. The quoted string is read from `start` as the value it
+   * spells (`\Deleted`), spaces and escapes included, rather than kept with its quotes as a flag no
+   * message has; a mailbox attribute or objectid sent so is read the same way. Called only for a
+   * loose atom that is none of the `known` values, where a string is made anyway.
+   */
+  private quotedLooseAtom(start: number, what: string): string {
+    this.pos = start;
+    return this.string(what);
   }
 
   /** True when the bytes at `start` are exactly the characters of `text` (ASCII). */
