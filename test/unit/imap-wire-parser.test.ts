@@ -317,6 +317,16 @@ describe('errors', () => {
     expect((inside.errors[0]!.error as ProtocolError).offset).toBe(Buffer.from('* 1 FETCH (UID 5)\n* 2 FETCH (BODY[] {3}\nabc UID ').length);
   });
 
+  it('points at a literal\'s announcement when the literal itself is what was not expected, and past it once it was read', () => {
+    const offsetOf = (input: string): number => (feed(input).errors[0]!.error as ProtocolError).offset!;
+    expect(offsetOf('* 1 FETCH (UID {1}\r\n5)\r\n')).toBe('* 1 FETCH (UID '.length);
+    expect(offsetOf('* 1 FETCH (FLAGS {3}\r\nabc)\r\n')).toBe('* 1 FETCH (FLAGS '.length);
+    expect(offsetOf('* 1 FETCH (BODY[] {3}\r\nabc{1}\r\nx)\r\n')).toBe('* 1 FETCH (BODY[] {3}\r\nabc'.length);
+    // Read, the literal is passed: the byte after it is the one pointed at.
+    expect(offsetOf('* 1 FETCH (BODY[] {3}\r\nabc UID x)\r\n')).toBe('* 1 FETCH (BODY[] {3}\r\nabc UID '.length);
+    expect(offsetOf('* LIST () "/" {3}\r\nfoo bar\r\n')).toBe('* LIST () "/" {3}\r\nfoo'.length);
+  });
+
   it('refuses a number beyond 2^53 - 1 instead of rounding it', () => {
     expect(one('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toMatchObject({ attributes: { size: 9007199254740991 } });
     for (const input of [

@@ -156,10 +156,18 @@ export class WireReader {
     return this;
   }
 
-  /** Throws a ProtocolError pointing at the current position. */
+  /**
+   * Throws a ProtocolError pointing at the current position (or `at`). A literal standing at that
+   * very position counts as passed once it was read (the error is about what follows it), and
+   * otherwise not: the literal is what was not expected, and its announcement is pointed at.
+   */
   fail(message: string, at = this.pos): never {
     let offset = this.baseOffset + at;
-    for (const slot of this.literals) if (slot.position <= at) offset += slot.wireLength;
+    const literals = this.literals;
+    for (let index = 0; index < literals.length; index++) {
+      const slot = literals[index]!;
+      if (slot.position < at || (slot.position === at && index < this.nextLiteral)) offset += slot.wireLength;
+    }
     const from = Math.max(0, at - 24);
     const to = Math.min(this.end, at + 24);
     let snippet = '';
