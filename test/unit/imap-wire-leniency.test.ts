@@ -346,6 +346,18 @@ describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
   });
 });
 
+describe('a backslash in a quoted string that escapes nothing', () => {
+  // hMailServer before 5.6.2 (hMailServer issue 85) did not escape a backslash, its hierarchy
+  // delimiter, in STATUS: `* STATUS "INBOX\Sub" (MESSAGES 3)`.
+  it('keeps a backslash not followed by a quote or a backslash, and still unescapes those two', () => {
+    expect(one('* STATUS "INBOX\\Sub" (MESSAGES 3)')).toEqual({ kind: 'mailbox-status', mailbox: 'INBOX\\Sub', attributes: { messages: 3 } });
+    expect(one('* STATUS "a\\\\b\\"c\\d" (MESSAGES 3)')).toMatchObject({ mailbox: 'a\\b"c\\d' });
+    expect(one('* 1 FETCH (ENVELOPE (NIL "C:\\temp\\x" NIL NIL NIL NIL NIL NIL NIL NIL))')).toMatchObject({
+      attributes: { envelope: { subject: 'C:\\temp\\x' } },
+    });
+  });
+});
+
 describe('STATUS names sent unquoted with spaces', () => {
   // Gromox issue 5: `* STATUS Deleted Items (MESSAGES 0 UNSEEN 0 RECENT 0)`.
   it('reads the words up to the attribute list as the name', () => {

@@ -102,6 +102,17 @@ function indexOrEnd(text: string, search: string, from: number): number {
 }
 
 /**
+ * Quirk: a backslash in a quoted string that escapes neither `"` nor `\` (quoted-specials, the only
+ * bytes the grammar escapes), as hMailServer before 5.6.2 sent a mailbox name whose hierarchy
+ * delimiter is `\` in STATUS, `"INBOX\Sub"` (hMailServer issue 85): the backslash is kept, as the
+ * name's own, rather than dropped. Given the byte after the backslash; called only while unescaping
+ * a quoted string that holds one.
+ */
+function strayBackslash(next: number): boolean {
+  return next !== DQUOTE && next !== BACKSLASH;
+}
+
+/**
  * Reads tokens from one assembled response.
  *
  * @internal
@@ -482,10 +493,10 @@ export class WireReader {
     const escapes = this.quotedEscapes;
     const b = this.bytes;
     if (escapes === 0) return Buffer.from(b.subarray(start, stop));
-    const out = Buffer.allocUnsafe(stop - start - escapes);
+    const out = Buffer.allocUnsafe(stop - start);
     let o = 0;
     for (let i = start; i < stop; i++) {
-      if (b[i] === BACKSLASH) i++; // lenient: any escaped byte stands for itself
+      if (b[i] === BACKSLASH && !strayBackslash(b[i + 1]!)) i++;
       out[o++] = b[i]!;
     }
     return out.subarray(0, o);
