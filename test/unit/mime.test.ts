@@ -151,6 +151,20 @@ describe('address comments', () => {
   });
 });
 
+describe('address routes', () => {
+  it('are no part of the address (RFC 5322 section 4.4 obs-route, appendix A.6.1)', () => {
+    expect(parseAddressList('Mary Smith <@node.test:mary@example.net>')).toEqual([{ name: 'Mary Smith', address: 'mary@example.net', group: null }]);
+    // A route of several domains has commas, which must not split the list.
+    expect(parseAddressList('Mary Smith <@node.test,@node2.test:mary@example.net>, Joe <joe@example.com>')).toEqual([
+      { name: 'Mary Smith', address: 'mary@example.net', group: null },
+      { name: 'Joe', address: 'joe@example.com', group: null },
+    ]);
+    expect(parseAddressList('< @a.test , @b.test : x@example.com >')).toEqual([{ name: null, address: 'x@example.com', group: null }]);
+    // A colon in a quoted local part is not a route's end.
+    expect(parseAddressList('<"a:b"@example.com>')).toEqual([{ name: null, address: '"a:b"@example.com', group: null }]);
+  });
+});
+
 describe('header dates', () => {
   // The canonical form is read without Date.parse; whatever it accepts must be what Date.parse gives.
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

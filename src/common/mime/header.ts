@@ -174,7 +174,7 @@ export function parseAddressList(value: string): MailAddress[] {
       i = end - 1;
     } else if (char === '<') {
       const end = angleEnd(text, i + 1);
-      angle = addrSpecWithoutCfws(text.slice(i + 1, end === -1 ? text.length : end));
+      angle = withoutRoute(addrSpecWithoutCfws(text.slice(i + 1, end === -1 ? text.length : end)));
       i = end === -1 ? text.length : end;
     } else if (char === ':' && angle === null && group === null && !phrase.includes('@')) {
       group = decodeEncodedWords(phrase.trim());
@@ -219,6 +219,22 @@ function addrSpecWithoutCfws(spec: string): string {
     }
   }
   return out;
+}
+
+/*
+ * obs-angle-addr  = [CFWS] "<" obs-route addr-spec ">" [CFWS]
+ * obs-route       = obs-domain-list ":"
+ * obs-domain-list = *(CFWS / ",") "@" domain *("," [CFWS] ["@" domain])
+ * (the domains may be domain literals, whose brackets can hold a colon)
+ */
+const OBS_ROUTE = /^\s*@(?:[^\s:,"[\]]+|\[[^\]]*\])(?:\s*,\s*(?:@(?:[^\s:,"[\]]+|\[[^\]]*\]))?)*\s*:/;
+
+/**
+ * An address in angle brackets without its source route (RFC 5322 section 4.4: `<@node.test:mary@example.net>`
+ * is `mary@example.net`); the route names relays, not the mailbox, and a reply to it would fail.
+ */
+function withoutRoute(spec: string): string {
+  return spec.replace(OBS_ROUTE, '');
 }
 
 /**
