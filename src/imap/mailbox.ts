@@ -198,7 +198,10 @@ export class ImapMailbox implements Mailbox {
         'The server offers no UID EXPUNGE (UIDPLUS): a plain EXPUNGE would also remove messages other clients marked \\Deleted, so nothing was deleted',
       );
     }
-    const present = new Set<number>(await search(client, { uid: set }));
+    // UID SEARCH goes as one command whatever its length (the client never splits a search), and
+    // servers refuse a line that long: the set is looked up in the parts STORE and UID EXPUNGE use.
+    const present = new Set<number>();
+    for (const part of set.split(client.maxSetLength)) for (const found of await search(client, { uid: part })) present.add(found);
     const deleted = ids.filter((id) => present.has((id as ImapMessageId).uid));
     const missing = ids.filter((id) => !present.has((id as ImapMessageId).uid));
     if (deleted.length === 0) return { deleted, missing };

@@ -544,6 +544,39 @@ describe('headers(ids): the same order on both protocols', () => {
   });
 });
 
+describe('IMAP delete(ids) of a set longer than maxSetLength', () => {
+  const IMAP =
+    '# mailwire transcript v1\n# protocol: imap\n# tls: implicit\n\n' +
+    'S: * OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS AUTH=PLAIN] ready.\nC: A1 AUTHENTICATE PLAIN <redacted>\nS: A1 OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ UIDPLUS] Logged in\n' +
+    'C: A2 SELECT INBOX\nS: * 2 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 6] ok\nS: A2 OK [READ-WRITE] done\n' +
+    // The UIDs still there are looked up in parts too: a server refuses a line too long (BAD).
+    'C: A3 UID SEARCH UID 1,3\nS: * SEARCH 1\nS: A3 OK done\nC: A4 UID SEARCH UID 5\nS: * SEARCH 5\nS: A4 OK done\n' +
+    'C: A5 UID STORE 1,5 +FLAGS.SILENT (\\\\Deleted)\nS: A5 OK done\n' +
+    'C: A6 UID EXPUNGE 1,5\nS: * 2 EXPUNGE\nS: * 1 EXPUNGE\nS: A6 OK done\n' +
+    'C: A7 LOGOUT\nS: * BYE\nS: A7 OK bye\n@close server\n@end\n';
+
+  it('looks the ids up in parts, as it flags and expunges them', async () => {
+    const replay = replayConnector(parseTranscript(IMAP));
+    const mailbox = await ImapMailbox.open({
+      client: {
+        host: 'replay.invalid',
+        port: 993,
+        tls: 'implicit',
+        connector: replay,
+        auth: { username: 'carol', password: 'x', method: 'PLAIN' },
+        limits: { maxSetLength: 4 },
+      },
+    });
+    try {
+      const [one, three, five] = [imapMessageId(7, 1), imapMessageId(7, 3), imapMessageId(7, 5)];
+      expect(await mailbox.delete([one, three, five])).toEqual({ deleted: [one, five], missing: [three] });
+    } finally {
+      await mailbox.close();
+      await replay.close();
+    }
+  });
+});
+
 /** Settles with what `promise` gives, or with `'pending'` when it has not settled after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
   let timer: NodeJS.Timeout | undefined;
