@@ -446,10 +446,24 @@ function checkUidValidity(client: ImapClient, name: string, known: Known): void 
  */
 function examineOptions(client: ImapClient, known: Known | undefined): SelectOptions {
   if (known?.highestModseq !== undefined && client.hasCapability('QRESYNC')) {
-    const knownUids = known.uids.length > 0 ? { knownUids: SequenceSet.uids(known.uids as Uid[]) } : {};
+    const knownUids = known.uids.length > 0 ? { knownUids: knownUidsParameter(known.uids, client.maxSetLength) } : {};
     return { qresync: { uidValidity: known.uidValidity, modseq: known.highestModseq, ...knownUids } };
   }
   return { condstore: offersCondstore(client) };
+}
+
+/**
+ * The known UIDs of a QRESYNC EXAMINE. A parameter cannot be sent in parts, and servers refuse a
+ * line too long (Dovecot: "Too long argument"), so when the list is longer than
+ * `limits.maxSetLength` the range from the lowest to the highest known UID stands for it: the
+ * server may then report as vanished UIDs the watch never knew, which {@link resync} ignores.
+ */
+function knownUidsParameter(uids: readonly number[], maxSetLength: number): SequenceSet<Uid> {
+  const set = SequenceSet.uids(uids as Uid[]);
+  if (set.toString().length <= maxSetLength) return set;
+  const first = set.ranges[0]!;
+  const last = set.ranges[set.ranges.length - 1]!;
+  return SequenceSet.uids([{ start: first.start, end: last.end }]);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type WatchEvent,
 } from '../../src/common/mailbox.js';
 import { ImapMailbox } from '../../src/imap/mailbox.js';
+import type { ImapLimits } from '../../src/imap/options.js';
 import { openMailbox, parseMailboxUrl } from '../../src/open-mailbox.js';
 import { Pop3Mailbox } from '../../src/pop3/mailbox.js';
 import { parseTranscript, replayConnector } from '../../src/testing/index.js';
@@ -602,11 +603,11 @@ async function drain(watch: AsyncIterable<WatchEvent>): Promise<WatchEvent[]> {
  * after a drop) and stops once `count` events have come: the events. The watch transcript must be
  * played to its end.
  */
-async function replayedWatchEvents(mainText: string, watchText: string, count: number): Promise<WatchEvent[]> {
+async function replayedWatchEvents(mainText: string, watchText: string, count: number, limits: ImapLimits = {}): Promise<WatchEvent[]> {
   const main = replayConnector(parseTranscript(mainText));
   const watchReplay = replayConnector(parseTranscript(watchText));
   const mailbox = await ImapMailbox.open({
-    client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' } },
+    client: { host: 'replay.invalid', port: 993, tls: 'implicit', connector: main, auth: { username: 'carol', password: 'x', method: 'PLAIN' }, limits },
     watchConnector: watchReplay,
   });
   const controller = new AbortController();
@@ -888,6 +889,22 @@ describe('IMAP watch: the mod-sequence a reconnect resynchronizes from (replayed
       { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged'] },
       { kind: 'flags', id: imapMessageId(7, 1), flags: ['\\Flagged', '\\Seen'] },
     ]);
+  });
+
+  it('names the known UIDs by the range they span when their list is longer than maxSetLength (a QRESYNC parameter cannot go in parts)', async () => {
+    const state = 'S: * 2 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 4] ok\nS: * OK [HIGHESTMODSEQ 10] ok\n';
+    const mainText = `${HEAD}${GREET}C: A2 SELECT INBOX\n${state}S: A2 OK [READ-WRITE] done\nC: A3 LOGOUT\nS: * BYE\nS: A3 OK bye\n@close server\n@end\n`;
+    const watchText =
+      `${HEAD}${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (CONDSTORE)\n${state}S: A3 OK [READ-ONLY] done\n` +
+      'C: A4 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: * 2 FETCH (UID 3 FLAGS () RFC822.SIZE 120)\nS: A4 OK done\n' +
+      'C: A5 IDLE\nS: + idling\nS: * BYE restarting\n@close server\n@connect\n' +
+      // "1,3" is longer than the limit: "1:3" stands for it (a server refuses a line too long; Dovecot:
+      // "Too long argument"), and UID 2, which the watch never knew, is reported vanished and ignored.
+      `${GREET}C: A2 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A2 OK enabled\nC: A3 EXAMINE INBOX (QRESYNC (7 10 1:3))\n` +
+      'S: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 4] ok\nS: * OK [HIGHESTMODSEQ 12] ok\nS: * VANISHED (EARLIER) 2:3\nS: A3 OK [READ-ONLY] done\n' +
+      'C: A4 UID FETCH 4:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A4 OK done\n' +
+      'C: A5 LOGOUT\nS: * BYE\nS: A5 OK bye\n@close server\n@end\n';
+    expect(await replayedWatchEvents(mainText, watchText, 1, { maxSetLength: 2 })).toEqual([{ kind: 'removed', id: imapMessageId(7, 3) }]);
   });
 });
 
