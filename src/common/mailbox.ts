@@ -282,11 +282,11 @@ export interface DeleteResult {
 /** What {@link Mailbox.close} reports. */
 export interface MailboxCloseResult {
   /**
-   * POP3: true when the session ended cleanly and the messages marked deleted are gone; false
-   * when the maildrop is as it was (the session ended before QUIT was written, or nothing was
-   * marked); undefined when it cannot be known (QUIT was written but never answered, or answered
-   * `-ERR`: see `Pop3CloseResult.deletionsCommitted`). IMAP: always true (deletions took effect
-   * when made).
+   * POP3: true when QUIT was answered `+OK` (the session ended cleanly: the messages marked deleted,
+   * if any, are gone); false when the maildrop is as it was (the session ended before QUIT was
+   * written, or QUIT went unanswered or was refused with nothing marked); undefined when it cannot
+   * be known, with messages marked (QUIT was written but never answered, or answered `-ERR`: see
+   * `Pop3CloseResult.deletionsCommitted`). IMAP: always true (deletions took effect when made).
    */
   readonly deletionsCommitted: boolean | undefined;
   /** POP3: how many messages were marked deleted when the session ended (0 for IMAP). */

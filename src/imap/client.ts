@@ -402,7 +402,7 @@ export class ImapClient implements ImapSession {
   }
 
   /**
-   * `UID FETCH` (or `FETCH` with `byUid: false`): an async iterable of messages; body values are
+   * `UID FETCH` (or `FETCH` for sequence numbers, `{ seq: '1:10' }`): an async iterable of messages; body values are
    * streams (see {@link FetchedMessage}). A set longer than `limits.maxSetLength` goes in parts,
    * one command each, one after another; every message still comes once, in order.
    *
@@ -414,7 +414,10 @@ export class ImapClient implements ImapSession {
     return fetch.fetch(this.#core, set, query, options);
   }
 
-  /** Fetches one message by UID with its bodies buffered; undefined when it does not exist. */
+  /**
+   * Fetches with bodies buffered and returns the first message the server answered with (the one
+   * of a single UID, or `{ seq }` number); undefined when none exists.
+   */
   fetchOne(set: fetch.FetchSet, query: fetch.FetchQuery, options?: fetch.FetchOptions): Promise<fetch.FetchedMessage | undefined> {
     return fetch.fetchOne(this.#core, set, query, options);
   }

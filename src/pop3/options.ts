@@ -86,9 +86,10 @@ export interface Pop3Greeting {
 export interface Pop3CloseResult {
   /**
    * Whether the messages marked deleted are gone (RFC 1939 section 6):
-   * - `true`: QUIT was answered `+OK` in the TRANSACTION state.
-   * - `false`: the maildrop is as it was: not logged in, nothing marked, or the session ended
-   *   before QUIT was written (a session that ends without QUIT deletes nothing).
+   * - `true`: QUIT was answered `+OK` in the TRANSACTION state (also when nothing was marked).
+   * - `false`: the maildrop is as it was: not logged in, the session ended before QUIT was written
+   *   (a session that ends without QUIT deletes nothing), or QUIT went unanswered or was refused
+   *   with nothing marked.
    * - `undefined`: it cannot be known, with messages marked: QUIT was written but its answer never
    *   came (the call aborted or timed out, or the connection was lost), or the server answered
    *   `-ERR`, after which "some or none" of them are removed. Log in again and look.
