@@ -151,6 +151,18 @@ describe('address comments', () => {
   });
 });
 
+describe('address lists separated by semicolons', () => {
+  /** `[name, address, group]` for each address. */
+  const rows = (text: string): (string | null)[][] => parseAddressList(text).map(({ name, address, group }) => [name, address, group]);
+
+  it('split at a ";" outside a group, as at a comma (a separator some mail programs write)', () => {
+    expect(rows('John Smith <john@x.test>; Jane <jane@x.test>')).toEqual([['John Smith', 'john@x.test', null], ['Jane', 'jane@x.test', null]]);
+    expect(rows('a@x.test; b@x.test;')).toEqual([[null, 'a@x.test', null], [null, 'b@x.test', null]]);
+    // Inside a group, ";" still ends the group; in quotes it is text.
+    expect(rows('Team: a@x.test; "Giant; Box" <b@x.test>')).toEqual([[null, 'a@x.test', 'Team'], ['Giant; Box', 'b@x.test', null]]);
+  });
+});
+
 describe('address routes', () => {
   it('are no part of the address (RFC 5322 section 4.4 obs-route, appendix A.6.1)', () => {
     expect(parseAddressList('Mary Smith <@node.test:mary@example.net>')).toEqual([{ name: 'Mary Smith', address: 'mary@example.net', group: null }]);

@@ -97,7 +97,8 @@ export function getHeaderValue(fields: readonly HeaderField[], name: string): st
  */
 /**
  * Parses an address list (From, To, Cc...) leniently: quoted names, comments, groups,
- * missing angle brackets and stray commas are all handled; encoded words in names are decoded.
+ * missing angle brackets, stray commas and semicolons between addresses are all handled; encoded
+ * words in names are decoded.
  *
  * @example
  * ```ts
@@ -184,7 +185,8 @@ export function parseAddressList(value: string): MailAddress[] {
     } else if (char === ';' && group !== null) {
       flush();
       group = null;
-    } else if (char === ',') {
+    } else if (char === ',' || char === ';') {
+      // Quirk: a ";" outside a group separates addresses, as some mail programs write lists.
       flush();
     } else {
       phrase += char;
