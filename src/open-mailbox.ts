@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { domainToASCII } from 'node:url';
-import { defaultConnector, type Connector, type RecordSetting } from './common/connector.js';
+import type { Connector, RecordSetting } from './common/connector.js';
 import { InvalidArgumentError, UidValidityChangedError } from './common/errors.js';
 import { checkMailboxOptions, type Mailbox } from './common/mailbox.js';
 import type { ClientOptions } from './common/options.js';
@@ -240,7 +240,6 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
   checkLoginMethod(method, target.protocol, options.method === undefined ? 'the URL\'s ;AUTH=' : 'options.method');
   // Checked for both protocols: whether an option is well-formed does not depend on the URL.
   checkMailboxOptions(options);
-  const connectors = await recordingConnectors(options, target.protocol);
   const credentials = {
     username: target.username,
     ...(options.password === undefined ? {} : { password: Secret.from(options.password) }),
@@ -258,7 +257,9 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
       allowCleartext: options.allowCleartext,
       tlsOptions: options.tlsOptions,
       logger: options.logger,
-      connector: connectors.connector,
+      connector: options.connector,
+      // The mailboxes record their own sessions and their watch connections to two transcripts.
+      record: options.record,
       connectTimeout: options.connectTimeout,
       greetingTimeout: options.greetingTimeout,
       commandTimeout: options.commandTimeout,
@@ -272,7 +273,7 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
     const client = Object.assign({}, common, {
       auth: { ...credentials, ...(method === undefined ? {} : { method: method as SaslMechanismName | 'LOGIN' | 'auto' }) },
     }, options.imap) as ImapClientOptions;
-    const mailbox = await ImapMailbox.open({ client, mailbox: target.mailbox ?? 'INBOX', ...defined({ watchConnector: connectors.watchConnector }) });
+    const mailbox = await ImapMailbox.open({ client, mailbox: target.mailbox ?? 'INBOX', ...defined({ watchConnector: options.watchConnector }) });
     if (target.uidValidity !== undefined && mailbox.uidValidity !== target.uidValidity) {
       await mailbox.close().catch(() => undefined);
       throw new UidValidityChangedError(target.mailbox ?? 'INBOX', target.uidValidity, mailbox.uidValidity);
@@ -284,7 +285,7 @@ export async function openMailbox(url: string | URL, options: OpenMailboxOptions
   }, options.pop3) as Pop3ClientOptions;
   return Pop3Mailbox.open({
     client,
-    ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: connectors.watchConnector }),
+    ...defined({ leaveOnServer: options.leaveOnServer, headerFallback: options.headerFallback, watchConnector: options.watchConnector }),
   });
 }
 
@@ -300,25 +301,6 @@ function checkLoginMethod(method: string | undefined, protocol: 'imap' | 'pop3',
   if (method === 'LOGIN' || method === 'USER' || method === 'APOP' || toSaslMechanismName(method) !== undefined) return;
   const known = protocol === 'imap' ? "'auto', 'LOGIN' or a SASL mechanism mailwire implements" : "'auto', 'USER', 'APOP' or a SASL mechanism mailwire implements";
   throw new InvalidArgumentError(`Unknown login method ${JSON.stringify(method)} (from ${source}): expected ${known}`);
-}
-
-/** The connectors to use: the caller's, wrapped in recorders when `record` is set. */
-async function recordingConnectors(
-  options: OpenMailboxOptions,
-  protocol: 'imap' | 'pop3',
-): Promise<{ connector: Connector | undefined; watchConnector: Connector | undefined }> {
-  const record = options.record;
-  if (record === undefined) return { connector: options.connector, watchConnector: options.watchConnector };
-  // Loaded only when recording, so that production bundles do not carry the recorder.
-  const { recordingConnector } = await import('./testing/record.js');
-  const main = typeof record === 'string' ? { file: record } : record;
-  const base = options.connector ?? defaultConnector;
-  const connector = recordingConnector(base, { ...main, protocol });
-  const watchFile = main.file === undefined ? undefined : main.file.replace(/(\.[^./\\]*)?$/, '.watch$1');
-  const watchBase = options.watchConnector ?? base;
-  const watchConnector =
-    watchFile === undefined ? watchBase : recordingConnector(watchBase, { ...main, file: watchFile, sink: undefined, protocol });
-  return { connector, watchConnector };
 }
 
 /** The entries of `values` that are not undefined (for `exactOptionalPropertyTypes`). */

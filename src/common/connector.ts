@@ -91,3 +91,30 @@ export async function clientConnector(
   const { recordingConnector } = await import('../testing/record.js');
   return recordingConnector(connector, typeof record === 'string' ? { protocol, file: record } : { ...record, protocol });
 }
+
+/**
+ * The connectors of a mailbox (`openMailbox`, `ImapMailbox.open`, `Pop3Mailbox.open`) whose client
+ * options say `record`: one recorder for the mailbox's own sessions, one after the other, and one
+ * for the connections `watch()` opens, which run alongside them, in a second file named like the
+ * first with `.watch` before its extension (`inbox.txt` -> `inbox.watch.txt`). With a `sink` and no
+ * `file`, only the mailbox's own sessions are recorded. A recorder per client would truncate the
+ * file at each reconnect and each watch connection, and interleave the sessions that overlap.
+ *
+ * @internal
+ */
+export async function mailboxConnectors(
+  settings: { readonly connector?: Connector | undefined; readonly watchConnector?: Connector | undefined; readonly record?: RecordSetting | undefined },
+  protocol: 'imap' | 'pop3',
+): Promise<{ connector: Connector | undefined; watchConnector: Connector | undefined }> {
+  const record = settings.record;
+  if (record === undefined) return { connector: settings.connector, watchConnector: settings.watchConnector };
+  const { recordingConnector } = await import('../testing/record.js');
+  const main = typeof record === 'string' ? { file: record } : record;
+  const base = settings.connector ?? defaultConnector;
+  const connector = recordingConnector(base, { ...main, protocol });
+  const watchFile = main.file === undefined ? undefined : main.file.replace(/(\.[^./\\]*)?$/, '.watch$1');
+  const watchBase = settings.watchConnector ?? base;
+  const watchConnector =
+    watchFile === undefined ? watchBase : recordingConnector(watchBase, { ...main, file: watchFile, sink: undefined, protocol });
+  return { connector, watchConnector };
+}

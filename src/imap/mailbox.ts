@@ -48,7 +48,7 @@ import {
   type WatchOptions,
   WatchRun,
 } from '../common/mailbox.js';
-import type { Connector } from '../common/connector.js';
+import { mailboxConnectors, type Connector } from '../common/connector.js';
 import { ImapClient } from './client.js';
 import type { ImapClientOptions } from './options.js';
 import { uidExpunge } from './commands/expunge.js';
@@ -61,7 +61,11 @@ import { SequenceSet, type Uid } from './wire/sequence-set.js';
 
 /** Options of {@link ImapMailbox.open}. */
 export interface ImapMailboxOptions {
-  /** The client's options; `auth` is required. `watch()` opens a second connection with them. */
+  /**
+   * The client's options; `auth` is required. `watch()` opens a second connection with them. A
+   * `record` option records the mailbox's sessions to one transcript and the watch's connections to
+   * a second, as `openMailbox` does (`inbox.txt` and `inbox.watch.txt`).
+   */
   readonly client: ImapClientOptions;
   /** The mailbox (folder) to open. Default `INBOX`. */
   readonly mailbox?: string | undefined;
@@ -108,7 +112,7 @@ export class ImapMailbox implements Mailbox {
   static async open(options: ImapMailboxOptions): Promise<ImapMailbox> {
     if (options.client.auth === undefined) throw new InvalidArgumentError('An IMAP mailbox needs credentials (client.auth)');
     checkMailboxOptions({ watchConnector: options.watchConnector });
-    const mailbox = new ImapMailbox(options);
+    const mailbox = new ImapMailbox(await recorded(options));
     await mailbox.#ensure();
     return mailbox;
   }
@@ -321,6 +325,14 @@ export class ImapMailbox implements Mailbox {
     });
     return this.#opening;
   }
+}
+
+/** `options` with a `client.record` turned into the recording connectors of {@link mailboxConnectors}. */
+async function recorded(options: ImapMailboxOptions): Promise<ImapMailboxOptions> {
+  const { record, ...client } = options.client;
+  if (record === undefined) return options;
+  const { connector, watchConnector } = await mailboxConnectors({ connector: client.connector, watchConnector: options.watchConnector, record }, 'imap');
+  return { ...options, client: { ...client, connector }, watchConnector };
 }
 
 interface Known {

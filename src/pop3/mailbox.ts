@@ -40,7 +40,7 @@ import {
   type WatchOptions,
   WatchRun,
 } from '../common/mailbox.js';
-import type { Connector } from '../common/connector.js';
+import { mailboxConnectors, type Connector } from '../common/connector.js';
 import { MAX_TIMER_MS } from '../common/transport-options.js';
 import { Pop3Client, type Pop3ClientOptions } from './client.js';
 import type { Pop3Message } from './message.js';
@@ -48,7 +48,11 @@ import type { Pop3ListEntry } from './codec.js';
 
 /** Options of {@link Pop3Mailbox.open}. */
 export interface Pop3MailboxOptions {
-  /** The client's options; `auth` is required. Watch sessions are opened with the same options. */
+  /**
+   * The client's options; `auth` is required. Watch sessions are opened with the same options. A
+   * `record` option records the mailbox's sessions to one transcript and the watch's logins to a
+   * second, as `openMailbox` does (`inbox.txt` and `inbox.watch.txt`).
+   */
   readonly client: Pop3ClientOptions;
   /**
    * Leave retrieved messages on the server (the "leave a copy on the server" setting of mail
@@ -129,7 +133,7 @@ export class Pop3Mailbox implements Mailbox {
   static async open(options: Pop3MailboxOptions): Promise<Pop3Mailbox> {
     if (options.client.auth === undefined) throw new InvalidArgumentError('A POP3 mailbox needs credentials (client.auth)');
     checkMailboxOptions(options);
-    const mailbox = new Pop3Mailbox(options);
+    const mailbox = new Pop3Mailbox(await recorded(options));
     await mailbox.#ensure();
     return mailbox;
   }
@@ -416,6 +420,14 @@ export class Pop3Mailbox implements Mailbox {
     if (entry === undefined) throw new InvalidArgumentError(`No message ${id.key} in this POP3 session (gone, marked deleted, or arrived after login)`);
     return entry;
   }
+}
+
+/** `options` with a `client.record` turned into the recording connectors of {@link mailboxConnectors}. */
+async function recorded(options: Pop3MailboxOptions): Promise<Pop3MailboxOptions> {
+  const { record, ...client } = options.client;
+  if (record === undefined) return options;
+  const { connector, watchConnector } = await mailboxConnectors({ connector: client.connector, watchConnector: options.watchConnector, record }, 'pop3');
+  return { ...options, client: { ...client, connector }, watchConnector };
 }
 
 /**

@@ -689,6 +689,37 @@ describe('watch stopped while the server stalls (replayed)', () => {
     `${IMAP_GREET}C: A2 EXAMINE INBOX\nS: * 1 EXISTS\nS: * OK [UIDVALIDITY 7] ok\nS: * OK [UIDNEXT 2] ok\nS: A2 OK [READ-ONLY] done\n` +
     'C: A3 UID FETCH 1:* (UID FLAGS RFC822.SIZE)\nS: * 1 FETCH (UID 1 FLAGS () RFC822.SIZE 120)\nS: A3 OK done\nC: A4 IDLE\nS: + idling\n';
 
+  it('IMAP: client.record records the mailbox\'s own session, not the watch connection that runs alongside it', async () => {
+    const main = replayConnector(parseTranscript(`${IMAP_HEAD}${IMAP_GREET}${IMAP_SELECT}${IMAP_LOGOUT}@end\n`));
+    const watchReplay = replayConnector(
+      parseTranscript(`${IMAP_HEAD}${IMAP_WATCH_IDLE}C: DONE\nS: A4 OK idle done\nC: A5 LOGOUT\nS: * BYE\nS: A5 OK bye\n@close server\n@end\n`),
+    );
+    let recorded = '';
+    const mailbox = await ImapMailbox.open({
+      client: {
+        host: 'replay.invalid',
+        port: 993,
+        tls: 'implicit',
+        connector: main,
+        auth: { username: 'carol', password: 'x', method: 'PLAIN' },
+        record: { sink: (text) => (recorded += text) },
+      },
+      watchConnector: watchReplay,
+    });
+    const controller = new AbortController();
+    const watch = mailbox.watch({ signal: controller.signal });
+    await watch.ready;
+    controller.abort();
+    expect(await drain(watch)).toEqual([]);
+    await mailbox.close();
+    watchReplay.assertDone();
+    main.assertDone();
+    // One session in the transcript: the watch's was written into it as well, interleaved.
+    expect(recorded).toContain('C: A2 SELECT INBOX');
+    expect(recorded).not.toContain('EXAMINE');
+    expect(recorded.match(/AUTHENTICATE/g)).toHaveLength(1);
+  });
+
   /** An IMAP mailbox whose watch connection plays `watchSession` (after `# tls: implicit`). */
   async function stalledImap(
     watchSession = `${IMAP_GREET}C: A2 EXAMINE INBOX\n`,
