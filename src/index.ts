@@ -28,7 +28,7 @@ export {
 export * from './pop3/index.js';
 
 export { ImapClient } from './imap/client.js';
-export { StoreError } from './imap/commands/store.js';
+export { StoreError, StoreInterruptedError } from './imap/commands/store.js';
 export type * from './imap/index.js';
 export {
   BUFFER_BODY,

@@ -479,7 +479,9 @@ export class ImapClient implements ImapSession {
    * `UID STORE` / `STORE`: adds, removes or sets flags. A set longer than `limits.maxSetLength`
    * goes in parts (not atomic: a refused part rejects, the parts before stay done). A refusal
    * rejects with a {@link storeFamily.StoreError | StoreError} listing in `updated` what was changed before it (a server may
-   * change part of the set and answer NO for messages expunged meanwhile).
+   * change part of the set and answer NO for messages expunged meanwhile). An abort, a timeout or a
+   * lost connection rejects with a {@link storeFamily.StoreInterruptedError | StoreInterruptedError}
+   * carrying in `updated` what the server had reported changed until then.
    */
   store(messages: storeFamily.MessageSelector, operation: storeFamily.StoreOperation, flags: readonly string[], options?: storeFamily.StoreOptions): Promise<storeFamily.StoreResult> {
     return storeFamily.store(this, messages, operation, flags, options);

@@ -55,7 +55,7 @@ import { uidExpunge } from './commands/expunge.js';
 import { offersIdle } from './commands/idle.js';
 import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
-import { offersCondstore, store } from './commands/store.js';
+import { markDeleted, offersCondstore } from './commands/store.js';
 import type { MailboxEvent } from './session.js';
 import { SequenceSet, type Uid } from './wire/sequence-set.js';
 
@@ -210,7 +210,7 @@ export class ImapMailbox implements Mailbox {
     const missing = ids.filter((id) => !present.has((id as ImapMessageId).uid));
     if (deleted.length === 0) return { deleted, missing };
     const targets = SequenceSet.uids([...present] as Uid[]);
-    await store(client, targets, 'add', ['\\Deleted'], { silent: true });
+    await markDeleted(client, targets);
     await uidExpunge(client, targets);
     return { deleted, missing };
   }

@@ -1,10 +1,10 @@
 // STORE, COPY, MOVE (native and emulated), EXPUNGE and UID EXPUNGE against a scripted fake server.
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } from '../../src/common/errors.js';
+import { AbortError, ConnectionClosedError, InvalidArgumentError, ProtocolError, ServerError, UnsupportedError } from '../../src/common/errors.js';
 import { copy, move, readCopyUid } from '../../src/imap/commands/copy-move.js';
 import { expunge, uidExpunge } from '../../src/imap/commands/expunge.js';
 import type { StoreOperation } from '../../src/imap/commands/store.js';
-import { store, StoreError } from '../../src/imap/commands/store.js';
+import { store, StoreError, StoreInterruptedError } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid, type Uid } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
@@ -156,6 +156,60 @@ describe('STORE', () => {
     });
     // Refused outright: nothing was changed.
     await expect(store(client, '4', 'add', ['\\Seen'])).rejects.toMatchObject({ name: 'StoreError', responseCode: 'READ-ONLY', updated: [] });
+    await finish();
+  });
+
+  test('a STORE aborted after some FETCH updates: a StoreInterruptedError (code ABORTED) carrying them; later updates become events', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 UID STORE 4:6 +FLAGS (\\Seen)',
+        'S: * 1 FETCH (UID 4 FLAGS (\\Seen))',
+        'S: * OK still storing',
+        'C: A3 NOOP',
+        'S: * 3 FETCH (UID 6 FLAGS (\\Seen))',
+        'S: A2 OK done',
+        'S: A3 OK done',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    const controller = new AbortController();
+    const storing = store(client, '4:6', 'add', ['\\Seen'], { signal: controller.signal });
+    // The untagged OK is read after the first FETCH: once it is an event, that FETCH was taken.
+    expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still storing' });
+    controller.abort();
+    const error = await storing.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreInterruptedError);
+    expect(error).toMatchObject({ code: 'ABORTED', updated: [{ seq: 1, uid: 4, flags: ['\\Seen'], modseq: undefined }], modified: [] });
+    expect((error as Error).cause).toBeInstanceOf(AbortError);
+    // The connection stays usable; an update read after the call ended is an event, not lost.
+    await client.noop();
+    expect((await events.next()).value).toMatchObject({ kind: 'fetch', seq: 3, uid: 6, flags: ['\\Seen'] });
+    await finish();
+  });
+
+  test('a STORE whose connection drops after some FETCH updates: a StoreInterruptedError (code CONNECTION_CLOSED) carrying them', async () => {
+    const { client, server, finish } = await scripted(
+      [
+        greeting(''),
+        ...selectInbox('A1'),
+        'C: A2 STORE 1:3 +FLAGS (\\Seen)',
+        'S: * 1 FETCH (FLAGS (\\Seen))',
+        'S: * 2 FETCH (FLAGS (\\Seen))',
+        'S: * OK still storing',
+      ],
+      { select: true },
+    );
+    const events = client.events();
+    const storing = store(client, { seq: '1:3' }, 'add', ['\\Seen']);
+    expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still storing' });
+    await server.close();
+    const error = await storing.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreInterruptedError);
+    expect(error).toMatchObject({ code: 'CONNECTION_CLOSED', updated: [{ seq: 1 }, { seq: 2 }] });
+    expect((error as Error).cause).toBeInstanceOf(ConnectionClosedError);
     await finish();
   });
 

@@ -1,11 +1,11 @@
 // Sets too long for one command line (limits.maxSetLength): FETCH, STORE, COPY, MOVE (native and
 // emulated) and UID EXPUNGE send them in parts, one command after another, and merge the answers.
-import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, ServerError } from '../../src/common/errors.js';
+import { describe, expect, test, vi } from 'vitest';
+import { InvalidArgumentError, ServerError, TimeoutError } from '../../src/common/errors.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { copy, move } from '../../src/imap/commands/copy-move.js';
 import { uidExpunge } from '../../src/imap/commands/expunge.js';
-import { DEFAULT_MAX_SET_LENGTH, store } from '../../src/imap/commands/store.js';
+import { DEFAULT_MAX_SET_LENGTH, store, StoreInterruptedError } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid, type SequenceRange } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
 
@@ -212,6 +212,63 @@ describe('commands with a set longer than limits.maxSetLength', () => {
       updated: [{ seq: 1, uid: 1, flags: ['\\Seen'], modseq: 10n }],
       modified: [3],
     });
+    await finish();
+  });
+
+  test('UID STORE timed out in its second part: a StoreInterruptedError (code TIMEOUT) holding the updates of both parts', async () => {
+    const { client, finish } = await scripted(
+      [
+        ...conditionalStoreFirstPart,
+        'S: * 3 FETCH (UID 5 MODSEQ (11) FLAGS (\\Seen))',
+        'S: * OK still storing',
+        'C: A4 NOOP',
+        'S: A3 OK done',
+        'S: A4 OK done',
+      ],
+      { select: true, limits },
+    );
+    const events = client.events();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    let error: unknown;
+    try {
+      const storing = store(client, odd, 'add', ['\\Seen'], { unchangedSince: 9n, timeout: 1000 }).catch((caught: unknown) => caught);
+      expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still storing' });
+      await vi.advanceTimersByTimeAsync(1000);
+      error = await storing;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(error).toBeInstanceOf(StoreInterruptedError);
+    expect(error).toMatchObject({
+      code: 'TIMEOUT',
+      updated: [{ seq: 1, uid: 1, flags: ['\\Seen'], modseq: 10n }, { seq: 3, uid: 5, flags: ['\\Seen'], modseq: 11n }],
+      modified: [3],
+    });
+    expect((error as Error).cause).toBeInstanceOf(TimeoutError);
+    await client.noop();
+    await finish();
+  });
+
+  test('UID STORE aborted during its first part: what was read is reported, and the second part is never sent', async () => {
+    const { client, finish } = await scripted(
+      [
+        ...conditionalStoreFirstPart.slice(0, -2),
+        'S: * OK still storing',
+        'C: A3 NOOP',
+        'S: A2 OK [MODIFIED 3] done',
+        'S: A3 OK done',
+      ],
+      { select: true, limits },
+    );
+    const events = client.events();
+    const controller = new AbortController();
+    const storing = store(client, odd, 'add', ['\\Seen'], { unchangedSince: 9n, signal: controller.signal });
+    expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still storing' });
+    controller.abort();
+    const error = await storing.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreInterruptedError);
+    expect(error).toMatchObject({ code: 'ABORTED', updated: [{ seq: 1, uid: 1, flags: ['\\Seen'], modseq: 10n }], modified: [] });
+    await client.noop();
     await finish();
   });
 

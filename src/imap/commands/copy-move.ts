@@ -25,7 +25,7 @@ import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
-import { DEFAULT_MAX_SET_LENGTH, expandRanges, resolveSelector, runInParts, store } from './store.js';
+import { DEFAULT_MAX_SET_LENGTH, expandRanges, markDeleted, resolveSelector, runInParts } from './store.js';
 
 /** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
 export interface CopyResult {
@@ -260,7 +260,7 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
   const copiedUids = [...copied.uidMap.keys()].filter((copiedUid) => uids.has(copiedUid));
   if (copied.uidMap.size > 0 && copiedUids.length === 0) return { ...copied, expungedSeqs: [], expungedUids: [], emulated: true };
   const moved = copied.uidMap.size > 0 ? SequenceSet.uids(copiedUids) : uids;
-  await store(session, moved, 'add', ['\\Deleted'], { ...step(), silent: true });
+  await markDeleted(session, moved, step());
   const expunged = await uidExpunge(session, moved, step());
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { InvalidArgumentError, ServerError, UnsupportedError } from '../../common/errors.js';
+import { InvalidArgumentError, MailwireError, ServerError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
@@ -288,6 +288,43 @@ export class StoreError extends ServerError implements StoreResult {
 }
 
 /**
+ * A STORE that did not complete because the call was aborted, timed out, or lost its connection
+ * (or the server's answer could not be read), with what the server had reported changed until
+ * then: the server may have changed some or all of the messages, and the FETCH responses already
+ * read say which. Its `code` is the code of its `cause`, the error that ended the call
+ * (`ABORTED` for an `AbortError`, `TIMEOUT` for a `TimeoutError`, `CONNECTION_CLOSED` for a
+ * `ConnectionClosedError`, `PROTOCOL`...), so that code that branches on `code` is
+ * unchanged. Updates the server sends after the call ended are not lost: they come as `fetch`
+ * events.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.store(uids, 'add', ['$Processed'], { timeout: 10_000 });
+ * } catch (err) {
+ *   if (!(err instanceof StoreError || err instanceof StoreInterruptedError)) throw err;
+ *   for (const { uid } of err.updated) markProcessed(uid);  // known changed; the rest is unknown
+ * }
+ * ```
+ */
+export class StoreInterruptedError extends MailwireError implements StoreResult {
+  /** The messages the server reported changed before the call ended (all parts), in the order it did; empty when none or when `silent`. */
+  readonly updated: readonly FlagUpdate[];
+  /** `UNCHANGEDSINCE` only: the messages reported `[MODIFIED ...]` by the parts answered before the call ended. */
+  readonly modified: readonly number[];
+
+  /**
+   * @param interruption - the error that ended the call, kept as `cause`; its code becomes this error's.
+   * @param done - what the call had collected when it ended.
+   */
+  constructor(interruption: MailwireError, done: StoreResult) {
+    super(interruption.code, `STORE did not complete: ${interruption.message}`, { cause: interruption });
+    this.updated = done.updated;
+    this.modified = done.modified;
+  }
+}
+
+/**
  * Changes flags (UID STORE by default, STORE for `{ seq }` selectors).
  *
  * Only the untagged FETCH responses of the messages in the set are collected; flag changes of
@@ -298,7 +335,10 @@ export class StoreError extends ServerError implements StoreResult {
  * A refusal after part of the work (a plain STORE answered NO because some messages of the set were
  * expunged by another session, or a later part refused) rejects with a {@link StoreError} whose
  * `updated` lists what was changed. A conditional STORE (`unchangedSince`) answered `NO [MODIFIED
- * set]` resolves instead, since the server then names exactly what it did not change.
+ * set]` resolves instead, since the server then names exactly what it did not change. A call
+ * ended by its signal, its timeout or the connection's loss rejects with a
+ * {@link StoreInterruptedError} (its `cause` the AbortError, TimeoutError or ConnectionClosedError,
+ * its `code` theirs), whose `updated` lists what the server had reported changed until then.
  *
  * @example
  * ```ts
@@ -313,7 +353,8 @@ export class StoreError extends ServerError implements StoreResult {
  * @returns the new flags per message.
  * @throws InvalidArgumentError for a bad flag or an unknown operation; UnsupportedError for `unchangedSince` without
  *   CONDSTORE; StoreError (a ServerError) when refused (e.g. a read-only mailbox), carrying the updates
- *   reported before the refusal.
+ *   reported before the refusal; StoreInterruptedError when aborted, timed out or disconnected,
+ *   carrying the updates reported before that.
  */
 export async function store(
   session: ImapSession,
@@ -338,13 +379,17 @@ export async function store(
   const updated: FlagUpdate[] = [];
   const conditional = options.unchangedSince !== undefined;
   const modifiedOfParts: number[][] = [];
+  // Once the call has ended (an abort or timeout leaves the command in flight on the server), its
+  // late updates go to the event stream rather than to a result nobody reads.
+  let ended = false;
+  let partsDone = 0;
   const runPart = (part: SequenceSet, partOptions: StoreOptions): Promise<number[]> => session.run(
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
       args: [sequenceSet(part), ...afterSet],
       states: ['selected'],
       untagged: (response) => {
-        if (response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
+        if (ended || response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
         const { attributes } = response;
         if (attributes.flags === undefined && attributes.modseq === undefined) return false;
         updated.push({ seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq });
@@ -359,15 +404,44 @@ export async function store(
     return refused;
   }).then((modified) => {
     modifiedOfParts.push(modified);
+    partsDone++;
     return modified;
   });
   try {
     await runInParts(session, selector, options, runPart);
   } catch (error) {
-    if (error instanceof ServerError) throw new StoreError(error, { updated, modified: modifiedOfParts.flat() });
+    ended = true;
+    const done = { updated: [...updated], modified: modifiedOfParts.flat() };
+    if (error instanceof ServerError) throw new StoreError(error, done);
+    if (interruptedStore(error, partsDone)) throw new StoreInterruptedError(error, done);
     throw error;
   }
   return { updated, modified: modifiedOfParts.flat() };
+}
+
+/**
+ * `UID STORE +FLAGS.SILENT (\Deleted)` as one step of a larger call (an emulated move, a mailbox's
+ * delete): an interruption rejects with the error that ended the call, as the call's other steps
+ * do, not with the {@link StoreInterruptedError} of a caller's own store().
+ *
+ * @internal
+ */
+export async function markDeleted(session: ImapSession, uids: SequenceSet<Uid>, options: ImapCallOptions = {}): Promise<void> {
+  try {
+    await store(session, uids, 'add', ['\\Deleted'], { ...options, silent: true });
+  } catch (error) {
+    throw error instanceof StoreInterruptedError ? error.cause : error;
+  }
+}
+
+/**
+ * Whether a failure that is not the server's refusal may have come after the server began to
+ * change flags: anything but an argument or capability refused before a command was sent (which,
+ * after a first part was done, is a later part refused because the mailbox was closed meanwhile).
+ */
+function interruptedStore(error: unknown, partsDone: number): error is MailwireError {
+  if (!(error instanceof MailwireError)) return false;
+  return partsDone > 0 || (error.code !== 'INVALID_ARGUMENT' && error.code !== 'UNSUPPORTED');
 }
 
 /**
