@@ -115,11 +115,10 @@ export async function startReplayServer(transcript: Transcript, options: ReplayS
   };
 
   const onConnection = (socket: net.Socket): void => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const index = scripts.length;
     if (index >= transcript.sessions.length) {
+      // Refused at once, and not tracked: the 'close' handler that would forget it is never added.
       fail(
         new FixtureMismatchError({
           line: transcript.endLine ?? 0,
@@ -132,6 +131,8 @@ export async function startReplayServer(transcript: Transcript, options: ReplayS
       socket.destroy();
       return;
     }
+    sockets.add(socket);
+    socket.setNoDelay(true);
     let current: net.Socket = socket;
     const onData = (chunk: Buffer): void => {
       script.receive(chunk);

@@ -1,7 +1,10 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
-import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { describe, expect, it, vi } from 'vitest';
 
 import { FixtureMismatchError, FixtureUnconsumedError, parseTranscript, startReplayServer, TEST_CERT } from '../../src/testing/index.js';
 
@@ -96,6 +99,37 @@ describe('startReplayServer', () => {
     await until(first, '+OK\r\n');
     const second = net.connect(server.port, server.host);
     await new Promise((resolve) => second.once('close', resolve));
+    await expect(server.close()).rejects.toThrow(/more connections than were recorded/);
+  });
+
+  it('keeps no hold on a connection it refused: the refused socket can be collected while the server runs', async () => {
+    // The server's own side of each connection, seen as the listener hands it over (weakly held).
+    const accepted: WeakRef<net.Socket>[] = [];
+    const prototype = net.Server.prototype as unknown as { emit: (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean };
+    const emit = prototype.emit;
+    prototype.emit = function (event, ...args) {
+      if (event === 'connection') accepted.push(new WeakRef(args[0] as net.Socket));
+      return emit.call(this, event, ...args);
+    };
+    let server: Awaited<ReturnType<typeof startReplayServer>>;
+    try {
+      server = await startReplayServer(parseTranscript('# mailwire transcript v1\n# protocol: pop3\n\nS: +OK\n@close server\n@end\n'));
+      const first = net.connect(server.port, server.host);
+      await until(first, '+OK\r\n');
+      const second = net.connect(server.port, server.host);
+      await new Promise((resolve) => second.once('close', resolve));
+      second.destroy();
+    } finally {
+      prototype.emit = emit;
+    }
+    expect(accepted).toHaveLength(2);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    await vi.waitFor(async () => {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(accepted[1]!.deref()).toBeUndefined();
+    });
     await expect(server.close()).rejects.toThrow(/more connections than were recorded/);
   });
 });
