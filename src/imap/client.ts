@@ -319,9 +319,13 @@ export class ImapClient implements ImapSession {
    *   wrong shape (a `username` that is not a string...), or a credential holding a lone UTF-16
    *   surrogate (it has no UTF-8 form).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before
-   *   LOGIN or AUTHENTICATE is written nothing else happens; once written, the connection is closed
-   *   (whether the server logged in is unknown) and the other pending calls reject with
-   *   ConnectionClosedError.
+   *   LOGIN or AUTHENTICATE is written nothing else happens. Once LOGIN is written, the connection
+   *   is closed (whether the server logged in is unknown) and the other pending calls reject with
+   *   ConnectionClosedError. Once AUTHENTICATE is written, the exchange is cancelled instead (RFC
+   *   9051 section 6.2.2: the server's next challenge is answered `*`): the call rejects at once,
+   *   the session stays open and not authenticated, and calls made meanwhile wait for the server's
+   *   answer. The connection is still closed when that answer does not come within the
+   *   `commandTimeout`, or is an OK (the server logged in anyway).
    */
   login(credentials: connection.ImapCredentials, options?: ImapCallOptions): Promise<void> {
     return connection.login(this.#core, credentials, options);

@@ -161,6 +161,10 @@ export class CommandPipeline {
       if (this.#streaming?.pending === pending) {
         // Half a literal cannot be taken back: stopping its stream closes the connection.
         this.#streaming.stop(error);
+      } else if (written && command.logsIn === true && command.cancel?.(this.#contextOf(pending)) === true) {
+        // Withdrawn on the wire (AUTHENTICATE's `*`): its tagged answer is awaited, for no longer
+        // than the command timeout, counted from now.
+        this.armTimeout();
       } else if (written && command.logsIn === true) {
         // The server may have logged in already: the session's state is unknown, so it ends.
         const transport = this.#host.transport;

@@ -209,11 +209,22 @@ export interface ImapCommand<T> {
   readonly authentication?: boolean | undefined;
   /**
    * The command logs in (LOGIN, AUTHENTICATE): once written (even only up to a literal's
-   * announcement), it cannot be taken back, so an abort or timeout of its call closes the
-   * connection, since whether the session is authenticated is unknown. Pending calls then reject
-   * with ConnectionClosedError. Before it is written, an abort simply withdraws it.
+   * announcement), an abort or timeout of its call closes the connection, since whether the
+   * session is authenticated is unknown, unless {@link ImapCommand.cancel} takes it back on the
+   * wire. Pending calls then reject with ConnectionClosedError. Before it is written, an abort
+   * simply withdraws it.
    */
   readonly logsIn?: boolean | undefined;
+  /**
+   * The call of a {@link ImapCommand.logsIn} command was aborted or timed out once the command was
+   * written: return true when the command withdraws on the wire instead (AUTHENTICATE answers the
+   * server's next challenge with `*`, RFC 9051 section 6.2.2), so that the connection stays open.
+   * The command then stays in flight until its tagged answer, which the connection's command
+   * timeout bounds (the connection closes when it runs out); its `done` must not log in (a late OK
+   * means the server logged in anyway: close the connection there). Without it, or when it returns
+   * false, the connection is closed at once.
+   */
+  cancel?(context: CommandContext): boolean;
   /** The states in which the command may be sent; refused with InvalidArgumentError otherwise. */
   readonly states?: readonly ImapState[] | undefined;
   /**

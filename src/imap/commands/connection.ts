@@ -9,6 +9,7 @@
 import { Buffer } from 'node:buffer';
 import {
   AuthenticationError,
+  ConnectionClosedError,
   InvalidArgumentError,
   MailwireError,
   ProtocolError,
@@ -197,8 +198,9 @@ const IMAP_COMMANDS = ['LOGIN'] as const;
 
 /**
  * The login's tagged OK was read: the session is authenticated from this response on, before any
- * command queued behind the login is written. (A login whose call was aborted or timed out once
- * sent closes the connection instead: no OK is read after that.) RFC 9051 section 6.2:
+ * command queued behind the login is written. (A LOGIN whose call was aborted or timed out once
+ * sent closes the connection instead, and a cancelled AUTHENTICATE closes it on a late OK: this is
+ * not called for either.) RFC 9051 section 6.2:
  * capabilities may change after login; without a CAPABILITY code on the OK, nothing from before it
  * is trusted. Returns whether the OK carried the capabilities.
  */
@@ -240,12 +242,18 @@ async function loginCommand(session: CoreSession, credentials: ImapCredentials, 
 /**
  * `AUTHENTICATE mechanism [initial-response]` (RFC 9051 section 6.2.2, RFC 4959 SASL-IR). A local
  * SASL failure cancels the exchange with `*` and rejects with that failure after the server's answer.
+ * An abort or timeout of the call once the command is written rejects at once and cancels the
+ * exchange the same way, leaving the session open (see `ImapCommand.cancel`).
  */
 async function authenticate(session: CoreSession, mechanism: SaslMechanismName, credentials: SaslCredentials, options?: ImapCallOptions): Promise<boolean> {
   const sasl = createSaslSession(mechanism, credentials, session.saslOptions);
   const initial = session.hasCapability('SASL-IR') ? sasl.initialResponse() : null;
   // Set from callbacks: kept in an object so control-flow analysis does not assume it unchanged.
-  const exchange: { localFailure: MailwireError | undefined; accepted: boolean } = { localFailure: undefined, accepted: false };
+  const exchange: { localFailure: MailwireError | undefined; accepted: boolean; cancelled: boolean } = {
+    localFailure: undefined,
+    accepted: false,
+    cancelled: false,
+  };
   try {
     return await session.run(
       {
@@ -256,10 +264,17 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
         logsIn: true,
         states: ['not-authenticated'],
         display: `AUTHENTICATE ${mechanism}`,
+        // The call was aborted or timed out: RFC 9051 section 6.2.2 lets the client cancel the
+        // exchange by answering the server's next challenge with `*`, which the server must answer
+        // with BAD; the session stays open and not authenticated.
+        cancel: () => {
+          exchange.cancelled = true;
+          return true;
+        },
         continuation: (response, context) => {
-          if (exchange.localFailure !== undefined) {
-            // Cancelled already, and the server goes on instead of answering BAD (RFC 9051
-            // section 6.2.2): cancel again rather than leave it waiting for a line.
+          if (exchange.localFailure !== undefined || exchange.cancelled) {
+            // Cancelled (by a local failure, or by the caller), or cancelled already and the server
+            // goes on instead of answering BAD: cancel (again) rather than answer the challenge.
             context.sendLine('*');
             return;
           }
@@ -280,6 +295,13 @@ async function authenticate(session: CoreSession, mechanism: SaslMechanismName, 
           }
         },
         done: (response) => {
+          if (exchange.cancelled) {
+            // The server logged in although the caller cancelled (its OK crossed the `*`, or it
+            // ignored it): the caller was told the login failed, so the session must not stay.
+            const error = new ConnectionClosedError(`Connection closed: AUTHENTICATE ${mechanism} was cancelled, yet the server logged in`);
+            session.destroy(error);
+            throw error;
+          }
           exchange.accepted = true;
           if (exchange.localFailure !== undefined) throw exchange.localFailure;
           sasl.complete(null);
