@@ -75,11 +75,18 @@ export class SaslExchange extends Exchange<Pop3Reply> {
   }
 
   /** @inheritDoc */
+  override cancelOnWire(): boolean {
+    // Answered at the server's next challenge (onContinue): RFC 5034 section 4 has the client
+    // send `*` only in answer to one. Without a challenge, the server's answer ends the exchange.
+    return true;
+  }
+
+  /** @inheritDoc */
   protected override onContinue(status: Pop3Status): StatusOutcome {
     if (this.settled || this.#cancelled) {
-      // Settled while in flight without the connection closing (an abort or a timeout closes it,
-      // see CommandQueue.guard): cancel rather than log in. Or cancelled already, and the server
-      // goes on instead of answering -ERR (RFC 5034 section 4): cancel again, never answer it.
+      // Settled while in flight (its call aborted, see CommandQueue.guard): cancel rather than log
+      // in. Or cancelled already, and the server goes on instead of answering -ERR (RFC 5034
+      // section 4): cancel again, never answer it.
       this.#cancelled = true;
       this.#response = ['*\r\n'];
       return 'more';

@@ -322,9 +322,12 @@ export class Pop3Client {
    *   holding a lone UTF-16 surrogate (it has no UTF-8 form).
    *   ProtocolError when a SASL challenge is not base64 (the exchange is cancelled with `*`).
    *   AbortError or TimeoutError when `options.signal` fires or `options.timeout` expires: before the
-   *   credentials are written nothing else happens; once USER, PASS, APOP or AUTH (or a SASL
-   *   response) was written, the connection is closed, since whether the server accepted them is
-   *   unknown.
+   *   credentials are written nothing else happens; once USER, PASS or APOP was written, the
+   *   connection is closed, since whether the server accepted them is unknown (and so on a
+   *   timeout of any login command). An AUTH aborted once written is cancelled instead (RFC 5034
+   *   section 4: the server's next challenge is answered `*`): the call rejects at once and the
+   *   session stays open in the AUTHORIZATION state; the connection is still closed when the
+   *   server's answer does not come within the `commandTimeout`, or is `+OK` (it logged in anyway).
    *   When the CAPA or STAT that follows a successful login fails (an abort, a `-ERR` to STAT), the
    *   call fails and the connection is closed too: the session does not stay logged in unseen.
    */
@@ -811,6 +814,11 @@ export class Pop3Client {
           this.#tlsUpgrade?.catch(() => undefined);
         }
         this.#queue.complete();
+        if (status.kind === 'ok' && head.cancelledOnWire) {
+          // The server logged in although the caller cancelled: the caller was told the login
+          // failed, so the session must not stay.
+          this.destroy(new ConnectionClosedError(`Connection closed: ${head.display} was cancelled, yet the server logged in`));
+        }
         break;
     }
   }

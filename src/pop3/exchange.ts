@@ -94,6 +94,12 @@ export abstract class Exchange<T> {
    * between them.
    */
   held = false;
+  /**
+   * The call was aborted while this login step was in flight, and the exchange takes itself back
+   * on the wire instead of the connection closing (see {@link Exchange.cancelOnWire}): a `+OK`
+   * read now means the server logged in anyway, and the client then closes the connection.
+   */
+  cancelledOnWire = false;
   /** Called once when the result settles (the queue's count of awaited commands). */
   settledHook: (() => void) | undefined = undefined;
   /** Whether `-ERR` means wrong credentials (AuthenticationError) rather than a refused command. */
@@ -153,6 +159,16 @@ export abstract class Exchange<T> {
   /** Hook for the state an `-ERR` must undo (a DELE that failed). */
   protected onErr(_status: Pop3Status): void {
     // Most commands have nothing to undo.
+  }
+
+  /**
+   * The call was aborted while this {@link Exchange.loginStep} was in flight: true when the exchange
+   * can take itself back on the wire (AUTH answers the server's next challenge with `*`, RFC 5034
+   * section 4), so that the connection may stay open until the server's answer; false (the
+   * default: USER, PASS, APOP) when the connection must close, since the session's state is unknown.
+   */
+  cancelOnWire(): boolean {
+    return false;
   }
 
   /** Taken back before it was written (an abort or a timeout): undoes what issuing it did. */

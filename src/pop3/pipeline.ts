@@ -138,7 +138,8 @@ export class CommandQueue {
    * in flight, its answer is still read when it comes, then dropped (on a timeout the connection
    * is closed: the session can no longer be trusted to answer). A login command in flight
    * ({@link Exchange.loginStep}) closes the connection on an abort too: the server may have
-   * accepted it, so the session's state is unknown.
+   * accepted it, so the session's state is unknown. AUTH is cancelled on the wire instead
+   * ({@link Exchange.cancelOnWire}), its answer awaited for no longer than the command timeout.
    */
   guard<T>(exchange: Exchange<T>, options: Pop3CallOptions): Promise<T> {
     const { signal, timeout } = options;
@@ -158,7 +159,13 @@ export class CommandQueue {
       const inFlight = !withdrawn && !exchange.settled;
       const error = abortErrorFrom(signal, exchange.display);
       exchange.fail(error);
-      if (inFlight && exchange.loginStep) this.#host.transport?.destroy(error);
+      if (!inFlight || !exchange.loginStep) return;
+      if (exchange.cancelOnWire()) {
+        exchange.cancelledOnWire = true;
+        this.armTimeout(); // counted from now
+      } else {
+        this.#host.transport?.destroy(error);
+      }
     };
     const timer =
       timeout === undefined

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, TimeoutError } from '../../src/common/errors.js';
+import { AbortError, ConnectionClosedError, TimeoutError } from '../../src/common/errors.js';
 import { Pop3Client, type Pop3ClientOptions } from '../../src/pop3/client.js';
 import { C, S, startFakeServer, until, waitEnd, type FakeServer, type Step } from './pop3/fake-server.js';
 
@@ -45,12 +45,22 @@ async function abortLoginOnce(
   written: () => Promise<void>,
   controller = new AbortController(),
 ): Promise<void> {
+  await abortLogin(client, credentials, written, controller);
+  expect(client.state).toBe('closed');
+  await server.done; // the client closed the connection
+}
+
+/** Logs in, aborts the call once `written()` resolves, and checks that the call failed with AbortError. */
+async function abortLogin(
+  client: Pop3Client,
+  credentials: Parameters<Pop3Client['login']>[0],
+  written: () => Promise<void>,
+  controller: AbortController,
+): Promise<void> {
   const login = client.login(credentials, { signal: controller.signal });
   await written();
   controller.abort();
   await expect(login).rejects.toBeInstanceOf(AbortError);
-  expect(client.state).toBe('closed');
-  await server.done; // the client closed the connection
 }
 
 describe('Pop3Client: a login aborted or timed out after it was sent closes the connection', () => {
@@ -80,29 +90,6 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
   it('APOP aborted', async () => {
     const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', '.'), C(/^APOP alice [0-9a-f]{32}$/), waitEnd()]);
     await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'APOP' }, () => sent(server, /^APOP /));
-  });
-
-  it('AUTH with an initial response aborted', async () => {
-    const initial = Buffer.from('\0alice\0secret').toString('base64');
-    const { server, client } = await start([S(greeting), C('CAPA'), S('+OK', 'SASL PLAIN', '.'), C(`AUTH PLAIN ${initial}`), waitEnd()]);
-    await abortLoginOnce({ server, client }, { username: 'alice', password: 'secret', method: 'PLAIN' }, () => sent(server, /^AUTH PLAIN /));
-  });
-
-  it('AUTH aborted after the client answered a SASL challenge', async () => {
-    const { server, client } = await start([
-      S(greeting),
-      C('CAPA'),
-      S('+OK', 'SASL CRAM-MD5', '.'),
-      C('AUTH CRAM-MD5'),
-      S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`),
-      C(/^[A-Za-z0-9+/=]+$/),
-      waitEnd(),
-    ]);
-    await abortLoginOnce({ server, client }, { username: 'tim', password: 'tanstaaftanstaaf', method: 'CRAM-MD5' }, () =>
-      vi.waitFor(() => {
-        expect(server.received).toHaveLength(3);
-      }),
-    );
   });
 
   it('an abort before USER is written withdraws it and keeps the connection', async () => {
@@ -145,6 +132,86 @@ describe('Pop3Client: a login aborted or timed out after it was sent closes the 
     expect(client.state).toBe('closed');
     await server.done;
     expect(server.received.at(-1)).toBe('USER alice');
+  });
+});
+
+describe('Pop3Client: AUTH aborted once sent is cancelled with `*` (RFC 5034 section 4)', () => {
+  const plain = { username: 'alice', password: 'secret', method: 'PLAIN' } as const;
+  const plainLine = `AUTH PLAIN ${Buffer.from('\0alice\0secret').toString('base64')}`;
+  const cram = { username: 'tim', password: 'tanstaaftanstaaf', method: 'CRAM-MD5' } as const;
+  const cramChallenge = S(`+ ${Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64')}`);
+  /** The greeting and a CAPA answer listing `capabilities`. */
+  const offering = (...capabilities: string[]): Step[] => [S(greeting), C('CAPA'), S('+OK', ...capabilities, '.')];
+
+  it('aborted while waiting for a challenge: it is answered `*`, the server says -ERR, the session stays usable', async () => {
+    const controller = new AbortController();
+    const { server, client } = await start([
+      ...offering('SASL CRAM-MD5', 'USER'),
+      C('AUTH CRAM-MD5'),
+      until(() => controller.signal.aborted),
+      cramChallenge,
+      C('*'),
+      S('-ERR AUTH cancelled'),
+      C('USER alice'),
+      S('+OK'),
+      C('PASS secret'),
+      S('+OK logged in'),
+      ...offering('USER').slice(1),
+      C('STAT'),
+      S('+OK 0 0'),
+    ]);
+    await abortLogin(client, cram, () => sent(server, 'AUTH CRAM-MD5'), controller);
+    expect(client.state).toBe('authorization');
+    // Written once the server has ended the cancelled exchange.
+    await client.login({ username: 'alice', password: 'secret', method: 'USER' });
+    expect(client.state).toBe('transaction');
+    await server.done;
+  });
+
+  it('an initial response aborted: the server refuses it with -ERR, the session stays usable', async () => {
+    const controller = new AbortController();
+    const { server, client } = await start([
+      ...offering('SASL PLAIN'),
+      C(plainLine),
+      until(() => controller.signal.aborted),
+      S('-ERR [AUTH] Invalid credentials'),
+      ...offering('SASL PLAIN').slice(1),
+    ]);
+    await abortLogin(client, plain, () => sent(server, plainLine), controller);
+    await client.refreshCapabilities();
+    expect(client.state).toBe('authorization');
+    await server.done;
+  });
+
+  it('aborted after the client answered a challenge, and the server logs in anyway: the connection is closed', async () => {
+    const controller = new AbortController();
+    const { server, client } = await start([
+      ...offering('SASL CRAM-MD5'),
+      C('AUTH CRAM-MD5'),
+      cramChallenge,
+      C(/^[A-Za-z0-9+/=]+$/),
+      until(() => controller.signal.aborted),
+      S('+OK maildrop locked'),
+      waitEnd(),
+    ]);
+    let queued: Promise<unknown> | undefined;
+    await abortLogin(client, cram, async () => {
+      queued = client.refreshCapabilities().catch((caught: unknown) => caught); // waits behind AUTH
+      await vi.waitFor(() => {
+        expect(server.received).toHaveLength(3);
+      });
+    }, controller);
+    expect(await queued).toBeInstanceOf(ConnectionClosedError);
+    expect(client.state).toBe('closed');
+    await server.done;
+  });
+
+  it('aborted, and the server never answers: the connection closes when the command timeout runs out', async () => {
+    const { server, client } = await start([...offering('SASL PLAIN'), C(plainLine), waitEnd()], { commandTimeout: 200 });
+    await abortLogin(client, plain, () => sent(server, plainLine), new AbortController());
+    expect(client.state).toBe('authorization');
+    await server.done;
+    expect(client.state).toBe('closed');
   });
 });
 
