@@ -25,7 +25,7 @@ import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
-import { DEFAULT_MAX_SET_LENGTH, expandRanges, markDeleted, resolveSelector, runInParts } from './store.js';
+import { DEFAULT_MAX_SET_LENGTH, expandRanges, markDeleted, resolveSelector, runInParts, runWhileAwaited } from './store.js';
 
 /** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
 export interface CopyResult {
@@ -203,7 +203,8 @@ async function movePart(
   /** An untagged COPYUID (RFC 6851 section 4.3) whose data could not be read. */
   let unreadableCopyUid: Extract<ResponseCode, { kind: 'other' }> | null = null;
   let copyUid: CopyResult = noCopyUid();
-  await session.run(
+  await runWhileAwaited(
+    session,
     {
       name: byUid ? 'UID MOVE' : 'MOVE',
       args: [sequenceSet(set), mailbox(destination)],

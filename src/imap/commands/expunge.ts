@@ -13,7 +13,7 @@ import { modSequenceOrNone } from '../wire/mailbox-data.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import type { MessageSelector } from './store.js';
-import { resolveSelector, runInParts } from './store.js';
+import { resolveSelector, runInParts, runWhileAwaited } from './store.js';
 
 /** What EXPUNGE or UID EXPUNGE removed. */
 export interface ExpungeResult {
@@ -101,7 +101,8 @@ export async function uidExpunge(session: ImapSession, uids: MessageSelector, op
 async function runExpunge(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions): Promise<ExpungeResult> {
   const seqs: SeqNum[] = [];
   const uids: Uid[] = [];
-  const highestModseq = await session.run(
+  const highestModseq = await runWhileAwaited(
+    session,
     {
       name,
       args,

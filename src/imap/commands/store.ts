@@ -8,7 +8,7 @@
 
 import { InvalidArgumentError, MailwireError, ServerError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
-import type { ImapCallOptions, ImapSession } from '../session.js';
+import type { ImapCallOptions, ImapCommand, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { atom, flag, list, modSequence, sequenceSet } from '../wire/command-args.js';
 import { parseUidSetText } from '../wire/response-code.js';
@@ -120,6 +120,26 @@ export async function runInParts<T, O extends ImapCallOptions>(
   const results: T[] = [];
   for (const part of parts) results.push(await run(part, step()));
   return results;
+}
+
+/**
+ * Runs a command whose untagged data is its caller's only while the call lasts. A call aborted or
+ * timed out leaves its command in flight on the server; what the server then reports (expunges,
+ * flag changes) is no longer taken by the command, whose result nobody will read, but goes to the
+ * event stream, so that a reader of events does not lose it.
+ *
+ * @internal
+ */
+export async function runWhileAwaited<T>(session: ImapSession, command: ImapCommand<T>, options: ImapCallOptions): Promise<T> {
+  let awaited = true;
+  try {
+    return await session.run(
+      command.untagged === undefined ? command : { ...command, untagged: (response, context) => awaited && command.untagged!(response, context) },
+      options,
+    );
+  } finally {
+    awaited = false;
+  }
 }
 
 /**
@@ -379,17 +399,15 @@ export async function store(
   const updated: FlagUpdate[] = [];
   const conditional = options.unchangedSince !== undefined;
   const modifiedOfParts: number[][] = [];
-  // Once the call has ended (an abort or timeout leaves the command in flight on the server), its
-  // late updates go to the event stream rather than to a result nobody reads.
-  let ended = false;
   let partsDone = 0;
-  const runPart = (part: SequenceSet, partOptions: StoreOptions): Promise<number[]> => session.run(
+  const runPart = (part: SequenceSet, partOptions: StoreOptions): Promise<number[]> => runWhileAwaited(
+    session,
     {
       name: selector.byUid ? 'UID STORE' : 'STORE',
       args: [sequenceSet(part), ...afterSet],
       states: ['selected'],
       untagged: (response) => {
-        if (ended || response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
+        if (response.kind !== 'fetch' || !fetchIsFor(response, selector, session.mailbox?.exists)) return false;
         const { attributes } = response;
         if (attributes.flags === undefined && attributes.modseq === undefined) return false;
         updated.push({ seq: response.seq, uid: attributes.uid, flags: attributes.flags, modseq: attributes.modseq });
@@ -410,7 +428,6 @@ export async function store(
   try {
     await runInParts(session, selector, options, runPart);
   } catch (error) {
-    ended = true;
     const done = { updated: [...updated], modified: modifiedOfParts.flat() };
     if (error instanceof ServerError) throw new StoreError(error, done);
     if (interruptedStore(error, partsDone)) throw new StoreInterruptedError(error, done);
