@@ -21,6 +21,7 @@ import { callOptionsError, checkClientOptions, checkLimits, transportOptionsOf }
 import { ResponseAssembler, type UnreadableFetch } from './wire/assembler.js';
 import type { ImapResponse, ListResponse, TaggedStatusResponse } from './wire/response-types.js';
 import { encodeModifiedUtf7 } from './wire/modified-utf7.js';
+import { hasNameControl } from './wire/command-args.js';
 import { EventChannel, type EventSubscriptionOptions } from './events.js';
 import * as connection from './commands/connection.js';
 import * as select from './commands/select.js';
@@ -215,6 +216,15 @@ export class ImapClient implements ImapSession {
   /** True when the server offers `name` (case-insensitive, e.g. `'IDLE'`, `'AUTH=PLAIN'`). */
   hasCapability(name: string): boolean {
     return this.#capabilities.has(name.toUpperCase());
+  }
+
+  /**
+   * True when the server listed the mailbox `name` (LIST, LSUB) in this session in a form it is
+   * sent back in: with a control character such as TAB, which Exchange puts in names and which a
+   * name of the caller's own may not hold, or in non-canonical modified UTF-7. Forgotten on STARTTLS.
+   */
+  isListedName(name: string): boolean {
+    return this.#listedNames.has(name);
   }
 
   /**
@@ -669,13 +679,19 @@ export class ImapClient implements ImapSession {
   /**
    * A server may list a name in invalid or non-canonical modified UTF-7 (`Foo&Bar`, `&AGE-`): its
    * decoded name, which callers pass back, would then be encoded into another name. Such names
-   * are remembered and sent as listed (a name listed canonically again is forgotten).
+   * are remembered and sent as listed (a name listed canonically again is forgotten). So are names
+   * with a control character (Exchange lists names with TABs), in UTF-8 mode too: the name check
+   * lets them through (see checkMailboxName), since the server itself gave them.
    */
   #noteListedName(response: ListResponse): void {
     const { name, nameRaw } = response;
-    if (this.#assembler.utf8Accept || name === 'INBOX') return;
-    if (encodeModifiedUtf7(name) === nameRaw) this.#listedNames.delete(name);
-    else if (this.#listedNames.size < MAX_LISTED_NAMES) this.#listedNames.set(name, nameRaw);
+    if (name === 'INBOX') return;
+    const remember = hasNameControl(name) || (!this.#assembler.utf8Accept && encodeModifiedUtf7(name) !== nameRaw);
+    if (remember) {
+      if (this.#listedNames.size < MAX_LISTED_NAMES) this.#listedNames.set(name, nameRaw);
+    } else if (!this.#assembler.utf8Accept) {
+      this.#listedNames.delete(name);
+    }
   }
 
   /**
@@ -792,6 +808,7 @@ export class ImapClient implements ImapSession {
         return client.#mailbox;
       },
       hasCapability: (name) => client.hasCapability(name),
+      isListedName: (name) => client.isListedName(name),
       run: (command, options) => client.run(command, options),
       get secure() {
         return client.secure;

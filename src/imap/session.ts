@@ -288,6 +288,13 @@ export interface ImapSession {
   /** True when the server offers `name` (case-insensitive). */
   hasCapability(name: string): boolean;
   /**
+   * True when the server listed the mailbox `name` (LIST, LSUB) in this session in a form it must
+   * be sent back in: with a control character such as TAB (Exchange lists such names), or in
+   * non-canonical modified UTF-7. Such a name may be used though a name of the caller's own with a
+   * TAB is refused. Optional: without it, every name with a control character is refused.
+   */
+  isListedName?(name: string): boolean;
+  /**
    * The longest message set one command sends, in bytes (`limits.maxSetLength`); a longer set is
    * sent in parts. Undefined: the default, 8,000.
    */

@@ -72,3 +72,72 @@ describe('mailbox names with control characters', () => {
     await finish();
   });
 });
+
+// Exchange lists names with TABs in them: a name the server listed goes back exactly as listed.
+describe('mailbox names the server listed with a TAB', () => {
+  test('are sent as listed in modified UTF-7 mode; an invented one is still refused', async () => {
+    const { client, server, finish } = await scripted([
+      greeting('MOVE UIDPLUS'),
+      'C: A1 LIST "" *',
+      'S: * LIST () "/" "Old\tmail"',
+      'S: * LIST () "/" Tab&AAk-encoded',
+      'S: A1 OK done',
+      'C: A2 STATUS "Old\tmail" (MESSAGES)',
+      'S: * STATUS "Old\tmail" (MESSAGES 2)',
+      'S: A2 OK done',
+      'C: A3 EXAMINE "Old\tmail"',
+      'S: * 2 EXISTS',
+      'S: A3 OK [READ-ONLY] done',
+      'C: A4 RENAME "Old\tmail" Old',
+      'S: A4 OK done',
+      'C: A5 DELETE Tab&AAk-encoded',
+      'S: A5 OK done',
+    ]);
+    const names = (await client.list()).map((entry) => entry.name);
+    expect(names).toEqual(['Old\tmail', 'Tab\tencoded']);
+    expect(await client.status('Old\tmail', ['MESSAGES'])).toEqual({ messages: 2 });
+    await client.examine('Old\tmail');
+    await client.renameMailbox('Old\tmail', 'Old');
+    await client.deleteMailbox('Tab\tencoded');
+    const before = server.received();
+    await expectRefused(client, 'New\tmail');
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+
+  test('are sent as listed under UTF8=ACCEPT', async () => {
+    const { client, finish } = await scripted([
+      greeting('ENABLE UTF8=ACCEPT'),
+      'C: A1 ENABLE UTF8=ACCEPT',
+      'S: * ENABLED UTF8=ACCEPT',
+      'S: A1 OK done',
+      'C: A2 LIST "" *',
+      'S: * LIST () "/" "Été\tarchive"',
+      'S: A2 OK done',
+      'C: A3 SUBSCRIBE "Été\tarchive"',
+      'S: A3 OK done',
+    ]);
+    await client.enable(['UTF8=ACCEPT']);
+    const [listed] = await client.list();
+    await client.subscribeMailbox(listed!.name);
+    await finish();
+  });
+
+  test('CR, LF and NUL are refused even in a listed name', async () => {
+    const { client, server, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "" *',
+      'S: * LIST () "/" {4}',
+      'S: a\r\nb',
+      'S: * LIST () "/" {3}',
+      'S: a\0b',
+      'S: A1 OK done',
+    ]);
+    const names = (await client.list()).map((entry) => entry.name);
+    expect(names).toEqual(['a\r\nb', 'a\0b']);
+    const before = server.received();
+    for (const name of names) await expectRefused(client, name);
+    await finish();
+    expect(server.received()).toBe(before);
+  });
+});

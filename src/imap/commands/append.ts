@@ -182,7 +182,7 @@ interface PreparedAppend {
 
 /** Checks the call's arguments and makes what it can of the command's, throwing on the first bad one. */
 function prepareAppend(session: ImapSession, name: string, body: AppendBody, options: AppendOptions): PreparedAppend {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   const invalid = callOptionsError(options);
   if (invalid !== undefined) throw invalid;
   const flagArgs = (options.flags ?? []).map(appendFlag);

@@ -122,7 +122,7 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
  *   read (the messages were copied; their new UIDs are unknown).
  */
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
-  assertMailboxName(destination, 'Destination mailbox name');
+  assertMailboxName(session, destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
   const parts = await runInParts(session, selector, options, (part, partOptions) => session.run(
     {
@@ -159,7 +159,7 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
  *   was then done, its new UIDs unknown; an emulated move stops after the copy, deleting nothing).
  */
 export async function move(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<MoveResult> {
-  assertMailboxName(destination, 'Destination mailbox name');
+  assertMailboxName(session, destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
   if (session.hasCapability('MOVE') || session.hasCapability('IMAP4REV2')) return nativeMove(session, selector, destination, options);
   if (!session.hasCapability('UIDPLUS')) {

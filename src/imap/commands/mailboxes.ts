@@ -88,16 +88,18 @@ export interface CreateMailboxOptions extends ImapCallOptions {
 /**
  * Refuses a mailbox name that cannot be sent: empty, or with a control character (CR, LF, NUL, TAB,
  * DEL, a C1 control, U+2028 or U+2029: see checkMailboxName), which would otherwise be modified-UTF-7
- * encoded and create a mailbox nobody asked for.
+ * encoded and create a mailbox nobody asked for. A name the server listed in this session (see
+ * {@link ImapSession.isListedName}) may hold such characters, CR, LF and NUL excepted.
  *
+ * @param session - the session, which knows the names its server listed.
  * @param name - the name as the caller gave it.
  * @param what - what the name is, for the error message.
  * @throws InvalidArgumentError when the name is empty or contains a control character.
  * @internal
  */
-export function assertMailboxName(name: string, what = 'Mailbox name'): void {
+export function assertMailboxName(session: ImapSession, name: string, what = 'Mailbox name'): void {
   if (name.length === 0) throw new InvalidArgumentError(`${what} is empty`);
-  checkMailboxName(name, what);
+  checkMailboxName(name, what, (listed) => session.isListedName?.(listed) === true);
 }
 
 /**
@@ -425,7 +427,7 @@ function sameNameChar(a: string, b: string, asciiCaseless: boolean): boolean {
  *   UnsupportedError when `specialUse` is given and CREATE-SPECIAL-USE is not offered.
  */
 export async function createMailbox(session: ImapSession, name: string, options: CreateMailboxOptions = {}): Promise<void> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   const args: CommandArg[] = [mailbox(name)];
   const uses = options.specialUse ?? [];
   if (uses.length > 0) {
@@ -444,7 +446,7 @@ export async function createMailbox(session: ImapSession, name: string, options:
  * @throws ServerError with responseCode `NONEXISTENT`, `HASCHILDREN`, `INUSE`... when refused.
  */
 export async function deleteMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   await simple(session, 'DELETE', [mailbox(name)], options);
 }
 
@@ -459,8 +461,8 @@ export async function deleteMailbox(session: ImapSession, name: string, options:
  * @throws ServerError with responseCode `NONEXISTENT`, `ALREADYEXISTS`... when refused.
  */
 export async function renameMailbox(session: ImapSession, from: string, to: string, options: ImapCallOptions = {}): Promise<void> {
-  assertMailboxName(from, 'Source mailbox name');
-  assertMailboxName(to, 'New mailbox name');
+  assertMailboxName(session, from, 'Source mailbox name');
+  assertMailboxName(session, to, 'New mailbox name');
   await simple(session, 'RENAME', [mailbox(from), mailbox(to)], options);
 }
 
@@ -472,7 +474,7 @@ export async function renameMailbox(session: ImapSession, from: string, to: stri
  * @param options - signal, timeout.
  */
 export async function subscribeMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   await simple(session, 'SUBSCRIBE', [mailbox(name)], options);
 }
 
@@ -484,7 +486,7 @@ export async function subscribeMailbox(session: ImapSession, name: string, optio
  * @param options - signal, timeout.
  */
 export async function unsubscribeMailbox(session: ImapSession, name: string, options: ImapCallOptions = {}): Promise<void> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   await simple(session, 'UNSUBSCRIBE', [mailbox(name)], options);
 }
 

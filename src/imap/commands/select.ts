@@ -129,7 +129,7 @@ const SELECT_CODES = new Set(['UIDVALIDITY', 'UIDNEXT', 'UNSEEN', 'PERMANENTFLAG
  *   (before anything is sent).
  */
 export async function select(session: CoreSession, name: string, readOnly: boolean, options: SelectOptions = {}): Promise<SelectResult> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   const qresync = options.qresync;
   const qresyncArg = qresync === undefined ? undefined : qresyncParameter(qresync);
   if (qresync === undefined && options.condstore === true) requireCondstore(session, `${readOnly ? 'EXAMINE' : 'SELECT'} with condstore (CONDSTORE)`);

@@ -101,7 +101,7 @@ export async function status(
   items: readonly StatusItem[] = DEFAULT_STATUS_ITEMS,
   options: ImapCallOptions = {},
 ): Promise<MailboxStatusAttributes> {
-  assertMailboxName(name);
+  assertMailboxName(session, name);
   if (items.length === 0) throw new InvalidArgumentError('status() needs at least one item');
   const send = statusItemsFor(session, items);
   if (send.length === 0) throw new UnsupportedError(`The server offers none of the STATUS items ${items.join(', ')}`);

@@ -176,17 +176,39 @@ export function nstring(value: string | null): CommandArg {
  * controls, DEL, and the line and paragraph separators. In modified UTF-7 they would be encoded
  * and sent all the same, and CR or LF would make the name a literal.
  *
- * @throws InvalidArgumentError naming the first such character.
+ * A name the server itself listed is the exception (Exchange lists names with TABs): `listed` says
+ * so, and is asked only once such a character is found. CR, LF and NUL are refused all the same.
+ *
+ * @param listed - tells whether the server listed this very name in the session.
+ * @throws InvalidArgumentError naming the first character refused.
  * @internal
  */
-export function checkMailboxName(name: string, what = 'Mailbox name'): void {
+export function checkMailboxName(name: string, what = 'Mailbox name', listed?: (name: string) => boolean): void {
+  let wasListed = false;
   for (let index = 0; index < name.length; index++) {
     const code = name.charCodeAt(index);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
+    if (isNameControlCode(code)) {
+      const neverSent = code === 0x00 || code === 0x0a || code === 0x0d;
+      if (!neverSent && (wasListed ||= listed?.(name) === true)) continue;
       const hex = code.toString(16).toUpperCase().padStart(4, '0');
       throw new InvalidArgumentError(`${what} cannot contain control characters (U+${hex}): ${JSON.stringify(name)}`);
     }
   }
+}
+
+/**
+ * Tells whether a mailbox name holds a character checkMailboxName refuses in a name of the
+ * caller's own.
+ *
+ * @internal
+ */
+export function hasNameControl(name: string): boolean {
+  return !allChars(name, (code) => !isNameControlCode(code));
+}
+
+/** The C0 and C1 controls, DEL, U+2028 and U+2029: never in a mailbox name (see checkMailboxName). */
+function isNameControlCode(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }
 
 /**

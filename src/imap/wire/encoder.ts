@@ -73,8 +73,9 @@ export interface EncoderOptions {
   readonly allowLiterals?: boolean;
   /**
    * Mailbox names a server listed in a form that encoding their decoded name does not give back
-   * (invalid or non-canonical modified UTF-7): decoded name to the name as listed, which is sent
-   * instead (used unless {@link EncoderOptions.utf8Accept}).
+   * (invalid or non-canonical modified UTF-7), or with a control character other than CR, LF and
+   * NUL (a TAB): decoded name to the name as listed, which is sent instead (used unless
+   * {@link EncoderOptions.utf8Accept}). Only such names may hold those control characters.
    */
   readonly listedNames?: ReadonlyMap<string, string>;
 }
@@ -197,7 +198,8 @@ class FragmentWriter {
       case 'mailbox':
       case 'list-mailbox': {
         const name = arg.kind === 'mailbox' ? arg.name : arg.pattern;
-        checkMailboxName(name, arg.kind === 'mailbox' ? 'Mailbox name' : 'Mailbox pattern');
+        if (arg.kind === 'mailbox') checkMailboxName(name, 'Mailbox name', (listed) => this.options.listedNames?.has(listed) === true);
+        else checkMailboxName(name, 'Mailbox pattern');
         const wire =
           isInbox(name)
             ? 'INBOX'
