@@ -45,6 +45,27 @@ describe('ENVELOPE', () => {
   });
 });
 
+describe('ENVELOPE addresses without a domain', () => {
+  // UW-IMAP (and servers built on its c-client) write the host `.MISSING-HOST-NAME.` for a header
+  // address with no domain (`From: joe`). The address is the mailbox alone; the host stays as sent,
+  // so that `host: null` keeps meaning a group marker.
+  it('reads .MISSING-HOST-NAME. as no host in the address, from both address list parsers', () => {
+    const joe = { name: 'Joe', nameRaw: 'Joe', route: null, mailbox: 'joe', host: '.MISSING-HOST-NAME.', address: 'joe', group: null };
+    const [plain, spaced] = fetches(
+      '* 1 FETCH (ENVELOPE (NIL "x" (("Joe" NIL "joe" ".MISSING-HOST-NAME.")) NIL NIL (("Ann" NIL "ann" "example.org")) NIL NIL NIL NIL))\r\n' +
+        '* 2 FETCH (ENVELOPE (NIL "x" ( ("Joe" NIL "joe" ".MISSING-HOST-NAME.") ) NIL NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(plain!.attributes.envelope!.from).toEqual([joe]);
+    expect(plain!.attributes.envelope!.to).toEqual([expect.objectContaining({ address: 'ann@example.org' })]);
+    expect(spaced!.attributes.envelope!.from).toEqual([joe]);
+  });
+
+  it('keeps any other host that starts with a dot', () => {
+    const [structure] = fetches('* 1 FETCH (ENVELOPE (NIL "x" ((NIL NIL "joe" ".example.org")) NIL NIL NIL NIL NIL NIL NIL))\r\n');
+    expect(structure!.attributes.envelope!.from).toEqual([expect.objectContaining({ host: '.example.org', address: 'joe@.example.org' })]);
+  });
+});
+
 describe('ENVELOPE groups without members', () => {
   // `To: undisclosed-recipients:;` (RFC 5322 section 3.4): a group start and its end marker with no
   // address between them. The group's name is kept as one entry with nothing but `group`.

@@ -16,9 +16,15 @@ export interface EnvelopeAddress {
   readonly route: string | null;
   /** The local part, or null when absent. */
   readonly mailbox: string | null;
-  /** The domain, or null when absent. */
+  /**
+   * The domain, or null when absent. A server that found no domain in the header may write
+   * `.MISSING-HOST-NAME.` here (UW-IMAP does); it is kept as sent, and left out of `address`.
+   */
   readonly host: string | null;
-  /** `mailbox@host` (or whatever part of it exists; empty when neither). */
+  /**
+   * `mailbox@host` (or whatever part of it exists; empty when neither): just `mailbox` when the
+   * host is `.MISSING-HOST-NAME.`.
+   */
   readonly address: string;
   /**
    * The RFC 5322 group this address belongs to, or null. An entry with a group and no mailbox or
