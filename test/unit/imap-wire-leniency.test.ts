@@ -336,6 +336,19 @@ describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
     });
   });
 
+  it('reads a STATUS HIGHESTMODSEQ sent as a quoted string of digits, as the other STATUS values', () => {
+    expect(one('* STATUS INBOX (HIGHESTMODSEQ "5" MESSAGES 2)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'INBOX', attributes: { highestModseq: 5n, messages: 2 },
+    });
+    expect(one('* STATUS INBOX (HIGHESTMODSEQ "9223372036854775807")')).toMatchObject({ attributes: { highestModseq: 9223372036854775807n } });
+    // 0 is no mod-sequence, quoted or not.
+    expect(one('* STATUS INBOX (HIGHESTMODSEQ "0" UNSEEN 1)')).toMatchObject({ attributes: { unseen: 1 } });
+    for (const value of ['""', '"5a"', '"-5"', '"9223372036854775808"']) {
+      const { errors } = feed(`* STATUS INBOX (HIGHESTMODSEQ ${value})\r\n`);
+      expect(errors.map((each) => each.error), value).toEqual([expect.any(ProtocolError)]);
+    }
+  });
+
   it('still fails the response for a quoted value that is not all digits, with a ProtocolError, and reads the response after it', () => {
     for (const value of ['""', '"12a"', '" 12"', '"-1"', '"1.5"', '"x"', '"99999999999999999999"']) {
       const { responses, errors } = feed(`* STATUS box (MESSAGES ${value})\r\n* 1 FETCH (RFC822.SIZE ${value})\r\n* 3 EXISTS\r\n`);

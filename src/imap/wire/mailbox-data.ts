@@ -252,7 +252,9 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
       }
       case 'HIGHESTMODSEQ': {
         if (reader.nil()) break; // NIL: as for the numbers above
-        const highestModseq = modSequenceOrNone(reader.bigNumber());
+        // In quotes: as for the numbers above (see WireReader.numberInQuotes).
+        const quoted = reader.peek() === DQUOTE ? reader.bigNumberInQuotes(name) ?? reader.fail(`Expected ${name}`) : undefined;
+        const highestModseq = modSequenceOrNone(quoted ?? reader.bigNumber(name));
         if (highestModseq !== undefined) attributes.highestModseq = highestModseq;
         break;
       }

@@ -413,11 +413,25 @@ export class WireReader {
    * digits and NIL have not matched.
    */
   numberInQuotes(what: string): number | null {
+    return this.digitsInQuotes(what, (digits) => (digits.length <= 16 && Number(digits) <= Number.MAX_SAFE_INTEGER ? Number(digits) : null));
+  }
+
+  /**
+   * {@link WireReader.numberInQuotes} for a mod-sequence (STATUS `HIGHESTMODSEQ "5"`, as the other
+   * STATUS values may come): up to 2^63 - 1, as {@link WireReader.bigNumber}. Called only once
+   * the digits and NIL have not matched.
+   */
+  bigNumberInQuotes(what: string): bigint | null {
+    return this.digitsInQuotes(what, (digits) => (digits.length <= 19 && BigInt(digits) <= MAX_MOD_SEQUENCE ? BigInt(digits) : null));
+  }
+
+  /** Reads a quoted string of digits into `convert`'s value; null, with the reader unmoved, for anything else or a null `convert` gives. */
+  private digitsInQuotes<T>(what: string, convert: (digits: string) => T | null): T | null {
     const start = this.mark();
     const text = this.string(what);
-    if (/^\d{1,16}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER) return Number(text);
-    this.rewind(start);
-    return null;
+    const value = /^\d+$/.test(text) ? convert(text) : null;
+    if (value === null) this.rewind(start);
+    return value;
   }
 
   /** `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails. */
