@@ -333,7 +333,6 @@ describe('errors', () => {
       '* 1 FETCH (RFC822.SIZE 9007199254740993)\r\n',
       '* 1 FETCH (UID 99999999999999999999999)\r\n',
       '* SEARCH 1 99999999999999999999\r\n',
-      '* STATUS INBOX (MESSAGES 18446744073709551617)\r\n',
     ]) {
       const { responses, errors } = feed(input);
       expect(responses).toEqual([]);
@@ -371,6 +370,19 @@ describe('errors', () => {
       kind: 'mailbox-status',
       mailbox: 'INBOX',
       attributes: { messages: 3, recent: 1 },
+    });
+  });
+
+  it('leaves out a STATUS SIZE past 2^53 (or any number item that large) and keeps the rest of the answer', () => {
+    expect(one('* STATUS INBOX (MESSAGES 3 SIZE 9007199254740993 UNSEEN 1)\r\n')).toEqual({
+      kind: 'mailbox-status',
+      mailbox: 'INBOX',
+      attributes: { messages: 3, unseen: 1 },
+    });
+    expect(one('* STATUS INBOX (MESSAGES 18446744073709551617 UIDVALIDITY 99999999999999999999 SIZE 9007199254740991)\r\n')).toEqual({
+      kind: 'mailbox-status',
+      mailbox: 'INBOX',
+      attributes: { size: 9007199254740991 },
     });
   });
 

@@ -245,9 +245,9 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
       case 'UNSEEN':
       case 'DELETED':
       case 'SIZE': {
-        // NIL (see numberOrNil) leaves the attribute out, and so does a value too large (see beyond32Bits).
-        const value = reader.numberOrNil(name);
-        if (value !== undefined && !beyond32Bits(name, value)) setStatusNumber(attributes, name, value);
+        // NIL (see numberOrNil) leaves the attribute out, and so does a value too large (see beyondRange).
+        const value = reader.numberOrNil(name, true);
+        if (value !== undefined && !beyondRange(name, value)) setStatusNumber(attributes, name, value);
         break;
       }
       case 'HIGHESTMODSEQ': {
@@ -286,10 +286,11 @@ function unquotedStatusNameWithSpaces(reader: WireReader, nameStart: number, con
  * 1666390893380 reported from a real server in neomutt's tracker (issue 3830). The value cannot be a
  * UID, count or UIDVALIDITY this client can use, but the other items of the answer are sound: the
  * item is left out (as a `[UIDVALIDITY]` code that large reads as an unknown code) instead of the
- * whole answer failing. SIZE is number64.
+ * whole answer failing. SIZE is number64, left out alike past 2^53 - 1, which a number cannot hold
+ * exactly (the reader gives such values inexact rather than fail, see WireReader.number).
  */
-function beyond32Bits(name: string, value: number): boolean {
-  return name !== 'SIZE' && value > MAX_MESSAGE_NUMBER;
+function beyondRange(name: string, value: number): boolean {
+  return value > (name === 'SIZE' ? Number.MAX_SAFE_INTEGER : MAX_MESSAGE_NUMBER);
 }
 
 /** Sets the STATUS attribute a number item names. */

@@ -358,8 +358,11 @@ export class WireReader {
    * `number` or `number64` (up to 2^53 - 1, beyond which a double would round it: a larger one
    * fails): for sizes. UIDs, sequence numbers and counts use {@link WireReader.number32},
    * mod-sequences {@link WireReader.bigNumber}.
+   *
+   * @param beyondSafe - read a value past 2^53 - 1 as an inexact number (at least 2^53) instead of
+   *   failing, for a caller that leaves such a value out (a STATUS item).
    */
-  number(what = 'number'): number {
+  number(what = 'number', beyondSafe = false): number {
     const start = this.pos;
     let value = 0;
     while (this.pos < this.end) {
@@ -369,7 +372,7 @@ export class WireReader {
       this.pos++;
     }
     if (this.pos === start || start === this.nextLiteralPos) this.fail(`Expected ${what}`, start);
-    if (value > Number.MAX_SAFE_INTEGER) this.fail(`Expected ${what} below 2^53`, start);
+    if (value > Number.MAX_SAFE_INTEGER && !beyondSafe) this.fail(`Expected ${what} below 2^53`, start);
     return value;
   }
 
@@ -394,14 +397,16 @@ export class WireReader {
    * absent, never as 0, and the rest of the response is kept. A number in quotes is read too (see
    * {@link WireReader.numberInQuotes}). The digits are tried first: these checks cost nothing on
    * the usual path.
+   *
+   * @param beyondSafe - as for {@link WireReader.number}.
    */
-  numberOrNil(what: string): number | undefined {
+  numberOrNil(what: string, beyondSafe = false): number | undefined {
     const byte = this.peek();
     if (byte < 0x30 || byte > 0x39) {
       if (this.nil()) return undefined;
       if (byte === DQUOTE) return this.numberInQuotes(what) ?? this.fail(`Expected ${what}`);
     }
-    return this.number(what);
+    return this.number(what, beyondSafe);
   }
 
   /**
