@@ -323,6 +323,19 @@ describe('QUOTA with NIL for a usage or limit', () => {
   });
 });
 
+describe('response codes whose name runs into its data', () => {
+  // Outlook 365 (ruby/net-imap issue 597): `Key="value" Key=value ...` inside the brackets.
+  it('reads the name up to the first character an atom may not hold, the rest kept as its text', () => {
+    const data = '"Microsoft.Exchange.Data.Storage.WrongServerException:Cross Server access is not allowed for mailbox 0f0f" AuthResultFromPopImapEnd=0 Service=Imap4';
+    expect(one(`A1 OK [Error=${data}] AUTHENTICATE completed.`)).toMatchObject({
+      kind: 'tagged', status: 'OK', code: { kind: 'other', name: 'ERROR', text: data }, codeData: data, text: 'AUTHENTICATE completed.',
+    });
+    expect(one('* NO [XFOO(1 2)] x')).toMatchObject({ code: { kind: 'other', name: 'XFOO', text: '(1 2)' }, codeData: '(1 2)', text: 'x' });
+    // A name that is an atom keeps its '=' (AUTH=PLAIN-like names are atoms), and its data.
+    expect(one('* OK [X-KEY=1 more] x')).toMatchObject({ code: { kind: 'other', name: 'X-KEY=1', text: 'more' }, codeData: 'more' });
+  });
+});
+
 describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
   // Reported by client libraries: `MESSAGES "12"` in STATUS, `RFC822.SIZE "2664"` in FETCH.
   it('reads a STATUS value or RFC822.SIZE sent as a quoted string of digits as the number it spells', () => {

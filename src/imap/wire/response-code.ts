@@ -12,6 +12,7 @@ import { SIMPLE_RESPONSE_CODES } from './response-code-types.js';
 import type { NumberRange } from './response-types.js';
 import type { WireReader } from './reader.js';
 import { decodeText, MAX_MOD_SEQUENCE } from './reader.js';
+import { isAtom, isAtomCharCode } from './command-args.js';
 import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
 /** A parsed `resp-text`. */
@@ -35,8 +36,11 @@ export function parseRespText(reader: WireReader): ResponseText {
   const inner = decodeText(reader.bytes, reader.pos + 1, close);
   reader.pos = close + 1;
   reader.sp();
+  const code = parseRespTextCode(inner);
+  // An unknown code's text is what followed its name (see codeNameRunIntoData for where that ends).
   const space = inner.indexOf(' ');
-  return { code: parseRespTextCode(inner), codeData: space === -1 ? '' : inner.slice(space + 1).trim(), text: reader.rest() };
+  const codeData = code.kind === 'other' ? code.text : space === -1 ? '' : inner.slice(space + 1).trim();
+  return { code, codeData, text: reader.rest() };
 }
 
 /**
@@ -121,8 +125,24 @@ export function parseRespTextCode(inner: string): ResponseCode {
       return { kind: 'COPYUID', uidValidity, sourceUids, destinationUids };
     }
     default:
-      return other;
+      return isAtom(name) ? other : codeNameRunIntoData(inner) ?? other;
   }
+}
+
+/**
+ * Quirk: Outlook 365 writes codes outside the grammar, `[Error="Microsoft.Exchange...Exception:
+ * Cross Server access is not allowed ..." AuthResultFromPopImapEnd=0 Proxy=... Service=Imap4]`
+ * (reported in ruby/net-imap issue 597), whose first word is no atom. The name is the atom the
+ * grammar reads, up to the first character an atom may not hold, without the `=` that joins it
+ * to a quoted value (`ERROR`); the rest, from there on, is the code's text. Null when no atom
+ * starts the code. Called only for a name that is not an atom.
+ */
+function codeNameRunIntoData(inner: string): ResponseCode | null {
+  let end = 0;
+  while (end < inner.length && isAtomCharCode(inner.charCodeAt(end))) end++;
+  const nameEnd = inner.charCodeAt(end) === 0x22 && inner.charCodeAt(end - 1) === 0x3d ? end - 1 : end;
+  if (nameEnd <= 0) return null;
+  return { kind: 'other', name: inner.slice(0, nameEnd).toUpperCase(), text: inner.slice(end).trim() };
 }
 
 function splitWords(text: string): string[] {
