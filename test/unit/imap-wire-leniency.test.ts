@@ -362,6 +362,16 @@ describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
     }
   });
 
+  it('reads a STATUS APPENDLIMIT in quotes, leaves out one past 2^53, and keeps NIL as no limit', () => {
+    expect(one('* STATUS INBOX (APPENDLIMIT "5000" MESSAGES 2)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'INBOX', attributes: { appendLimit: 5000, messages: 2 },
+    });
+    expect(one('* STATUS INBOX (APPENDLIMIT 99999999999999999999 MESSAGES 2)')).toEqual({
+      kind: 'mailbox-status', mailbox: 'INBOX', attributes: { messages: 2 },
+    });
+    expect(one('* STATUS INBOX (APPENDLIMIT NIL)')).toMatchObject({ attributes: { appendLimit: null } });
+  });
+
   it('still fails the response for a quoted value that is not all digits, with a ProtocolError, and reads the response after it', () => {
     for (const value of ['""', '"12a"', '" 12"', '"-1"', '"1.5"', '"x"', '"99999999999999999999"']) {
       const { responses, errors } = feed(`* STATUS box (MESSAGES ${value})\r\n* 1 FETCH (RFC822.SIZE ${value})\r\n* 3 EXISTS\r\n`);

@@ -258,7 +258,12 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
         if (highestModseq !== undefined) attributes.highestModseq = highestModseq;
         break;
       }
-      case 'APPENDLIMIT': attributes.appendLimit = reader.nil() ? null : reader.number(); break;
+      case 'APPENDLIMIT': {
+        // NIL is no limit (RFC 7889) and kept; a value in quotes or too large, as for the numbers above.
+        const value = reader.nil() ? null : reader.numberOrNil(name, true);
+        if (value !== undefined && (value === null || value <= Number.MAX_SAFE_INTEGER)) attributes.appendLimit = value;
+        break;
+      }
       default: reader.skipValue();
     }
     reader.sp();
