@@ -60,6 +60,17 @@ describe('ENVELOPE addresses without a domain', () => {
     expect(spaced!.attributes.envelope!.from).toEqual([joe]);
   });
 
+  // A bounce's sender as reported in MailKit issue 1393: `((NIL NIL "Mail Delivery System" ""))`.
+  it('reads an empty host as no host in the address, from both address list parsers', () => {
+    const daemon = { name: null, nameRaw: null, route: null, mailbox: 'Mail Delivery System', host: '', address: 'Mail Delivery System', group: null };
+    const [plain, spaced] = fetches(
+      '* 1 FETCH (ENVELOPE (NIL "x" ((NIL NIL "Mail Delivery System" "")) NIL NIL NIL NIL NIL NIL NIL))\r\n' +
+        '* 2 FETCH (ENVELOPE (NIL "x" ( (NIL NIL "Mail Delivery System" "") ) NIL NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(plain!.attributes.envelope!.from).toEqual([daemon]);
+    expect(spaced!.attributes.envelope!.from).toEqual([daemon]);
+  });
+
   it('keeps any other host that starts with a dot', () => {
     const [structure] = fetches('* 1 FETCH (ENVELOPE (NIL "x" ((NIL NIL "joe" ".example.org")) NIL NIL NIL NIL NIL NIL NIL))\r\n');
     expect(structure!.attributes.envelope!.from).toEqual([expect.objectContaining({ host: '.example.org', address: 'joe@.example.org' })]);

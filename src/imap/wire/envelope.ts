@@ -221,20 +221,22 @@ function addAddress(
 ): string | null {
   if (host === null) return groupMarker(group, nameRaw, mailbox);
   const name = nameRaw === null ? null : decodeDisplayName(nameRaw);
-  const address = mailbox === null ? host : host.charCodeAt(0) === 0x2e && isMissingHost(host) ? mailbox : `${mailbox}@${host}`;
+  // No domain starts with a character at or below '.' (nor is empty): only then is the quirk asked.
+  const address = mailbox === null ? host : host.charCodeAt(0) > 0x2e || !isMissingHost(host) ? `${mailbox}@${host}` : mailbox;
   collector[collectedCount++] = { name, nameRaw, route, mailbox, host, address, group };
   return group;
 }
 
 /**
  * Quirk: UW-IMAP, and servers built on its c-client library, write the host `.MISSING-HOST-NAME.`
- * for a header address without a domain (`From: joe`), as MailKit issue reports show; the grammar
- * wants NIL there, which would mean a group. The address is then the mailbox alone, as MailKit
- * reads it; `host` keeps the text as sent, so that a null host still means a group marker. Asked
- * only of a host that starts with a dot, which no domain does.
+ * for a header address without a domain (`From: joe`), as MailKit issue reports show; others write
+ * an empty host (`((NIL NIL "Mail Delivery System" ""))`, MailKit issue 1393). The grammar wants
+ * NIL there, which would mean a group. The address is then the mailbox alone, as MailKit reads it;
+ * `host` keeps the text as sent, so that a null host still means a group marker. Asked only of a
+ * host that is empty or starts with a character no domain starts with.
  */
 function isMissingHost(host: string): boolean {
-  return host === '.MISSING-HOST-NAME.';
+  return host.length === 0 || host === '.MISSING-HOST-NAME.';
 }
 
 /** An address with NIL host: starts group <mailbox>, or ends the open group when mailbox is NIL too. */

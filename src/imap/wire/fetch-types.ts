@@ -18,12 +18,13 @@ export interface EnvelopeAddress {
   readonly mailbox: string | null;
   /**
    * The domain, or null when absent. A server that found no domain in the header may write
-   * `.MISSING-HOST-NAME.` here (UW-IMAP does); it is kept as sent, and left out of `address`.
+   * `.MISSING-HOST-NAME.` (UW-IMAP does) or an empty string here; it is kept as sent, and left out
+   * of `address`.
    */
   readonly host: string | null;
   /**
    * `mailbox@host` (or whatever part of it exists; empty when neither): just `mailbox` when the
-   * host is `.MISSING-HOST-NAME.`.
+   * host is `.MISSING-HOST-NAME.` or empty.
    */
   readonly address: string;
   /**
