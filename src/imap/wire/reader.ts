@@ -404,7 +404,7 @@ export class WireReader {
     const byte = this.peek();
     if (byte < 0x30 || byte > 0x39) {
       if (this.nil()) return undefined;
-      if (byte === DQUOTE) return this.numberInQuotes(what) ?? this.fail(`Expected ${what}`);
+      if (byte === DQUOTE) return this.numberInQuotes(what, beyondSafe) ?? this.fail(`Expected ${what}`);
     }
     return this.number(what, beyondSafe);
   }
@@ -413,12 +413,14 @@ export class WireReader {
    * Quirk: a number sent as a quoted string of digits, reported by client libraries: a STATUS value
    * (`MESSAGES "12"`), `RFC822.SIZE "2664"`, a BODYSTRUCTURE size or line count (`"1234"`); server
    * not named. Read as the number it spells. Returns null, with the reader unmoved, when the string
-   * is not one (empty, a sign, a space, a fraction, or beyond 2^53 - 1): the caller refuses it, or,
+   * is not one (empty, a sign, a space, a fraction, or, unless `beyondSafe`, beyond 2^53 - 1): the caller refuses it, or,
    * where a line count may be missing, reads it as the MD5 that follows. Called only once the
    * digits and NIL have not matched.
+   *
+   * @param beyondSafe - as for {@link WireReader.number}: digits past 2^53 - 1 are read inexact.
    */
-  numberInQuotes(what: string): number | null {
-    return this.digitsInQuotes(what, (digits) => (digits.length <= 16 && Number(digits) <= Number.MAX_SAFE_INTEGER ? Number(digits) : null));
+  numberInQuotes(what: string, beyondSafe = false): number | null {
+    return this.digitsInQuotes(what, (digits) => (beyondSafe || (digits.length <= 16 && Number(digits) <= Number.MAX_SAFE_INTEGER) ? Number(digits) : null));
   }
 
   /**
