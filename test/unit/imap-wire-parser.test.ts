@@ -357,7 +357,6 @@ describe('errors', () => {
       '* ESEARCH MIN 4294967296\r\n',
       '* ESEARCH MAX 4294967296\r\n',
       '* ESEARCH COUNT 4294967296\r\n',
-      '* STATUS INBOX (HIGHESTMODSEQ 9223372036854775808)\r\n',
     ]) {
       const { responses, errors } = feed(input);
       expect({ input, responses }).toEqual({ input, responses: [] });
@@ -371,6 +370,16 @@ describe('errors', () => {
       mailbox: 'INBOX',
       attributes: { messages: 3, recent: 1 },
     });
+  });
+
+  it('leaves out a STATUS HIGHESTMODSEQ past 2^63 - 1, quoted or not, and keeps the rest of the answer', () => {
+    for (const value of ['9223372036854775808', '"9223372036854775808"', '99999999999999999999999']) {
+      expect(one(`* STATUS INBOX (MESSAGES 3 HIGHESTMODSEQ ${value} UNSEEN 1)\r\n`), value).toEqual({
+        kind: 'mailbox-status',
+        mailbox: 'INBOX',
+        attributes: { messages: 3, unseen: 1 },
+      });
+    }
   });
 
   it('leaves out a STATUS SIZE past 2^53 (or any number item that large) and keeps the rest of the answer', () => {

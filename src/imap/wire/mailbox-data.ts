@@ -8,7 +8,7 @@
 
 import { decodeModifiedUtf7, isInbox } from './modified-utf7.js';
 import type { WireReader } from './reader.js';
-import { decodeText } from './reader.js';
+import { decodeText, MAX_MOD_SEQUENCE } from './reader.js';
 import { parseUidSetText } from './response-code.js';
 import type {
   ESearchPartial,
@@ -217,7 +217,8 @@ export function modSequenceOrNone(value: bigint | undefined): bigint | undefined
  *                   ("UNSEEN" SP number) / ("DELETED" SP number) / ("SIZE" SP number64) /
  *                   ("RECENT" SP number) / ("HIGHESTMODSEQ" SP mod-sequence-valzer) /
  *                   ("APPENDLIMIT" SP (number / nil))
- * A HIGHESTMODSEQ of 0 (no persistent mod-sequences) is left out, as if not sent.
+ * A HIGHESTMODSEQ of 0 (no persistent mod-sequences) is left out, as if not sent; so is an item
+ * past its range (see beyondRange; a HIGHESTMODSEQ past 2^63 - 1), the rest of the answer kept.
  */
 export function parseStatusData(reader: WireReader, context: ParseContext): MailboxStatusResponse {
   const nameStart = reader.pos;
@@ -252,9 +253,10 @@ export function parseStatusData(reader: WireReader, context: ParseContext): Mail
       }
       case 'HIGHESTMODSEQ': {
         if (reader.nil()) break; // NIL: as for the numbers above
-        // In quotes: as for the numbers above (see WireReader.numberInQuotes).
-        const quoted = reader.peek() === DQUOTE ? reader.bigNumberInQuotes(name) ?? reader.fail(`Expected ${name}`) : undefined;
-        const highestModseq = modSequenceOrNone(quoted ?? reader.bigNumber(name));
+        // In quotes, or past its range (2^63 - 1): as for the numbers above.
+        const quoted = reader.peek() === DQUOTE ? reader.bigNumberInQuotes(name, true) ?? reader.fail(`Expected ${name}`) : undefined;
+        const value = quoted ?? reader.bigNumber(name, true);
+        const highestModseq = value <= MAX_MOD_SEQUENCE ? modSequenceOrNone(value) : undefined;
         if (highestModseq !== undefined) attributes.highestModseq = highestModseq;
         break;
       }

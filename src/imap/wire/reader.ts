@@ -427,9 +427,11 @@ export class WireReader {
    * {@link WireReader.numberInQuotes} for a mod-sequence (STATUS `HIGHESTMODSEQ "5"`, as the other
    * STATUS values may come): up to 2^63 - 1, as {@link WireReader.bigNumber}. Called only once
    * the digits and NIL have not matched.
+   *
+   * @param beyondRange - as for {@link WireReader.bigNumber}.
    */
-  bigNumberInQuotes(what: string): bigint | null {
-    return this.digitsInQuotes(what, (digits) => (digits.length <= 19 && BigInt(digits) <= MAX_MOD_SEQUENCE ? BigInt(digits) : null));
+  bigNumberInQuotes(what: string, beyondRange = false): bigint | null {
+    return this.digitsInQuotes(what, (digits) => (beyondRange || (digits.length <= 19 && BigInt(digits) <= MAX_MOD_SEQUENCE) ? BigInt(digits) : null));
   }
 
   /** Reads a quoted string of digits into `convert`'s value; null, with the reader unmoved, for anything else or a null `convert` gives. */
@@ -441,8 +443,13 @@ export class WireReader {
     return value;
   }
 
-  /** `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails. */
-  bigNumber(what = 'number'): bigint {
+  /**
+   * `mod-sequence-value`: a 63-bit number (up to 2^63 - 1, RFC 7162 section 7); a larger one fails.
+   *
+   * @param beyondRange - return a larger value instead of failing, for a caller that leaves such a
+   *   value out (a STATUS item).
+   */
+  bigNumber(what = 'number', beyondRange = false): bigint {
     const start = this.pos;
     while (this.pos < this.end && this.bytes[this.pos]! >= 0x30 && this.bytes[this.pos]! <= 0x39) this.pos++;
     if (this.pos === start) this.fail(`Expected ${what}`);
@@ -453,7 +460,7 @@ export class WireReader {
       return BigInt(value);
     }
     const value = BigInt(decodeText(this.bytes, start, this.pos));
-    if (value > MAX_MOD_SEQUENCE) this.fail(`Expected ${what} below 2^63`, start);
+    if (value > MAX_MOD_SEQUENCE && !beyondRange) this.fail(`Expected ${what} below 2^63`, start);
     return value;
   }
 
