@@ -190,7 +190,7 @@ export class ImapClient implements ImapSession {
     return this.#enabled;
   }
 
-  /** The selected mailbox, kept current by EXISTS/EXPUNGE/FLAGS; null when none is selected. */
+  /** The selected mailbox, kept current by the untagged data the server sends (EXISTS, RECENT, EXPUNGE, VANISHED, FLAGS, FETCH flags); null when none is selected. */
   get mailbox(): MailboxState | null {
     return this.#mailbox;
   }

@@ -11,6 +11,7 @@ import { modSequenceOrNone } from './wire/mailbox-data.js';
 import type { ResponseCode } from './wire/response-code-types.js';
 import type { ImapResponse, NumberRange, TaggedStatusResponse } from './wire/response-types.js';
 import type { ImapCommand, MailboxEvent, MutableMailboxState } from './session.js';
+import type { SeqNum } from './wire/sequence-set.js';
 
 /** The name of a response code as ServerError.responseCode carries it (`TRYCREATE`, `COPYUID`...). */
 export function responseCodeName(code: ResponseCode | null): string | undefined {
@@ -51,10 +52,18 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
       mailbox.recent = response.count;
       break;
     case 'expunge':
+      mailbox.unseen = unseenAfterExpunge(mailbox.unseen, response.seq);
+      mailbox.recent = recentAfterRemoval(mailbox, 1);
       mailbox.exists = Math.max(0, mailbox.exists - 1);
       break;
     case 'vanished':
-      if (!response.earlier) mailbox.exists = Math.max(0, mailbox.exists - rangeCount(response.uids));
+      if (!response.earlier) {
+        const count = rangeCount(response.uids);
+        // VANISHED names UIDs, not sequence numbers: where the first unseen message now is cannot be told.
+        if (count > 0) mailbox.unseen = undefined;
+        mailbox.recent = recentAfterRemoval(mailbox, count);
+        mailbox.exists = Math.max(0, mailbox.exists - count);
+      }
       break;
     case 'flags':
       // Without PERMANENTFLAGS, SELECT made the FLAGS list itself (the same array) the permanent
@@ -64,6 +73,7 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
       break;
     case 'fetch':
       if (response.attributes.modseq !== undefined) modseqs.noteFetch(response.attributes.modseq);
+      if (response.attributes.flags !== undefined) mailbox.unseen = unseenAfterFlags(mailbox.unseen, response.seq, response.attributes.flags);
       break;
     case 'status':
       if (response.status === 'OK' && response.code !== null) {
@@ -81,6 +91,38 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
     default:
       break;
   }
+}
+
+/**
+ * The first unseen message's sequence number once message `expunged` is gone (RFC 9051 section
+ * 7.5.1: the messages above it move down by one). Undefined when the expunged message was that
+ * first unseen one: which message is now first unseen cannot be told without asking.
+ */
+function unseenAfterExpunge(unseen: SeqNum | undefined, expunged: number): SeqNum | undefined {
+  if (unseen === undefined || expunged > unseen) return unseen;
+  return expunged === unseen ? undefined : ((unseen - 1) as SeqNum);
+}
+
+/**
+ * The first unseen message's sequence number once message `seq` is reported with `flags`: a message
+ * below it that is unseen becomes the first; the first one now seen leaves it unknown.
+ */
+function unseenAfterFlags(unseen: SeqNum | undefined, seq: number, flags: readonly string[]): SeqNum | undefined {
+  if (unseen === undefined || seq > unseen) return unseen;
+  const seen = flags.some((flag) => flag.toLowerCase() === '\\seen');
+  if (seq === unseen) return seen ? undefined : unseen;
+  return seen ? unseen : (seq as SeqNum);
+}
+
+/**
+ * RECENT once `removed` messages are expunged: the client does not track which messages are
+ * `\Recent`, so the count is known only when none is (it stays 0) or all are (it drops by as many);
+ * otherwise it becomes undefined until the server sends `* n RECENT` again.
+ */
+function recentAfterRemoval(mailbox: MutableMailboxState, removed: number): number | undefined {
+  const { recent, exists } = mailbox;
+  if (recent === undefined || recent === 0 || removed === 0) return recent;
+  return recent >= exists ? Math.max(0, recent - removed) : undefined;
 }
 
 /**

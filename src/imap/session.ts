@@ -47,9 +47,20 @@ export interface MailboxState {
   readonly uidNext: Uid | undefined;
   /** The number of messages (EXISTS), kept current by EXISTS/EXPUNGE/VANISHED. */
   readonly exists: number;
-  /** RECENT (IMAP4rev1 only), or undefined. */
+  /**
+   * RECENT (IMAP4rev1 only), kept current by `* n RECENT` and by expunges, or undefined. The
+   * client does not track which messages are `\Recent`: an expunge lowers the count when every
+   * message was recent, leaves 0 at 0, and otherwise makes it undefined (no longer known) until the
+   * server sends RECENT again, rather than keep a number that may be wrong.
+   */
   readonly recent: number | undefined;
-  /** The first unseen message's sequence number (`[UNSEEN n]`, IMAP4rev1), or undefined. */
+  /**
+   * The first unseen message's sequence number (`[UNSEEN n]`, IMAP4rev1), or undefined when the
+   * server did not send it or it is no longer known. Kept current by what the client hears: an
+   * EXPUNGE below it moves it down, FLAGS without `\Seen` for a message below it make that message
+   * the first; the expunge of that message, `\Seen` on it, or a VANISHED (which names UIDs, not
+   * sequence numbers) make it undefined, since the new first unseen message cannot be told.
+   */
   readonly unseen: SeqNum | undefined;
   /** The flags defined in the mailbox (FLAGS). */
   readonly flags: readonly string[];
