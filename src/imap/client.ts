@@ -397,12 +397,32 @@ export class ImapClient implements ImapSession {
    *   (bad QRESYNC parameters).
    */
   select(mailbox: string, options?: select.SelectOptions): Promise<select.SelectResult> {
-    return select.select(this.#core, mailbox, false, options);
+    return this.#countPending(select.select(this.#core, mailbox, false, options));
   }
 
   /** `EXAMINE`: opens a mailbox read-only; the options and the result are those of {@link ImapClient.select}. */
   examine(mailbox: string, options?: select.SelectOptions): Promise<select.SelectResult> {
-    return select.select(this.#core, mailbox, true, options);
+    return this.#countPending(select.select(this.#core, mailbox, true, options));
+  }
+
+  /** SELECT and EXAMINE calls not settled yet (see {@link ImapClient.selectPending}). */
+  #selectsPending = 0;
+
+  #countPending<T>(selecting: Promise<T>): Promise<T> {
+    this.#selectsPending++;
+    const settled = (): void => {
+      this.#selectsPending--;
+    };
+    void selecting.then(settled, settled);
+    return selecting;
+  }
+
+  /**
+   * True while a `select()` or `examine()` has not settled: {@link ImapClient.mailbox} is then the
+   * mailbox before it, not the one a call made now will act on.
+   */
+  get selectPending(): boolean {
+    return this.#selectsPending > 0;
   }
 
   /** `UNSELECT` (RFC 3691), or CLOSE on a read-only mailbox where UNSELECT is absent. */
@@ -419,6 +439,7 @@ export class ImapClient implements ImapSession {
    * `UID FETCH` (or `FETCH` for sequence numbers, `{ seq: '1:10' }`): an async iterable of messages; body values are
    * streams (see {@link FetchedMessage}). A set longer than `limits.maxSetLength` goes in parts,
    * one command each, one after another; every message still comes once, in order.
+   * Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the iteration ends at once and nothing is sent.
    *
    * @throws InvalidArgumentError (a bad section, field name, partial range or `changedSince`) and
    *   UnsupportedError (`changedSince` or the `modseq` item without CONDSTORE) at once, before
@@ -496,6 +517,7 @@ export class ImapClient implements ImapSession {
    * change part of the set and answer NO for messages expunged meanwhile). An abort, a timeout or a
    * lost connection rejects with a {@link storeFamily.StoreInterruptedError | StoreInterruptedError}
    * carrying in `updated` what the server had reported changed until then.
+   * Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the result is empty and nothing is sent.
    */
   store(messages: storeFamily.MessageSelector, operation: storeFamily.StoreOperation, flags: readonly string[], options?: storeFamily.StoreOptions): Promise<storeFamily.StoreResult> {
     return storeFamily.store(this, messages, operation, flags, options);
@@ -504,7 +526,7 @@ export class ImapClient implements ImapSession {
   /**
    * `UID COPY` / `COPY` (COPYUID read from UIDPLUS). A set longer than `limits.maxSetLength` goes
    * in parts, their COPYUID maps merged (not atomic: a refused part rejects, the parts before stay
-   * copied).
+   * copied). Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the result is empty and nothing is sent.
    */
   copy(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.CopyResult> {
     return copyMove.copy(this, messages, destination, options);
@@ -513,7 +535,8 @@ export class ImapClient implements ImapSession {
   /**
    * `UID MOVE` / `MOVE`, or COPY + STORE + UID EXPUNGE where MOVE is absent and UIDPLUS present. A
    * set longer than `limits.maxSetLength` goes in parts, their results merged (not atomic: a
-   * refused part rejects, the parts before stay moved).
+   * refused part rejects, the parts before stay moved). Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the
+   * result is empty and nothing is sent.
    */
   move(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.MoveResult> {
     return copyMove.move(this, messages, destination, options);
@@ -806,6 +829,9 @@ export class ImapClient implements ImapSession {
       },
       get mailbox() {
         return client.#mailbox;
+      },
+      get selectPending() {
+        return client.#selectsPending > 0;
       },
       hasCapability: (name) => client.hasCapability(name),
       isListedName: (name) => client.isListedName(name),

@@ -296,6 +296,11 @@ export interface ImapSession {
   readonly enabled: ReadonlySet<string>;
   /** The selected mailbox, or null. */
   readonly mailbox: MailboxState | null;
+  /**
+   * True while a SELECT or EXAMINE called on the session has not settled: {@link ImapSession.mailbox}
+   * may then not be the mailbox a command queued now acts on. Undefined: false.
+   */
+  readonly selectPending?: boolean | undefined;
   /** True when the server offers `name` (case-insensitive). */
   hasCapability(name: string): boolean;
   /**

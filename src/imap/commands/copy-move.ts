@@ -25,7 +25,7 @@ import { addVanished, uidExpunge } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
-import { DEFAULT_MAX_SET_LENGTH, expandRanges, markDeleted, resolveSelector, runInParts, runWhileAwaited } from './store.js';
+import { DEFAULT_MAX_SET_LENGTH, expandRanges, markDeleted, namesNoMessage, resolveSelector, runInParts, runWhileAwaited } from './store.js';
 
 /** What COPY or MOVE reports about the copies (RFC 4315 COPYUID). */
 export interface CopyResult {
@@ -124,6 +124,7 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(session, destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
+  if (namesNoMessage(session, selector)) return noCopyUid();
   const parts = await runInParts(session, selector, options, (part, partOptions) => session.run(
     {
       name: selector.byUid ? 'UID COPY' : 'COPY',
@@ -174,6 +175,7 @@ export async function move(session: ImapSession, messages: MessageSelector, dest
 async function nativeMove(session: ImapSession, selector: ResolvedSelector, destination: string, options: ImapCallOptions): Promise<MoveResult> {
   const expungedSeqs: SeqNum[] = [];
   const expungedUids: Uid[] = [];
+  if (namesNoMessage(session, selector)) return { ...noCopyUid(), expungedSeqs, expungedUids, emulated: false };
   let moving = selector;
   let partsOptions = options;
   if (!selector.byUid && selector.set.split(session.maxSetLength ?? DEFAULT_MAX_SET_LENGTH).length > 1) {
@@ -271,6 +273,7 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
  * <seq-set>`, one per part of a set too long for one command), or null for none.
  */
 async function uidsOf(session: ImapSession, selector: ResolvedSelector, options: ImapCallOptions): Promise<SequenceSet<Uid> | null> {
+  if (namesNoMessage(session, selector)) return null;
   const parts = await runInParts(session, selector, options, (part, partOptions) =>
     search(session, selector.byUid ? { uid: part as SequenceSet<Uid> } : { seq: part as SequenceSet<SeqNum> }, partOptions),
   );

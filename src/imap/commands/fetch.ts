@@ -24,7 +24,7 @@ import { BUFFER_BODY, type BodySink, type BodyStart, type UnreadableFetch } from
 import { atom, headerFieldName, list, modSequence, raw, type CommandArg } from '../wire/command-args.js';
 import type { FetchResponse, ImapResponse } from '../wire/response-types.js';
 import type { SequenceSet } from '../wire/sequence-set.js';
-import { namesMessage, requireCondstore, resolveSelector, type MessageSelector } from './store.js';
+import { namesMessage, namesNoMessage, requireCondstore, resolveSelector, type MessageSelector } from './store.js';
 
 /**
  * What {@link ImapClient.fetch} fetches: UIDs by default (`UID FETCH`): a SequenceSet of UIDs, one
@@ -135,6 +135,11 @@ class FetchRun implements FetchIterable {
     this.#onlyFlags = items.every((item) => item === 'UID' || item === 'FLAGS' || item === 'MODSEQ');
     const afterSet: CommandArg[] = [list(...items.map((item) => raw(item)))];
     if (options.changedSince !== undefined) afterSet.push(changedSince(session, options.changedSince));
+    // Sequence numbers in an empty mailbox name no message: the iteration ends at once, nothing sent.
+    if (namesNoMessage(session, resolved)) {
+      this.#end(undefined);
+      return;
+    }
     const parts = this.#set.split(session.maxSetLength);
     // A set too long for one command goes in parts, one command each, under one timeout.
     this.#send(parts, 0, afterSet, parts.length === 1 ? () => options : callSteps(options));

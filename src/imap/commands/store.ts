@@ -78,6 +78,19 @@ function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | 
 }
 
 /**
+ * Whether a set names no message of the selected mailbox for certain: sequence numbers while the
+ * mailbox is known to be empty (EXISTS 0) and no SELECT or EXAMINE is pending. There `*` is an error and any number is beyond the last
+ * message (RFC 9051 section 9, seq-number), so a server answers BAD: the calls return their empty
+ * result without sending a command instead. UIDs are always sent (`*` is then UIDNEXT).
+ *
+ * @internal
+ */
+export function namesNoMessage(session: ImapSession, selector: ResolvedSelector): boolean {
+  // A SELECT not settled yet may open another mailbox, the one the command will then act on.
+  return !selector.byUid && session.state === 'selected' && session.selectPending !== true && session.mailbox?.exists === 0;
+}
+
+/**
  * The default of `limits.maxSetLength`, in bytes: with the command's name and other arguments,
  * the line stays under the 8,192 octets RFC 7162 section 4 recommends.
  *
@@ -365,6 +378,8 @@ export class StoreInterruptedError extends MailwireError implements StoreResult 
  * const { updated } = await client.store([uid(12)], 'add', ['\\Seen', '$Important']);
  * console.log(updated[0]?.flags); // ['\\Seen', '$Important']
  * ```
+ * Sequence numbers in an empty mailbox name no message: the result is then empty and no command is sent.
+ *
  * @param session - the client; a mailbox must be selected.
  * @param messages - the messages.
  * @param operation - add, remove or replace.
@@ -396,6 +411,7 @@ export async function store(
     afterSet.push(list(atom('UNCHANGEDSINCE'), modSequence(options.unchangedSince)));
   }
   afterSet.push(atom(`${prefix}FLAGS${options.silent === true ? '.SILENT' : ''}`), list(...flagArgs));
+  if (namesNoMessage(session, selector)) return { updated: [], modified: [] };
   const updated: FlagUpdate[] = [];
   const conditional = options.unchangedSince !== undefined;
   const modifiedOfParts: number[][] = [];
