@@ -433,6 +433,7 @@ export interface Mailbox extends AsyncDisposable {
   /**
    * Ends the session, and the watches started from it. POP3: QUIT, which commits the deletions
    * (only a clean close does). Waits for pending deletions first. Never rejects on a lost connection: the result says what happened.
+   * A close called again, or while one is running, reports the first close's result.
    */
   close(): Promise<MailboxCloseResult>;
   /** `close()`, for `await using`. */

@@ -117,6 +117,8 @@ export class Pop3Mailbox implements Mailbox {
   #session: Snapshot | undefined;
   #opening: Promise<Snapshot> | undefined;
   #closed = false;
+  /** The first close(), whose result every later call reports. */
+  #closing: Promise<MailboxCloseResult> | undefined;
   #topMissing = false;
   readonly #watches = new Set<WatchRun>();
 
@@ -319,8 +321,16 @@ export class Pop3Mailbox implements Mailbox {
     }
   }
 
-  /** Stops the watches, waits for pending DELEs, then QUIT (which commits them). See {@link Mailbox.close}. */
-  async close(): Promise<MailboxCloseResult> {
+  /**
+   * Stops the watches, waits for pending DELEs, then QUIT (which commits them). See {@link Mailbox.close}.
+   * A close called again, or while one is running, reports what the first one did.
+   */
+  close(): Promise<MailboxCloseResult> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<MailboxCloseResult> {
     this.#closed = true;
     await Promise.all([...this.#watches].map((watch) => watch.return()));
     this.#watches.clear();

@@ -400,6 +400,22 @@ describe('POP3 mailbox edge cases (replayed)', () => {
     }
   });
 
+  it('close() called again, or while the first is running, reports what the first close did', async () => {
+    const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
+    const options = clientOptions(pop3Transcript(capa, `${pop3Listing(['a', 'b'], 10)}C: DELE 1\nS: +OK\nC: QUIT\nS: +OK Bye\n@close server\n`));
+    const mailbox = await Pop3Mailbox.open({ client: options });
+    try {
+      await mailbox.delete([pop3MessageId('a')]);
+      const [first, during] = await Promise.all([mailbox.close(), mailbox.close()]);
+      expect(first).toEqual({ deletionsCommitted: true, markedDeleted: 1 });
+      expect(during).toEqual(first);
+      expect(await mailbox.close()).toEqual(first);
+    } finally {
+      options.connector.assertDone();
+      await options.connector.close();
+    }
+  });
+
   it('delete() of an id given twice marks the message once and reports the id as given, as IMAP does', async () => {
     const capa = 'S: +OK\nS: USER\nS: UIDL\nS: TOP\nS: .\n';
     const options = clientOptions(pop3Transcript(capa, `${pop3Listing(['a', 'b'], 10)}C: DELE 1\nS: +OK\nC: QUIT\nS: +OK Bye\n@close server\n`));
