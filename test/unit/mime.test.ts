@@ -28,6 +28,13 @@ describe('RFC 2047 encoded words', () => {
     ['=?UTF-8?B?!!!?=', '=?UTF-8?B?!!!?='],
     ['=?UTF-8?X?abc?=', '=?UTF-8?X?abc?='],
     ['a =?UTF-8?Q?b', 'a =?UTF-8?Q?b'],
+    // RFC 2781 section 4.3: UTF-16 without a byte order mark is big-endian; a mark is honoured.
+    ['=?UTF-16?B?AEgAaQ==?=', 'Hi'],
+    ['=?utf-16?Q?=00H=00i?=', 'Hi'],
+    ['=?UTF-16?B?/v8ASABp?=', 'Hi'],
+    ['=?UTF-16?B?//5IAGkA?=', 'Hi'],
+    ['=?UTF-16BE?B?AEgAaQ==?=', 'Hi'],
+    ['=?UTF-16LE?B?SABpAA==?=', 'Hi'],
   ])('%j', (input, expected) => {
     expect(decodeEncodedWords(input)).toBe(expected);
   });

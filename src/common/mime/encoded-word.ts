@@ -75,6 +75,8 @@ function decoderFor(value: string, start: number, end: number): TextDecoder | nu
     } catch {
       decoder = null; // a charset Node does not know: the word is left as it is
     }
+    // WHATWG reads `UTF-16` (and its aliases) as little-endian; MIME follows RFC 2781 instead.
+    if (decoder?.encoding === 'utf-16le' && label !== 'utf-16le') decoder = UTF16_UNMARKED;
     if (decoders.size < 64) decoders.set(label, decoder);
   }
   lastCharset = charset;
@@ -154,9 +156,20 @@ const WINDOWS_1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
+/**
+ * The decoder of the labels that name UTF-16 without its byte order (`UTF-16`, `UCS-2`): RFC 2781
+ * section 4.3 reads such text big-endian unless it begins with a byte order mark. `FE FF` is taken
+ * off by this decoder; `FF FE` switches to {@link UTF16_LITTLE_ENDIAN}.
+ */
+const UTF16_UNMARKED = new TextDecoder('utf-16be');
+const UTF16_LITTLE_ENDIAN = new TextDecoder('utf-16le');
+
 /** Decodes the first `length` bytes of `bytes` with `decoder`. */
 function decodeBytes(decoder: TextDecoder, bytes: Uint8Array, length: number): string {
   if (decoder.encoding === 'utf-8') return decodeUtf8(bytes, 0, length);
+  if (decoder === UTF16_UNMARKED && length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    return UTF16_LITTLE_ENDIAN.decode(bytes.subarray(0, length));
+  }
   if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes.subarray(0, length));
   let out = '';
   for (let i = 0; i < length; i++) {
