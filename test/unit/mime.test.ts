@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseHeaderDate } from '../../src/common/mime/date.js';
 import { parseImapDateTime } from '../../src/imap/wire/date.js';
 import { decodeDisplayName } from '../../src/common/mime/encoded-word.js';
+import { imapMessageId, summarizeHeader } from '../../src/common/mailbox.js';
 
 describe('RFC 2047 encoded words', () => {
   it.each([
@@ -104,6 +105,22 @@ describe('header parsing', () => {
     expect(getHeaderValue(fields, 'subject')).toBe('Hello  world');
     expect(getHeaderValue(fields, 'cc')).toBeUndefined();
     expect(unfoldHeaderValue('a\r\n\tb\nc')).toBe('a\tb\nc');
+  });
+
+  it('reads header lines that are not UTF-8 as Latin-1, as body-structure parameters are, each line on its own', () => {
+    const header = Buffer.concat([
+      Buffer.from('Subject: J'), Buffer.from([0xf6]), Buffer.from('rg\r\n'), // Latin-1 ö
+      Buffer.from('From: "M'), Buffer.from([0xfc]), Buffer.from('ller" <m@x.de>\r\n'),
+      Buffer.from('To: Grüße <g@x.de>\r\n\r\n'), // valid UTF-8 stays UTF-8
+    ]);
+    expect(parseHeaderFields(header)).toEqual([
+      { name: 'Subject', value: 'Jörg' },
+      { name: 'From', value: '"Müller" <m@x.de>' },
+      { name: 'To', value: 'Grüße <g@x.de>' },
+    ]);
+    const summary = summarizeHeader(imapMessageId(1, 1), header);
+    expect(summary.subject).toBe('Jörg');
+    expect(summary.from).toEqual([{ name: 'Müller', address: 'm@x.de', group: null }]);
   });
 
   it('parses address lists leniently', () => {

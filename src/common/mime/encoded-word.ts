@@ -198,6 +198,36 @@ export function decodeCharset(bytes: Uint8Array, charset: string): string | null
   return decoder === null ? null : decodeBytes(decoder, bytes, bytes.length);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes bytes in no declared charset (raw 8-bit header text, a parameter value without one): as
+ * UTF-8 when they are valid UTF-8 (ASCII, RFC 6532), else as Latin-1 (read as windows-1252, as
+ * encoded words labelled so are), the charset of most old mail that sends 8-bit text unlabelled.
+ *
+ * @param bytes - the bytes.
+ * @returns the text.
+ * @internal
+ */
+export function decodeUtf8OrLatin1(bytes: Uint8Array): string {
+  return decodeValidUtf8(bytes) ?? decodeCharset(bytes, 'iso-8859-1')!;
+}
+
+/**
+ * Decodes bytes that are valid UTF-8.
+ *
+ * @param bytes - the bytes.
+ * @returns the text, or null when the bytes are not valid UTF-8.
+ * @internal
+ */
+export function decodeValidUtf8(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** True when `value` holds only SP, HTAB, CR and LF between `from` and `to`. */
 function onlyWhitespace(value: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import { decodeDisplayName, decodeEncodedWords } from './encoded-word.js';
+import { decodeDisplayName, decodeEncodedWords, decodeUtf8OrLatin1, decodeValidUtf8 } from './encoded-word.js';
 
 /** One header field. */
 export interface HeaderField {
@@ -38,6 +38,25 @@ export function unfoldHeaderValue(value: string): string {
 }
 
 /**
+ * Header bytes as text: UTF-8 (which covers ASCII and RFC 6532), or, line by line, Latin-1 for a
+ * line that is not valid UTF-8 (raw 8-bit text from old mailers), as parameter values without a
+ * charset are read. Line by line, so that one such line leaves the UTF-8 of the others as it is.
+ */
+function decodeHeaderBytes(header: Uint8Array): string {
+  const whole = decodeValidUtf8(header);
+  if (whole !== null) return whole;
+  let text = '';
+  let start = 0;
+  while (start < header.length) {
+    const newline = header.indexOf(0x0a, start);
+    const end = newline === -1 ? header.length : newline + 1;
+    text += decodeUtf8OrLatin1(header.subarray(start, end));
+    start = end;
+  }
+  return text;
+}
+
+/**
  * Splits a message header into fields.
  *
  * Lenient: bare LF line ends, a missing blank line at the end and lines without a colon (skipped)
@@ -48,11 +67,12 @@ export function unfoldHeaderValue(value: string): string {
  * parseHeaderFields('Subject: Hi\r\n there\r\nFrom: a@b.c\r\n\r\n');
  * // [{ name: 'Subject', value: 'Hi there' }, { name: 'From', value: 'a@b.c' }]
  * ```
- * @param header - the header, as bytes (decoded as UTF-8, which covers ASCII and RFC 6532) or text.
+ * @param header - the header, as bytes (decoded as UTF-8, which covers ASCII and RFC 6532; a line
+ *   that is not valid UTF-8 as Latin-1) or text.
  * @returns the fields in order.
  */
 export function parseHeaderFields(header: Uint8Array | string): HeaderField[] {
-  const text = typeof header === 'string' ? header : new TextDecoder().decode(header);
+  const text = typeof header === 'string' ? header : decodeHeaderBytes(header);
   const fields: HeaderField[] = [];
   let name: string | null = null;
   let value = '';

@@ -8,8 +8,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { TextDecoder } from 'node:util';
-import { decodeCharset, decodeEncodedWords, hexValue } from './encoded-word.js';
+import { decodeCharset, decodeEncodedWords, decodeUtf8OrLatin1, hexValue } from './encoded-word.js';
 
 /*
  * RFC 2231 sections 3 and 4, as amended by its errata:
@@ -130,17 +129,10 @@ function percentDecode(value: string): Buffer {
   return bytes.subarray(0, length);
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Decodes the joined `run` in `charset`; an unknown or missing charset as UTF-8 when valid, else Latin-1. */
 function decodeText(run: readonly Buffer[], charset: string): string {
   if (run.length === 0) return '';
   const buffer = run.length === 1 ? run[0]! : Buffer.concat(run);
   const decoded = charset === '' ? null : decodeCharset(buffer, charset);
-  if (decoded !== null) return decoded;
-  try {
-    return strictUtf8.decode(buffer);
-  } catch {
-    return decodeCharset(buffer, 'iso-8859-1')!;
-  }
+  return decoded ?? decodeUtf8OrLatin1(buffer);
 }
