@@ -127,6 +127,9 @@ export function pop3MessageId(uidl: string): Pop3MessageId {
   return { protocol: 'pop3', uidl, key: `pop3:${uidl}` };
 }
 
+/** The largest UID and UIDVALIDITY (RFC 9051 section 9, nz-number). */
+const MAX_NZ_NUMBER = 0xffff_ffff;
+
 /**
  * Reads back the text form of an id (`MessageId.key`), e.g. one stored in a database.
  *
@@ -136,11 +139,17 @@ export function pop3MessageId(uidl: string): Pop3MessageId {
  * ```
  * @param key - `imap:<uidvalidity>:<uid>` or `pop3:<uidl>`.
  * @returns the id.
- * @throws InvalidArgumentError when the text is neither form.
+ * @throws InvalidArgumentError when the text is neither form, or when the UIDVALIDITY or UID of an
+ *   IMAP key is 0, above 2^32-1 or written with leading zeros (no message has such an id).
  */
 export function parseMessageId(key: string): MessageId {
-  const imap = /^imap:(\d{1,10}):(\d{1,10})$/.exec(key);
-  if (imap !== null) return imapMessageId(Number(imap[1]), Number(imap[2]));
+  // nz-number (RFC 9051 section 9): 1 to 2^32-1, no leading zero, so that the key reads back the same.
+  const imap = /^imap:([1-9]\d{0,9}):([1-9]\d{0,9})$/.exec(key);
+  if (imap !== null) {
+    const uidValidity = Number(imap[1]);
+    const uid = Number(imap[2]);
+    if (uidValidity <= MAX_NZ_NUMBER && uid <= MAX_NZ_NUMBER) return imapMessageId(uidValidity, uid);
+  }
   const pop3 = /^pop3:([\x21-\x7e]{1,512})$/.exec(key);
   if (pop3 !== null) return pop3MessageId(pop3[1]!);
   throw new InvalidArgumentError(`Not a message id: ${JSON.stringify(key.slice(0, 80))}`);

@@ -189,6 +189,14 @@ describe('message ids', () => {
     expect(() => parseMessageId('smtp:1')).toThrow(InvalidArgumentError);
   });
 
+  it('refuses IMAP keys whose UIDVALIDITY or UID is 0, above 2^32-1, or written with leading zeros', () => {
+    expect(parseMessageId('imap:4294967295:4294967295')).toEqual(imapMessageId(4294967295, 4294967295));
+    expect(parseMessageId('imap:1:1')).toEqual(imapMessageId(1, 1));
+    for (const key of ['imap:0:5', 'imap:7:0', 'imap:4294967296:5', 'imap:7:9999999999', 'imap:007:5', 'imap:7:05', 'imap:00:1']) {
+      expect(() => parseMessageId(key), key).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('UidValidityChangedError names both values and has a code of its own', () => {
     const error = new UidValidityChangedError('INBOX', 1, 2);
     expect(error).toBeInstanceOf(MailwireError);
