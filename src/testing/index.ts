@@ -38,6 +38,7 @@ export {
   type Transcript,
   type TranscriptChunk,
   type TranscriptCloseEvent,
+  type TranscriptComments,
   type TranscriptDirection,
   type TranscriptEvent,
   type TranscriptHeader,

@@ -89,16 +89,29 @@ export type TranscriptProtocol = 'imap' | 'pop3';
 export type TranscriptTlsMode = 'none' | 'implicit' | 'starttls';
 
 /**
+ * The comment lines (`# text`) that stood before something in a transcript read: each one's text
+ * without the `#` and the one space after it. {@link formatTranscript} writes them back there, so a
+ * fixture loaded, edited and saved keeps its notes.
+ */
+export interface TranscriptComments {
+  /** The comments before it, in order; absent when there were none. */
+  readonly comments?: readonly string[] | undefined;
+}
+
+/**
  * A piece of a chunk: bytes, a redacted secret (its value and length unknown), or the bytes of a
  * side file. `line` is the 1-based transcript line it was read from (absent when built in memory).
+ * `comments` are those that stood between the piece's line and the chunk's line before it.
  */
-export type TranscriptPiece =
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly line?: number | undefined }
-  | { readonly kind: 'redacted'; readonly line?: number | undefined }
-  | { readonly kind: 'file'; readonly path: string; readonly bytes: Uint8Array; readonly line?: number | undefined };
+export type TranscriptPiece = TranscriptComments &
+  (
+    | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly line?: number | undefined }
+    | { readonly kind: 'redacted'; readonly line?: number | undefined }
+    | { readonly kind: 'file'; readonly path: string; readonly bytes: Uint8Array; readonly line?: number | undefined }
+  );
 
 /** One chunk of bytes, as one side wrote or read it. */
-export interface TranscriptChunk {
+export interface TranscriptChunk extends TranscriptComments {
   /** Discriminant. */
   readonly kind: 'data';
   /** Who sent it. */
@@ -108,7 +121,7 @@ export interface TranscriptChunk {
 }
 
 /** A STARTTLS/STLS handshake took place here (`@tls`). */
-export interface TranscriptTlsEvent {
+export interface TranscriptTlsEvent extends TranscriptComments {
   /** Discriminant. */
   readonly kind: 'tls';
   /** The 1-based transcript line, when parsed. */
@@ -116,7 +129,7 @@ export interface TranscriptTlsEvent {
 }
 
 /** The connection was closed by one side (`@close client` / `@close server`). */
-export interface TranscriptCloseEvent {
+export interface TranscriptCloseEvent extends TranscriptComments {
   /** Discriminant. */
   readonly kind: 'close';
   /** Who closed it. */
@@ -128,8 +141,8 @@ export interface TranscriptCloseEvent {
 /** One event of a session, in the order it happened. */
 export type TranscriptEvent = TranscriptChunk | TranscriptTlsEvent | TranscriptCloseEvent;
 
-/** One connection, from connect to close. */
-export interface TranscriptSession {
+/** One connection, from connect to close. `comments` are those after its last event (before `@connect` or `@end`). */
+export interface TranscriptSession extends TranscriptComments {
   /** What happened on it, in order. */
   readonly events: readonly TranscriptEvent[];
 }
@@ -305,16 +318,23 @@ export class TranscriptFormatter {
    * @returns its lines, each ending in LF.
    */
   event(event: TranscriptEvent): string {
+    // A comment line does not end a chunk: the state of #open is unchanged by them.
+    const comments = this.comments(event.comments);
     switch (event.kind) {
       case 'data':
-        return this.#chunk(event);
+        return comments + this.#chunk(event);
       case 'tls':
         this.#open = undefined;
-        return '@tls\n';
+        return `${comments}@tls\n`;
       case 'close':
         this.#open = undefined;
-        return `@close ${event.by}\n`;
+        return `${comments}@close ${event.by}\n`;
     }
+  }
+
+  /** The comment lines of {@link TranscriptComments.comments} (none when undefined). */
+  comments(comments: readonly string[] | undefined): string {
+    return comments === undefined ? '' : comments.map((text) => this.comment(text)).join('');
   }
 
   /** The `@connect` line that starts a further session. */
@@ -343,20 +363,26 @@ export class TranscriptFormatter {
     let line = '';
     let lineHasContent = false;
     let open = true;
+    // Comments of a piece that starts inside a line (built in memory) wait for the line's end.
+    let waitingComments = '';
     const endLine = (crlf: boolean): void => {
       if (crlf) line = protectFinalSpace(line);
       out += crlf ? (line === '' ? `${prefix}\n` : `${prefix} ${line}\n`) : `${prefix} ${line}\\\n`;
+      out += waitingComments;
+      waitingComments = '';
       line = '';
       lineHasContent = false;
     };
     for (const piece of mergeBytePieces(chunk.pieces)) {
+      if (piece.kind === 'file' && lineHasContent) endLine(false);
+      if (line === '' && !lineHasContent) out += this.comments(piece.comments);
+      else waitingComments += this.comments(piece.comments);
       if (piece.kind === 'redacted') {
         line += REDACTED_TEXT;
         lineHasContent = true;
         continue;
       }
       if (piece.kind === 'file') {
-        if (lineHasContent) endLine(false);
         out += `@file ${chunk.from === 'client' ? 'C' : 'S'} ${piece.path}\n`;
         continue;
       }
@@ -386,22 +412,33 @@ export class TranscriptFormatter {
       open = false;
     }
     this.#open = open ? chunk.from : undefined;
-    return out;
+    return out + waitingComments;
   }
 }
 
-/** Joins adjacent byte pieces, so that escaping sees whole runs (a `<redacted>` split in two). */
+/**
+ * Joins adjacent byte pieces, so that escaping sees whole runs (a `<redacted>` split in two); a
+ * piece with comments starts a run of its own, which keeps them.
+ */
 function mergeBytePieces(pieces: readonly TranscriptPiece[]): TranscriptPiece[] {
   const out: TranscriptPiece[] = [];
   let run: Uint8Array[] = [];
+  let runComments: readonly string[] | undefined;
   const flush = (): void => {
-    if (run.length === 1) out.push({ kind: 'bytes', bytes: run[0]! });
-    else if (run.length > 1) out.push({ kind: 'bytes', bytes: Buffer.concat(run) });
+    const comments = runComments === undefined ? {} : { comments: runComments };
+    if (run.length === 1) out.push({ kind: 'bytes', bytes: run[0]!, ...comments });
+    else if (run.length > 1) out.push({ kind: 'bytes', bytes: Buffer.concat(run), ...comments });
     run = [];
+    runComments = undefined;
   };
   for (const piece of pieces) {
-    if (piece.kind === 'bytes') run.push(piece.bytes);
-    else {
+    if (piece.kind === 'bytes') {
+      if (piece.comments !== undefined) {
+        flush();
+        runComments = piece.comments;
+      }
+      run.push(piece.bytes);
+    } else {
       flush();
       out.push(piece);
     }
@@ -435,7 +472,8 @@ function lastPieceEndsWithoutLf(chunk: TranscriptChunk): boolean {
 
 /**
  * Formats a whole transcript. Side-file pieces are written as `@file` lines; write their bytes
- * with {@link saveTranscript}.
+ * with {@link saveTranscript}. The comments a parsed transcript holds ({@link TranscriptComments})
+ * are written where they stood; blank lines are not kept.
  *
  * @param transcript - what to format.
  * @returns the transcript text, ending with `@end`.
@@ -446,6 +484,7 @@ export function formatTranscript(transcript: Transcript): string {
   transcript.sessions.forEach((session, index) => {
     if (index > 0) out += formatter.connect();
     for (const event of session.events) out += formatter.event(event);
+    out += formatter.comments(session.comments);
   });
   return out + formatter.end();
 }
@@ -521,6 +560,14 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
   let events: TranscriptEvent[] = [];
   let chunk: ChunkBuilder | undefined;
   let endLine: number | undefined;
+  /** Comment lines read since the last piece, event or session: they go to the next one. */
+  let comments: string[] = [];
+  const takeComments = (): TranscriptComments => {
+    if (comments.length === 0) return {};
+    const taken = comments;
+    comments = [];
+    return { comments: taken };
+  };
   const closeChunk = (): void => {
     if (chunk !== undefined) chunk.open = false;
   };
@@ -528,7 +575,7 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
     if (chunk?.open === true && chunk.from === from) return chunk;
     const created: ChunkBuilder = { from, pieces: [], open: true };
     chunk = created;
-    events.push({ kind: 'data', from, pieces: created.pieces });
+    events.push({ kind: 'data', from, pieces: created.pieces, ...takeComments() });
     return created;
   };
 
@@ -541,15 +588,21 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
       if (line.trimEnd() !== '@connect') fail('text after the @end line (only @connect may follow it)', lineNumber);
       endLine = undefined;
     }
-    if (line.trim() === '' || line.startsWith('#')) continue;
+    if (line.trim() === '') continue;
+    if (line.startsWith('#')) {
+      comments.push(line.slice(line.startsWith('# ') ? 2 : 1));
+      continue;
+    }
     const first = line[0];
     if ((first === 'C' || first === 'S') && line[1] === ':') {
       if (line.length > 2 && line[2] !== ' ') fail('a data line is "C: " or "S: " followed by its content', lineNumber);
       const from: TranscriptDirection = first === 'C' ? 'client' : 'server';
       const { pieces, crlf, endsWithLf } = parseContent(line.slice(3), lineNumber, file);
       const target = chunkFor(from);
+      if (crlf) pieces.push({ kind: 'bytes', bytes: CRLF, line: lineNumber });
+      // Comments inside a chunk go with the first piece of the line after them.
+      if (pieces.length > 0 && comments.length > 0) pieces[0] = { ...pieces[0]!, ...takeComments() };
       for (const piece of pieces) target.pieces.push(piece);
-      if (crlf) target.pieces.push({ kind: 'bytes', bytes: CRLF, line: lineNumber });
       target.open = crlf || endsWithLf;
       continue;
     }
@@ -566,14 +619,14 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
       case '@tls':
         expectWords(words, 1, lineNumber, file);
         closeChunk();
-        events.push({ kind: 'tls', line: lineNumber });
+        events.push({ kind: 'tls', line: lineNumber, ...takeComments() });
         break;
       case '@close': {
         expectWords(words, 2, lineNumber, file);
         const by = words[1];
         if (by !== 'client' && by !== 'server') fail('@close is followed by "client" or "server"', lineNumber);
         closeChunk();
-        events.push({ kind: 'close', by: by as TranscriptDirection, line: lineNumber });
+        events.push({ kind: 'close', by: by as TranscriptDirection, line: lineNumber, ...takeComments() });
         break;
       }
       case '@connect':
@@ -581,7 +634,7 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
         closeChunk();
         chunk = undefined;
         if (events.length > 0 || sessions.length > 0) {
-          sessions.push({ events });
+          sessions.push({ events, ...takeComments() });
           events = [];
         }
         break;
@@ -603,7 +656,7 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
           throw new FixtureFormatError(`side file ${sidePath} cannot be read: ${messageOf(error)}`, lineNumber, file, { cause: error });
         }
         const target = chunkFor(dir === 'C' ? 'client' : 'server');
-        target.pieces.push({ kind: 'file', path: sidePath, bytes, line: lineNumber });
+        target.pieces.push({ kind: 'file', path: sidePath, bytes, line: lineNumber, ...takeComments() });
         target.open = true;
         break;
       }
@@ -617,7 +670,7 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
     }
   }
   if (endLine === undefined) fail('no @end line: the transcript was cut short', lines.length);
-  sessions.push({ events });
+  sessions.push({ events, ...takeComments() });
   return { header, sessions, ...(file === undefined ? {} : { file }), endLine };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -11,6 +11,7 @@ import {
   loadTranscript,
   loadTranscriptSync,
   parseTranscript,
+  saveTranscript,
   type Transcript,
   type TranscriptEvent,
   type TranscriptPiece,
@@ -82,6 +83,47 @@ describe('transcript format', () => {
     expect(append.kind === 'data' && Buffer.concat(append.pieces.map((p) => (p.kind === 'redacted' ? Buffer.alloc(0) : p.bytes))).toString('latin1')).toBe(
       Buffer.from('café \\o/\r\nbare lf\n\r\n', 'utf8').toString('latin1'),
     );
+  });
+
+  it('keeps comment lines where they stand: before an event, inside a chunk, before @file, at the end of a session', () => {
+    const text =
+      '# mailwire transcript v1\n# protocol: pop3\n\n' +
+      '# why this fixture exists\n' +
+      'S: +OK ready\n' +
+      '# the server lists two messages\n' +
+      'C: LIST\n' +
+      'S: +OK\n' +
+      '#   indented note: inside the chunk\n' +
+      'S: 1 120\n' +
+      '#\n' +
+      'S: .\n' +
+      '# the body is a side file\n' +
+      '@file S bodies/1.eml\n' +
+      '@close client\n' +
+      '# ended with ConnectionClosedError: gone\n' +
+      '@connect\n' +
+      'S: +OK again\n' +
+      '# last words\n' +
+      '@end\n';
+    const transcript = parseTranscript(text, { readSideFile: (name) => enc.encode(`<${name}>\r\n`) });
+    expect(formatTranscript(transcript)).toBe(text);
+    // The comments do not change the chunks a replay sees.
+    const plain = parseTranscript(text.replace(/^#(?! mailwire| protocol).*\n/gm, ''), { readSideFile: (name) => enc.encode(`<${name}>\r\n`) });
+    expect(normalise(transcript)).toEqual(normalise(plain));
+  });
+
+  it('saveTranscript writes back the comments of a loaded transcript', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'mailwire-comments-'));
+    try {
+      const file = path.join(folder, 'session.txt');
+      const text = `${HEADER}# keep me\nS: * OK\n# and me\nC: A1 NOOP\n@end\n`;
+      writeFileSync(file, text);
+      const loaded = await loadTranscript(file);
+      await saveTranscript(file, loaded);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('keeps the header fields, sessions and side files', () => {
