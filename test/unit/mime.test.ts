@@ -36,6 +36,10 @@ describe('RFC 2047 encoded words', () => {
     ['=?UTF-16?B?//5IAGkA?=', 'Hi'],
     ['=?UTF-16BE?B?AEgAaQ==?=', 'Hi'],
     ['=?UTF-16LE?B?SABpAA==?=', 'Hi'],
+    // Encoders that write UTF-16 give each word its own mark: it is no character of the text.
+    ['=?UTF-16?B?/v8ASA==?= =?UTF-16?B?/v8AaQ==?=', 'Hi'],
+    ['=?UTF-16?B?//5IAA==?= =?UTF-16?B?//5pAA==?=', 'Hi'],
+    ['=?UTF-16?B?AEg=?= =?UTF-16?B?//5pAA==?=', 'Hi'],
   ])('%j', (input, expected) => {
     expect(decodeEncodedWords(input)).toBe(expected);
   });

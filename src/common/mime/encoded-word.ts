@@ -271,7 +271,8 @@ export function decodeEncodedWords(value: string): string {
     if (length < 0) continue; // malformed: left as it is
     const separatedBySpace = runDecoder !== null && onlyWhitespace(value, runEnd, wordStart);
     // One charset under two labels (`utf8` and `UTF-8`) is one run: a character split between them survives.
-    if (separatedBySpace && decoder.encoding === runDecoder?.encoding) {
+    // Not UTF-16 of unmarked byte order: each word may begin with its own byte order mark.
+    if (separatedBySpace && decoder.encoding === runDecoder?.encoding && decoder !== UTF16_UNMARKED && runDecoder !== UTF16_UNMARKED) {
       runLength = length; // joined to the run before decoding
     } else {
       if (runDecoder !== null) {
