@@ -37,7 +37,7 @@ import * as searchFamily from './commands/search.js';
 import type { SearchQuery } from './wire/search.js';
 import type { MailboxStatusAttributes } from './wire/response-types.js';
 import type { SeqNum, Uid } from './wire/sequence-set.js';
-import { ModseqWindow, mailboxEventOf, responseCodeName, updateMailbox, updateMailboxFromTagged } from './routing.js';
+import { ModseqWindow, mailboxEventOf, mayChangeSeen, responseCodeName, updateMailbox, updateMailboxFromTagged } from './routing.js';
 import { CommandPipeline, refuse } from './pipeline.js';
 import type { ImapClientOptions, ImapGreeting, ImapLimits } from './options.js';
 import type {
@@ -520,7 +520,16 @@ export class ImapClient implements ImapSession {
    * Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the result is empty and nothing is sent.
    */
   store(messages: storeFamily.MessageSelector, operation: storeFamily.StoreOperation, flags: readonly string[], options?: storeFamily.StoreOptions): Promise<storeFamily.StoreResult> {
-    return storeFamily.store(this, messages, operation, flags, options);
+    const stored = storeFamily.store(this, messages, operation, flags, options);
+    const mailbox = this.#mailbox;
+    if (mailbox !== null && options?.silent === true && mayChangeSeen(operation, flags)) {
+      // The server echoes no flags: once it answers (or the call ends), the first unseen message is not known.
+      const forget = (): void => {
+        if (this.#mailbox === mailbox) mailbox.unseen = undefined;
+      };
+      void stored.then(forget, forget);
+    }
+    return stored;
   }
 
   /**

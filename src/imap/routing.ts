@@ -109,9 +109,18 @@ function unseenAfterExpunge(unseen: SeqNum | undefined, expunged: number): SeqNu
  */
 function unseenAfterFlags(unseen: SeqNum | undefined, seq: number, flags: readonly string[]): SeqNum | undefined {
   if (unseen === undefined || seq > unseen) return unseen;
-  const seen = flags.some((flag) => flag.toLowerCase() === '\\seen');
+  const seen = flags.some(isSeenFlag);
   if (seq === unseen) return seen ? undefined : unseen;
   return seen ? unseen : (seq as SeqNum);
+}
+
+/** Whether a STORE may set or clear `\\Seen`: it names the flag, or replaces every flag. */
+export function mayChangeSeen(operation: string, flags: readonly unknown[]): boolean {
+  return operation === 'set' || (Array.isArray(flags) && flags.some(isSeenFlag));
+}
+
+function isSeenFlag(flag: unknown): boolean {
+  return typeof flag === 'string' && flag.toLowerCase() === '\\seen';
 }
 
 /**

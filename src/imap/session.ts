@@ -58,8 +58,9 @@ export interface MailboxState {
    * The first unseen message's sequence number (`[UNSEEN n]`, IMAP4rev1), or undefined when the
    * server did not send it or it is no longer known. Kept current by what the client hears: an
    * EXPUNGE below it moves it down, FLAGS without `\Seen` for a message below it make that message
-   * the first; the expunge of that message, `\Seen` on it, or a VANISHED (which names UIDs, not
-   * sequence numbers) make it undefined, since the new first unseen message cannot be told.
+   * the first; the expunge of that message, `\Seen` on it, a VANISHED (which names UIDs, not
+   * sequence numbers) or a silent STORE that may change `\Seen` (the server echoes no flags) make
+   * it undefined, since the new first unseen message cannot be told.
    */
   readonly unseen: SeqNum | undefined;
   /** The flags defined in the mailbox (FLAGS). */

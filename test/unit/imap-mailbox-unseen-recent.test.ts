@@ -57,3 +57,24 @@ describe('ImapClient: mailbox.unseen and mailbox.recent follow what the server r
     expect(await afterNoop(2, '* 5 EXPUNGE')).toEqual({ unseen: 3, recent: undefined, exists: 4 });
   });
 });
+
+describe('ImapClient: mailbox.unseen after a silent STORE, which echoes no flags', () => {
+  async function afterStore(operation: 'add' | 'remove' | 'set', flags: string[]): Promise<number | undefined> {
+    const wire = `A3 STORE 3 ${operation === 'add' ? '+' : operation === 'remove' ? '-' : ''}FLAGS.SILENT (${flags.join(' ')})`;
+    const server = await serve([...login(), ...selectWith(0), C(wire), S('A3 OK Store completed')]);
+    const client = await connect(server);
+    await client.select('INBOX');
+    await client.store({ seq: '3' }, operation, flags, { silent: true });
+    return client.mailbox?.unseen;
+  }
+
+  it('no longer knows the first unseen message once \\Seen may have changed', async () => {
+    expect(await afterStore('add', ['\\Seen'])).toBeUndefined();
+    expect(await afterStore('remove', ['\\Seen'])).toBeUndefined();
+    expect(await afterStore('set', ['\\Flagged'])).toBeUndefined();
+  });
+
+  it('keeps it when \\Seen is not touched', async () => {
+    expect(await afterStore('add', ['\\Flagged'])).toBe(3);
+  });
+});
