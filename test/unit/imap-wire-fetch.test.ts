@@ -17,6 +17,31 @@ const ENVELOPE =
   '"<B27397-0100000@cac.washington.edu>")';
 
 describe('FETCH data items', () => {
+  it('reads raw 8-bit ENVELOPE text that is not UTF-8 as Latin-1, as Dovecot passes it on from old mailers', () => {
+    const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+    const bytes = Buffer.concat([
+      latin1('* 1 FETCH (ENVELOPE (NIL {4}\r\nJ\xf6rg (({6}\r\nM\xfcller NIL "m" "x.de")) NIL NIL NIL NIL NIL "\xe9t\xe9" NIL))\r\n'),
+      Buffer.from('* 2 FETCH (ENVELOPE (NIL {7}\r\nGrüße (("Bad \uFFFD" NIL "m" "x.de")) NIL NIL NIL NIL NIL NIL NIL))\r\n', 'utf8'),
+    ]);
+    const { responses, errors } = feed(bytes);
+    expect(errors).toEqual([]);
+    const [latin, utf8] = responses.map((response) => fetchOf(response).attributes.envelope!);
+    expect(latin!.subject).toBe('Jörg');
+    expect(latin!.from[0]!.name).toBe('Müller');
+    expect(latin!.inReplyTo).toBe('été');
+    // Valid UTF-8 stays UTF-8, a U+FFFD it holds included.
+    expect(utf8!.subject).toBe('Grüße');
+    expect(utf8!.from[0]!.name).toBe('Bad \uFFFD');
+  });
+
+  it('reads raw 8-bit body parameter values and descriptions that are not UTF-8 as Latin-1', () => {
+    const bytes = Buffer.from('* 1 FETCH (BODYSTRUCTURE ("text" "plain" ("name" {7}\r\nf\xe9e.txt "charset" "us-ascii") NIL {3}\r\nd\xe9f "7BIT" 6 1))\r\n', 'latin1');
+    const { responses, errors } = feed(bytes);
+    expect(errors).toEqual([]);
+    const structure = fetchOf(responses[0]!).attributes.bodyStructure!;
+    expect(structure).toMatchObject({ params: { name: 'fée.txt', charset: 'us-ascii' }, description: 'déf' });
+  });
+
   it('reads the RFC 3501 example envelope', () => {
     const { attributes } = fetchOf(one(`* 12 FETCH (FLAGS (\\Seen) INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 4286 ENVELOPE ${ENVELOPE} UID 7 MODSEQ (624140003))`));
     expect(attributes.flags).toEqual(['\\Seen']);

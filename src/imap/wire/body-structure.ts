@@ -300,7 +300,7 @@ function parseBodyFields(reader: WireReader): BodyFields {
   reader.sp();
   const id = reader.nstring('body-fld-id');
   reader.sp();
-  const description = reader.nstring('body-fld-desc');
+  const description = reader.headerNstring('body-fld-desc');
   reader.sp();
   const encoding = (reader.nstring('body-fld-enc') ?? '7BIT').toUpperCase(); // NIL: seen from Exchange
   reader.sp();
@@ -321,7 +321,7 @@ function parseBodyFldParam(reader: WireReader): BodyParameters {
     reader.string('body-fld-param'); // a bare string: tolerated, dropped
     return { params: paramsRaw, paramsRaw };
   }
-  const strings = reader.list(() => reader.nstring('body-fld-param'), 'body-fld-param');
+  const strings = reader.list(() => reader.headerNstring('body-fld-param'), 'body-fld-param');
   for (let i = 0; i + 1 < strings.length; i += 2) {
     const name = strings[i];
     if (name != null) paramsRaw[name.toLowerCase()] = strings[i + 1] ?? '';

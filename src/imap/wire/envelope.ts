@@ -28,7 +28,7 @@ export function parseEnvelope(reader: WireReader): Envelope {
   const dateRaw = reader.nstring('env-date');
   const dateEnd = reader.pos;
   reader.sp();
-  const subjectRaw = reader.nstring('env-subject');
+  const subjectRaw = reader.headerNstring('env-subject');
   reader.sp();
   const fromStart = reader.pos;
   const literalsBefore = reader.literalsRead;
@@ -48,9 +48,9 @@ export function parseEnvelope(reader: WireReader): Envelope {
   reader.sp();
   const bcc = parseEnvAddressList(reader);
   reader.sp();
-  const inReplyTo = envelopeFieldMissing(reader) ? null : reader.nstring('env-in-reply-to');
+  const inReplyTo = envelopeFieldMissing(reader) ? null : reader.headerNstring('env-in-reply-to');
   reader.sp();
-  const messageId = envelopeFieldMissing(reader) ? null : reader.nstring('env-message-id');
+  const messageId = envelopeFieldMissing(reader) ? null : reader.headerNstring('env-message-id');
   reader.closeParen();
   return {
     dateRaw,
@@ -101,7 +101,7 @@ function parseEnvAddressList(reader: WireReader): EnvelopeAddress[] {
     // address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")", each an nstring
     reader.expect(LPAREN, '"(" starting an address');
     reader.sp();
-    const nameRaw = reader.nstring('addr-name');
+    const nameRaw = reader.headerNstring('addr-name');
     reader.sp();
     const route = reader.nstring('addr-adl');
     reader.sp();

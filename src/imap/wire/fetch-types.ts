@@ -58,7 +58,10 @@ export interface Envelope {
   readonly date: Date | null;
   /** The Subject, RFC 2047 encoded words decoded; null when absent. */
   readonly subject: string | null;
-  /** The Subject as sent, or null. */
+  /**
+   * The Subject as sent, or null. Raw 8-bit text that is not valid UTF-8 (which some servers pass
+   * on from old mailers) is read as Latin-1 here, as in the display names and message ids.
+   */
   readonly subjectRaw: string | null;
   /** From addresses. */
   readonly from: readonly EnvelopeAddress[];

@@ -10,6 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '../../common/errors.js';
 import { asBuffer, decodeUtf8 } from '../../common/text.js';
+import { decodeUtf8OrLatin1 } from '../../common/mime/encoded-word.js';
 import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
 /** A literal of the response being parsed, in the place where its announcement stood. */
@@ -554,17 +555,19 @@ export class WireReader {
    *
    * An ENVELOPE is some thirty short strings; cutting them from one decoded line (a slice, no call
    * into the runtime) costs under half of decoding each one on its own. The line is decoded as
-   * UTF-8 once: when that gives as many characters as there are bytes, every byte became one
-   * character (ASCII, or a lone invalid byte as U+FFFD, just as decoding it alone would give), and
+   * UTF-8 once: when that gives as many characters as there are bytes and no U+FFFD, every byte
+   * is an ASCII character, and
    * since string values are delimited by ASCII bytes, a slice equals decoding that value's bytes.
-   * Otherwise (multi-byte characters) values are decoded one by one. A slice may keep the line's
+   * Otherwise (multi-byte characters, or invalid bytes) values are decoded one by one. A slice may keep the line's
    * text alive as long as the value lives (V8 shares the characters of slices of 13 or more).
    */
   plainText(): string | null {
     let text = this.text;
     if (text === undefined) {
       text = decodeUtf8(this.bytes, 0, this.end);
-      if (text.length !== this.end) text = null;
+      // As many characters as bytes, but a U+FFFD: invalid bytes, which header text reads as Latin-1
+      // (see headerNstring); such rare lines take the value-by-value path.
+      if (text.length !== this.end || text.includes('\uFFFD')) text = null;
       this.text = text;
     }
     return text;
@@ -610,6 +613,28 @@ export class WireReader {
       if (this.nil()) return null;
     }
     return this.string(what);
+  }
+
+  /**
+   * An nstring of message header text (ENVELOPE subject, names, message ids): as
+   * {@link WireReader.nstring}, but a value whose bytes are not valid UTF-8 is read as Latin-1, as
+   * header lines are (`parseHeaderFields`). Servers pass on the raw 8-bit text of old mailers
+   * unchanged (Dovecot, in a literal). Only a value that decoded with U+FFFD is read again.
+   */
+  headerNstring(what = 'string'): string | null {
+    if (this.pos === this.nextLiteralPos) {
+      const token = this.stringToken(what);
+      if (token.kind === 'streamed') this.fail(`Unexpected streamed literal for ${what}`);
+      return decodeUtf8OrLatin1(token.bytes);
+    }
+    const start = this.pos;
+    const value = this.nstring(what);
+    if (value === null || !value.includes('\uFFFD') || this.bytes[start] !== DQUOTE) return value;
+    const end = this.pos;
+    this.pos = start;
+    const bytes = this.quotedBytes();
+    this.pos = end;
+    return decodeUtf8OrLatin1(bytes);
   }
 
   /*
