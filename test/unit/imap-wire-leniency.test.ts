@@ -383,6 +383,18 @@ describe('numbers sent as quoted strings outside BODYSTRUCTURE', () => {
     expect(errors.map((each) => each.error)).toEqual([expect.any(ProtocolError)]);
   });
 
+  it('reads UIDVALIDITY, UIDNEXT, UNSEEN and HIGHESTMODSEQ response codes sent as a quoted string of digits', () => {
+    expect(one('* OK [UIDVALIDITY "3857529045"] UIDs valid')).toMatchObject({ code: { kind: 'UIDVALIDITY', value: 3857529045 }, text: 'UIDs valid' });
+    expect(one('* OK [UIDNEXT "5"] x')).toMatchObject({ code: { kind: 'UIDNEXT', value: 5 } });
+    expect(one('* OK [UNSEEN "12"] x')).toMatchObject({ code: { kind: 'UNSEEN', value: 12 } });
+    expect(one('* OK [HIGHESTMODSEQ "7"] x')).toMatchObject({ code: { kind: 'HIGHESTMODSEQ', value: 7n } });
+    expect(one('* OK [HIGHESTMODSEQ "9223372036854775807"] x')).toMatchObject({ code: { kind: 'HIGHESTMODSEQ', value: 9223372036854775807n } });
+    // The same ranges as unquoted, and only all digits: anything else stays an unknown code, its text as sent.
+    for (const [name, value] of [['UIDVALIDITY', '"0"'], ['UIDNEXT', '"4294967296"'], ['UNSEEN', '""'], ['UNSEEN', '"1 2"'], ['UIDNEXT', '"-5"'], ['UIDVALIDITY', '"5'], ['HIGHESTMODSEQ', '"9223372036854775808"'], ['HIGHESTMODSEQ', '"7a"']]) {
+      expect(one(`* OK [${name} ${value}] x`), `${name} ${value}`).toMatchObject({ code: { kind: 'other', name, text: value }, text: 'x' });
+    }
+  });
+
   it('leaves out a STATUS value in quotes past its range, as unquoted, and keeps the rest of the answer', () => {
     expect(one('* STATUS box (MESSAGES "99999999999999999999" SIZE "9007199254740993" UNSEEN "2")')).toEqual({
       kind: 'mailbox-status', mailbox: 'box', attributes: { unseen: 2 },

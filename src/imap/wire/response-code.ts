@@ -100,12 +100,13 @@ export function parseRespTextCode(inner: string): ResponseCode {
     case 'UIDNEXT':
     case 'UIDVALIDITY':
     case 'UNSEEN': {
-      const value = parseNzNumberText(data);
+      const value = parseNzNumberText(data) ?? parseNzNumberText(digitsInQuotes(data));
       return value === null ? other : { kind: name, value };
     }
-    case 'HIGHESTMODSEQ':
-      // mod-sequence-value: up to 2^63 - 1 (RFC 7162 section 7).
-      return /^\d{1,19}$/.test(data) && BigInt(data) <= MAX_MOD_SEQUENCE ? { kind: 'HIGHESTMODSEQ', value: BigInt(data) } : other;
+    case 'HIGHESTMODSEQ': {
+      const value = parseModSequenceText(data) ?? parseModSequenceText(digitsInQuotes(data));
+      return value === null ? other : { kind: 'HIGHESTMODSEQ', value };
+    }
     case 'MODIFIED': {
       const set = parseUidSetText(data);
       return set === null ? other : { kind: 'MODIFIED', set };
@@ -173,6 +174,24 @@ function stripParens(text: string): string | null {
 function parseNzNumberText(text: string): number | null {
   const value = /^\d{1,10}$/.test(text) ? Number(text) : 0;
   return value >= 1 && value <= MAX_MESSAGE_NUMBER ? value : null;
+}
+
+/*
+ * mod-sequence-value = 1*DIGIT    ; up to 2^63 - 1 (RFC 7162 section 7)
+ */
+function parseModSequenceText(text: string): bigint | null {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_MOD_SEQUENCE ? BigInt(text) : null;
+}
+
+/**
+ * Quirk: a number code's value sent as a quoted string of digits (`[UIDVALIDITY "3857529045"]`,
+ * `[HIGHESTMODSEQ "7"]`), as STATUS values and RFC822.SIZE are (see WireReader.numberInQuotes);
+ * reported by client libraries, server not named. Returns the digits between the quotes, read
+ * then with the ranges of the unquoted form, or '' (no value) when the text is not a quoted string
+ * of digits alone. Called only once the unquoted value has not matched.
+ */
+function digitsInQuotes(text: string): string {
+  return /^"\d+"$/.test(text) ? text.slice(1, -1) : '';
 }
 
 /*
