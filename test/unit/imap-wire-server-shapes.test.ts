@@ -47,13 +47,14 @@ describe('ENVELOPE', () => {
 
 describe('ENVELOPE addresses without a domain', () => {
   // UW-IMAP (and servers built on its c-client) write the host `.MISSING-HOST-NAME.` for a header
-  // address with no domain (`From: joe`). The address is the mailbox alone; the host stays as sent,
-  // so that `host: null` keeps meaning a group marker.
-  it('reads .MISSING-HOST-NAME. as no host in the address, from both address list parsers', () => {
-    const joe = { name: 'Joe', nameRaw: 'Joe', route: null, mailbox: 'joe', host: '.MISSING-HOST-NAME.', address: 'joe', group: null };
+  // address with no domain (`From: joe`), and `.SYNTAX-ERROR.` for one it could not parse. The
+  // address is the mailbox alone; the host stays as sent, so that `host: null` keeps meaning a group
+  // marker.
+  it.each(['.MISSING-HOST-NAME.', '.SYNTAX-ERROR.'])('reads %s as no host in the address, from both address list parsers', (host) => {
+    const joe = { name: 'Joe', nameRaw: 'Joe', route: null, mailbox: 'joe', host, address: 'joe', group: null };
     const [plain, spaced] = fetches(
-      '* 1 FETCH (ENVELOPE (NIL "x" (("Joe" NIL "joe" ".MISSING-HOST-NAME.")) NIL NIL (("Ann" NIL "ann" "example.org")) NIL NIL NIL NIL))\r\n' +
-        '* 2 FETCH (ENVELOPE (NIL "x" ( ("Joe" NIL "joe" ".MISSING-HOST-NAME.") ) NIL NIL NIL NIL NIL NIL NIL))\r\n',
+      `* 1 FETCH (ENVELOPE (NIL "x" (("Joe" NIL "joe" "${host}")) NIL NIL (("Ann" NIL "ann" "example.org")) NIL NIL NIL NIL))\r\n` +
+        `* 2 FETCH (ENVELOPE (NIL "x" ( ("Joe" NIL "joe" "${host}") ) NIL NIL NIL NIL NIL NIL NIL))\r\n`,
     );
     expect(plain!.attributes.envelope!.from).toEqual([joe]);
     expect(plain!.attributes.envelope!.to).toEqual([expect.objectContaining({ address: 'ann@example.org' })]);

@@ -229,14 +229,15 @@ function addAddress(
 
 /**
  * Quirk: UW-IMAP, and servers built on its c-client library, write the host `.MISSING-HOST-NAME.`
- * for a header address without a domain (`From: joe`), as MailKit issue reports show; others write
+ * for a header address without a domain (`From: joe`), as MailKit issue reports show, and the host
+ * `.SYNTAX-ERROR.` for one c-client could not parse (its ERRHOST placeholder); others write
  * an empty host (`((NIL NIL "Mail Delivery System" ""))`, MailKit issue 1393). The grammar wants
  * NIL there, which would mean a group. The address is then the mailbox alone, as MailKit reads it;
  * `host` keeps the text as sent, so that a null host still means a group marker. Asked only of a
  * host that is empty or starts with a character no domain starts with.
  */
 function isMissingHost(host: string): boolean {
-  return host.length === 0 || host === '.MISSING-HOST-NAME.';
+  return host.length === 0 || host === '.MISSING-HOST-NAME.' || host === '.SYNTAX-ERROR.';
 }
 
 /** An address with NIL host: starts group <mailbox>, or ends the open group when mailbox is NIL too. */
