@@ -289,6 +289,21 @@ describe('LIST', () => {
     await finish();
   });
 
+  test('a pattern or reference NIL is quoted, so that no server reads it as NIL', async () => {
+    const { client, finish } = await scripted([
+      greeting(''),
+      'C: A1 LIST "NIL" "Nil"',
+      'S: * LIST () "/" "NIL/Nil"',
+      'S: A1 OK done',
+      'C: A2 LSUB "" "nil"',
+      'S: * LSUB () "/" "nil"',
+      'S: A2 OK done',
+    ]);
+    expect((await list(client, { reference: 'NIL', pattern: 'Nil' })).map((entry) => entry.name)).toEqual(['NIL/Nil']);
+    expect((await lsub(client, 'nil')).map((entry) => entry.name)).toEqual(['nil']);
+    await finish();
+  });
+
   test('a pattern with CR or LF is refused before anything is sent', async () => {
     const { client, server, finish } = await scripted([greeting('')]);
     await expect(list(client, { pattern: 'a\r\nA9 DELETE INBOX' })).rejects.toBeInstanceOf(InvalidArgumentError);

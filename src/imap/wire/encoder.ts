@@ -206,8 +206,9 @@ class FragmentWriter {
             : this.options.utf8Accept === true
               ? name
               : (arg.kind === 'mailbox' ? this.options.listedNames?.get(name) : undefined) ?? encodeModifiedUtf7(name);
-        // list-mailbox = 1*list-char / string; list-char = ATOM-CHAR / list-wildcards / resp-specials
-        if (arg.kind === 'list-mailbox' && wire.length > 0 && allChars(wire, isListChar)) this.text(wire);
+        // list-mailbox = 1*list-char / string; list-char = ATOM-CHAR / list-wildcards / resp-specials.
+        // NIL is a list-mailbox by the grammar, but a server may read it as NIL: quoted, as an astring is.
+        if (arg.kind === 'list-mailbox' && wire.length > 0 && allChars(wire, isListChar) && !isNilText(wire)) this.text(wire);
         else this.string(utf8(wire, arg.kind === 'mailbox' ? 'A mailbox name' : 'A mailbox pattern'), true, false);
         break;
       }
@@ -334,6 +335,11 @@ function classify(bytes: Uint8Array): Shape {
     }
   }
   return { nul, crlf, eightBit, atom: atomChars };
+}
+
+/** NIL in any case; asked only of list-chars, which are ASCII. */
+function isNilText(text: string): boolean {
+  return text.length === 3 && text.toUpperCase() === 'NIL';
 }
 
 function isNil(bytes: Uint8Array): boolean {
