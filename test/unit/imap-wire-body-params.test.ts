@@ -121,6 +121,22 @@ describe('multipart parameters', () => {
   });
 });
 
+describe('parameters whose value is NIL', () => {
+  // The grammar wants a string there, and NIL means the value does not exist (RFC 9051 section
+  // 4.5): the parameter is left out, not read as an empty value; the others are kept.
+  it('leaves the parameter out of params and paramsRaw, in the content type, disposition and multipart', () => {
+    const part = attachment('("name" NIL "charset" "utf-8")', '("filename" nil "size" "5")');
+    expect(part.params).toEqual({ charset: 'utf-8' });
+    expect(part.paramsRaw).toEqual({ charset: 'utf-8' });
+    expect(part.extension!.disposition!.params).toEqual({ size: '5' });
+    const structure = structureOf(
+      '* 1 FETCH (BODYSTRUCTURE (("text" "plain" ("charset" NIL) NIL NIL "7bit" 1 1) "mixed" ("boundary" NIL) NIL NIL NIL))\r\n',
+    ) as MultiBodyPart;
+    expect(structure.extension!.params).toEqual({});
+    expect(structure.parts[0]!.kind === 'text' && structure.parts[0]!.params).toEqual({});
+  });
+});
+
 describe('parameter decoding, any input', () => {
   const name = fc.constantFrom('name', 'NAME*', 'name*0', 'name*0*', 'name*1', 'name*1*', 'name*2*', 'filename', 'filename*', 'x*y', '*', '');
   const piece = fc.constantFrom('%', '%4', '%41', '%E6%97%A5', '%zz', "'", "utf-8''", "x-no-such-charset'en'", "utf-16''", '=?', '?=', '=?UTF-8?B?w6k=?=', 'é', '日', 'a', ' ', '\\"');

@@ -311,7 +311,8 @@ function parseBodyFields(reader: WireReader): BodyFields {
 /*
  * body-fld-param  = "(" string SP string *(SP string SP string) ")" / nil
  *
- * Quirks: Exchange sends "()" for no parameters, and some servers send NIL values; both accepted.
+ * Quirks: Exchange sends "()" for no parameters, and some servers send NIL values; both accepted,
+ * a parameter with a NIL name or value left out.
  * Values are decoded (RFC 2231, RFC 2047 words) into `params`; `paramsRaw` keeps them as sent.
  */
 function parseBodyFldParam(reader: WireReader): BodyParameters {
@@ -324,7 +325,10 @@ function parseBodyFldParam(reader: WireReader): BodyParameters {
   const strings = reader.list(() => reader.headerNstring('body-fld-param'), 'body-fld-param');
   for (let i = 0; i + 1 < strings.length; i += 2) {
     const name = strings[i];
-    if (name != null) paramsRaw[name.toLowerCase()] = strings[i + 1] ?? '';
+    const value = strings[i + 1];
+    // NIL for a value (MailKit issue 124: a boundary sent as NIL) says the value does not exist
+    // (RFC 9051 section 4.5): the parameter is left out, not read as an empty one.
+    if (name != null && value != null) paramsRaw[name.toLowerCase()] = value;
   }
   return { params: decodeParameters(paramsRaw), paramsRaw };
 }
