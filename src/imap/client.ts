@@ -574,7 +574,11 @@ export class ImapClient implements ImapSession {
     return appendFamily.append(this, mailbox, body, options);
   }
 
-  /** `UID SEARCH`: the UIDs of the matching messages, ascending, each once. */
+  /**
+   * `UID SEARCH`: the UIDs of the matching messages, ascending, each once. A query with a `seq` key
+   * while the selected mailbox is empty (`exists` 0) matches nothing: the result is empty and
+   * nothing is sent (as for {@link ImapClient.searchSeq} and {@link ImapClient.searchSummary}).
+   */
   search(query: SearchQuery, options?: ImapCallOptions): Promise<Uid[]> {
     return searchFamily.search(this, query, options);
   }

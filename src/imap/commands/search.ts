@@ -16,7 +16,7 @@ import { buildSearchCriteria } from '../wire/search.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
 import { imap4rev2InUse, utf8Enabled } from './mailboxes.js';
-import { expandRanges, offersCondstore } from './store.js';
+import { expandRanges, offersCondstore, selectedKnownEmpty } from './store.js';
 
 /** An ESEARCH result option (RFC 4731). */
 export type SearchReturn = 'MIN' | 'MAX' | 'COUNT' | 'ALL';
@@ -209,6 +209,10 @@ async function runSearch(
     within: session.hasCapability('WITHIN'),
     imap4rev2: imap4rev2InUse(session),
   });
+  // Sequence numbers in an empty mailbox name no message, and a server may answer BAD to them
+  // (RFC 9051 section 9, seq-number): nothing can match, so nothing is sent, as for FETCH. A
+  // search without them is still sent, and may find messages the server has not announced yet.
+  if (hasSeqKey(query) && selectedKnownEmpty(session)) return { ids: [], esearch: null, summarised: false, modseq: undefined };
   const charset = withCharset[0]?.kind === 'atom' && withCharset[0].value === 'CHARSET';
   const withoutCharset = charset ? withCharset.slice(2) : withCharset;
 
@@ -283,6 +287,11 @@ async function runSearch(
     for (const id of expanded) ids.push(id);
   }
   return { ids: ascendingUnique(ids), esearch: found, summarised: summary !== null && esearchOffered, modseq: found.modseq ?? modseq };
+}
+
+/** Whether the query has a sequence-number key (`seq`) at any depth; asked of a checked query. */
+function hasSeqKey(query: SearchQuery): boolean {
+  return query.seq !== undefined || query.and?.some(hasSeqKey) === true || query.or?.some(hasSeqKey) === true || (query.not !== undefined && hasSeqKey(query.not));
 }
 
 /**

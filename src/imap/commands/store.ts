@@ -86,8 +86,17 @@ function toSet(input: SequenceSet | number | readonly SequenceInput<number>[] | 
  * @internal
  */
 export function namesNoMessage(session: ImapSession, selector: ResolvedSelector): boolean {
+  return !selector.byUid && selectedKnownEmpty(session);
+}
+
+/**
+ * Whether the selected mailbox is known to be empty (EXISTS 0) for the command called now.
+ *
+ * @internal
+ */
+export function selectedKnownEmpty(session: ImapSession): boolean {
   // A SELECT not settled yet may open another mailbox, the one the command will then act on.
-  return !selector.byUid && session.state === 'selected' && session.selectPending !== true && session.mailbox?.exists === 0;
+  return session.state === 'selected' && session.selectPending !== true && session.mailbox?.exists === 0;
 }
 
 /**
