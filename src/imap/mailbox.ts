@@ -96,6 +96,8 @@ export class ImapMailbox implements Mailbox {
   #opening: Promise<ImapClient> | undefined;
   #uidValidity = 0;
   #closed = false;
+  /** The first close(), which every later call waits for. */
+  #closing: Promise<MailboxCloseResult> | undefined;
   readonly #watches = new Set<WatchRun>();
 
   private constructor(options: ImapMailboxOptions) {
@@ -233,8 +235,16 @@ export class ImapMailbox implements Mailbox {
     return watch;
   }
 
-  /** Stops the watches, then LOGOUT. See {@link Mailbox.close}. */
-  async close(): Promise<MailboxCloseResult> {
+  /**
+   * Stops the watches, then LOGOUT. See {@link Mailbox.close}. A close called again, or while one
+   * is running, settles with the first one, once its LOGOUT is done.
+   */
+  close(): Promise<MailboxCloseResult> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<MailboxCloseResult> {
     this.#closed = true;
     await Promise.all([...this.#watches].map((watch) => watch.return()));
     this.#watches.clear();
