@@ -535,7 +535,9 @@ export class ImapClient implements ImapSession {
   /**
    * `UID COPY` / `COPY` (COPYUID read from UIDPLUS). A set longer than `limits.maxSetLength` goes
    * in parts, their COPYUID maps merged (not atomic: a refused part rejects, the parts before stay
-   * copied). Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the result is empty and nothing is sent.
+   * copied, and the call rejects with a {@link copyMove.CopyError | CopyError} or
+   * {@link copyMove.CopyInterruptedError | CopyInterruptedError} carrying their COPYUID map).
+   * Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the result is empty and nothing is sent.
    */
   copy(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.CopyResult> {
     return copyMove.copy(this, messages, destination, options);
@@ -544,7 +546,9 @@ export class ImapClient implements ImapSession {
   /**
    * `UID MOVE` / `MOVE`, or COPY + STORE + UID EXPUNGE where MOVE is absent and UIDPLUS present. A
    * set longer than `limits.maxSetLength` goes in parts, their results merged (not atomic: a
-   * refused part rejects, the parts before stay moved). Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the
+   * refused part rejects, the parts before stay moved; what was done, and the copies of an
+   * emulated move stopped after its COPY, come in a {@link copyMove.CopyError | CopyError} or
+   * {@link copyMove.CopyInterruptedError | CopyInterruptedError}). Sequence numbers while the selected mailbox is empty (`exists` 0) name no message: the
    * result is empty and nothing is sent.
    */
   move(messages: storeFamily.MessageSelector, destination: string, options?: ImapCallOptions): Promise<copyMove.MoveResult> {

@@ -7,6 +7,7 @@ import { ConnectionClosedError, TimeoutError } from '../../src/common/errors.js'
 import { Secret } from '../../src/common/secret.js';
 import type { TransportHandlers } from '../../src/common/transport-options.js';
 import { ImapClient } from '../../src/imap/client.js';
+import { CopyInterruptedError } from '../../src/imap/commands/copy-move.js';
 import { Pop3Client } from '../../src/pop3/client.js';
 
 /** A server answered by hand, in memory: no socket, so the fake clock rules every wait. */
@@ -111,7 +112,11 @@ describe('a call of several commands times out when its timeout, counted from th
     server.send('A3 OK [COPYUID 9 1:2 5:6] done');
     await vi.advanceTimersByTimeAsync(200);
     expect(server.written.at(-1)).toBe('A4 UID STORE 1:2 +FLAGS.SILENT (\\Deleted)');
-    expect(move.outcome).toBeInstanceOf(TimeoutError);
+    // The copies exist: the error carries their map, with the TimeoutError as its cause.
+    expect(move.outcome).toBeInstanceOf(CopyInterruptedError);
+    expect(move.outcome).toMatchObject({ code: 'TIMEOUT', uidValidity: 9 });
+    expect([...(move.outcome as CopyInterruptedError).uidMap]).toEqual([[1, 5], [2, 6]]);
+    expect((move.outcome as Error).cause).toBeInstanceOf(TimeoutError);
   });
 
   it('POP3 login: USER and PASS, then STAT', async () => {

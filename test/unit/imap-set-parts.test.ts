@@ -1,9 +1,9 @@
 // Sets too long for one command line (limits.maxSetLength): FETCH, STORE, COPY, MOVE (native and
 // emulated) and UID EXPUNGE send them in parts, one command after another, and merge the answers.
 import { describe, expect, test, vi } from 'vitest';
-import { InvalidArgumentError, ServerError, TimeoutError } from '../../src/common/errors.js';
+import { AbortError, InvalidArgumentError, ServerError, TimeoutError } from '../../src/common/errors.js';
 import { ImapClient } from '../../src/imap/client.js';
-import { copy, move } from '../../src/imap/commands/copy-move.js';
+import { copy, CopyError, CopyInterruptedError, move, type CopyProgress } from '../../src/imap/commands/copy-move.js';
 import { uidExpunge } from '../../src/imap/commands/expunge.js';
 import { DEFAULT_MAX_SET_LENGTH, store, StoreInterruptedError } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid, type SequenceRange } from '../../src/imap/wire/sequence-set.js';
@@ -45,6 +45,24 @@ describe('SequenceSet.split', () => {
     expect(parts.join(',')).toBe(set.toString());
   });
 });
+
+/** The error is a `kind` with these fields, its uidMap these source and destination UIDs in order. */
+function expectCopyProgress(error: unknown, kind: typeof CopyError | typeof CopyInterruptedError, fields: object, uidMap: [number, number][]): void {
+  expect(error).toBeInstanceOf(kind);
+  expect(error).toMatchObject(fields);
+  expect([...(error as CopyProgress).uidMap]).toEqual(uidMap);
+}
+
+/** A UID MOVE of `odd` in parts: the first part, moved. */
+const uidMoveFirstPart = [
+  greeting('UIDPLUS MOVE'),
+  ...selectInbox('A1', 7),
+  'C: A2 UID MOVE 1,3 Trash',
+  'S: * OK [COPYUID 5 1,3 20:21] moved',
+  'S: * 3 EXPUNGE',
+  'S: * 1 EXPUNGE',
+  'S: A2 OK done',
+];
 
 describe('commands with a set longer than limits.maxSetLength', () => {
   test('UID FETCH: one command per part, each sent once the last is answered; every message once, in order', async () => {
@@ -302,16 +320,92 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     await finish();
   });
 
+  test('UID COPY refused in its second part: a CopyError (a ServerError) holding the COPYUID map of the first', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID COPY 1,3 Archive',
+        'S: A2 OK [COPYUID 77 1,3 10:11] done',
+        'C: A3 UID COPY 5:7 Archive',
+        'S: A3 NO [OVERQUOTA] full',
+      ],
+      { select: true, limits },
+    );
+    const error = await copy(client, odd, 'Archive').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServerError);
+    expectCopyProgress(error, CopyError, { code: 'SERVER_REJECTED', status: 'NO', responseCode: 'OVERQUOTA', uidValidity: 77, expungedSeqs: [], expungedUids: [] }, [[1, 10], [3, 11]]);
+    expect((error as Error).cause).toBeInstanceOf(ServerError);
+    await finish();
+  });
+
+  test('UID COPY aborted in its second part: a CopyInterruptedError (code ABORTED) holding the COPYUID map of the first', async () => {
+    const controller = new AbortController();
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 5),
+        'C: A2 UID COPY 1,3 Archive',
+        'S: A2 OK [COPYUID 77 1,3 10:11] done',
+        'C: A3 UID COPY 5:7 Archive',
+        'S: * OK still copying',
+        'C: A4 NOOP',
+        'S: A3 OK [COPYUID 77 5:7 12:14] done',
+        'S: A4 OK done',
+      ],
+      { select: true, limits },
+    );
+    const events = client.events();
+    const copying = copy(client, odd, 'Archive', { signal: controller.signal }).catch((caught: unknown) => caught);
+    expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still copying' });
+    controller.abort();
+    const error = await copying;
+    expectCopyProgress(error, CopyInterruptedError, { code: 'ABORTED', uidValidity: 77 }, [[1, 10], [3, 11]]);
+    expect((error as Error).cause).toBeInstanceOf(AbortError);
+    await client.noop();
+    await finish();
+  });
+
+  test('UID MOVE refused in its second part: a CopyError holding the COPYUID map and expunges of the first', async () => {
+    const { client, finish } = await scripted(
+      [
+        ...uidMoveFirstPart,
+        'C: A3 UID MOVE 5:7 Trash',
+        'S: A3 NO [OVERQUOTA] full',
+      ],
+      { select: true, limits },
+    );
+    const error = await move(client, odd, 'Trash').catch((caught: unknown) => caught);
+    expectCopyProgress(error, CopyError, { responseCode: 'OVERQUOTA', uidValidity: 5, expungedSeqs: [3, 1], expungedUids: [] }, [[1, 20], [3, 21]]);
+    await finish();
+  });
+
+  test('the MOVE fallback refused at its STORE step: a CopyError holding the COPYUID map of the copies made', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 7),
+        'C: A2 UID SEARCH UID 1,3',
+        'S: * SEARCH 1 3',
+        'S: A2 OK done',
+        'C: A3 UID SEARCH UID 5:7',
+        'S: A3 OK done',
+        'C: A4 UID COPY 1,3 Trash',
+        'S: A4 OK [COPYUID 5 1,3 20:21] done',
+        'C: A5 UID STORE 1,3 +FLAGS.SILENT (\\Deleted)',
+        'S: A5 NO [CANNOT] no',
+      ],
+      { select: true, limits },
+    );
+    const error = await move(client, odd, 'Trash').catch((caught: unknown) => caught);
+    expectCopyProgress(error, CopyError, { responseCode: 'CANNOT', uidValidity: 5, expungedSeqs: [], expungedUids: [] }, [[1, 20], [3, 21]]);
+    await finish();
+  });
+
   test('UID MOVE: COPYUID and expunges of every part', async () => {
     const { client, finish } = await scripted(
       [
-        greeting('UIDPLUS MOVE'),
-        ...selectInbox('A1', 7),
-        'C: A2 UID MOVE 1,3 Trash',
-        'S: * OK [COPYUID 5 1,3 20:21] moved',
-        'S: * 3 EXPUNGE',
-        'S: * 1 EXPUNGE',
-        'S: A2 OK done',
+        ...uidMoveFirstPart,
         'C: A3 UID MOVE 5:7 Trash',
         'S: * OK [COPYUID 5 5 22] moved',
         'S: * 3 EXPUNGE',

@@ -9,19 +9,21 @@
  *
  * A set longer than `limits.maxSetLength` is sent in parts, one command each (see `runInParts`):
  * the COPYUID maps and expunges of the parts are merged; a refused part rejects the call and the
- * parts after it are not sent, while those before stay copied or moved.
+ * parts after it are not sent, while those before stay copied or moved. Their COPYUID maps are not
+ * lost: the call rejects with a {@link CopyError} or {@link CopyInterruptedError} carrying them, as
+ * STORE does with `StoreError` (an emulated move stopped after its COPY step likewise).
  *
  * @packageDocumentation
  */
 
-import { ProtocolError, UnsupportedError } from '../../common/errors.js';
+import { MailwireError, ProtocolError, ServerError, UnsupportedError } from '../../common/errors.js';
 import { callSteps } from '../../common/options.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import { mailbox, sequenceSet } from '../wire/command-args.js';
 import type { ResponseCode } from '../wire/response-code-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
-import { addVanished, uidExpunge } from './expunge.js';
+import { addVanished, uidExpunge, type ExpungeResult } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
@@ -46,6 +48,102 @@ export interface MoveResult extends CopyResult {
   readonly expungedUids: readonly Uid[];
   /** True when MOVE was absent and COPY + STORE + UID EXPUNGE did the move. */
   readonly emulated: boolean;
+}
+
+/**
+ * What a {@link CopyError} or {@link CopyInterruptedError} reports done before the failure: the
+ * COPYUID data of the parts copied or moved, and the expunges a move caused until then.
+ */
+export interface CopyProgress extends CopyResult {
+  /** The `* n EXPUNGE` sequence numbers reported until the failure (a move); empty for a copy. */
+  readonly expungedSeqs: readonly SeqNum[];
+  /** The UIDs reported gone by `* VANISHED` until the failure (a move with QRESYNC); empty for a copy. */
+  readonly expungedUids: readonly Uid[];
+}
+
+/**
+ * A copy or move the server refused (`NO` or `BAD`) after part of it was done: a set sent in parts
+ * refused in a later part, or an emulated move refused at its STORE or UID EXPUNGE step (the
+ * copies then exist; the originals were not expunged). `uidMap` holds the COPYUID map of what was
+ * copied or moved before the refusal (empty when the first command was refused, or without UIDPLUS).
+ * The server's answer is also the `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.copy(uids, 'Archive');
+ * } catch (err) {
+ *   if (!(err instanceof CopyError || err instanceof CopyInterruptedError)) throw err;
+ *   for (const [source, copy] of err.uidMap) recordCopy(source, copy);  // copied before the failure
+ * }
+ * ```
+ */
+export class CopyError extends ServerError implements CopyProgress {
+  /** UIDVALIDITY of the destination mailbox, or null when no COPYUID was received. */
+  readonly uidValidity: number | null;
+  /** Source UID to destination UID, for every message copied or moved before the refusal. */
+  readonly uidMap: ReadonlyMap<Uid, Uid>;
+  /** The `* n EXPUNGE` sequence numbers a move caused before the refusal. */
+  readonly expungedSeqs: readonly SeqNum[];
+  /** The UIDs reported gone by `* VANISHED` before the refusal. */
+  readonly expungedUids: readonly Uid[];
+
+  /**
+   * @param refusal - the server's answer (the ServerError of the refused command, kept as `cause`).
+   * @param done - what the call had done when the answer came.
+   */
+  constructor(refusal: ServerError, done: CopyProgress) {
+    super(refusal, { cause: refusal });
+    this.uidValidity = done.uidValidity;
+    this.uidMap = done.uidMap;
+    this.expungedSeqs = done.expungedSeqs;
+    this.expungedUids = done.expungedUids;
+  }
+}
+
+/**
+ * A copy or move that did not complete, once part of it was done, because the call was aborted,
+ * timed out or lost its connection (or an answer could not be read): a set sent in parts ended
+ * during a later part, or an emulated move ended after its COPY step. `uidMap` holds the COPYUID
+ * map of the parts done (the part in flight may have been done too: its map is unknown). Its `code`
+ * is the code of its `cause`, the error that ended the call (`ABORTED`, `TIMEOUT`,
+ * `CONNECTION_CLOSED`, `PROTOCOL`...). A call that ends before any part was done rejects with that
+ * error itself: nothing is known done.
+ */
+export class CopyInterruptedError extends MailwireError implements CopyProgress {
+  /** UIDVALIDITY of the destination mailbox, or null when no COPYUID was received. */
+  readonly uidValidity: number | null;
+  /** Source UID to destination UID, for every message known copied or moved before the call ended. */
+  readonly uidMap: ReadonlyMap<Uid, Uid>;
+  /** The `* n EXPUNGE` sequence numbers a move caused before the call ended. */
+  readonly expungedSeqs: readonly SeqNum[];
+  /** The UIDs reported gone by `* VANISHED` before the call ended. */
+  readonly expungedUids: readonly Uid[];
+
+  /**
+   * @param command - `COPY` or `MOVE`, for the message.
+   * @param interruption - the error that ended the call, kept as `cause`; its code becomes this error's.
+   * @param done - what the call had done when it ended.
+   */
+  constructor(command: string, interruption: MailwireError, done: CopyProgress) {
+    super(interruption.code, `${command} did not complete: ${interruption.message}`, { cause: interruption });
+    this.uidValidity = done.uidValidity;
+    this.uidMap = done.uidMap;
+    this.expungedSeqs = done.expungedSeqs;
+    this.expungedUids = done.expungedUids;
+  }
+}
+
+/**
+ * The error a copy or move rejects with, given what it had done: a refusal becomes a
+ * {@link CopyError}, another failure once something was done a {@link CopyInterruptedError}; an
+ * error that already carries the progress (from the copy step of an emulated move) is kept.
+ */
+function withProgress(error: unknown, command: string, done: CopyProgress, somethingDone: boolean): unknown {
+  if (error instanceof CopyError || error instanceof CopyInterruptedError) return error;
+  if (error instanceof ServerError) return new CopyError(error, done);
+  if (somethingDone && error instanceof MailwireError) return new CopyInterruptedError(command, error, done);
+  return error;
 }
 
 /** The largest COPYUID map read; a larger one (a broken or hostile server) is ignored. */
@@ -117,26 +215,36 @@ function mergeCopyUids(parts: readonly CopyResult[]): CopyResult {
  * @param destination - the destination mailbox.
  * @param options - signal, timeout.
  * @returns the COPYUID data when the server sent it.
- * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist;
+ * @throws ServerError with responseCode `TRYCREATE` when the destination does not exist (a
+ *   {@link CopyError}, carrying the COPYUID map of the parts copied before a refused part);
  *   ProtocolError when the server's COPYUID names more or fewer copies than originals, or cannot be
- *   read (the messages were copied; their new UIDs are unknown).
+ *   read (the messages were copied; their new UIDs are unknown); CopyInterruptedError when a set
+ *   sent in parts is aborted, timed out or disconnected after a part was copied (the error that
+ *   ended the call is its `cause`, and before any part was copied, the error itself).
  */
 export async function copy(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<CopyResult> {
   assertMailboxName(session, destination, 'Destination mailbox name');
   const selector = resolveSelector(messages);
   if (namesNoMessage(session, selector)) return noCopyUid();
-  const parts = await runInParts(session, selector, options, (part, partOptions) => session.run(
-    {
-      name: selector.byUid ? 'UID COPY' : 'COPY',
-      args: [sequenceSet(part), mailbox(destination)],
-      states: ['selected'],
-      done: (response) => {
-        if (isUnreadableCopyUid(response.code)) throw copyUidLost('copied', response.code);
-        return readCopyUid(response.code) ?? noCopyUid();
-      },
-    },
-    partOptions,
-  ));
+  const parts: CopyResult[] = [];
+  try {
+    await runInParts(session, selector, options, async (part, partOptions) => {
+      parts.push(await session.run(
+        {
+          name: selector.byUid ? 'UID COPY' : 'COPY',
+          args: [sequenceSet(part), mailbox(destination)],
+          states: ['selected'],
+          done: (response) => {
+            if (isUnreadableCopyUid(response.code)) throw copyUidLost('copied', response.code);
+            return readCopyUid(response.code) ?? noCopyUid();
+          },
+        },
+        partOptions,
+      ));
+    });
+  } catch (error) {
+    throw withProgress(error, 'COPY', { ...mergeCopyUids(parts), expungedSeqs: [], expungedUids: [] }, parts.length > 0);
+  }
   return mergeCopyUids(parts);
 }
 
@@ -155,9 +263,14 @@ export async function copy(session: ImapSession, messages: MessageSelector, dest
  * @param options - signal, timeout.
  * @returns the COPYUID data and what was expunged.
  * @throws UnsupportedError when neither MOVE nor UIDPLUS is offered (no safe way to move);
- *   ServerError with responseCode `TRYCREATE` when the destination does not exist; ProtocolError
- *   when the server's COPYUID names more or fewer copies than originals, or cannot be read (a MOVE
- *   was then done, its new UIDs unknown; an emulated move stops after the copy, deleting nothing).
+ *   ServerError with responseCode `TRYCREATE` when the destination does not exist (a
+ *   {@link CopyError}, carrying the COPYUID map and expunges of what was moved before a refused
+ *   part, or of the copies an emulated move made before its STORE or UID EXPUNGE was refused);
+ *   ProtocolError when the server's COPYUID names more or fewer copies than originals, or cannot be
+ *   read (a MOVE was then done, its new UIDs unknown; an emulated move stops after the copy,
+ *   deleting nothing); CopyInterruptedError when aborted, timed out or disconnected once a part was
+ *   moved or an emulated move's COPY was done, carrying what was done (its `cause` the error that
+ *   ended the call).
  */
 export async function move(session: ImapSession, messages: MessageSelector, destination: string, options: ImapCallOptions = {}): Promise<MoveResult> {
   assertMailboxName(session, destination, 'Destination mailbox name');
@@ -187,7 +300,14 @@ async function nativeMove(session: ImapSession, selector: ResolvedSelector, dest
     moving = { byUid: true, set: uids };
     partsOptions = step();
   }
-  const parts = await runInParts(session, moving, partsOptions, (part, partOptions) => movePart(session, moving.byUid, part, destination, partOptions, expungedSeqs, expungedUids));
+  const parts: CopyResult[] = [];
+  try {
+    await runInParts(session, moving, partsOptions, async (part, partOptions) => {
+      parts.push(await movePart(session, moving.byUid, part, destination, partOptions, expungedSeqs, expungedUids));
+    });
+  } catch (error) {
+    throw withProgress(error, 'MOVE', { ...mergeCopyUids(parts), expungedSeqs: [...expungedSeqs], expungedUids: [...expungedUids] }, parts.length > 0);
+  }
   return { ...mergeCopyUids(parts), expungedSeqs, expungedUids, emulated: false };
 }
 
@@ -263,8 +383,14 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
   const copiedUids = [...copied.uidMap.keys()].filter((copiedUid) => uids.has(copiedUid));
   if (copied.uidMap.size > 0 && copiedUids.length === 0) return { ...copied, expungedSeqs: [], expungedUids: [], emulated: true };
   const moved = copied.uidMap.size > 0 ? SequenceSet.uids(copiedUids) : uids;
-  await markDeleted(session, moved, step());
-  const expunged = await uidExpunge(session, moved, step());
+  let expunged: ExpungeResult;
+  try {
+    await markDeleted(session, moved, step());
+    expunged = await uidExpunge(session, moved, step());
+  } catch (error) {
+    // The copies exist (and the originals may be marked \Deleted): the caller gets their map.
+    throw withProgress(error, 'MOVE', { ...copied, expungedSeqs: [], expungedUids: [] }, true);
+  }
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }
 
