@@ -46,6 +46,9 @@ export function rangeCount(ranges: readonly NumberRange[]): number {
 export function updateMailbox(mailbox: MutableMailboxState, response: ImapResponse, modseqs: ModseqWindow): void {
   switch (response.kind) {
     case 'exists':
+      // New mail: its UIDs are at or above UIDNEXT (RFC 9051 section 2.3.1.1), so the value known
+      // so far is too low, and the new one unknown until a FETCH or a [UIDNEXT] code tells.
+      if (response.count > mailbox.exists) mailbox.uidNext = undefined;
       mailbox.exists = response.count;
       break;
     case 'recent':
@@ -74,6 +77,7 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
     case 'fetch':
       if (response.attributes.modseq !== undefined) modseqs.noteFetch(response.attributes.modseq);
       if (response.attributes.flags !== undefined) mailbox.unseen = unseenAfterFlags(mailbox.unseen, response.seq, response.attributes.flags);
+      if (response.attributes.uid !== undefined) mailbox.uidNext = uidNextAfterFetch(mailbox, response.seq, response.attributes.uid);
       break;
     case 'status':
       if (response.status === 'OK' && response.code !== null) {
@@ -91,6 +95,18 @@ export function updateMailbox(mailbox: MutableMailboxState, response: ImapRespon
     default:
       break;
   }
+}
+
+/**
+ * UIDNEXT once a FETCH reports message `seq` with `uid`: a UID at or above it shows that it is
+ * higher now (uid + 1 is the least it can be). When it is unknown because new mail came, the last
+ * message's UID is the highest in use (UIDs ascend with sequence numbers), so uid + 1 is the
+ * predicted next UID again; another message's UID says nothing of it.
+ */
+function uidNextAfterFetch(mailbox: MutableMailboxState, seq: number, uid: number): MutableMailboxState['uidNext'] {
+  const next = (uid + 1) as MutableMailboxState['uidNext'];
+  if (mailbox.uidNext !== undefined) return uid >= mailbox.uidNext ? next : mailbox.uidNext;
+  return seq === mailbox.exists ? next : undefined;
 }
 
 /**

@@ -43,7 +43,13 @@ export interface MailboxState {
    * undefined until the server sends them again.
    */
   readonly uidValidity: number;
-  /** UIDNEXT, or undefined when the server did not send it. */
+  /**
+   * UIDNEXT: the predicted UID of the next message, or undefined when it is not known. Kept current
+   * by what the client hears: a `[UIDNEXT n]` code sets it, an untagged FETCH with a UID at or above
+   * it raises it to that UID + 1, and new mail (EXISTS growing) makes it undefined, since the new
+   * messages' UIDs are at or above the old value, until a FETCH of the last message (its UID + 1)
+   * or a `[UIDNEXT]` code tells it again. Undefined too when the server did not send it.
+   */
   readonly uidNext: Uid | undefined;
   /** The number of messages (EXISTS), kept current by EXISTS/EXPUNGE/VANISHED. */
   readonly exists: number;
