@@ -106,9 +106,16 @@ export async function capability(session: CoreSession, options?: ImapCallOptions
  * `STARTTLS` (RFC 9051 section 6.2.1): parsing stops right after the tagged OK (anything after it in
  * the same read is refused as injection), everything learnt in clear is forgotten (the core's
  * `startTls`), the handshake runs, and the capabilities are asked again over TLS.
+ *
+ * A call that stops waiting (aborted, timed out) once STARTTLS is sent does not upgrade on a late
+ * OK: nothing would then ask the capabilities again over TLS, and the caller was told STARTTLS
+ * failed. The connection is closed instead (ConnectionClosedError for the calls still pending),
+ * which is simpler and safer than an upgrade nobody waits for.
  */
 export async function startTls(session: CoreSession, options?: ImapCallOptions): Promise<void> {
   let upgrade: Promise<void> | undefined;
+  // Set from the rejection: kept in an object so control-flow analysis does not assume it unchanged.
+  const call = { stoppedWaiting: false };
   try {
     await session.run(
       {
@@ -116,12 +123,18 @@ export async function startTls(session: CoreSession, options?: ImapCallOptions):
         exclusive: true,
         states: ['not-authenticated'],
         done: () => {
+          if (call.stoppedWaiting) {
+            const error = new ConnectionClosedError('Connection closed: STARTTLS was cancelled, yet the server accepted it');
+            session.destroy(error);
+            throw error;
+          }
           upgrade = session.startTls();
         },
       },
       options,
     );
   } catch (error) {
+    call.stoppedWaiting = true;
     if (error instanceof ServerError) throw new TlsError(`The server refused STARTTLS: ${error.serverText}`, { cause: error });
     throw error;
   }
