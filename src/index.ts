@@ -30,6 +30,7 @@ export * from './pop3/index.js';
 export { ImapClient } from './imap/client.js';
 export { StoreError, StoreInterruptedError } from './imap/commands/store.js';
 export { CopyError, CopyInterruptedError } from './imap/commands/copy-move.js';
+export { ExpungeError, ExpungeInterruptedError } from './imap/commands/expunge.js';
 export type * from './imap/index.js';
 export {
   BUFFER_BODY,

@@ -555,7 +555,11 @@ export class ImapClient implements ImapSession {
     return copyMove.move(this, messages, destination, options);
   }
 
-  /** `EXPUNGE`: removes every message flagged `\Deleted`. */
+  /**
+   * `EXPUNGE`: removes every message flagged `\Deleted`. A refusal or an interruption rejects with
+   * an {@link expungeFamily.ExpungeError | ExpungeError} or
+   * {@link expungeFamily.ExpungeInterruptedError | ExpungeInterruptedError} listing what was removed.
+   */
   expunge(options?: ImapCallOptions): Promise<expungeFamily.ExpungeResult> {
     return expungeFamily.expunge(this, options);
   }
@@ -563,7 +567,8 @@ export class ImapClient implements ImapSession {
   /**
    * `UID EXPUNGE` (UIDPLUS): removes only these messages, if flagged `\Deleted`. A set longer than
    * `limits.maxSetLength` goes in parts (not atomic: a refused part rejects, the parts before stay
-   * expunged).
+   * expunged, and the {@link expungeFamily.ExpungeError | ExpungeError} or
+   * {@link expungeFamily.ExpungeInterruptedError | ExpungeInterruptedError} lists what was removed).
    */
   uidExpunge(uids: storeFamily.MessageSelector, options?: ImapCallOptions): Promise<expungeFamily.ExpungeResult> {
     return expungeFamily.uidExpunge(this, uids, options);

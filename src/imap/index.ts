@@ -27,7 +27,7 @@ export type { CreateMailboxOptions, ListOptions, MailboxEntry, SpecialUse } from
 export type { StatusItem } from './commands/status.js';
 export type { FlagUpdate, MessageSelector, StoreOperation, StoreOptions, StoreResult } from './commands/store.js';
 export type { CopyProgress, CopyResult, MoveResult } from './commands/copy-move.js';
-export type { ExpungeResult } from './commands/expunge.js';
+export type { ExpungeProgress, ExpungeResult } from './commands/expunge.js';
 export type { AppendBody, AppendOptions, AppendResult } from './commands/append.js';
 export type { SearchReturn, SearchSummary, SearchSummaryOptions } from './commands/search.js';
 export type * from './wire/fetch-types.js';

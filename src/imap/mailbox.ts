@@ -51,7 +51,7 @@ import {
 import { mailboxConnectors, type Connector } from '../common/connector.js';
 import { ImapClient } from './client.js';
 import type { ImapClientOptions } from './options.js';
-import { uidExpunge } from './commands/expunge.js';
+import { ExpungeInterruptedError, uidExpunge } from './commands/expunge.js';
 import { offersIdle } from './commands/idle.js';
 import { search } from './commands/search.js';
 import type { QresyncResult, SelectOptions } from './commands/select.js';
@@ -213,7 +213,10 @@ export class ImapMailbox implements Mailbox {
     if (deleted.length === 0) return { deleted, missing };
     const targets = SequenceSet.uids([...present] as Uid[]);
     await markDeleted(client, targets);
-    await uidExpunge(client, targets);
+    // An interruption rejects with the error that ended the call, as the steps before do.
+    await uidExpunge(client, targets).catch((error: unknown) => {
+      throw error instanceof ExpungeInterruptedError ? error.cause : error;
+    });
     return { deleted, missing };
   }
 

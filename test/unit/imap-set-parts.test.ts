@@ -4,10 +4,13 @@ import { describe, expect, test, vi } from 'vitest';
 import { AbortError, InvalidArgumentError, ServerError, TimeoutError } from '../../src/common/errors.js';
 import { ImapClient } from '../../src/imap/client.js';
 import { copy, CopyError, CopyInterruptedError, move, type CopyProgress } from '../../src/imap/commands/copy-move.js';
-import { uidExpunge } from '../../src/imap/commands/expunge.js';
+import { ExpungeError, ExpungeInterruptedError, uidExpunge } from '../../src/imap/commands/expunge.js';
 import { DEFAULT_MAX_SET_LENGTH, store, StoreInterruptedError } from '../../src/imap/commands/store.js';
 import { SequenceSet, seqNum, uid, type SequenceRange } from '../../src/imap/wire/sequence-set.js';
 import { greeting, scripted, selectInbox } from './imap-commands/fake-server.js';
+import { C, S, login, selectInbox as stepSelectInbox, until, useImapHarness } from './imap/fake-server.js';
+
+const { serve, connect } = useImapHarness();
 
 /** Splitting `1,3,5:7` at 3 bytes: `1,3` then `5:7`. */
 const limits = { maxSetLength: 3 };
@@ -52,6 +55,19 @@ function expectCopyProgress(error: unknown, kind: typeof CopyError | typeof Copy
   expect(error).toMatchObject(fields);
   expect([...(error as CopyProgress).uidMap]).toEqual(uidMap);
 }
+
+/** The MOVE fallback for `odd` where only UIDs 1 and 3 exist: found, then copied. */
+const emulatedMoveCopied = [
+  greeting('UIDPLUS'),
+  ...selectInbox('A1', 7),
+  'C: A2 UID SEARCH UID 1,3',
+  'S: * SEARCH 1 3',
+  'S: A2 OK done',
+  'C: A3 UID SEARCH UID 5:7',
+  'S: A3 OK done',
+  'C: A4 UID COPY 1,3 Trash',
+  'S: A4 OK [COPYUID 5 1,3 20:21] done',
+];
 
 /** A UID MOVE of `odd` in parts: the first part, moved. */
 const uidMoveFirstPart = [
@@ -383,15 +399,7 @@ describe('commands with a set longer than limits.maxSetLength', () => {
   test('the MOVE fallback refused at its STORE step: a CopyError holding the COPYUID map of the copies made', async () => {
     const { client, finish } = await scripted(
       [
-        greeting('UIDPLUS'),
-        ...selectInbox('A1', 7),
-        'C: A2 UID SEARCH UID 1,3',
-        'S: * SEARCH 1 3',
-        'S: A2 OK done',
-        'C: A3 UID SEARCH UID 5:7',
-        'S: A3 OK done',
-        'C: A4 UID COPY 1,3 Trash',
-        'S: A4 OK [COPYUID 5 1,3 20:21] done',
+        ...emulatedMoveCopied,
         'C: A5 UID STORE 1,3 +FLAGS.SILENT (\\Deleted)',
         'S: A5 NO [CANNOT] no',
       ],
@@ -399,6 +407,24 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     );
     const error = await move(client, odd, 'Trash').catch((caught: unknown) => caught);
     expectCopyProgress(error, CopyError, { responseCode: 'CANNOT', uidValidity: 5, expungedSeqs: [], expungedUids: [] }, [[1, 20], [3, 21]]);
+    await finish();
+  });
+
+  test('the MOVE fallback refused at its UID EXPUNGE step: a CopyError holding the copies and what was expunged', async () => {
+    const { client, finish } = await scripted(
+      [
+        ...emulatedMoveCopied,
+        'C: A5 UID STORE 1,3 +FLAGS.SILENT (\\Deleted)',
+        'S: A5 OK done',
+        'C: A6 UID EXPUNGE 1,3',
+        'S: * 1 EXPUNGE',
+        'S: A6 NO [SERVERBUG] stopped',
+      ],
+      { select: true, limits },
+    );
+    const error = await move(client, odd, 'Trash').catch((caught: unknown) => caught);
+    expectCopyProgress(error, CopyError, { responseCode: 'SERVERBUG', uidValidity: 5, expungedSeqs: [1], expungedUids: [] }, [[1, 20], [3, 21]]);
+    expect((error as Error).cause).toBeInstanceOf(ExpungeError);
     await finish();
   });
 
@@ -548,6 +574,58 @@ describe('commands with a set longer than limits.maxSetLength', () => {
     );
     expect(await uidExpunge(client, odd)).toEqual({ seqs: [1, 3], uids: [], highestModseq: 40n });
     await finish();
+  });
+
+  test('UID EXPUNGE refused in its second part: an ExpungeError holding the expunges of both parts', async () => {
+    const { client, finish } = await scripted(
+      [
+        greeting('UIDPLUS'),
+        ...selectInbox('A1', 7),
+        'C: A2 UID EXPUNGE 1,3',
+        'S: * 1 EXPUNGE',
+        'S: A2 OK done',
+        'C: A3 UID EXPUNGE 5:7',
+        'S: * 3 EXPUNGE',
+        'S: A3 NO [SERVERBUG] stopped',
+      ],
+      { select: true, limits },
+    );
+    const error = await uidExpunge(client, odd).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExpungeError);
+    expect(error).toMatchObject({ code: 'SERVER_REJECTED', responseCode: 'SERVERBUG', seqs: [1, 3], uids: [] });
+    await finish();
+  });
+
+  test('UID EXPUNGE aborted in its second part: an ExpungeInterruptedError (code ABORTED) holding the expunges read until then', async () => {
+    const state = { rejected: false };
+    const server = await serve([
+      ...login('IMAP4rev1 UIDPLUS'),
+      ...stepSelectInbox('A2', 7),
+      C('A3 UID EXPUNGE 1,3'),
+      S('* 1 EXPUNGE', 'A3 OK done'),
+      C('A4 UID EXPUNGE 5:7'),
+      S('* 3 EXPUNGE', '* OK still expunging'),
+      until(() => state.rejected),
+      // Read after the call ended: an event.
+      S('* 4 EXPUNGE', 'A4 OK done'),
+      C('A5 NOOP'),
+      S('A5 OK done'),
+    ]);
+    const client = await connect(server, { limits });
+    await client.select('INBOX');
+    const events = client.events();
+    const controller = new AbortController();
+    const expunging = uidExpunge(client, odd, { signal: controller.signal }).catch((caught: unknown) => caught);
+    expect((await events.next()).value).toMatchObject({ kind: 'status', text: 'still expunging' });
+    controller.abort();
+    const error = await expunging;
+    state.rejected = true;
+    expect(error).toBeInstanceOf(ExpungeInterruptedError);
+    expect(error).toMatchObject({ code: 'ABORTED', seqs: [1, 3], uids: [] });
+    expect((error as Error).cause).toBeInstanceOf(AbortError);
+    await client.noop();
+    expect((await events.next()).value).toMatchObject({ kind: 'expunge', seq: 4 });
+    await server.done;
   });
 });
 

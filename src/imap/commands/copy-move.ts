@@ -23,7 +23,7 @@ import { mailbox, sequenceSet } from '../wire/command-args.js';
 import type { ResponseCode } from '../wire/response-code-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import { SequenceSet } from '../wire/sequence-set.js';
-import { addVanished, uidExpunge, type ExpungeResult } from './expunge.js';
+import { addVanished, ExpungeError, ExpungeInterruptedError, uidExpunge, type ExpungeResult } from './expunge.js';
 import { assertMailboxName } from './mailboxes.js';
 import { search } from './search.js';
 import type { MessageSelector, ResolvedSelector } from './store.js';
@@ -388,8 +388,10 @@ async function emulatedMove(session: ImapSession, selector: ResolvedSelector, de
     await markDeleted(session, moved, step());
     expunged = await uidExpunge(session, moved, step());
   } catch (error) {
-    // The copies exist (and the originals may be marked \Deleted): the caller gets their map.
-    throw withProgress(error, 'MOVE', { ...copied, expungedSeqs: [], expungedUids: [] }, true);
+    // The copies exist (and the originals may be marked \Deleted): the caller gets their map, and
+    // what UID EXPUNGE reported removed before it failed.
+    const expunged = error instanceof ExpungeError || error instanceof ExpungeInterruptedError ? error : { seqs: [], uids: [] };
+    throw withProgress(error, 'MOVE', { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids }, true);
   }
   return { ...copied, expungedSeqs: expunged.seqs, expungedUids: expunged.uids, emulated: true };
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { UnsupportedError } from '../../common/errors.js';
+import { MailwireError, ServerError, UnsupportedError } from '../../common/errors.js';
 import type { ImapCallOptions, ImapSession } from '../session.js';
 import type { CommandArg } from '../wire/command-args.js';
 import { sequenceSet } from '../wire/command-args.js';
@@ -13,7 +13,7 @@ import { modSequenceOrNone } from '../wire/mailbox-data.js';
 import type { ImapResponse, NumberRange } from '../wire/response-types.js';
 import type { SeqNum, Uid } from '../wire/sequence-set.js';
 import type { MessageSelector } from './store.js';
-import { resolveSelector, runInParts, runWhileAwaited } from './store.js';
+import { interruptedAfterSending, resolveSelector, runInParts, runWhileAwaited } from './store.js';
 
 /** What EXPUNGE or UID EXPUNGE removed. */
 export interface ExpungeResult {
@@ -30,6 +30,65 @@ export interface ExpungeResult {
   readonly uids: readonly Uid[];
   /** The mailbox's new HIGHESTMODSEQ from the tagged OK (CONDSTORE), or undefined (also for 0: none kept). */
   readonly highestModseq: bigint | undefined;
+}
+
+/** What an {@link ExpungeError} or {@link ExpungeInterruptedError} reports removed before the failure. */
+export type ExpungeProgress = Pick<ExpungeResult, 'seqs' | 'uids'>;
+
+/**
+ * An EXPUNGE or UID EXPUNGE the server refused (`NO` or `BAD`), with what it reported removed
+ * before: the parts of a set sent in parts done before the refused one, and any `* n EXPUNGE` or
+ * `* VANISHED` the refused command had sent. The server's answer is also the `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.uidExpunge(uids);
+ * } catch (err) {
+ *   if (!(err instanceof ExpungeError || err instanceof ExpungeInterruptedError)) throw err;
+ *   forgetMessages(err.seqs, err.uids);  // removed before the failure
+ * }
+ * ```
+ */
+export class ExpungeError extends ServerError implements ExpungeProgress {
+  /** The sequence numbers of the `* n EXPUNGE` responses read before the refusal, in order (as {@link ExpungeResult.seqs}). */
+  readonly seqs: readonly SeqNum[];
+  /** The UIDs of the `* VANISHED` responses read before the refusal (as {@link ExpungeResult.uids}). */
+  readonly uids: readonly Uid[];
+
+  /**
+   * @param refusal - the server's answer (the ServerError of the refused command, kept as `cause`).
+   * @param done - what was reported removed when the answer came.
+   */
+  constructor(refusal: ServerError, done: ExpungeProgress) {
+    super(refusal, { cause: refusal });
+    this.seqs = done.seqs;
+    this.uids = done.uids;
+  }
+}
+
+/**
+ * An EXPUNGE or UID EXPUNGE that did not complete because the call was aborted, timed out, or lost
+ * its connection (or an answer could not be read), with what the server had reported removed until
+ * then; it may have removed more. Its `code` is the code of its `cause`, the error that ended the
+ * call (`ABORTED`, `TIMEOUT`, `CONNECTION_CLOSED`, `PROTOCOL`...). Expunges the server reports after
+ * the call ended come as `expunge` and `vanished` events.
+ */
+export class ExpungeInterruptedError extends MailwireError implements ExpungeProgress {
+  /** The sequence numbers of the `* n EXPUNGE` responses read before the call ended, in order. */
+  readonly seqs: readonly SeqNum[];
+  /** The UIDs of the `* VANISHED` responses read before the call ended. */
+  readonly uids: readonly Uid[];
+
+  /**
+   * @param interruption - the error that ended the call, kept as `cause`; its code becomes this error's.
+   * @param done - what was reported removed when the call ended.
+   */
+  constructor(interruption: MailwireError, done: ExpungeProgress) {
+    super(interruption.code, `EXPUNGE did not complete: ${interruption.message}`, { cause: interruption });
+    this.seqs = done.seqs;
+    this.uids = done.uids;
+  }
 }
 
 /** The most UIDs VANISHED responses are expanded into; past that, ranges are reported by their ends. */
@@ -60,10 +119,17 @@ export function addVanished(uids: Uid[], ranges: readonly NumberRange[]): void {
  * @param session - the client; a mailbox must be selected read-write.
  * @param options - signal, timeout.
  * @returns what was removed.
- * @throws ServerError when refused (a read-only mailbox).
+ * @throws ExpungeError (a ServerError) when refused (a read-only mailbox), with what was reported
+ *   removed before; ExpungeInterruptedError when aborted, timed out or disconnected, with what was
+ *   reported removed until then.
  */
-export function expunge(session: ImapSession, options: ImapCallOptions = {}): Promise<ExpungeResult> {
-  return runExpunge(session, 'EXPUNGE', [], options);
+export async function expunge(session: ImapSession, options: ImapCallOptions = {}): Promise<ExpungeResult> {
+  const done: ExpungeProgress = { seqs: [], uids: [] };
+  try {
+    return { ...done, highestModseq: await runExpunge(session, 'EXPUNGE', [], options, done) };
+  } catch (error) {
+    throw withExpunged(error, done, 0);
+  }
 }
 
 /**
@@ -80,7 +146,9 @@ export function expunge(session: ImapSession, options: ImapCallOptions = {}): Pr
  * @param uids - the UIDs (a `{ seq }` selector is refused: the command takes UIDs only).
  * @param options - signal, timeout.
  * @returns what was removed.
- * @throws UnsupportedError without UIDPLUS (or IMAP4rev2); ServerError when refused.
+ * @throws UnsupportedError without UIDPLUS (or IMAP4rev2); ExpungeError (a ServerError) when
+ *   refused, and ExpungeInterruptedError when aborted, timed out or disconnected, each with what
+ *   was reported removed before (all parts).
  */
 export async function uidExpunge(session: ImapSession, uids: MessageSelector, options: ImapCallOptions = {}): Promise<ExpungeResult> {
   // Async: a bad set is a rejected promise, as every other refusal of this call is.
@@ -89,19 +157,34 @@ export async function uidExpunge(session: ImapSession, uids: MessageSelector, op
   if (!session.hasCapability('UIDPLUS') && !session.hasCapability('IMAP4REV2')) {
     throw new UnsupportedError('UID EXPUNGE needs UIDPLUS, which the server does not offer');
   }
-  const parts = await runInParts(session, selector, options, (part, partOptions) => runExpunge(session, 'UID EXPUNGE', [sequenceSet(part)], partOptions));
-  if (parts.length === 1) return parts[0]!;
-  return {
-    seqs: parts.flatMap((part) => part.seqs),
-    uids: parts.flatMap((part) => part.uids),
-    highestModseq: parts.reduce<bigint | undefined>((latest, part) => part.highestModseq ?? latest, undefined),
-  };
+  // The parts add to the same lists, so that a failure reports what every part before removed.
+  const done: ExpungeProgress = { seqs: [], uids: [] };
+  let partsDone = 0;
+  let highestModseq: bigint | undefined;
+  try {
+    await runInParts(session, selector, options, async (part, partOptions) => {
+      highestModseq = (await runExpunge(session, 'UID EXPUNGE', [sequenceSet(part)], partOptions, done)) ?? highestModseq;
+      partsDone++;
+    });
+  } catch (error) {
+    throw withExpunged(error, done, partsDone);
+  }
+  return { ...done, highestModseq };
 }
 
-async function runExpunge(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions): Promise<ExpungeResult> {
-  const seqs: SeqNum[] = [];
-  const uids: Uid[] = [];
-  const highestModseq = await runWhileAwaited(
+/** The error an expunge rejects with, given what was reported removed (see {@link interruptedAfterSending}). */
+function withExpunged(error: unknown, done: ExpungeProgress, partsDone: number): unknown {
+  const progress = { seqs: [...done.seqs], uids: [...done.uids] };
+  if (error instanceof ServerError) return new ExpungeError(error, progress);
+  if (interruptedAfterSending(error, partsDone)) return new ExpungeInterruptedError(error, progress);
+  return error;
+}
+
+/** One EXPUNGE or UID EXPUNGE: its expunges are added to `done`; resolves with the tagged OK's HIGHESTMODSEQ. */
+async function runExpunge(session: ImapSession, name: string, args: readonly CommandArg[], options: ImapCallOptions, done: ExpungeProgress): Promise<bigint | undefined> {
+  const seqs = done.seqs as SeqNum[];
+  const uids = done.uids as Uid[];
+  return runWhileAwaited(
     session,
     {
       name,
@@ -124,5 +207,4 @@ async function runExpunge(session: ImapSession, name: string, args: readonly Com
     },
     options,
   );
-  return { seqs, uids, highestModseq };
 }

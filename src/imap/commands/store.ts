@@ -455,7 +455,7 @@ export async function store(
   } catch (error) {
     const done = { updated: [...updated], modified: modifiedOfParts.flat() };
     if (error instanceof ServerError) throw new StoreError(error, done);
-    if (interruptedStore(error, partsDone)) throw new StoreInterruptedError(error, done);
+    if (interruptedAfterSending(error, partsDone)) throw new StoreInterruptedError(error, done);
     throw error;
   }
   return { updated, modified: modifiedOfParts.flat() };
@@ -477,11 +477,13 @@ export async function markDeleted(session: ImapSession, uids: SequenceSet<Uid>, 
 }
 
 /**
- * Whether a failure that is not the server's refusal may have come after the server began to
- * change flags: anything but an argument or capability refused before a command was sent (which,
- * after a first part was done, is a later part refused because the mailbox was closed meanwhile).
+ * Whether a failure that is not the server's refusal may have come after the server began to act
+ * (change flags, expunge): anything but an argument or capability refused before a command was sent
+ * (which, after a first part was done, is a later part refused because the mailbox was closed meanwhile).
+ *
+ * @internal
  */
-function interruptedStore(error: unknown, partsDone: number): error is MailwireError {
+export function interruptedAfterSending(error: unknown, partsDone: number): error is MailwireError {
   if (!(error instanceof MailwireError)) return false;
   return partsDone > 0 || (error.code !== 'INVALID_ARGUMENT' && error.code !== 'UNSUPPORTED');
 }
