@@ -51,6 +51,19 @@ const RPAREN = 0x29;
 export const MAX_MOD_SEQUENCE = 0x7fffffffffffffffn;
 
 /*
+ * mod-sequence-value = 1*DIGIT    ; up to 2^63 - 1 (RFC 7162 section 7)
+ */
+/**
+ * The mod-sequence-value that `text` spells, digits alone up to {@link MAX_MOD_SEQUENCE}, or null
+ * for anything else: for a value read as text (a response code's data, a quoted string).
+ *
+ * @internal
+ */
+export function modSequenceOfDigits(text: string): bigint | null {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_MOD_SEQUENCE ? BigInt(text) : null;
+}
+
+/*
  * ATOM-CHAR       = <any CHAR except atom-specials>
  * atom-specials   = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
  * Lenient: 8-bit bytes are accepted in atoms (some servers send raw UTF-8 keywords).
@@ -432,7 +445,7 @@ export class WireReader {
    * @param beyondRange - as for {@link WireReader.bigNumber}.
    */
   bigNumberInQuotes(what: string, beyondRange = false): bigint | null {
-    return this.digitsInQuotes(what, (digits) => (beyondRange || (digits.length <= 19 && BigInt(digits) <= MAX_MOD_SEQUENCE) ? BigInt(digits) : null));
+    return this.digitsInQuotes(what, (digits) => (beyondRange ? BigInt(digits) : modSequenceOfDigits(digits)));
   }
 
   /** Reads a quoted string of digits into `convert`'s value; null, with the reader unmoved, for anything else or a null `convert` gives. */

@@ -11,7 +11,7 @@ import { nilAmongFlags } from './fetch.js';
 import { SIMPLE_RESPONSE_CODES } from './response-code-types.js';
 import type { NumberRange } from './response-types.js';
 import type { WireReader } from './reader.js';
-import { decodeText, MAX_MOD_SEQUENCE } from './reader.js';
+import { decodeText, modSequenceOfDigits } from './reader.js';
 import { isAtom, isAtomCharCode } from './command-args.js';
 import { MAX_MESSAGE_NUMBER } from './sequence-set.js';
 
@@ -104,7 +104,7 @@ export function parseRespTextCode(inner: string): ResponseCode {
       return value === null ? other : { kind: name, value };
     }
     case 'HIGHESTMODSEQ': {
-      const value = parseModSequenceText(data) ?? parseModSequenceText(digitsInQuotes(data));
+      const value = modSequenceOfDigits(data) ?? modSequenceOfDigits(digitsInQuotes(data));
       return value === null ? other : { kind: 'HIGHESTMODSEQ', value };
     }
     case 'MODIFIED': {
@@ -174,13 +174,6 @@ function stripParens(text: string): string | null {
 function parseNzNumberText(text: string): number | null {
   const value = /^\d{1,10}$/.test(text) ? Number(text) : 0;
   return value >= 1 && value <= MAX_MESSAGE_NUMBER ? value : null;
-}
-
-/*
- * mod-sequence-value = 1*DIGIT    ; up to 2^63 - 1 (RFC 7162 section 7)
- */
-function parseModSequenceText(text: string): bigint | null {
-  return /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_MOD_SEQUENCE ? BigInt(text) : null;
 }
 
 /**
